@@ -1,0 +1,150 @@
+# meltcon — operator console of a twin-chamber aluminium melting furnace.
+#
+#   make            build build/meltcon and build/meltsim
+#   make demo       start the simulated furnace and the console against it
+#   make test       build with -Werror and run every test
+#   make SANITIZE=1 test    the same under ASan + UBSan (objects in build/san/)
+#   make valgrind | cppcheck | fuzz | bench | install PREFIX=... DESTDIR=...
+#   make deps       install the Debian packages the build needs (or print the command)
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+WERROR  ?= 1
+
+ifeq ($(SANITIZE),1)
+BUILD   ?= build/san
+SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+BUILD   ?= build
+SANFLAGS =
+endif
+
+WARN = -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+       -Wformat=2 -Wwrite-strings -Wpointer-arith -Wundef -Wcast-align -fno-common
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+MODBUS_CFLAGS := $(shell pkg-config --cflags libmodbus 2>/dev/null || echo -I/usr/include/modbus)
+MODBUS_LIBS   := $(shell pkg-config --libs libmodbus 2>/dev/null || echo -lmodbus)
+NCURSES_CFLAGS := $(shell pkg-config --cflags ncursesw 2>/dev/null)
+NCURSES_LIBS  := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw)
+
+OPT      ?= -O2 -g
+CPPFLAGS += -D_GNU_SOURCE -Iconfig -Icontrol -Isimhw -Itui $(MODBUS_CFLAGS) $(NCURSES_CFLAGS)
+CFLAGS   += $(OPT) $(WARN) $(SANFLAGS) -MMD -MP
+LDFLAGS  += $(SANFLAGS)
+LDLIBS   += -liniparser $(MODBUS_LIBS) -lm
+
+# Dependencies point one way: tui -> control -> config; simhw -> config and
+# the shared tag codec (control/tag.c); tests -> anything.
+CONFIG_SRC  := $(sort $(wildcard config/*.c))
+CONTROL_SRC := $(sort $(wildcard control/*.c))
+SIM_SRC     := $(sort $(filter-out simhw/main.c,$(wildcard simhw/*.c)))
+TUI_SRC     := $(sort $(filter-out tui/main.c,$(wildcard tui/*.c)))
+TEST_SRC    := $(sort $(wildcard tests/test_*.c))
+TOOL_SRC    := $(sort $(wildcard tests/tool_*.c))
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIBCONFIG  := $(BUILD)/lib/libmeltcfg.a
+LIBCONTROL := $(BUILD)/lib/libmeltctl.a
+LIBSIM     := $(BUILD)/lib/libmeltsim.a
+LIBTUI     := $(BUILD)/lib/libmelttui.a
+
+PROGRAMS := $(BUILD)/meltcon $(if $(wildcard simhw/main.c),$(BUILD)/meltsim) $(patsubst tests/tool_%.c,$(BUILD)/%,$(TOOL_SRC))
+TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+
+.PHONY: all deps demo test check valgrind cppcheck fuzz bench install uninstall clean format
+.DEFAULT_GOAL := all
+
+all: $(PROGRAMS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIBCONFIG):  $(call obj,$(CONFIG_SRC))
+$(LIBCONTROL): $(call obj,$(CONTROL_SRC))
+$(LIBSIM):     $(call obj,$(SIM_SRC))
+$(LIBTUI):     $(call obj,$(TUI_SRC))
+$(BUILD)/lib/%.a:
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/meltcon: $(call obj,tui/main.c) $(LIBTUI) $(LIBCONTROL) $(LIBCONFIG)
+	$(CC) $(LDFLAGS) $^ -o $@ $(NCURSES_LIBS) $(LDLIBS)
+
+$(BUILD)/meltsim: $(call obj,simhw/main.c) $(LIBSIM) $(LIBCONTROL) $(LIBCONFIG)
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+# Helper programs that live with the tests (the closed-loop harness, bench
+# drivers): tests/tool_NAME.c -> build/NAME.
+$(BUILD)/%: $(BUILD)/obj/tests/tool_%.o $(LIBTUI) $(LIBSIM) $(LIBCONTROL) $(LIBCONFIG)
+	$(CC) $(LDFLAGS) $^ -o $@ $(NCURSES_LIBS) $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIBTUI) $(LIBSIM) $(LIBCONTROL) $(LIBCONFIG)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(NCURSES_LIBS) $(LDLIBS)
+
+deps:
+	@sh tests/deps.sh $(DEPS_EXTRA)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh tests/demo.sh $(BUILD)
+
+# Every test binary and every test script; the runner prints one closing
+# line "tests: N passed, N failed" and fails on any failure or missing test.
+test: deps
+	@$(MAKE) --no-print-directory all $(TESTS)
+	@sh tests/run.sh $(BUILD) $(TESTS)
+
+check: test
+
+valgrind: deps
+	@$(MAKE) --no-print-directory SANITIZE=0 all $(TESTS)
+	@VALGRIND=1 sh tests/run.sh $(BUILD) $(TESTS)
+
+cppcheck:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
+	  --std=c11 --inline-suppr --suppress=missingIncludeSystem \
+	  -Iconfig -Icontrol -Isimhw -Itui config control simhw tui
+
+# libFuzzer target for the config loader (clang).  FUZZ_TIME seconds.
+FUZZ_TIME ?= 30
+fuzz: deps
+	@mkdir -p build/fuzz
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iconfig -Icontrol \
+	  tests/fuzz_config.c $(CONFIG_SRC) -o build/fuzz/fuzz_config -liniparser -lm
+	@mkdir -p build/fuzz/corpus && cp config/*.ini build/fuzz/corpus/
+	build/fuzz/fuzz_config -max_total_time=$(FUZZ_TIME) -max_len=65536 -rss_limit_mb=1024 \
+	  -dict=tests/fuzz_config.dict -artifact_prefix=build/fuzz/ build/fuzz/corpus
+
+bench: deps
+	@DEPS_EXTRA=bench sh tests/deps.sh
+	@$(MAKE) --no-print-directory OPT="-O2 -g" all
+	@sh tests/bench.sh $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/meltcon/scenarios \
+	  $(DESTDIR)/etc/meltcon
+	install -m 0755 $(BUILD)/meltcon $(BUILD)/meltsim $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 config/meltcon.ini $(DESTDIR)$(PREFIX)/share/meltcon/meltcon.ini
+	-install -m 0644 simhw/scenarios/*.ini $(DESTDIR)$(PREFIX)/share/meltcon/scenarios/
+	test -e $(DESTDIR)/etc/meltcon/meltcon.ini || \
+	  install -m 0644 config/meltcon.ini $(DESTDIR)/etc/meltcon/meltcon.ini
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/meltcon $(DESTDIR)$(PREFIX)/bin/meltsim
+	rm -rf $(DESTDIR)$(PREFIX)/share/meltcon
+
+format:
+	clang-format -i config/*.[ch] control/*.[ch] simhw/*.[ch] tui/*.[ch] tests/*.c
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,282 @@
+/* cfg — meltcon's configuration: the schema, the loader and validation.
+ *
+ * One INI file describes a furnace: its identity, the PLC link, the control
+ * cycle, the tag map, the loops, the alarms, the permissive limits, the melt
+ * programs, the simulator and the server.  Every key of every section is a
+ * row of the schema table (cfg_schema.c): type, range, default, unit and a
+ * one-line help.  The loader, the validation and `meltcon check-config
+ * --describe` all walk that one table.
+ *
+ * Loading never half-succeeds: cfg_load() either fills a struct cfg that has
+ * passed every check, or returns every error found, each naming the file,
+ * line, section, key, value and what was expected.  Nothing starts on a bad
+ * file.
+ */
+#ifndef MELTCON_CFG_H
+#define MELTCON_CFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CFG_NAME_MAX 32     /* tag, loop, alarm, program names */
+#define CFG_TEXT_MAX 96     /* descriptions, messages */
+#define CFG_PATH_MAX 256
+#define CFG_MAX_TAGS 128
+#define CFG_MAX_LOOPS 8
+#define CFG_MAX_ALARMS 96
+#define CFG_MAX_PROGRAMS 16
+#define CFG_MAX_ERRORS 64
+
+/* ---- the tag map --------------------------------------------------------- */
+
+enum tag_table { TAG_IR, TAG_HR, TAG_DI, TAG_CO }; /* ir hr di co */
+enum tag_type { TAG_INT16, TAG_UINT16, TAG_INT32, TAG_UINT32, TAG_FLOAT32, TAG_BOOL };
+enum tag_word_order { WO_ABCD, WO_CDAB, WO_BADC, WO_DCBA };
+
+/* One PLC point.  eng = raw * scale + offset (raw_range/eng_range in the
+ * file are turned into scale/offset).  `fault` is a raw sentinel the device
+ * sends for a broken sensor (e.g. 32767 for a broken thermocouple). */
+struct cfg_tag {
+    char name[CFG_NAME_MAX];
+    enum tag_table table;
+    int addr;                 /* 0-based protocol address */
+    enum tag_type type;
+    enum tag_word_order word_order;
+    double scale, offset;
+    bool has_range;           /* valid engineering range */
+    double range_lo, range_hi;
+    bool has_raw_range, has_eng_range; /* alternative to scale/offset */
+    double raw_lo, raw_hi, eng_lo, eng_hi;
+    bool has_fault;
+    double fault;             /* raw sentinel */
+    bool writable;
+    char unit[16];
+    char description[CFG_TEXT_MAX];
+};
+
+/* ---- sections with one instance ------------------------------------------ */
+
+struct cfg_furnace {
+    char name[CFG_NAME_MAX];  /* identity: socket, lock, journal names */
+    char description[CFG_TEXT_MAX];
+    char site[CFG_TEXT_MAX];
+    double capacity_t;        /* bath capacity */
+    double heel_t;            /* minimum heel */
+    double burner_mw;         /* installed burner power at 100 % */
+    double low_fire_pct;      /* burner low fire */
+    char program[CFG_NAME_MAX]; /* melt program active at start */
+};
+
+struct cfg_plc {
+    char host[64];
+    int port;
+    int unit_id;
+    int response_timeout_ms;
+    int byte_timeout_ms;
+    int reconnect_min_ms;     /* first reconnect delay */
+    int reconnect_max_ms;     /* backoff cap */
+    int write_refresh_s;      /* unchanged outputs rewritten this often */
+    double heartbeat_stale_s; /* plc_heartbeat unchanged this long = frozen PLC */
+    int cmd_timeout_ms;       /* command handshake timeout */
+};
+
+enum cfg_clock { CLOCK_SRC_MONOTONIC, CLOCK_SRC_PLC };
+
+struct cfg_cycle {
+    int period_ms;
+    enum cfg_clock clock;     /* process time from plc_clock or monotonic */
+    double ui_rate_hz;        /* snapshots to consoles */
+    double slow_factor;       /* a cycle later than factor*period is "slow" */
+};
+
+struct cfg_server {
+    char socket[CFG_PATH_MAX];      /* "" = $XDG_RUNTIME_DIR/meltcon-NAME.sock */
+    char state_dir[CFG_PATH_MAX];   /* "" = $XDG_STATE_HOME/meltcon/NAME */
+    char viewer_group[CFG_NAME_MAX];
+    char operator_group[CFG_NAME_MAX];
+    char engineer_group[CFG_NAME_MAX];
+    double historian_period_s;
+    double historian_deadband_pct;  /* of the tag's range */
+    int historian_retention_days;
+    int journal_retention_days;
+    int max_clients;
+};
+
+struct cfg_sim {
+    char bind[64];
+    int port;
+    double watchdog_s;
+    unsigned seed;
+    double speed;
+    double scan_ms;           /* PLC scan period (process time) */
+    double noise_k;           /* thermocouple noise, 1 sigma */
+    double tc_lag_s;          /* thermocouple first-order lag */
+    double purge_s;           /* burner pre-purge time */
+    double ignition_s;        /* trial for ignition */
+    double pump_min_level_mm; /* PLC hard interlock: pump refused below */
+    double pump_freeze_c;     /* PLC hard interlock: metal too cold to pump */
+    char inject_socket[CFG_PATH_MAX]; /* instructor channel, "" = default */
+};
+
+/* Permissive limits used by the console's command tables (control/perm.c). */
+struct cfg_limits {
+    double low_fire_pct;      /* doors may open at or below this firing */
+    double roof_max_c;        /* no high fire above this roof temperature */
+    double sc_gas_max_door_c; /* charging door stays shut above this SC gas */
+    double co_max_door_ppm;   /* ... or while CO is above this (pyrolysis gas) */
+    double push_min_scrap_c;  /* scrap dry: surface at least this */
+    double push_min_dry_min;  /* minimum time in pyrolysis before a push */
+    double pump_min_bath_c;   /* freezing guard */
+    double pump_min_level_mm;
+    double max_level_mm;      /* overfill */
+    double max_charge_t;      /* one charge */
+    double heel_min_t;        /* tapping stops here */
+};
+
+/* ---- loops ---------------------------------------------------------------- */
+
+enum cfg_loop_mode { LOOP_MAN, LOOP_AUTO, LOOP_CAS };
+enum cfg_loop_action { LOOP_REVERSE, LOOP_DIRECT }; /* reverse: out up when pv < sp */
+
+struct cfg_loop {
+    char name[CFG_NAME_MAX];      /* bath, hc, sc, pressure */
+    char description[CFG_TEXT_MAX];
+    char pv[CFG_NAME_MAX];        /* tag */
+    char out[CFG_NAME_MAX];       /* writable tag, or "" for a master loop */
+    char cascade_to[CFG_NAME_MAX];/* slave loop whose SP this loop drives */
+    enum cfg_loop_mode mode;      /* mode at start */
+    enum cfg_loop_action action;
+    double kp, ti_s, td_s;        /* ti 0 = no integral action */
+    double d_filter;              /* derivative filter time = td / d_filter */
+    double sp;                    /* setpoint at start */
+    double sp_lo, sp_hi;          /* operator setpoint limits */
+    double sp_max_step;           /* largest single change, 0 = none */
+    double sp_ramp_per_min;       /* 0 = no ramp */
+    double out_lo, out_hi;
+    double out_rate_per_s;        /* 0 = no limit */
+    /* override: a second measurement that lowers this loop's SP */
+    char override_pv[CFG_NAME_MAX];
+    double override_limit;        /* start lowering the SP at this value */
+    double override_gain;         /* K of SP reduction per K over the limit */
+};
+
+/* ---- alarms --------------------------------------------------------------- */
+
+enum cfg_alarm_kind {
+    ALARM_HI,       /* tag >= limit */
+    ALARM_LO,       /* tag <= limit */
+    ALARM_ON,       /* bool tag true */
+    ALARM_OFF,      /* bool tag false */
+    ALARM_BAD,      /* tag quality not GOOD */
+    ALARM_LINK,     /* PLC link down */
+    ALARM_STALE,    /* plc_heartbeat frozen */
+    ALARM_DOOR_OPEN,/* bool tag false (door closed = false) for longer than delay */
+    ALARM_DISK,     /* journal or historian cannot write */
+};
+enum cfg_priority { PRIO_LOW, PRIO_MEDIUM, PRIO_HIGH, PRIO_CRITICAL };
+
+/* Phases of the batch cycle; bit i of a phase set is phase i. */
+enum cfg_phase { PH_HOLD, PH_CHARGE, PH_PYROLYSIS, PH_PUSH, PH_MELT, PH_ALLOY, PH_SKIM,
+                 PH_TAP, PH_COUNT };
+
+struct cfg_alarm {
+    char name[CFG_NAME_MAX];
+    enum cfg_alarm_kind kind;
+    char tag[CFG_NAME_MAX];       /* source tag ("" for link/stale/disk) */
+    double limit;
+    double deadband;              /* return when clear of limit by this */
+    double on_delay_s, off_delay_s;
+    enum cfg_priority priority;
+    bool latching;                /* stays until acknowledged after return */
+    unsigned suppress_phases;     /* bit per enum cfg_phase */
+    double max_shelve_min;        /* operator shelving limit; engineer may exceed */
+    char message[CFG_TEXT_MAX];
+    char action[CFG_TEXT_MAX];    /* what the operator should do */
+};
+
+/* ---- melt programs -------------------------------------------------------- */
+
+struct cfg_program {
+    char name[CFG_NAME_MAX];
+    char description[CFG_TEXT_MAX];
+    double bath_sp;                 /* holding setpoint, degC */
+    double tap_lo, tap_hi;          /* tapping window, degC */
+    double sc_pyro_sp;              /* SC gas setpoint in pyrolysis */
+    double min_pyro_min;            /* minimum pyrolysis time */
+    double co_end_ppm;              /* pyrolysis finished below this CO */
+    double scrap_ready_c;           /* scrap surface temperature to push */
+    double melt_flat_k;             /* "flat bath": within this of setpoint */
+    double pump_pct[PH_COUNT];      /* pump speed per phase */
+    double max_min[PH_COUNT];       /* maximum time per phase, 0 = none */
+    double charge_fire_pct;         /* HC firing cap while charging */
+    double tap_target_t;            /* metal to tap per tapping */
+};
+
+/* ---- the whole file ------------------------------------------------------- */
+
+struct cfg {
+    char path[CFG_PATH_MAX];
+    struct cfg_furnace furnace;
+    struct cfg_plc plc;
+    struct cfg_cycle cycle;
+    struct cfg_server server;
+    struct cfg_sim sim;
+    struct cfg_limits limits;
+    int ntags, nloops, nalarms, nprograms;
+    struct cfg_tag tags[CFG_MAX_TAGS];
+    struct cfg_loop loops[CFG_MAX_LOOPS];
+    struct cfg_alarm alarms[CFG_MAX_ALARMS];
+    struct cfg_program programs[CFG_MAX_PROGRAMS];
+};
+
+/* One mistake, with everything needed to find and fix it. */
+struct cfg_error {
+    int line;                 /* 0 when not tied to a line */
+    char section[48];
+    char key[CFG_NAME_MAX];
+    char value[64];
+    char text[600];           /* the full sentence, "file:line: [sec] key = "v": ..." */
+};
+
+struct cfg_errors {
+    int n;                    /* errors recorded (at most CFG_MAX_ERRORS) */
+    int dropped;              /* more than that */
+    struct cfg_error e[CFG_MAX_ERRORS];
+};
+
+/* Read and validate FILE.  Returns 0 and a complete *out, or -1 with every
+ * error in *errs and *out unchanged. */
+int cfg_load(const char *file, struct cfg *out, struct cfg_errors *errs);
+
+/* The same from a text buffer (fuzzing, tests).  `name` is used in messages. */
+int cfg_load_text(const char *name, const char *text, size_t len, struct cfg *out,
+                  struct cfg_errors *errs);
+
+/* Fill *c with the defaults of every single-instance section and no tags,
+ * loops, alarms or programs. */
+void cfg_defaults(struct cfg *c);
+
+/* Which file to use: `opt` if given, else $MELTCON_CONFIG, else
+ * ./config/meltcon.ini if it exists, else /etc/meltcon/meltcon.ini. */
+const char *cfg_default_path(const char *opt);
+
+/* Print the key reference (every section and key, type, range, default,
+ * unit, help) from the schema table. */
+void cfg_describe(void *stdio_file);
+
+/* Lookups by name; NULL or -1 if absent. */
+const struct cfg_tag *cfg_tag_find(const struct cfg *c, const char *name);
+int cfg_tag_index(const struct cfg *c, const char *name);
+const struct cfg_loop *cfg_loop_find(const struct cfg *c, const char *name);
+const struct cfg_program *cfg_program_find(const struct cfg *c, const char *name);
+
+/* Names for enums (for messages, the CLI and the screens). */
+const char *cfg_phase_name(enum cfg_phase p);          /* "HOLD" ... */
+int cfg_phase_from_name(const char *s);                /* -1 if unknown */
+const char *cfg_priority_name(enum cfg_priority p);    /* "critical" ... */
+const char *cfg_loop_mode_name(enum cfg_loop_mode m);  /* "MAN" "AUTO" "CAS" */
+const char *cfg_table_name(enum tag_table t);          /* "ir" ... */
+const char *cfg_type_name(enum tag_type t);            /* "int16" ... */
+
+#endif

@@ -1,0 +1,299 @@
+/* cfg_schema — every section and key of meltcon.ini, in one table.
+ *
+ * The loader (cfg.c), its validation, `meltcon check-config --describe`
+ * and the comments of the shipped config/meltcon.ini all come from here:
+ * add a key by adding a row.  Rows: key, type, range, default (NULL =
+ * required, "" = optional, no default), unit, one-line help.
+ */
+#include "cfg_schema.h"
+
+#include <float.h>
+#include <stddef.h>
+
+const char *const cfg_table_names[] = {"ir", "hr", "di", "co", NULL};
+const char *const cfg_type_names[] = {"int16",   "uint16", "int32", "uint32",
+                                      "float32", "bool",   NULL};
+const char *const cfg_word_order_names[] = {"ABCD", "CDAB", "BADC", "DCBA", NULL};
+const char *const cfg_phase_names[] = {"HOLD", "CHARGE", "PYROLYSIS", "PUSH", "MELT",
+                                       "ALLOY", "SKIM", "TAP", NULL};
+const char *const cfg_priority_names[] = {"low", "medium", "high", "critical", NULL};
+const char *const cfg_loop_mode_names[] = {"MAN", "AUTO", "CAS", NULL};
+static const char *const clock_names[] = {"monotonic", "plc", NULL};
+static const char *const action_names[] = {"reverse", "direct", NULL};
+static const char *const alarm_kind_names[] = {"hi",  "lo",    "on",        "off",  "bad",
+                                               "link", "stale", "door_open", "disk", NULL};
+
+#define BIG 1e12
+
+#define K_(k, t, lo, hi, d, u, h, field)                                                       \
+    {.key = k, .type = t, .min = lo, .max = hi, .def = d, .unit = u, .help = h,                 \
+     .off = offsetof(S, field), .has = -1}
+#define INT(k, f, lo, hi, d, u, h) K_(k, KT_INT, lo, hi, d, u, h, f)
+#define DBL(k, f, lo, hi, d, u, h) K_(k, KT_DOUBLE, lo, hi, d, u, h, f)
+#define BOOL(k, f, d, h) K_(k, KT_BOOL, 0, 1, d, "", h, f)
+#define STR(k, f, d, h)                                                                         \
+    {.key = k, .type = KT_STRING, .def = d, .unit = "", .help = h, .off = offsetof(S, f),       \
+     .size = sizeof(((S *)0)->f), .has = -1}
+#define NAME(k, f, d, h)                                                                        \
+    {.key = k, .type = KT_NAME, .def = d, .unit = "", .help = h, .off = offsetof(S, f),         \
+     .size = sizeof(((S *)0)->f), .has = -1}
+#define ENUM(k, f, nm, d, h)                                                                    \
+    {.key = k, .type = KT_ENUM, .def = d, .unit = "", .help = h, .off = offsetof(S, f),         \
+     .names = nm, .has = -1}
+#define END {.key = NULL}
+
+#define S struct cfg_furnace
+static const struct cfg_key furnace_keys[] = {
+    NAME("name", name, NULL, "furnace identity: names the server's socket, lock and journal"),
+    STR("description", description, "", "what this furnace is, shown in the console's title"),
+    STR("site", site, "", "plant and line"),
+    DBL("capacity_t", capacity_t, 1, 500, "65", "t", "bath capacity"),
+    DBL("heel_t", heel_t, 0, 500, "25", "t", "minimum heel that always stays in"),
+    DBL("burner_mw", burner_mw, 0.1, 100, "8", "MW", "installed burner power at 100 % firing"),
+    DBL("low_fire_pct", low_fire_pct, 0, 100, "10", "%", "burner low fire"),
+    NAME("program", program, "", "melt program active at start ([program.NAME])"),
+    END,
+};
+#undef S
+
+#define S struct cfg_plc
+static const struct cfg_key plc_keys[] = {
+    STR("host", host, "127.0.0.1", "PLC (or meltsim) address"),
+    INT("port", port, 1, 65535, "1502", "", "Modbus TCP port (502 on a plant PLC)"),
+    INT("unit_id", unit_id, 0, 255, "1", "", "Modbus unit identifier"),
+    INT("response_timeout_ms", response_timeout_ms, 10, 10000, "100", "ms",
+        "a transaction without an answer in this time is an error"),
+    INT("byte_timeout_ms", byte_timeout_ms, 1, 10000, "50", "ms",
+        "largest gap between bytes of one answer"),
+    INT("reconnect_min_ms", reconnect_min_ms, 10, 600000, "250", "ms",
+        "first reconnect delay after the link drops; doubles each failure"),
+    INT("reconnect_max_ms", reconnect_max_ms, 10, 600000, "5000", "ms", "reconnect backoff cap"),
+    INT("write_refresh_s", write_refresh_s, 1, 3600, "10", "s",
+        "unchanged outputs are written again this often"),
+    DBL("heartbeat_stale_s", heartbeat_stale_s, 0.1, 600, "2", "s",
+        "plc_heartbeat unchanged this long means the PLC program has stopped"),
+    INT("cmd_timeout_ms", cmd_timeout_ms, 100, 60000, "3000", "ms",
+        "a command not acknowledged by the PLC in this time is reported failed"),
+    END,
+};
+#undef S
+
+#define S struct cfg_cycle
+static const struct cfg_key cycle_keys[] = {
+    INT("period_ms", period_ms, 10, 10000, "250", "ms", "control cycle period"),
+    ENUM("clock", clock, clock_names, "plc",
+         "process time for dt and timers: plc (plc_clock, follows a sped-up simulator) or "
+         "monotonic"),
+    DBL("ui_rate_hz", ui_rate_hz, 0.2, 10, "4", "Hz", "snapshots sent to consoles per second"),
+    DBL("slow_factor", slow_factor, 1.01, 100, "1.5", "",
+        "a cycle that starts later than this many periods after its deadline is counted slow"),
+    END,
+};
+#undef S
+
+#define S struct cfg_server
+static const struct cfg_key server_keys[] = {
+    STR("socket", socket, "",
+        "Unix socket of the server; empty = $XDG_RUNTIME_DIR/meltcon-NAME.sock"),
+    STR("state_dir", state_dir, "",
+        "journal, historian and lock; empty = $XDG_STATE_HOME/meltcon/NAME"),
+    NAME("viewer_group", viewer_group, "", "Unix group whose members may watch (empty: everyone)"),
+    NAME("operator_group", operator_group, "meltop",
+         "Unix group whose members may change setpoints, command and acknowledge"),
+    NAME("engineer_group", engineer_group, "melteng",
+         "Unix group whose members may also tune, shelve long and set out of service"),
+    DBL("historian_period_s", historian_period_s, 0.25, 3600, "1", "s",
+        "historian sampling period"),
+    DBL("historian_deadband_pct", historian_deadband_pct, 0, 50, "0.1", "%",
+        "a sample is stored when it moved this much of the tag's range (or every minute)"),
+    INT("historian_retention_days", historian_retention_days, 1, 3650, "30", "days",
+        "historian files older than this are removed"),
+    INT("journal_retention_days", journal_retention_days, 1, 36500, "3650", "days",
+        "journal files older than this are removed"),
+    INT("max_clients", max_clients, 1, 256, "32", "", "consoles and CLI verbs attached at once"),
+    END,
+};
+#undef S
+
+#define S struct cfg_sim
+static const struct cfg_key sim_keys[] = {
+    STR("bind", bind, "127.0.0.1", "address meltsim listens on (loopback unless told otherwise)"),
+    INT("port", port, 1, 65535, "1502", "", "Modbus TCP port meltsim listens on"),
+    DBL("watchdog_s", watchdog_s, 0.5, 600, "5", "s",
+        "console heartbeat unchanged this long trips the PLC watchdog"),
+    INT("seed", seed, 0, 4294967295.0, "1", "", "random seed for sensor noise"),
+    DBL("speed", speed, 0.1, 1000, "1", "x", "process time runs this many times the wall clock"),
+    DBL("scan_ms", scan_ms, 10, 1000, "100", "ms", "PLC scan period (process time)"),
+    DBL("noise_k", noise_k, 0, 20, "0.3", "K", "thermocouple noise, one standard deviation"),
+    DBL("tc_lag_s", tc_lag_s, 0, 300, "8", "s", "thermocouple first-order lag"),
+    DBL("purge_s", purge_s, 1, 600, "60", "s", "burner pre-purge time (with air proven)"),
+    DBL("ignition_s", ignition_s, 1, 60, "10", "s", "trial for ignition"),
+    DBL("pump_min_level_mm", pump_min_level_mm, 0, 3000, "450", "mm",
+        "PLC hard interlock: pump refused below this bath level"),
+    DBL("pump_freeze_c", pump_freeze_c, 500, 800, "680", "degC",
+        "PLC hard interlock: pump refused with the bath colder than this"),
+    STR("inject_socket", inject_socket, "",
+        "instructor's fault channel; empty = $XDG_RUNTIME_DIR/meltsim-PORT.sock"),
+    END,
+};
+#undef S
+
+#define S struct cfg_limits
+static const struct cfg_key limits_keys[] = {
+    DBL("low_fire_pct", low_fire_pct, 0, 100, "30", "%",
+        "doors may open only with firing at or below this"),
+    DBL("roof_max_c", roof_max_c, 500, 1500, "1180", "degC",
+        "no burner start or high fire above this roof temperature"),
+    DBL("sc_gas_max_door_c", sc_gas_max_door_c, 100, 1200, "450", "degC",
+        "charging door stays shut above this SC gas temperature (pyrolysis gas)"),
+    DBL("co_max_door_ppm", co_max_door_ppm, 0, 100000, "2000", "ppm",
+        "charging door stays shut while CO in the SC is above this"),
+    DBL("push_min_scrap_c", push_min_scrap_c, 0, 650, "400", "degC",
+        "scrap surface at least this before a push (dry scrap)"),
+    DBL("push_min_dry_min", push_min_dry_min, 0, 240, "15", "min",
+        "minimum time in pyrolysis before a push"),
+    DBL("pump_min_bath_c", pump_min_bath_c, 500, 800, "690", "degC",
+        "no pump start with the bath colder than this (freezing)"),
+    DBL("pump_min_level_mm", pump_min_level_mm, 0, 3000, "500", "mm",
+        "no pump start below this bath level"),
+    DBL("max_level_mm", max_level_mm, 0, 5000, "1000", "mm", "no charge at or above this level"),
+    DBL("max_charge_t", max_charge_t, 0.1, 20, "5", "t", "largest single charge"),
+    DBL("heel_min_t", heel_min_t, 0, 500, "25", "t", "no tapping at or below this metal mass"),
+    END,
+};
+#undef S
+
+#define S struct cfg_tag
+static const struct cfg_key tag_keys[] = {
+    {.key = "addr", .type = KT_ADDR, .def = NULL, .unit = "",
+     .help = "TABLE:ADDRESS, 0-based protocol address; TABLE is ir, hr, di or co",
+     .off = offsetof(S, table), .off2 = offsetof(S, addr), .has = -1},
+    ENUM("type", type, cfg_type_names, NULL, "register type"),
+    {.key = "word_order", .type = KT_ENUM, .def = "ABCD", .unit = "",
+     .help = "order of the bytes of a 32-bit value over its two registers",
+     .off = offsetof(S, word_order), .names = cfg_word_order_names, .has = -1},
+    DBL("scale", scale, -BIG, BIG, "1", "", "engineering value = raw * scale + offset"),
+    DBL("offset", offset, -BIG, BIG, "0", "", "added after scaling"),
+    {.key = "raw_range", .type = KT_PAIR, .min = -BIG, .max = BIG, .def = "", .unit = "",
+     .help = "instead of scale/offset: raw LO, HI that map onto eng_range",
+     .off = offsetof(S, raw_lo), .off2 = offsetof(S, raw_hi), .has = offsetof(S, has_raw_range)},
+    {.key = "eng_range", .type = KT_PAIR, .min = -BIG, .max = BIG, .def = "", .unit = "",
+     .help = "engineering LO, HI for raw_range", .off = offsetof(S, eng_lo),
+     .off2 = offsetof(S, eng_hi), .has = offsetof(S, has_eng_range)},
+    STR("unit", unit, "", "engineering unit, shown beside the value"),
+    {.key = "range", .type = KT_PAIR, .min = -BIG, .max = BIG, .def = "", .unit = "",
+     .help = "valid engineering LO, HI; outside it the value is BAD (sensor)",
+     .off = offsetof(S, range_lo), .off2 = offsetof(S, range_hi), .has = offsetof(S, has_range)},
+    {.key = "fault", .type = KT_DOUBLE, .min = -BIG, .max = BIG, .def = "", .unit = "raw",
+     .help = "raw value the device sends for a broken sensor (32767 for a thermocouple)",
+     .off = offsetof(S, fault), .has = offsetof(S, has_fault)},
+    BOOL("writable", writable, "no", "the console writes it (holding registers and coils only)"),
+    STR("description", description, "", "what the tag measures or drives"),
+    END,
+};
+#undef S
+
+#define S struct cfg_loop
+static const struct cfg_key loop_keys[] = {
+    STR("description", description, "", "what the loop controls"),
+    NAME("pv", pv, NULL, "tag measured (process value)"),
+    NAME("out", out, "", "writable tag driven; empty for a cascade master"),
+    NAME("cascade_to", cascade_to, "", "slave loop whose setpoint this loop's output is"),
+    ENUM("mode", mode, cfg_loop_mode_names, "AUTO", "mode at start: MAN, AUTO or CAS"),
+    ENUM("action", action, action_names, "reverse",
+         "reverse: output rises when PV is below SP (heating); direct: the opposite"),
+    DBL("kp", kp, 0, 1000, NULL, "%/K", "proportional gain (output units per PV unit)"),
+    DBL("ti_s", ti_s, 0, 100000, "0", "s", "integral time, 0 = no integral action"),
+    DBL("td_s", td_s, 0, 10000, "0", "s", "derivative time (on measurement), 0 = none"),
+    DBL("d_filter", d_filter, 1, 100, "8", "", "derivative filter: time constant td / d_filter"),
+    DBL("sp", sp, -BIG, BIG, NULL, "", "setpoint at start"),
+    DBL("sp_lo", sp_lo, -BIG, BIG, NULL, "", "lowest setpoint an operator may enter"),
+    DBL("sp_hi", sp_hi, -BIG, BIG, NULL, "", "highest setpoint an operator may enter"),
+    DBL("sp_max_step", sp_max_step, 0, BIG, "0", "", "largest single setpoint change, 0 = any"),
+    DBL("sp_ramp_per_min", sp_ramp_per_min, 0, BIG, "0", "/min",
+        "working setpoint moves at most this fast, 0 = at once"),
+    DBL("out_lo", out_lo, -BIG, BIG, "0", "", "output low limit"),
+    DBL("out_hi", out_hi, -BIG, BIG, "100", "", "output high limit"),
+    DBL("out_rate_per_s", out_rate_per_s, 0, BIG, "0", "/s", "output rate limit, 0 = none"),
+    NAME("override_pv", override_pv, "", "tag that lowers the setpoint when high (roof)"),
+    DBL("override_limit", override_limit, -BIG, BIG, "0", "",
+        "the override starts lowering the setpoint above this value"),
+    DBL("override_gain", override_gain, 0, 1000, "0", "K/K",
+        "setpoint lowered by gain x (override_pv - override_limit)"),
+    END,
+};
+#undef S
+
+#define S struct cfg_alarm
+static const struct cfg_key alarm_keys[] = {
+    ENUM("kind", kind, alarm_kind_names, NULL,
+         "hi, lo (analog limit), on, off (bool tag), bad (quality), link, stale, door_open, disk"),
+    NAME("tag", tag, "", "source tag (not for link, stale, disk)"),
+    DBL("limit", limit, -BIG, BIG, "0", "", "alarm limit for hi and lo"),
+    DBL("deadband", deadband, 0, BIG, "0", "", "returns only when this far back inside the limit"),
+    DBL("on_delay_s", on_delay_s, 0, 86400, "0", "s", "condition must last this long to alarm"),
+    DBL("off_delay_s", off_delay_s, 0, 86400, "0", "s",
+        "condition must be clear this long to return"),
+    ENUM("priority", priority, cfg_priority_names, NULL, "low, medium, high or critical"),
+    BOOL("latching", latching, "no", "stays until acknowledged, even after returning"),
+    {.key = "suppress_phases", .type = KT_PHASES, .def = "", .unit = "",
+     .help = "comma-separated melt phases in which the alarm is suppressed by design",
+     .off = offsetof(S, suppress_phases), .has = -1},
+    DBL("max_shelve_min", max_shelve_min, 0, 100000, "480", "min",
+        "longest shelving an operator may set (an engineer may exceed it)"),
+    STR("message", message, NULL, "what the operator reads"),
+    STR("action", action, "", "what the operator should do"),
+    END,
+};
+#undef S
+
+#define S struct cfg_program
+#define PUMP(ph, k, d) DBL("pump_" k, pump_pct[ph], 0, 100, d, "%", "pump speed in " #ph)
+#define MAXT(ph, k, d) DBL("max_" k "_min", max_min[ph], 0, 100000, d, "min", \
+                           "longest time in " #ph " before it is flagged, 0 = no limit")
+static const struct cfg_key program_keys[] = {
+    STR("description", description, "", "alloy and use"),
+    DBL("bath_sp", bath_sp, 660, 900, NULL, "degC", "bath holding setpoint"),
+    DBL("tap_lo", tap_lo, 660, 900, NULL, "degC", "tapping window, low"),
+    DBL("tap_hi", tap_hi, 660, 900, NULL, "degC", "tapping window, high"),
+    DBL("sc_pyro_sp", sc_pyro_sp, 200, 700, "500", "degC", "SC gas setpoint in pyrolysis"),
+    DBL("min_pyro_min", min_pyro_min, 0, 600, "20", "min", "minimum pyrolysis time"),
+    DBL("co_end_ppm", co_end_ppm, 0, 100000, "500", "ppm", "pyrolysis finished below this CO"),
+    DBL("scrap_ready_c", scrap_ready_c, 100, 650, "480", "degC", "scrap surface ready to push"),
+    DBL("melt_flat_k", melt_flat_k, 0.5, 50, "5", "K", "flat bath: both sides within this of SP"),
+    DBL("charge_fire_pct", charge_fire_pct, 0, 100, "30", "%", "HC firing cap while charging"),
+    DBL("tap_target_t", tap_target_t, 0, 500, "10", "t", "metal tapped per tapping"),
+    PUMP(PH_HOLD, "hold", "30"), PUMP(PH_CHARGE, "charge", "30"),
+    PUMP(PH_PYROLYSIS, "pyrolysis", "40"), PUMP(PH_PUSH, "push", "70"),
+    PUMP(PH_MELT, "melt", "90"), PUMP(PH_ALLOY, "alloy", "60"), PUMP(PH_SKIM, "skim", "20"),
+    PUMP(PH_TAP, "tap", "30"),
+    MAXT(PH_HOLD, "hold", "0"), MAXT(PH_CHARGE, "charge", "20"),
+    MAXT(PH_PYROLYSIS, "pyrolysis", "60"), MAXT(PH_PUSH, "push", "10"),
+    MAXT(PH_MELT, "melt", "90"), MAXT(PH_ALLOY, "alloy", "45"), MAXT(PH_SKIM, "skim", "30"),
+    MAXT(PH_TAP, "tap", "45"),
+    END,
+};
+#undef S
+
+#define SINGLE(n, field, k, h) {.name = n, .help = h, .keys = k, .off = offsetof(struct cfg, field)}
+#define MULTI(n, arr, cnt, k, h, ex)                                                            \
+    {.name = n, .multi = true, .help = h, .keys = k, .off = offsetof(struct cfg, arr),          \
+     .item_size = sizeof(((struct cfg *)0)->arr[0]), .count_off = offsetof(struct cfg, cnt),    \
+     .max_items = (int)(sizeof(((struct cfg *)0)->arr) / sizeof(((struct cfg *)0)->arr[0])),    \
+     .example = ex}
+
+const struct cfg_section cfg_sections[] = {
+    SINGLE("furnace", furnace, furnace_keys, "the furnace this file describes"),
+    SINGLE("plc", plc, plc_keys, "the link to the furnace PLC (Modbus TCP)"),
+    SINGLE("cycle", cycle, cycle_keys, "the control cycle"),
+    SINGLE("server", server, server_keys, "the meltcon server: socket, roles, journal, historian"),
+    SINGLE("sim", sim, sim_keys, "meltsim, the simulated furnace and PLC"),
+    SINGLE("limits", limits, limits_keys, "limits of the console's command permissives"),
+    MULTI("tag", tags, ntags, tag_keys, "one PLC point of the register map", "tag.roof_temp"),
+    MULTI("loop", loops, nloops, loop_keys, "one control loop (bath, hc, sc, pressure)",
+          "loop.bath"),
+    MULTI("alarm", alarms, nalarms, alarm_keys, "one alarm", "alarm.roof_hh"),
+    MULTI("program", programs, nprograms, program_keys, "one melt program (recipe) per alloy",
+          "program.a226"),
+};
+const size_t cfg_nsections = sizeof cfg_sections / sizeof cfg_sections[0];

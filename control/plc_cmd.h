@@ -1,0 +1,55 @@
+/* plc_cmd — the command handshake shared by the controller and the PLC
+ * (the real one, or meltsim's).
+ *
+ * The console writes cmd_code and cmd_arg, then cmd_seq last.  The PLC acts
+ * once on each new cmd_seq and answers by writing cmd_result and then
+ * cmd_ack_seq = cmd_seq.  A console that sees cmd_ack_seq == its seq reads
+ * the result.  Codes unknown to the PLC are answered PLC_RES_INVALID.
+ */
+#ifndef MELTCON_PLC_CMD_H
+#define MELTCON_PLC_CMD_H
+
+enum plc_cmd {
+    PLC_CMD_NONE = 0,
+    PLC_CMD_BURNER_START = 1,
+    PLC_CMD_BURNER_STOP = 2,
+    PLC_CMD_LOCKOUT_RESET = 3,
+    PLC_CMD_SC_DOOR_OPEN = 4,
+    PLC_CMD_SC_DOOR_CLOSE = 5,
+    PLC_CMD_HC_DOOR_OPEN = 6,
+    PLC_CMD_HC_DOOR_CLOSE = 7,
+    PLC_CMD_PUMP_START = 8,
+    PLC_CMD_PUMP_STOP = 9,
+    PLC_CMD_FAN_START = 10,
+    PLC_CMD_FAN_STOP = 11,
+    PLC_CMD_CHARGE = 12,       /* arg: charge mass in units of 10 kg */
+    PLC_CMD_PUSH = 13,
+    PLC_CMD_TAP_OPEN = 14,
+    PLC_CMD_TAP_CLOSE = 15,
+    PLC_CMD_WATCHDOG_RESET = 16,
+    PLC_CMD_ESTOP_RESET = 17,
+    PLC_CMD_COUNT
+};
+
+enum plc_result {
+    PLC_RES_OK = 0,
+    PLC_RES_INTERLOCK = 1,     /* refused by a PLC hard interlock */
+    PLC_RES_INVALID = 2,       /* unknown code or bad argument */
+    PLC_RES_BUSY = 3,          /* cannot act now (sequence running, watchdog tripped) */
+};
+
+/* Bits of the plc_interlocks register: hard interlocks currently active. */
+enum plc_interlock {
+    PLC_IL_ESTOP = 1u << 0,          /* E-stop: everything stopped */
+    PLC_IL_DOOR_OPEN_FIRING = 1u << 1, /* a door is open: firing held at low fire */
+    PLC_IL_GAS_PRESSURE = 1u << 2,   /* gas pressure switch not made */
+    PLC_IL_AIR_PRESSURE = 1u << 3,   /* combustion air not proven */
+    PLC_IL_LOCKOUT = 1u << 4,        /* burner lockout: reset required */
+    PLC_IL_WATCHDOG = 1u << 5,       /* console heartbeat lost: low fire */
+    PLC_IL_LEVEL_LOW = 1u << 6,      /* bath below pump minimum: pump stopped */
+    PLC_IL_METAL_FROZEN = 1u << 7,   /* metal too cold to pump */
+    PLC_IL_HEEL = 1u << 8,           /* at the heel: tap closed */
+    PLC_IL_ROOF_HH = 1u << 9,        /* roof excess-temperature limiter: low fire */
+};
+
+#endif

@@ -1,0 +1,24 @@
+#!/bin/sh
+# Install the Debian packages meltcon needs, or say exactly how to.
+# Usage: deps.sh [bench]
+set -e
+PKGS="libncurses-dev libmodbus-dev libiniparser-dev libcmocka-dev tmux pkg-config"
+[ "$1" = bench ] && PKGS="$PKGS rt-tests htop"
+command -v dpkg-query >/dev/null 2>&1 || {
+    echo "deps: not a Debian system; install: $PKGS" >&2; exit 0; }
+missing=""
+for p in $PKGS; do
+    s=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    case "$s" in *" installed") ;; *) missing="$missing $p" ;; esac
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -eq 0 ]; then
+    echo "deps: installing$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q $missing >/dev/null 2>&1 || {
+        apt-get update -q >/dev/null && apt-get install -y -q $missing; }
+else
+    echo "deps: missing packages; run:" >&2
+    echo "    sudo apt-get install -y$missing" >&2
+    exit 1
+fi

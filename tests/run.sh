@@ -1,0 +1,38 @@
+#!/bin/sh
+# Run every test program and test script; print one closing line.
+# Usage: run.sh BUILD_DIR TEST_BINARY...
+# Each cmocka binary is one test program; tests/t_*.sh are shell tests
+# (tmux-driven console tests and the like).  A test program that is listed
+# but missing counts as failed.  VALGRIND=1 runs the binaries under valgrind.
+BUILD=$1; shift
+export MELTSIM="$PWD/$BUILD/meltsim" MELTCON="$PWD/$BUILD/meltcon" BUILD_DIR="$PWD/$BUILD"
+export MELTCON_SRC="$PWD"
+pass=0; fail=0; failed=""
+log=$BUILD/tests/log; mkdir -p "$log"
+run() { # name cmd...
+    name=$1; shift
+    if "$@" >"$log/$name.out" 2>&1; then
+        pass=$((pass + 1)); echo "PASS $name"
+    else
+        fail=$((fail + 1)); failed="$failed $name"; echo "FAIL $name"
+        sed 's/^/    /' "$log/$name.out" | tail -40
+    fi
+}
+for t in "$@"; do
+    n=$(basename "$t")
+    if [ ! -x "$t" ]; then fail=$((fail + 1)); failed="$failed $n(missing)"; echo "FAIL $n (missing)"; continue; fi
+    if [ "$VALGRIND" = 1 ]; then
+        run "$n" valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "$t"
+    else
+        run "$n" "$t"
+    fi
+done
+if [ "$VALGRIND" != 1 ]; then
+    for s in tests/t_*.sh; do
+        [ -e "$s" ] || continue
+        run "$(basename "$s" .sh)" sh "$s"
+    done
+fi
+[ -n "$failed" ] && echo "failed:$failed"
+echo "tests: $pass passed, $fail failed"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

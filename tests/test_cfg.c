@@ -1,0 +1,428 @@
+/* test_cfg — the loader: the shipped file loads; every kind of mistake is
+ * reported with its section, key, value and line, and changes nothing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg.h"
+#include "cfg_schema.h"
+
+static const char base[] = "[furnace]\n"
+                           "name = t1\n"
+                           "[plc]\n"
+                           "port = 1502\n"
+                           "[cycle]\n"
+                           "slow_factor = 1.5\n"
+                           "[tag.temp]\n"
+                           "addr = ir:0\n"
+                           "type = int16\n"
+                           "scale = 0.1\n"
+                           "range = 0, 1400\n"
+                           "fault = 32767\n"
+                           "[tag.flag]\n"
+                           "addr = di:0\n"
+                           "type = bool\n"
+                           "[tag.out]\n"
+                           "addr = hr:0\n"
+                           "type = uint16\n"
+                           "scale = 0.1\n"
+                           "range = 0, 100\n"
+                           "writable = yes\n"
+                           "[tag.big]\n"
+                           "addr = ir:10\n"
+                           "type = uint32\n"
+                           "[loop.l1]\n"
+                           "pv = temp\n"
+                           "out = out\n"
+                           "kp = 1\n"
+                           "sp = 700\n"
+                           "sp_lo = 600\n"
+                           "sp_hi = 800\n"
+                           "[alarm.a1]\n"
+                           "kind = hi\n"
+                           "tag = temp\n"
+                           "limit = 1000\n"
+                           "priority = high\n"
+                           "message = hot\n"
+                           "[program.p1]\n"
+                           "bath_sp = 740\n"
+                           "tap_lo = 730\n"
+                           "tap_hi = 750\n";
+
+/* Apply a patch to the base text: replace the first `find` by `repl`, or
+ * append `repl` when find is NULL, or prepend when find is "^". */
+static char *patched(const char *find, const char *repl)
+{
+    size_t n = sizeof base + strlen(repl) + 16;
+    char *s = malloc(n);
+    assert_non_null(s);
+    if (!find) {
+        snprintf(s, n, "%s%s", base, repl);
+    } else if (!strcmp(find, "^")) {
+        snprintf(s, n, "%s%s", repl, base);
+    } else {
+        const char *p = strstr(base, find);
+        assert_non_null(p);
+        snprintf(s, n, "%.*s%s%s", (int)(p - base), base, repl, p + strlen(find));
+    }
+    return s;
+}
+
+struct bad_case {
+    const char *find, *repl;
+    const char *section, *key; /* the error must name these ("" = none) */
+    const char *says;          /* and contain this */
+};
+
+static const struct bad_case bad_cases[] = {
+    /* syntax */
+    {NULL, "[tag.x]\nwhat is this\n", "tag.x", "", "expected KEY = VALUE"},
+    {"^", "port = 1\n", "", "port", "outside any section"},
+    {NULL, "[tag.Bad-Name]\naddr = ir:50\ntype = int16\n", "tag.bad-name", "", "bad tag name"},
+    {NULL, "[tag.x\naddr = ir:50\n", "", "", "section header alone"},
+    {"[plc]\nport = 1502\n", "[plc]\nport = 1502\nport = 1503\n", "plc", "port",
+     "duplicate key; it was already set on line 4"},
+    {NULL, "[tag.temp]\nunit = K\n", "tag.temp", "", "duplicate section"},
+    /* unknown names */
+    {"[furnace]", "[furnce]", "furnce", "", "did you mean \"furnace\""},
+    {"port = 1502", "prot = 1502", "plc", "prot", "did you mean \"port\""},
+    {"[tag.temp]", "[tags.temp]", "tags.temp", "", "did you mean \"tag.temp\""},
+    /* numbers */
+    {"port = 1502", "port = 12abc", "plc", "port", "not a whole decimal number"},
+    {"port = 1502", "port = 70000", "plc", "port", "out of range: expected a whole number from 1 to 65535"},
+    {"port = 1502", "port =", "plc", "port", "empty"},
+    {"port = 1502", "port = 0x5de", "plc", "port", "not a whole decimal number"},
+    {"slow_factor = 1.5", "slow_factor = nan", "cycle", "slow_factor", "not a finite number"},
+    {"slow_factor = 1.5", "slow_factor = 1e999", "cycle", "slow_factor", "too large"},
+    {"slow_factor = 1.5", "slow_factor = inf", "cycle", "slow_factor", "not a finite number"},
+    {"slow_factor = 1.5", "slow_factor = 0.5", "cycle", "slow_factor", "out of range"},
+    {"kp = 1\n", "kp = 1,5\n", "loop.l1", "kp", "not a number"},
+    /* required */
+    {"name = t1\n", "", "furnace", "name", "missing required key"},
+    {"type = uint32\n", "", "tag.big", "type", "missing required key"},
+    {"kp = 1\n", "", "loop.l1", "kp", "missing required key"},
+    /* tag map */
+    {"addr = ir:0", "addr = ir:7x", "tag.temp", "addr", "expected TABLE:ADDRESS"},
+    {"addr = ir:0", "addr = xr:0", "tag.temp", "addr", "expected TABLE:ADDRESS"},
+    {"addr = ir:0", "addr = ir:70000", "tag.temp", "addr", "expected TABLE:ADDRESS"},
+    {NULL, "[tag.big2]\naddr = ir:11\ntype = int16\n", "tag.big2", "addr", "overlaps [tag.big]"},
+    {NULL, "[tag.last]\naddr = hr:65535\ntype = float32\n", "tag.last", "addr",
+     "needs two registers"},
+    {"addr = ir:10\ntype = uint32\n", "addr = ir:10\ntype = uint32\nwritable = yes\n", "tag.big",
+     "writable", "read-only"},
+    {NULL, "[tag.b]\naddr = ir:40\ntype = bool\n", "tag.b", "type", "bool tag lives in di or co"},
+    {NULL, "[tag.d]\naddr = di:5\ntype = uint16\n", "tag.d", "type", "single bits"},
+    {"scale = 0.1\nrange = 0, 1400", "word_order = CDAB\nscale = 0.1\nrange = 0, 1400", "tag.temp",
+     "word_order", "32-bit types only"},
+    {"type = uint32\n", "type = uint32\nword_order = ABDC\n", "tag.big", "word_order",
+     "expected one of ABCD, CDAB, BADC, DCBA"},
+    {"type = int16", "type = int8", "tag.temp", "type", "expected one of int16"},
+    {"range = 0, 1400", "range = 1400, 0", "tag.temp", "range", "LO must be below HI"},
+    {"range = 0, 1400", "range = 1400", "tag.temp", "range", "expected LO, HI"},
+    {"scale = 0.1\nrange = 0, 1400", "scale = 0\nrange = 0, 1400", "tag.temp", "scale",
+     "must not be 0"},
+    {"type = uint32\n", "type = uint32\nraw_range = 0, 4000\n", "tag.big", "raw_range",
+     "go together"},
+    {"scale = 0.1\nrange = 0, 1400", "scale = 0.1\nraw_range = 0, 100\neng_range = 0, 10",
+     "tag.temp", "scale", "not both"},
+    {"fault = 32767", "fault = 70000", "tag.temp", "fault", "must fit int16"},
+    {"writable = yes", "writable = maybe", "tag.out", "writable", "expected yes or no"},
+    {NULL, "[tag.d2]\naddr = di:1\ntype = bool\nscale = 2\n", "tag.d2", "type",
+     "no scaling or range"},
+    /* loops */
+    {"pv = temp", "pv = tmp", "loop.l1", "pv", "no [tag.tmp] in this file (did you mean \"temp\"?)"},
+    {"out = out", "out = temp", "loop.l1", "out", "not a writable holding register"},
+    {"sp = 700", "sp = 900", "loop.l1", "sp", "within sp_lo..sp_hi"},
+    {"sp_hi = 800", "sp_hi = 500", "loop.l1", "sp_hi", "above sp_lo"},
+    {"kp = 1\n", "kp = 1\nmode = CAS\n", "loop.l1", "mode", "CAS needs a master"},
+    {"kp = 1\n", "kp = 1\ncascade_to = l9\n", "loop.l1", "cascade_to", "no other [loop.l9]"},
+    /* alarms */
+    {"kind = hi", "kind = hihi", "alarm.a1", "kind", "expected one of hi, lo"},
+    {"kind = hi", "kind = on", "alarm.a1", "kind", "need a bool tag"},
+    {"kind = hi\ntag = temp", "kind = link\ntag = temp", "alarm.a1", "tag", "no source tag"},
+    {"priority = high", "priority = urgent", "alarm.a1", "priority", "expected one of low"},
+    {"message = hot", "message = hot\nsuppress_phases = HOLD, BOIL", "alarm.a1",
+     "suppress_phases", "\"BOIL\" is not a phase"},
+    {"message = hot\n", "", "alarm.a1", "message", "missing required key"},
+    /* programs and the rest */
+    {"tap_hi = 750", "tap_hi = 720", "program.p1", "tap_hi", "above tap_lo"},
+    {"name = t1\n", "name = t1\nprogram = nosuch\n", "furnace", "program", "no [program.nosuch]"},
+    {"name = t1\n", "name = t1\nheel_t = 70\n", "furnace", "heel_t", "smaller than the capacity"},
+    {"name = t1\n", "name = Tank 1\n", "furnace", "name", "lower-case letters"},
+    {"port = 1502\n", "port = 1502\nreconnect_min_ms = 9000\n", "plc", "reconnect_max_ms",
+     "at least reconnect_min_ms"},
+    {"name = t1\n",
+     "name = t1\ndescription = "
+     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+     "xxxxxxxxxxxxxxxx\n",
+     "furnace", "description", "too long"},
+};
+
+static bool has_error(const struct cfg_errors *e, const struct bad_case *c)
+{
+    for (int i = 0; i < e->n; i++)
+        if (!strcmp(e->e[i].section, c->section) && !strcmp(e->e[i].key, c->key) &&
+            strstr(e->e[i].text, c->says))
+            return true;
+    return false;
+}
+
+static void test_base_loads(void **state)
+{
+    (void)state;
+    static struct cfg c;
+    static struct cfg_errors e;
+    int rc = cfg_load_text("base.ini", base, strlen(base), &c, &e);
+    for (int i = 0; i < e.n; i++)
+        print_error("%s\n", e.e[i].text);
+    assert_int_equal(rc, 0);
+    assert_int_equal(c.ntags, 4);
+    assert_int_equal(c.nloops, 1);
+    assert_int_equal(c.nalarms, 1);
+    assert_int_equal(c.nprograms, 1);
+    assert_string_equal(c.furnace.program, "p1"); /* first program when none named */
+    assert_int_equal(c.plc.response_timeout_ms, 100); /* default */
+    assert_string_equal(c.plc.host, "127.0.0.1");
+    const struct cfg_tag *t = cfg_tag_find(&c, "temp");
+    assert_non_null(t);
+    assert_int_equal(t->table, TAG_IR);
+    assert_true(t->has_fault && t->fault == 32767);
+    assert_true(t->has_range && t->range_hi == 1400);
+    assert_int_equal(cfg_tag_index(&c, "nosuch"), -1);
+}
+
+static void test_every_mistake_reported_and_nothing_changed(void **state)
+{
+    (void)state;
+    static struct cfg c, before;
+    static struct cfg_errors e;
+    size_t n = sizeof bad_cases / sizeof bad_cases[0];
+    assert_true(n >= 30);
+    for (size_t i = 0; i < n; i++) {
+        char *text = patched(bad_cases[i].find, bad_cases[i].repl);
+        memset(&c, 0x5a, sizeof c);
+        memcpy(&before, &c, sizeof c);
+        int rc = cfg_load_text("bad.ini", text, strlen(text), &c, &e);
+        if (rc != -1 || !has_error(&e, &bad_cases[i])) {
+            print_error("case %zu (%s): rc %d, want [%s] %s: %s\n", i, bad_cases[i].repl, rc,
+                        bad_cases[i].section, bad_cases[i].key, bad_cases[i].says);
+            for (int k = 0; k < e.n; k++)
+                print_error("   got: %s\n", e.e[k].text);
+            fail();
+        }
+        assert_memory_equal(&c, &before, sizeof c);
+        for (int k = 0; k < e.n; k++)
+            assert_non_null(strstr(e.e[k].text, "bad.ini:"));
+        free(text);
+    }
+}
+
+static void test_line_numbers_and_value_in_message(void **state)
+{
+    (void)state;
+    static struct cfg c;
+    static struct cfg_errors e;
+    char *text = patched("addr = ir:0", "addr = ir:7x");
+    assert_int_equal(cfg_load_text("m.ini", text, strlen(text), &c, &e), -1);
+    assert_int_equal(e.n, 1);
+    assert_int_equal(e.e[0].line, 8);
+    assert_string_equal(e.e[0].value, "ir:7x");
+    assert_string_equal(e.e[0].text,
+                        "m.ini:8: [tag.temp] addr = \"ir:7x\": expected TABLE:ADDRESS with "
+                        "TABLE ir, hr, di or co and ADDRESS 0 to 65535, e.g. ir:2");
+    free(text);
+}
+
+static void test_all_errors_collected(void **state)
+{
+    (void)state;
+    static struct cfg c;
+    static struct cfg_errors e;
+    char *t1 = patched("port = 1502", "port = x");
+    char *t2 = malloc(strlen(t1) + 64);
+    assert_non_null(t2);
+    const char *p = strstr(t1, "kp = 1");
+    sprintf(t2, "%.*skp = -3%s", (int)(p - t1), t1, p + 6);
+    assert_int_equal(cfg_load_text("m.ini", t2, strlen(t2), &c, &e), -1);
+    assert_int_equal(e.n, 2);
+    assert_string_equal(e.e[0].key, "port"); /* in file order */
+    assert_string_equal(e.e[1].key, "kp");
+    free(t1);
+    free(t2);
+}
+
+static void test_decimal_not_octal_and_raw_range(void **state)
+{
+    (void)state;
+    static struct cfg c;
+    static struct cfg_errors e;
+    char *text = patched("port = 1502\n", "port = 010\n");
+    char *t2 = malloc(strlen(text) + 128);
+    assert_non_null(t2);
+    sprintf(t2, "%s[tag.lvl]\naddr = ir:20\ntype = uint16\nraw_range = 4000, 20000\n"
+                "eng_range = 0, 2000\n",
+            text);
+    assert_int_equal(cfg_load_text("m.ini", t2, strlen(t2), &c, &e), 0);
+    assert_int_equal(c.plc.port, 10);
+    const struct cfg_tag *t = cfg_tag_find(&c, "lvl");
+    assert_non_null(t);
+    assert_true(t->scale == 0.125);
+    assert_true(t->offset == -500);
+    free(text);
+    free(t2);
+}
+
+static void test_binary_junk_and_long_lines(void **state)
+{
+    (void)state;
+    static struct cfg c;
+    static struct cfg_errors e;
+    char junk[] = "[furnace]\nname = a\0b\n";
+    assert_int_equal(cfg_load_text("j.ini", junk, sizeof junk - 1, &c, &e), -1);
+    assert_non_null(strstr(e.e[0].text, "NUL byte"));
+    char *lng = malloc(3000);
+    assert_non_null(lng);
+    memset(lng, 'x', 2999);
+    lng[2999] = 0;
+    memcpy(lng, "[furnace]\nname = ", 17);
+    assert_int_equal(cfg_load_text("l.ini", lng, strlen(lng), &c, &e), -1);
+    assert_non_null(strstr(e.e[0].text, "longer than"));
+    free(lng);
+    assert_int_equal(cfg_load("/nonexistent/meltcon.ini", &c, &e), -1);
+    assert_non_null(strstr(e.e[0].text, "cannot open"));
+}
+
+static const char *src(const char *rel, char *buf, size_t n)
+{
+    const char *root = getenv("MELTCON_SRC");
+    snprintf(buf, n, "%s/%s", root ? root : ".", rel);
+    return buf;
+}
+
+static void test_shipped_config(void **state)
+{
+    (void)state;
+    static struct cfg c;
+    static struct cfg_errors e;
+    char path[512];
+    int rc = cfg_load(src("config/meltcon.ini", path, sizeof path), &c, &e);
+    for (int i = 0; i < e.n; i++)
+        print_error("%s\n", e.e[i].text);
+    assert_int_equal(rc, 0);
+    /* the full default map of DESIGN.md §3 */
+    static const struct {
+        const char *name;
+        enum tag_table t;
+        int addr;
+    } map[] = {
+        {"hc_gas_temp", TAG_IR, 0},    {"roof_temp", TAG_IR, 1},      {"bath_hc_temp", TAG_IR, 2},
+        {"bath_sc_temp", TAG_IR, 3},   {"sc_gas_temp", TAG_IR, 4},    {"flue_temp", TAG_IR, 5},
+        {"scrap_temp", TAG_IR, 6},     {"o2_pct", TAG_IR, 7},         {"co_ppm", TAG_IR, 8},
+        {"furnace_pressure", TAG_IR, 9}, {"gas_flow", TAG_IR, 10},    {"gas_pressure", TAG_IR, 11},
+        {"firing_fb", TAG_IR, 12},     {"pump_speed_fb", TAG_IR, 13}, {"fan_speed_fb", TAG_IR, 14},
+        {"damper_fb", TAG_IR, 15},     {"bath_level", TAG_IR, 16},    {"bms_state", TAG_IR, 17},
+        {"purge_remaining", TAG_IR, 18}, {"plc_interlocks", TAG_IR, 19},
+        {"plc_heartbeat", TAG_IR, 20}, {"cmd_ack_seq", TAG_IR, 21},   {"cmd_result", TAG_IR, 22},
+        {"plc_mode", TAG_IR, 23},      {"plc_clock", TAG_IR, 24},     {"metal_mass", TAG_IR, 26},
+        {"scrap_on_hearth", TAG_IR, 28}, {"sc_door_closed", TAG_DI, 0},
+        {"hc_door_closed", TAG_DI, 1}, {"flame_on", TAG_DI, 2},       {"estop_ok", TAG_DI, 3},
+        {"gas_ok", TAG_DI, 4},         {"air_ok", TAG_DI, 5},         {"pump_running", TAG_DI, 6},
+        {"fan_running", TAG_DI, 7},    {"tap_open", TAG_DI, 8},       {"pusher_home", TAG_DI, 9},
+        {"bms_lockout", TAG_DI, 10},   {"watchdog_tripped", TAG_DI, 11},
+        {"firing_demand", TAG_HR, 0},  {"pump_demand", TAG_HR, 1},    {"fan_demand", TAG_HR, 2},
+        {"damper_demand", TAG_HR, 3},  {"cmd_code", TAG_HR, 10},      {"cmd_arg", TAG_HR, 11},
+        {"cmd_seq", TAG_HR, 12},       {"console_heartbeat", TAG_HR, 20},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        const struct cfg_tag *t = cfg_tag_find(&c, map[i].name);
+        assert_non_null(t);
+        assert_int_equal(t->table, map[i].t);
+        assert_int_equal(t->addr, map[i].addr);
+    }
+    const struct cfg_tag *hc = cfg_tag_find(&c, "hc_gas_temp");
+    assert_true(hc->type == TAG_INT16 && hc->scale == 0.1 && hc->has_fault && hc->fault == 32767);
+    assert_int_equal(cfg_tag_find(&c, "plc_clock")->type, TAG_UINT32);
+    assert_true(c.nloops == 4 && cfg_loop_find(&c, "bath") && cfg_loop_find(&c, "hc") &&
+                cfg_loop_find(&c, "sc") && cfg_loop_find(&c, "pressure"));
+    assert_true(c.nprograms >= 2);
+    assert_true(c.nalarms >= 30);
+}
+
+/* The shipped file is its own manual: every key of the schema is shown in
+ * it, as a key or in a comment. */
+static void test_shipped_config_documents_every_key(void **state)
+{
+    (void)state;
+    char path[512];
+    FILE *f = fopen(src("config/meltcon.ini", path, sizeof path), "r");
+    assert_non_null(f);
+    static char text[1 << 17];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = 0;
+    for (size_t i = 0; i < cfg_nsections; i++) {
+        for (const struct cfg_key *k = cfg_sections[i].keys; k->key; k++) {
+            if (!strstr(text, k->key)) {
+                print_error("[%s] %s is not documented in meltcon.ini\n", cfg_sections[i].name,
+                            k->key);
+                fail();
+            }
+        }
+    }
+}
+
+static void test_describe_lists_every_key(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    cfg_describe(f);
+    fclose(f);
+    for (size_t i = 0; i < cfg_nsections; i++)
+        for (const struct cfg_key *k = cfg_sections[i].keys; k->key; k++)
+            assert_non_null(strstr(buf, k->key));
+    assert_non_null(strstr(buf, "[tag.NAME]"));
+    assert_non_null(strstr(buf, "(required)"));
+    free(buf);
+}
+
+static void test_names_and_default_path(void **state)
+{
+    (void)state;
+    assert_string_equal(cfg_phase_name(PH_PYROLYSIS), "PYROLYSIS");
+    assert_int_equal(cfg_phase_from_name("tap"), PH_TAP);
+    assert_int_equal(cfg_phase_from_name("boil"), -1);
+    assert_string_equal(cfg_priority_name(PRIO_CRITICAL), "critical");
+    assert_string_equal(cfg_loop_mode_name(LOOP_CAS), "CAS");
+    assert_string_equal(cfg_table_name(TAG_CO), "co");
+    assert_string_equal(cfg_type_name(TAG_FLOAT32), "float32");
+    assert_string_equal(cfg_default_path("x.ini"), "x.ini");
+    setenv("MELTCON_CONFIG", "/tmp/y.ini", 1);
+    assert_string_equal(cfg_default_path(NULL), "/tmp/y.ini");
+    unsetenv("MELTCON_CONFIG");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_base_loads),
+        cmocka_unit_test(test_every_mistake_reported_and_nothing_changed),
+        cmocka_unit_test(test_line_numbers_and_value_in_message),
+        cmocka_unit_test(test_all_errors_collected),
+        cmocka_unit_test(test_decimal_not_octal_and_raw_range),
+        cmocka_unit_test(test_binary_junk_and_long_lines),
+        cmocka_unit_test(test_shipped_config),
+        cmocka_unit_test(test_shipped_config_documents_every_key),
+        cmocka_unit_test(test_describe_lists_every_key),
+        cmocka_unit_test(test_names_and_default_path),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
