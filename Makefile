@@ -58,6 +58,7 @@ TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
 .PHONY: all deps demo test check valgrind cppcheck fuzz bench install uninstall clean format
 .DEFAULT_GOAL := all
+.SECONDARY:
 
 all: $(PROGRAMS)
 
