@@ -1,0 +1,137 @@
+/* snap — the typed messages of the client protocol, on top of proto.
+ *
+ * The server fills a struct snap each UI tick and sends snap_encode(); a
+ * console decodes it with snap_decode() and draws from it.  Static facts
+ * (units, limits, alarm texts) come from the config file both sides read;
+ * the snapshot carries what changes.  Requests and replies are typed too,
+ * so the server and every client agree on one vocabulary.
+ */
+#ifndef MELTCON_SNAP_H
+#define MELTCON_SNAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cfg.h"
+#include "proto.h"
+
+enum snap_link { LINK_DOWN, LINK_UP, LINK_CONNECTING };
+
+/* Loop status flags */
+enum {
+    LF_SAT_HI = 1u << 0,   /* output at its high limit */
+    LF_SAT_LO = 1u << 1,
+    LF_RATE = 1u << 2,     /* output rate-limited */
+    LF_BAD_PV = 1u << 3,   /* PV not GOOD: output held, loop in MAN */
+    LF_OVERRIDE = 1u << 4, /* setpoint lowered by the override (roof) */
+    LF_TRACK = 1u << 5,    /* output tracking a forced value (PLC low fire, door open) */
+};
+
+#define SNAP_MAX_PERMS 32
+#define SNAP_WHY_MAX 400
+
+struct snap_tag {
+    char name[CFG_NAME_MAX];
+    double v;        /* engineering value (last good when not GOOD) */
+    double raw;      /* raw register value, for diagnostics */
+    int q;           /* enum tag_quality */
+    double age_s;    /* since the last good read */
+};
+
+struct snap_loop {
+    char name[CFG_NAME_MAX];
+    int mode;        /* enum cfg_loop_mode */
+    double sp;       /* target setpoint */
+    double wsp;      /* working setpoint (after ramp and override) */
+    double pv;
+    int pv_q;
+    double out;
+    unsigned flags;  /* LF_* */
+};
+
+struct snap_alarm {
+    char name[CFG_NAME_MAX];
+    int state;       /* alarm state (control/alarm.h), not NORMAL */
+    int prio;        /* enum cfg_priority */
+    double t;        /* process time of the last change */
+    double shelved_until; /* process time, when shelved */
+};
+
+struct snap_perm {
+    char cmd[CFG_NAME_MAX]; /* CLI name, e.g. sc_door_open */
+    bool ready;
+    char why[SNAP_WHY_MAX]; /* failing conditions, "; "-separated */
+};
+
+struct snap {
+    uint32_t seq;
+    double t;             /* process time (s) */
+    double wall;          /* Unix time of the snapshot */
+    /* the control cycle */
+    uint64_t cycles, slow_cycles;
+    double late_p50_ms, late_p99_ms, late_max_ms;
+    int period_ms;
+    /* the PLC link */
+    int link;             /* enum snap_link */
+    uint32_t reconnects, transactions, errors;
+    double rtt_ms, last_good_age_s;
+    char link_err[128];
+    /* the melt */
+    char program[CFG_NAME_MAX];
+    int phase;            /* enum cfg_phase */
+    double t_phase;       /* s in phase */
+    bool ready, overrun;
+    char phase_why[SNAP_WHY_MAX];
+    /* alarms */
+    int n_unacked, n_active, n_shelved;
+    bool flood;
+    double alarms_per_10min;
+    int ntags, nloops, nalarms, nperms;
+    struct snap_tag tags[CFG_MAX_TAGS];
+    struct snap_loop loops[CFG_MAX_LOOPS];
+    struct snap_alarm alarms[CFG_MAX_ALARMS];
+    struct snap_perm perms[SNAP_MAX_PERMS];
+};
+
+struct snap_hello {
+    char furnace[CFG_NAME_MAX];
+    char user[CFG_NAME_MAX];
+    char role[16];        /* viewer, operator, engineer */
+    long server_pid;
+    int plc_mode;         /* 1 = simulated hardware */
+    char config[CFG_PATH_MAX];
+};
+
+/* A request from a client.  verb: set, cmd, ack, shelve, unshelve, oos,
+ * phase, journal, export, stop.  target: LOOP.sp|LOOP.mode|LOOP.out, a
+ * command name, an alarm name or "all", a phase.  value/arg: as text, the
+ * server parses and refuses bad numbers with a sentence. */
+struct snap_req {
+    long id;
+    char verb[16];
+    char target[64];
+    char value[64];
+    char reason[200];
+};
+
+struct snap_reply {
+    long id;
+    bool ok;
+    char text[1024];      /* accepted: what changed; refused: why */
+};
+
+/* Encode into o (overflow flagged in o).  Decode: 0, or -1 when a required
+ * field is missing or malformed (the message is then ignored whole). */
+void snap_encode(const struct snap *s, struct proto_out *o);
+int snap_decode(const struct proto_msg *m, struct snap *s);
+void snap_hello_encode(const struct snap_hello *h, struct proto_out *o);
+int snap_hello_decode(const struct proto_msg *m, struct snap_hello *h);
+void snap_req_encode(const struct snap_req *r, struct proto_out *o);
+int snap_req_decode(const struct proto_msg *m, struct snap_req *r);
+void snap_reply_encode(const struct snap_reply *r, struct proto_out *o);
+int snap_reply_decode(const struct proto_msg *m, struct snap_reply *r);
+
+/* Journal lines: the message carries up to n lines of text. */
+void snap_journal_encode(const char *const *lines, int n, struct proto_out *o);
+
+#endif

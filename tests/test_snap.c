@@ -1,0 +1,219 @@
+/* test_snap — typed protocol messages round-trip exactly; a snapshot with
+ * a malformed line is refused whole. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "snap.h"
+
+static struct snap a, b;
+static struct proto_out o;
+static struct proto_msg m;
+
+static void fill(struct snap *s)
+{
+    memset(s, 0, sizeof *s);
+    s->seq = 812;
+    s->t = 3600.25;
+    s->wall = 1795000000.5;
+    s->cycles = 14400;
+    s->slow_cycles = 2;
+    s->late_p50_ms = 0.08;
+    s->late_p99_ms = 0.5;
+    s->late_max_ms = 3.25;
+    s->period_ms = 250;
+    s->link = LINK_UP;
+    s->reconnects = 1;
+    s->transactions = 43200;
+    s->errors = 3;
+    s->rtt_ms = 0.4;
+    s->last_good_age_s = 0.25;
+    strcpy(s->link_err, "Connection refused (last at 12:00)");
+    strcpy(s->program, "a226");
+    s->phase = PH_PYROLYSIS;
+    s->t_phase = 912;
+    s->ready = false;
+    s->overrun = true;
+    strcpy(s->phase_why, "CO 2400 ppm > end of pyrolysis 500 ppm; scrap 380 degC < 480 degC");
+    s->n_unacked = 2;
+    s->n_active = 3;
+    s->n_shelved = 1;
+    s->flood = true;
+    s->alarms_per_10min = 12;
+    s->ntags = CFG_MAX_TAGS;
+    for (int i = 0; i < s->ntags; i++) {
+        snprintf(s->tags[i].name, sizeof s->tags[i].name, "tag_%d", i);
+        s->tags[i].v = 700.5 + i;
+        s->tags[i].raw = 7005 + i;
+        s->tags[i].q = i % 4;
+        s->tags[i].age_s = i * 0.25;
+    }
+    s->nloops = 4;
+    for (int i = 0; i < 4; i++) {
+        snprintf(s->loops[i].name, sizeof s->loops[i].name, "loop%d", i);
+        s->loops[i].mode = i % 3;
+        s->loops[i].sp = 740 + i;
+        s->loops[i].wsp = 739 + i;
+        s->loops[i].pv = 738.5;
+        s->loops[i].pv_q = 0;
+        s->loops[i].out = 42.5;
+        s->loops[i].flags = LF_SAT_HI | LF_OVERRIDE;
+    }
+    s->nalarms = CFG_MAX_ALARMS;
+    for (int i = 0; i < s->nalarms; i++) {
+        snprintf(s->alarms[i].name, sizeof s->alarms[i].name, "alarm_%d", i);
+        s->alarms[i].state = 1 + i % 6;
+        s->alarms[i].prio = i % 4;
+        s->alarms[i].t = 100 + i;
+        s->alarms[i].shelved_until = i % 6 == 3 ? 5000 : 0;
+    }
+    s->nperms = SNAP_MAX_PERMS;
+    for (int i = 0; i < s->nperms; i++) {
+        snprintf(s->perms[i].cmd, sizeof s->perms[i].cmd, "cmd_%d", i);
+        s->perms[i].ready = i % 2;
+        if (!s->perms[i].ready)
+            snprintf(s->perms[i].why, sizeof s->perms[i].why,
+                     "Open charging door: firing 78 %% > low-fire limit 30 %%; CO %d ppm", i);
+    }
+}
+
+static void test_snapshot_round_trip_full(void **state)
+{
+    (void)state;
+    char why[200];
+    fill(&a);
+    snap_encode(&a, &o);
+    assert_false(o.overflow);
+    assert_int_equal(proto_parse(o.buf, o.len, &m, why, sizeof why), 0);
+    assert_int_equal(snap_decode(&m, &b), 0);
+    assert_int_equal(b.seq, a.seq);
+    assert_true(b.t == a.t && b.wall == a.wall);
+    assert_int_equal(b.cycles, a.cycles);
+    assert_int_equal(b.link, LINK_UP);
+    assert_string_equal(b.link_err, a.link_err);
+    assert_string_equal(b.phase_why, a.phase_why);
+    assert_int_equal(b.phase, PH_PYROLYSIS);
+    assert_true(b.overrun && !b.ready && b.flood);
+    assert_int_equal(b.ntags, a.ntags);
+    for (int i = 0; i < a.ntags; i++) {
+        assert_string_equal(b.tags[i].name, a.tags[i].name);
+        assert_true(b.tags[i].v == a.tags[i].v);
+        assert_int_equal(b.tags[i].q, a.tags[i].q);
+    }
+    assert_int_equal(b.nloops, 4);
+    assert_int_equal(b.loops[3].flags, LF_SAT_HI | LF_OVERRIDE);
+    assert_true(b.loops[2].wsp == 741);
+    assert_int_equal(b.nalarms, a.nalarms);
+    assert_true(b.alarms[3].shelved_until == 5000);
+    assert_int_equal(b.nperms, a.nperms);
+    assert_string_equal(b.perms[4].why, a.perms[4].why);
+    assert_false(b.perms[4].ready);
+}
+
+static void test_snapshot_nan_value_kept_at_zero(void **state)
+{
+    (void)state;
+    char why[200];
+    fill(&a);
+    a.ntags = 1;
+    a.tags[0].v = 0.0 / 0.0;
+    snap_encode(&a, &o);
+    assert_non_null(strstr(o.buf, "v=nan"));
+    assert_int_equal(proto_parse(o.buf, o.len, &m, why, sizeof why), 0);
+    assert_int_equal(snap_decode(&m, &b), 0);
+    assert_true(b.tags[0].v == 0);
+}
+
+static void test_snapshot_malformed_refused(void **state)
+{
+    (void)state;
+    char why[200];
+    static const char *const bad[] = {
+        "snap 1 t=1 link=1 ph=0",                   /* no seq */
+        "snap 1 seq=1 t=1 link=1 ph=9",             /* phase out of range */
+        "snap 1 seq=1 t=1 link=1 ph=0\ntag x v=1",  /* tag without quality */
+        "snap 1 seq=1 t=1 link=1 ph=0\nwidget x",   /* unknown line */
+        "snap 1 seq=1 t=1 link=1 ph=0\nloop",       /* no name */
+        "snap 1 seq=1 t=abc link=1 ph=0",           /* not a number */
+        "hello 1 furnace=x role=viewer",            /* not a snapshot */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(proto_parse(bad[i], strlen(bad[i]), &m, why, sizeof why), 0);
+        assert_int_equal(snap_decode(&m, &b), -1);
+    }
+}
+
+static void test_hello_req_reply(void **state)
+{
+    (void)state;
+    char why[200];
+    struct snap_hello h = {.server_pid = 4242, .plc_mode = 1}, h2;
+    strcpy(h.furnace, "tcf1");
+    strcpy(h.user, "anna");
+    strcpy(h.role, "operator");
+    strcpy(h.config, "/etc/meltcon/meltcon.ini");
+    snap_hello_encode(&h, &o);
+    assert_int_equal(proto_parse(o.buf, o.len, &m, why, sizeof why), 0);
+    assert_int_equal(snap_hello_decode(&m, &h2), 0);
+    assert_string_equal(h2.user, "anna");
+    assert_int_equal(h2.server_pid, 4242);
+    assert_int_equal(h2.plc_mode, 1);
+
+    struct snap_req r = {.id = 9}, r2;
+    strcpy(r.verb, "set");
+    strcpy(r.target, "bath.sp");
+    strcpy(r.value, "745");
+    strcpy(r.reason, "alloy additions, +5 K");
+    snap_req_encode(&r, &o);
+    assert_int_equal(proto_parse(o.buf, o.len, &m, why, sizeof why), 0);
+    assert_int_equal(snap_req_decode(&m, &r2), 0);
+    assert_int_equal(r2.id, 9);
+    assert_string_equal(r2.reason, r.reason);
+    assert_int_equal(snap_reply_decode(&m, &(struct snap_reply){0}), -1);
+
+    struct snap_reply y = {.id = 9, .ok = false}, y2;
+    strcpy(y.text, "bath.sp: 900 is above the limit 800 degC");
+    snap_reply_encode(&y, &o);
+    assert_int_equal(proto_parse(o.buf, o.len, &m, why, sizeof why), 0);
+    assert_int_equal(snap_reply_decode(&m, &y2), 0);
+    assert_false(y2.ok);
+    assert_string_equal(y2.text, y.text);
+
+    static const char *const badreq[] = {"req 1 verb=set", "req 1 id=x verb=set", "req 1 id=1",
+                                         "req 1 id=1 verb=averyveryverylongverb"};
+    for (size_t i = 0; i < sizeof badreq / sizeof badreq[0]; i++) {
+        assert_int_equal(proto_parse(badreq[i], strlen(badreq[i]), &m, why, sizeof why), 0);
+        assert_int_equal(snap_req_decode(&m, &r2), -1);
+    }
+}
+
+static void test_journal_lines(void **state)
+{
+    (void)state;
+    char why[200];
+    const char *lines[] = {"2026-11-29T10:00:00Z anna@pts/1 set bath.sp 740 -> 745 ok",
+                           "second line = with equals"};
+    snap_journal_encode(lines, 2, &o);
+    assert_int_equal(proto_parse(o.buf, o.len, &m, why, sizeof why), 0);
+    assert_int_equal(m.type, PT_JOURNAL);
+    assert_int_equal(m.nlines, 3);
+    assert_string_equal(proto_get(&m.line[1], "l"), lines[0]);
+    assert_string_equal(proto_get(&m.line[2], "l"), lines[1]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_snapshot_round_trip_full),
+        cmocka_unit_test(test_snapshot_nan_value_kept_at_zero),
+        cmocka_unit_test(test_snapshot_malformed_refused),
+        cmocka_unit_test(test_hello_req_reply),
+        cmocka_unit_test(test_journal_lines),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
