@@ -1,0 +1,153 @@
+/* core — the control core of one furnace, as one functional step.
+ *
+ * Decoded tags in, demands out: core_step() evaluates the alarms, steps
+ * the melt-phase sequencer and the loops, advances the PLC command
+ * handshake and produces the values to write.  Operator requests go
+ * through core_request(), the one gate every change passes: role ->
+ * limits -> permissives -> (PLC handshake, advanced by core_step) ->
+ * result.  No I/O, no clock, no globals: the server feeds it from the PLC
+ * link, the closed-loop harness from the simulator's physics.
+ *
+ * Two times are passed in: process time (plc_clock under a sped-up
+ * simulator) for control and phase timers, and monotonic time for what
+ * must be judged on the wall clock even when the PLC's clock stops (a
+ * frozen PLC heartbeat, a command that is never answered).
+ */
+#ifndef MELTCON_CORE_H
+#define MELTCON_CORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "alarm.h"
+#include "cfg.h"
+#include "loops.h"
+#include "perm.h"
+#include "plant.h"
+#include "seq.h"
+#include "snap.h"
+#include "tag.h"
+
+enum core_role { ROLE_VIEWER, ROLE_OPERATOR, ROLE_ENGINEER };
+
+#define CORE_QUEUE 16      /* PLC commands waiting for the handshake */
+#define CORE_RESULTS 64    /* results and events not yet taken by the shell */
+
+/* One request, as a client sent it (struct snap_req) plus who sent it. */
+struct core_req {
+    long id;
+    int client;                 /* opaque to the core, echoed in the result */
+    enum core_role role;
+    char user[CFG_NAME_MAX];
+    char origin[48];            /* tty or SSH client */
+    char verb[16], target[64], value[64], reason[200];
+};
+
+/* A finished request or a core event, with everything the journal line and
+ * the reply need.  client < 0: not a reply (an event of the core). */
+struct core_result {
+    long id;
+    int client;
+    bool ok;
+    double t;                   /* process time */
+    char user[CFG_NAME_MAX];
+    char origin[48];
+    char kind[16];              /* set, cmd, ack, shelve, phase, alarm, loop, ... */
+    char what[64];              /* bath.sp, sc_door_open, roof_h, ... */
+    char old_v[48], new_v[48];
+    char reason[200];
+    char text[600];             /* the sentence: what changed, or why refused */
+};
+
+/* One value to write: tag index and engineering value. */
+struct core_write {
+    int tag;
+    double value;
+};
+
+struct core_times {
+    double t_proc;              /* process time now (s) */
+    double dt_proc;             /* since the previous step (s) */
+    double t_mono;              /* monotonic time now (s) */
+};
+
+struct core_status {
+    bool link_up;               /* the PLC link read the image this cycle */
+    bool disk_ok;               /* journal and historian writing */
+};
+
+struct core_cmd {
+    struct core_req req;
+    enum perm_cmd pcmd;
+    enum plc_cmd code;
+    int arg;                    /* cmd_arg register */
+    char label[64];
+};
+
+struct core {
+    const struct cfg *cfg;
+    const struct cfg_program *prog;
+    struct plant_map pmap;
+    struct plant plant;
+    struct loops loops;
+    struct alarms alarms;
+    struct seq seq;
+    double t_proc, t_mono;
+    bool started;               /* outputs initialised from the plant */
+    /* PLC heartbeat watch (monotonic) */
+    double hb_last, hb_t_change;
+    bool plc_stale;
+    uint16_t console_hb;
+    /* the handshake: one command in flight, the rest queued in order */
+    bool busy;
+    struct core_cmd cur;
+    uint16_t seq_no;
+    double t_sent;              /* monotonic */
+    int nqueue;
+    struct core_cmd queue[CORE_QUEUE];
+    /* pump: the program's speed for the phase, or the operator's */
+    double pump_pct;
+    bool pump_manual;
+    /* outputs of the last step */
+    int nwrites;
+    struct core_write writes[CFG_MAX_TAGS];
+    bool cmd_write;             /* write cmd_code and cmd_arg, then cmd_seq, this cycle */
+    /* results for the shell */
+    int nresults;
+    struct core_result results[CORE_RESULTS];
+    unsigned long results_dropped;
+    /* tag indices used directly */
+    int t_cmd_code, t_cmd_arg, t_cmd_seq, t_console_hb, t_pump_demand, t_firing_demand;
+    int hc_loop;                /* the loop driving firing_demand, -1 if none */
+    int sc_loop, bath_loop;
+};
+
+/* Build the core for c (which must outlive it).  Returns 0, or -1 with a
+ * sentence (a loop or alarm that cannot be built from the map). */
+int core_init(struct core *k, const struct cfg *c, char *err, size_t errlen);
+
+/* One control cycle.  tags: decoded image indexed like cfg->tags.  The
+ * first step with a GOOD link initialises the loops and the command
+ * sequence number from the plant's read-back (bumpless restart).  Fills
+ * k->writes (every writable output, each cycle: the link writes only what
+ * changed) and queues results. */
+void core_step(struct core *k, const struct tag_value *tags, const struct core_status *st,
+               const struct core_times *tm);
+
+/* The gate.  Checks role, value, limits and permissives at once; a change
+ * that needs no PLC command is applied and its result queued now; a PLC
+ * command is queued for the handshake and its result follows from a later
+ * core_step.  Returns 0 if accepted so far, -1 if refused (result queued). */
+int core_request(struct core *k, const struct core_req *r);
+
+/* Take up to max results (oldest first); returns how many. */
+int core_results_take(struct core *k, struct core_result *out, int max);
+
+/* Fill the parts of a snapshot the core knows (tags, loops, alarms,
+ * phase, permissives); the shell adds the link and cycle figures. */
+void core_snapshot(const struct core *k, const struct tag_value *tags, const double *age_s,
+                   const double *raw, struct snap *s);
+
+const char *core_role_name(enum core_role r);
+
+#endif

@@ -1,0 +1,241 @@
+/* loops — the furnace's loops over the tag image (see loops.h).
+ *
+ * Cascade: the master's output is the slave's remote setpoint (slave in CAS).
+ *
+ * Override (roof): with R the override PV, L its limit and G its gain,
+ *   reduce = G * (R - L)   when R > L, else 0
+ *   slave SPeff = clamp(SPwork - reduce, sp_lo, sp_hi)
+ * so the override only ever lowers the setpoint.  A bad override PV holds
+ * the last reduction (the PLC's roof limiter stays the last line).
+ *
+ * The master does not wind up when its slave cannot follow: from the slave's
+ * status of the previous step,
+ *   hold_up   if the slave's effective SP is below what it was asked for
+ *             (override, SP limit, ramp) or its output is limited in the
+ *             direction that would raise its PV;
+ *   hold_down the mirror image;
+ *   both      while the slave's output is forced (tracking).
+ * When the slave is not in CAS the master tracks the slave's working SP, so
+ * putting the slave back in CAS does not step it.
+ */
+#include "loops.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
+                                                      ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+static int loop_index(const struct cfg *c, const char *name)
+{
+    for (int i = 0; i < c->nloops; i++)
+        if (!strcmp(c->loops[i].name, name))
+            return i;
+    return -1;
+}
+
+/* Resolve one loop's tags and its slave.  0 or -1 with err. */
+static int resolve(struct loops *lp, const struct cfg *c, int i, char *err, size_t errlen)
+{
+    const struct cfg_loop *l = &c->loops[i];
+    struct loops_loop *x = &lp->loop[i];
+
+    x->pv_tag = cfg_tag_index(c, l->pv);
+    if (x->pv_tag < 0)
+        return fail(err, errlen, "[loop.%s] pv = \"%s\": no such tag", l->name, l->pv);
+    x->out_tag = -1;
+    if (l->out[0]) {
+        x->out_tag = cfg_tag_index(c, l->out);
+        if (x->out_tag < 0)
+            return fail(err, errlen, "[loop.%s] out = \"%s\": no such tag", l->name, l->out);
+    }
+    x->ovr_tag = -1;
+    if (l->override_pv[0]) {
+        x->ovr_tag = cfg_tag_index(c, l->override_pv);
+        if (x->ovr_tag < 0)
+            return fail(err, errlen, "[loop.%s] override_pv = \"%s\": no such tag", l->name,
+                        l->override_pv);
+    }
+    x->slave = -1;
+    if (l->cascade_to[0]) {
+        int s = loop_index(c, l->cascade_to);
+        if (s < 0 || s == i)
+            return fail(err, errlen, "[loop.%s] cascade_to = \"%s\": no other loop of that name",
+                        l->name, l->cascade_to);
+        if (lp->loop[s].master >= 0)
+            return fail(err, errlen,
+                        "[loop.%s] cascade_to = \"%s\": that loop already follows [loop.%s]",
+                        l->name, l->cascade_to, c->loops[lp->loop[s].master].name);
+        x->slave = s;
+        lp->loop[s].master = i;
+    }
+    if (x->out_tag < 0 && x->slave < 0)
+        return fail(err, errlen, "[loop.%s] drives nothing: give it an out tag or a cascade_to",
+                    l->name);
+    x->ovr_limit = l->override_limit;
+    x->ovr_gain = l->override_gain;
+    return 0;
+}
+
+/* Step order: a loop comes after its master.  -1 on a cascade cycle. */
+static int order_loops(struct loops *lp)
+{
+    bool placed[CFG_MAX_LOOPS] = {false};
+    int k = 0;
+    while (k < lp->n) {
+        int before = k;
+        for (int i = 0; i < lp->n; i++) {
+            int m = lp->loop[i].master;
+            if (!placed[i] && (m < 0 || placed[m])) {
+                placed[i] = true;
+                lp->order[k++] = i;
+            }
+        }
+        if (k == before)
+            return -1;
+    }
+    return 0;
+}
+
+/* The unit a tag shows, "" when unknown. */
+static void copy_unit(char *dst, size_t n, const struct cfg *c, int tag)
+{
+    snprintf(dst, n, "%s", tag >= 0 ? c->tags[tag].unit : "");
+}
+
+int loops_init(struct loops *lp, const struct cfg *c, char *err, size_t errlen)
+{
+    memset(lp, 0, sizeof *lp);
+    if (c->nloops < 0 || c->nloops > CFG_MAX_LOOPS)
+        return fail(err, errlen, "%d loops: at most %d are supported", c->nloops, CFG_MAX_LOOPS);
+    lp->n = c->nloops;
+    for (int i = 0; i < lp->n; i++)
+        lp->loop[i].master = -1;
+    for (int i = 0; i < lp->n; i++)
+        if (resolve(lp, c, i, err, errlen) < 0)
+            return -1;
+    if (order_loops(lp) < 0)
+        return fail(err, errlen, "the cascade_to settings form a cycle");
+    for (int i = 0; i < lp->n; i++) {
+        const struct cfg_loop *l = &c->loops[i];
+        struct loops_loop *x = &lp->loop[i];
+        if (l->mode == LOOP_CAS && x->master < 0)
+            return fail(err, errlen,
+                        "[loop.%s] mode = CAS: no loop has cascade_to = %s to drive it", l->name,
+                        l->name);
+        struct pid_params prm;
+        pid_params_from_cfg(&prm, l);
+        prm.cas_allowed = x->master >= 0;
+        copy_unit(prm.pv_unit, sizeof prm.pv_unit, c, x->pv_tag);
+        if (x->out_tag >= 0)
+            copy_unit(prm.out_unit, sizeof prm.out_unit, c, x->out_tag);
+        else
+            copy_unit(prm.out_unit, sizeof prm.out_unit, c, lp->loop[x->slave].pv_tag);
+        pid_init(&x->pid, &prm, l->mode, l->sp);
+    }
+    return 0;
+}
+
+int loops_init_outputs(struct loops *lp, const struct tag_value *tags)
+{
+    int bad = 0;
+    for (int k = lp->n - 1; k >= 0; k--) {
+        struct loops_loop *x = &lp->loop[lp->order[k]];
+        if (x->out_tag >= 0) {
+            struct tag_value rb = tags[x->out_tag];
+            if (rb.q == Q_GOOD && isfinite(rb.v))
+                pid_init_output(&x->pid, rb.v);
+            else
+                bad++;
+        } else {
+            const struct loops_loop *s = &lp->loop[x->slave];
+            struct tag_value spv = tags[s->pv_tag];
+            pid_init_output(&x->pid, spv.q == Q_GOOD && isfinite(spv.v) ? spv.v : s->pid.sp_work);
+        }
+    }
+    return bad;
+}
+
+/* The override's reduction of the setpoint for this step. */
+static void step_override(struct loops_loop *x, const struct tag_value *tags)
+{
+    if (x->ovr_tag < 0) {
+        x->ovr_reduce = 0;
+        return;
+    }
+    struct tag_value o = tags[x->ovr_tag];
+    x->ovr_bad = o.q != Q_GOOD || !isfinite(o.v);
+    if (x->ovr_bad)
+        return;
+    double r = x->ovr_gain * (o.v - x->ovr_limit);
+    x->ovr_reduce = r > 0 ? r : 0;
+}
+
+/* What a master may not do because of its slave (see the top of the file). */
+static void slave_holds(const struct loops_loop *s, struct pid_in *in)
+{
+    unsigned st = s->pid.status;
+    bool reverse = s->pid.prm.action == LOOP_REVERSE;
+    bool out_up = st & (reverse ? PID_ST_LIM_UP : PID_ST_LIM_DOWN);
+    bool out_down = st & (reverse ? PID_ST_LIM_DOWN : PID_ST_LIM_UP);
+    in->hold_up = (st & PID_ST_SP_LIM_UP) || out_up || (st & PID_ST_TRACK);
+    in->hold_down = (st & PID_ST_SP_LIM_DOWN) || out_down || (st & PID_ST_TRACK);
+    if (s->pid.mode != LOOP_CAS) {
+        in->track = true;
+        in->track_value = s->pid.sp_work;
+    }
+}
+
+int loops_step(struct loops *lp, const struct tag_value *tags, const struct loops_ext *ext,
+               double dt)
+{
+    int dropped = 0;
+    lp->nout = 0;
+    for (int k = 0; k < lp->n; k++) {
+        int i = lp->order[k];
+        struct loops_loop *x = &lp->loop[i];
+        struct pid_in in = {.pv = tags[x->pv_tag]};
+        if (ext) {
+            const struct loops_ext_loop *e = &ext->loop[i];
+            in.sp_ext = e->sp_set;
+            in.sp_ext_value = e->sp;
+            in.out_cap = e->cap;
+            in.out_cap_value = e->cap_value;
+            in.track = e->track;
+            in.track_value = e->track_value;
+            in.ff = e->ff;
+        }
+        if (x->master >= 0)
+            in.rsp = lp->loop[x->master].pid.out;
+        step_override(x, tags);
+        in.sp_reduce = x->ovr_reduce;
+        if (x->slave >= 0)
+            slave_holds(&lp->loop[x->slave], &in);
+        pid_step(&x->pid, &in, dt);
+        if (x->pid.events & PID_EV_DROPPED_MAN)
+            dropped++;
+        if (x->out_tag >= 0)
+            lp->out[lp->nout++] =
+                (struct loops_output){.loop = i, .tag = x->out_tag, .value = x->pid.out};
+    }
+    return dropped;
+}
+
+int loops_find(const struct loops *lp, const char *name)
+{
+    for (int i = 0; i < lp->n; i++)
+        if (!strcmp(lp->loop[i].pid.prm.name, name))
+            return i;
+    return -1;
+}

@@ -1,0 +1,86 @@
+/* loops — the furnace's control loops, built from the [loop.NAME] sections.
+ *
+ * bath (master, no output tag) --CAS--> hc (slave) --> firing_demand
+ *                     roof_temp override lowers the hc setpoint
+ * sc --> fan_demand;  pressure --> damper_demand
+ *
+ * Each loop is one PID block (pid.h) whose PV, output and override are tags
+ * of the config's map, resolved to indices once by loops_init().
+ * loops_step() reads the decoded tag image, steps masters before their
+ * slaves and leaves the demand of every loop with an output tag in
+ * lp->out[].  The sequencer and the server pass what they impose from outside
+ * (a phase setpoint, a firing cap, a PLC-forced output) in struct loops_ext.
+ */
+#ifndef MELTCON_LOOPS_H
+#define MELTCON_LOOPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cfg.h"
+#include "pid.h"
+#include "tag.h"
+
+struct loops_loop {
+    struct pid pid;
+    int pv_tag, out_tag, ovr_tag; /* indices into cfg->tags, -1 = none */
+    int master, slave;            /* loop indices, -1 = none */
+    double ovr_limit, ovr_gain;   /* roof override: SP - gain * (ovr - limit) */
+    double ovr_reduce;            /* what the override takes off the SP now, >= 0 */
+    bool ovr_bad;                 /* override PV not GOOD: last reduction held */
+};
+
+/* One demand to write: the loop and the output tag. */
+struct loops_output {
+    int loop;
+    int tag; /* index into cfg->tags */
+    double value;
+};
+
+struct loops {
+    int n; /* loops, in the order of cfg->loops */
+    struct loops_loop loop[CFG_MAX_LOOPS];
+    int order[CFG_MAX_LOOPS]; /* step order: every master before its slave */
+    int nout;                 /* demands of the last step */
+    struct loops_output out[CFG_MAX_LOOPS];
+};
+
+/* What the sequencer and the server impose on one loop for this step. */
+struct loops_ext_loop {
+    bool sp_set; /* AUTO: this setpoint instead of the operator's */
+    double sp;
+    bool cap; /* highest output allowed now (e.g. firing while charging) */
+    double cap_value;
+    bool track;         /* the output is forced (PLC at low fire, a door open) */
+    double track_value; /* ... to this read-back */
+    double ff;          /* feed-forward, output units */
+};
+
+struct loops_ext {
+    struct loops_ext_loop loop[CFG_MAX_LOOPS]; /* indexed like lp->loop */
+};
+
+/* Build the loops of c: resolve pv, out and override_pv to tag indices and
+ * cascade_to to a loop.  A loop named by cascade_to is CAS-capable; its
+ * master's output is its remote setpoint.  Returns 0, or -1 with a sentence
+ * in err (a missing tag, an unknown or doubly driven slave, a cascade
+ * cycle, a loop that drives nothing, CAS at start without a master). */
+int loops_init(struct loops *lp, const struct cfg *c, char *err, size_t errlen);
+
+/* Start every loop from what the plant has now, so a server restart does
+ * not bump the burners: a loop with an output tag from its GOOD read-back, a
+ * master from its slave's PV (else the slave's setpoint).  Returns the
+ * number of loops whose read-back was not GOOD (left at their low limit). */
+int loops_init_outputs(struct loops *lp, const struct tag_value *tags);
+
+/* One step of every loop.  tags: the decoded image, indexed like cfg->tags.
+ * ext: may be NULL.  Fills lp->out / lp->nout with the demands to write and
+ * returns the number of loops that dropped to MAN in this step (bad PV; the
+ * sentence is in lp->loop[i].pid.reason). */
+int loops_step(struct loops *lp, const struct tag_value *tags, const struct loops_ext *ext,
+               double dt);
+
+/* Index of the loop called name, or -1. */
+int loops_find(const struct loops *lp, const char *name);
+
+#endif

@@ -1,0 +1,366 @@
+/* pid — one PID block (see pid.h).
+ *
+ * The law, in positional ISA form, evaluated every step of dt seconds:
+ *
+ *   s      = +1 for REVERSE action (output up when PV < SP), -1 for DIRECT
+ *   e      = s * (SPeff - PV)                              error, action applied
+ *   P      = Kp * e
+ *   I     += Kp * dt / Ti * e         (not when Ti = 0; conditional, see below)
+ *   Tf     = Td / N                   (N = d_filter; 0 = unfiltered)
+ *   D      = Tf / (Tf + dt) * D  -  s * Kp * Td / (Tf + dt) * (PV - PVprev)
+ *   u      = P + I + D + FF
+ *   out    = clamp(ratelimit(u, out_prev, R * dt), lo, min(hi, cap))
+ *
+ * where
+ *   Kp     proportional gain, output units per PV unit (>= 0; s sets the sign)
+ *   Ti     integral time, s; Td derivative time, s; N derivative filter factor
+ *   FF     feed-forward from the caller, output units
+ *   R      output rate limit per s (0 = none); lo/hi the output limits; cap an
+ *          optional lower high limit from the caller (sequencer)
+ *   D      acts on the measurement only (a setpoint change never kicks it) and
+ *          is the backward-Euler form of -s Kp Td p / (1 + Tf p) applied to PV.
+ *
+ * Setpoint:
+ *   target = MAN: local SP (= PV, clamped, if sp_track_pv)
+ *            AUTO: the sequencer SP if given, else the local SP
+ *            CAS: the remote SP
+ *   SPwork moves toward clamp(target, sp_lo, sp_hi) by at most ramp/60 * dt
+ *   SPeff  = clamp(SPwork - reduce, sp_lo, sp_hi)     reduce >= 0 (override)
+ *   In CAS the local SP follows SPwork, so CAS -> AUTO keeps the setpoint.
+ *
+ * Anti-windup: the integration step dI is taken only if the limited output
+ * did not stop u in dI's direction and the caller did not hold that
+ * direction (a cascade master whose slave cannot follow).  The integrator
+ * clamp [i_lo, i_hi] stops integration from carrying I past it; a value
+ * set by re-initialisation is kept and only integrated back toward the clamp,
+ * so re-initialisation never bumps.
+ *
+ * Bumpless transfer: the output moves only in pid_step().  In MAN, while
+ * tracking, and on the first AUTO/CAS step after a mode change or a restart,
+ * I is set to out - P - D - FF, so that step reproduces the previous (or
+ * forced) output exactly and the next steps continue from it.
+ *
+ * A PV that is not GOOD (or not finite) holds the output, drops the block to
+ * MAN and says so in `reason`; the block stays in MAN when the PV returns.
+ */
+#include "pid.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static double clampd(double x, double lo, double hi) { return x < lo ? lo : x > hi ? hi : x; }
+
+static const char *sep(const char *unit) { return unit[0] ? " " : ""; }
+
+static double action_sign(const struct pid_params *prm)
+{
+    return prm->action == LOOP_DIRECT ? -1.0 : 1.0;
+}
+
+__attribute__((format(printf, 3, 4))) static int refuse(char *err, size_t errlen, const char *fmt,
+                                                        ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+/* Rate limit toward u from the previous output, then clamp to [lo, hi].
+ * Sets the saturation bits in *st. */
+static double limit_output(const struct pid *p, double u, double lo, double hi, double dt,
+                           unsigned *st)
+{
+    double y = u;
+    if (p->prm.out_rate_per_s > 0) {
+        double step = p->prm.out_rate_per_s * dt;
+        if (y > p->out + step) {
+            y = p->out + step;
+            *st |= PID_ST_RATE;
+        } else if (y < p->out - step) {
+            y = p->out - step;
+            *st |= PID_ST_RATE;
+        }
+    }
+    if (y > hi)
+        y = hi;
+    if (y < lo)
+        y = lo;
+    if (y == hi && u >= hi)
+        *st |= PID_ST_SAT_HI;
+    else if (y == lo && u <= lo)
+        *st |= PID_ST_SAT_LO;
+    return y;
+}
+
+/* The setpoint part of a step: target, ramp, limits, override. */
+static void step_setpoint(struct pid *p, const struct pid_in *in, double dt)
+{
+    const struct pid_params *prm = &p->prm;
+    double want;
+
+    switch (p->mode) {
+    case LOOP_CAS: want = in->rsp; break;
+    case LOOP_AUTO: want = in->sp_ext ? in->sp_ext_value : p->sp; break;
+    case LOOP_MAN:
+    default:
+        if (prm->sp_track_pv) {
+            p->sp = clampd(p->pv, prm->sp_lo, prm->sp_hi);
+            p->sp_work = p->sp;
+        }
+        want = p->sp;
+        break;
+    }
+    if (!isfinite(want))
+        want = p->sp_work;
+    double target = clampd(want, prm->sp_lo, prm->sp_hi);
+    if (prm->sp_ramp_per_min > 0) {
+        double step = prm->sp_ramp_per_min / 60.0 * dt;
+        p->sp_work = clampd(target, p->sp_work - step, p->sp_work + step);
+        if (p->sp_work != target)
+            p->status |= PID_ST_SP_RAMP;
+    } else {
+        p->sp_work = target;
+    }
+    double reduce = isfinite(in->sp_reduce) && in->sp_reduce > 0 ? in->sp_reduce : 0;
+    if (reduce > 0)
+        p->status |= PID_ST_SP_REDUCED;
+    p->sp_eff = clampd(p->sp_work - reduce, prm->sp_lo, prm->sp_hi);
+    if (p->sp_eff < want)
+        p->status |= PID_ST_SP_LIM_UP;
+    else if (p->sp_eff > want)
+        p->status |= PID_ST_SP_LIM_DOWN;
+    if (p->mode == LOOP_CAS)
+        p->sp = p->sp_work;
+}
+
+/* The derivative term on the measurement, with its first-order filter. */
+static void step_derivative(struct pid *p, double pv, double dt)
+{
+    const struct pid_params *prm = &p->prm;
+    if (prm->td_s <= 0 || !p->pv_valid) {
+        p->d = 0;
+        return;
+    }
+    double tf = prm->d_filter > 0 ? prm->td_s / prm->d_filter : 0;
+    p->d =
+        tf / (tf + dt) * p->d - action_sign(prm) * prm->kp * prm->td_s / (tf + dt) * (pv - p->pv);
+}
+
+/* A step with a bad PV: hold (or follow the forced output), drop to MAN. */
+static double step_bad_pv(struct pid *p, const struct pid_in *in)
+{
+    p->status |= PID_ST_BAD_PV;
+    p->pv_valid = false;
+    if (in->track && isfinite(in->track_value)) {
+        p->out = in->track_value;
+        p->status |= PID_ST_TRACK;
+    }
+    p->man_out = p->out;
+    p->bumpless = true;
+    if (p->mode != LOOP_MAN) {
+        p->mode = LOOP_MAN;
+        p->events |= PID_EV_DROPPED_MAN;
+        snprintf(p->reason, sizeof p->reason, "%s: PV %s: dropped to MAN, output held at %.1f%s%s",
+                 p->prm.name, isfinite(in->pv.v) ? tag_quality_name(in->pv.q) : "not a number",
+                 p->out, sep(p->prm.out_unit), p->prm.out_unit);
+    }
+    return p->out;
+}
+
+void pid_params_from_cfg(struct pid_params *prm, const struct cfg_loop *l)
+{
+    memset(prm, 0, sizeof *prm);
+    snprintf(prm->name, sizeof prm->name, "%s", l->name);
+    prm->action = l->action;
+    prm->kp = l->kp;
+    prm->ti_s = l->ti_s;
+    prm->td_s = l->td_s;
+    prm->d_filter = l->d_filter;
+    prm->sp_lo = l->sp_lo;
+    prm->sp_hi = l->sp_hi;
+    prm->sp_max_step = l->sp_max_step;
+    prm->sp_ramp_per_min = l->sp_ramp_per_min;
+    prm->out_lo = l->out_lo;
+    prm->out_hi = l->out_hi;
+    prm->out_rate_per_s = l->out_rate_per_s;
+    prm->i_lo = l->out_lo;
+    prm->i_hi = l->out_hi;
+}
+
+void pid_init(struct pid *p, const struct pid_params *prm, enum cfg_loop_mode mode, double sp)
+{
+    memset(p, 0, sizeof *p);
+    p->prm = *prm;
+    p->mode = mode;
+    p->sp = clampd(isfinite(sp) ? sp : prm->sp_lo, prm->sp_lo, prm->sp_hi);
+    p->sp_work = p->sp;
+    p->sp_eff = p->sp;
+    p->out = prm->out_lo;
+    p->man_out = p->out;
+    p->i = p->out;
+    p->bumpless = true;
+}
+
+void pid_init_output(struct pid *p, double out)
+{
+    if (!isfinite(out))
+        return;
+    p->out = out;
+    p->man_out = out;
+    p->bumpless = true;
+}
+
+struct pid_in pid_in_pv(double pv)
+{
+    struct pid_in in = {.pv = {.v = pv, .q = Q_GOOD}};
+    return in;
+}
+
+/* One step: setpoint, terms, then the output by mode.  See the equations at
+ * the top of the file. */
+double pid_step(struct pid *p, const struct pid_in *in, double dt)
+{
+    const struct pid_params *prm = &p->prm;
+    if (!isfinite(dt) || dt <= 0)
+        return p->out;
+    p->status = 0;
+    p->events = 0;
+    if (in->pv.q != Q_GOOD || !isfinite(in->pv.v))
+        return step_bad_pv(p, in);
+
+    double pv = in->pv.v;
+    step_derivative(p, pv, dt);
+    p->pv = pv;
+    p->pv_valid = true;
+    step_setpoint(p, in, dt);
+
+    double s = action_sign(prm);
+    double ff = isfinite(in->ff) ? in->ff : 0;
+    p->err = s * (p->sp_eff - pv);
+    p->p = prm->kp * p->err;
+    double lo = prm->out_lo, hi = prm->out_hi;
+    if (in->out_cap && isfinite(in->out_cap_value) && in->out_cap_value < hi)
+        hi = in->out_cap_value;
+    if (lo > hi)
+        lo = hi;
+    double pdf = p->p + p->d + ff;
+
+    if (in->track && isfinite(in->track_value)) {
+        p->out = in->track_value;
+        p->man_out = p->out;
+        p->i = p->out - pdf;
+        p->status |= PID_ST_TRACK;
+        p->bumpless = false;
+        return p->out;
+    }
+    if (p->mode == LOOP_MAN) {
+        p->out = limit_output(p, p->man_out, lo, hi, dt, &p->status);
+        p->i = p->out - pdf;
+        p->bumpless = false;
+        return p->out;
+    }
+    if (p->bumpless) {
+        p->out = clampd(p->out, lo, hi);
+        p->i = p->out - pdf;
+        p->bumpless = false;
+        return p->out;
+    }
+
+    double di = prm->ti_s > 0 ? prm->kp * dt / prm->ti_s * p->err : 0;
+    unsigned st = 0;
+    double u_try = pdf + p->i + di;
+    double y_try = limit_output(p, u_try, lo, hi, dt, &st);
+    bool stop_up = y_try < u_try || in->hold_up;
+    bool stop_down = y_try > u_try || in->hold_down;
+    if ((di > 0 && stop_up) || (di < 0 && stop_down)) {
+        p->status |= PID_ST_I_HELD;
+    } else if (di != 0) {
+        double ni = p->i + di;
+        if (di > 0 && ni > prm->i_hi) {
+            ni = p->i > prm->i_hi ? p->i : prm->i_hi;
+            p->status |= PID_ST_I_CLAMP;
+        } else if (di < 0 && ni < prm->i_lo) {
+            ni = p->i < prm->i_lo ? p->i : prm->i_lo;
+            p->status |= PID_ST_I_CLAMP;
+        }
+        p->i = ni;
+    }
+    double u = pdf + p->i;
+    p->out = limit_output(p, u, lo, hi, dt, &p->status);
+    if (p->out < u)
+        p->status |= PID_ST_LIM_UP;
+    else if (p->out > u)
+        p->status |= PID_ST_LIM_DOWN;
+    return p->out;
+}
+
+int pid_set_sp(struct pid *p, double sp, char *err, size_t errlen)
+{
+    const struct pid_params *prm = &p->prm;
+    const char *u = prm->pv_unit;
+    if (!isfinite(sp))
+        return refuse(err, errlen, "%s: setpoint refused: not a number", prm->name);
+    if (p->mode == LOOP_CAS)
+        return refuse(err, errlen,
+                      "%s: setpoint refused: in CAS it comes from the master; switch to AUTO "
+                      "first",
+                      prm->name);
+    if (p->mode == LOOP_MAN && prm->sp_track_pv)
+        return refuse(err, errlen,
+                      "%s: setpoint refused: in MAN it follows the PV; switch to AUTO first",
+                      prm->name);
+    if (sp < prm->sp_lo || sp > prm->sp_hi)
+        return refuse(err, errlen,
+                      "%s: setpoint %.1f%s%s refused: outside the limits %.1f .. %.1f%s%s",
+                      prm->name, sp, sep(u), u, prm->sp_lo, prm->sp_hi, sep(u), u);
+    if (prm->sp_max_step > 0 && fabs(sp - p->sp) > prm->sp_max_step)
+        return refuse(err, errlen,
+                      "%s: setpoint %.1f%s%s refused: a change of %.1f%s%s from %.1f is more "
+                      "than the largest step %.1f%s%s",
+                      prm->name, sp, sep(u), u, fabs(sp - p->sp), sep(u), u, p->sp,
+                      prm->sp_max_step, sep(u), u);
+    p->sp = sp;
+    return 0;
+}
+
+int pid_set_mode(struct pid *p, enum cfg_loop_mode mode, char *err, size_t errlen)
+{
+    const struct pid_params *prm = &p->prm;
+    if (mode != LOOP_MAN && mode != LOOP_AUTO && mode != LOOP_CAS)
+        return refuse(err, errlen, "%s: mode refused: unknown mode %d", prm->name, (int)mode);
+    if (mode == p->mode)
+        return 0;
+    if (mode == LOOP_CAS && !prm->cas_allowed)
+        return refuse(err, errlen, "%s: CAS refused: the loop has no master to follow", prm->name);
+    if (mode != LOOP_MAN && (p->status & PID_ST_BAD_PV))
+        return refuse(err, errlen, "%s: %s refused: the PV is bad; the loop stays in MAN",
+                      prm->name, cfg_loop_mode_name(mode));
+    if (mode == LOOP_MAN)
+        p->man_out = p->out;
+    p->mode = mode;
+    p->bumpless = true;
+    return 0;
+}
+
+int pid_set_out(struct pid *p, double out, char *err, size_t errlen)
+{
+    const struct pid_params *prm = &p->prm;
+    const char *u = prm->out_unit;
+    if (p->mode != LOOP_MAN)
+        return refuse(err, errlen, "%s: output refused: only in MAN (the loop is in %s)", prm->name,
+                      cfg_loop_mode_name(p->mode));
+    if (!isfinite(out))
+        return refuse(err, errlen, "%s: output refused: not a number", prm->name);
+    if (out < prm->out_lo || out > prm->out_hi)
+        return refuse(err, errlen,
+                      "%s: output %.1f%s%s refused: outside the limits %.1f .. %.1f%s%s", prm->name,
+                      out, sep(u), u, prm->out_lo, prm->out_hi, sep(u), u);
+    p->man_out = out;
+    return 0;
+}

@@ -1,0 +1,386 @@
+/* test_core — the core's gate and handshake on the shipped config: every
+ * kind of request is refused with its sentence or accepted with old -> new;
+ * PLC commands go through the handshake in order; a restart starts from the
+ * plant's read-back; a frozen PLC heartbeat is judged on the monotonic clock. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+
+static struct cfg cfg;
+static struct core k;
+static struct tag_value tags[CFG_MAX_TAGS];
+static struct core_result res[CORE_RESULTS];
+static double t;
+
+static void set(const char *name, double v)
+{
+    int i = cfg_tag_index(&cfg, name);
+    assert_true(i >= 0);
+    tags[i].v = v;
+    tags[i].q = Q_GOOD;
+}
+
+static double get(const char *name) { return tags[cfg_tag_index(&cfg, name)].v; }
+
+/* A furnace holding at 740 degC, burners modulating, doors shut. */
+static void plant_holding(void)
+{
+    for (int i = 0; i < cfg.ntags; i++)
+        tags[i] = (struct tag_value){0, Q_GOOD};
+    set("hc_gas_temp", 1000);
+    set("roof_temp", 1050);
+    set("bath_hc_temp", 740);
+    set("bath_sc_temp", 738);
+    set("sc_gas_temp", 450);
+    set("flue_temp", 1050);
+    set("scrap_temp", 100);
+    set("o2_pct", 2);
+    set("co_ppm", 100);
+    set("furnace_pressure", 10);
+    set("firing_fb", 35);
+    set("firing_demand", 35);
+    set("pump_demand", 30);
+    set("fan_demand", 20);
+    set("damper_demand", 50);
+    set("bath_level", 700);
+    set("bms_state", BMS_FIRING);
+    set("metal_mass", 45000);
+    set("plc_mode", 1);
+    const char *on[] = {"sc_door_closed", "hc_door_closed", "flame_on", "estop_ok", "gas_ok",
+                        "air_ok", "pump_running", "fan_running", "pusher_home"};
+    for (size_t i = 0; i < sizeof on / sizeof on[0]; i++)
+        set(on[i], 1);
+}
+
+static void step(bool link)
+{
+    struct core_status st = {.link_up = link, .disk_ok = true};
+    t += 0.25;
+    struct core_times tm = {.t_proc = t, .dt_proc = 0.25, .t_mono = t};
+    set("plc_heartbeat", fmod(get("plc_heartbeat") + 1, 65536));
+    core_step(&k, tags, &st, &tm);
+}
+
+static int take(void) { return core_results_take(&k, res, CORE_RESULTS); }
+
+/* The last result that is a reply to client 1. */
+static const struct core_result *reply(void)
+{
+    static struct core_result last;
+    int n = take();
+    for (int i = n - 1; i >= 0; i--)
+        if (res[i].client == 1) {
+            last = res[i];
+            return &last;
+        }
+    return NULL;
+}
+
+static struct core_req req(enum core_role role, const char *verb, const char *target,
+                           const char *value, const char *reason)
+{
+    struct core_req r;
+    memset(&r, 0, sizeof r);
+    r.id = 42;
+    r.client = 1;
+    r.role = role;
+    snprintf(r.user, sizeof r.user, "anna");
+    snprintf(r.origin, sizeof r.origin, "pts/3");
+    snprintf(r.verb, sizeof r.verb, "%s", verb);
+    snprintf(r.target, sizeof r.target, "%s", target);
+    snprintf(r.value, sizeof r.value, "%s", value);
+    snprintf(r.reason, sizeof r.reason, "%s", reason);
+    return r;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    static struct cfg_errors e;
+    const char *root = getenv("MELTCON_SRC");
+    char path[512];
+    snprintf(path, sizeof path, "%s/config/meltcon.ini", root ? root : ".");
+    assert_int_equal(cfg_load(path, &cfg, &e), 0);
+    char err[300];
+    assert_int_equal(core_init(&k, &cfg, err, sizeof err), 0);
+    t = 1000;
+    plant_holding();
+    step(true);
+    take();
+    return 0;
+}
+
+static void test_starts_from_readback(void **state)
+{
+    (void)state;
+    assert_true(k.started);
+    /* the first writes carry the read-back firing demand, not a bump */
+    int fi = cfg_tag_index(&cfg, "firing_demand");
+    bool found = false;
+    for (int i = 0; i < k.nwrites; i++)
+        if (k.writes[i].tag == fi) {
+            found = true;
+            assert_true(fabs(k.writes[i].value - 35) < 1.5);
+        }
+    assert_true(found);
+}
+
+static void test_nothing_written_before_first_read(void **state)
+{
+    (void)state;
+    static struct core k2;
+    char err[300];
+    assert_int_equal(core_init(&k2, &cfg, err, sizeof err), 0);
+    struct core_status st = {.link_up = false, .disk_ok = true};
+    struct core_times tm = {.t_proc = 1, .dt_proc = 0.25, .t_mono = 1};
+    core_step(&k2, tags, &st, &tm);
+    assert_false(k2.started);
+    assert_int_equal(k2.nwrites, 0);
+}
+
+static void test_gate_refusals(void **state)
+{
+    (void)state;
+    static const struct {
+        enum core_role role;
+        const char *verb, *target, *value, *reason, *says;
+    } cases[] = {
+        {ROLE_VIEWER, "set", "bath.sp", "745", "r", "viewer role may look but not change"},
+        {ROLE_OPERATOR, "set", "bath.sp", "abc", "r", "\"abc\" is not a number"},
+        {ROLE_OPERATOR, "set", "bath.sp", "", "r", "no value given"},
+        {ROLE_OPERATOR, "set", "bath.sp", "nan", "r", "not a finite number"},
+        {ROLE_OPERATOR, "set", "bath.sp", "inf", "r", "not a finite number"},
+        {ROLE_OPERATOR, "set", "bath.sp", "1e999", "r", "not a finite number"},
+        {ROLE_OPERATOR, "set", "bath.sp", "900", "r", "800"},
+        {ROLE_OPERATOR, "set", "bath.sp", "780", "r", "30"},
+        {ROLE_OPERATOR, "set", "bath.sp", "745", "", "a reason is required"},
+        {ROLE_OPERATOR, "set", "bath.sp", "745", "   ", "a reason is required"},
+        {ROLE_OPERATOR, "set", "bth.sp", "745", "r", "no loop \"bth\"; loops are bath, hc"},
+        {ROLE_OPERATOR, "set", "bath", "745", "r", "expected LOOP.sp"},
+        {ROLE_OPERATOR, "set", "bath.kp", "745", "r", "expected LOOP.sp"},
+        {ROLE_OPERATOR, "set", "bath.mode", "auto-ish", "r", "not a mode"},
+        {ROLE_OPERATOR, "tune", "bath.kp", "5", "r", "engineer"},
+        {ROLE_ENGINEER, "tune", "bath.kp", "-1", "r", "outside"},
+        {ROLE_OPERATOR, "cmd", "open_door", "", "", "unknown command \"open_door\""},
+        {ROLE_OPERATOR, "cmd", "charge", "", "", "no value given"},
+        {ROLE_OPERATOR, "cmd", "charge", "3", "", "phase HOLD"},
+        {ROLE_OPERATOR, "cmd", "lockout_reset", "", "", "lockout"},
+        {ROLE_OPERATOR, "phase", "BOIL", "", "", "not a phase"},
+        {ROLE_OPERATOR, "phase", "MELT", "", "", "HOLD"},
+        {ROLE_OPERATOR, "phase", "CHARGE", "force", "", "engineer"},
+        {ROLE_OPERATOR, "ack", "nosuch", "", "", "nosuch"},
+        {ROLE_OPERATOR, "shelve", "roof_h", "x", "", "not a number"},
+        {ROLE_OPERATOR, "shelve", "roof_h", "30", "", "reason"},
+        {ROLE_OPERATOR, "oos", "roof_h", "on", "r", "engineer"},
+        {ROLE_OPERATOR, "frobnicate", "x", "", "", "unknown request"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        double sp_before = k.loops.loop[loops_find(&k.loops, "bath")].pid.sp;
+        enum cfg_phase ph_before = k.seq.phase;
+        struct core_req r = req(cases[i].role, cases[i].verb, cases[i].target, cases[i].value,
+                                cases[i].reason);
+        assert_int_equal(core_request(&k, &r), -1);
+        const struct core_result *y = reply();
+        assert_non_null(y);
+        if (y->ok || !strstr(y->text, cases[i].says)) {
+            print_error("case %zu: \"%s\" does not say \"%s\"\n", i, y->text, cases[i].says);
+            fail();
+        }
+        assert_int_equal(y->id, 42);
+        assert_true(k.loops.loop[loops_find(&k.loops, "bath")].pid.sp == sp_before);
+        assert_int_equal(k.seq.phase, ph_before);
+        assert_int_equal(k.nqueue, 0);
+    }
+}
+
+static void test_set_accepted_old_new(void **state)
+{
+    (void)state;
+    struct core_req r = req(ROLE_OPERATOR, "set", "bath.sp", "745", "alloy additions");
+    assert_int_equal(core_request(&k, &r), 0);
+    const struct core_result *y = reply();
+    assert_non_null(y);
+    assert_true(y->ok);
+    assert_string_equal(y->old_v, "740");
+    assert_string_equal(y->new_v, "745");
+    assert_string_equal(y->text, "bath.sp 740 -> 745 degC");
+    assert_string_equal(y->reason, "alloy additions");
+    assert_true(k.loops.loop[loops_find(&k.loops, "bath")].pid.sp == 745);
+    r = req(ROLE_OPERATOR, "set", "pressure.mode", "man", "check damper");
+    assert_int_equal(core_request(&k, &r), 0);
+    y = reply();
+    assert_string_equal(y->text, "pressure.mode AUTO -> MAN");
+    r = req(ROLE_OPERATOR, "set", "pressure.out", "40", "check damper");
+    assert_int_equal(core_request(&k, &r), 0);
+    assert_true(reply()->ok);
+    r = req(ROLE_ENGINEER, "tune", "sc.kp", "1.2", "retune after fan change");
+    assert_int_equal(core_request(&k, &r), 0);
+    assert_true(k.loops.loop[loops_find(&k.loops, "sc")].pid.prm.kp == 1.2);
+}
+
+/* Index of a tag among this cycle's writes, or -1. */
+static int write_pos(const char *name, double *v)
+{
+    int ti = cfg_tag_index(&cfg, name);
+    for (int i = 0; i < k.nwrites; i++)
+        if (k.writes[i].tag == ti) {
+            if (v)
+                *v = k.writes[i].value;
+            return i;
+        }
+    return -1;
+}
+
+static void test_handshake_ok_and_order(void **state)
+{
+    (void)state;
+    set("cmd_ack_seq", 7);
+    char err[300];
+    assert_int_equal(core_init(&k, &cfg, err, sizeof err), 0);
+    step(true); /* start: seq continues from the PLC's ack 7 */
+    take();
+    set("firing_fb", 20);
+    set("firing_demand", 20);
+    struct core_req r = req(ROLE_OPERATOR, "cmd", "burner_stop", "", "");
+    assert_int_equal(core_request(&k, &r), 0);
+    step(true);
+    double code, seqno;
+    int pc = write_pos("cmd_code", &code), pa = write_pos("cmd_arg", NULL),
+        ps = write_pos("cmd_seq", &seqno);
+    assert_true(pc >= 0 && pa >= 0 && ps >= 0);
+    assert_true(pc < ps && pa < ps); /* the sequence number is written last */
+    assert_int_equal((int)code, PLC_CMD_BURNER_STOP);
+    assert_int_equal((int)seqno, 8);
+    assert_null(reply()); /* not answered yet */
+    set("cmd_result", PLC_RES_OK);
+    set("cmd_ack_seq", 8);
+    step(true);
+    const struct core_result *y = reply();
+    assert_non_null(y);
+    assert_true(y->ok);
+    assert_string_equal(y->kind, "cmd");
+    assert_non_null(strstr(y->text, "done"));
+}
+
+static void test_handshake_interlock_and_timeout(void **state)
+{
+    (void)state;
+    set("cmd_ack_seq", 0);
+    char err[300];
+    assert_int_equal(core_init(&k, &cfg, err, sizeof err), 0);
+    step(true);
+    take();
+    struct core_req r = req(ROLE_OPERATOR, "cmd", "pump_stop", "", "");
+    assert_int_equal(core_request(&k, &r), 0);
+    step(true);
+    set("plc_interlocks", PLC_IL_LEVEL_LOW);
+    set("cmd_result", PLC_RES_INTERLOCK);
+    set("cmd_ack_seq", 1);
+    step(true);
+    const struct core_result *y = reply();
+    assert_non_null(y);
+    assert_false(y->ok);
+    assert_non_null(strstr(y->text, "PLC hard interlock (active: bath level low)"));
+    set("plc_interlocks", 0);
+    /* a second command is never answered */
+    r = req(ROLE_OPERATOR, "cmd", "fan_stop", "", "");
+    assert_int_equal(core_request(&k, &r), 0);
+    for (int i = 0; i < 4 * 4; i++)
+        step(true);
+    y = reply();
+    assert_non_null(y);
+    assert_false(y->ok);
+    assert_non_null(strstr(y->text, "no answer from the PLC within 3000 ms"));
+}
+
+static void test_link_down_holds_and_refuses_commands(void **state)
+{
+    (void)state;
+    double out_before = k.loops.loop[k.hc_loop].pid.out;
+    struct core_req r = req(ROLE_OPERATOR, "cmd", "fan_stop", "", "");
+    assert_int_equal(core_request(&k, &r), 0);
+    for (int i = 0; i < 8; i++) {
+        for (int j = 0; j < cfg.ntags; j++)
+            tags[j].q = Q_BAD_COMMS;
+        step(false);
+    }
+    const struct core_result *y = reply();
+    assert_non_null(y);
+    assert_non_null(strstr(y->text, "PLC link is down"));
+    assert_true(k.loops.loop[k.hc_loop].pid.out == out_before);
+    assert_int_not_equal(k.loops.loop[k.hc_loop].pid.mode, LOOP_MAN);
+    const struct alarm *a = alarm_get(&k.alarms, "plc_link");
+    assert_non_null(a);
+    assert_int_equal(a->state, ALARM_UNACK);
+}
+
+static void test_plc_heartbeat_frozen(void **state)
+{
+    (void)state;
+    struct core_status st = {.link_up = true, .disk_ok = true};
+    for (int i = 0; i < 4 * 5; i++) {
+        t += 0.25;
+        struct core_times tm = {.t_proc = 5000, .dt_proc = 0, .t_mono = t}; /* plc_clock frozen */
+        core_step(&k, tags, &st, &tm);
+    }
+    assert_true(k.plc_stale);
+    const struct alarm *a = alarm_get(&k.alarms, "plc_stale");
+    assert_non_null(a);
+    assert_int_not_equal(a->state, ALARM_NORMAL);
+}
+
+static void test_phase_download_and_snapshot(void **state)
+{
+    (void)state;
+    struct core_req r = req(ROLE_OPERATOR, "phase", "CHARGE", "", "");
+    assert_int_equal(core_request(&k, &r), 0);
+    const struct core_result *y = reply();
+    assert_non_null(y);
+    assert_true(y->ok);
+    assert_string_equal(y->new_v, "CHARGE");
+    assert_int_equal(k.seq.phase, PH_CHARGE);
+    step(true);
+    /* charging caps the firing at the program's charge_fire_pct */
+    double f;
+    assert_true(write_pos("firing_demand", &f) >= 0);
+    assert_true(f <= k.prog->charge_fire_pct + 1e-9);
+    static struct snap s;
+    core_snapshot(&k, tags, NULL, NULL, &s);
+    assert_int_equal(s.phase, PH_CHARGE);
+    assert_int_equal(s.ntags, cfg.ntags);
+    assert_int_equal(s.nloops, 4);
+    assert_true(s.nperms >= 15);
+    bool found = false;
+    for (int i = 0; i < s.nperms; i++)
+        if (!strcmp(s.perms[i].cmd, "sc_door_open")) {
+            found = true;
+            assert_false(s.perms[i].ready); /* firing 35 % > low-fire limit 30 % */
+            assert_non_null(strstr(s.perms[i].why, "30"));
+        }
+    assert_true(found);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_starts_from_readback, setup),
+        cmocka_unit_test_setup(test_nothing_written_before_first_read, setup),
+        cmocka_unit_test_setup(test_gate_refusals, setup),
+        cmocka_unit_test_setup(test_set_accepted_old_new, setup),
+        cmocka_unit_test_setup(test_handshake_ok_and_order, setup),
+        cmocka_unit_test_setup(test_handshake_interlock_and_timeout, setup),
+        cmocka_unit_test_setup(test_link_down_holds_and_refuses_commands, setup),
+        cmocka_unit_test_setup(test_plc_heartbeat_frozen, setup),
+        cmocka_unit_test_setup(test_phase_download_and_snapshot, setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,618 @@
+/* test_loops — the furnace's four loops over a hand-built config.
+ *
+ * The closed-loop cases use a small furnace model written here (not the
+ * simulator): HC gas G follows 300 + 9 * firing with tau 90 s; the roof R
+ * runs 30 K above the gas with tau 600 s; the bath B is heated by the gas
+ * and loses a fixed 0.12 K/s: B' = (G - B) / 1800 - 0.12.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loops.h"
+
+#define EPS 1e-9
+
+/* cmocka 1.1.5's assert_float_equal works in single precision: use this. */
+#define assert_near(a, b, eps)                                                                     \
+    do {                                                                                           \
+        double a_ = (a), b_ = (b);                                                                 \
+        if (!(fabs(a_ - b_) <= (eps)))                                                             \
+            fail_msg("%s = %.9g, expected %.9g +- %g", #a, a_, b_, (double)(eps));                 \
+    } while (0)
+
+enum { T_HC_GAS, T_ROOF, T_BATH, T_SC_GAS, T_PRESS, T_FIRING_FB, T_FIRING, T_FAN, T_DAMPER, NTAGS };
+enum { L_BATH, L_HC, L_SC, L_PRESS };
+
+struct fx {
+    struct cfg c;
+    struct loops lp;
+    struct tag_value tags[CFG_MAX_TAGS];
+    char err[256];
+};
+
+static void add_tag(struct cfg *c, int i, const char *name, enum tag_table table, int addr,
+                    const char *unit)
+{
+    struct cfg_tag *t = &c->tags[i];
+    snprintf(t->name, sizeof t->name, "%s", name);
+    t->table = table;
+    t->addr = addr;
+    t->type = TAG_UINT16;
+    t->scale = 0.1;
+    t->writable = table == TAG_HR;
+    snprintf(t->unit, sizeof t->unit, "%s", unit);
+}
+
+static void build_cfg(struct cfg *c)
+{
+    memset(c, 0, sizeof *c);
+    add_tag(c, T_HC_GAS, "hc_gas_temp", TAG_IR, 0, "degC");
+    add_tag(c, T_ROOF, "roof_temp", TAG_IR, 1, "degC");
+    add_tag(c, T_BATH, "bath_hc_temp", TAG_IR, 2, "degC");
+    add_tag(c, T_SC_GAS, "sc_gas_temp", TAG_IR, 4, "degC");
+    add_tag(c, T_PRESS, "furnace_pressure", TAG_IR, 9, "Pa");
+    add_tag(c, T_FIRING_FB, "firing_fb", TAG_IR, 12, "%");
+    add_tag(c, T_FIRING, "firing_demand", TAG_HR, 0, "%");
+    add_tag(c, T_FAN, "fan_demand", TAG_HR, 2, "%");
+    add_tag(c, T_DAMPER, "damper_demand", TAG_HR, 3, "%");
+    c->ntags = NTAGS;
+    c->nloops = 4;
+    c->loops[L_BATH] = (struct cfg_loop){.name = "bath",
+                                         .pv = "bath_hc_temp",
+                                         .cascade_to = "hc",
+                                         .mode = LOOP_AUTO,
+                                         .action = LOOP_REVERSE,
+                                         .kp = 8.0,
+                                         .ti_s = 2400,
+                                         .d_filter = 8,
+                                         .sp = 740,
+                                         .sp_lo = 680,
+                                         .sp_hi = 800,
+                                         .sp_max_step = 0,
+                                         .out_lo = 850,
+                                         .out_hi = 1200,
+                                         .out_rate_per_s = 2.0};
+    c->loops[L_HC] = (struct cfg_loop){.name = "hc",
+                                       .pv = "hc_gas_temp",
+                                       .out = "firing_demand",
+                                       .mode = LOOP_CAS,
+                                       .action = LOOP_REVERSE,
+                                       .kp = 0.4,
+                                       .ti_s = 90,
+                                       .d_filter = 8,
+                                       .sp = 1000,
+                                       .sp_lo = 800,
+                                       .sp_hi = 1200,
+                                       .out_lo = 10,
+                                       .out_hi = 100,
+                                       .out_rate_per_s = 1.0,
+                                       .override_pv = "roof_temp",
+                                       .override_limit = 1180,
+                                       .override_gain = 2.0};
+    c->loops[L_SC] = (struct cfg_loop){.name = "sc",
+                                       .pv = "sc_gas_temp",
+                                       .out = "fan_demand",
+                                       .mode = LOOP_AUTO,
+                                       .action = LOOP_REVERSE,
+                                       .kp = 0.5,
+                                       .ti_s = 200,
+                                       .d_filter = 8,
+                                       .sp = 450,
+                                       .sp_lo = 200,
+                                       .sp_hi = 650,
+                                       .out_lo = 0,
+                                       .out_hi = 100};
+    c->loops[L_PRESS] = (struct cfg_loop){.name = "pressure",
+                                          .pv = "furnace_pressure",
+                                          .out = "damper_demand",
+                                          .mode = LOOP_AUTO,
+                                          .action = LOOP_DIRECT,
+                                          .kp = 4.0,
+                                          .ti_s = 8,
+                                          .d_filter = 8,
+                                          .sp = 10,
+                                          .sp_lo = -20,
+                                          .sp_hi = 30,
+                                          .out_lo = 0,
+                                          .out_hi = 100};
+}
+
+static void set_tag(struct fx *f, int i, double v)
+{
+    f->tags[i].v = v;
+    f->tags[i].q = Q_GOOD;
+}
+
+/* A furnace at rest: bath 740, gas 956 at the matching firing, readbacks. */
+static void plant_at_rest(struct fx *f)
+{
+    set_tag(f, T_BATH, 740.0);
+    set_tag(f, T_HC_GAS, 956.0);
+    set_tag(f, T_ROOF, 986.0);
+    set_tag(f, T_SC_GAS, 450.0);
+    set_tag(f, T_PRESS, 10.0);
+    set_tag(f, T_FIRING, (956.0 - 300.0) / 9.0);
+    set_tag(f, T_FIRING_FB, (956.0 - 300.0) / 9.0);
+    set_tag(f, T_FAN, 40.0);
+    set_tag(f, T_DAMPER, 55.0);
+}
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    if (!f)
+        return -1;
+    build_cfg(&f->c);
+    plant_at_rest(f);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    free(*state);
+    return 0;
+}
+
+static void init_ok(struct fx *f)
+{
+    if (loops_init(&f->lp, &f->c, f->err, sizeof f->err) != 0)
+        fail_msg("loops_init: %s", f->err);
+}
+
+/* Loops started from the plant's read-backs and stepped once at rest. */
+static void start(struct fx *f)
+{
+    init_ok(f);
+    assert_int_equal(loops_init_outputs(&f->lp, f->tags), 0);
+    assert_int_equal(loops_step(&f->lp, f->tags, NULL, 1.0), 0);
+}
+
+static struct pid *pid_of(struct fx *f, int loop) { return &f->lp.loop[loop].pid; }
+
+/* The furnace model: one step of dt seconds from the firing demand. */
+static void furnace_step(struct fx *f, double firing, double dt)
+{
+    double g = f->tags[T_HC_GAS].v, r = f->tags[T_ROOF].v, b = f->tags[T_BATH].v;
+    g += dt / 90.0 * (300.0 + 9.0 * firing - g);
+    r += dt / 600.0 * (g + 30.0 - r);
+    b += dt * ((g - b) / 1800.0 - 0.12);
+    f->tags[T_HC_GAS].v = g;
+    f->tags[T_ROOF].v = r;
+    f->tags[T_BATH].v = b;
+    f->tags[T_FIRING].v = firing;
+    f->tags[T_FIRING_FB].v = firing;
+}
+
+/* The demand loops_step gave for an output tag. */
+static double demand(const struct fx *f, int tag)
+{
+    for (int k = 0; k < f->lp.nout; k++)
+        if (f->lp.out[k].tag == tag)
+            return f->lp.out[k].value;
+    fail_msg("no demand for tag %d", tag);
+    return NAN;
+}
+
+/* ---- init ----------------------------------------------------------------- */
+
+static void test_init_resolves(void **state)
+{
+    struct fx *f = *state;
+    init_ok(f);
+    const struct loops *lp = &f->lp;
+    assert_int_equal(lp->n, 4);
+    assert_int_equal(lp->loop[L_BATH].pv_tag, T_BATH);
+    assert_int_equal(lp->loop[L_BATH].out_tag, -1);
+    assert_int_equal(lp->loop[L_BATH].slave, L_HC);
+    assert_int_equal(lp->loop[L_HC].master, L_BATH);
+    assert_int_equal(lp->loop[L_HC].out_tag, T_FIRING);
+    assert_int_equal(lp->loop[L_HC].ovr_tag, T_ROOF);
+    assert_int_equal(lp->loop[L_SC].out_tag, T_FAN);
+    assert_int_equal(lp->loop[L_PRESS].out_tag, T_DAMPER);
+    assert_int_equal(lp->loop[L_PRESS].ovr_tag, -1);
+    assert_true(lp->loop[L_HC].pid.prm.cas_allowed);
+    assert_false(lp->loop[L_BATH].pid.prm.cas_allowed);
+    assert_string_equal(lp->loop[L_BATH].pid.prm.out_unit, "degC"); /* the slave's PV */
+    assert_string_equal(lp->loop[L_PRESS].pid.prm.pv_unit, "Pa");
+    assert_int_equal(lp->loop[L_PRESS].pid.prm.action, LOOP_DIRECT);
+    assert_int_equal(lp->loop[L_HC].pid.mode, LOOP_CAS);
+    int pos_bath = -1, pos_hc = -1;
+    for (int k = 0; k < lp->n; k++) {
+        if (lp->order[k] == L_BATH)
+            pos_bath = k;
+        if (lp->order[k] == L_HC)
+            pos_hc = k;
+    }
+    assert_true(pos_bath >= 0 && pos_bath < pos_hc);
+    assert_int_equal(loops_find(lp, "pressure"), L_PRESS);
+    assert_int_equal(loops_find(lp, "roof"), -1);
+}
+
+struct init_case {
+    const char *what;
+    int loop;
+    const char *field; /* pv out override cascade mode */
+    const char *value;
+    const char *expect;
+};
+
+static void test_init_errors(void **state)
+{
+    struct fx *f = *state;
+    static const struct init_case cases[] = {
+        {"pv", L_SC, "pv", "sc_gas", "[loop.sc] pv = \"sc_gas\": no such tag"},
+        {"out", L_PRESS, "out", "damper", "[loop.pressure] out = \"damper\": no such tag"},
+        {"override", L_HC, "override", "roof", "[loop.hc] override_pv = \"roof\": no such tag"},
+        {"unknown slave", L_BATH, "cascade", "hcc", "cascade_to = \"hcc\": no other loop"},
+        {"itself", L_SC, "cascade", "sc", "[loop.sc] cascade_to = \"sc\": no other loop"},
+        {"two masters", L_SC, "cascade", "hc", "that loop already follows [loop.bath]"},
+        {"cycle", L_HC, "cascade", "bath", "form a cycle"},
+        {"drives nothing", L_SC, "out", "", "[loop.sc] drives nothing"},
+        {"CAS without master", L_SC, "mode", "", "[loop.sc] mode = CAS: no loop has"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        const struct init_case *t = &cases[k];
+        build_cfg(&f->c);
+        struct cfg_loop *l = &f->c.loops[t->loop];
+        if (!strcmp(t->field, "pv"))
+            snprintf(l->pv, sizeof l->pv, "%s", t->value);
+        else if (!strcmp(t->field, "out"))
+            snprintf(l->out, sizeof l->out, "%s", t->value);
+        else if (!strcmp(t->field, "override"))
+            snprintf(l->override_pv, sizeof l->override_pv, "%s", t->value);
+        else if (!strcmp(t->field, "cascade"))
+            snprintf(l->cascade_to, sizeof l->cascade_to, "%s", t->value);
+        else
+            l->mode = LOOP_CAS;
+        f->err[0] = '\0';
+        assert_int_equal(loops_init(&f->lp, &f->c, f->err, sizeof f->err), -1);
+        if (!strstr(f->err, t->expect))
+            fail_msg("%s: \"%s\" lacks \"%s\"", t->what, f->err, t->expect);
+    }
+    build_cfg(&f->c);
+    f->c.nloops = CFG_MAX_LOOPS + 1;
+    assert_int_equal(loops_init(&f->lp, &f->c, f->err, sizeof f->err), -1);
+    assert_non_null(strstr(f->err, "at most 8"));
+}
+
+/* ---- cascade and override ------------------------------------------------ */
+
+static void test_cascade_wiring(void **state)
+{
+    struct fx *f = *state;
+    start(f);
+    set_tag(f, T_BATH, 700.0); /* 40 K below SP: the master raises the gas SP */
+    double last = pid_of(f, L_BATH)->out;
+    for (int t = 0; t < 180; t++) {
+        assert_int_equal(loops_step(&f->lp, f->tags, NULL, 1.0), 0);
+        assert_near(pid_of(f, L_HC)->sp_eff, pid_of(f, L_BATH)->out, 0);
+        assert_true(pid_of(f, L_BATH)->out >= last);
+        assert_true(pid_of(f, L_BATH)->out - last <= 2.0 + EPS); /* its rate limit */
+        last = pid_of(f, L_BATH)->out;
+    }
+    assert_near(last, 1200.0, 0); /* P alone (8 K/K x 40 K) asks past out_hi */
+    assert_true(pid_of(f, L_BATH)->status & PID_ST_SAT_HI);
+    assert_true(pid_of(f, L_HC)->err > 100.0);
+    assert_int_equal(f->lp.nout, 3);
+    assert_near(demand(f, T_FIRING), pid_of(f, L_HC)->out, 0);
+    assert_near(demand(f, T_FAN), pid_of(f, L_SC)->out, 0);
+    assert_near(demand(f, T_DAMPER), pid_of(f, L_PRESS)->out, 0);
+    assert_true(demand(f, T_FIRING) > (956.0 - 300.0) / 9.0); /* firing up */
+}
+
+static void test_cascade_closed_loop(void **state)
+{
+    struct fx *f = *state;
+    start(f);
+    /* a 3 t cold charge: the bath drops 46 K at once */
+    set_tag(f, T_BATH, 740.0 - 46.0);
+    double recovered = -1, roof_max = 0, firing_max = 0;
+    for (int t = 0; t < 4 * 3600; t++) {
+        loops_step(&f->lp, f->tags, NULL, 1.0);
+        double firing = demand(f, T_FIRING);
+        furnace_step(f, firing, 1.0);
+        roof_max = fmax(roof_max, f->tags[T_ROOF].v);
+        firing_max = fmax(firing_max, firing);
+        if (fabs(f->tags[T_BATH].v - 740.0) > 3.0)
+            recovered = -1;
+        else if (recovered < 0)
+            recovered = t;
+    }
+    assert_near(firing_max, 100.0, 0); /* the cascade used full fire */
+    assert_true(recovered > 0 && recovered < 20 * 60);
+    assert_near(f->tags[T_BATH].v, 740.0, 0.2); /* and holds */
+    assert_true(roof_max < 1100.0);
+}
+
+/* A bath held 40 K below its SP (scrap melting): the master asks for the
+ * hottest gas.  Returns the hottest roof seen in two hours. */
+static double roof_peak(struct fx *f, double override_gain)
+{
+    build_cfg(&f->c);
+    plant_at_rest(f);
+    f->c.loops[L_HC].override_gain = override_gain;
+    start(f);
+    double roof_max = 0;
+    for (int t = 0; t < 2 * 3600; t++) {
+        loops_step(&f->lp, f->tags, NULL, 1.0);
+        furnace_step(f, demand(f, T_FIRING), 1.0);
+        set_tag(f, T_BATH, 700.0); /* melting scrap holds the bath down */
+        roof_max = fmax(roof_max, f->tags[T_ROOF].v);
+    }
+    return roof_max;
+}
+
+static void test_roof_override_closed_loop(void **state)
+{
+    struct fx *f = *state;
+    double free_roof = roof_peak(f, 0.0);
+    assert_true(free_roof > 1225.0); /* gas SP at 1200, the roof 30 K above it */
+    double held_roof = roof_peak(f, 2.0);
+    assert_true(held_roof < 1200.0); /* below the roof H alarm */
+    assert_true(f->lp.loop[L_HC].pid.status & PID_ST_SP_REDUCED);
+    assert_true(pid_of(f, L_BATH)->status & PID_ST_I_HELD);
+    assert_true(pid_of(f, L_BATH)->i <= 1200.0);
+}
+
+static void test_roof_override(void **state)
+{
+    struct fx *f = *state;
+    f->c.loops[L_HC].mode = LOOP_AUTO;
+    start(f);
+    const struct loops_loop *hc = &f->lp.loop[L_HC];
+    static const struct {
+        double roof, sp_eff, reduce;
+        bool reduced;
+    } cases[] = {
+        {1100.0, 1000.0, 0, false}, {1180.0, 1000.0, 0, false},
+        {1200.0, 960.0, 40, true},  {1230.0, 900.0, 100, true},
+        {1000.0, 1000.0, 0, false}, {1400.0, 800.0, 440, true}, /* stops at sp_lo */
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        set_tag(f, T_ROOF, cases[k].roof);
+        loops_step(&f->lp, f->tags, NULL, 1.0);
+        assert_near(hc->ovr_reduce, cases[k].reduce, EPS);
+        assert_near(hc->pid.sp_eff, cases[k].sp_eff, EPS);
+        assert_true(hc->pid.sp_eff <= hc->pid.sp_work); /* never raised */
+        assert_int_equal((hc->pid.status & PID_ST_SP_REDUCED) != 0, cases[k].reduced);
+    }
+    /* a bad roof reading holds the last reduction */
+    set_tag(f, T_ROOF, 1200.0);
+    loops_step(&f->lp, f->tags, NULL, 1.0);
+    f->tags[T_ROOF].q = Q_BAD_SENSOR;
+    f->tags[T_ROOF].v = 500.0;
+    loops_step(&f->lp, f->tags, NULL, 1.0);
+    assert_true(hc->ovr_bad);
+    assert_near(hc->pid.sp_eff, 960.0, EPS);
+    /* in CAS the override takes off the master's output */
+    set_tag(f, T_ROOF, 1210.0);
+    assert_int_equal(pid_set_mode(pid_of(f, L_HC), LOOP_CAS, NULL, 0), 0);
+    for (int t = 0; t < 5; t++)
+        loops_step(&f->lp, f->tags, NULL, 1.0);
+    assert_false(hc->ovr_bad);
+    assert_near(hc->pid.sp_eff, pid_of(f, L_BATH)->out - 60.0, EPS);
+}
+
+/* Runs the master 10 K below its SP for an hour with the gas held at the
+ * slave's SP; returns how far the master's integrator moved. */
+static double master_i_drift(struct fx *f, double roof)
+{
+    build_cfg(&f->c);
+    plant_at_rest(f);
+    start(f);
+    set_tag(f, T_BATH, 730.0);
+    set_tag(f, T_ROOF, roof);
+    loops_step(&f->lp, f->tags, NULL, 1.0);
+    double i0 = pid_of(f, L_BATH)->i;
+    for (int t = 0; t < 3600; t++) {
+        set_tag(f, T_HC_GAS, pid_of(f, L_HC)->sp_eff); /* the slave follows perfectly */
+        loops_step(&f->lp, f->tags, NULL, 1.0);
+    }
+    return pid_of(f, L_BATH)->i - i0;
+}
+
+static void test_master_no_windup_in_override(void **state)
+{
+    struct fx *f = *state;
+    double free_run = master_i_drift(f, 1000.0);
+    assert_true(free_run > 50.0); /* without the override it integrates up */
+    double held = master_i_drift(f, 1250.0);
+    assert_near(held, 0.0, 0);
+    assert_true(pid_of(f, L_BATH)->status & PID_ST_I_HELD);
+    assert_true(f->lp.loop[L_HC].pid.status & PID_ST_SP_LIM_UP);
+    /* the override gone, the master integrates again */
+    set_tag(f, T_ROOF, 1000.0);
+    double i0 = pid_of(f, L_BATH)->i;
+    for (int t = 0; t < 30; t++) {
+        set_tag(f, T_HC_GAS, pid_of(f, L_HC)->sp_eff);
+        loops_step(&f->lp, f->tags, NULL, 1.0);
+    }
+    assert_true(pid_of(f, L_BATH)->i > i0 + 0.5);
+}
+
+static void test_master_held_by_slave_limits(void **state)
+{
+    struct fx *f = *state;
+    start(f);
+    set_tag(f, T_BATH, 735.0);   /* 5 K low: the master itself is not saturated */
+    set_tag(f, T_HC_GAS, 700.0); /* the gas cannot follow: firing runs to 100 % */
+    for (int t = 0; t < 600; t++)
+        loops_step(&f->lp, f->tags, NULL, 1.0);
+    assert_true(pid_of(f, L_HC)->status & PID_ST_SAT_HI);
+    double i0 = pid_of(f, L_BATH)->i;
+    for (int t = 0; t < 1800; t++)
+        loops_step(&f->lp, f->tags, NULL, 1.0);
+    assert_near(pid_of(f, L_BATH)->i, i0, 0);
+    assert_true(pid_of(f, L_BATH)->status & PID_ST_I_HELD);
+    assert_false(pid_of(f, L_BATH)->status & (PID_ST_SAT_HI | PID_ST_RATE));
+
+    /* a firing cap from the sequencer holds it the same way */
+    struct loops_ext ext = {0};
+    ext.loop[L_HC].cap = true;
+    ext.loop[L_HC].cap_value = 30.0;
+    set_tag(f, T_HC_GAS, 950.0);
+    for (int t = 0; t < 300; t++) {
+        loops_step(&f->lp, f->tags, &ext, 1.0);
+        assert_true(demand(f, T_FIRING) <= 30.0);
+    }
+    i0 = pid_of(f, L_BATH)->i;
+    loops_step(&f->lp, f->tags, &ext, 1.0);
+    assert_near(pid_of(f, L_BATH)->i, i0, 0);
+}
+
+/* ---- restart, modes, tracking, bad PV ------------------------------------- */
+
+static void test_restart_from_readback(void **state)
+{
+    struct fx *f = *state;
+    set_tag(f, T_FIRING, 63.2);
+    set_tag(f, T_FAN, 41.5);
+    set_tag(f, T_DAMPER, 55.0);
+    set_tag(f, T_HC_GAS, 1012.0);
+    set_tag(f, T_BATH, 735.0); /* off SP: a naive start would move things */
+    set_tag(f, T_SC_GAS, 470.0);
+    set_tag(f, T_PRESS, 12.0);
+    init_ok(f);
+    assert_int_equal(loops_init_outputs(&f->lp, f->tags), 0);
+    loops_step(&f->lp, f->tags, NULL, 0.25);
+    assert_near(demand(f, T_FIRING), 63.2, EPS);
+    assert_near(demand(f, T_FAN), 41.5, EPS);
+    assert_near(demand(f, T_DAMPER), 55.0, EPS);
+    assert_near(pid_of(f, L_HC)->sp_eff, 1012.0, EPS); /* master starts at the gas PV */
+    for (int t = 0; t < 20; t++) {
+        double before = demand(f, T_FIRING);
+        loops_step(&f->lp, f->tags, NULL, 0.25);
+        assert_true(fabs(demand(f, T_FIRING) - before) < 0.1);
+    }
+
+    /* without the read-back the first demand is the low limit: a bump */
+    init_ok(f);
+    loops_step(&f->lp, f->tags, NULL, 0.25);
+    assert_true(fabs(demand(f, T_FIRING) - 63.2) > 50.0);
+
+    /* a read-back that is not GOOD is counted and left alone */
+    init_ok(f);
+    f->tags[T_FAN].q = Q_BAD_COMMS;
+    assert_int_equal(loops_init_outputs(&f->lp, f->tags), 1);
+    assert_near(pid_of(f, L_SC)->out, 0.0, 0);
+    assert_near(pid_of(f, L_HC)->out, 63.2, 0);
+}
+
+static void test_slave_auto_master_tracks(void **state)
+{
+    struct fx *f = *state;
+    start(f);
+    assert_int_equal(pid_set_mode(pid_of(f, L_HC), LOOP_AUTO, NULL, 0), 0);
+    assert_int_equal(pid_set_sp(pid_of(f, L_HC), 990.0, NULL, 0), 0);
+    for (int t = 0; t < 300; t++) {
+        loops_step(&f->lp, f->tags, NULL, 1.0);
+        furnace_step(f, demand(f, T_FIRING), 1.0);
+        set_tag(f, T_BATH, 720.0); /* held 20 K low */
+    }
+    assert_near(pid_of(f, L_BATH)->out, 990.0, 0); /* follows the slave's SP */
+    assert_true(pid_of(f, L_BATH)->status & PID_ST_TRACK);
+    assert_int_equal(pid_of(f, L_BATH)->mode, LOOP_AUTO);
+    double sp = pid_of(f, L_HC)->sp_eff, firing = demand(f, T_FIRING);
+    assert_int_equal(pid_set_mode(pid_of(f, L_HC), LOOP_CAS, NULL, 0), 0);
+    loops_step(&f->lp, f->tags, NULL, 1.0);
+    assert_true(fabs(pid_of(f, L_HC)->sp_eff - sp) < 1.0); /* one step of the master */
+    assert_near(demand(f, T_FIRING), firing, EPS);
+    /* and the master takes over from there */
+    for (int t = 0; t < 600; t++) {
+        loops_step(&f->lp, f->tags, NULL, 1.0);
+        furnace_step(f, demand(f, T_FIRING), 1.0);
+        set_tag(f, T_BATH, 720.0);
+    }
+    assert_true(pid_of(f, L_HC)->sp_eff > sp + 20.0);
+}
+
+static void test_ext_sp_and_tracking(void **state)
+{
+    struct fx *f = *state;
+    start(f);
+    struct loops_ext ext = {0};
+    ext.loop[L_SC].sp_set = true;
+    ext.loop[L_SC].sp = 520.0; /* the program's pyrolysis setpoint */
+    loops_step(&f->lp, f->tags, &ext, 1.0);
+    assert_near(pid_of(f, L_SC)->sp_eff, 520.0, 0);
+    assert_near(pid_of(f, L_SC)->sp, 450.0, 0);
+    ext.loop[L_SC].sp_set = false;
+    loops_step(&f->lp, f->tags, &ext, 1.0);
+    assert_near(pid_of(f, L_SC)->sp_eff, 450.0, 0);
+
+    /* the PLC holds low fire (a door open): the demand follows, the master holds */
+    set_tag(f, T_BATH, 720.0);
+    ext.loop[L_HC].track = true;
+    ext.loop[L_HC].track_value = 10.0;
+    loops_step(&f->lp, f->tags, &ext, 1.0);
+    double i0 = pid_of(f, L_BATH)->i;
+    for (int t = 0; t < 600; t++) {
+        loops_step(&f->lp, f->tags, &ext, 1.0);
+        assert_near(demand(f, T_FIRING), 10.0, 0);
+    }
+    assert_near(pid_of(f, L_BATH)->i, i0, 0);
+    ext.loop[L_HC].track = false;
+    loops_step(&f->lp, f->tags, &ext, 1.0);
+    assert_true(demand(f, T_FIRING) - 10.0 <= 1.0 + EPS); /* leaves low fire at its rate */
+}
+
+static void test_bad_pv_drops_to_man(void **state)
+{
+    struct fx *f = *state;
+    start(f);
+    set_tag(f, T_BATH, 730.0);
+    for (int t = 0; t < 60; t++)
+        assert_int_equal(loops_step(&f->lp, f->tags, NULL, 1.0), 0);
+    double held = pid_of(f, L_BATH)->out;
+    f->tags[T_BATH].q = Q_STALE;
+    assert_int_equal(loops_step(&f->lp, f->tags, NULL, 1.0), 1);
+    assert_int_equal(pid_of(f, L_BATH)->mode, LOOP_MAN);
+    assert_non_null(strstr(pid_of(f, L_BATH)->reason, "bath: PV STALE: dropped to MAN"));
+    assert_non_null(strstr(pid_of(f, L_BATH)->reason, "degC"));
+    for (int t = 0; t < 30; t++)
+        assert_int_equal(loops_step(&f->lp, f->tags, NULL, 1.0), 0); /* reported once */
+    assert_near(pid_of(f, L_BATH)->out, held, 0);
+    assert_near(pid_of(f, L_HC)->sp_eff, held, 0); /* the slave keeps the held SP */
+    assert_int_equal(pid_of(f, L_HC)->mode, LOOP_CAS);
+
+    /* the slave's PV fails: firing held, the master follows the slave's SP */
+    f->tags[T_BATH].q = Q_GOOD;
+    double firing = demand(f, T_FIRING);
+    f->tags[T_HC_GAS].q = Q_BAD_SENSOR;
+    assert_int_equal(loops_step(&f->lp, f->tags, NULL, 1.0), 1);
+    assert_int_equal(pid_of(f, L_HC)->mode, LOOP_MAN);
+    assert_near(demand(f, T_FIRING), firing, 0);
+    assert_int_equal(pid_set_mode(pid_of(f, L_BATH), LOOP_AUTO, NULL, 0), 0);
+    loops_step(&f->lp, f->tags, NULL, 1.0);
+    assert_true(pid_of(f, L_BATH)->status & PID_ST_TRACK);
+    assert_near(pid_of(f, L_BATH)->out, pid_of(f, L_HC)->sp_work, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_init_resolves, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_init_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cascade_wiring, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cascade_closed_loop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_roof_override, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_roof_override_closed_loop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_master_no_windup_in_override, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_master_held_by_slave_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_restart_from_readback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_slave_auto_master_tracks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ext_sp_and_tracking, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_pv_drops_to_man, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,808 @@
+/* test_pid — the PID block against a first-order-plus-dead-time plant.
+ *
+ * Plant: y' = (y0 + K * u(t - L) - y) / tau.  The heating plant stands for
+ * the HC atmosphere (K 6 K/%, tau 120 s, L 10 s), tuned by SIMC (tc = L):
+ * Kp = tau / (K (tc + L)) = 1 %/K, Ti = min(tau, 4 (tc + L)) = 80 s.  The
+ * pressure plant stands for the flue damper (opening lowers the pressure):
+ * K -0.5 Pa/%, tau 8 s, L 2 s, Kp 4 %/Pa, Ti 8 s, direct action.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <math.h>
+#include <string.h>
+
+#include "pid.h"
+
+#define EPS 1e-9
+
+/* cmocka 1.1.5's assert_float_equal works in single precision: use this. */
+#define assert_near(a, b, eps)                                                                     \
+    do {                                                                                           \
+        double a_ = (a), b_ = (b);                                                                 \
+        if (!(fabs(a_ - b_) <= (eps)))                                                             \
+            fail_msg("%s = %.9g, expected %.9g +- %g", #a, a_, b_, (double)(eps));                 \
+    } while (0)
+
+/* ---- plant ------------------------------------------------------------------ */
+
+struct fopdt {
+    double k, tau, y0, y;
+    double buf[64];
+    int n, head;
+};
+
+/* A plant at rest with input u0 (y = y0 + K u0), dead time of n steps. */
+static struct fopdt fopdt_make(double k, double tau, double y0, int delay_steps, double u0)
+{
+    struct fopdt f = {.k = k, .tau = tau, .y0 = y0, .y = y0 + k * u0, .n = delay_steps};
+    for (int i = 0; i < f.n; i++)
+        f.buf[i] = u0;
+    return f;
+}
+
+static double fopdt_step(struct fopdt *f, double u, double dt)
+{
+    double ud = f->buf[f->head];
+    f->buf[f->head] = u;
+    f->head = (f->head + 1) % f->n;
+    f->y += dt / f->tau * (f->y0 + f->k * ud - f->y);
+    return f->y;
+}
+
+static struct fopdt heat_plant(double u0) { return fopdt_make(6.0, 120.0, 400.0, 10, u0); }
+
+static struct pid_params heat_params(void)
+{
+    return (struct pid_params){.name = "hc",
+                               .pv_unit = "degC",
+                               .out_unit = "%",
+                               .action = LOOP_REVERSE,
+                               .kp = 1.0,
+                               .ti_s = 80.0,
+                               .d_filter = 8,
+                               .sp_lo = 400,
+                               .sp_hi = 1200,
+                               .out_lo = 0,
+                               .out_hi = 100,
+                               .i_lo = 0,
+                               .i_hi = 100,
+                               .cas_allowed = true};
+}
+
+/* A block in `mode` at rest with the plant: output u0, SP = PV. */
+static void at_rest(struct pid *p, const struct pid_params *prm, struct fopdt *f,
+                    enum cfg_loop_mode mode, double u0)
+{
+    *f = heat_plant(u0);
+    pid_init(p, prm, mode, f->y);
+    pid_init_output(p, u0);
+    struct pid_in in = pid_in_pv(f->y);
+    pid_step(p, &in, 1.0);
+}
+
+/* One closed-loop step of the heating plant; returns the output. */
+static double loop_step(struct pid *p, struct fopdt *f, const struct pid_in *extra, double dt)
+{
+    struct pid_in in = extra ? *extra : pid_in_pv(0);
+    in.pv.v = f->y;
+    in.pv.q = Q_GOOD;
+    double u = pid_step(p, &in, dt);
+    fopdt_step(f, u, dt);
+    return u;
+}
+
+/* ---- step responses -------------------------------------------------------- */
+
+static void test_step_reverse(void **state)
+{
+    (void)state;
+    struct pid_params prm = heat_params();
+    struct pid p;
+    struct fopdt f;
+    at_rest(&p, &prm, &f, LOOP_AUTO, 50.0);
+    assert_near(f.y, 700.0, EPS);
+    assert_int_equal(pid_set_sp(&p, 800.0, NULL, 0), 0);
+    double peak = 0, settled_at = -1;
+    for (int t = 1; t <= 1500; t++) {
+        loop_step(&p, &f, NULL, 1.0);
+        peak = fmax(peak, f.y);
+        if (fabs(f.y - 800.0) > 2.0)
+            settled_at = -1;
+        else if (settled_at < 0)
+            settled_at = t;
+    }
+    assert_true(fabs(f.y - 800.0) < 0.1);
+    assert_true(peak - 800.0 < 10.0); /* overshoot below 10 % of the step */
+    assert_true(settled_at > 0 && settled_at < 600);
+    assert_near(p.out, 400.0 / 6.0, 0.05); /* the plant's steady input */
+}
+
+static const struct pid_params press_params = {.name = "pressure",
+                                               .pv_unit = "Pa",
+                                               .out_unit = "%",
+                                               .action = LOOP_DIRECT,
+                                               .kp = 4.0,
+                                               .ti_s = 8.0,
+                                               .d_filter = 8,
+                                               .sp_lo = -20,
+                                               .sp_hi = 30,
+                                               .out_lo = 0,
+                                               .out_hi = 100,
+                                               .i_lo = 0,
+                                               .i_hi = 100};
+
+/* Runs the pressure plant from 10 Pa to a 5 Pa setpoint; returns the PV. */
+static double run_pressure(enum cfg_loop_action action, double *out)
+{
+    struct pid_params prm = press_params;
+    prm.action = action;
+    struct fopdt f = fopdt_make(-0.5, 8.0, 30.0, 8, 40.0); /* 0.25 s steps, L = 2 s */
+    struct pid p;
+    pid_init(&p, &prm, LOOP_AUTO, f.y);
+    pid_init_output(&p, 40.0);
+    assert_int_equal(pid_set_sp(&p, 5.0, NULL, 0), 0);
+    for (int k = 0; k < 4 * 120; k++) {
+        struct pid_in in = pid_in_pv(f.y);
+        fopdt_step(&f, pid_step(&p, &in, 0.25), 0.25);
+    }
+    *out = p.out;
+    return f.y;
+}
+
+static void test_step_direct(void **state)
+{
+    (void)state;
+    double out;
+    double y = run_pressure(LOOP_DIRECT, &out);
+    assert_true(fabs(y - 5.0) < 0.05);
+    assert_near(out, 50.0, 0.2);          /* (30 - 5) / 0.5: the damper opened */
+    y = run_pressure(LOOP_REVERSE, &out); /* the wrong action runs away */
+    assert_near(out, 0.0, EPS);
+    assert_true(y > 25.0);
+}
+
+/* ---- limits --------------------------------------------------------------- */
+
+static void test_output_limits(void **state)
+{
+    (void)state;
+    struct pid_params prm = heat_params();
+    prm.out_lo = 10;
+    prm.out_hi = 90; /* the plant reaches 940 at most */
+    prm.i_lo = 10;
+    prm.i_hi = 90;
+    struct pid p;
+    struct fopdt f;
+    at_rest(&p, &prm, &f, LOOP_AUTO, 50.0);
+    assert_int_equal(pid_set_sp(&p, 1200.0, NULL, 0), 0);
+    for (int t = 0; t < 2000; t++) {
+        loop_step(&p, &f, NULL, 1.0);
+        assert_true(p.out <= 90.0);
+    }
+    assert_near(p.out, 90.0, 0);
+    assert_true(p.status & PID_ST_SAT_HI);
+    assert_true(p.status & PID_ST_LIM_UP);
+    assert_true(p.status & PID_ST_I_HELD);
+    assert_true(p.i <= 90.0);
+
+    assert_int_equal(pid_set_sp(&p, 400.0, NULL, 0), 0); /* the plant's floor is 460 */
+    for (int t = 0; t < 2000; t++) {
+        loop_step(&p, &f, NULL, 1.0);
+        assert_true(p.out >= 10.0);
+    }
+    assert_near(p.out, 10.0, 0);
+    assert_true(p.status & PID_ST_SAT_LO);
+    assert_true(p.status & PID_ST_LIM_DOWN);
+    assert_false(p.status & PID_ST_SAT_HI);
+}
+
+static void test_rate_limit(void **state)
+{
+    (void)state;
+    struct pid_params prm = heat_params();
+    prm.out_rate_per_s = 0.5;
+    struct pid p;
+    struct fopdt f;
+    at_rest(&p, &prm, &f, LOOP_AUTO, 20.0);
+    assert_int_equal(pid_set_sp(&p, 900.0, NULL, 0), 0);
+    bool saw_rate = false;
+    for (int t = 0; t < 3000; t++) {
+        double before = p.out;
+        loop_step(&p, &f, NULL, 1.0);
+        assert_true(fabs(p.out - before) <= 0.5 + EPS);
+        saw_rate |= (p.status & PID_ST_RATE) != 0;
+        if (t == 0)
+            assert_near(p.out, 20.5, EPS); /* P alone would jump by 220 */
+    }
+    assert_true(saw_rate);
+    assert_true(fabs(f.y - 900.0) < 0.5);
+}
+
+static void test_sp_ramp(void **state)
+{
+    (void)state;
+    struct pid_params prm = heat_params();
+    prm.sp_ramp_per_min = 30.0;
+    struct pid p;
+    struct fopdt f;
+    at_rest(&p, &prm, &f, LOOP_AUTO, 50.0);
+    assert_int_equal(pid_set_sp(&p, 800.0, NULL, 0), 0);
+    assert_near(p.sp, 800.0, 0);
+    for (int t = 0; t < 60; t++) {
+        loop_step(&p, &f, NULL, 1.0);
+        assert_true(p.status & PID_ST_SP_RAMP);
+        assert_true(p.status & PID_ST_SP_LIM_UP);
+    }
+    assert_near(p.sp_work, 730.0, 1e-6);
+    for (int t = 0; t < 140; t++)
+        loop_step(&p, &f, NULL, 1.0);
+    assert_near(p.sp_work, 800.0, 0);
+    assert_false(p.status & PID_ST_SP_RAMP);
+    /* and down */
+    assert_int_equal(pid_set_sp(&p, 770.0, NULL, 0), 0);
+    loop_step(&p, &f, NULL, 2.0);
+    assert_near(p.sp_work, 799.0, 1e-6);
+}
+
+struct sp_case {
+    const char *what;
+    enum cfg_loop_mode mode;
+    bool track_pv;
+    double sp;
+    const char *expect;
+};
+
+static void test_sp_refusals(void **state)
+{
+    (void)state;
+    static const struct sp_case cases[] = {
+        {"nan", LOOP_AUTO, false, NAN, "not a number"},
+        {"inf", LOOP_AUTO, false, INFINITY, "not a number"},
+        {"above sp_hi", LOOP_AUTO, false, 1200.5, "outside the limits 400.0 .. 1200.0 degC"},
+        {"below sp_lo", LOOP_AUTO, false, 399.0, "outside the limits"},
+        {"step too big", LOOP_AUTO, false, 760.5, "more than the largest step 60.0 degC"},
+        {"cas", LOOP_CAS, false, 710.0, "in CAS it comes from the master"},
+        {"man tracking", LOOP_MAN, true, 710.0, "in MAN it follows the PV"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        struct pid_params prm = heat_params();
+        prm.sp_max_step = 60.0;
+        prm.sp_track_pv = cases[k].track_pv;
+        struct pid p, before;
+        pid_init(&p, &prm, cases[k].mode, 700.0);
+        memcpy(&before, &p, sizeof p);
+        char err[200] = "";
+        assert_int_equal(pid_set_sp(&p, cases[k].sp, err, sizeof err), -1);
+        if (!strstr(err, cases[k].expect))
+            fail_msg("%s: \"%s\" lacks \"%s\"", cases[k].what, err, cases[k].expect);
+        assert_non_null(strstr(err, "hc: "));
+        assert_memory_equal(&p, &before, sizeof p);
+    }
+    struct pid_params prm = heat_params();
+    prm.sp_max_step = 60.0;
+    struct pid p;
+    pid_init(&p, &prm, LOOP_AUTO, 700.0);
+    assert_int_equal(pid_set_sp(&p, 760.0, NULL, 0), 0); /* exactly the largest step */
+    assert_near(p.sp, 760.0, 0);
+    assert_int_equal(pid_set_sp(&p, 820.0, NULL, 0), 0); /* steps chain */
+    assert_near(p.sp, 820.0, 0);
+}
+
+static void test_out_refusals(void **state)
+{
+    (void)state;
+    struct pid_params prm = heat_params();
+    prm.out_lo = 10;
+    struct pid p, before;
+    pid_init(&p, &prm, LOOP_AUTO, 700.0);
+    char err[200];
+    memcpy(&before, &p, sizeof p);
+    assert_int_equal(pid_set_out(&p, 30.0, err, sizeof err), -1);
+    assert_non_null(strstr(err, "only in MAN (the loop is in AUTO)"));
+    assert_memory_equal(&p, &before, sizeof p);
+
+    assert_int_equal(pid_set_mode(&p, LOOP_MAN, NULL, 0), 0);
+    static const double bad[] = {100.5, 9.5, NAN, -INFINITY};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        memcpy(&before, &p, sizeof p);
+        assert_int_equal(pid_set_out(&p, bad[k], err, sizeof err), -1);
+        assert_true(strstr(err, "outside the limits 10.0 .. 100.0 %") ||
+                    strstr(err, "not a number"));
+        assert_memory_equal(&p, &before, sizeof p);
+    }
+    assert_int_equal(pid_set_out(&p, 35.0, err, sizeof err), 0);
+    struct pid_in in = pid_in_pv(700.0);
+    assert_near(pid_step(&p, &in, 1.0), 35.0, 0);
+}
+
+static void test_mode_refusals(void **state)
+{
+    (void)state;
+    struct pid_params prm = heat_params();
+    prm.cas_allowed = false;
+    struct pid p, before;
+    pid_init(&p, &prm, LOOP_AUTO, 700.0);
+    char err[200];
+    memcpy(&before, &p, sizeof p);
+    assert_int_equal(pid_set_mode(&p, LOOP_CAS, err, sizeof err), -1);
+    assert_non_null(strstr(err, "CAS refused: the loop has no master"));
+    assert_int_equal(pid_set_mode(&p, (enum cfg_loop_mode)7, err, sizeof err), -1);
+    assert_non_null(strstr(err, "unknown mode 7"));
+    assert_memory_equal(&p, &before, sizeof p);
+    assert_int_equal(pid_set_mode(&p, LOOP_AUTO, err, sizeof err), 0); /* no change */
+    assert_memory_equal(&p, &before, sizeof p);
+
+    struct pid_in in = {.pv = {.v = 700.0, .q = Q_BAD_SENSOR}};
+    pid_step(&p, &in, 1.0);
+    assert_int_equal(p.mode, LOOP_MAN);
+    memcpy(&before, &p, sizeof p);
+    assert_int_equal(pid_set_mode(&p, LOOP_AUTO, err, sizeof err), -1);
+    assert_non_null(strstr(err, "AUTO refused: the PV is bad"));
+    assert_memory_equal(&p, &before, sizeof p);
+}
+
+static void test_integrator_clamp(void **state)
+{
+    (void)state;
+    struct pid_params prm = heat_params();
+    prm.kp = 0.1;
+    prm.ti_s = 10;
+    prm.i_hi = 40;
+    struct pid p;
+    pid_init(&p, &prm, LOOP_AUTO, 800.0);
+    struct pid_in in = pid_in_pv(700.0);
+    for (int t = 0; t < 200; t++)
+        pid_step(&p, &in, 1.0);
+    assert_near(p.i, 40.0, 0);
+    assert_near(p.out, 50.0, EPS); /* P 10 + I 40, below out_hi */
+    assert_true(p.status & PID_ST_I_CLAMP);
+    assert_false(p.status & PID_ST_SAT_HI);
+    /* the other way the integrator leaves the clamp at once */
+    assert_int_equal(pid_set_sp(&p, 600.0, NULL, 0), 0);
+    pid_step(&p, &in, 1.0);
+    assert_near(p.i, 39.0, EPS);
+}
+
+static void test_hold_directions(void **state)
+{
+    (void)state;
+    struct pid_params prm = heat_params();
+    struct pid p;
+    pid_init(&p, &prm, LOOP_AUTO, 750.0);
+    pid_init_output(&p, 40.0);
+    struct pid_in in = pid_in_pv(700.0); /* below SP: the integrator would rise */
+    in.hold_up = true;
+    pid_step(&p, &in, 1.0);
+    double i0 = p.i;
+    for (int t = 0; t < 50; t++)
+        pid_step(&p, &in, 1.0);
+    assert_near(p.i, i0, 0);
+    assert_true(p.status & PID_ST_I_HELD);
+    in.hold_up = false;
+    in.hold_down = true; /* holding the other direction does not stop it */
+    pid_step(&p, &in, 1.0);
+    assert_near(p.i, i0 + 1.0 / 80.0 * 50.0, EPS);
+    assert_false(p.status & PID_ST_I_HELD);
+    in.pv.v = 800.0; /* above SP: now held */
+    double i1 = p.i;
+    pid_step(&p, &in, 1.0);
+    assert_near(p.i, i1, 0);
+}
+
+/* ---- bumpless transfer ----------------------------------------------------- */
+
+/* Switch mode, then step: the switch step must not move the output, the next
+ * one only by a small, continuous amount. */
+static void switch_and_check(struct pid *p, struct fopdt *f, enum cfg_loop_mode mode,
+                             const struct pid_in *extra)
+{
+    double before = p->out;
+    assert_int_equal(pid_set_mode(p, mode, NULL, 0), 0);
+    assert_near(p->out, before, 0);
+    loop_step(p, f, extra, 1.0);
+    if (fabs(p->out - before) > EPS)
+        fail_msg("switch to %d stepped the output %.6f -> %.6f", mode, before, p->out);
+    double second = p->out;
+    loop_step(p, f, extra, 1.0);
+    assert_true(fabs(p->out - second) < 1.0);
+    for (int t = 0; t < 100; t++)
+        loop_step(p, f, extra, 1.0);
+}
+
+static void test_bumpless(void **state)
+{
+    (void)state;
+    struct pid_params prm = heat_params();
+    struct pid p;
+    struct fopdt f;
+    at_rest(&p, &prm, &f, LOOP_AUTO, 50.0);
+    struct pid_in cas = pid_in_pv(0);
+    cas.rsp = 760.0; /* 60 K away from the local SP */
+    assert_int_equal(pid_set_sp(&p, 740.0, NULL, 0), 0);
+    for (int t = 0; t < 30; t++)
+        loop_step(&p, &f, NULL, 1.0); /* mid-transient: P, I and PV all moving */
+
+    switch_and_check(&p, &f, LOOP_MAN, NULL);
+    assert_int_equal(pid_set_out(&p, 62.0, NULL, 0), 0);
+    for (int t = 0; t < 50; t++)
+        loop_step(&p, &f, NULL, 1.0);
+    assert_near(p.out, 62.0, 0);
+    switch_and_check(&p, &f, LOOP_AUTO, NULL);
+    switch_and_check(&p, &f, LOOP_CAS, &cas);
+    assert_near(p.sp_work, 760.0, 0);
+    switch_and_check(&p, &f, LOOP_AUTO, NULL);
+    assert_near(p.sp, 760.0, 0); /* the local SP kept the CAS setpoint */
+    switch_and_check(&p, &f, LOOP_CAS, &cas);
+    switch_and_check(&p, &f, LOOP_MAN, &cas);
+    switch_and_check(&p, &f, LOOP_CAS, &cas);
+    for (int t = 0; t < 1500; t++)
+        loop_step(&p, &f, &cas, 1.0);
+    assert_true(fabs(f.y - 760.0) < 0.1); /* and it still controls */
+}
+
+static void test_man_sp_tracks_pv(void **state)
+{
+    (void)state;
+    struct pid_params prm = heat_params();
+    prm.sp_track_pv = true;
+    struct pid p;
+    struct fopdt f;
+    at_rest(&p, &prm, &f, LOOP_MAN, 50.0);
+    assert_int_equal(pid_set_out(&p, 70.0, NULL, 0), 0);
+    for (int t = 0; t < 100; t++)
+        loop_step(&p, &f, NULL, 1.0);
+    struct pid_in in = pid_in_pv(f.y);
+    pid_step(&p, &in, 1.0);
+    assert_near(p.sp, f.y, 0);
+    assert_true(f.y > 720.0);
+    double before = p.out;
+    assert_int_equal(pid_set_mode(&p, LOOP_AUTO, NULL, 0), 0);
+    double sp = p.sp;
+    loop_step(&p, &f, NULL, 1.0);
+    assert_near(p.out, before, EPS);
+    assert_near(p.sp, sp, 0); /* AUTO holds the SP it took over */
+}
+
+/* ---- wind-up ---------------------------------------------------------------- */
+
+/* The same law without any anti-windup, for comparison. */
+struct naive {
+    double kp, ti, i, out;
+};
+
+static double naive_step(struct naive *n, double sp, double pv, double dt)
+{
+    double e = sp - pv;
+    n->i += n->kp * dt / n->ti * e;
+    n->out = fmin(100.0, fmax(0.0, n->kp * e + n->i));
+    return n->out;
+}
+
+/* Seconds after the SP drop until the output leaves 100 % and until the PV
+ * is back within 5 K of the new SP for good. */
+struct recovery {
+    double desat_s, settle_s;
+};
+
+static struct recovery windup_run(bool antiwindup, double i_span)
+{
+    struct pid_params prm = heat_params();
+    prm.i_lo = -i_span;
+    prm.i_hi = i_span;
+    struct fopdt f = heat_plant(50.0);
+    struct pid p;
+    pid_init(&p, &prm, LOOP_AUTO, 1150.0);
+    pid_init_output(&p, 50.0);
+    struct naive n = {.kp = prm.kp, .ti = prm.ti_s, .i = 50.0};
+    double sp = 1150.0; /* unreachable: the plant tops out at 1000 */
+    struct recovery r = {-1, -1};
+    for (int t = 0; t < 7200; t++) {
+        if (t == 3600) {
+            sp = 800.0;
+            assert_int_equal(pid_set_sp(&p, sp, NULL, 0), 0);
+        }
+        double u;
+        if (antiwindup) {
+            struct pid_in in = pid_in_pv(f.y);
+            u = pid_step(&p, &in, 1.0);
+        } else {
+            u = naive_step(&n, sp, f.y, 1.0);
+        }
+        fopdt_step(&f, u, 1.0);
+        if (t >= 3600) {
+            if (r.desat_s < 0 && u < 100.0)
+                r.desat_s = t - 3600;
+            if (fabs(f.y - sp) > 5.0)
+                r.settle_s = -1;
+            else if (r.settle_s < 0)
+                r.settle_s = t - 3600;
+        }
+    }
+    return r;
+}
+
+static void test_windup_recovery(void **state)
+{
+    (void)state;
+    /* conditional integration alone (a clamp too wide to matter), then with
+     * the shipped clamp (the output range) as well */
+    struct recovery aw = windup_run(true, 1e6), cl = windup_run(true, 100.0);
+    struct recovery nv = windup_run(false, 0);
+    assert_true(aw.desat_s >= 0 && aw.desat_s <= 2);
+    assert_true(aw.settle_s > 0 && aw.settle_s < 900);
+    assert_true(cl.desat_s >= 0 && cl.desat_s <= 2);
+    assert_true(cl.settle_s > 0 && cl.settle_s < 900);
+    assert_true(nv.desat_s > 600); /* the naive block sits at full fire for minutes */
+    assert_true(nv.settle_s < 0 || nv.settle_s > 2 * aw.settle_s);
+}
+
+/* ---- tracking, bad PV, feed-forward, derivative ----------------------------- */
+
+static void test_tracking(void **state)
+{
+    (void)state;
+    struct pid_params prm = heat_params();
+    struct pid p;
+    struct fopdt f;
+    at_rest(&p, &prm, &f, LOOP_AUTO, 60.0);
+    assert_int_equal(pid_set_sp(&p, 800.0, NULL, 0), 0);
+    struct pid_in low = {.track = true, .track_value = 10.0};
+    for (int t = 0; t < 900; t++) {
+        loop_step(&p, &f, &low, 1.0);
+        assert_near(p.out, 10.0, 0);
+        assert_true(p.status & PID_ST_TRACK);
+        assert_int_equal(p.mode, LOOP_AUTO);
+    }
+    assert_true(f.y < 500.0);                /* 300 K below SP for 15 min */
+    assert_near(p.i + p.p + p.d, 10.0, EPS); /* re-initialised, not wound up */
+    double before = p.out;
+    loop_step(&p, &f, NULL, 1.0);
+    assert_true(fabs(p.out - before) < 5.0); /* continuous from low fire: P and one dI */
+    assert_false(p.status & PID_ST_TRACK);
+
+    /* in MAN the operator output follows the forced one */
+    assert_int_equal(pid_set_mode(&p, LOOP_MAN, NULL, 0), 0);
+    assert_int_equal(pid_set_out(&p, 70.0, NULL, 0), 0);
+    low.track_value = 12.0;
+    loop_step(&p, &f, &low, 1.0);
+    loop_step(&p, &f, NULL, 1.0);
+    assert_near(p.out, 12.0, 0);
+}
+
+struct bad_case {
+    enum tag_quality q;
+    double v;
+    const char *expect;
+};
+
+static void test_bad_pv(void **state)
+{
+    (void)state;
+    static const struct bad_case cases[] = {
+        {Q_BAD_SENSOR, 700.0, "PV BAD"},
+        {Q_BAD_COMMS, 700.0, "PV COMMS"},
+        {Q_STALE, 700.0, "PV STALE"},
+        {Q_GOOD, NAN, "PV not a number"},
+    };
+    static const enum cfg_loop_mode modes[] = {LOOP_AUTO, LOOP_CAS};
+    for (size_t m = 0; m < 2; m++) {
+        for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+            struct pid_params prm = heat_params();
+            struct pid p;
+            struct fopdt f;
+            at_rest(&p, &prm, &f, modes[m], 55.0);
+            if (modes[m] == LOOP_AUTO)
+                assert_int_equal(pid_set_sp(&p, 750.0, NULL, 0), 0);
+            struct pid_in cas = {.rsp = 750.0};
+            for (int t = 0; t < 20; t++)
+                loop_step(&p, &f, &cas, 1.0);
+            double held = p.out;
+            assert_true(fabs(held - 55.0) > 1.0); /* it was moving */
+            struct pid_in bad = {.pv = {.v = cases[k].v, .q = cases[k].q}, .rsp = 750.0};
+            pid_step(&p, &bad, 1.0);
+            assert_near(p.out, held, 0);
+            assert_int_equal(p.mode, LOOP_MAN);
+            assert_true(p.status & PID_ST_BAD_PV);
+            assert_true(p.events & PID_EV_DROPPED_MAN);
+            assert_non_null(strstr(p.reason, cases[k].expect));
+            assert_non_null(strstr(p.reason, "dropped to MAN, output held at"));
+            for (int t = 0; t < 10; t++) {
+                bad.pv.v = 900.0;
+                pid_step(&p, &bad, 1.0);
+                assert_near(p.out, held, 0);
+                assert_int_equal(p.events, 0); /* reported once */
+            }
+            /* the PV returns: the block stays in MAN until asked */
+            loop_step(&p, &f, NULL, 1.0);
+            assert_int_equal(p.mode, LOOP_MAN);
+            assert_false(p.status & PID_ST_BAD_PV);
+            assert_near(p.out, held, 0);
+            assert_int_equal(pid_set_mode(&p, LOOP_AUTO, NULL, 0), 0);
+            loop_step(&p, &f, NULL, 1.0);
+            assert_near(p.out, held, EPS);
+        }
+    }
+}
+
+static void test_feed_forward(void **state)
+{
+    (void)state;
+    struct pid_params prm = heat_params();
+    prm.ti_s = 0; /* P only: the output moves by FF exactly */
+    struct pid p;
+    pid_init(&p, &prm, LOOP_AUTO, 700.0);
+    pid_init_output(&p, 40.0);
+    struct pid_in in = pid_in_pv(700.0);
+    pid_step(&p, &in, 1.0);
+    pid_step(&p, &in, 1.0);
+    assert_near(p.out, 40.0, EPS);
+    in.ff = 10.0;
+    pid_step(&p, &in, 1.0);
+    assert_near(p.out, 50.0, EPS);
+    /* a mode switch with FF present is still bumpless */
+    assert_int_equal(pid_set_mode(&p, LOOP_MAN, NULL, 0), 0);
+    pid_step(&p, &in, 1.0);
+    assert_int_equal(pid_set_mode(&p, LOOP_AUTO, NULL, 0), 0);
+    in.pv.v = 690.0;
+    pid_step(&p, &in, 1.0);
+    assert_near(p.out, 50.0, EPS);
+}
+
+static void test_derivative_on_measurement(void **state)
+{
+    (void)state;
+    struct pid_params prm = heat_params();
+    prm.ti_s = 0;
+    prm.td_s = 20.0;
+    prm.d_filter = 8.0; /* Tf = 2.5 s */
+    struct pid p;
+    pid_init(&p, &prm, LOOP_AUTO, 700.0);
+    pid_init_output(&p, 40.0);
+    struct pid_in in = pid_in_pv(700.0);
+    pid_step(&p, &in, 1.0);
+    pid_step(&p, &in, 1.0);
+    double base = p.out;
+    assert_int_equal(pid_set_sp(&p, 710.0, NULL, 0), 0);
+    pid_step(&p, &in, 1.0);
+    assert_near(p.out - base, 10.0, EPS); /* P only: no derivative kick */
+    assert_near(p.d, 0.0, 0);
+    base = p.out;
+    in.pv.v = 705.0;
+    pid_step(&p, &in, 1.0);
+    double d1 = -1.0 * 20.0 / 3.5 * 5.0;
+    assert_near(p.d, d1, EPS);
+    assert_near(p.out - base, -5.0 + d1, EPS);
+    pid_step(&p, &in, 1.0);
+    assert_near(p.d, d1 * 2.5 / 3.5, EPS); /* filter decay */
+    /* direct action flips the sign */
+    prm.action = LOOP_DIRECT;
+    pid_init(&p, &prm, LOOP_AUTO, 700.0);
+    in.pv.v = 700.0;
+    pid_step(&p, &in, 1.0);
+    in.pv.v = 705.0;
+    pid_step(&p, &in, 1.0);
+    assert_near(p.d, -d1, EPS);
+}
+
+static void test_cap_and_reduce(void **state)
+{
+    (void)state;
+    struct pid_params prm = heat_params();
+    struct pid p;
+    struct fopdt f;
+    at_rest(&p, &prm, &f, LOOP_AUTO, 60.0);
+    assert_int_equal(pid_set_sp(&p, 900.0, NULL, 0), 0);
+    struct pid_in cap = {.out_cap = true, .out_cap_value = 30.0};
+    double i0 = p.i;
+    for (int t = 0; t < 1200; t++) {
+        loop_step(&p, &f, &cap, 1.0);
+        assert_true(p.out <= 30.0);
+    }
+    assert_true(p.status & PID_ST_SAT_HI);
+    assert_near(p.i, i0, 0); /* no wind-up against the cap */
+    assert_true(p.status & PID_ST_I_HELD);
+    cap.out_cap_value = 120.0; /* a cap above out_hi changes nothing */
+    loop_step(&p, &f, &cap, 1.0);
+    assert_true(p.out <= 100.0);
+
+    struct pid_in red = {.sp_reduce = 40.0};
+    loop_step(&p, &f, &red, 1.0);
+    assert_near(p.sp_eff, 860.0, 0);
+    assert_near(p.sp_work, 900.0, 0);
+    assert_true(p.status & PID_ST_SP_REDUCED);
+    assert_true(p.status & PID_ST_SP_LIM_UP);
+    red.sp_reduce = -40.0; /* never raises */
+    loop_step(&p, &f, &red, 1.0);
+    assert_near(p.sp_eff, 900.0, 0);
+    assert_false(p.status & PID_ST_SP_REDUCED);
+
+    struct pid_in seq = {.sp_ext = true, .sp_ext_value = 500.0};
+    loop_step(&p, &f, &seq, 1.0);
+    assert_near(p.sp_eff, 500.0, 0);
+    assert_near(p.sp, 900.0, 0); /* the operator's SP is kept */
+    seq.sp_ext_value = 2000.0;   /* clamped to sp_hi */
+    loop_step(&p, &f, &seq, 1.0);
+    assert_near(p.sp_eff, 1200.0, 0);
+    assert_true(p.status & PID_ST_SP_LIM_UP);
+}
+
+static void test_bad_dt_changes_nothing(void **state)
+{
+    (void)state;
+    struct pid_params prm = heat_params();
+    struct pid p, before;
+    pid_init(&p, &prm, LOOP_AUTO, 700.0);
+    struct pid_in in = pid_in_pv(650.0);
+    pid_step(&p, &in, 1.0);
+    memcpy(&before, &p, sizeof p);
+    static const double dts[] = {0.0, -1.0, NAN, INFINITY};
+    for (size_t k = 0; k < 4; k++) {
+        assert_near(pid_step(&p, &in, dts[k]), before.out, 0);
+        assert_memory_equal(&p, &before, sizeof p);
+    }
+}
+
+static void test_params_from_cfg(void **state)
+{
+    (void)state;
+    struct cfg_loop l = {.name = "sc",
+                         .action = LOOP_REVERSE,
+                         .kp = 0.8,
+                         .ti_s = 240,
+                         .td_s = 30,
+                         .d_filter = 8,
+                         .sp_lo = 200,
+                         .sp_hi = 650,
+                         .sp_max_step = 50,
+                         .sp_ramp_per_min = 20,
+                         .out_lo = 5,
+                         .out_hi = 95,
+                         .out_rate_per_s = 2};
+    struct pid_params prm;
+    pid_params_from_cfg(&prm, &l);
+    assert_string_equal(prm.name, "sc");
+    assert_near(prm.kp, 0.8, 0);
+    assert_near(prm.ti_s, 240, 0);
+    assert_near(prm.td_s, 30, 0);
+    assert_near(prm.sp_ramp_per_min, 20, 0);
+    assert_near(prm.out_rate_per_s, 2, 0);
+    assert_near(prm.i_lo, 5, 0);
+    assert_near(prm.i_hi, 95, 0);
+    assert_false(prm.cas_allowed);
+    struct pid p;
+    pid_init(&p, &prm, LOOP_MAN, 900.0); /* start SP clamped */
+    assert_near(p.sp, 650.0, 0);
+    assert_near(p.out, 5.0, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_step_reverse),
+        cmocka_unit_test(test_step_direct),
+        cmocka_unit_test(test_output_limits),
+        cmocka_unit_test(test_rate_limit),
+        cmocka_unit_test(test_sp_ramp),
+        cmocka_unit_test(test_sp_refusals),
+        cmocka_unit_test(test_out_refusals),
+        cmocka_unit_test(test_mode_refusals),
+        cmocka_unit_test(test_integrator_clamp),
+        cmocka_unit_test(test_hold_directions),
+        cmocka_unit_test(test_bumpless),
+        cmocka_unit_test(test_man_sp_tracks_pv),
+        cmocka_unit_test(test_windup_recovery),
+        cmocka_unit_test(test_tracking),
+        cmocka_unit_test(test_bad_pv),
+        cmocka_unit_test(test_feed_forward),
+        cmocka_unit_test(test_derivative_on_measurement),
+        cmocka_unit_test(test_cap_and_reduce),
+        cmocka_unit_test(test_bad_dt_changes_nothing),
+        cmocka_unit_test(test_params_from_cfg),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
