@@ -33,7 +33,14 @@
 
 #define RESULT_TEXT sizeof(((struct core_result *)0)->text)
 
-static void cp(char *d, size_t n, const char *s) { snprintf(d, n, "%s", s ? s : ""); }
+/* Copy, truncating to fit. */
+static void cp(char *d, size_t n, const char *s)
+{
+    size_t l = s ? strnlen(s, n - 1) : 0;
+    if (l)
+        memcpy(d, s, l);
+    d[l] = 0;
+}
 
 const char *core_role_name(enum core_role r)
 {
