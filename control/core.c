@@ -16,8 +16,9 @@
  * - The HC loop tracks the firing feedback whenever the PLC forces firing
  *   (burner not modulating, door open, watchdog, roof limiter, E-stop).
  * - PLC commands go one at a time: code and argument first, the sequence
- *   number last (the link writes staged values in order), then the result
- *   the PLC echoes.  Permissives are checked when asked and again just
+ *   number last, written once (cmd_out, not among the refreshed outputs: a
+ *   refresh after a PLC restart must never repeat a command), then the
+ *   result the PLC echoes.  Permissives are checked when asked and again just
  *   before sending.  No answer within cmd_timeout_ms (monotonic) fails it.
  */
 #include "core.h"
@@ -409,10 +410,10 @@ void core_step(struct core *k, const struct tag_value *tags, const struct core_s
     for (int i = 0; i < k->loops.nout; i++)
         add_write(k, k->loops.out[i].tag, k->loops.out[i].value);
     add_write(k, k->t_pump_demand, k->pump_pct);
-    if (k->busy || k->seq_no) {
-        add_write(k, k->t_cmd_code, k->busy ? k->cur.code : 0);
-        add_write(k, k->t_cmd_arg, k->busy ? k->cur.arg : 0);
-        add_write(k, k->t_cmd_seq, k->seq_no);
+    if (k->cmd_write) {
+        k->cmd_out[0] = (struct core_write){k->t_cmd_code, k->cur.code};
+        k->cmd_out[1] = (struct core_write){k->t_cmd_arg, k->cur.arg};
+        k->cmd_out[2] = (struct core_write){k->t_cmd_seq, k->seq_no};
     }
     k->console_hb = (uint16_t)(k->console_hb + 1);
     add_write(k, k->t_console_hb, k->console_hb);

@@ -111,7 +111,8 @@ struct core {
     /* outputs of the last step */
     int nwrites;
     struct core_write writes[CFG_MAX_TAGS];
-    bool cmd_write;             /* write cmd_code and cmd_arg, then cmd_seq, this cycle */
+    bool cmd_write;             /* send cmd_out this cycle, once, in order (never staged) */
+    struct core_write cmd_out[3]; /* cmd_code, cmd_arg, cmd_seq */
     /* results for the shell */
     int nresults;
     struct core_result results[CORE_RESULTS];

@@ -253,14 +253,16 @@ static void test_handshake_ok_and_order(void **state)
     struct core_req r = req(ROLE_OPERATOR, "cmd", "burner_stop", "", "");
     assert_int_equal(core_request(&k, &r), 0);
     step(true);
-    double code, seqno;
-    int pc = write_pos("cmd_code", &code), pa = write_pos("cmd_arg", NULL),
-        ps = write_pos("cmd_seq", &seqno);
-    assert_true(pc >= 0 && pa >= 0 && ps >= 0);
-    assert_true(pc < ps && pa < ps); /* the sequence number is written last */
-    assert_int_equal((int)code, PLC_CMD_BURNER_STOP);
-    assert_int_equal((int)seqno, 8);
+    assert_true(k.cmd_write);
+    assert_int_equal(k.cmd_out[0].tag, cfg_tag_index(&cfg, "cmd_code"));
+    assert_int_equal(k.cmd_out[1].tag, cfg_tag_index(&cfg, "cmd_arg"));
+    assert_int_equal(k.cmd_out[2].tag, cfg_tag_index(&cfg, "cmd_seq")); /* written last */
+    assert_int_equal((int)k.cmd_out[0].value, PLC_CMD_BURNER_STOP);
+    assert_int_equal((int)k.cmd_out[2].value, 8);
+    assert_int_equal(write_pos("cmd_seq", NULL), -1); /* never among the refreshed outputs */
     assert_null(reply()); /* not answered yet */
+    step(true);
+    assert_false(k.cmd_write); /* sent once */
     set("cmd_result", PLC_RES_OK);
     set("cmd_ack_seq", 8);
     step(true);
