@@ -1,0 +1,488 @@
+/* meltsim — the simulated twin-chamber furnace and its PLC behind Modbus TCP.
+ *
+ *   meltsim [-c FILE] [--port N] [--bind ADDR] [--speed X] [--seed N] [--cold]
+ *           [--scenario FILE]
+ *   meltsim [-c FILE] inject FAULT [TARGET] [VALUE] [--port N]
+ *   meltsim [-c FILE] inject silent SECONDS | status | list
+ *   meltsim [-c FILE] run --hours H [--csv FILE] [--every S] [--scenario FILE] [--cold]
+ *
+ * The server scans the PLC logic and physics every scan_ms of process time
+ * (speed x faster than the wall clock), serves the register image of the
+ * config's tag map, and takes an instructor's faults on a Unix socket that
+ * only meltsim's own user (or root) can open: a trainee's console talks to
+ * the simulator only through Modbus, which has no path to inject.
+ */
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "sim_plc.h"
+#include "sim_run.h"
+#include "sim_scenario.h"
+#include "sim_server.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop = 1;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: meltsim [-c FILE] [--port N] [--bind ADDR] [--speed X] [--seed N] [--cold]\n"
+            "               [--scenario FILE]\n"
+            "       meltsim [-c FILE] inject FAULT [TARGET] [VALUE] [--port N]\n"
+            "       meltsim [-c FILE] inject silent SECONDS | status | list [--port N]\n"
+            "       meltsim [-c FILE] run --hours H [--csv FILE] [--every S] [--scenario FILE]"
+            " [--cold] [--seed N]\n");
+}
+
+static int load_cfg(const char *opt, struct cfg *c)
+{
+    static struct cfg_errors errs;
+    const char *file = cfg_default_path(opt);
+    if (cfg_load(file, c, &errs) == 0)
+        return 0;
+    for (int i = 0; i < errs.n; i++)
+        fprintf(stderr, "%s\n", errs.e[i].text);
+    fprintf(stderr, "meltsim: %s has errors: not started\n", file);
+    return -1;
+}
+
+static void inject_path(const struct cfg *c, int port, char *buf, size_t n)
+{
+    if (*c->sim.inject_socket) {
+        snprintf(buf, n, "%s", c->sim.inject_socket);
+        return;
+    }
+    const char *rt = getenv("XDG_RUNTIME_DIR");
+    if (rt && *rt)
+        snprintf(buf, n, "%s/meltsim-%d.sock", rt, port);
+    else
+        snprintf(buf, n, "/tmp/meltsim-%d-%u.sock", port, (unsigned)getuid());
+}
+
+/* Parse a number option: 0 or -1 with a message. */
+static int optnum(const char *name, const char *s, double lo, double hi, double *v)
+{
+    char *end;
+    errno = 0;
+    double d = s ? strtod(s, &end) : NAN;
+    if (!s || !*s || *end || errno || !isfinite(d) || d < lo || d > hi) {
+        fprintf(stderr, "meltsim: %s \"%s\": expected a number from %g to %g\n", name,
+                s ? s : "", lo, hi);
+        return -1;
+    }
+    *v = d;
+    return 0;
+}
+
+/* ---- the image: splc <-> tags -------------------------------------------------- */
+
+struct image {
+    int out_idx[64], in_idx[32];
+    int t_pump_trip, t_fan_trip, t_flame_failure;
+};
+
+static void image_init(struct image *im, const struct cfg *c)
+{
+    for (size_t i = 0; i < splc_out_nfields && i < 64; i++)
+        im->out_idx[i] = cfg_tag_index(c, splc_out_fields[i].tag);
+    for (size_t i = 0; i < splc_in_nfields && i < 32; i++)
+        im->in_idx[i] = cfg_tag_index(c, splc_in_fields[i].tag);
+    im->t_pump_trip = cfg_tag_index(c, "pump_trip");
+    im->t_fan_trip = cfg_tag_index(c, "fan_trip");
+    im->t_flame_failure = cfg_tag_index(c, "flame_failure");
+}
+
+static void image_put(const struct image *im, struct simsrv *srv, const struct splc *plc,
+                      const struct splc_out *o)
+{
+    for (size_t i = 0; i < splc_out_nfields && i < 64; i++) {
+        if (im->out_idx[i] < 0)
+            continue;
+        double v;
+        bool broken = false;
+        if (splc_out_get(o, splc_out_fields[i].tag, &v, &broken) < 0)
+            continue;
+        if (broken)
+            simsrv_set_fault(srv, im->out_idx[i]);
+        else
+            simsrv_set(srv, im->out_idx[i], v);
+    }
+    /* motor trips and the flame-failure latch, from the PLC's own state */
+    if (im->t_pump_trip >= 0)
+        simsrv_set(srv, im->t_pump_trip, plc->faults.pump_trip);
+    if (im->t_fan_trip >= 0)
+        simsrv_set(srv, im->t_fan_trip, plc->faults.fan_trip);
+    if (im->t_flame_failure >= 0)
+        simsrv_set(srv, im->t_flame_failure,
+                   plc->bms == SPLC_BMS_LOCKOUT && plc->faults.flame_failure);
+}
+
+static void image_get(const struct image *im, const struct simsrv *srv, struct splc_in *in)
+{
+    for (size_t i = 0; i < splc_in_nfields && i < 32; i++) {
+        double v;
+        if (im->in_idx[i] >= 0 && simsrv_get(srv, im->in_idx[i], &v) >= 0)
+            splc_in_set(in, splc_in_fields[i].tag, v);
+    }
+}
+
+/* ---- the instructor's channel -------------------------------------------------- */
+
+static int inject_listen(const char *path)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof a.sun_path) {
+        fprintf(stderr, "meltsim: inject socket path too long: %s\n", path);
+        return -1;
+    }
+    strcpy(a.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    unlink(path);
+    mode_t old = umask(077);
+    int rc = bind(fd, (struct sockaddr *)&a, sizeof a);
+    umask(old);
+    if (rc < 0 || chmod(path, 0600) < 0 || listen(fd, 4) < 0) {
+        fprintf(stderr, "meltsim: cannot open the inject socket %s: %s\n", path,
+                strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static void list_faults(char *buf, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < splc_nfaults && k < n; i++)
+        k += (size_t)snprintf(buf + k, n - k, "%-15s %-8s %-15s %s\n", splc_faults[i].name,
+                              splc_faults[i].target ? splc_faults[i].target : "",
+                              splc_faults[i].value ? splc_faults[i].value : "",
+                              splc_faults[i].help);
+    if (k < n)
+        snprintf(buf + k, n - k, "%-15s %-8s %-15s %s", "silent", "", "seconds",
+                 "the PLC stops answering Modbus for VALUE seconds");
+}
+
+/* Handle one instructor request; the reply starts "ok" or "error". */
+static void inject_handle(int cfd, struct splc *plc, struct simsrv *srv)
+{
+    struct ucred cr;
+    socklen_t cl = sizeof cr;
+    char req[256], rep[2048];
+    if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) < 0 ||
+        (cr.uid != 0 && cr.uid != getuid())) {
+        send(cfd, "error: not the instructor's account", 35, MSG_NOSIGNAL);
+        return;
+    }
+    struct pollfd p = {.fd = cfd, .events = POLLIN};
+    if (poll(&p, 1, 500) <= 0)
+        return;
+    ssize_t n = recv(cfd, req, sizeof req - 1, 0);
+    if (n <= 0)
+        return;
+    req[n] = 0;
+    char fault[32], target[32], why[200];
+    double value;
+    if (!strcmp(req, "status")) {
+        splc_fault_describe(plc, why, sizeof why);
+        snprintf(rep, sizeof rep, "ok: clock %.0f s, faults: %s", plc->clock_s, why);
+    } else if (!strcmp(req, "list")) {
+        list_faults(rep + 4, sizeof rep - 4);
+        memcpy(rep, "ok:\n", 4);
+    } else if (scen_parse_inject(req, fault, sizeof fault, target, sizeof target, &value, why,
+                                 sizeof why) < 0) {
+        snprintf(rep, sizeof rep, "error: %s", why);
+    } else if (!strcmp(fault, "silent")) {
+        if (!(value >= 1 && value <= 3600))
+            snprintf(rep, sizeof rep, "error: silent SECONDS: expected 1 to 3600");
+        else {
+            simsrv_mute(srv, now_ms() + (int64_t)(value * 1000));
+            snprintf(rep, sizeof rep, "ok: the PLC stops answering for %g s", value);
+        }
+    } else if (splc_fault(plc, fault, target, value, why, sizeof why) < 0) {
+        snprintf(rep, sizeof rep, "error: %s", why);
+    } else {
+        splc_fault_describe(plc, why, sizeof why);
+        snprintf(rep, sizeof rep, "ok: %s%s%s; active: %s", fault, *target ? " " : "", target,
+                 why);
+    }
+    send(cfd, rep, strlen(rep), MSG_NOSIGNAL);
+    fprintf(stderr, "meltsim: inject \"%s\": %s\n", req, rep);
+}
+
+static int inject_client(const struct cfg *c, int port, int argc, char **argv)
+{
+    char path[256], req[256] = "";
+    inject_path(c, port, path, sizeof path);
+    size_t k = 0;
+    for (int i = 0; i < argc && k < sizeof req; i++)
+        k += (size_t)snprintf(req + k, sizeof req - k, "%s%s", i ? " " : "", argv[i]);
+    if (!*req) {
+        fprintf(stderr, "meltsim inject: which fault? `meltsim inject list` shows them\n");
+        return 2;
+    }
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof a.sun_path) {
+        fprintf(stderr, "meltsim inject: socket path too long: %s\n", path);
+        return 1;
+    }
+    memcpy(a.sun_path, path, strlen(path) + 1);
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+        fprintf(stderr, "meltsim inject: no simulator on port %d (%s: %s)\n", port, path,
+                strerror(errno));
+        return 1;
+    }
+    send(fd, req, strlen(req), MSG_NOSIGNAL);
+    char rep[2048];
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    ssize_t n = poll(&p, 1, 3000) > 0 ? recv(fd, rep, sizeof rep - 1, 0) : -1;
+    close(fd);
+    if (n <= 0) {
+        fprintf(stderr, "meltsim inject: no answer from the simulator\n");
+        return 1;
+    }
+    rep[n] = 0;
+    bool ok = !strncmp(rep, "ok", 2);
+    fprintf(ok ? stdout : stderr, "%s\n", rep);
+    return ok ? 0 : 1;
+}
+
+/* ---- serve ----------------------------------------------------------------------- */
+
+static void log_line(void *ctx, const char *line)
+{
+    (void)ctx;
+    fprintf(stderr, "meltsim: %s\n", line);
+}
+
+static int serve(const struct cfg *c, const char *bind_addr, int port, double speed, bool cold,
+                 struct scenario *scen)
+{
+    static struct splc plc;
+    struct splc_params p;
+    struct phys_params pp;
+    splc_params_from_cfg(&p, &pp, c);
+    splc_init(&plc, &p, &pp, cold || (scen && scen->cold));
+    char err[300];
+    struct simsrv *srv = simsrv_open(c, bind_addr, port, err, sizeof err);
+    if (!srv) {
+        fprintf(stderr, "meltsim: %s\n", err);
+        return 1;
+    }
+    struct image im;
+    image_init(&im, c);
+    struct splc_in in;
+    struct splc_out out;
+    splc_in_initial(&plc, &in);
+    for (size_t i = 0; i < splc_in_nfields && i < 32; i++) {
+        double v = 0;
+        if (im.in_idx[i] >= 0) {
+            const struct splc_field *f = &splc_in_fields[i];
+            v = f->kind == SPLC_DOUBLE ? *(const double *)((const char *)&in + f->off)
+                                       : *(const uint16_t *)((const char *)&in + f->off);
+            simsrv_set(srv, im.in_idx[i], v);
+        }
+    }
+    splc_output(&plc, &out);
+    image_put(&im, srv, &plc, &out);
+
+    char ipath[256];
+    inject_path(c, port, ipath, sizeof ipath);
+    int ifd = inject_listen(ipath);
+    if (ifd < 0) {
+        simsrv_close(srv);
+        return 1;
+    }
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    fprintf(stderr,
+            "meltsim: %s start, serving %s:%d (%d tags of %s), %gx real time; instructor: "
+            "meltsim inject ... --port %d\n",
+            cold || (scen && scen->cold) ? "cold" : "hot", bind_addr, port, c->ntags, c->path,
+            speed, port);
+    if (scen)
+        fprintf(stderr, "meltsim: scenario \"%s\": %s\n", scen->title, scen->situation);
+
+    /* Scan in process time; catch up in whole scans at each wall tick. */
+    double scan_s = c->sim.scan_ms / 1000.0;
+    double tick_ms = fmax(c->sim.scan_ms / speed, 5.0);
+    int64_t t0 = now_ms(), next = t0;
+    double done_s = 0;
+    while (!stop) {
+        int64_t now = now_ms();
+        int wait = next > now ? (int)(next - now) : 0;
+        simsrv_poll(srv, wait < 20 ? wait : 20, now_ms());
+        int cfd = accept4(ifd, NULL, NULL, SOCK_CLOEXEC);
+        if (cfd >= 0) {
+            inject_handle(cfd, &plc, srv);
+            close(cfd);
+        }
+        now = now_ms();
+        if (now < next)
+            continue;
+        double target_s = (double)(now - t0) / 1000.0 * speed;
+        int scans = 0;
+        while (done_s + scan_s <= target_s + 1e-9 && scans < 100000) {
+            image_get(&im, srv, &in);
+            double silent = 0;
+            if (scen)
+                scen_run_due(scen, &plc, plc.clock_s, &silent, log_line, NULL);
+            if (silent > 0)
+                simsrv_mute(srv, now_ms() + (int64_t)(silent * 1000 / speed));
+            splc_step(&plc, &in, &out, scan_s);
+            done_s += scan_s;
+            scans++;
+        }
+        if (scans)
+            image_put(&im, srv, &plc, &out);
+        next += (int64_t)tick_ms;
+        if (next < now - 1000) /* the machine stalled: do not try to catch up a backlog */
+            next = now + (int64_t)tick_ms;
+    }
+    struct simsrv_stats st;
+    simsrv_stats(srv, &st);
+    fprintf(stderr, "meltsim: stopped after %.0f s of process time; %llu requests, %llu "
+            "exceptions, %llu clients dropped\n",
+            plc.clock_s, (unsigned long long)st.requests, (unsigned long long)st.exceptions,
+            (unsigned long long)st.dropped);
+    close(ifd);
+    unlink(ipath);
+    simsrv_close(srv);
+    return 0;
+}
+
+/* ---- main -------------------------------------------------------------------------- */
+
+int main(int argc, char **argv)
+{
+    const char *cfgopt = NULL, *scen_file = NULL, *csv_file = NULL, *bind_addr = NULL;
+    double port = -1, speed = -1, seed = -1, hours = -1, every = 1;
+    bool cold = false;
+    int verb = 0; /* 0 serve, 1 inject, 2 run */
+    char *rest[8];
+    int nrest = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int rc = 0;
+        if (!strcmp(a, "-c") && v) {
+            cfgopt = v;
+            i++;
+        } else if (!strcmp(a, "--port")) {
+            rc = optnum(a, v, 1, 65535, &port);
+            i++;
+        } else if (!strcmp(a, "--bind") && v) {
+            bind_addr = v;
+            i++;
+        } else if (!strcmp(a, "--speed")) {
+            rc = optnum(a, v, 0.1, 100000, &speed);
+            i++;
+        } else if (!strcmp(a, "--seed")) {
+            rc = optnum(a, v, 0, 4294967295.0, &seed);
+            i++;
+        } else if (!strcmp(a, "--hours")) {
+            rc = optnum(a, v, 0.001, 10000, &hours);
+            i++;
+        } else if (!strcmp(a, "--every")) {
+            rc = optnum(a, v, 0.1, 86400, &every);
+            i++;
+        } else if (!strcmp(a, "--csv") && v) {
+            csv_file = v;
+            i++;
+        } else if (!strcmp(a, "--scenario") && v) {
+            scen_file = v;
+            i++;
+        } else if (!strcmp(a, "--cold")) {
+            cold = true;
+        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            return 0;
+        } else if (verb == 0 && nrest == 0 && !strcmp(a, "inject")) {
+            verb = 1;
+        } else if (verb == 0 && nrest == 0 && !strcmp(a, "run")) {
+            verb = 2;
+        } else if (verb == 1 && a[0] != '-' && nrest < 8) {
+            rest[nrest++] = argv[i];
+        } else {
+            fprintf(stderr, "meltsim: unexpected argument \"%s\"\n", a);
+            usage(stderr);
+            return 2;
+        }
+        if (rc < 0)
+            return 2;
+    }
+    static struct cfg c;
+    if (load_cfg(cfgopt, &c) < 0)
+        return 1;
+    if (seed >= 0)
+        c.sim.seed = (unsigned)seed;
+    int p = port > 0 ? (int)port : c.sim.port;
+    static struct scenario scen;
+    if (scen_file) {
+        char err[600];
+        if (scen_load(scen_file, &scen, err, sizeof err) < 0) {
+            fprintf(stderr, "meltsim: %s\n", err);
+            return 1;
+        }
+    }
+    if (verb == 1)
+        return inject_client(&c, p, nrest, rest);
+    if (verb == 2) {
+        if (hours < 0) {
+            fprintf(stderr, "meltsim run: --hours H is required\n");
+            return 2;
+        }
+        FILE *f = NULL;
+        if (csv_file && !(f = !strcmp(csv_file, "-") ? stdout : fopen(csv_file, "w"))) {
+            fprintf(stderr, "meltsim run: cannot write %s: %s\n", csv_file, strerror(errno));
+            return 1;
+        }
+        struct run_opts o = {.hours = hours, .every_s = f ? every : 0, .cold = cold,
+                             .seed = c.sim.seed, .scen = scen_file ? &scen : NULL, .csv = f};
+        struct run_result r;
+        char err[200];
+        int rc = run_headless(&c, &o, &r, err, sizeof err);
+        if (f && f != stdout && fclose(f) != 0)
+            rc = -1;
+        if (rc < 0) {
+            fprintf(stderr, "meltsim run: %s\n", err);
+            return 1;
+        }
+        fprintf(stderr,
+                "meltsim run: %.1f h simulated in %.3f s (%.0fx real time), %ld scans, %ld rows; "
+                "melted %.1f t, %.0f kWh/t fuel, bath %.1f..%.1f degC\n",
+                r.sim_s / 3600, r.wall_s, r.wall_s > 0 ? r.sim_s / r.wall_s : 0, r.scans, r.rows,
+                r.melted_t, r.kwh_per_t, r.bath_min_c, r.bath_max_c);
+        return 0;
+    }
+    return serve(&c, bind_addr ? bind_addr : c.sim.bind, p, speed > 0 ? speed : c.sim.speed, cold,
+                 scen_file ? &scen : NULL);
+}

@@ -1,0 +1,229 @@
+/* sim_plc — what the furnace's safety PLC does, on top of the physics: burner management,
+ * hard interlocks, the command handshake of plc_cmd.h, the console watchdog, the sensors
+ * (thermocouple lag, noise, drift, breakage) and the faults an instructor injects.
+ *
+ * One call per PLC scan: splc_step() reads what the console wrote (struct splc_in), runs
+ * the logic and the physics for dt seconds of process time and fills every input register
+ * and discrete input of DESIGN.md §3 (struct splc_out), in engineering units.  Field names
+ * are the tag names, and splc_out_get()/splc_in_set() look them up by name, so the Modbus
+ * server maps the config's tag map onto these structs without knowing the fields.
+ * No I/O, no clock, no globals: noise comes from a generator seeded in struct splc, so a
+ * run is reproducible for a given seed.
+ */
+#ifndef MELTCON_SIM_PLC_H
+#define MELTCON_SIM_PLC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cfg.h"
+#include "sim_physics.h"
+
+/* bms_state register values (DESIGN.md §3). */
+enum splc_bms {
+    SPLC_BMS_OFF = 0,
+    SPLC_BMS_PREPURGE = 1,
+    SPLC_BMS_IGNITION = 2,
+    SPLC_BMS_FIRING = 3,
+    SPLC_BMS_LOCKOUT = 4,
+};
+
+/* The temperature measurements, in tag order. */
+enum splc_tc {
+    SPLC_TC_HC_GAS,  /* hc_gas_temp */
+    SPLC_TC_ROOF,    /* roof_temp */
+    SPLC_TC_BATH_HC, /* bath_hc_temp */
+    SPLC_TC_BATH_SC, /* bath_sc_temp */
+    SPLC_TC_SC_GAS,  /* sc_gas_temp */
+    SPLC_TC_FLUE,    /* flue_temp */
+    SPLC_TC_SCRAP,   /* scrap_temp (pyrometer) */
+    SPLC_TC_COUNT
+};
+
+struct splc_params {
+    double watchdog_s;        /* console heartbeat unchanged this long: trip (5) */
+    double purge_s;           /* pre-purge, counted only while air is proven (60) */
+    double ignition_s;        /* trial for ignition (10) */
+    double flame_detect_s;    /* flame proven this long into the trial, if it can light (3) */
+    double low_fire_pct;      /* (10) */
+    double firing_rate_pct_s; /* modulating motor speed (5) */
+    double pump_rate_pct_s;   /* (10) */
+    double fan_rate_pct_s;    /* (5) */
+    double damper_rate_pct_s; /* (10) */
+    double door_travel_s;     /* closed to open (8) */
+    double pusher_stroke_s;   /* out and back; the scrap drops at half stroke (40) */
+    double pump_min_level_mm; /* pump stopped / refused below (350) */
+    double pump_freeze_c;     /* pump stopped / refused with bath_sc_temp below (680) */
+    double heel_kg;           /* tap refused / closed at or below (25000) */
+    double roof_hh_c;         /* excess-temperature limiter: low fire at or above (1250) */
+    double gas_supply_mbar;   /* supply pressure at no flow (300) */
+    double gas_min_mbar;      /* gas pressure switch (150) */
+    double gas_low_mbar;      /* what the supply reads under the gas_low fault (60) */
+    double gas_lhv_mj_nm3;    /* natural gas, for gas_flow (36) */
+    double tc_lag_s;          /* thermocouple first-order lag (10) */
+    double noise_k;           /* thermocouple noise, 1 sigma (0.5) */
+    unsigned seed;            /* noise generator (1) */
+    double charge_organics;   /* default charge: share of organics (0.03) */
+    double charge_moisture;   /* ... of moisture (0) */
+    double charge_temp_c;     /* ... temperature (25) */
+    double charge_hv_mj_kg;   /* ... organics heating value, 0 = the physics default */
+};
+
+/* What the console writes (holding registers), in engineering units. */
+struct splc_in {
+    double firing_demand, pump_demand, fan_demand, damper_demand; /* % */
+    uint16_t cmd_code, cmd_arg, cmd_seq, console_heartbeat;
+};
+
+/* What the PLC reports (input registers and discrete inputs), in engineering units. */
+struct splc_out {
+    double hc_gas_temp, roof_temp, bath_hc_temp, bath_sc_temp, sc_gas_temp, flue_temp,
+        scrap_temp;                                           /* degC */
+    double o2_pct;                                            /* % */
+    double co_ppm;                                            /* ppm */
+    double furnace_pressure;                                  /* Pa */
+    double gas_flow;                                          /* Nm3/h */
+    double gas_pressure;                                      /* mbar */
+    double firing_fb, pump_speed_fb, fan_speed_fb, damper_fb; /* % */
+    double bath_level;                                        /* mm */
+    uint16_t bms_state;                                       /* enum splc_bms */
+    double purge_remaining;                                   /* s */
+    uint16_t plc_interlocks;                                  /* enum plc_interlock bits */
+    uint16_t plc_heartbeat, cmd_ack_seq, cmd_result, plc_mode;
+    double plc_clock;                   /* s of process time */
+    double metal_mass, scrap_on_hearth; /* kg */
+    bool sc_door_closed, hc_door_closed, flame_on, estop_ok, gas_ok, air_ok, pump_running,
+        fan_running, tap_open, pusher_home, bms_lockout, watchdog_tripped;
+    bool broken[SPLC_TC_COUNT]; /* send the tag's fault sentinel instead */
+};
+
+/* Injected faults (instructor). */
+struct splc_faults {
+    bool tc_broken[SPLC_TC_COUNT];
+    double tc_drift_k_min[SPLC_TC_COUNT];
+    bool flame_failure, gas_low, air_low, pump_trip, fan_trip, sc_door_stuck, hc_door_stuck;
+    bool estop;            /* the button is pressed */
+    double wet_charge;     /* moisture share of the next charges, 0 = off */
+    double heavy_organics; /* organics share of the next charges, 0 = off */
+};
+
+/* The whole PLC and the furnace behind it.  Plain data: copy it to fork a run. */
+struct splc {
+    struct splc_params prm;
+    struct phys_params phys_prm;
+    struct phys_state phys;
+    struct splc_faults faults;
+    double clock_s;
+    uint16_t heartbeat;
+    /* burner management */
+    enum splc_bms bms;
+    double bms_timer_s; /* purge remaining, or time into the trial for ignition */
+    double firing;      /* modulating position, % */
+    /* drives */
+    bool pump_on, fan_on, tap_open;
+    double pump_speed, fan_speed, damper;
+    double sc_door, hc_door; /* position 0 closed .. 1 open */
+    bool sc_door_opening, hc_door_opening;
+    double pusher;  /* stroke position 0 home .. 1 out */
+    int pusher_dir; /* +1 out, -1 back, 0 at rest */
+    bool estop_latched;
+    uint16_t interlocks;
+    /* command handshake */
+    uint16_t last_seq, ack_seq, result;
+    /* watchdog */
+    bool hb_known, wd_armed, wd_tripped, hb_back;
+    uint16_t hb_last;
+    double hb_age_s;
+    /* sensors */
+    double tc_lagged[SPLC_TC_COUNT], tc_offset[SPLC_TC_COUNT], tc_meas[SPLC_TC_COUNT];
+    double o2_meas, co_meas, pressure_meas, level_meas;
+    uint64_t rng;
+    double gauss_spare;
+    bool has_spare;
+    /* charge properties for CHARGE when no fault overrides them */
+    double charge_organics, charge_moisture, charge_temp_c, charge_hv_mj_kg;
+};
+
+void splc_params_default(struct splc_params *p);
+
+/* Defaults, then the [sim] and [furnace] values of a loaded config: watchdog, purge,
+ * ignition, noise, lag, seed, pump limits, heel, low fire into *p, and the burner power
+ * into *pp (which may be NULL). */
+void splc_params_from_cfg(struct splc_params *p, struct phys_params *pp, const struct cfg *c);
+
+/* Start the PLC and the furnace: hot (45 t at 740 degC, burners firing at the holding
+ * power, pump 30 %, fan at the physics' hold_fan_pct, damper 50 %) or cold (30 t heel at
+ * 700 degC, burners off, pump and fan stopped). */
+void splc_init(struct splc *plc, const struct splc_params *p, const struct phys_params *pp,
+               bool cold);
+
+/* Holding-register values that match the start state, so a server can preset them and
+ * the furnace does not bump on the first scan. */
+void splc_in_initial(const struct splc *plc, struct splc_in *in);
+
+/* One scan of dt seconds of process time: watchdog, handshake (acts once per new cmd_seq),
+ * burner management, interlocks, drives, physics, sensors; *out gets every input. */
+void splc_step(struct splc *plc, const struct splc_in *in, struct splc_out *out, double dt);
+
+/* The inputs as of the last scan, without stepping. */
+void splc_output(const struct splc *plc, struct splc_out *out);
+
+/* Default properties of the next charges (a scenario's charge event): organics and
+ * moisture shares, temperature, heating value (0 = physics default).  The wet_charge and
+ * heavy_organics faults override them while active.  -1 if out of range. */
+int splc_set_charge(struct splc *plc, double organics, double moisture, double temp_c,
+                    double hv_mj_kg);
+
+/* ---- tag access by name --------------------------------------------------- */
+
+enum splc_kind { SPLC_DOUBLE, SPLC_U16, SPLC_BOOL };
+
+struct splc_field {
+    const char *tag;
+    enum splc_kind kind;
+    size_t off;
+    int tc; /* enum splc_tc for temperatures, else -1 */
+};
+
+extern const struct splc_field splc_out_fields[];
+extern const size_t splc_out_nfields;
+extern const struct splc_field splc_in_fields[];
+extern const size_t splc_in_nfields;
+
+/* Value of output tag `tag` (bools as 0/1) and whether its sensor is broken.  -1 if the
+ * tag is not a PLC input. */
+int splc_out_get(const struct splc_out *o, const char *tag, double *v, bool *broken);
+
+/* Store what the console wrote to holding register `tag`; integers are rounded and
+ * wrapped to 16 bits.  -1 if the tag is not a PLC output. */
+int splc_in_set(struct splc_in *in, const char *tag, double v);
+
+/* ---- faults --------------------------------------------------------------- */
+
+struct splc_fault_desc {
+    const char *name;
+    const char *target; /* what TARGET takes, NULL if none */
+    const char *value;  /* what VALUE means, NULL if none */
+    double vmin, vmax;  /* VALUE range */
+    const char *help;
+};
+
+extern const struct splc_fault_desc splc_faults[];
+extern const size_t splc_nfaults;
+
+/* Inject fault `name` (meltsim inject NAME [TARGET] [VALUE]).  target may be NULL or "";
+ * value is NAN when none was given.  "clear" with no target clears every fault, with a
+ * fault name clears that one.  Returns 0, or -1 with a sentence in err (unknown fault,
+ * target or a value out of range) and nothing changed. */
+int splc_fault(struct splc *plc, const char *name, const char *target, double value, char *err,
+               size_t errlen);
+
+/* The active faults as text ("tc_broken roof_temp, gas_low"), "none" if none. */
+void splc_fault_describe(const struct splc *plc, char *buf, size_t len);
+
+/* Tag name of a temperature measurement, and back (-1 if unknown). */
+const char *splc_tc_name(enum splc_tc tc);
+int splc_tc_from_name(const char *tag);
+
+#endif

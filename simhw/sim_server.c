@@ -1,0 +1,514 @@
+/* simsrv — meltsim's Modbus TCP server (see sim_server.h).
+ *
+ * Framing (Modbus TCP, MBAP header), one buffer per client:
+ *   bytes 0-1 transaction id, 2-3 protocol id (must be 0), 4-5 length L =
+ *   unit id + PDU (2..254), 6 unit id, 7.. PDU.  A frame is 6 + L bytes.
+ *   A bad protocol id or length is garbage: the client is dropped, since
+ *   nothing after it can be framed.
+ *
+ * Checks on a complete frame, in the order of the Modbus spec:
+ *   function code not served (1 2 3 4 5 6 15 16 23)     -> 01 ILLEGAL FUNCTION
+ *   PDU length, quantity, byte count or coil value       -> 03 ILLEGAL DATA VALUE
+ *   an address that no tag covers                        -> 02 ILLEGAL DATA ADDRESS
+ *   a write to an address of a tag without writable=yes  -> 02 ILLEGAL DATA ADDRESS
+ * Only a request that passed every check reaches modbus_reply(), so libmodbus
+ * never takes its own exception paths (those with a flush sleep for the
+ * response timeout).  A refused write changes nothing.
+ *
+ * Blocking bound: every socket is non-blocking and libmodbus never reads
+ * (frames are assembled here, not by modbus_receive), so one simsrv_poll()
+ * blocks only in poll(), at most timeout_ms.  It then does one recv() of at
+ * most 260 bytes per ready client and one send() of at most 260 bytes per
+ * request; a send that would block drops that client.
+ */
+#include "sim_server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <modbus.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define MBAP_LEN 7   /* transaction, protocol, length, unit id */
+#define MBAP_FIXED 6 /* bytes before the unit id, not counted in L */
+#define NTABLES 4
+
+enum { F_MAPPED = 1, F_WRITABLE = 2 };
+
+struct client {
+    int fd;           /* -1: free slot */
+    int len;          /* bytes buffered, always < sizeof buf between calls */
+    int64_t since_ms; /* when the unfinished frame began */
+    uint8_t buf[MODBUS_TCP_MAX_ADU_LENGTH];
+};
+
+struct simsrv {
+    modbus_t *mb;
+    modbus_mapping_t *map;
+    int listen_fd;
+    int64_t mute_until_ms;
+    int size[NTABLES];       /* highest mapped address + 1 */
+    uint8_t *flags[NTABLES]; /* F_MAPPED | F_WRITABLE per address */
+    struct client cl[SIMSRV_MAX_CLIENTS];
+    struct simsrv_stats st;
+    int ntags;
+    struct cfg_tag tags[CFG_MAX_TAGS];
+};
+
+enum fc_kind { FC_READ, FC_WRITE_ONE, FC_WRITE_MANY, FC_WRITE_READ };
+
+/* What each served function code touches and how much of it at once. */
+struct fc_rule {
+    bool served;
+    enum fc_kind kind;
+    enum tag_table table;
+    bool bits;
+    int max_read, max_write;
+};
+
+static const struct fc_rule fc_rules[] = {
+    [MODBUS_FC_READ_COILS] = {.served = true,
+                              .kind = FC_READ,
+                              .table = TAG_CO,
+                              .bits = true,
+                              .max_read = MODBUS_MAX_READ_BITS},
+    [MODBUS_FC_READ_DISCRETE_INPUTS] = {.served = true,
+                                        .kind = FC_READ,
+                                        .table = TAG_DI,
+                                        .bits = true,
+                                        .max_read = MODBUS_MAX_READ_BITS},
+    [MODBUS_FC_READ_HOLDING_REGISTERS] = {.served = true,
+                                          .kind = FC_READ,
+                                          .table = TAG_HR,
+                                          .max_read = MODBUS_MAX_READ_REGISTERS},
+    [MODBUS_FC_READ_INPUT_REGISTERS] = {.served = true,
+                                        .kind = FC_READ,
+                                        .table = TAG_IR,
+                                        .max_read = MODBUS_MAX_READ_REGISTERS},
+    [MODBUS_FC_WRITE_SINGLE_COIL] =
+        {.served = true, .kind = FC_WRITE_ONE, .table = TAG_CO, .bits = true, .max_write = 1},
+    [MODBUS_FC_WRITE_SINGLE_REGISTER] = {.served = true,
+                                         .kind = FC_WRITE_ONE,
+                                         .table = TAG_HR,
+                                         .max_write = 1},
+    [MODBUS_FC_WRITE_MULTIPLE_COILS] = {.served = true,
+                                        .kind = FC_WRITE_MANY,
+                                        .table = TAG_CO,
+                                        .bits = true,
+                                        .max_write = MODBUS_MAX_WRITE_BITS},
+    [MODBUS_FC_WRITE_MULTIPLE_REGISTERS] = {.served = true,
+                                            .kind = FC_WRITE_MANY,
+                                            .table = TAG_HR,
+                                            .max_write = MODBUS_MAX_WRITE_REGISTERS},
+    [MODBUS_FC_WRITE_AND_READ_REGISTERS] = {.served = true,
+                                            .kind = FC_WRITE_READ,
+                                            .table = TAG_HR,
+                                            .max_read = MODBUS_MAX_WR_READ_REGISTERS,
+                                            .max_write = MODBUS_MAX_WR_WRITE_REGISTERS},
+};
+
+/* ---- the register image ---------------------------------------------------- */
+
+static bool bit_table(enum tag_table t)
+{
+    return t == TAG_DI || t == TAG_CO;
+}
+
+static uint16_t *regs_of(const struct simsrv *s, enum tag_table t)
+{
+    return t == TAG_IR ? s->map->tab_input_registers : s->map->tab_registers;
+}
+
+static uint8_t *bits_of(const struct simsrv *s, enum tag_table t)
+{
+    return t == TAG_DI ? s->map->tab_input_bits : s->map->tab_bits;
+}
+
+static void load_words(const struct simsrv *s, const struct cfg_tag *t, uint16_t w[2])
+{
+    for (int k = 0; k < tag_width(t); k++)
+        w[k] = bit_table(t->table) ? bits_of(s, t->table)[t->addr + k]
+                                   : regs_of(s, t->table)[t->addr + k];
+}
+
+static void store_words(struct simsrv *s, const struct cfg_tag *t, const uint16_t w[2])
+{
+    for (int k = 0; k < tag_width(t); k++) {
+        if (bit_table(t->table))
+            bits_of(s, t->table)[t->addr + k] = w[k] != 0;
+        else
+            regs_of(s, t->table)[t->addr + k] = w[k];
+    }
+}
+
+static bool valid_index(const struct simsrv *s, int i)
+{
+    return i >= 0 && i < s->ntags;
+}
+
+static bool mapped(const struct simsrv *s, enum tag_table t, int addr)
+{
+    return (unsigned)t < NTABLES && addr >= 0 && addr < s->size[t] &&
+           (s->flags[t][addr] & F_MAPPED);
+}
+
+/* Every address of [addr, addr+n) has all the flags in `need`. */
+static bool span_ok(const struct simsrv *s, enum tag_table t, int addr, int n, uint8_t need)
+{
+    if (addr + n > s->size[t])
+        return false;
+    for (int a = addr; a < addr + n; a++)
+        if ((s->flags[t][a] & need) != need)
+            return false;
+    return true;
+}
+
+/* ---- requests ---------------------------------------------------------------- */
+
+static int u16(const uint8_t *p)
+{
+    return p[0] << 8 | p[1];
+}
+
+/* 0 if the request may go to modbus_reply(), else the exception code. */
+static int check_request(const struct simsrv *s, const uint8_t *pdu, int plen)
+{
+    int fc = pdu[0];
+    if (fc >= (int)(sizeof fc_rules / sizeof fc_rules[0]) || !fc_rules[fc].served)
+        return MODBUS_EXCEPTION_ILLEGAL_FUNCTION;
+    const struct fc_rule *r = &fc_rules[fc];
+    const uint8_t rw = F_MAPPED | F_WRITABLE;
+    if (plen < 5)
+        return MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE;
+    int addr = u16(pdu + 1), nb = u16(pdu + 3);
+    switch (r->kind) {
+    case FC_READ:
+        if (plen != 5 || nb < 1 || nb > r->max_read)
+            return MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE;
+        return span_ok(s, r->table, addr, nb, F_MAPPED) ? 0 : MODBUS_EXCEPTION_ILLEGAL_DATA_ADDRESS;
+    case FC_WRITE_ONE:
+        if (plen != 5 || (r->bits && nb != 0xFF00 && nb != 0))
+            return MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE;
+        return span_ok(s, r->table, addr, 1, rw) ? 0 : MODBUS_EXCEPTION_ILLEGAL_DATA_ADDRESS;
+    case FC_WRITE_MANY: {
+        int bytes = plen > 5 ? pdu[5] : -1;
+        int want = r->bits ? (nb + 7) / 8 : nb * 2;
+        if (nb < 1 || nb > r->max_write || bytes != want || plen != 6 + bytes)
+            return MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE;
+        return span_ok(s, r->table, addr, nb, rw) ? 0 : MODBUS_EXCEPTION_ILLEGAL_DATA_ADDRESS;
+    }
+    case FC_WRITE_READ:
+    default: {
+        if (plen < 10)
+            return MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE;
+        int waddr = u16(pdu + 5), wnb = u16(pdu + 7), bytes = pdu[9];
+        if (nb < 1 || nb > r->max_read || wnb < 1 || wnb > r->max_write || bytes != wnb * 2 ||
+            plen != 10 + bytes)
+            return MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE;
+        if (!span_ok(s, r->table, waddr, wnb, rw) || !span_ok(s, r->table, addr, nb, F_MAPPED))
+            return MODBUS_EXCEPTION_ILLEGAL_DATA_ADDRESS;
+        return 0;
+    }
+    }
+}
+
+/* Answer one complete frame of `len` bytes at c->buf.  -1: the reply could
+ * not be sent whole (the client is gone or not reading). */
+static int serve(struct simsrv *s, struct client *c, int len, int64_t now_ms)
+{
+    if (now_ms < s->mute_until_ms) {
+        s->st.muted++;
+        return 0;
+    }
+    int code = check_request(s, c->buf + MBAP_LEN, len - MBAP_LEN);
+    int rc;
+    modbus_set_socket(s->mb, c->fd);
+    if (code) {
+        s->st.exceptions++;
+        rc = modbus_reply_exception(s->mb, c->buf, (unsigned)code);
+    } else {
+        s->st.requests++;
+        if (fc_rules[c->buf[MBAP_LEN]].kind != FC_READ)
+            s->st.writes++;
+        rc = modbus_reply(s->mb, c->buf, len, s->map);
+    }
+    modbus_set_socket(s->mb, -1);
+    return rc < 0 ? -1 : 0;
+}
+
+/* ---- clients ----------------------------------------------------------------- */
+
+static void client_close(struct simsrv *s, struct client *c, bool dropped)
+{
+    close(c->fd);
+    c->fd = -1;
+    c->len = 0;
+    s->st.clients--;
+    if (dropped)
+        s->st.dropped++;
+    else
+        s->st.closed++;
+}
+
+/* Read what is there, serve every complete frame.  Returns requests handled. */
+static int client_read(struct simsrv *s, struct client *c, int64_t now_ms)
+{
+    ssize_t r = recv(c->fd, c->buf + c->len, sizeof c->buf - (size_t)c->len, 0);
+    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return 0;
+    if (r <= 0) {
+        client_close(s, c, c->len > 0);
+        return 0;
+    }
+    if (c->len == 0)
+        c->since_ms = now_ms;
+    c->len += (int)r;
+    int handled = 0;
+    while (c->len >= MBAP_FIXED) {
+        int proto = u16(c->buf + 2), l = u16(c->buf + 4);
+        if (proto != 0 || l < 2 || l > MODBUS_TCP_MAX_ADU_LENGTH - MBAP_FIXED) {
+            client_close(s, c, true);
+            return handled;
+        }
+        int frame = MBAP_FIXED + l;
+        if (c->len < frame)
+            break;
+        handled++;
+        if (serve(s, c, frame, now_ms) < 0) {
+            client_close(s, c, true);
+            return handled;
+        }
+        c->len -= frame;
+        memmove(c->buf, c->buf + frame, (size_t)c->len);
+        c->since_ms = now_ms;
+    }
+    return handled;
+}
+
+static void accept_clients(struct simsrv *s)
+{
+    for (int k = 0; k < 2 * SIMSRV_MAX_CLIENTS; k++) {
+        int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == ECONNABORTED || errno == EINTR)
+                continue;
+            return;
+        }
+        struct client *c = NULL;
+        for (int i = 0; i < SIMSRV_MAX_CLIENTS && !c; i++)
+            if (s->cl[i].fd < 0)
+                c = &s->cl[i];
+        if (!c) {
+            close(fd);
+            s->st.refused++;
+            continue;
+        }
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        c->fd = fd;
+        c->len = 0;
+        s->st.accepted++;
+        s->st.clients++;
+    }
+}
+
+/* ---- public ------------------------------------------------------------------ */
+
+struct simsrv *simsrv_open(const struct cfg *c, const char *bind, int port, char *err,
+                           size_t errlen)
+{
+    struct in_addr ia;
+    if (!bind || inet_pton(AF_INET, bind, &ia) != 1) {
+        snprintf(err, errlen,
+                 "[sim] bind = \"%s\": expected an IPv4 address, e.g. 127.0.0.1 (0.0.0.0 for "
+                 "every interface)",
+                 bind ? bind : "");
+        return NULL;
+    }
+    if (port < 1 || port > 65535) {
+        snprintf(err, errlen, "[sim] port = %d: expected 1 to 65535", port);
+        return NULL;
+    }
+    if (c->ntags < 0 || c->ntags > CFG_MAX_TAGS) {
+        snprintf(err, errlen, "%d tags: expected 0 to %d", c->ntags, CFG_MAX_TAGS);
+        return NULL;
+    }
+    for (int i = 0; i < c->ntags; i++) {
+        const struct cfg_tag *t = &c->tags[i];
+        if ((unsigned)t->table >= NTABLES || t->addr < 0 || t->addr + tag_width(t) > 65536) {
+            snprintf(err, errlen, "[tag.%s] addr = %d: outside the Modbus address space", t->name,
+                     t->addr);
+            return NULL;
+        }
+    }
+    struct simsrv *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    s->listen_fd = -1;
+    for (int i = 0; i < SIMSRV_MAX_CLIENTS; i++)
+        s->cl[i].fd = -1;
+    s->ntags = c->ntags;
+    memcpy(s->tags, c->tags, sizeof s->tags[0] * (size_t)c->ntags);
+    for (int i = 0; i < s->ntags; i++) {
+        const struct cfg_tag *t = &s->tags[i];
+        int end = t->addr + tag_width(t);
+        if (end > s->size[t->table])
+            s->size[t->table] = end;
+    }
+    for (int k = 0; k < NTABLES; k++) {
+        s->flags[k] = calloc((size_t)s->size[k] + 1, 1);
+        if (!s->flags[k]) {
+            snprintf(err, errlen, "out of memory");
+            simsrv_close(s);
+            return NULL;
+        }
+    }
+    for (int i = 0; i < s->ntags; i++) {
+        const struct cfg_tag *t = &s->tags[i];
+        for (int a = t->addr; a < t->addr + tag_width(t); a++)
+            s->flags[t->table][a] |= F_MAPPED | (t->writable ? F_WRITABLE : 0);
+    }
+    s->map = modbus_mapping_new(s->size[TAG_CO], s->size[TAG_DI], s->size[TAG_HR], s->size[TAG_IR]);
+    s->mb = modbus_new_tcp(bind, port);
+    if (!s->map || !s->mb) {
+        snprintf(err, errlen, "cannot set up the Modbus server: %s", modbus_strerror(errno));
+        simsrv_close(s);
+        return NULL;
+    }
+    s->listen_fd = modbus_tcp_listen(s->mb, SIMSRV_MAX_CLIENTS);
+    if (s->listen_fd < 0) {
+        snprintf(err, errlen, "cannot listen on %s:%d: %s (another meltsim? see [sim] port)", bind,
+                 port, modbus_strerror(errno));
+        simsrv_close(s);
+        return NULL;
+    }
+    int fl = fcntl(s->listen_fd, F_GETFL);
+    if (fl < 0 || fcntl(s->listen_fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
+        fcntl(s->listen_fd, F_SETFD, FD_CLOEXEC) < 0) {
+        snprintf(err, errlen, "cannot set up the listening socket: %s", strerror(errno));
+        simsrv_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+void simsrv_close(struct simsrv *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < SIMSRV_MAX_CLIENTS; i++)
+        if (s->cl[i].fd >= 0)
+            close(s->cl[i].fd);
+    if (s->listen_fd >= 0)
+        close(s->listen_fd);
+    if (s->mb)
+        modbus_free(s->mb);
+    if (s->map)
+        modbus_mapping_free(s->map);
+    for (int k = 0; k < NTABLES; k++)
+        free(s->flags[k]);
+    free(s);
+}
+
+int simsrv_poll(struct simsrv *s, int timeout_ms, int64_t now_ms)
+{
+    struct pollfd pfd[1 + SIMSRV_MAX_CLIENTS];
+    int who[1 + SIMSRV_MAX_CLIENTS];
+    int n = 0;
+    pfd[n++] = (struct pollfd){.fd = s->listen_fd, .events = POLLIN};
+    for (int i = 0; i < SIMSRV_MAX_CLIENTS; i++) {
+        if (s->cl[i].fd < 0)
+            continue;
+        who[n] = i;
+        pfd[n++] = (struct pollfd){.fd = s->cl[i].fd, .events = POLLIN};
+    }
+    if (poll(pfd, (nfds_t)n, timeout_ms) < 0)
+        return errno == EINTR ? 0 : -1;
+    int handled = 0;
+    for (int k = 1; k < n; k++)
+        if (pfd[k].revents)
+            handled += client_read(s, &s->cl[who[k]], now_ms);
+    if (pfd[0].revents & POLLIN)
+        accept_clients(s);
+    for (int i = 0; i < SIMSRV_MAX_CLIENTS; i++) {
+        struct client *c = &s->cl[i];
+        if (c->fd >= 0 && c->len > 0 && now_ms - c->since_ms > SIMSRV_FRAME_TIMEOUT_MS)
+            client_close(s, c, true);
+    }
+    return handled;
+}
+
+void simsrv_mute(struct simsrv *s, int64_t until_ms)
+{
+    s->mute_until_ms = until_ms;
+}
+
+int simsrv_set(struct simsrv *s, int tag_index, double eng)
+{
+    if (!valid_index(s, tag_index))
+        return -1;
+    const struct cfg_tag *t = &s->tags[tag_index];
+    uint16_t w[2] = {0, 0};
+    if (t->writable) {
+        char err[200];
+        if (tag_encode(t, eng, w, err, sizeof err) < 0)
+            return -1;
+    } else {
+        tag_encode_sensor(t, eng, w);
+    }
+    store_words(s, t, w);
+    return 0;
+}
+
+int simsrv_set_fault(struct simsrv *s, int tag_index)
+{
+    if (!valid_index(s, tag_index) || !s->tags[tag_index].has_fault)
+        return -1;
+    uint16_t w[2] = {0, 0};
+    tag_encode_fault(&s->tags[tag_index], w);
+    store_words(s, &s->tags[tag_index], w);
+    return 0;
+}
+
+int simsrv_get(const struct simsrv *s, int tag_index, double *eng)
+{
+    if (!valid_index(s, tag_index))
+        return -1;
+    uint16_t w[2] = {0, 0};
+    load_words(s, &s->tags[tag_index], w);
+    return (int)tag_decode(&s->tags[tag_index], w, eng);
+}
+
+int simsrv_set_raw(struct simsrv *s, enum tag_table table, int addr, uint16_t v)
+{
+    if (!mapped(s, table, addr))
+        return -1;
+    if (bit_table(table))
+        bits_of(s, table)[addr] = v != 0;
+    else
+        regs_of(s, table)[addr] = v;
+    return 0;
+}
+
+int simsrv_get_raw(const struct simsrv *s, enum tag_table table, int addr, uint16_t *v)
+{
+    if (!mapped(s, table, addr))
+        return -1;
+    *v = bit_table(table) ? bits_of(s, table)[addr] : regs_of(s, table)[addr];
+    return 0;
+}
+
+void simsrv_stats(const struct simsrv *s, struct simsrv_stats *out)
+{
+    *out = s->st;
+}

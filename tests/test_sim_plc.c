@@ -1,0 +1,1061 @@
+/* test_sim_plc — the simulated PLC: burner management, hard interlocks, the handshake, the
+ * watchdog, E-stop, every fault, tag access by name and reproducibility. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plc_cmd.h"
+#include "sim_plc.h"
+
+#define assert_near(a, b, tol)                                                                     \
+    do {                                                                                           \
+        double a_ = (a), b_ = (b);                                                                 \
+        if (!(fabs(a_ - b_) <= (tol))) {                                                           \
+            print_error("%s = %g, expected %g +- %g\n", #a, a_, b_, (double)(tol));                \
+            fail();                                                                                \
+        }                                                                                          \
+    } while (0)
+
+#define DT 0.25
+
+/* A PLC with a console that beats its heartbeat (unless told not to) every scan. */
+struct rig {
+    struct splc plc;
+    struct splc_in in;
+    struct splc_out out;
+    bool beat;
+};
+
+static struct rig *rig_new(bool cold)
+{
+    struct rig *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    struct splc_params p;
+    struct phys_params pp;
+    splc_params_default(&p);
+    phys_params_default(&pp);
+    splc_init(&r->plc, &p, &pp, cold);
+    splc_in_initial(&r->plc, &r->in);
+    r->beat = true;
+    return r;
+}
+
+static void scan(struct rig *r)
+{
+    if (r->beat)
+        r->in.console_heartbeat++;
+    splc_step(&r->plc, &r->in, &r->out, DT);
+}
+
+static void run(struct rig *r, double secs)
+{
+    for (double t = 0; t < secs - 1e-9; t += DT)
+        scan(r);
+}
+
+/* Issue a command through the handshake and return the PLC's answer. */
+static uint16_t cmd(struct rig *r, uint16_t code, uint16_t arg)
+{
+    r->in.cmd_code = code;
+    r->in.cmd_arg = arg;
+    r->in.cmd_seq++;
+    scan(r);
+    assert_int_equal(r->out.cmd_ack_seq, r->in.cmd_seq);
+    return r->out.cmd_result;
+}
+
+static void inject(struct rig *r, const char *name, const char *target, double value)
+{
+    char err[256] = "";
+    int rc = splc_fault(&r->plc, name, target, value, err, sizeof err);
+    if (rc != 0)
+        print_error("%s\n", err);
+    assert_int_equal(rc, 0);
+}
+
+static bool il(const struct rig *r, unsigned bit)
+{
+    return (r->out.plc_interlocks & bit) != 0;
+}
+
+/* Open the charging door and wait until it is fully open. */
+static void open_sc_door(struct rig *r)
+{
+    assert_int_equal(cmd(r, PLC_CMD_SC_DOOR_OPEN, 0), PLC_RES_OK);
+    run(r, 10);
+}
+
+static void close_sc_door(struct rig *r)
+{
+    assert_int_equal(cmd(r, PLC_CMD_SC_DOOR_CLOSE, 0), PLC_RES_OK);
+    run(r, 10);
+    assert_true(r->out.sc_door_closed);
+}
+
+/* ---- start-up -------------------------------------------------------------------- */
+
+static void test_init_hot(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(false);
+    splc_output(&r->plc, &r->out);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_FIRING);
+    assert_true(r->out.flame_on && r->out.pump_running && r->out.fan_running);
+    assert_true(r->out.estop_ok && r->out.gas_ok && r->out.air_ok && r->out.pusher_home);
+    assert_true(r->out.sc_door_closed && r->out.hc_door_closed && !r->out.tap_open);
+    assert_false(r->out.bms_lockout || r->out.watchdog_tripped);
+    assert_int_equal(r->out.plc_mode, 1);
+    assert_int_equal(r->out.plc_interlocks, 0);
+    assert_near(r->out.metal_mass, 45000, 100);
+    assert_near(r->out.bath_hc_temp, 740, 1);
+    assert_true(r->out.firing_fb > 10 && r->out.firing_fb < 50);
+    assert_near(r->in.firing_demand, r->out.firing_fb, 1e-9);
+    /* the first scans with the initial demands do not bump the furnace */
+    run(r, 60);
+    assert_near(r->out.bath_hc_temp, 740, 3);
+    assert_near(r->out.firing_fb, r->in.firing_demand, 1e-9);
+    assert_true(r->out.gas_flow > 100 && r->out.gas_flow < 800);
+    free(r);
+}
+
+static void test_init_cold(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(true);
+    scan(r);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_OFF);
+    assert_false(r->out.flame_on || r->out.pump_running || r->out.fan_running);
+    assert_near(r->out.bath_sc_temp, 700, 3);
+    assert_near(r->out.metal_mass, 30000, 100);
+    assert_near(r->out.firing_fb, 0, 0);
+    assert_near(r->out.gas_flow, 0, 0);
+    free(r);
+}
+
+static void test_heartbeat_and_clock(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(true);
+    scan(r);
+    uint16_t hb = r->out.plc_heartbeat;
+    scan(r);
+    assert_int_equal(r->out.plc_heartbeat, (uint16_t)(hb + 1));
+    r->plc.heartbeat = 65535;
+    scan(r);
+    assert_int_equal(r->out.plc_heartbeat, 0);
+    assert_near(r->out.plc_clock, 3 * DT, 1e-9);
+    splc_step(&r->plc, &r->in, &r->out, 10.0);
+    assert_near(r->out.plc_clock, 3 * DT + 10, 1e-9);
+    free(r);
+}
+
+/* ---- burner management ------------------------------------------------------------ */
+
+static void test_burner_normal_start(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(true);
+    assert_int_equal(cmd(r, PLC_CMD_BURNER_START, 0), PLC_RES_OK);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_PREPURGE);
+    assert_near(r->out.purge_remaining, 60, 1);
+    run(r, 30);
+    assert_near(r->out.purge_remaining, 30, 1);
+    assert_false(r->out.flame_on);
+    run(r, 30);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_IGNITION);
+    assert_near(r->out.purge_remaining, 0, 0);
+    run(r, 3);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_FIRING);
+    assert_true(r->out.flame_on);
+    assert_near(r->out.firing_fb, 10, 1e-9); /* lit at low fire */
+    r->in.firing_demand = 60;
+    run(r, 20);
+    assert_near(r->out.firing_fb, 60, 1e-9);
+    run(r, 30);
+    assert_near(r->out.gas_flow, 0.6 * 8e6 / 36e6 * 3600, 10);
+    r->in.firing_demand = 3;
+    run(r, 20);
+    assert_near(r->out.firing_fb, 10, 1e-9); /* never below low fire while lit */
+    r->in.firing_demand = 250;
+    run(r, 30);
+    assert_near(r->out.firing_fb, 100, 1e-9);
+    /* start again while firing is harmless */
+    assert_int_equal(cmd(r, PLC_CMD_BURNER_START, 0), PLC_RES_OK);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_FIRING);
+    free(r);
+}
+
+static void test_purge_paused_without_air(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(true);
+    inject(r, "air_low", NULL, NAN);
+    assert_int_equal(cmd(r, PLC_CMD_BURNER_START, 0), PLC_RES_OK);
+    run(r, 120);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_PREPURGE);
+    assert_near(r->out.purge_remaining, 60, 0);
+    assert_false(r->out.air_ok);
+    assert_true(il(r, PLC_IL_AIR_PRESSURE));
+    inject(r, "clear", "air_low", NAN);
+    run(r, 40);
+    assert_near(r->out.purge_remaining, 20, 1);
+    run(r, 25);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_FIRING);
+    free(r);
+}
+
+static void test_ignition_failure_lockout(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(true);
+    inject(r, "flame_failure", "", NAN);
+    assert_int_equal(cmd(r, PLC_CMD_BURNER_START, 0), PLC_RES_OK);
+    run(r, 61);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_IGNITION);
+    run(r, 8.5);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_IGNITION);
+    run(r, 1);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_LOCKOUT);
+    assert_true(r->out.bms_lockout);
+    assert_true(il(r, PLC_IL_LOCKOUT));
+    assert_false(r->out.flame_on);
+    assert_near(r->out.gas_flow, 0, 0);
+    free(r);
+}
+
+static void test_flame_failure_lockout(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(false);
+    run(r, 5);
+    inject(r, "flame_failure", NULL, NAN);
+    scan(r);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_LOCKOUT);
+    assert_false(r->out.flame_on);
+    assert_near(r->out.firing_fb, 0, 0);
+    run(r, 60);
+    assert_true(r->out.gas_flow < 1);
+    free(r);
+}
+
+static void test_gas_and_air_loss_lockout(void **state)
+{
+    (void)state;
+    const char *const faults[] = {"gas_low", "air_low"};
+    for (int i = 0; i < 2; i++) {
+        struct rig *r = rig_new(false);
+        inject(r, faults[i], NULL, NAN);
+        scan(r);
+        assert_int_equal(r->out.bms_state, SPLC_BMS_LOCKOUT);
+        assert_true(il(r, i == 0 ? PLC_IL_GAS_PRESSURE : PLC_IL_AIR_PRESSURE));
+        if (i == 0) {
+            assert_false(r->out.gas_ok);
+            assert_near(r->out.gas_pressure, 60, 1e-9);
+        }
+        free(r);
+    }
+}
+
+/* Lockout survives stop, start, time and the cause going away; only the reset clears it. */
+static void test_lockout_needs_reset(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(false);
+    inject(r, "gas_low", NULL, NAN);
+    scan(r);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_LOCKOUT);
+    assert_int_equal(cmd(r, PLC_CMD_BURNER_START, 0), PLC_RES_INTERLOCK);
+    assert_int_equal(cmd(r, PLC_CMD_BURNER_STOP, 0), PLC_RES_OK);
+    inject(r, "clear", NULL, NAN);
+    run(r, 600);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_LOCKOUT);
+    assert_int_equal(cmd(r, PLC_CMD_LOCKOUT_RESET, 0), PLC_RES_OK);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_OFF);
+    assert_false(r->out.bms_lockout);
+    assert_int_equal(cmd(r, PLC_CMD_BURNER_START, 0), PLC_RES_OK);
+    run(r, 64);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_FIRING);
+    /* a reset with nothing locked out is harmless */
+    assert_int_equal(cmd(r, PLC_CMD_LOCKOUT_RESET, 0), PLC_RES_OK);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_FIRING);
+    free(r);
+}
+
+static void test_burner_stop(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(false);
+    assert_int_equal(cmd(r, PLC_CMD_BURNER_STOP, 0), PLC_RES_OK);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_OFF);
+    assert_false(r->out.flame_on);
+    assert_int_equal(cmd(r, PLC_CMD_BURNER_START, 0), PLC_RES_OK);
+    run(r, 10);
+    assert_int_equal(cmd(r, PLC_CMD_BURNER_STOP, 0), PLC_RES_OK);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_OFF);
+    assert_near(r->out.purge_remaining, 0, 0);
+    free(r);
+}
+
+/* ---- hard interlocks ---------------------------------------------------------------- */
+
+static void test_door_holds_low_fire(void **state)
+{
+    (void)state;
+    for (int door = 0; door < 2; door++) {
+        struct rig *r = rig_new(false);
+        r->in.firing_demand = 80;
+        run(r, 30);
+        assert_near(r->out.firing_fb, 80, 1e-9);
+        uint16_t open = door ? PLC_CMD_HC_DOOR_OPEN : PLC_CMD_SC_DOOR_OPEN;
+        uint16_t close = door ? PLC_CMD_HC_DOOR_CLOSE : PLC_CMD_SC_DOOR_CLOSE;
+        assert_int_equal(cmd(r, open, 0), PLC_RES_OK);
+        assert_near(r->out.firing_fb, 10, 1e-9);
+        assert_true(il(r, PLC_IL_DOOR_OPEN_FIRING));
+        run(r, 2);
+        assert_false(door ? r->out.hc_door_closed : r->out.sc_door_closed);
+        run(r, 20);
+        assert_near(r->out.firing_fb, 10, 1e-9);
+        assert_int_equal(cmd(r, close, 0), PLC_RES_OK);
+        run(r, 4);
+        assert_near(r->out.firing_fb, 10, 1e-9); /* still moving */
+        run(r, 20);
+        assert_false(il(r, PLC_IL_DOOR_OPEN_FIRING));
+        assert_near(r->out.firing_fb, 80, 1e-9);
+        free(r);
+    }
+}
+
+static void test_no_start_with_door_open(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(true);
+    assert_int_equal(cmd(r, PLC_CMD_HC_DOOR_OPEN, 0), PLC_RES_OK);
+    run(r, 1);
+    assert_int_equal(cmd(r, PLC_CMD_BURNER_START, 0), PLC_RES_INTERLOCK);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_OFF);
+    assert_int_equal(cmd(r, PLC_CMD_HC_DOOR_CLOSE, 0), PLC_RES_OK);
+    run(r, 10);
+    assert_int_equal(cmd(r, PLC_CMD_BURNER_START, 0), PLC_RES_OK);
+    free(r);
+}
+
+static void test_pump_refused_low_level(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(false);
+    struct phys_state *s = &r->plc.phys;
+    s->bath_hc_kg = 0.65 * 20000; /* 20 t: ~308 mm, below the pump's 350 mm */
+    s->bath_sc_kg = 0.35 * 20000;
+    scan(r);
+    assert_true(r->out.bath_level < 350);
+    assert_true(il(r, PLC_IL_LEVEL_LOW));
+    run(r, 5);
+    assert_false(r->out.pump_running);
+    assert_near(r->out.pump_speed_fb, 0, 0);
+    assert_int_equal(cmd(r, PLC_CMD_PUMP_START, 0), PLC_RES_INTERLOCK);
+    assert_false(r->out.pump_running);
+    free(r);
+}
+
+static void test_pump_refused_frozen(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(false);
+    assert_int_equal(cmd(r, PLC_CMD_PUMP_STOP, 0), PLC_RES_OK);
+    r->plc.phys.bath_sc_c = 665;
+    r->plc.phys.bath_hc_c = 670;
+    run(r, 60); /* the thermocouple follows */
+    assert_true(r->out.bath_sc_temp < 680);
+    assert_true(il(r, PLC_IL_METAL_FROZEN));
+    assert_int_equal(cmd(r, PLC_CMD_PUMP_START, 0), PLC_RES_INTERLOCK);
+    assert_false(r->out.pump_running);
+    /* and a running pump is stopped when the metal gets that cold */
+    struct rig *h = rig_new(false);
+    scan(h);
+    assert_true(h->out.pump_running);
+    h->plc.phys.bath_sc_c = h->plc.phys.bath_hc_c = 665;
+    run(h, 60);
+    assert_false(h->out.pump_running);
+    free(h);
+    free(r);
+}
+
+static void test_charge_and_push(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(false);
+    assert_int_equal(cmd(r, PLC_CMD_CHARGE, 300), PLC_RES_INTERLOCK); /* door closed */
+    assert_int_equal(cmd(r, PLC_CMD_SC_DOOR_OPEN, 0), PLC_RES_OK);
+    run(r, 4);
+    assert_int_equal(cmd(r, PLC_CMD_CHARGE, 300), PLC_RES_INTERLOCK); /* not fully open */
+    run(r, 6);
+    assert_int_equal(cmd(r, PLC_CMD_CHARGE, 300), PLC_RES_OK);
+    assert_near(r->out.scrap_on_hearth, 3000, 1e-6);
+    assert_near(r->plc.phys.hearth[0].organics_kg, 90, 1e-6); /* default 3 % */
+    assert_near(r->plc.phys.hearth[0].moisture_kg, 0, 0);
+    assert_int_equal(cmd(r, PLC_CMD_PUSH, 0), PLC_RES_INTERLOCK); /* SC door open */
+    assert_true(r->out.pusher_home);
+    close_sc_door(r);
+    double m0 = r->plc.phys.bath_hc_kg + r->plc.phys.bath_sc_kg + r->plc.phys.solid_kg;
+    assert_int_equal(cmd(r, PLC_CMD_PUSH, 0), PLC_RES_OK);
+    assert_false(r->out.pusher_home);
+    assert_int_equal(cmd(r, PLC_CMD_PUSH, 0), PLC_RES_BUSY);
+    assert_int_equal(cmd(r, PLC_CMD_SC_DOOR_OPEN, 0), PLC_RES_BUSY); /* pusher out */
+    run(r, 21);
+    assert_near(r->out.scrap_on_hearth, 0, 0);
+    assert_near(r->plc.phys.solid_kg, 2910, 1);
+    assert_near(r->plc.phys.bath_hc_kg + r->plc.phys.bath_sc_kg + r->plc.phys.solid_kg, m0 + 2910,
+                1);
+    assert_false(r->out.pusher_home);
+    run(r, 20);
+    assert_true(r->out.pusher_home);
+    free(r);
+}
+
+static void test_charge_hearth_full(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(false);
+    open_sc_door(r);
+    for (int i = 0; i < PHYS_MAX_CHARGES; i++)
+        assert_int_equal(cmd(r, PLC_CMD_CHARGE, 100), PLC_RES_OK);
+    assert_int_equal(cmd(r, PLC_CMD_CHARGE, 100), PLC_RES_BUSY);
+    assert_near(r->out.scrap_on_hearth, 4000, 1e-6);
+    free(r);
+}
+
+static void test_tap_stops_at_heel(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(true); /* 30 t */
+    assert_int_equal(cmd(r, PLC_CMD_TAP_OPEN, 0), PLC_RES_OK);
+    assert_true(r->out.tap_open);
+    run(r, 900);
+    assert_false(r->out.tap_open);
+    assert_true(il(r, PLC_IL_HEEL));
+    double m = phys_metal_kg(&r->plc.phys);
+    assert_true(m <= 25000 && m > 24900);
+    assert_int_equal(cmd(r, PLC_CMD_TAP_OPEN, 0), PLC_RES_INTERLOCK);
+    run(r, 60);
+    assert_near(phys_metal_kg(&r->plc.phys), m, 1e-6);
+    free(r);
+}
+
+static void test_tap_close(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(false);
+    assert_int_equal(cmd(r, PLC_CMD_TAP_OPEN, 0), PLC_RES_OK);
+    run(r, 60);
+    assert_int_equal(cmd(r, PLC_CMD_TAP_CLOSE, 0), PLC_RES_OK);
+    double m = phys_metal_kg(&r->plc.phys);
+    assert_near(m, 45000 - 8 * 60.25, 10);
+    run(r, 60);
+    assert_near(phys_metal_kg(&r->plc.phys), m, 1e-6);
+    free(r);
+}
+
+static void test_estop(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(false);
+    assert_int_equal(cmd(r, PLC_CMD_TAP_OPEN, 0), PLC_RES_OK);
+    assert_int_equal(cmd(r, PLC_CMD_SC_DOOR_OPEN, 0), PLC_RES_OK);
+    run(r, 3);
+    double door = r->plc.sc_door;
+    inject(r, "estop", NULL, NAN);
+    scan(r);
+    assert_false(r->out.estop_ok);
+    assert_true(il(r, PLC_IL_ESTOP));
+    assert_int_equal(r->out.bms_state, SPLC_BMS_OFF);
+    assert_false(r->out.flame_on || r->out.pump_running || r->out.fan_running);
+    assert_false(r->out.tap_open);
+    assert_false(r->out.air_ok);
+    run(r, 10);
+    assert_near(r->plc.sc_door, door, 1e-9); /* doors hold where they are */
+    assert_near(r->out.pump_speed_fb, 0, 0);
+    const uint16_t refused[] = {PLC_CMD_BURNER_START,  PLC_CMD_PUMP_START,    PLC_CMD_FAN_START,
+                                PLC_CMD_TAP_OPEN,      PLC_CMD_SC_DOOR_CLOSE, PLC_CMD_PUSH,
+                                PLC_CMD_LOCKOUT_RESET, PLC_CMD_ESTOP_RESET};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+        assert_int_equal(cmd(r, refused[i], 0), PLC_RES_INTERLOCK);
+    inject(r, "clear", "estop", NAN);
+    run(r, 5);
+    assert_false(r->out.estop_ok); /* latched until reset */
+    assert_int_equal(cmd(r, PLC_CMD_ESTOP_RESET, 0), PLC_RES_OK);
+    assert_true(r->out.estop_ok);
+    assert_false(il(r, PLC_IL_ESTOP));
+    assert_int_equal(cmd(r, PLC_CMD_SC_DOOR_CLOSE, 0), PLC_RES_OK);
+    run(r, 10);
+    assert_int_equal(cmd(r, PLC_CMD_BURNER_START, 0), PLC_RES_OK);
+    assert_int_equal(cmd(r, PLC_CMD_PUMP_START, 0), PLC_RES_OK);
+    assert_true(r->out.pump_running);
+    free(r);
+}
+
+static void test_roof_limiter(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(false);
+    r->in.firing_demand = 90;
+    run(r, 30);
+    assert_near(r->out.firing_fb, 90, 1e-9);
+    r->plc.phys.roof_c = 1280;
+    run(r, 60);
+    assert_true(r->out.roof_temp >= 1250);
+    assert_true(il(r, PLC_IL_ROOF_HH));
+    assert_near(r->out.firing_fb, 10, 1e-9);
+    free(r);
+    /* a broken roof thermocouple is taken as too hot (fail-safe) */
+    r = rig_new(false);
+    r->in.firing_demand = 90;
+    run(r, 30);
+    inject(r, "tc_broken", "roof_temp", NAN);
+    scan(r);
+    assert_true(il(r, PLC_IL_ROOF_HH));
+    assert_near(r->out.firing_fb, 10, 1e-9);
+    free(r);
+}
+
+/* ---- handshake ---------------------------------------------------------------------- */
+
+static void test_handshake_once_per_seq(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(false);
+    scan(r);
+    assert_int_equal(r->out.cmd_ack_seq, 0); /* seq 0 at power-up is not a command */
+    assert_int_equal(cmd(r, PLC_CMD_PUMP_STOP, 0), PLC_RES_OK);
+    assert_false(r->out.pump_running);
+    /* a new code under the same seq is not acted on */
+    r->in.cmd_code = PLC_CMD_PUMP_START;
+    run(r, 5);
+    assert_false(r->out.pump_running);
+    assert_int_equal(r->out.cmd_ack_seq, 1);
+    /* a charge is placed once, however long the seq stays */
+    open_sc_door(r);
+    assert_int_equal(cmd(r, PLC_CMD_CHARGE, 200), PLC_RES_OK);
+    run(r, 10);
+    assert_near(r->out.scrap_on_hearth, 2000, 1e-6);
+    /* seq wraps and any change counts as new */
+    r->in.cmd_code = PLC_CMD_PUMP_START;
+    r->in.cmd_seq = 65535;
+    scan(r);
+    assert_int_equal(r->out.cmd_ack_seq, 65535);
+    assert_true(r->out.pump_running);
+    r->in.cmd_code = PLC_CMD_PUMP_STOP;
+    r->in.cmd_seq = 0;
+    scan(r);
+    assert_int_equal(r->out.cmd_ack_seq, 0);
+    assert_false(r->out.pump_running);
+    free(r);
+}
+
+static void test_handshake_invalid(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(false);
+    const uint16_t bad[] = {PLC_CMD_NONE, PLC_CMD_COUNT, 99, 1000, 65535};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(cmd(r, bad[i], 0), PLC_RES_INVALID);
+    open_sc_door(r);
+    const uint16_t bad_mass[] = {0, 99, 501, 65535};
+    for (size_t i = 0; i < sizeof bad_mass / sizeof bad_mass[0]; i++)
+        assert_int_equal(cmd(r, PLC_CMD_CHARGE, bad_mass[i]), PLC_RES_INVALID);
+    assert_near(r->out.scrap_on_hearth, 0, 0);
+    assert_int_equal(cmd(r, PLC_CMD_CHARGE, 100), PLC_RES_OK);
+    assert_int_equal(cmd(r, PLC_CMD_CHARGE, 500), PLC_RES_OK);
+    assert_near(r->out.scrap_on_hearth, 6000, 1e-6);
+    free(r);
+}
+
+static uint64_t fuzz_state = 12345;
+static uint32_t fuzz_next(void)
+{
+    fuzz_state = fuzz_state * 6364136223846793005ull + 1442695040888963407ull;
+    return (uint32_t)(fuzz_state >> 33);
+}
+
+static double fuzz_double(void)
+{
+    const double odd[] = {NAN, INFINITY, -INFINITY, -1e300, 1e300, -5, 0, 100, 100.1};
+    if (fuzz_next() % 8 == 0)
+        return odd[fuzz_next() % 9];
+    return (double)(fuzz_next() % 2400) / 10.0 - 60.0;
+}
+
+/* Thousands of random console writes, dts and faults: never a crash, always a valid image. */
+static void test_fuzz(void **state)
+{
+    (void)state;
+    static const char *const names[] = {
+        "tc_broken",  "tc_drift",   "flame_failure",  "gas_low", "air_low", "pump_trip", "fan_trip",
+        "door_stuck", "wet_charge", "heavy_organics", "estop",   "clear",   "bogus"};
+    static const char *const targets[] = {NULL, "", "roof_temp", "sc", "hc", "gas_low", "x"};
+    for (int run_ = 0; run_ < 2; run_++) {
+        struct rig *r = rig_new(run_ == 0);
+        for (int i = 0; i < 4000; i++) {
+            uint32_t k = fuzz_next();
+            r->in.firing_demand = fuzz_double();
+            r->in.pump_demand = fuzz_double();
+            r->in.fan_demand = fuzz_double();
+            r->in.damper_demand = fuzz_double();
+            r->in.cmd_code = (uint16_t)(k % 4 == 0 ? fuzz_next() : fuzz_next() % 20);
+            r->in.cmd_arg = (uint16_t)(k % 3 == 0 ? fuzz_next() : 100 + fuzz_next() % 400);
+            if (k % 2)
+                r->in.cmd_seq++;
+            if (k % 7)
+                r->in.console_heartbeat++;
+            if (k % 50 == 0) {
+                char err[128];
+                splc_fault(&r->plc, names[fuzz_next() % 13], targets[fuzz_next() % 7],
+                           fuzz_double() / 100.0, err, sizeof err);
+            }
+            double dt = (k % 97 == 0) ? NAN : (double)(fuzz_next() % 2000) / 1000.0;
+            splc_step(&r->plc, &r->in, &r->out, dt);
+            assert_true(r->out.cmd_result <= PLC_RES_BUSY);
+            assert_true(r->out.bms_state <= SPLC_BMS_LOCKOUT);
+            assert_true(isfinite(r->out.hc_gas_temp) && isfinite(r->out.bath_sc_temp));
+            assert_true(isfinite(r->out.furnace_pressure) && isfinite(r->out.metal_mass));
+            assert_true(r->out.firing_fb >= 0 && r->out.firing_fb <= 100);
+            assert_true(r->out.pump_speed_fb >= 0 && r->out.pump_speed_fb <= 100);
+            assert_true(r->out.damper_fb >= 0 && r->out.damper_fb <= 100);
+            if (k % 2)
+                assert_int_equal(r->out.cmd_ack_seq, r->in.cmd_seq);
+        }
+        free(r);
+    }
+}
+
+/* ---- watchdog ---------------------------------------------------------------------- */
+
+static void test_watchdog_needs_arming(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(false);
+    r->beat = false;
+    run(r, 120);
+    assert_false(r->out.watchdog_tripped);
+    assert_false(il(r, PLC_IL_WATCHDOG));
+    free(r);
+}
+
+static void test_watchdog_trip_and_recover(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(false);
+    r->in.firing_demand = 80;
+    run(r, 30);
+    r->beat = false;
+    run(r, 4.75);
+    assert_false(r->out.watchdog_tripped);
+    run(r, 0.5);
+    assert_true(r->out.watchdog_tripped);
+    assert_true(il(r, PLC_IL_WATCHDOG));
+    assert_near(r->out.firing_fb, 10, 1e-9);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_FIRING); /* low fire, not off */
+    assert_int_equal(cmd(r, PLC_CMD_PUMP_STOP, 0), PLC_RES_BUSY);
+    assert_true(r->out.pump_running);
+    assert_int_equal(cmd(r, PLC_CMD_WATCHDOG_RESET, 0), PLC_RES_BUSY); /* no heartbeat yet */
+    assert_int_equal(cmd(r, 777, 0), PLC_RES_INVALID);
+    r->beat = true;
+    run(r, 1);
+    assert_true(r->out.watchdog_tripped); /* heartbeat alone is not enough */
+    assert_int_equal(cmd(r, PLC_CMD_PUMP_STOP, 0), PLC_RES_BUSY);
+    assert_int_equal(cmd(r, PLC_CMD_WATCHDOG_RESET, 0), PLC_RES_OK);
+    assert_false(r->out.watchdog_tripped);
+    assert_false(il(r, PLC_IL_WATCHDOG));
+    run(r, 20);
+    assert_near(r->out.firing_fb, 80, 1e-9);
+    assert_int_equal(cmd(r, PLC_CMD_PUMP_STOP, 0), PLC_RES_OK);
+    /* stays armed: a second loss trips again */
+    r->beat = false;
+    run(r, 6);
+    assert_true(r->out.watchdog_tripped);
+    free(r);
+}
+
+static void test_watchdog_configurable(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(false);
+    r->plc.prm.watchdog_s = 2.0;
+    run(r, 1);
+    r->beat = false;
+    run(r, 1.75);
+    assert_false(r->out.watchdog_tripped);
+    run(r, 0.5);
+    assert_true(r->out.watchdog_tripped);
+    /* heartbeat that comes back and dies again before the reset does not count */
+    r->beat = true;
+    run(r, 0.5);
+    r->beat = false;
+    run(r, 3);
+    assert_int_equal(cmd(r, PLC_CMD_WATCHDOG_RESET, 0), PLC_RES_BUSY);
+    free(r);
+}
+
+/* ---- faults ------------------------------------------------------------------------ */
+
+static void test_fault_tc_broken(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(false);
+    for (int i = 0; i < SPLC_TC_COUNT; i++) {
+        inject(r, "tc_broken", splc_tc_name((enum splc_tc)i), NAN);
+        scan(r);
+        double v;
+        bool broken = false;
+        assert_int_equal(splc_out_get(&r->out, splc_tc_name((enum splc_tc)i), &v, &broken), 0);
+        assert_true(broken);
+        assert_true(r->out.broken[i]);
+    }
+    bool broken = true;
+    double v;
+    assert_int_equal(splc_out_get(&r->out, "o2_pct", &v, &broken), 0);
+    assert_false(broken);
+    inject(r, "clear", "tc_broken", NAN);
+    scan(r);
+    for (int i = 0; i < SPLC_TC_COUNT; i++)
+        assert_false(r->out.broken[i]);
+    free(r);
+}
+
+/* Drift moves one reading and nothing else: the twin without it reads the same noise. */
+static void test_fault_tc_drift(void **state)
+{
+    (void)state;
+    struct rig *a = rig_new(false), *b = rig_new(false);
+    inject(a, "tc_drift", "bath_hc_temp", 6.0);
+    run(a, 600);
+    run(b, 600);
+    assert_near(a->out.bath_hc_temp - b->out.bath_hc_temp, 60, 0.5);
+    assert_near(a->out.bath_sc_temp, b->out.bath_sc_temp, 0.5);
+    assert_near(a->out.roof_temp, b->out.roof_temp, 1e-9);
+    inject(a, "clear", "tc_drift", NAN);
+    scan(a);
+    scan(b);
+    assert_near(a->out.bath_hc_temp, b->out.bath_hc_temp, 0.5);
+    free(a);
+    free(b);
+}
+
+static void test_fault_pump_and_fan_trip(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(false);
+    inject(r, "pump_trip", NULL, NAN);
+    inject(r, "fan_trip", NULL, NAN);
+    scan(r);
+    assert_false(r->out.pump_running);
+    assert_false(r->out.fan_running);
+    run(r, 20);
+    assert_near(r->out.pump_speed_fb, 0, 0);
+    assert_near(r->out.fan_speed_fb, 0, 0);
+    assert_int_equal(cmd(r, PLC_CMD_PUMP_START, 0), PLC_RES_INTERLOCK);
+    assert_int_equal(cmd(r, PLC_CMD_FAN_START, 0), PLC_RES_INTERLOCK);
+    inject(r, "clear", "pump_trip", NAN);
+    assert_int_equal(cmd(r, PLC_CMD_PUMP_START, 0), PLC_RES_OK);
+    assert_int_equal(cmd(r, PLC_CMD_FAN_START, 0), PLC_RES_INTERLOCK);
+    inject(r, "clear", "fan_trip", NAN);
+    assert_int_equal(cmd(r, PLC_CMD_FAN_START, 0), PLC_RES_OK);
+    run(r, 20);
+    assert_near(r->out.pump_speed_fb, r->in.pump_demand, 1e-9);
+    assert_true(r->out.fan_running);
+    free(r);
+}
+
+static void test_fault_door_stuck(void **state)
+{
+    (void)state;
+    for (int door = 0; door < 2; door++) {
+        struct rig *r = rig_new(false);
+        inject(r, "door_stuck", door ? "hc" : "sc", NAN);
+        assert_int_equal(cmd(r, door ? PLC_CMD_HC_DOOR_OPEN : PLC_CMD_SC_DOOR_OPEN, 0), PLC_RES_OK);
+        run(r, 20);
+        assert_true(door ? r->out.hc_door_closed : r->out.sc_door_closed);
+        inject(r, "clear", "door_stuck", NAN);
+        run(r, 20);
+        assert_false(door ? r->out.hc_door_closed : r->out.sc_door_closed);
+        free(r);
+    }
+}
+
+static void test_fault_charge_properties(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(false);
+    inject(r, "wet_charge", NULL, 0.05);
+    inject(r, "heavy_organics", NULL, 0.15);
+    open_sc_door(r);
+    assert_int_equal(cmd(r, PLC_CMD_CHARGE, 300), PLC_RES_OK);
+    const struct phys_charge *c = &r->plc.phys.hearth[0];
+    assert_near(c->moisture_kg, 150, 1e-6);
+    assert_near(c->organics_kg, 450, 1e-6);
+    inject(r, "clear", "wet_charge", NAN);
+    assert_int_equal(cmd(r, PLC_CMD_CHARGE, 300), PLC_RES_OK);
+    assert_near(r->plc.phys.hearth[1].moisture_kg, 0, 0);
+    assert_near(r->plc.phys.hearth[1].organics_kg, 450, 1e-6);
+    inject(r, "clear", NULL, NAN);
+    assert_int_equal(splc_set_charge(&r->plc, 0.06, 0.01, 25, 42), 0);
+    assert_int_equal(cmd(r, PLC_CMD_CHARGE, 200), PLC_RES_OK);
+    assert_near(r->plc.phys.hearth[2].organics_kg, 120, 1e-6);
+    assert_near(r->plc.phys.hearth[2].moisture_kg, 20, 1e-6);
+    assert_near(r->plc.phys.hearth[2].hv_j_kg, 42e6, 1);
+    assert_int_equal(splc_set_charge(&r->plc, 0.9, 0, 25, 0), -1);
+    assert_int_equal(splc_set_charge(&r->plc, 0.03, 0, NAN, 0), -1);
+    free(r);
+}
+
+struct bad_fault {
+    const char *name, *target;
+    double value;
+    const char *says; /* part of the message */
+};
+
+static void test_fault_errors(void **state)
+{
+    (void)state;
+    const struct bad_fault bad[] = {
+        {"meltdown", NULL, NAN, "unknown fault \"meltdown\""},
+        {NULL, NULL, NAN, "unknown fault"},
+        {"tc_broken", NULL, NAN, "unknown thermocouple"},
+        {"tc_broken", "roof", NAN, "roof_temp"},
+        {"tc_drift", "roof_temp", NAN, "needs a value"},
+        {"tc_drift", "roof_temp", 500, "-100..100"},
+        {"flame_failure", "hc", NAN, "takes no target"},
+        {"door_stuck", "middle", NAN, "expected sc or hc"},
+        {"door_stuck", NULL, NAN, "expected sc or hc"},
+        {"wet_charge", NULL, NAN, "needs a value"},
+        {"wet_charge", NULL, 0.9, "0.001..0.3"},
+        {"heavy_organics", NULL, -0.1, "organics"},
+        {"clear", "bogus", NAN, "unknown fault \"bogus\""},
+        {"clear", "clear", NAN, "unknown fault"},
+    };
+    struct rig *r = rig_new(false);
+    struct splc_faults before;
+    memcpy(&before, &r->plc.faults, sizeof before);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char err[256] = "";
+        assert_int_equal(
+            splc_fault(&r->plc, bad[i].name, bad[i].target, bad[i].value, err, sizeof err), -1);
+        if (!strstr(err, bad[i].says))
+            print_error("case %zu: \"%s\" lacks \"%s\"\n", i, err, bad[i].says);
+        assert_non_null(strstr(err, bad[i].says));
+        assert_memory_equal(&r->plc.faults, &before, sizeof before);
+    }
+    assert_int_equal(splc_fault(&r->plc, "nope", NULL, NAN, NULL, 0), -1);
+    free(r);
+}
+
+static void test_fault_table_and_describe(void **state)
+{
+    (void)state;
+    assert_int_equal(splc_nfaults, 12);
+    for (size_t i = 0; i < splc_nfaults; i++) {
+        assert_non_null(splc_faults[i].name);
+        assert_non_null(splc_faults[i].help);
+    }
+    struct rig *r = rig_new(false);
+    char buf[256];
+    splc_fault_describe(&r->plc, buf, sizeof buf);
+    assert_string_equal(buf, "none");
+    inject(r, "tc_broken", "roof_temp", NAN);
+    inject(r, "gas_low", NULL, NAN);
+    inject(r, "door_stuck", "hc", NAN);
+    splc_fault_describe(&r->plc, buf, sizeof buf);
+    assert_string_equal(buf, "tc_broken roof_temp, gas_low, door_stuck hc");
+    char small[10];
+    splc_fault_describe(&r->plc, small, sizeof small);
+    assert_int_equal(strlen(small), sizeof small - 1);
+    inject(r, "clear", "", NAN);
+    splc_fault_describe(&r->plc, buf, sizeof buf);
+    assert_string_equal(buf, "none");
+    free(r);
+}
+
+/* ---- sensors and reproducibility ------------------------------------------------------ */
+
+static void test_reproducible(void **state)
+{
+    (void)state;
+    struct rig *a = rig_new(false), *b = rig_new(false), *c = rig_new(false);
+    struct splc_params p;
+    struct phys_params pp;
+    splc_params_default(&p);
+    phys_params_default(&pp);
+    p.seed = 99;
+    splc_init(&c->plc, &p, &pp, false);
+    for (int i = 0; i < 2000; i++) {
+        a->in.firing_demand = b->in.firing_demand = c->in.firing_demand = 20 + (i / 400) * 10;
+        scan(a);
+        scan(b);
+        scan(c);
+        assert_memory_equal(&a->out, &b->out, sizeof a->out);
+    }
+    assert_true(a->out.hc_gas_temp != c->out.hc_gas_temp);
+    assert_near(a->out.hc_gas_temp, c->out.hc_gas_temp, 3); /* same process, other noise */
+    free(a);
+    free(b);
+    free(c);
+}
+
+static void test_noise_and_lag(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(false);
+    double sum = 0, sum2 = 0;
+    const int n = 4000;
+    for (int i = 0; i < n; i++) {
+        scan(r);
+        double e = r->out.roof_temp - r->plc.tc_lagged[SPLC_TC_ROOF];
+        sum += e;
+        sum2 += e * e;
+    }
+    double sd = sqrt(sum2 / n - (sum / n) * (sum / n));
+    assert_near(sum / n, 0, 0.05);
+    assert_near(sd, 0.5, 0.05);
+    /* a step in the true value shows after the lag: 63 % after tc_lag_s */
+    r->plc.prm.noise_k = 0;
+    double before = r->out.bath_sc_temp;
+    r->plc.phys.bath_sc_c += 50;
+    r->plc.phys.bath_hc_c += 50;
+    run(r, 10);
+    assert_near(r->out.bath_sc_temp - before, 0.63 * 50, 5);
+    free(r);
+}
+
+/* ---- tag access ----------------------------------------------------------------------- */
+
+static void test_tags_by_name(void **state)
+{
+    (void)state;
+    static const char *const inputs[] = {
+        "hc_gas_temp",   "roof_temp",       "bath_hc_temp",   "bath_sc_temp",    "sc_gas_temp",
+        "flue_temp",     "scrap_temp",      "o2_pct",         "co_ppm",          "furnace_pressure",
+        "gas_flow",      "gas_pressure",    "firing_fb",      "pump_speed_fb",   "fan_speed_fb",
+        "damper_fb",     "bath_level",      "bms_state",      "purge_remaining", "plc_interlocks",
+        "plc_heartbeat", "cmd_ack_seq",     "cmd_result",     "plc_mode",        "plc_clock",
+        "metal_mass",    "scrap_on_hearth", "sc_door_closed", "hc_door_closed",  "flame_on",
+        "estop_ok",      "gas_ok",          "air_ok",         "pump_running",    "fan_running",
+        "tap_open",      "pusher_home",     "bms_lockout",    "watchdog_tripped"};
+    assert_int_equal(splc_out_nfields, sizeof inputs / sizeof inputs[0]);
+    struct rig *r = rig_new(false);
+    scan(r);
+    double v;
+    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++)
+        assert_int_equal(splc_out_get(&r->out, inputs[i], &v, NULL), 0);
+    assert_int_equal(splc_out_get(&r->out, "plc_mode", &v, NULL), 0);
+    assert_near(v, 1, 0);
+    assert_int_equal(splc_out_get(&r->out, "flame_on", &v, NULL), 0);
+    assert_near(v, 1, 0);
+    assert_int_equal(splc_out_get(&r->out, "bath_level", &v, NULL), 0);
+    assert_near(v, r->out.bath_level, 0);
+    assert_int_equal(splc_out_get(&r->out, "firing_demand", &v, NULL), -1);
+    assert_int_equal(splc_out_get(&r->out, NULL, &v, NULL), -1);
+
+    struct splc_in in = {0};
+    assert_int_equal(splc_in_set(&in, "firing_demand", 42.5), 0);
+    assert_int_equal(splc_in_set(&in, "pump_demand", 1), 0);
+    assert_int_equal(splc_in_set(&in, "fan_demand", 2), 0);
+    assert_int_equal(splc_in_set(&in, "damper_demand", 3), 0);
+    assert_int_equal(splc_in_set(&in, "cmd_code", 12), 0);
+    assert_int_equal(splc_in_set(&in, "cmd_arg", 300), 0);
+    assert_int_equal(splc_in_set(&in, "cmd_seq", 65536), 0);
+    assert_int_equal(splc_in_set(&in, "console_heartbeat", -1), 0);
+    assert_near(in.firing_demand, 42.5, 0);
+    assert_int_equal(in.cmd_code, 12);
+    assert_int_equal(in.cmd_arg, 300);
+    assert_int_equal(in.cmd_seq, 0);
+    assert_int_equal(in.console_heartbeat, 65535);
+    assert_int_equal(splc_in_set(&in, "roof_temp", 1), -1);
+    assert_int_equal(splc_in_set(&in, "cmd_code", NAN), -1);
+    assert_int_equal(splc_tc_from_name("flue_temp"), SPLC_TC_FLUE);
+    assert_int_equal(splc_tc_from_name("o2_pct"), -1);
+    free(r);
+}
+
+static void test_params_from_cfg(void **state)
+{
+    (void)state;
+    static struct cfg c; /* large: not on the stack */
+    memset(&c, 0, sizeof c);
+    c.sim.watchdog_s = 3;
+    c.sim.purge_s = 30;
+    c.sim.ignition_s = 8;
+    c.sim.noise_k = 0.2;
+    c.sim.tc_lag_s = 4;
+    c.sim.seed = 7;
+    c.sim.pump_min_level_mm = 400;
+    c.sim.pump_freeze_c = 690;
+    c.furnace.heel_t = 28;
+    c.furnace.low_fire_pct = 12;
+    c.furnace.burner_mw = 6;
+    struct splc_params p;
+    struct phys_params pp;
+    splc_params_from_cfg(&p, &pp, &c);
+    assert_near(p.watchdog_s, 3, 0);
+    assert_near(p.purge_s, 30, 0);
+    assert_near(p.ignition_s, 8, 0);
+    assert_near(p.noise_k, 0.2, 0);
+    assert_near(p.tc_lag_s, 4, 0);
+    assert_int_equal(p.seed, 7);
+    assert_near(p.pump_min_level_mm, 400, 0);
+    assert_near(p.pump_freeze_c, 690, 0);
+    assert_near(p.heel_kg, 28000, 0);
+    assert_near(p.low_fire_pct, 12, 0);
+    assert_near(pp.burner_mw, 6, 0);
+    assert_near(p.roof_hh_c, 1250, 0); /* not in the config: default */
+    splc_params_from_cfg(&p, NULL, &c);
+    assert_near(p.watchdog_s, 3, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_init_hot),
+        cmocka_unit_test(test_init_cold),
+        cmocka_unit_test(test_heartbeat_and_clock),
+        cmocka_unit_test(test_burner_normal_start),
+        cmocka_unit_test(test_purge_paused_without_air),
+        cmocka_unit_test(test_ignition_failure_lockout),
+        cmocka_unit_test(test_flame_failure_lockout),
+        cmocka_unit_test(test_gas_and_air_loss_lockout),
+        cmocka_unit_test(test_lockout_needs_reset),
+        cmocka_unit_test(test_burner_stop),
+        cmocka_unit_test(test_door_holds_low_fire),
+        cmocka_unit_test(test_no_start_with_door_open),
+        cmocka_unit_test(test_pump_refused_low_level),
+        cmocka_unit_test(test_pump_refused_frozen),
+        cmocka_unit_test(test_charge_and_push),
+        cmocka_unit_test(test_charge_hearth_full),
+        cmocka_unit_test(test_tap_stops_at_heel),
+        cmocka_unit_test(test_tap_close),
+        cmocka_unit_test(test_estop),
+        cmocka_unit_test(test_roof_limiter),
+        cmocka_unit_test(test_handshake_once_per_seq),
+        cmocka_unit_test(test_handshake_invalid),
+        cmocka_unit_test(test_fuzz),
+        cmocka_unit_test(test_watchdog_needs_arming),
+        cmocka_unit_test(test_watchdog_trip_and_recover),
+        cmocka_unit_test(test_watchdog_configurable),
+        cmocka_unit_test(test_fault_tc_broken),
+        cmocka_unit_test(test_fault_tc_drift),
+        cmocka_unit_test(test_fault_pump_and_fan_trip),
+        cmocka_unit_test(test_fault_door_stuck),
+        cmocka_unit_test(test_fault_charge_properties),
+        cmocka_unit_test(test_fault_errors),
+        cmocka_unit_test(test_fault_table_and_describe),
+        cmocka_unit_test(test_reproducible),
+        cmocka_unit_test(test_noise_and_lag),
+        cmocka_unit_test(test_tags_by_name),
+        cmocka_unit_test(test_params_from_cfg),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
