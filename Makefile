@@ -117,15 +117,24 @@ cppcheck:
 	  --suppress=invalidPointerCast \
 	  -Iconfig -Icontrol -Isimhw -Itui config control simhw tui
 
-# libFuzzer target for the config loader (clang).  FUZZ_TIME seconds.
+# libFuzzer targets: the config loader and the client protocol decoder
+# (clang).  FUZZ_TIME seconds each.
 FUZZ_TIME ?= 30
 fuzz: deps
 	@mkdir -p build/fuzz
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iconfig -Icontrol \
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_GNU_SOURCE -Iconfig -Icontrol \
 	  tests/fuzz_config.c $(CONFIG_SRC) -o build/fuzz/fuzz_config -liniparser -lm
 	@mkdir -p build/fuzz/corpus && cp config/*.ini build/fuzz/corpus/
 	build/fuzz/fuzz_config -max_total_time=$(FUZZ_TIME) -max_len=65536 -rss_limit_mb=1024 \
 	  -dict=tests/fuzz_config.dict -artifact_prefix=build/fuzz/ build/fuzz/corpus
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_GNU_SOURCE -Iconfig -Icontrol \
+	  tests/fuzz_proto.c control/proto.c control/snap.c -o build/fuzz/fuzz_proto -lm
+	@mkdir -p build/fuzz/corpus_proto
+	@printf 'snap 1 seq=1 t=2 link=1 ph=3\ntag x v=1 q=0\nloop b mode=1 pvq=0\nalarm a st=1 pr=2\nperm c ok=0 why=a%%20b' \
+	  >build/fuzz/corpus_proto/snap
+	@printf 'req 1 id=7 verb=set target=bath.sp value=745 reason=x' >build/fuzz/corpus_proto/req
+	build/fuzz/fuzz_proto -max_total_time=$(FUZZ_TIME) -max_len=65536 \
+	  -artifact_prefix=build/fuzz/ build/fuzz/corpus_proto
 
 bench: deps
 	@DEPS_EXTRA=bench sh tests/deps.sh

@@ -10,6 +10,7 @@
  */
 #include "snap.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -84,7 +85,39 @@ void snap_encode(const struct snap *s, struct proto_out *o)
     }
 }
 
-/* Numbers a snapshot cannot do without. */
+/* Integers, range-checked before they meet their field (a malformed or
+ * hostile message must not make a conversion overflow): a required one
+ * absent or any one out of range makes the message malformed; an optional
+ * one absent reads 0. */
+static int geti(const struct proto_line *l, const char *k, long long lo, long long hi, bool need,
+                long long *v)
+{
+    *v = 0;
+    if (!proto_get(l, k))
+        return need ? -1 : 0;
+    if (proto_geti(l, k, v) < 0 || *v < lo || *v > hi)
+        return -1;
+    return 0;
+}
+
+#define I32 2147483647LL
+#define U32 4294967295LL
+#define NEEDI(l, k, lo, hi, dst)                                                                 \
+    do {                                                                                         \
+        long long v_;                                                                            \
+        if (geti(l, k, lo, hi, true, &v_) < 0)                                                   \
+            return -1;                                                                           \
+        (dst) = v_;                                                                              \
+    } while (0)
+#define OPTI(l, k, lo, hi, dst)                                                                  \
+    do {                                                                                         \
+        long long v_;                                                                            \
+        if (geti(l, k, lo, hi, false, &v_) < 0)                                                  \
+            return -1;                                                                           \
+        (dst) = v_;                                                                              \
+    } while (0)
+/* Real numbers: required ones must be finite; optional ones may be "nan"
+ * (a value never read) and then read 0. */
 #define NEEDF(l, k, dst)                                                                         \
     do {                                                                                         \
         double v_;                                                                               \
@@ -92,7 +125,6 @@ void snap_encode(const struct snap *s, struct proto_out *o)
             return -1;                                                                           \
         (dst) = v_;                                                                              \
     } while (0)
-/* Numbers that may be "nan" (a value never read): keep 0. */
 #define OPTF(l, k, dst)                                                                          \
     do {                                                                                         \
         double v_;                                                                               \
@@ -105,35 +137,33 @@ int snap_decode(const struct proto_msg *m, struct snap *s)
         return -1;
     memset(s, 0, sizeof *s);
     const struct proto_line *h = &m->line[0];
-    NEEDF(h, "seq", s->seq);
+    NEEDI(h, "seq", 0, U32, s->seq);
     NEEDF(h, "t", s->t);
     OPTF(h, "wall", s->wall);
-    OPTF(h, "cyc", s->cycles);
-    OPTF(h, "slow", s->slow_cycles);
+    OPTI(h, "cyc", 0, LLONG_MAX, s->cycles);
+    OPTI(h, "slow", 0, LLONG_MAX, s->slow_cycles);
     OPTF(h, "p50", s->late_p50_ms);
     OPTF(h, "p99", s->late_p99_ms);
     OPTF(h, "max", s->late_max_ms);
-    OPTF(h, "per", s->period_ms);
-    NEEDF(h, "link", s->link);
-    OPTF(h, "rc", s->reconnects);
-    OPTF(h, "tx", s->transactions);
-    OPTF(h, "err", s->errors);
+    OPTI(h, "per", 0, I32, s->period_ms);
+    NEEDI(h, "link", LINK_DOWN, LINK_CONNECTING, s->link);
+    OPTI(h, "rc", 0, U32, s->reconnects);
+    OPTI(h, "tx", 0, U32, s->transactions);
+    OPTI(h, "err", 0, U32, s->errors);
     OPTF(h, "rtt", s->rtt_ms);
     OPTF(h, "age", s->last_good_age_s);
     cp(s->link_err, sizeof s->link_err, proto_get(h, "lerr"));
     cp(s->program, sizeof s->program, proto_get(h, "prog"));
-    NEEDF(h, "ph", s->phase);
+    NEEDI(h, "ph", 0, PH_COUNT - 1, s->phase);
     OPTF(h, "tph", s->t_phase);
-    OPTF(h, "ready", s->ready);
-    OPTF(h, "over", s->overrun);
+    OPTI(h, "ready", 0, 1, s->ready);
+    OPTI(h, "over", 0, 1, s->overrun);
     cp(s->phase_why, sizeof s->phase_why, proto_get(h, "why"));
-    OPTF(h, "unack", s->n_unacked);
-    OPTF(h, "act", s->n_active);
-    OPTF(h, "shelved", s->n_shelved);
-    OPTF(h, "flood", s->flood);
+    OPTI(h, "unack", 0, I32, s->n_unacked);
+    OPTI(h, "act", 0, I32, s->n_active);
+    OPTI(h, "shelved", 0, I32, s->n_shelved);
+    OPTI(h, "flood", 0, 1, s->flood);
     OPTF(h, "apm", s->alarms_per_10min);
-    if (s->phase < 0 || s->phase >= PH_COUNT)
-        return -1;
     for (int i = 1; i < m->nlines; i++) {
         const struct proto_line *l = &m->line[i];
         if (l->ntok < 2)
@@ -148,27 +178,27 @@ int snap_decode(const struct proto_msg *m, struct snap *s)
             cp(t->name, sizeof t->name, name);
             OPTF(l, "v", t->v);
             OPTF(l, "raw", t->raw);
-            NEEDF(l, "q", t->q);
+            NEEDI(l, "q", 0, 3, t->q);
             OPTF(l, "age", t->age_s);
         } else if (!strcmp(kind, "loop")) {
             if (s->nloops >= CFG_MAX_LOOPS)
                 return -1;
             struct snap_loop *p = &s->loops[s->nloops++];
             cp(p->name, sizeof p->name, name);
-            NEEDF(l, "mode", p->mode);
+            NEEDI(l, "mode", 0, 2, p->mode);
             OPTF(l, "sp", p->sp);
             OPTF(l, "wsp", p->wsp);
             OPTF(l, "pv", p->pv);
-            NEEDF(l, "pvq", p->pv_q);
+            NEEDI(l, "pvq", 0, 3, p->pv_q);
             OPTF(l, "out", p->out);
-            OPTF(l, "fl", p->flags);
+            OPTI(l, "fl", 0, U32, p->flags);
         } else if (!strcmp(kind, "alarm")) {
             if (s->nalarms >= CFG_MAX_ALARMS)
                 return -1;
             struct snap_alarm *a = &s->alarms[s->nalarms++];
             cp(a->name, sizeof a->name, name);
-            NEEDF(l, "st", a->state);
-            NEEDF(l, "pr", a->prio);
+            NEEDI(l, "st", 0, 255, a->state);
+            NEEDI(l, "pr", 0, PRIO_CRITICAL, a->prio);
             OPTF(l, "t", a->t);
             OPTF(l, "su", a->shelved_until);
         } else if (!strcmp(kind, "perm")) {
@@ -176,9 +206,7 @@ int snap_decode(const struct proto_msg *m, struct snap *s)
                 return -1;
             struct snap_perm *p = &s->perms[s->nperms++];
             cp(p->cmd, sizeof p->cmd, name);
-            double ok;
-            NEEDF(l, "ok", ok);
-            p->ready = ok != 0;
+            NEEDI(l, "ok", 0, 1, p->ready);
             cp(p->why, sizeof p->why, proto_get(l, "why"));
         } else {
             return -1;
@@ -211,9 +239,11 @@ int snap_hello_decode(const struct proto_msg *m, struct snap_hello *h)
     cp(h->role, sizeof h->role, r);
     cp(h->user, sizeof h->user, proto_get(l, "user"));
     cp(h->config, sizeof h->config, proto_get(l, "config"));
-    long long v;
-    h->server_pid = proto_geti(l, "pid", &v) == 0 ? (long)v : 0;
-    h->plc_mode = proto_geti(l, "mode", &v) == 0 ? (int)v : 0;
+    long long pid, mode;
+    if (geti(l, "pid", 0, I32, false, &pid) < 0 || geti(l, "mode", 0, 1, false, &mode) < 0)
+        return -1;
+    h->server_pid = (long)pid;
+    h->plc_mode = (int)mode;
     return 0;
 }
 
@@ -235,7 +265,7 @@ int snap_req_decode(const struct proto_msg *m, struct snap_req *r)
     const struct proto_line *l = &m->line[0];
     long long id;
     const char *verb = proto_get(l, "verb");
-    if (proto_geti(l, "id", &id) < 0 || !verb || !*verb || strlen(verb) >= sizeof r->verb)
+    if (geti(l, "id", 0, I32, true, &id) < 0 || !verb || !*verb || strlen(verb) >= sizeof r->verb)
         return -1;
     const char *t = proto_get(l, "target"), *v = proto_get(l, "value"),
                *why = proto_get(l, "reason");
@@ -265,7 +295,7 @@ int snap_reply_decode(const struct proto_msg *m, struct snap_reply *r)
     memset(r, 0, sizeof *r);
     const struct proto_line *l = &m->line[0];
     long long id, ok;
-    if (proto_geti(l, "id", &id) < 0 || proto_geti(l, "ok", &ok) < 0)
+    if (geti(l, "id", 0, I32, true, &id) < 0 || geti(l, "ok", 0, 1, true, &ok) < 0)
         return -1;
     r->id = (long)id;
     r->ok = ok != 0;

@@ -141,6 +141,11 @@ static void test_snapshot_malformed_refused(void **state)
         "snap 1 seq=1 t=1 link=1 ph=0\nloop",       /* no name */
         "snap 1 seq=1 t=abc link=1 ph=0",           /* not a number */
         "hello 1 furnace=x role=viewer",            /* not a snapshot */
+        "snap 1 seq=1e15 t=1 link=1 ph=0",          /* found by fuzz_proto: no overflow */
+        "snap 1 seq=1 t=1 link=1 ph=0 per=99999999999",
+        "snap 1 seq=1 t=1 link=7 ph=0",             /* link state out of range */
+        "snap 1 seq=1 t=1 link=1 ph=0\nloop b mode=2e24 pvq=0",
+        "snap 1 seq=1 t=1 link=1 ph=0\nperm c ok=2",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(proto_parse(bad[i], strlen(bad[i]), &m, why, sizeof why), 0);
