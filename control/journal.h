@@ -1,0 +1,131 @@
+/* journal — the furnace's record of events and operator actions.
+ *
+ * Append-only text, one self-contained line per event, daily files
+ * journal-YYYY-MM-DD.log (UTC date) in one directory, every line closed by a
+ * sequence number and a SHA-256 hash chained from the line before it, so a
+ * changed, removed or inserted line is found by journal_verify().  The line
+ * format is documented at the top of journal.c.
+ *
+ * Time is wall-clock Unix seconds, always passed in by the caller.  Writes
+ * go straight to the file descriptor (no stdio buffer), so what
+ * journal_append() accepted survives a crash of the server; with sync it is
+ * on disk too.  A failed write (full disk) returns -1 with errno, leaves the
+ * file as it was and the journal usable: the caller raises the DISK alarm
+ * and carries on.
+ */
+#ifndef MELTCON_JOURNAL_H
+#define MELTCON_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define JOURNAL_USER_MAX 32
+#define JOURNAL_ORIGIN_MAX 64
+#define JOURNAL_KIND_MAX 16
+#define JOURNAL_WHAT_MAX 64
+#define JOURNAL_VALUE_MAX 64
+#define JOURNAL_REASON_MAX 256
+#define JOURNAL_RESULT_MAX 512
+#define JOURNAL_LINE_MAX 8192 /* longest line, newline included */
+#define JOURNAL_PATH_MAX 256
+#define JOURNAL_HASH_LEN 32 /* SHA-256 */
+
+/* One event.  Text fields are NUL-terminated; any byte but NUL is allowed
+ * (quoted and escaped on the line); "" is written as "-". */
+struct journal_entry {
+    double t;                          /* wall-clock Unix seconds, ms kept */
+    char user[JOURNAL_USER_MAX];       /* "anna" */
+    char origin[JOURNAL_ORIGIN_MAX];   /* "pts/3", "ssh:10.1.2.3", "server" */
+    char kind[JOURNAL_KIND_MAX];       /* set cmd ack shelve alarm phase server link */
+    char what[JOURNAL_WHAT_MAX];       /* target: "bath.sp", "open_sc_door", "roof_hh" */
+    char old_value[JOURNAL_VALUE_MAX]; /* before, "" when none */
+    char new_value[JOURNAL_VALUE_MAX]; /* after or requested, "" when none */
+    char reason[JOURNAL_REASON_MAX];   /* the operator's reason */
+    char result[JOURNAL_RESULT_MAX];   /* "ok", "refused: SENTENCE", "" when none */
+    long seq;                          /* set by journal_append / journal_parse */
+};
+
+struct journal {
+    char dir[JOURNAL_PATH_MAX];
+    int fd;                               /* the day file being appended, -1 none */
+    long day;                             /* its day number (days since 1970), -1 none */
+    unsigned char head[JOURNAL_HASH_LEN]; /* hash of the last line written */
+    long seq;                             /* sequence number of that line */
+    long appended;                        /* lines written since open */
+    long failures;                        /* appends refused since open */
+    int last_errno;                       /* errno of the last failure, 0 none */
+    long repaired;                        /* torn bytes removed at open (crash) */
+    long long cut_to;                     /* a half-written line to cut off first, -1 */
+};
+
+/* Open the journal in DIR (which must exist) for appending.  The chain
+ * continues from the last line of the newest day file.  A torn last line
+ * left by a crash (no newline: its append never returned) is cut off and
+ * its text journalled in a `server journal` line at time `now`.  Returns 0,
+ * or -1 with errno. */
+int journal_open(struct journal *j, const char *dir, double now);
+
+/* Append one event (its seq is ignored and assigned).  The line goes to the
+ * day file of e->t, or to the newest file if the clock went back a day.
+ * With sync the line is on disk (fsync) before this returns: an operator
+ * action is confirmed only after that.  Returns 0, or -1 with errno
+ * (ENOSPC, EIO, EINVAL for a non-finite time); on failure the file is cut
+ * back to its previous length and the chain is unchanged, so the next
+ * append carries on. */
+int journal_append(struct journal *j, const struct journal_entry *e, bool sync);
+
+void journal_close(struct journal *j);
+
+/* The chain's head as 64 hex digits (for the status page and shift reports:
+ * a copy of it elsewhere makes the removal of the last lines evident). */
+void journal_head_hex(const struct journal *j, char hex[2 * JOURNAL_HASH_LEN + 1]);
+
+/* The text of an entry's line without " n=SEQ h=HASH" and the newline.
+ * Returns its length, or -1 if the buffer is too small or t not finite. */
+int journal_format(const struct journal_entry *e, char *buf, size_t len);
+
+/* Parse one line (with or without " n=SEQ h=HASH" and the newline) back
+ * into *e.  Returns 0, or -1 for a line that is not a journal line. */
+int journal_parse(const char *line, struct journal_entry *e);
+
+/* The last n entries of the journal, oldest first, into out[0..n-1].
+ * Lines that do not parse are skipped.  Returns the count, or -1. */
+int journal_tail(const char *dir, struct journal_entry *out, int n);
+
+/* Called for each entry read; `line` is the line as stored, without its
+ * newline.  Return nonzero to stop reading. */
+typedef int (*journal_fn)(const struct journal_entry *e, const char *line, void *ctx);
+
+/* Every entry with since <= t < until (until <= 0: no end), in file
+ * order.  Returns the number of entries passed to fn, or -1 with errno. */
+long journal_read(const char *dir, double since, double until, journal_fn fn, void *ctx);
+
+struct journal_check {
+    bool ok;
+    int files;      /* day files walked */
+    long lines;     /* lines that verified */
+    char file[64];  /* the first bad file, "" when ok */
+    long line;      /* the first bad line in it, 1-based, 0 when ok */
+    char text[300]; /* one sentence: OK with the counts, or what is wrong */
+};
+
+/* Walk every day file in date order and check each line's hash and
+ * sequence against the line before it (across files; the first file
+ * chains from journal.anchor, written by journal_prune, or from the seed).
+ * Reports the first line changed, removed before, or inserted.  A torn last
+ * line of the newest file (a crash during a write) is noted, not an error.
+ * Returns 0 when everything verifies, 1 when a line does not, -1 with
+ * errno when the directory cannot be read. */
+int journal_verify(const char *dir, struct journal_check *out);
+
+/* Remove the day files of days before the newest keep_days days (today,
+ * from `now`, counts as one); 0 = keep everything.  The newest file is
+ * never removed.  The chain's state at the cut is first saved to
+ * journal.anchor so the rest still verifies.  Returns the number of files
+ * removed, or -1 with errno. */
+int journal_prune(const char *dir, double now, int keep_days);
+
+/* SHA-256 (FIPS 180-4) of data[0..len-1]. */
+void journal_sha256(const void *data, size_t len, unsigned char out[JOURNAL_HASH_LEN]);
+
+#endif
