@@ -34,6 +34,8 @@
  */
 #include "hist.h"
 
+#include "dayfile.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -130,78 +132,9 @@ static size_t frame(unsigned char *p, char type, size_t payload)
 
 /* ---- days and files ------------------------------------------------------------------ */
 
-static long day_of(double t)
-{
-    return (long)floor(t / (double)SECS_PER_DAY);
-}
-
 static void path_of(char *out, size_t size, const char *dir, long day)
 {
-    time_t s = (time_t)day * SECS_PER_DAY;
-    struct tm tm;
-    gmtime_r(&s, &tm);
-    snprintf(out, size, "%s/hist-%04d-%02d-%02d.dat", dir, (tm.tm_year + 1900) % 10000,
-             (tm.tm_mon + 1) % 100, tm.tm_mday % 100);
-}
-
-/* "YYYY-MM-DD" to a day number, -1 if it is not a real date. */
-static long parse_date(const char *s)
-{
-    int y, m, d, n = 0;
-    if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10)
-        return -1;
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d};
-    time_t t = timegm(&tm);
-    if (t < 0 || tm.tm_year != y - 1900 || tm.tm_mon != m - 1 || tm.tm_mday != d)
-        return -1;
-    return (long)(t / SECS_PER_DAY);
-}
-
-struct day_list {
-    long *day;
-    int n, cap;
-};
-
-static int cmp_long(const void *a, const void *b)
-{
-    long x = *(const long *)a, y = *(const long *)b;
-    return (x > y) - (x < y);
-}
-
-/* Every hist-YYYY-MM-DD.dat in dir, sorted by day.  Returns 0 or -1 (errno). */
-static int list_days(const char *dir, struct day_list *l)
-{
-    memset(l, 0, sizeof *l);
-    DIR *d = opendir(dir);
-    if (!d)
-        return -1;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        const char *s = de->d_name;
-        if (strlen(s) != 19 || strncmp(s, "hist-", 5) != 0 || strcmp(s + 15, ".dat") != 0)
-            continue;
-        long day = parse_date(s + 5);
-        if (day < 0)
-            continue;
-        if (l->n == l->cap) {
-            int cap = l->cap ? 2 * l->cap : 64;
-            long *p = realloc(l->day, (size_t)cap * sizeof *p);
-            if (!p) {
-                closedir(d);
-                free(l->day);
-                l->day = NULL;
-                errno = ENOMEM;
-                return -1;
-            }
-            l->day = p;
-            l->cap = cap;
-        }
-        l->day[l->n++] = day;
-    }
-    closedir(d);
-    if (l->n > 1)
-        qsort(l->day, (size_t)l->n, sizeof *l->day, cmp_long);
-    return 0;
+    dayfile_path(out, size, dir, "hist", day, "dat");
 }
 
 /* ---- reading records ------------------------------------------------------------------- */
@@ -437,7 +370,7 @@ int hist_sample(struct hist *h, double now, const struct tag_value *tags)
         h->slot = slot;
         h->sampled = true;
     }
-    long day = day_of(now);
+    long day = dayfile_day(now);
     if ((h->fd < 0 || day != h->day) && open_day(h, day) < 0)
         return fail(h, errno);
 
@@ -584,11 +517,11 @@ long hist_query(const char *dir, const char *const *tags, int ntags, double from
         errno = EINVAL;
         return -1;
     }
-    struct day_list l;
-    if (list_days(dir, &l) < 0)
+    struct dayfile_list l;
+    if (dayfile_list(dir, "hist", "dat", &l) < 0)
         return -1;
     double start = prior ? from - HIST_HOLD_S : from;
-    long first = day_of(start), last = day_of(to), count = 0;
+    long first = dayfile_day(start), last = dayfile_day(to), count = 0;
     struct priors *pr = calloc(1, sizeof *pr);
     if (!pr) {
         free(l.day);
@@ -656,12 +589,12 @@ long hist_query(const char *dir, const char *const *tags, int ntags, double from
 
 int hist_tags(const char *dir, double from, double to, char names[][CFG_NAME_MAX], int max)
 {
-    struct day_list l;
-    if (list_days(dir, &l) < 0)
+    struct dayfile_list l;
+    if (dayfile_list(dir, "hist", "dat", &l) < 0)
         return -1;
     int n = 0;
     for (int i = 0; i < l.n; i++) {
-        if (l.day[i] < day_of(from) || l.day[i] > day_of(to))
+        if (l.day[i] < dayfile_day(from) || l.day[i] > dayfile_day(to))
             continue;
         struct reader *r = reader_open(dir, l.day[i]);
         if (!r)
@@ -829,10 +762,10 @@ int hist_prune(const char *dir, double now, int keep_days)
 {
     if (keep_days <= 0)
         return 0;
-    struct day_list l;
-    if (list_days(dir, &l) < 0)
+    struct dayfile_list l;
+    if (dayfile_list(dir, "hist", "dat", &l) < 0)
         return -1;
-    long cutoff = day_of(now) - keep_days + 1;
+    long cutoff = dayfile_day(now) - keep_days + 1;
     int removed = 0;
     for (int i = 0; i < l.n - 1 && l.day[i] < cutoff; i++) {
         char path[CFG_PATH_MAX + 32];

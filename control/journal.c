@@ -35,6 +35,8 @@
  */
 #include "journal.h"
 
+#include "dayfile.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -209,60 +211,11 @@ static int from_hex(const char *hex, unsigned char *h)
 
 /* ---- dates ------------------------------------------------------------------- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date, and back (H. Hinnant). */
-static long days_from_civil(long y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    long era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (long)doe - 719468;
-}
-
-static void civil_from_days(long z, long *y, unsigned *m, unsigned *d)
-{
-    z += 719468;
-    long era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (long)yoe + era * 400 + (*m <= 2);
-}
-
-static long floor_div(long long a, long b)
-{
-    long long q = a / b;
-    return (long)(q - (a % b != 0 && (a < 0) != (b < 0)));
-}
-
-static long day_of(double t)
-{
-    return floor_div((long long)floor(t), SECS_PER_DAY);
-}
-
 /* v as exactly n decimal digits at s (no NUL). */
 static void put_digits(char *s, unsigned long v, int n)
 {
     for (int i = n - 1; i >= 0; i--, v /= 10)
         s[i] = (char)('0' + v % 10);
-}
-
-/* "YYYY-MM-DD" of a day number >= 0. */
-static void date_text(long day, char out[11])
-{
-    long y;
-    unsigned m, d;
-    civil_from_days(day, &y, &m, &d);
-    put_digits(out, (unsigned long)(y % 10000), 4);
-    out[4] = '-';
-    put_digits(out + 5, m, 2);
-    out[7] = '-';
-    put_digits(out + 8, d, 2);
-    out[10] = '\0';
 }
 
 /* n decimal digits at s; -1 if any is not a digit. */
@@ -277,26 +230,13 @@ static long digits(const char *s, int n)
     return v;
 }
 
-/* "YYYY-MM-DD" at s to a day number; -1 if not a real date. */
-static long parse_date(const char *s)
-{
-    long y = digits(s, 4), m = digits(s + 5, 2), d = digits(s + 8, 2);
-    if (y < 0 || m < 1 || m > 12 || d < 1 || s[4] != '-' || s[7] != '-')
-        return -1;
-    long day = days_from_civil(y, (unsigned)m, (unsigned)d);
-    long yy;
-    unsigned mm, dd;
-    civil_from_days(day, &yy, &mm, &dd);
-    return yy == y && (long)mm == m && (long)dd == d && day >= 0 ? day : -1;
-}
-
 /* t >= 0 as "YYYY-MM-DDTHH:MM:SS.mmmZ", rounded to the millisecond. */
 static void time_text(double t, char out[TIME_LEN + 1])
 {
     unsigned long long ms = (unsigned long long)llround(t * 1000.0);
     long day = (long)(ms / 1000 / SECS_PER_DAY);
     unsigned long sod = (unsigned long)(ms / 1000 % SECS_PER_DAY);
-    date_text(day, out);
+    dayfile_date(day, out);
     out[10] = 'T';
     put_digits(out + 11, sod / 3600, 2);
     out[13] = ':';
@@ -311,7 +251,7 @@ static void time_text(double t, char out[TIME_LEN + 1])
 
 static int parse_time(const char *s, double *t)
 {
-    long day = parse_date(s);
+    long day = dayfile_parse_date(s);
     long hh = digits(s + 11, 2), mi = digits(s + 14, 2), ss = digits(s + 17, 2);
     long ms = digits(s + 20, 3);
     if (day < 0 || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' || s[23] != 'Z' ||
@@ -550,58 +490,9 @@ static long split_line(const char *line, size_t len, long *seq, unsigned char *h
 
 /* ---- files ------------------------------------------------------------------- */
 
-struct day_list {
-    long *day;
-    int n, cap;
-};
-
 static void path_of(char *out, size_t size, const char *dir, long day)
 {
-    char date[11];
-    date_text(day, date);
-    snprintf(out, size, "%s/journal-%s.log", dir, date);
-}
-
-static int cmp_long(const void *a, const void *b)
-{
-    long x = *(const long *)a, y = *(const long *)b;
-    return (x > y) - (x < y);
-}
-
-/* Every journal-YYYY-MM-DD.log in dir, sorted by day.  Returns 0 or -1 (errno). */
-static int list_days(const char *dir, struct day_list *l)
-{
-    memset(l, 0, sizeof *l);
-    DIR *d = opendir(dir);
-    if (!d)
-        return -1;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        const char *s = de->d_name;
-        if (strlen(s) != 22 || strncmp(s, "journal-", 8) != 0 || strcmp(s + 18, ".log") != 0)
-            continue;
-        long day = parse_date(s + 8);
-        if (day < 0)
-            continue;
-        if (l->n == l->cap) {
-            int cap = l->cap ? 2 * l->cap : 64;
-            long *p = realloc(l->day, (size_t)cap * sizeof *p);
-            if (!p) {
-                closedir(d);
-                free(l->day);
-                l->day = NULL;
-                errno = ENOMEM;
-                return -1;
-            }
-            l->day = p;
-            l->cap = cap;
-        }
-        l->day[l->n++] = day;
-    }
-    closedir(d);
-    if (l->n > 1)
-        qsort(l->day, (size_t)l->n, sizeof *l->day, cmp_long);
-    return 0;
+    dayfile_path(out, size, dir, "journal", day, "log");
 }
 
 /* The next line of f into buf (at most size-1 bytes, newline removed, NUL added).
@@ -724,7 +615,7 @@ static int anchor_state(const char *dir, long *day, long *seq, unsigned char *ha
     bool ok = fgets(line, sizeof line, f) != NULL && getc(f) == EOF;
     fclose(f);
     char *end = NULL;
-    ok = ok && strlen(line) > 13 && line[10] == ' ' && (*day = parse_date(line)) >= 0;
+    ok = ok && strlen(line) > 13 && line[10] == ' ' && (*day = dayfile_parse_date(line)) >= 0;
     if (ok) {
         *seq = strtol(line + 11, &end, 10);
         ok = end > line + 11 && *seq >= 0 && *end == ' ' && strlen(end + 1) == HEX_LEN + 1 &&
@@ -820,7 +711,7 @@ int journal_append(struct journal *j, const struct journal_entry *e, bool sync)
     int len = journal_format(e, line, sizeof line - HEX_LEN - 32);
     if (len < 0)
         return fail(j, EINVAL);
-    long day = day_of(e->t);
+    long day = dayfile_day(e->t);
     if (j->day > day)
         day = j->day;
     if (cut_pending(j) < 0 || ((j->fd < 0 || day != j->day) && open_day(j, day) < 0))
@@ -866,8 +757,8 @@ int journal_open(struct journal *j, const char *dir, double now)
         return -1;
     }
     snprintf(j->dir, sizeof j->dir, "%s", dir);
-    struct day_list l;
-    if (list_days(dir, &l) < 0)
+    struct dayfile_list l;
+    if (dayfile_list(dir, "journal", "log", &l) < 0)
         return -1;
     char path[JOURNAL_PATH_MAX + 32], torn[TORN_SHOWN + 1] = "";
     off_t torn_bytes = 0;
@@ -960,10 +851,10 @@ static void reverse(struct journal_entry *e, int lo, int hi)
 
 int journal_tail(const char *dir, struct journal_entry *out, int n)
 {
-    struct day_list l;
+    struct dayfile_list l;
     if (n <= 0)
         return 0;
-    if (list_days(dir, &l) < 0)
+    if (dayfile_list(dir, "journal", "log", &l) < 0)
         return -1;
     char *line = malloc(JOURNAL_LINE_MAX + 1);
     if (!line) {
@@ -1003,8 +894,8 @@ int journal_tail(const char *dir, struct journal_entry *out, int n)
 
 long journal_read(const char *dir, double since, double until, journal_fn fn, void *ctx)
 {
-    struct day_list l;
-    if (list_days(dir, &l) < 0)
+    struct dayfile_list l;
+    if (dayfile_list(dir, "journal", "log", &l) < 0)
         return -1;
     char *line = malloc(JOURNAL_LINE_MAX + 1);
     if (!line) {
@@ -1012,7 +903,7 @@ long journal_read(const char *dir, double since, double until, journal_fn fn, vo
         errno = ENOMEM;
         return -1;
     }
-    long first = since > 0 ? day_of(since) : 0, count = 0;
+    long first = since > 0 ? dayfile_day(since) : 0, count = 0;
     bool stop = false;
     for (int i = 0; i < l.n && !stop; i++) {
         char path[JOURNAL_PATH_MAX + 32];
@@ -1092,8 +983,8 @@ int journal_verify(const char *dir, struct journal_check *c)
         return bad(c, ANCHOR, 0, "damaged: expected \"YYYY-MM-DD SEQ HASH\"");
     if (a == 0)
         aday = -1;
-    struct day_list l;
-    if (list_days(dir, &l) < 0)
+    struct dayfile_list l;
+    if (dayfile_list(dir, "journal", "log", &l) < 0)
         return -1;
     char *line = malloc(JOURNAL_LINE_MAX + 1);
     if (!line) {
@@ -1107,7 +998,7 @@ int journal_verify(const char *dir, struct journal_check *c)
         char path[JOURNAL_PATH_MAX + 32], name[32], date[11], why[200];
         if (l.day[i] <= aday) /* pruned, the removal interrupted */
             continue;
-        date_text(l.day[i], date);
+        dayfile_date(l.day[i], date);
         snprintf(name, sizeof name, "journal-%s.log", date);
         snprintf(path, sizeof path, "%s/%s", dir, name);
         FILE *f = open_read(path);
@@ -1153,10 +1044,10 @@ int journal_prune(const char *dir, double now, int keep_days)
 {
     if (keep_days <= 0)
         return 0;
-    struct day_list l;
-    if (list_days(dir, &l) < 0)
+    struct dayfile_list l;
+    if (dayfile_list(dir, "journal", "log", &l) < 0)
         return -1;
-    long cutoff = day_of(now) - keep_days + 1;
+    long cutoff = dayfile_day(now) - keep_days + 1;
     int victims = 0;
     while (victims < l.n - 1 && l.day[victims] < cutoff)
         victims++;
@@ -1183,7 +1074,7 @@ int journal_prune(const char *dir, double now, int keep_days)
         seq = 0;
     }
     char date[11], hex[HEX_LEN + 1], text[HEX_LEN + 48];
-    date_text(l.day[victims - 1], date);
+    dayfile_date(l.day[victims - 1], date);
     to_hex(head, hex);
     int len = snprintf(text, sizeof text, "%s %ld %s\n", date, seq, hex);
     snprintf(tmp, sizeof tmp, "%s/%s.tmp", dir, ANCHOR);
