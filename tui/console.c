@@ -1,0 +1,624 @@
+/* console — the imperative shell of the operator console (see console.h).
+ *
+ * Frame rule: a frame is drawn at once after a key or a resize; after new
+ * data only when FRAME_MIN_S has passed since the last frame (at most 4 a
+ * second); and at least every FRAME_MAX_S so ages and clocks move while
+ * nothing else does.  Each frame rewrites every row of stdscr in place (never
+ * an erase), then doupdate() sends only the cells that differ from the
+ * terminal, and the screens show values through a display deadband, so a
+ * steady furnace costs a few bytes a second.
+ *
+ * Signals: SIGTERM, SIGINT, SIGHUP end the loop (the handler only sets a
+ * flag; the loop restores the terminal); SIGWINCH sets a flag and the loop
+ * resizes at once (poll() is interrupted: no SA_RESTART); SIGSEGV, SIGBUS,
+ * SIGFPE, SIGILL, SIGABRT restore the terminal with endwin() and re-raise;
+ * SIGPIPE is ignored (a send to a dead server returns EPIPE instead).
+ */
+#include "console.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alarm.h"
+#include "client.h"
+#include "keys.h"
+#include "screens.h"
+#include "trend.h"
+#include "view.h"
+
+#define FRAME_MIN_S 0.25 /* at most 4 frames a second from data */
+#define FRAME_MAX_S 1.0  /* ages and clocks move at least this often */
+#define MSG_SHOW_S 15.0  /* a message stays on the message line this long */
+#define MIN_ROWS 24
+#define MIN_COLS 80
+#define ESC_DELAY_MS 25
+
+enum { PAIR_NOTE = 1, PAIR_HIGH, PAIR_CRIT, PAIR_BAD };
+
+static volatile sig_atomic_t sig_quit, sig_winch;
+
+static void on_quit(int sig)
+{
+    sig_quit = sig;
+}
+static void on_winch(int sig)
+{
+    (void)sig;
+    sig_winch = 1;
+}
+static void on_crash(int sig)
+{
+    endwin();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static const int quit_signals[] = {SIGTERM, SIGINT, SIGHUP};
+static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+
+struct saved_signals {
+    struct sigaction quit[3], crash[5], winch, pipe;
+};
+
+static void signals_install(struct saved_signals *sv)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_quit;
+    for (int i = 0; i < 3; i++)
+        sigaction(quit_signals[i], &sa, &sv->quit[i]);
+    sa.sa_handler = on_winch;
+    sigaction(SIGWINCH, &sa, &sv->winch);
+    sa.sa_handler = on_crash;
+    sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+    for (int i = 0; i < 5; i++)
+        sigaction(crash_signals[i], &sa, &sv->crash[i]);
+    sa.sa_flags = 0;
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, &sv->pipe);
+}
+
+static void signals_restore(const struct saved_signals *sv)
+{
+    for (int i = 0; i < 3; i++)
+        sigaction(quit_signals[i], &sv->quit[i], NULL);
+    for (int i = 0; i < 5; i++)
+        sigaction(crash_signals[i], &sv->crash[i], NULL);
+    sigaction(SIGWINCH, &sv->winch, NULL);
+    sigaction(SIGPIPE, &sv->pipe, NULL);
+}
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void set_attrs(struct ui *u)
+{
+    u->attr[SEV_NONE] = A_NORMAL;
+    u->attr_bar = A_REVERSE;
+    u->attr_key = A_BOLD;
+    if (!u->mono && has_colors() && start_color() == OK) {
+        use_default_colors();
+        init_pair(PAIR_NOTE, COLOR_CYAN, -1);
+        init_pair(PAIR_HIGH, COLOR_YELLOW, -1);
+        init_pair(PAIR_CRIT, COLOR_WHITE, COLOR_RED);
+        init_pair(PAIR_BAD, COLOR_MAGENTA, -1);
+        u->attr[SEV_NOTE] = (int)COLOR_PAIR(PAIR_NOTE);
+        u->attr[SEV_HIGH] = (int)(COLOR_PAIR(PAIR_HIGH) | A_BOLD);
+        u->attr[SEV_CRIT] = (int)(COLOR_PAIR(PAIR_CRIT) | A_BOLD);
+        u->attr[SEV_BAD] = (int)(COLOR_PAIR(PAIR_BAD) | A_BOLD);
+        return;
+    }
+    u->mono = true;
+    u->attr[SEV_NOTE] = A_BOLD;
+    u->attr[SEV_HIGH] = A_REVERSE;
+    u->attr[SEV_CRIT] = A_REVERSE | A_BOLD;
+    u->attr[SEV_BAD] = A_UNDERLINE | A_BOLD;
+}
+
+/* ---- the frame ------------------------------------------------------------ */
+
+static void title(struct ui *u)
+{
+    const struct client *cl = u->cl;
+    char clock[16] = "";
+    if (cl->have_snap && cl->snap.wall > 0) {
+        time_t w = (time_t)cl->snap.wall;
+        struct tm tm;
+        if (localtime_r(&w, &tm))
+            strftime(clock, sizeof clock, "%H:%M", &tm);
+    }
+    bool sim = cl->have_hello && cl->hello.plc_mode == 1;
+    const char *banner = " SIMULATED PLC - TRAINING ";
+    int right = (sim ? wg_width(banner) : 0) + (int)strlen(clock) + 2;
+    screen_at(u, 0, 0, u->cols - right);
+    screen_text(u, u->attr_bar, " meltcon ");
+    char t[200];
+    snprintf(t, sizeof t, "%s %s %s %s ", u->cfg->furnace.name, u->g->dot,
+             screen_get(u->cur)->title, u->g->dot);
+    screen_text(u, u->attr_bar | A_BOLD, t);
+    if (cl->have_hello)
+        snprintf(t, sizeof t, "%s (%s) ", cl->hello.user, cl->hello.role);
+    else
+        snprintf(t, sizeof t, "not attached ");
+    screen_text(u, u->attr_bar, t);
+    while (u->x < u->xmax)
+        screen_text(u, u->attr_bar, " ");
+    screen_at(u, 0, u->x, u->cols);
+    if (sim)
+        screen_text(u, A_BOLD, banner);
+    snprintf(t, sizeof t, " %s ", clock);
+    screen_text(u, u->attr_bar, t);
+    while (u->x < u->xmax)
+        screen_text(u, u->attr_bar, " ");
+}
+
+static void banner(struct ui *u)
+{
+    const struct client *cl = u->cl;
+    const struct snap *s = &cl->snap;
+    char age[16];
+    screen_at(u, 1, 0, u->cols);
+    wg_age(age, sizeof age, client_snap_age(cl, u->now));
+    if (!client_connected(cl)) {
+        screen_add(u, SEV_CRIT, "!! ALL VALUES STALE - %s - retrying", cl->err);
+        screen_eol(u);
+        return;
+    }
+    if (!client_live(cl, u->now)) {
+        screen_add(u, SEV_BAD, "STALE %s: no snapshot from the server; values are not live.", age);
+        screen_eol(u);
+        return;
+    }
+    int b = view_banner(s);
+    char counts[120];
+    snprintf(counts, sizeof counts, " unack %d  active %d  shelved %d%s", s->n_unacked, s->n_active,
+             s->n_shelved, s->flood ? "  FLOOD" : "");
+    int cw = wg_width(counts);
+    screen_at(u, 1, 0, u->cols - cw);
+    if (b >= 0) {
+        const struct snap_alarm *a = &s->alarms[b];
+        const struct cfg_alarm *d = view_alarm_def(u->cfg, a->name);
+        wg_age(age, sizeof age, s->t - a->t);
+        screen_add(u, wg_prio_sev(a->prio), "%s %s %s %s %s", wg_prio_glyph(a->prio),
+                   wg_prio_word(a->prio), a->name, d ? d->message : "",
+                   a->state == ALARM_RTN_UNACK ? "(returned)" : "");
+        screen_add(u, SEV_NONE, " %s", age);
+    } else {
+        screen_add(u, SEV_NONE, "No unacknowledged alarms");
+    }
+    screen_eol(u);
+    screen_at(u, 1, u->cols - cw, u->cols);
+    screen_add(u, s->flood ? SEV_CRIT : SEV_NONE, "%s", counts);
+    screen_eol(u);
+}
+
+static void message(struct ui *u)
+{
+    screen_at(u, u->rows - 2, 0, u->cols);
+    if (u->msg[0] && u->now - u->msg_t < MSG_SHOW_S) {
+        screen_add(u, u->msg_sev, "%s", u->msg);
+        screen_eol(u);
+        return;
+    }
+    const struct screen *sc = screen_get(u->cur);
+    bool viewer = u->cl->have_hello && !strcmp(u->cl->hello.role, "viewer");
+    if (viewer)
+        screen_add(u, SEV_NOTE, "viewer: read-only ");
+    for (int i = 0; i < sc->nkeys; i++) {
+        if (viewer && sc->keys[i].write)
+            continue;
+        screen_text(u, u->attr_key, sc->keys[i].key);
+        screen_add(u, SEV_NONE, " %s  ", sc->keys[i].hint);
+    }
+    screen_eol(u);
+}
+
+static void keybar(struct ui *u)
+{
+    int n;
+    const struct key_binding *kb = keys_table(&n);
+    screen_at(u, u->rows - 1, 0, u->cols);
+    for (int i = 0; i < n; i++) {
+        if (!kb[i].label[0])
+            continue;
+        bool here = kb[i].act == KA_SCREEN && kb[i].screen == (int)u->cur;
+        screen_text(u, u->attr_key, kb[i].key_name);
+        screen_text(u, u->attr_bar | (here ? A_BOLD : 0), kb[i].label);
+        screen_text(u, A_NORMAL, " ");
+    }
+    screen_eol(u);
+}
+
+/* A box of lines centred on the body. */
+static void draw_box(struct ui *u, const struct wg_lines *l, int width)
+{
+    int h = l->n + 2, y0 = u->top + (u->height - h) / 2, x0 = (u->cols - width) / 2;
+    if (y0 < u->top)
+        y0 = u->top;
+    screen_at(u, y0, x0, x0 + width);
+    screen_text(u, A_NORMAL, u->g->tl);
+    while (u->x < x0 + width - 1)
+        screen_text(u, A_NORMAL, u->g->h);
+    screen_text(u, A_NORMAL, u->g->tr);
+    for (int i = 0; i < l->n && y0 + 1 + i < u->rows - 2; i++) {
+        screen_at(u, y0 + 1 + i, x0, x0 + width);
+        screen_text(u, A_NORMAL, u->g->v);
+        screen_text(u, A_NORMAL, " ");
+        struct wg_lines one = {.n = 1};
+        memcpy(one.line[0], l->line[i], WG_LINE);
+        one.sev[0] = l->sev[i];
+        one.mark_col[0] = l->mark_col[i];
+        one.mark_len[0] = l->mark_len[i];
+        screen_lines(u, y0 + 1 + i, x0 + 2, width - 4, &one, 1);
+        screen_at(u, y0 + 1 + i, x0 + width - 2, x0 + width);
+        screen_text(u, A_NORMAL, " ");
+        screen_text(u, A_NORMAL, u->g->v);
+    }
+    int yb = y0 + 1 + l->n;
+    if (yb < u->rows - 2) {
+        screen_at(u, yb, x0, x0 + width);
+        screen_text(u, A_NORMAL, u->g->bl);
+        while (u->x < x0 + width - 1)
+            screen_text(u, A_NORMAL, u->g->h);
+        screen_text(u, A_NORMAL, u->g->br);
+    }
+}
+
+static void dialog_box(struct ui *u)
+{
+    struct wg_lines l;
+    int width = u->cols - 4 < 78 ? u->cols - 4 : 78;
+    wg_dialog(&l, width - 4, &u->dlg, u->g);
+    draw_box(u, &l, width);
+}
+
+static void quit_box(struct ui *u)
+{
+    struct wg_lines l;
+    memset(&l, 0, sizeof l);
+    l.n = 4;
+    snprintf(l.line[0], WG_LINE, "Quit the console?");
+    snprintf(l.line[1], WG_LINE, "The furnace and its server keep running.");
+    snprintf(l.line[2], WG_LINE, " ");
+    snprintf(l.line[3], WG_LINE, "y = quit      any other key = stay");
+    draw_box(u, &l, 50);
+}
+
+static void too_small(struct ui *u)
+{
+    for (int y = 0; y < u->rows; y++) {
+        screen_at(u, y, 0, u->cols);
+        if (y == u->rows / 2 - 1)
+            screen_add(u, SEV_HIGH, "Terminal too small: %dx%d", u->cols, u->rows);
+        else if (y == u->rows / 2)
+            screen_add(u, SEV_NONE, "meltcon needs at least %dx%d.", MIN_COLS, MIN_ROWS);
+        else if (y == u->rows / 2 + 1)
+            screen_add(u, SEV_NONE, "%s",
+                       u->quit_ask ? "Quit? y = quit, other = stay" : "Enlarge it, or q to quit.");
+        screen_eol(u);
+    }
+}
+
+static void frame(struct ui *u)
+{
+    getmaxyx(stdscr, u->rows, u->cols);
+    if (u->rows < MIN_ROWS || u->cols < MIN_COLS) {
+        too_small(u);
+    } else {
+        u->top = 2;
+        u->height = u->rows - 4;
+        title(u);
+        banner(u);
+        screen_get(u->cur)->draw(u);
+        if (u->dlg.open)
+            dialog_box(u);
+        if (u->quit_ask)
+            quit_box(u);
+        message(u);
+        keybar(u);
+    }
+    wnoutrefresh(stdscr);
+    doupdate();
+}
+
+/* ---- input ---------------------------------------------------------------- */
+
+static void resize(void)
+{
+    struct winsize ws;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
+        resizeterm(ws.ws_row, ws.ws_col);
+    clearok(curscr, TRUE);
+}
+
+static void dialog_input(struct ui *u, int ch)
+{
+    enum dialog_result r = dialog_key(&u->dlg, ch);
+    if (r == DR_SEND) {
+        struct snap_req q;
+        char err[300];
+        dialog_request(&u->dlg, &q);
+        long id = client_send(u->cl, q.verb, q.target, q.value, q.reason, err, sizeof err);
+        dialog_sent(&u->dlg, id, id < 0 ? err : NULL);
+    } else if (r == DR_TEXT) {
+        snprintf(u->filter, sizeof u->filter, "%s", u->dlg.value);
+        u->scroll[SCR_EVENTS] = 0;
+    }
+}
+
+static void go(struct ui *u, enum screen_id to)
+{
+    if (to != u->cur)
+        u->prev = u->cur;
+    u->cur = to;
+    u->msg[0] = 0;
+}
+
+static void key(struct ui *u, struct keys_state *ks, int ch)
+{
+    ch = keys_translate(ks, ch);
+    if (ch == '\r')
+        ch = '\n';
+    if (ch == KEY_RESIZE)
+        return;
+    if (u->quit_ask) {
+        u->quit = ch == 'y' || ch == 'Y';
+        u->quit_ask = false;
+        return;
+    }
+    if (u->dlg.open) {
+        dialog_input(u, ch);
+        return;
+    }
+    const struct key_binding *kb = keys_find(ch);
+    if (kb) {
+        switch (kb->act) {
+        case KA_HELP:
+        case KA_SCREEN:
+            go(u, (enum screen_id)kb->screen);
+            return;
+        case KA_QUIT:
+            u->quit_ask = true;
+            return;
+        case KA_BACK:
+            go(u, u->cur == SCR_HELP ? u->prev : SCR_OVERVIEW);
+            return;
+        case KA_REDRAW:
+            clearok(curscr, TRUE);
+            return;
+        case KA_NONE:
+            break;
+        }
+    }
+    if (u->rows < MIN_ROWS || u->cols < MIN_COLS)
+        return;
+    if (screen_get(u->cur)->key(u, ch))
+        return;
+    char name[24];
+    keys_name(ch, name, sizeof name);
+    screen_msg(u, SEV_NONE, "%s: nothing on this screen (F1 or ? lists every key)", name);
+}
+
+/* New replies: the dialog's goes to the dialog, the others to the message
+ * line. */
+static void replies(struct ui *u, unsigned long *seen)
+{
+    const struct client *cl = u->cl;
+    unsigned long fresh = cl->r_total - *seen;
+    if (fresh > CLIENT_REPLIES)
+        fresh = CLIENT_REPLIES;
+    for (int i = (int)fresh - 1; i >= 0; i--) {
+        const struct snap_reply *r = client_reply_recent(cl, i);
+        bool mine = u->dlg.open && u->dlg.stage == DS_WAIT && r->id == u->dlg.req_id;
+        if (mine) {
+            if (dialog_reply(&u->dlg, r))
+                screen_msg(u, SEV_NONE, "Done: %s", r->text);
+        } else if (r->ok) {
+            screen_msg(u, SEV_NONE, "Done: %s", r->text);
+        } else {
+            screen_msg(u, SEV_HIGH, "REFUSED: %s", r->text);
+        }
+    }
+    *seen = cl->r_total;
+}
+
+/* ---- the loop ------------------------------------------------------------- */
+
+static int loop(struct ui *u, const struct console_opts *o)
+{
+    struct client *cl = u->cl;
+    struct keys_state ks = {0};
+    double t0 = mono_now(), last_frame = -1e9;
+    bool dirty = true, urgent = true;
+    unsigned long seen = 0;
+    while (!u->quit && !sig_quit) {
+        u->now = mono_now();
+        if (o->bench_s > 0 && u->now - t0 >= o->bench_s)
+            break;
+        if (client_tick(cl, u->now) & CL_CONNECTED) {
+            urgent = true;
+            seen = cl->r_total;
+        }
+        if (sig_winch) {
+            sig_winch = 0;
+            resize();
+            urgent = true;
+        }
+        if (urgent || (dirty && u->now - last_frame >= FRAME_MIN_S) ||
+            u->now - last_frame >= FRAME_MAX_S) {
+            frame(u);
+            last_frame = u->now;
+            dirty = urgent = false;
+        }
+        double wait = last_frame + (dirty ? FRAME_MIN_S : FRAME_MAX_S) - u->now;
+        if (!client_connected(cl) && cl->next_try - u->now < wait)
+            wait = cl->next_try - u->now;
+        if (o->bench_s > 0 && t0 + o->bench_s - u->now < wait)
+            wait = t0 + o->bench_s - u->now;
+        struct pollfd pf[2] = {{.fd = STDIN_FILENO, .events = POLLIN},
+                               {.fd = cl->fd, .events = POLLIN}};
+        int r = poll(pf, client_connected(cl) ? 2 : 1, wait > 0 ? (int)ceil(wait * 1000) : 0);
+        if (r < 0 && errno != EINTR)
+            return 1;
+        u->now = mono_now();
+        if (r > 0 && (pf[0].revents & (POLLHUP | POLLERR | POLLNVAL)))
+            return 128 + SIGHUP;
+        if (r > 0 && (pf[0].revents & POLLIN)) {
+            int ch;
+            while ((ch = getch()) != ERR)
+                key(u, &ks, ch);
+            urgent = true;
+        }
+        unsigned got = client_poll(cl, u->now);
+        if (got & CL_GOT_SNAP)
+            trend_add_snap(u->tr, &cl->snap);
+        if (got & CL_GOT_REPLY) {
+            replies(u, &seen);
+            urgent = true;
+        }
+        if (got & CL_LOST)
+            urgent = true;
+        if (got)
+            dirty = true;
+    }
+    return sig_quit ? 128 + sig_quit : 0;
+}
+
+int console_run(const struct cfg *c, const char *socket_path, const struct console_opts *o)
+{
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        fprintf(stderr, "meltcon: the console needs a terminal; for scripts use the verbs "
+                        "(meltcon status, set, cmd, ack)\n");
+        return 1;
+    }
+    struct client *cl = calloc(1, sizeof *cl);
+    struct trend *tr = calloc(1, sizeof *tr);
+    struct ui *u = calloc(1, sizeof *u);
+    if (!cl || !tr || !u) {
+        free(cl);
+        free(tr);
+        free(u);
+        fprintf(stderr, "meltcon: out of memory\n");
+        return 1;
+    }
+    double ui_hz = c->cycle.ui_rate_hz > 0 ? c->cycle.ui_rate_hz : 4;
+    client_init(cl, o->socket ? o->socket : socket_path, fmax(1.0, 4.0 / ui_hz));
+    trend_init(tr, c);
+    setlocale(LC_ALL, "");
+    const char *nc = getenv("NO_COLOR");
+    u->cfg = c;
+    u->cl = cl;
+    u->tr = tr;
+    u->ascii = o->ascii || strcmp(nl_langinfo(CODESET), "UTF-8") != 0;
+    u->mono = o->mono || (nc && *nc);
+    u->g = wg_glyphs(u->ascii);
+    u->cur = u->prev = (enum screen_id)(o->screen >= 0 && o->screen < SCR_COUNT ? o->screen : 0);
+
+    struct saved_signals sv;
+    sig_quit = sig_winch = 0;
+    signals_install(&sv);
+    set_escdelay(ESC_DELAY_MS);
+    initscr();
+    set_escdelay(ESC_DELAY_MS);
+    cbreak();
+    noecho();
+    keypad(stdscr, TRUE);
+    nodelay(stdscr, TRUE);
+    leaveok(stdscr, TRUE);
+    scrollok(stdscr, FALSE);
+    curs_set(0);
+    set_attrs(u);
+    int rc = loop(u, o);
+    endwin();
+    signals_restore(&sv);
+    client_close(cl);
+    free(cl);
+    free(tr);
+    free(u);
+    return rc;
+}
+
+const char *console_usage(void)
+{
+    return "  --mono             no colour (also when NO_COLOR is set)\n"
+           "  --ascii            plain ASCII, no UTF-8 line drawing\n"
+           "  --screen NAME      start on overview, loops, commands, alarms, trends,\n"
+           "                     events, diag or help\n"
+           "  --socket PATH      the server's socket\n"
+           "  --bench-seconds N  leave after N seconds (benchmarks)\n";
+}
+
+int console_parse(int argc, char **argv, struct console_opts *o, char *err, size_t errlen)
+{
+    memset(o, 0, sizeof *o);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--mono")) {
+            o->mono = true;
+        } else if (!strcmp(a, "--ascii")) {
+            o->ascii = true;
+        } else if (!strcmp(a, "--screen") || !strcmp(a, "--socket") ||
+                   !strcmp(a, "--bench-seconds")) {
+            if (!v) {
+                snprintf(err, errlen, "%s needs a value", a);
+                return -1;
+            }
+            i++;
+            if (!strcmp(a, "--socket")) {
+                o->socket = v;
+            } else if (!strcmp(a, "--screen")) {
+                o->screen = screen_by_name(v);
+                if (o->screen < 0) {
+                    snprintf(err, errlen,
+                             "--screen \"%s\": expected overview, loops, commands, "
+                             "alarms, trends, events, diag or help",
+                             v);
+                    return -1;
+                }
+            } else {
+                char *end;
+                errno = 0;
+                o->bench_s = strtod(v, &end);
+                if (*end || errno || !(o->bench_s > 0) || o->bench_s > 86400) {
+                    snprintf(
+                        err, errlen,
+                        "--bench-seconds \"%s\": expected seconds, more than 0 and at most 86400",
+                        v);
+                    return -1;
+                }
+            }
+        } else {
+            snprintf(err, errlen, "unknown option \"%s\"", a);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int console_main(int argc, char **argv, const struct cfg *c, const char *socket_path)
+{
+    struct console_opts o;
+    char err[200];
+    if (console_parse(argc, argv, &o, err, sizeof err) < 0) {
+        fprintf(stderr, "meltcon: %s\noptions of the console:\n%s", err, console_usage());
+        return 2;
+    }
+    return console_run(c, socket_path, &o);
+}

@@ -1,0 +1,378 @@
+/* dialog — entry dialogs as a pure state machine (see dialog.h).
+ *
+ * Numbers are shown with at most spec->dec decimals and no trailing zeros.
+ * Number rule: optional sign, digits, optional point and digits ("745",
+ * "-2.5", ".5"); nothing else is a number (no "1e3", "0x10", "nan", no
+ * trailing text), because an operator who typed "74S" meant something and
+ * must be told, not guessed at.  The value is then checked in this order:
+ * range (lo, hi; lo exclusive when lo_open), the largest step |new - old| <=
+ * max_step (0: any), and "unchanged" (within half a display step of old).
+ */
+#include "dialog.h"
+
+#include <curses.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KEY_ESC 27
+
+/* v with at most dec decimals, trailing zeros dropped: 740, 745.5. */
+static void fmtnum(char *buf, size_t n, double v, int dec)
+{
+    snprintf(buf, n, "%.*f", dec < 0 ? 0 : dec, v);
+    if (strchr(buf, '.')) {
+        size_t k = strlen(buf);
+        while (k > 0 && buf[k - 1] == '0')
+            buf[--k] = 0;
+        if (k > 0 && buf[k - 1] == '.')
+            buf[--k] = 0;
+    }
+    if (!strcmp(buf, "-0"))
+        snprintf(buf, n, "0");
+}
+
+static const char *sp_unit(const struct dialog_spec *s)
+{
+    return s->unit[0] ? " " : "";
+}
+
+static bool is_number(const char *t)
+{
+    const char *p = t;
+    if (*p == '+' || *p == '-')
+        p++;
+    int digits = 0;
+    while (*p >= '0' && *p <= '9') {
+        p++;
+        digits++;
+    }
+    if (*p == '.') {
+        p++;
+        while (*p >= '0' && *p <= '9') {
+            p++;
+            digits++;
+        }
+    }
+    return digits > 0 && *p == 0;
+}
+
+/* Copy t without leading and trailing blanks. */
+static void trim(char *dst, size_t n, const char *t)
+{
+    while (*t == ' ')
+        t++;
+    snprintf(dst, n, "%s", t);
+    size_t k = strlen(dst);
+    while (k > 0 && dst[k - 1] == ' ')
+        dst[--k] = 0;
+}
+
+int dialog_check(const struct dialog_spec *s, const char *text, double *out, char *why, size_t n)
+{
+    char t[DIALOG_VALUE_MAX], a[32], b[32], c[32];
+    trim(t, sizeof t, text ? text : "");
+    if (!t[0]) {
+        snprintf(why, n, "Type the new value");
+        return -1;
+    }
+    if (strchr(t, ',') && !strchr(t, '.')) {
+        char fixed[DIALOG_VALUE_MAX];
+        snprintf(fixed, sizeof fixed, "%s", t);
+        for (char *p = fixed; *p; p++)
+            if (*p == ',')
+                *p = '.';
+        if (is_number(fixed)) {
+            snprintf(why, n, "\"%s\": use a decimal point, e.g. %s", t, fixed);
+            return -1;
+        }
+    }
+    if (!is_number(t)) {
+        snprintf(why, n, "\"%s\" is not a number", t);
+        return -1;
+    }
+    double v = strtod(t, NULL);
+    const char *lim = s->lim_name[0] ? s->lim_name : "limits";
+    fmtnum(a, sizeof a, v, s->dec);
+    fmtnum(b, sizeof b, s->lo, s->dec);
+    fmtnum(c, sizeof c, s->hi, s->dec);
+    bool below = s->has_lo && (s->lo_open ? v <= s->lo : v < s->lo);
+    bool above = s->has_hi && v > s->hi;
+    if (below || above) {
+        if (s->has_lo && s->has_hi && s->lo_open)
+            snprintf(why, n, "%s%s%s is outside the %s: more than %s%s%s and at most %s%s%s", a,
+                     sp_unit(s), s->unit, lim, b, sp_unit(s), s->unit, c, sp_unit(s), s->unit);
+        else if (s->has_lo && s->has_hi)
+            snprintf(why, n, "%s%s%s is outside the %s %s to %s%s%s", a, sp_unit(s), s->unit, lim,
+                     b, c, sp_unit(s), s->unit);
+        else if (below)
+            snprintf(why, n, "%s%s%s is below the %s %s%s%s", a, sp_unit(s), s->unit, lim, b,
+                     sp_unit(s), s->unit);
+        else
+            snprintf(why, n, "%s%s%s is above the %s %s%s%s", a, sp_unit(s), s->unit, lim, c,
+                     sp_unit(s), s->unit);
+        return -1;
+    }
+    if (s->has_old && s->max_step > 0 && fabs(v - s->old) > s->max_step + 1e-9) {
+        char o[32], st[32], mx[32];
+        fmtnum(o, sizeof o, s->old, s->dec);
+        fmtnum(st, sizeof st, fabs(v - s->old), s->dec);
+        fmtnum(mx, sizeof mx, s->max_step, s->dec);
+        snprintf(why, n, "%s to %s is a step of %s%s%s, beyond the largest step %s%s%s", o, a, st,
+                 sp_unit(s), s->unit, mx, sp_unit(s), s->unit);
+        return -1;
+    }
+    if (s->has_old && fabs(v - s->old) < 0.5 * pow(10.0, -s->dec)) {
+        snprintf(why, n, "%s%s%s is the current value", a, sp_unit(s), s->unit);
+        return -1;
+    }
+    *out = v;
+    why[0] = 0;
+    return 0;
+}
+
+void dialog_open(struct dialog *d, const struct dialog_spec *s)
+{
+    memset(d, 0, sizeof *d);
+    d->open = true;
+    d->spec = *s;
+    d->stage = DS_EDIT;
+    d->field = s->kind == DV_NONE ? 1 : 0;
+    d->choice = s->choice;
+    snprintf(d->value, sizeof d->value, "%s", s->initial);
+}
+
+static bool is_enter(int key)
+{
+    return key == '\n' || key == '\r' || key == KEY_ENTER;
+}
+static bool is_backspace(int key)
+{
+    return key == KEY_BACKSPACE || key == 127 || key == 8;
+}
+
+static char *field_text(struct dialog *d, size_t *cap)
+{
+    if (d->field == 0) {
+        *cap = sizeof d->value;
+        return d->value;
+    }
+    *cap = sizeof d->reason;
+    return d->reason;
+}
+
+/* Live check of the value field: silent while it is empty. */
+static void recheck(struct dialog *d)
+{
+    d->problem[0] = 0;
+    if (d->spec.kind == DV_NUMBER && d->value[0])
+        dialog_check(&d->spec, d->value, &d->parsed, d->problem, sizeof d->problem);
+}
+
+/* Everything needed before CONFIRM; sets problem and the field to fix. */
+static bool complete(struct dialog *d)
+{
+    if (d->spec.kind == DV_NUMBER &&
+        dialog_check(&d->spec, d->value, &d->parsed, d->problem, sizeof d->problem) < 0) {
+        d->field = 0;
+        return false;
+    }
+    if (d->spec.kind == DV_CHOICE && d->spec.has_old && d->choice == (int)d->spec.old) {
+        snprintf(d->problem, sizeof d->problem, "%s is the current mode; choose another",
+                 d->spec.choices[d->choice]);
+        d->field = 0;
+        return false;
+    }
+    if (d->spec.reason_required && !d->reason[0]) {
+        snprintf(d->problem, sizeof d->problem, "A reason is required");
+        d->field = 1;
+        return false;
+    }
+    d->problem[0] = 0;
+    return true;
+}
+
+static enum dialog_result edit_key(struct dialog *d, int key)
+{
+    const struct dialog_spec *s = &d->spec;
+    bool two_fields = s->ask_reason && (s->kind == DV_NUMBER || s->kind == DV_CHOICE);
+    if (key == KEY_ESC) {
+        d->open = false;
+        return DR_CANCEL;
+    }
+    if (key == '\t' || key == KEY_BTAB || key == KEY_UP || key == KEY_DOWN) {
+        if (two_fields)
+            d->field = !d->field;
+        return DR_NONE;
+    }
+    if (is_enter(key)) {
+        if (s->kind == DV_TEXT) {
+            d->open = false;
+            return DR_TEXT;
+        }
+        if (d->field == 0 && two_fields) {
+            if (complete(d) || (d->problem[0] && d->field == 1)) {
+                d->field = 1;
+                d->problem[0] = 0;
+            }
+            return DR_NONE;
+        }
+        if (complete(d))
+            d->stage = DS_CONFIRM;
+        return DR_NONE;
+    }
+    if (s->kind == DV_CHOICE && d->field == 0) {
+        if (key == KEY_LEFT || key == KEY_RIGHT || key == ' ') {
+            int step = key == KEY_LEFT ? s->nchoices - 1 : 1;
+            d->choice = (d->choice + step) % (s->nchoices > 0 ? s->nchoices : 1);
+        } else {
+            for (int i = 0; i < s->nchoices; i++)
+                if (key >= 'a' && key <= 'z' && (s->choices[i][0] | 0x20) == key)
+                    d->choice = i;
+        }
+        d->problem[0] = 0;
+        return DR_NONE;
+    }
+    size_t cap;
+    char *f = field_text(d, &cap);
+    size_t len = strlen(f);
+    if (is_backspace(key)) {
+        if (len > 0)
+            f[len - 1] = 0;
+    } else if (key == 21) { /* Ctrl-U */
+        f[0] = 0;
+    } else if (key >= 32 && key < 127) {
+        if (len + 1 < cap) {
+            f[len] = (char)key;
+            f[len + 1] = 0;
+        }
+    } else {
+        return DR_NONE;
+    }
+    if (d->field == 0)
+        recheck(d);
+    else if (d->reason[0] && !strcmp(d->problem, "A reason is required"))
+        d->problem[0] = 0;
+    return DR_NONE;
+}
+
+enum dialog_result dialog_key(struct dialog *d, int key)
+{
+    if (!d->open)
+        return DR_NONE;
+    switch (d->stage) {
+    case DS_EDIT:
+        return edit_key(d, key);
+    case DS_CONFIRM:
+        if (key == 'y' || key == 'Y' || is_enter(key)) {
+            d->stage = DS_WAIT;
+            return DR_SEND;
+        }
+        if (key == 'n' || key == 'N' || key == KEY_ESC || is_backspace(key))
+            d->stage = DS_EDIT;
+        return DR_NONE;
+    case DS_WAIT:
+        if (key == KEY_ESC) {
+            d->open = false;
+            return DR_CANCEL;
+        }
+        return DR_NONE;
+    case DS_RESULT:
+        d->open = false;
+        return DR_CLOSE;
+    }
+    return DR_NONE;
+}
+
+void dialog_request(const struct dialog *d, struct snap_req *r)
+{
+    memset(r, 0, sizeof *r);
+    snprintf(r->verb, sizeof r->verb, "%s", d->spec.verb);
+    snprintf(r->target, sizeof r->target, "%s", d->spec.target);
+    if (d->spec.kind == DV_NUMBER)
+        snprintf(r->value, sizeof r->value, "%.10g", d->parsed);
+    else if (d->spec.kind == DV_CHOICE && d->choice >= 0 && d->choice < d->spec.nchoices)
+        snprintf(r->value, sizeof r->value, "%s", d->spec.choices[d->choice]);
+    snprintf(r->reason, sizeof r->reason, "%s", d->reason);
+}
+
+void dialog_sent(struct dialog *d, long id, const char *send_error)
+{
+    if (send_error) {
+        d->stage = DS_RESULT;
+        d->ok = false;
+        snprintf(d->reply, sizeof d->reply, "Not sent: %s", send_error);
+        return;
+    }
+    d->stage = DS_WAIT;
+    d->req_id = id;
+}
+
+bool dialog_reply(struct dialog *d, const struct snap_reply *r)
+{
+    if (!d->open || d->stage != DS_WAIT || r->id != d->req_id)
+        return false;
+    d->ok = r->ok;
+    snprintf(d->reply, sizeof d->reply, "%s", r->text);
+    if (r->ok) {
+        d->open = false;
+        return true;
+    }
+    d->stage = DS_RESULT;
+    return false;
+}
+
+void dialog_confirm_text(const struct dialog *d, char *buf, size_t n, const char *arrow)
+{
+    const struct dialog_spec *s = &d->spec;
+    const char *subject = s->what[0] ? s->what : s->target;
+    char o[32], v[32];
+    switch (s->kind) {
+    case DV_NUMBER:
+        fmtnum(v, sizeof v, d->parsed, s->dec);
+        if (s->has_old) {
+            fmtnum(o, sizeof o, s->old, s->dec);
+            snprintf(buf, n, "%s %s %s %s%s%s?", subject, o, arrow, v, sp_unit(s), s->unit);
+        } else {
+            snprintf(buf, n, "%s %s%s%s?", subject, v, sp_unit(s), s->unit);
+        }
+        return;
+    case DV_CHOICE:
+        if (s->has_old && (int)s->old >= 0 && (int)s->old < s->nchoices)
+            snprintf(buf, n, "%s %s %s %s?", subject, s->choices[(int)s->old], arrow,
+                     s->choices[d->choice]);
+        else
+            snprintf(buf, n, "%s %s?", subject, s->choices[d->choice]);
+        return;
+    case DV_NONE:
+    case DV_TEXT:
+        snprintf(buf, n, "%s?", subject);
+        return;
+    }
+}
+
+void dialog_limits_text(const struct dialog_spec *s, char *buf, size_t n)
+{
+    char a[32], b[32], st[32];
+    const char *lim = s->lim_name[0] ? s->lim_name : "limits";
+    buf[0] = 0;
+    if (s->kind != DV_NUMBER)
+        return;
+    fmtnum(a, sizeof a, s->lo, s->dec);
+    fmtnum(b, sizeof b, s->hi, s->dec);
+    int k = 0;
+    if (s->has_lo && s->has_hi && s->lo_open)
+        k = snprintf(buf, n, "%s: more than %s, at most %s%s%s", lim, a, b, sp_unit(s), s->unit);
+    else if (s->has_lo && s->has_hi)
+        k = snprintf(buf, n, "%s %s to %s%s%s", lim, a, b, sp_unit(s), s->unit);
+    else if (s->has_hi)
+        k = snprintf(buf, n, "at most %s%s%s", b, sp_unit(s), s->unit);
+    else if (s->has_lo)
+        k = snprintf(buf, n, "at least %s%s%s", a, sp_unit(s), s->unit);
+    if (s->max_step > 0 && s->has_old && k >= 0 && (size_t)k < n) {
+        fmtnum(st, sizeof st, s->max_step, s->dec);
+        snprintf(buf + k, n - (size_t)k, "%slargest step %s%s%s", k ? ", " : "", st, sp_unit(s),
+                 s->unit);
+    }
+}

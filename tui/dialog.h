@@ -1,0 +1,121 @@
+/* dialog — the console's entry dialogs as a pure state machine.
+ *
+ * One engine serves every write the operator makes: a setpoint, a loop mode
+ * or manual output, a command (with the charge mass or pump speed when it
+ * takes one), shelving an alarm, and the text filter of the events screen.
+ *
+ *   EDIT      the value field (typed, or a choice) and the reason field; the
+ *             value is checked on every keystroke and what is wrong with it is
+ *             shown as a sentence (not a number, outside the limits, beyond
+ *             the largest step, unchanged);
+ *   CONFIRM   "bath.sp 740 -> 745 degC?": y or Enter sends, n or Esc goes
+ *             back to EDIT;
+ *   WAIT      the request is out; the server's reply closes the dialog when
+ *             accepted, or moves it to
+ *   RESULT    showing the server's refusal as its sentence.
+ *
+ * Nothing is sent before CONFIRM is answered: dialog_key() returns DR_SEND
+ * once, and the caller builds the request with dialog_request().  Keys are
+ * ncurses key codes; no terminal I/O happens here.
+ */
+#ifndef MELTCON_DIALOG_H
+#define MELTCON_DIALOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "snap.h"
+
+#define DIALOG_CHOICES 4
+#define DIALOG_VALUE_MAX 24
+#define DIALOG_REASON_MAX 120
+
+enum dialog_value {
+    DV_NONE,   /* a command without an argument: reason and confirmation only */
+    DV_NUMBER, /* a number with limits */
+    DV_CHOICE, /* one of a few words (loop modes) */
+    DV_TEXT,   /* free text, no request (the events filter) */
+};
+
+enum dialog_stage { DS_EDIT, DS_CONFIRM, DS_WAIT, DS_RESULT };
+
+enum dialog_result {
+    DR_NONE,   /* key taken, nothing to do */
+    DR_CANCEL, /* closed without sending */
+    DR_SEND,   /* confirmed: send dialog_request() now, then dialog_sent() */
+    DR_TEXT,   /* DV_TEXT finished: the text is in value */
+    DR_CLOSE,  /* a result was read and the dialog closed */
+};
+
+/* What the dialog asks for; filled by the screen that opens it. */
+struct dialog_spec {
+    char title[128]; /* "Setpoint of bath" */
+    char verb[16];   /* request verb: set, cmd, shelve ... */
+    char target[64]; /* request target: bath.sp, sc_door_open ... */
+    char what[96];   /* the confirmation's subject when not target */
+    char unit[16];   /* shown after numbers */
+    enum dialog_value kind;
+    bool has_old;
+    double old; /* current value (setpoints, outputs) */
+    int dec;    /* decimals shown */
+    bool has_lo, has_hi;
+    double lo, hi;     /* allowed range, inclusive ... */
+    bool lo_open;      /* ... except lo when set (a charge must be > 0) */
+    double max_step;   /* largest |new - old|, 0 = any */
+    char lim_name[32]; /* "limits", "charge limit" */
+    int nchoices;
+    char choices[DIALOG_CHOICES][8];
+    int choice;      /* preselected choice */
+    bool ask_reason; /* show the reason field */
+    bool reason_required;
+    char initial[DIALOG_VALUE_MAX]; /* value field's starting text */
+};
+
+struct dialog {
+    bool open;
+    struct dialog_spec spec;
+    enum dialog_stage stage;
+    int field; /* 0 value, 1 reason */
+    char value[DIALOG_VALUE_MAX];
+    char reason[DIALOG_REASON_MAX];
+    int choice;
+    char problem[200]; /* what is wrong with the entry, "" when nothing */
+    double parsed;     /* the checked number (DV_NUMBER) */
+    long req_id;       /* the request sent, while WAIT */
+    bool ok;
+    char reply[1024]; /* the server's sentence */
+};
+
+/* Check the text typed for a DV_NUMBER spec.  Returns 0 with *out set, or -1
+ * with one sentence in why: not a number, a comma for a decimal point,
+ * outside the limits, beyond the largest step, or unchanged.  Empty text is
+ * -1 with why = "Type the new value". */
+int dialog_check(const struct dialog_spec *s, const char *text, double *out, char *why, size_t n);
+
+/* Open with the spec: EDIT stage, focus on the value (the reason field for
+ * DV_NONE), value field holding spec->initial. */
+void dialog_open(struct dialog *d, const struct dialog_spec *s);
+
+/* Feed one key.  See the stages above. */
+enum dialog_result dialog_key(struct dialog *d, int key);
+
+/* The request for a dialog that answered DR_SEND. */
+void dialog_request(const struct dialog *d, struct snap_req *r);
+
+/* The request went out with this id (WAIT), or could not be sent (RESULT
+ * showing why). */
+void dialog_sent(struct dialog *d, long id, const char *send_error);
+
+/* The server answered: accepted closes the dialog (returns true: show the
+ * text on the message line), refused moves to RESULT with the sentence. */
+bool dialog_reply(struct dialog *d, const struct snap_reply *r);
+
+/* "bath.sp 740 -> 745 degC?" / "Open charging door?" / "Shelve roof_h for
+ * 30 min?" with the given arrow glyph. */
+void dialog_confirm_text(const struct dialog *d, char *buf, size_t n, const char *arrow);
+
+/* The limits line: "limits 680 to 800 degC, largest step 30 degC" ("" when
+ * the spec has none). */
+void dialog_limits_text(const struct dialog_spec *s, char *buf, size_t n);
+
+#endif

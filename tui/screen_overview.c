@@ -1,0 +1,489 @@
+/* screen_overview — the furnace at a glance (ISA-101 level 1).
+ *
+ * An 80-column drawing of the two chambers over their shared bath: burner
+ * state and firing, HC gas and roof, the SC with its fan, door, scrap and
+ * pusher, the bath on both sides with metal, level and pump; under it the
+ * flue and combustion values, the melt phase with its time, the phase
+ * timeline, why the phase is (not) ready, the loops, the PLC link and the
+ * active alarms.  Chamber temperatures are a value and a bar with the
+ * setpoint (|) and the alarm limits (!).  A terminal of 120 columns or more
+ * gets a second column: every analog value with its alarm words.
+ */
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alarm.h"
+#include "plant.h"
+#include "plc_cmd.h"
+#include "screens.h"
+#include "tag.h"
+#include "view.h"
+
+#define OV_W 80      /* the drawing's width */
+#define OV_MID 40    /* the partition wall's column */
+#define OV_BAR 12    /* bar cells */
+#define OV_PANEL 120 /* from this width, a second column */
+
+static const char *const bms_words[] = {
+    [BMS_OFF] = "OFF",       [BMS_PREPURGE] = "PURGE",  [BMS_IGNITION] = "IGNITION",
+    [BMS_FIRING] = "FIRING", [BMS_LOCKOUT] = "LOCKOUT",
+};
+
+static const struct {
+    unsigned bit;
+    const char *word;
+} interlock_words[] = {
+    {PLC_IL_ESTOP, "E-STOP"},        {PLC_IL_DOOR_OPEN_FIRING, "DOOR-LOWFIRE"},
+    {PLC_IL_GAS_PRESSURE, "GAS"},    {PLC_IL_AIR_PRESSURE, "AIR"},
+    {PLC_IL_LOCKOUT, "LOCKOUT"},     {PLC_IL_WATCHDOG, "WATCHDOG"},
+    {PLC_IL_LEVEL_LOW, "LEVEL-LOW"}, {PLC_IL_METAL_FROZEN, "FROZEN"},
+    {PLC_IL_HEEL, "HEEL"},           {PLC_IL_ROOF_HH, "ROOF-HH"},
+};
+
+static const char *const link_words[] = {
+    [LINK_DOWN] = "DOWN",
+    [LINK_UP] = "UP",
+    [LINK_CONNECTING] = "CONNECTING",
+};
+
+static const struct snap *snap_of(const struct ui *u)
+{
+    return &u->cl->snap;
+}
+
+/* The alarm words of a tag, and the value's severity with them. */
+static enum wg_sev alarm_word(struct ui *u, const char *tag, char *word, size_t n)
+{
+    word[0] = 0;
+    if (!u->cl->have_snap)
+        return SEV_NONE;
+    return view_tag_alarm(u->cfg, snap_of(u), tag, word, n);
+}
+
+static void wall(struct ui *u)
+{
+    screen_text(u, A_NORMAL, u->g->v);
+}
+
+/* "─ title ───" up to xend. */
+static void rule(struct ui *u, const char *title, int xend)
+{
+    screen_text(u, A_NORMAL, u->g->h);
+    if (title && *title)
+        screen_add(u, SEV_NONE, " %s ", title);
+    while (u->x < xend && u->x < u->xmax)
+        screen_text(u, A_NORMAL, u->g->h);
+}
+
+/* " label   value [bar] !! HH" in a half of the drawing. */
+static void temp(struct ui *u, const char *label, const char *tag, int xend)
+{
+    char val[48], word[24], bar[512];
+    struct screen_val v = screen_val(u, tag);
+    enum wg_sev vs = wg_value(val, sizeof val, v.v, v.q, v.age, v.dec, v.unit);
+    enum wg_sev ws = alarm_word(u, tag, word, sizeof word);
+    if (vs == SEV_NONE)
+        vs = ws;
+    const struct cfg_loop *l = view_loop_of(u->cfg, tag);
+    int li = l && u->cl->have_snap ? view_loop(snap_of(u), l->name) : -1;
+    struct wg_bar_spec bs;
+    view_bar_spec(u->cfg, tag, li >= 0, li >= 0 ? snap_of(u)->loops[li].sp : 0, &bs);
+    wg_bar(bar, sizeof bar, OV_BAR, v.v, v.q == Q_GOOD, &bs, u->g);
+    screen_add(u, SEV_NONE, " %-7s", label);
+    screen_pad(u, u->x + 10 - wg_width(val));
+    screen_add(u, vs, "%s", val);
+    screen_add(u, SEV_NONE, " ");
+    screen_text(u, A_NORMAL, bar);
+    if (word[0]) {
+        screen_add(u, SEV_NONE, " ");
+        screen_add(u, ws, "%s", word);
+    }
+    screen_pad(u, xend);
+}
+
+/* " label value" for the rows of values; returns nothing, advances. */
+static void item(struct ui *u, const char *label, const char *tag)
+{
+    char val[48], word[24];
+    enum wg_sev vs = screen_fmt(u, tag, val, sizeof val);
+    enum wg_sev ws = alarm_word(u, tag, word, sizeof word);
+    screen_add(u, SEV_NONE, " %s ", label);
+    screen_add(u, vs == SEV_NONE ? ws : vs, "%s", val);
+    if (word[0])
+        screen_add(u, ws, " %s", word);
+    screen_add(u, SEV_NONE, " ");
+}
+
+static void state(struct ui *u, const char *label, const char *tag, const char *on, const char *off,
+                  enum wg_sev off_sev)
+{
+    char val[32];
+    enum wg_sev s = screen_bool(u, tag, on, off, val, sizeof val);
+    if (s == SEV_NONE && !strcmp(val, off))
+        s = off_sev;
+    screen_add(u, SEV_NONE, " %s ", label);
+    screen_add(u, s, "%s", val);
+    screen_add(u, SEV_NONE, " ");
+}
+
+static void burner(struct ui *u)
+{
+    struct screen_val b = screen_val(u, "bms_state");
+    char val[48];
+    screen_add(u, SEV_NONE, " Burner ");
+    if (b.q != Q_GOOD) {
+        screen_add(u, wg_value(val, sizeof val, b.v, b.q, b.age, 0, ""), "%s", val);
+    } else {
+        int s = (int)(b.v + 0.5);
+        const char *w = s >= 0 && s <= BMS_LOCKOUT ? bms_words[s] : "?";
+        screen_add(u, s == BMS_LOCKOUT ? SEV_HIGH : SEV_NONE, "%s", w);
+    }
+    char fire[48];
+    enum wg_sev fs = screen_fmt(u, "firing_fb", fire, sizeof fire);
+    screen_add(u, SEV_NONE, "  fire ");
+    screen_add(u, fs, "%s", fire);
+    state(u, " flame", "flame_on", "ON", "OFF", SEV_NONE);
+}
+
+static void metal(struct ui *u, int xend)
+{
+    struct screen_val m = screen_val(u, "metal_mass");
+    char val[48];
+    screen_add(u, SEV_NONE, " metal ");
+    if (m.q == Q_GOOD) {
+        screen_add(u, SEV_NONE, "%.1f t", m.v / 1000.0);
+    } else {
+        wg_value(val, sizeof val, m.v, m.q, m.age, 0, "");
+        screen_add(u, SEV_BAD, "%s", val);
+    }
+    item(u, " level", "bath_level");
+    while (u->x < xend && u->x < u->xmax)
+        screen_text(u, A_NORMAL, u->g->wave);
+}
+
+static void pump(struct ui *u, int xend)
+{
+    char val[48];
+    screen_text(u, A_NORMAL, u->g->wave);
+    state(u, "pump", "pump_running", "RUN", "STOP", SEV_NOTE);
+    enum wg_sev s = screen_fmt(u, "pump_speed_fb", val, sizeof val);
+    screen_add(u, s, "%s", val);
+    screen_add(u, SEV_NONE, " %s ", u->g->arrow);
+    state(u, "tap", "tap_open", "OPEN", "SHUT", SEV_NONE);
+    while (u->x < xend && u->x < u->xmax)
+        screen_text(u, A_NORMAL, u->g->wave);
+}
+
+static void bath(struct ui *u, const char *label, const char *tag, int xend)
+{
+    screen_text(u, A_NORMAL, u->g->wave);
+    temp(u, label, tag, u->x + 36 < xend ? u->x + 36 : xend);
+    while (u->x < xend && u->x < u->xmax)
+        screen_text(u, A_NORMAL, u->g->wave);
+}
+
+static void hearth(struct ui *u)
+{
+    struct screen_val h = screen_val(u, "scrap_on_hearth");
+    char v[48];
+    screen_add(u, SEV_NONE, " Hearth ");
+    if (h.q == Q_GOOD) {
+        screen_add(u, SEV_NONE, "%.1f t", h.v / 1000.0);
+    } else {
+        wg_value(v, sizeof v, h.v, h.q, h.age, 0, "");
+        screen_add(u, SEV_BAD, "%s", v);
+    }
+}
+
+/* Row r (1..6) of the heating chamber, clipped at the partition wall. */
+static void left_half(struct ui *u, int r, int xend)
+{
+    switch (r) {
+    case 1:
+        burner(u);
+        break;
+    case 2:
+        temp(u, "HC gas", "hc_gas_temp", xend);
+        break;
+    case 3:
+        temp(u, "Roof", "roof_temp", xend);
+        break;
+    case 4:
+        state(u, "HC door", "hc_door_closed", "SHUT", "OPEN", SEV_NOTE);
+        item(u, " O2", "o2_pct");
+        break;
+    case 5:
+        bath(u, "Bath HC", "bath_hc_temp", xend);
+        break;
+    default:
+        metal(u, xend);
+        break;
+    }
+}
+
+/* Row r (1..6) of the scrap chamber, clipped at the casing. */
+static void right_half(struct ui *u, int r, int xend)
+{
+    char v[48];
+    switch (r) {
+    case 1:
+        state(u, "Fan", "fan_running", "RUN", "STOP", SEV_NONE);
+        screen_add(u, screen_fmt(u, "fan_speed_fb", v, sizeof v), "%s", v);
+        state(u, "  Door", "sc_door_closed", "SHUT", "OPEN", SEV_NOTE);
+        break;
+    case 2:
+        temp(u, "SC gas", "sc_gas_temp", xend);
+        break;
+    case 3:
+        temp(u, "Scrap", "scrap_temp", xend);
+        break;
+    case 4:
+        hearth(u);
+        state(u, "  Pusher", "pusher_home", "HOME", "OUT", SEV_NOTE);
+        break;
+    case 5:
+        bath(u, "Bath SC", "bath_sc_temp", xend);
+        break;
+    default:
+        pump(u, xend);
+        break;
+    }
+}
+
+/* The drawing, rows 0..7 of the body. */
+static void drawing(struct ui *u, int w)
+{
+    int mid = OV_MID, right = w - 1;
+    screen_row(u, 0);
+    screen_at(u, u->top, 0, w);
+    screen_text(u, A_NORMAL, u->g->tl);
+    rule(u, "Heating chamber HC", mid);
+    screen_text(u, A_NORMAL, u->g->tee_down);
+    rule(u, "Scrap chamber SC", right);
+    screen_text(u, A_NORMAL, u->g->tr);
+
+    for (int r = 1; r <= 6; r++) {
+        int y = u->top + r;
+        screen_at(u, y, 0, w);
+        wall(u);
+        screen_at(u, y, 1, mid);
+        left_half(u, r, mid);
+        screen_pad(u, mid);
+        screen_at(u, y, mid, w);
+        if (r >= 5)
+            screen_text(u, A_NORMAL, u->g->wave); /* the metal passes under the wall */
+        else
+            wall(u);
+        screen_at(u, y, mid + 1, right);
+        right_half(u, r, right);
+        screen_pad(u, right);
+        screen_at(u, y, right, w);
+        wall(u);
+    }
+    screen_at(u, u->top + 7, 0, w);
+    screen_text(u, A_NORMAL, u->g->bl);
+    rule(u, "", mid);
+    screen_text(u, A_NORMAL, u->g->tee_up);
+    rule(u, "", right);
+    screen_text(u, A_NORMAL, u->g->br);
+}
+
+static void values(struct ui *u, int w)
+{
+    screen_at(u, u->top + 8, 0, w);
+    item(u, "Flue", "flue_temp");
+    item(u, " CO", "co_ppm");
+    item(u, " Pressure", "furnace_pressure");
+    item(u, " Damper", "damper_fb");
+    screen_eol(u);
+    screen_at(u, u->top + 9, 0, w);
+    item(u, "Gas", "gas_flow");
+    item(u, " supply", "gas_pressure");
+    state(u, " E-stop", "estop_ok", "OK", "PRESSED", SEV_CRIT);
+    state(u, " Air", "air_ok", "OK", "NOT PROVEN", SEV_HIGH);
+    screen_eol(u);
+}
+
+static void phase(struct ui *u, int w)
+{
+    const struct snap *s = snap_of(u);
+    bool have = u->cl->have_snap;
+    char t[32], mx[32] = "", line[200];
+    const struct cfg_program *p = have ? cfg_program_find(u->cfg, s->program) : NULL;
+    screen_at(u, u->top + 10, 0, w);
+    if (!have) {
+        screen_add(u, SEV_BAD, " Phase: no snapshot from the server yet");
+        screen_eol(u);
+        screen_at(u, u->top + 11, 0, w);
+        screen_eol(u);
+        screen_at(u, u->top + 12, 0, w);
+        screen_eol(u);
+        return;
+    }
+    wg_hms(t, sizeof t, s->t_phase);
+    if (p && p->max_min[s->phase] > 0)
+        wg_hms(mx, sizeof mx, p->max_min[s->phase] * 60);
+    screen_add(u, SEV_NONE, " Phase ");
+    screen_add(u, SEV_NONE, "%-9s", cfg_phase_name(s->phase));
+    if (!screen_live(u)) {
+        char a[16];
+        wg_age(a, sizeof a, client_snap_age(u->cl, u->now));
+        screen_add(u, SEV_BAD, " STALE %s", a);
+    }
+    screen_add(u, SEV_NONE, " %s%s%s", t, mx[0] ? " of max " : "", mx);
+    if (s->overrun)
+        screen_add(u, SEV_HIGH, " ! OVERRUN");
+    screen_add(u, SEV_NONE, "   program %s%s%s", s->program, p ? ": " : "",
+               p ? p->description : "");
+    screen_eol(u);
+    screen_at(u, u->top + 11, 0, w);
+    view_timeline(line, sizeof line, s->phase, w - 2, u->g);
+    screen_add(u, SEV_NONE, " %s", line);
+    screen_eol(u);
+    screen_at(u, u->top + 12, 0, w);
+    screen_add(u, SEV_NONE, " %s: %s", s->ready ? "ready" : "not ready", s->phase_why);
+    screen_eol(u);
+}
+
+static void loops_row(struct ui *u, int w)
+{
+    const struct snap *s = snap_of(u);
+    screen_at(u, u->top + 13, 0, w);
+    screen_add(u, SEV_NONE, " Loops");
+    for (int i = 0; u->cl->have_snap && i < s->nloops; i++) {
+        const struct snap_loop *l = &s->loops[i];
+        const struct cfg_loop *d = cfg_loop_find(u->cfg, l->name);
+        const struct cfg_tag *t = d ? cfg_tag_find(u->cfg, d->pv) : NULL;
+        int dec = t ? wg_decimals(t->unit, t->has_range ? t->range_hi - t->range_lo : 0) : 1;
+        screen_add(u, SEV_NONE, "  %s %s sp %.*f", l->name,
+                   cfg_loop_mode_name((enum cfg_loop_mode)l->mode), dec, l->sp);
+        if (l->flags & LF_BAD_PV)
+            screen_add(u, SEV_BAD, " BAD PV");
+    }
+    screen_eol(u);
+}
+
+static void plc_row(struct ui *u, int w)
+{
+    const struct snap *s = snap_of(u);
+    screen_at(u, u->top + 14, 0, w);
+    screen_add(u, SEV_NONE, " PLC link ");
+    if (!u->cl->have_snap || !screen_live(u)) {
+        screen_add(u, SEV_BAD, "UNKNOWN (no live snapshot)");
+    } else {
+        int lk = s->link >= LINK_DOWN && s->link <= LINK_CONNECTING ? s->link : LINK_DOWN;
+        screen_add(u, lk == LINK_UP ? SEV_NONE : SEV_CRIT, "%s%s", lk == LINK_UP ? "" : "!! ",
+                   link_words[lk]);
+        if (lk == LINK_UP)
+            screen_add(u, SEV_NONE, "  rtt %.1f ms", s->rtt_ms);
+        else
+            screen_add(u, SEV_CRIT, "  %s", s->link_err);
+    }
+    struct screen_val il = screen_val(u, "plc_interlocks");
+    screen_add(u, SEV_NONE, "   PLC interlocks ");
+    if (il.q != Q_GOOD) {
+        char v[32];
+        screen_add(u, wg_value(v, sizeof v, il.v, il.q, il.age, 0, ""), "%s", v);
+    } else {
+        unsigned bits = (unsigned)(il.v + 0.5);
+        if (!bits)
+            screen_add(u, SEV_NONE, "none");
+        for (size_t i = 0; i < sizeof interlock_words / sizeof interlock_words[0]; i++)
+            if (bits & interlock_words[i].bit)
+                screen_add(u, SEV_HIGH, "! %s ", interlock_words[i].word);
+    }
+    screen_eol(u);
+}
+
+static void alarm_rows(struct ui *u, int y0, int y1, int x0, int x1)
+{
+    int idx[CFG_MAX_ALARMS];
+    const struct snap *s = snap_of(u);
+    int n = u->cl->have_snap ? view_alarm_order(s, idx, CFG_MAX_ALARMS) : 0;
+    if (y0 >= y1)
+        return;
+    screen_at(u, u->top + y0, x0, x1);
+    screen_add(u, SEV_NONE, " Active alarms: %d", n);
+    if (n > y1 - y0 - 1)
+        screen_add(u, SEV_NONE, " (the %d most important; F5 lists all)", y1 - y0 - 1);
+    screen_eol(u);
+    for (int y = y0 + 1, k = 0; y < y1; y++, k++) {
+        screen_at(u, u->top + y, x0, x1);
+        if (k < n)
+            screen_alarm_line(u, &s->alarms[idx[k]], false);
+        screen_eol(u);
+    }
+}
+
+/* The second column: every analog value of the map with its alarm words. */
+static void panel(struct ui *u, int x0)
+{
+    int y = 0;
+    screen_at(u, u->top + y++, x0, u->cols);
+    screen_add(u, SEV_NONE, " %s Values", u->g->v);
+    screen_eol(u);
+    for (int i = 0; i < u->cfg->ntags && y < u->height / 2; i++) {
+        const struct cfg_tag *t = &u->cfg->tags[i];
+        if (t->table != TAG_IR || !t->unit[0])
+            continue;
+        char val[48], word[24];
+        enum wg_sev vs = screen_fmt(u, t->name, val, sizeof val);
+        enum wg_sev ws = alarm_word(u, t->name, word, sizeof word);
+        screen_at(u, u->top + y++, x0, u->cols);
+        screen_add(u, SEV_NONE, " %s %-18s", u->g->v, t->name);
+        screen_pad(u, u->x + 12 - wg_width(val));
+        screen_add(u, vs == SEV_NONE ? ws : vs, "%s", val);
+        screen_add(u, ws, " %s", word);
+        screen_add(u, SEV_NONE, "  %s", t->description);
+        screen_eol(u);
+    }
+    for (; y < u->height; y++) {
+        screen_at(u, u->top + y, x0, u->cols);
+        screen_text(u, A_NORMAL, " ");
+        screen_text(u, A_NORMAL, u->g->v);
+        screen_eol(u);
+    }
+}
+
+static void draw(struct ui *u)
+{
+    int w = u->cols < OV_W ? u->cols : OV_W;
+    drawing(u, w);
+    values(u, w);
+    phase(u, w);
+    loops_row(u, w);
+    plc_row(u, w);
+    if (u->cols >= OV_PANEL) {
+        alarm_rows(u, 15, u->height, 0, w);
+        panel(u, w);
+        return;
+    }
+    alarm_rows(u, 15, u->height, 0, u->cols);
+    if (u->cols > w)
+        for (int y = 0; y < 15; y++) {
+            screen_at(u, u->top + y, w, u->cols);
+            screen_eol(u);
+        }
+}
+
+static bool key(struct ui *u, int ch)
+{
+    (void)u;
+    (void)ch;
+    return false;
+}
+
+static const struct screen_key keys[] = {
+    {"F5 / a", "alarms", "the alarm list: acknowledge and shelve there", false},
+    {"F4 / c", "commands", "commands: start a charge, doors, burner, pump, tap", false},
+};
+
+const struct screen screen_overview = {
+    .name = "overview",
+    .title = "Overview",
+    .draw = draw,
+    .key = key,
+    .keys = keys,
+    .nkeys = sizeof keys / sizeof keys[0],
+};

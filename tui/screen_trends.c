@@ -1,0 +1,129 @@
+/* screen_trends — several pens over 10 min, 1 h or 8 h.
+ *
+ * One row per pen (its value now, a sparkline over the span, the range
+ * drawn), then a strip chart of the selected pen in the rows left.  The
+ * samples are this console's own (trend.h): the trend starts when the console
+ * attached; the historian export is the server's.  1, 2, 3 choose the span;
+ * Up/Down the pen; the loops screen's g opens a loop's PV here.
+ */
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "screens.h"
+#include "tag.h"
+#include "view.h"
+
+#define CHART_MAX_ROWS 16
+#define CHART_MIN_ROWS 5
+
+/* The least span a pen is drawn over: ten display steps or 2 % of its range. */
+static double min_span(const struct screen_val *sv)
+{
+    double step = 10.0;
+    for (int i = 0; i < sv->dec; i++)
+        step /= 10;
+    double range = sv->def && sv->def->has_range ? sv->def->range_hi - sv->def->range_lo : 0;
+    return step > 0.02 * range ? step : 0.02 * range;
+}
+
+static void draw(struct ui *u)
+{
+    const struct trend *t = u->tr;
+    int span = u->trend_span, *sel = &u->sel[SCR_TRENDS];
+    float v[TREND_LEN];
+    char buf[4096], val[48], when[32] = "";
+    if (*sel >= t->npens)
+        *sel = t->npens > 0 ? t->npens - 1 : 0;
+    screen_row(u, 0);
+    wg_hms(when, sizeof when, t->t_last - t->t_first);
+    screen_add(u, SEV_NONE,
+               " %s (keys 1 2 3: 10 min, 1 h, 8 h)   samples since this console attached: %s",
+               trend_span_name(span), t->any ? when : "none yet");
+    screen_eol(u);
+    int name_w = 18, val_w = 11, range_w = 16;
+    int spark_w = u->cols - name_w - val_w - range_w - 4;
+    if (spark_w < 10)
+        spark_w = 10;
+    int room = u->height - 4 - CHART_MIN_ROWS;
+    int list_rows = t->npens < room ? t->npens : room;
+    int first = u->scroll[SCR_TRENDS];
+    screen_follow(*sel, list_rows, &first);
+    u->scroll[SCR_TRENDS] = first;
+    int y = 1;
+    for (int p = first; p < t->npens && y < 1 + list_rows; p++) {
+        int n = trend_series(t, span, p, v, TREND_LEN);
+        enum wg_sev s = screen_fmt(u, t->pen[p], val, sizeof val);
+        struct screen_val sv = screen_val(u, t->pen[p]);
+        double lo = 0, hi = 0;
+        bool any = view_trend_scale(v, n, min_span(&sv), &lo, &hi);
+        wg_spark(buf, sizeof buf, v, n, spark_w, lo, hi, u->g, NULL, NULL);
+        screen_row(u, y++);
+        screen_add(u, SEV_NONE, "%s%-*.*s", p == *sel ? ">" : " ", name_w - 1, name_w - 1,
+                   t->pen[p]);
+        screen_pad(u, u->x + val_w - wg_width(val));
+        screen_add(u, s, "%s", val);
+        screen_add(u, SEV_NONE, " ");
+        screen_text(u, A_NORMAL, buf);
+        if (any)
+            screen_add(u, SEV_NONE, " %.*f..%.*f", sv.dec, lo, sv.dec, hi);
+        screen_eol(u);
+    }
+    screen_row(u, y++);
+    screen_eol(u);
+    int chart_rows = u->height - y - 2;
+    if (chart_rows > CHART_MAX_ROWS)
+        chart_rows = CHART_MAX_ROWS;
+    if (t->npens > 0 && chart_rows >= 2) {
+        int n = trend_series(t, span, *sel, v, TREND_LEN);
+        struct screen_val sv = screen_val(u, t->pen[*sel]);
+        double lo = 0, hi = 1;
+        view_trend_scale(v, n, min_span(&sv), &lo, &hi);
+        int cw = u->cols - 12;
+        screen_row(u, y++);
+        screen_add(u, SEV_NONE, " %s over %s, %s", t->pen[*sel], trend_span_name(span),
+                   sv.def ? sv.def->description : "");
+        screen_eol(u);
+        for (int r = 0; r < chart_rows; r++) {
+            wg_chart_row(buf, sizeof buf, v, n, cw, lo, hi, r, chart_rows, u->g);
+            screen_row(u, y++);
+            if (r == 0)
+                screen_add(u, SEV_NONE, "%9.*f ", sv.dec, hi);
+            else if (r == chart_rows - 1)
+                screen_add(u, SEV_NONE, "%9.*f ", sv.dec, lo);
+            else
+                screen_add(u, SEV_NONE, "%10s", "");
+            screen_text(u, A_NORMAL, u->g->v);
+            screen_text(u, A_NORMAL, buf);
+            screen_eol(u);
+        }
+        screen_row(u, y++);
+        screen_add(u, SEV_NONE, "%11s-%s", "", trend_span_name(span));
+        screen_pad(u, u->cols - 4);
+        screen_add(u, SEV_NONE, "now");
+    }
+    screen_blank_from(u, y);
+}
+
+static bool key(struct ui *u, int ch)
+{
+    if (ch >= '1' && ch < '1' + TREND_SPANS) {
+        u->trend_span = ch - '1';
+        return true;
+    }
+    return screen_nav(ch, &u->sel[SCR_TRENDS], u->tr->npens, 5);
+}
+
+static const struct screen_key keys[] = {
+    {"1 2 3", "span", "span: 10 min, 1 h, 8 h", false},
+    {"Up/Down", "pen", "select the pen drawn as a chart", false},
+};
+
+const struct screen screen_trends = {
+    .name = "trends",
+    .title = "Trends",
+    .draw = draw,
+    .key = key,
+    .keys = keys,
+    .nkeys = sizeof keys / sizeof keys[0],
+};

@@ -1,0 +1,277 @@
+/* screens — the table of screens and the helpers they draw with (see
+ * screens.h).
+ *
+ * Display deadband: a value is shown through wg_deadband() keyed by its
+ * config tag index, so noise in the last digit does not repaint it each
+ * frame; a value that is not live is shown as its quality word and age.
+ */
+#include "screens.h"
+
+#include <curses.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alarm.h"
+#include "tag.h"
+#include "view.h"
+
+static const struct screen *const table[SCR_COUNT] = {
+    [SCR_OVERVIEW] = &screen_overview, [SCR_LOOPS] = &screen_loops,
+    [SCR_COMMANDS] = &screen_commands, [SCR_ALARMS] = &screen_alarms,
+    [SCR_TRENDS] = &screen_trends,     [SCR_EVENTS] = &screen_events,
+    [SCR_DIAG] = &screen_diag,         [SCR_HELP] = &screen_help,
+};
+
+const struct screen *screen_get(enum screen_id id)
+{
+    return (unsigned)id < SCR_COUNT ? table[id] : table[SCR_OVERVIEW];
+}
+
+int screen_by_name(const char *name)
+{
+    for (int i = 0; i < SCR_COUNT; i++)
+        if (!strcmp(table[i]->name, name))
+            return i;
+    return -1;
+}
+
+void screen_at(struct ui *u, int y, int x, int xmax)
+{
+    u->y = y;
+    u->x = x;
+    u->xmax = xmax > u->cols ? u->cols : xmax;
+}
+
+void screen_row(struct ui *u, int y)
+{
+    screen_at(u, u->top + y, 0, u->cols);
+}
+
+void screen_text(struct ui *u, int attr, const char *s)
+{
+    char tmp[2048], fit[2048];
+    if (u->x >= u->xmax || u->y < 0 || u->y >= u->rows)
+        return;
+    if (u->ascii) {
+        wg_ascii(tmp, sizeof tmp, s);
+        s = tmp;
+    }
+    int w = wg_fit(fit, sizeof fit, s, u->xmax - u->x, false);
+    if (w <= 0)
+        return;
+    attrset(attr);
+    mvaddstr(u->y, u->x, fit);
+    attrset(A_NORMAL);
+    u->x += w;
+}
+
+void screen_add(struct ui *u, enum wg_sev sev, const char *fmt, ...)
+{
+    char buf[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    screen_text(u, u->attr[sev], buf);
+}
+
+void screen_pad(struct ui *u, int x)
+{
+    static const char spaces[] = "                                                                ";
+    if (x > u->xmax)
+        x = u->xmax;
+    while (u->x < x) {
+        int n = x - u->x < (int)sizeof spaces - 1 ? x - u->x : (int)sizeof spaces - 1;
+        char chunk[sizeof spaces];
+        memcpy(chunk, spaces, (size_t)n);
+        chunk[n] = 0;
+        screen_text(u, A_NORMAL, chunk);
+    }
+}
+
+void screen_eol(struct ui *u)
+{
+    screen_pad(u, u->xmax);
+}
+
+void screen_blank_from(struct ui *u, int from)
+{
+    for (int y = from; y < u->height; y++) {
+        screen_row(u, y);
+        screen_eol(u);
+    }
+}
+
+int screen_lines(struct ui *u, int y, int x, int w, const struct wg_lines *l, int max)
+{
+    int k = 0;
+    for (; k < l->n && k < max; k++) {
+        screen_at(u, y + k, x, x + w);
+        const char *s = l->line[k];
+        if (l->sev[k] == SEV_NONE || l->mark_len[k] <= 0) {
+            screen_text(u, A_NORMAL, s);
+        } else {
+            char a[WG_LINE], b[WG_LINE];
+            int ca = wg_fit(a, sizeof a, s, l->mark_col[k], false);
+            screen_text(u, A_NORMAL, a);
+            const char *rest = s + strlen(a);
+            if (ca == l->mark_col[k]) {
+                wg_fit(b, sizeof b, rest, l->mark_len[k], false);
+                screen_text(u, u->attr[l->sev[k]], b);
+                screen_text(u, A_NORMAL, rest + strlen(b));
+            }
+        }
+        screen_eol(u);
+    }
+    return k;
+}
+
+bool screen_live(const struct ui *u)
+{
+    return client_live(u->cl, u->now);
+}
+
+struct screen_val screen_val(struct ui *u, const char *tag)
+{
+    struct screen_val r = {.q = Q_STALE, .unit = "", .dec = 0};
+    int ci = cfg_tag_index(u->cfg, tag);
+    if (ci < 0)
+        return r;
+    r.found = true;
+    r.def = &u->cfg->tags[ci];
+    r.unit = wg_unit(r.def->unit, u->g);
+    r.dec = wg_decimals(r.def->unit, r.def->has_range ? r.def->range_hi - r.def->range_lo : 0);
+    const struct client *cl = u->cl;
+    int si = cl->have_snap ? view_tag(&cl->snap, tag, ci) : -1;
+    bool live = screen_live(u);
+    if (si < 0) {
+        r.age = client_snap_age(cl, u->now);
+        return r;
+    }
+    const struct snap_tag *t = &cl->snap.tags[si];
+    r.q = view_quality(t->q, live);
+    r.age = t->age_s + (live ? 0 : client_snap_age(cl, u->now));
+    r.v = wg_deadband(&u->shown[ci], &u->shown_init[ci], t->v, r.dec);
+    return r;
+}
+
+enum wg_sev screen_fmt(struct ui *u, const char *tag, char *buf, size_t n)
+{
+    struct screen_val v = screen_val(u, tag);
+    return wg_value(buf, n, v.v, v.q, v.age, v.dec, v.unit);
+}
+
+enum wg_sev screen_bool(struct ui *u, const char *tag, const char *on_word, const char *off_word,
+                        char *buf, size_t n)
+{
+    struct screen_val v = screen_val(u, tag);
+    if (v.q != Q_GOOD)
+        return wg_value(buf, n, v.v, v.q, v.age, 0, "");
+    snprintf(buf, n, "%s", v.v > 0.5 ? on_word : off_word);
+    return SEV_NONE;
+}
+
+void screen_alarm_line(struct ui *u, const struct snap_alarm *a, bool sel)
+{
+    const struct cfg_alarm *d = view_alarm_def(u->cfg, a->name);
+    enum wg_sev sev = wg_prio_sev(a->prio);
+    char age[16];
+    wg_age(age, sizeof age, u->cl->snap.t - a->t);
+    bool unacked = a->state == ALARM_UNACK || a->state == ALARM_RTN_UNACK;
+    screen_add(u, SEV_NONE, "%s", sel ? ">" : " ");
+    screen_add(u, unacked ? sev : SEV_NONE, "%-2s %-4s", wg_prio_glyph(a->prio),
+               wg_prio_word(a->prio));
+    screen_add(u, SEV_NONE, " %-9s %-18s ", alarm_state_name((enum alarm_state)a->state), a->name);
+    int x_age = u->xmax - 5;
+    screen_at(u, u->y, u->x, x_age);
+    screen_add(u, SEV_NONE, "%s", d ? d->message : "");
+    screen_at(u, u->y, u->x, x_age + 5);
+    screen_pad(u, x_age);
+    screen_add(u, SEV_NONE, " %4s", age);
+}
+
+void screen_msg(struct ui *u, enum wg_sev sev, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(u->msg, sizeof u->msg, fmt, ap);
+    va_end(ap);
+    u->msg_sev = sev;
+    u->msg_t = u->now;
+}
+
+bool screen_may_write(struct ui *u, const char *what)
+{
+    const struct client *cl = u->cl;
+    if (cl->have_hello && !strcmp(cl->hello.role, "viewer")) {
+        const char *grp = u->cfg->server.operator_group;
+        screen_msg(u, SEV_NOTE,
+                   "%s: not available to a viewer (user %s is not in the operator group%s%s)", what,
+                   cl->hello.user, grp[0] ? " " : "", grp);
+        return false;
+    }
+    if (!client_connected(cl)) {
+        screen_msg(u, SEV_HIGH, "%s: not available: %s", what, cl->err);
+        return false;
+    }
+    return true;
+}
+
+void screen_dialog(struct ui *u, const struct dialog_spec *s)
+{
+    dialog_open(&u->dlg, s);
+}
+
+void screen_send(struct ui *u, const char *verb, const char *target, const char *value)
+{
+    char err[300];
+    long id = client_send(u->cl, verb, target, value, "", err, sizeof err);
+    if (id < 0)
+        screen_msg(u, SEV_HIGH, "%s %s not sent: %s", verb, target, err);
+    else
+        screen_msg(u, SEV_NONE, "%s %s sent; waiting for the server ...", verb, target);
+}
+
+bool screen_nav(int ch, int *sel, int n, int page)
+{
+    int s = *sel;
+    switch (ch) {
+    case KEY_UP:
+        s--;
+        break;
+    case KEY_DOWN:
+        s++;
+        break;
+    case KEY_PPAGE:
+        s -= page > 1 ? page : 1;
+        break;
+    case KEY_NPAGE:
+        s += page > 1 ? page : 1;
+        break;
+    case KEY_HOME:
+        s = 0;
+        break;
+    case KEY_END:
+        s = n - 1;
+        break;
+    default:
+        return false;
+    }
+    *sel = s >= n ? n - 1 : s;
+    if (*sel < 0)
+        *sel = 0;
+    return true;
+}
+
+void screen_follow(int sel, int rows, int *first)
+{
+    if (rows < 1)
+        rows = 1;
+    if (sel < *first)
+        *first = sel;
+    if (sel >= *first + rows)
+        *first = sel - rows + 1;
+    if (*first < 0)
+        *first = 0;
+}

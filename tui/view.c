@@ -1,0 +1,297 @@
+/* view — pure derivations for the screens (see view.h).
+ *
+ * Alarm order (ISA-18.2 display): priority descending, then the time of the
+ * last change descending; the banner prefers UNACK to RTN_UNACK at equal
+ * priority, because an alarm whose condition still holds needs the operator
+ * more than one that has cleared.
+ */
+#include "view.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alarm.h"
+#include "tag.h"
+
+int view_tag(const struct snap *s, const char *name, int hint)
+{
+    if (hint >= 0 && hint < s->ntags && !strcmp(s->tags[hint].name, name))
+        return hint;
+    for (int i = 0; i < s->ntags; i++)
+        if (!strcmp(s->tags[i].name, name))
+            return i;
+    return -1;
+}
+
+int view_loop(const struct snap *s, const char *name)
+{
+    for (int i = 0; i < s->nloops; i++)
+        if (!strcmp(s->loops[i].name, name))
+            return i;
+    return -1;
+}
+
+int view_quality(int q, bool live)
+{
+    if (!live && q == Q_GOOD)
+        return Q_STALE;
+    return q;
+}
+
+static bool listed(int state)
+{
+    return state == ALARM_UNACK || state == ALARM_ACKED || state == ALARM_RTN_UNACK;
+}
+
+/* Insertion sort of idx[0..n) by priority, then time, descending. */
+static void sort_alarms(const struct snap *s, int *idx, int n)
+{
+    for (int i = 1; i < n; i++) {
+        int k = idx[i], j = i - 1;
+        const struct snap_alarm *a = &s->alarms[k];
+        while (j >= 0) {
+            const struct snap_alarm *b = &s->alarms[idx[j]];
+            if (b->prio > a->prio || (b->prio == a->prio && b->t >= a->t))
+                break;
+            idx[j + 1] = idx[j];
+            j--;
+        }
+        idx[j + 1] = k;
+    }
+}
+
+int view_alarm_order(const struct snap *s, int *idx, int max)
+{
+    int n = 0;
+    for (int i = 0; i < s->nalarms && n < max; i++)
+        if (listed(s->alarms[i].state))
+            idx[n++] = i;
+    sort_alarms(s, idx, n);
+    return n;
+}
+
+int view_alarm_hidden(const struct snap *s, int *idx, int max)
+{
+    int n = 0;
+    for (int i = 0; i < s->nalarms && n < max; i++)
+        if (s->alarms[i].state == ALARM_SHELVED || s->alarms[i].state == ALARM_SUPPRESSED ||
+            s->alarms[i].state == ALARM_OOS)
+            idx[n++] = i;
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && strcmp(s->alarms[idx[j - 1]].name, s->alarms[idx[j]].name) > 0;
+             j--) {
+            int t = idx[j];
+            idx[j] = idx[j - 1];
+            idx[j - 1] = t;
+        }
+    return n;
+}
+
+int view_banner(const struct snap *s)
+{
+    int best = -1;
+    for (int i = 0; i < s->nalarms; i++) {
+        const struct snap_alarm *a = &s->alarms[i];
+        if (a->state != ALARM_UNACK && a->state != ALARM_RTN_UNACK)
+            continue;
+        if (best < 0) {
+            best = i;
+            continue;
+        }
+        const struct snap_alarm *b = &s->alarms[best];
+        int ua = a->state == ALARM_UNACK, ub = b->state == ALARM_UNACK;
+        if (a->prio > b->prio || (a->prio == b->prio && (ua > ub || (ua == ub && a->t > b->t))))
+            best = i;
+    }
+    return best;
+}
+
+const struct cfg_alarm *view_alarm_def(const struct cfg *c, const char *name)
+{
+    for (int i = 0; i < c->nalarms; i++)
+        if (!strcmp(c->alarms[i].name, name))
+            return &c->alarms[i];
+    return NULL;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && !strcmp(s + a - b, suffix);
+}
+
+static const struct {
+    enum cfg_alarm_kind kind;
+    const char *word, *outer; /* outer: the word of the second limit (HH, LL) */
+    const char *suffix;
+} kind_words[] = {
+    {ALARM_HI, "H", "HH", "_hh"},  {ALARM_LO, "L", "LL", "_ll"},
+    {ALARM_BAD, "BAD", "BAD", ""}, {ALARM_ON, "ON", "ON", ""},
+    {ALARM_OFF, "OFF", "OFF", ""}, {ALARM_DOOR_OPEN, "OPEN", "OPEN", ""},
+};
+
+enum wg_sev view_tag_alarm(const struct cfg *c, const struct snap *s, const char *tag, char *word,
+                           size_t n)
+{
+    int best_prio = -1;
+    bool best_outer = false;
+    const char *best_word = NULL;
+    word[0] = 0;
+    for (int i = 0; i < s->nalarms; i++) {
+        const struct snap_alarm *a = &s->alarms[i];
+        if (a->state != ALARM_UNACK && a->state != ALARM_ACKED)
+            continue;
+        const struct cfg_alarm *d = view_alarm_def(c, a->name);
+        if (!d || strcmp(d->tag, tag) != 0)
+            continue;
+        for (size_t k = 0; k < sizeof kind_words / sizeof kind_words[0]; k++) {
+            if (kind_words[k].kind != d->kind)
+                continue;
+            bool outer = (kind_words[k].suffix[0] && ends_with(d->name, kind_words[k].suffix)) ||
+                         d->priority == PRIO_CRITICAL;
+            if (a->prio > best_prio || (a->prio == best_prio && outer && !best_outer)) {
+                best_prio = a->prio;
+                best_outer = outer;
+                best_word = outer ? kind_words[k].outer : kind_words[k].word;
+            }
+        }
+    }
+    if (!best_word)
+        return SEV_NONE;
+    snprintf(word, n, "%s %s", wg_prio_glyph(best_prio), best_word);
+    return wg_prio_sev(best_prio);
+}
+
+const struct cfg_loop *view_loop_of(const struct cfg *c, const char *tag)
+{
+    for (int i = 0; i < c->nloops; i++)
+        if (!strcmp(c->loops[i].pv, tag))
+            return &c->loops[i];
+    return NULL;
+}
+
+void view_bar_spec(const struct cfg *c, const char *tag, bool has_sp, double sp,
+                   struct wg_bar_spec *b)
+{
+    memset(b, 0, sizeof *b);
+    const struct cfg_tag *t = cfg_tag_find(c, tag);
+    double rlo = t && t->has_range ? t->range_lo : NAN, rhi = t && t->has_range ? t->range_hi : NAN;
+    double lo = INFINITY, hi = -INFINITY;
+    const struct cfg_loop *l = view_loop_of(c, tag);
+    if (l) {
+        lo = fmin(lo, l->sp_lo);
+        hi = fmax(hi, l->sp_hi);
+    }
+    for (int i = 0; i < c->nalarms; i++) {
+        const struct cfg_alarm *a = &c->alarms[i];
+        if (strcmp(a->tag, tag) != 0 || (a->kind != ALARM_HI && a->kind != ALARM_LO))
+            continue;
+        lo = fmin(lo, a->limit);
+        hi = fmax(hi, a->limit);
+        if (b->nlim < 4)
+            b->lim[b->nlim++] = a->limit;
+    }
+    double rspan = isfinite(rlo) ? rhi - rlo : 0;
+    if (!isfinite(lo)) {
+        lo = isfinite(rlo) ? rlo : 0;
+        hi = isfinite(rhi) ? rhi : 100;
+    } else {
+        double pad = hi > lo ? fmax(0.25 * (hi - lo), 0.05 * rspan)
+                             : 0.25 * (rspan > 0      ? rspan
+                                       : fabs(lo) > 0 ? fabs(lo)
+                                                      : 1);
+        lo -= pad;
+        hi += pad;
+        if (isfinite(rlo)) {
+            lo = fmax(lo, rlo);
+            hi = fmin(hi, rhi);
+        }
+    }
+    b->lo = lo;
+    b->hi = hi;
+    b->has_sp = has_sp;
+    b->sp = sp;
+}
+
+void view_timeline(char *buf, size_t n, int phase, int cells, const struct wg_glyphs *g)
+{
+    char line[512];
+    for (int shortn = 0; shortn < 2; shortn++) {
+        size_t k = 0;
+        line[0] = 0;
+        for (int p = 0; p < PH_COUNT; p++) {
+            const char *name = cfg_phase_name((enum cfg_phase)p);
+            int len = shortn ? 4 : (int)strlen(name);
+            int w = snprintf(line + k, sizeof line - k, "%s%s%.*s%s", p ? " " : "",
+                             p == phase ? "[" : "", len, name, p == phase ? "]" : "");
+            if (w < 0 || (size_t)w >= sizeof line - k)
+                break;
+            k += (size_t)w;
+            if (p + 1 < PH_COUNT && !shortn) {
+                w = snprintf(line + k, sizeof line - k, " %s", g->dot);
+                if (w < 0 || (size_t)w >= sizeof line - k)
+                    break;
+                k += (size_t)w;
+            }
+        }
+        if (wg_width(line) <= cells)
+            break;
+    }
+    wg_fit(buf, n, line, cells, false);
+}
+
+int view_split(const char *why, char out[][SNAP_WHY_MAX], int max)
+{
+    int k = 0;
+    const char *p = why;
+    while (p && *p && k < max) {
+        const char *e = strstr(p, "; ");
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len >= SNAP_WHY_MAX)
+            len = SNAP_WHY_MAX - 1;
+        if (len > 0) {
+            memcpy(out[k], p, len);
+            out[k][len] = 0;
+            k++;
+        }
+        p = e ? e + 2 : NULL;
+    }
+    return k;
+}
+
+bool view_trend_scale(const float *v, int n, double min_span, double *lo, double *hi)
+{
+    double mn = INFINITY, mx = -INFINITY;
+    for (int i = 0; i < n; i++)
+        if (isfinite(v[i])) {
+            mn = fmin(mn, v[i]);
+            mx = fmax(mx, v[i]);
+        }
+    if (!isfinite(mn))
+        return false;
+    if (mx - mn < min_span) {
+        double mid = 0.5 * (mn + mx);
+        mn = mid - 0.5 * min_span;
+        mx = mid + 0.5 * min_span;
+    }
+    *lo = mn;
+    *hi = mx;
+    return true;
+}
+
+bool view_match(const char *line, const char *filter)
+{
+    if (!filter || !*filter)
+        return true;
+    size_t fl = strlen(filter);
+    for (const char *p = line; *p; p++) {
+        size_t i = 0;
+        while (i < fl && p[i] && tolower((unsigned char)p[i]) == tolower((unsigned char)filter[i]))
+            i++;
+        if (i == fl)
+            return true;
+    }
+    return false;
+}

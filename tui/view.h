@@ -1,0 +1,76 @@
+/* view — what the screens derive from a snapshot and the config, as pure
+ * functions: which alarm heads the banner, the order of the alarm list, the
+ * alarm words beside a value ("!! HH"), a bar's scale, the quality a value is
+ * shown with, the phase timeline, a blocked command's conditions.  No
+ * terminal, no I/O: tested with cmocka.
+ */
+#ifndef MELTCON_VIEW_H
+#define MELTCON_VIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cfg.h"
+#include "snap.h"
+#include "widgets.h"
+
+/* Index in s->tags of the tag called name (hint: where to look first), or
+ * -1. */
+int view_tag(const struct snap *s, const char *name, int hint);
+
+/* Index in s->loops of the loop called name, or -1. */
+int view_loop(const struct snap *s, const char *name);
+
+/* The quality a value is shown with: the tag's own, or STALE when the
+ * console's snapshot is not live (server gone or silent). */
+int view_quality(int q, bool live);
+
+/* Indices of the alarms in s->alarms to list as active (UNACK, ACKED,
+ * RTN_UNACK), critical first, then newest first; returns how many. */
+int view_alarm_order(const struct snap *s, int *idx, int max);
+
+/* Indices of the shelved, suppressed and out-of-service alarms, by name. */
+int view_alarm_hidden(const struct snap *s, int *idx, int max);
+
+/* The banner alarm: the highest-priority unacknowledged one (UNACK before
+ * RTN_UNACK, then newest), or -1. */
+int view_banner(const struct snap *s);
+
+/* The alarm words for a value: of the alarms on `tag` whose condition is
+ * active now (UNACK or ACKED), the most severe, as "!! HH", "! H", "! L",
+ * "!! LL", "! BAD" or "! ON" in word, with its severity; SEV_NONE and ""
+ * when none.  HH/LL: the alarm's name ends in _hh/_ll or it is critical. */
+enum wg_sev view_tag_alarm(const struct cfg *c, const struct snap *s, const char *tag, char *word,
+                           size_t n);
+
+/* The scale of a value's bar: its loop's setpoint limits and its alarm
+ * limits, widened by a quarter of their span on each side (at least 5 % of
+ * the tag's range), inside the tag's range; the alarm limits and (has_sp)
+ * the setpoint as marks. */
+void view_bar_spec(const struct cfg *c, const char *tag, bool has_sp, double sp,
+                   struct wg_bar_spec *b);
+
+/* The loop whose PV is `tag`, or NULL. */
+const struct cfg_loop *view_loop_of(const struct cfg *c, const char *tag);
+
+/* "HOLD . CHARGE . [PYROLYSIS] . PUSH ..." fitted to `cells`: the current
+ * phase bracketed; the names shortened to 4 letters when the full line does
+ * not fit. */
+void view_timeline(char *buf, size_t n, int phase, int cells, const struct wg_glyphs *g);
+
+/* Split a "; "-separated list of failing conditions; returns how many (at
+ * most max), each at most len bytes. */
+int view_split(const char *why, char out[][SNAP_WHY_MAX], int max);
+
+/* The scale of a trend: the samples' range, widened around its middle to at
+ * least min_span so a steady value's noise is not blown up to full height.
+ * Returns false (and leaves lo, hi alone) when there is no finite sample. */
+bool view_trend_scale(const float *v, int n, double min_span, double *lo, double *hi);
+
+/* Case-insensitive substring test for the events filter ("" matches all). */
+bool view_match(const char *line, const char *filter);
+
+/* The config's alarm definition for a snapshot alarm name, or NULL. */
+const struct cfg_alarm *view_alarm_def(const struct cfg *c, const char *name);
+
+#endif
