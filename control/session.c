@@ -1,0 +1,469 @@
+/* session — the server's client sockets and the helpers clients share
+ * (see session.h).
+ *
+ * Sending, per client, never waiting:
+ *   send(MSG_DONTWAIT | MSG_NOSIGNAL) ok        -> t_sent = now
+ *   EAGAIN, snapshot (queue = false)            -> skipped++
+ *   EAGAIN, reply or job output (queue = true)  -> queued (SESSION_QUEUE deep);
+ *                                                  a full queue fails the client
+ *   any other error                             -> the caller closes the client
+ *   now - t_sent > SESSION_DROP_S               -> stuck: the caller drops it
+ * The sockets stay in blocking mode; only MSG_DONTWAIT makes the calls
+ * non-blocking, so a forked job child may write to a pipe of its own with
+ * plain blocking calls without changing the server's sockets.
+ */
+#include "session.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "proto.h"
+
+static void cp(char *d, size_t n, const char *s)
+{
+    size_t l = s ? strnlen(s, n - 1) : 0;
+    if (l)
+        memcpy(d, s, l);
+    d[l] = 0;
+}
+
+static bool in_groups(const char *name, const char (*groups)[CFG_NAME_MAX], int n)
+{
+    if (!name || !*name)
+        return false;
+    for (int i = 0; i < n; i++)
+        if (!strcmp(groups[i], name))
+            return true;
+    return false;
+}
+
+int session_role(unsigned uid, const char (*groups)[CFG_NAME_MAX], int ngroups,
+                 const struct cfg_server *srv)
+{
+    if (uid == 0 || in_groups(srv->engineer_group, groups, ngroups))
+        return ROLE_ENGINEER;
+    if (in_groups(srv->operator_group, groups, ngroups))
+        return ROLE_OPERATOR;
+    if (!*srv->viewer_group || in_groups(srv->viewer_group, groups, ngroups))
+        return ROLE_VIEWER;
+    return -1;
+}
+
+/* ---- paths ------------------------------------------------------------------- */
+
+static int fits(char *buf, size_t len, int n, char *err, size_t errlen, const char *what)
+{
+    if (n < 0 || (size_t)n >= len) {
+        snprintf(err, errlen, "%s: path too long (at most %zu bytes)", what, len - 1);
+        return -1;
+    }
+    (void)buf;
+    return 0;
+}
+
+/* A relative path, made absolute from the current directory. */
+static int absolute(const char *p, char *buf, size_t len, char *err, size_t errlen,
+                    const char *what)
+{
+    char cwd[PATH_MAX];
+    if (p[0] == '/')
+        return fits(buf, len, snprintf(buf, len, "%s", p), err, errlen, what);
+    if (!getcwd(cwd, sizeof cwd)) {
+        snprintf(err, errlen, "%s: cannot resolve \"%s\": %s", what, p, strerror(errno));
+        return -1;
+    }
+    return fits(buf, len, snprintf(buf, len, "%s/%s", cwd, p), err, errlen, what);
+}
+
+int session_socket_path(const struct cfg *c, char *buf, size_t len, char *err, size_t errlen)
+{
+    char tmp[CFG_PATH_MAX + 64];
+    const char *rt = getenv("XDG_RUNTIME_DIR");
+    size_t max = sizeof(((struct sockaddr_un *)0)->sun_path);
+    if (*c->server.socket)
+        snprintf(tmp, sizeof tmp, "%s", c->server.socket);
+    else if (rt && *rt)
+        snprintf(tmp, sizeof tmp, "%s/meltcon-%s.sock", rt, c->furnace.name);
+    else
+        snprintf(tmp, sizeof tmp, "/tmp/meltcon-%u/meltcon-%s.sock", (unsigned)getuid(),
+                 c->furnace.name);
+    char full[sizeof tmp + PATH_MAX];
+    if (absolute(tmp, full, sizeof full, err, errlen, "[server] socket") < 0)
+        return -1;
+    if (strlen(full) >= max || strlen(full) >= len) {
+        snprintf(err, errlen,
+                 "[server] socket = \"%s\": a Unix socket path has at most %zu bytes; "
+                 "set a shorter path in %s",
+                 full, (len < max ? len : max) - 1, c->path);
+        return -1;
+    }
+    cp(buf, len, full);
+    return 0;
+}
+
+int session_state_dir(const struct cfg *c, char *buf, size_t len, char *err, size_t errlen)
+{
+    char tmp[CFG_PATH_MAX + 128];
+    const char *st = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+    if (*c->server.state_dir)
+        snprintf(tmp, sizeof tmp, "%s", c->server.state_dir);
+    else if (st && *st)
+        snprintf(tmp, sizeof tmp, "%s/meltcon/%s", st, c->furnace.name);
+    else if (home && *home)
+        snprintf(tmp, sizeof tmp, "%s/.local/state/meltcon/%s", home, c->furnace.name);
+    else {
+        snprintf(err, errlen,
+                 "%s: [server] state_dir is empty and neither $XDG_STATE_HOME nor "
+                 "$HOME is set: set state_dir",
+                 c->path);
+        return -1;
+    }
+    return absolute(tmp, buf, len, err, errlen, "[server] state_dir");
+}
+
+void session_origin(char *buf, size_t len)
+{
+    const char *ssh = getenv("SSH_CLIENT");
+    char tty[64] = "";
+    if (ttyname_r(0, tty, sizeof tty) != 0)
+        tty[0] = 0;
+    const char *t = !strncmp(tty, "/dev/", 5) ? tty + 5 : tty;
+    if (ssh && *ssh) {
+        char addr[48];
+        cp(addr, sizeof addr, ssh);
+        addr[strcspn(addr, " ")] = 0; /* "ADDR PORT PORT" */
+        snprintf(buf, len, "ssh:%s%s%s", addr, *t ? " " : "", t);
+    } else if (*t) {
+        snprintf(buf, len, "%s", t);
+    } else {
+        snprintf(buf, len, "pid:%ld", (long)getpid());
+    }
+}
+
+int session_connect(const char *path, char *err, size_t errlen)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof a.sun_path) {
+        snprintf(err, errlen, "%s: socket path too long", path);
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    cp(a.sun_path, sizeof a.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        snprintf(err, errlen, "socket: %s", strerror(errno));
+        return -1;
+    }
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+        int e = errno;
+        snprintf(err, errlen, "%s: %s", path, strerror(e));
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+/* ---- listening --------------------------------------------------------------- */
+
+/* /tmp/meltcon-UID: ours, a directory, not a symlink, 0700. */
+static int private_dir(const char *path, char *err, size_t errlen)
+{
+    char dir[108];
+    cp(dir, sizeof dir, path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        return 0;
+    *slash = 0;
+    char want[64];
+    snprintf(want, sizeof want, "/tmp/meltcon-%u", (unsigned)getuid());
+    if (strcmp(dir, want) != 0)
+        return 0;
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+        snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid()) {
+        snprintf(err, errlen, "%s: not a directory of ours; remove it or set [server] socket", dir);
+        return -1;
+    }
+    if ((st.st_mode & 0777) != 0700 && chmod(dir, 0700) < 0) {
+        snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int session_listen(struct sessions *ss, const char *path, int max, char *err, size_t errlen)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    memset(ss, 0, sizeof *ss);
+    ss->listen_fd = -1;
+    if (strlen(path) >= sizeof a.sun_path) {
+        snprintf(err, errlen, "%s: socket path too long", path);
+        return -1;
+    }
+    if (private_dir(path, err, errlen) < 0)
+        return -1;
+    ss->s = calloc((size_t)max, sizeof *ss->s);
+    if (!ss->s) {
+        snprintf(err, errlen, "out of memory for %d client slots", max);
+        return -1;
+    }
+    for (int i = 0; i < max; i++)
+        ss->s[i].fd = -1;
+    ss->max = max;
+    ss->next_id = 1;
+    cp(a.sun_path, sizeof a.sun_path, path);
+    cp(ss->path, sizeof ss->path, path);
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        snprintf(err, errlen, "socket: %s", strerror(errno));
+        goto fail;
+    }
+    struct stat st;
+    if (lstat(path, &st) == 0) {
+        if (!S_ISSOCK(st.st_mode)) {
+            snprintf(err, errlen,
+                     "%s exists and is not a socket; remove it or set [server] "
+                     "socket",
+                     path);
+            close(fd);
+            goto fail;
+        }
+        char e2[160];
+        int other = session_connect(path, e2, sizeof e2);
+        if (other >= 0) { /* another furnace's server, configured with the same socket */
+            close(other);
+            snprintf(err, errlen,
+                     "%s: another server answers on this socket; give each "
+                     "furnace its own [server] socket",
+                     path);
+            close(fd);
+            goto fail;
+        }
+        unlink(path); /* stale: nobody listens, and we hold this furnace's lock */
+    }
+    mode_t old = umask(0117); /* the socket file is created 0660 */
+    int rc = bind(fd, (struct sockaddr *)&a, sizeof a);
+    int e = errno;
+    umask(old);
+    if (rc < 0 || listen(fd, 16) < 0) {
+        snprintf(err, errlen, "cannot listen on %s: %s (see [server] socket)", path,
+                 strerror(rc < 0 ? e : errno));
+        close(fd);
+        goto fail;
+    }
+    ss->listen_fd = fd;
+    return 0;
+fail:
+    free(ss->s);
+    ss->s = NULL;
+    ss->max = 0;
+    return -1;
+}
+
+static void send_bye(int fd, const char *reason)
+{
+    struct proto_out *o = malloc(sizeof *o);
+    if (!o)
+        return;
+    proto_begin(o, PT_BYE);
+    proto_kv(o, "reason", reason);
+    if (!o->overflow)
+        (void)send(fd, o->buf, o->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    free(o);
+}
+
+void session_close(struct sessions *ss, int slot, const char *reason)
+{
+    struct session *s = &ss->s[slot];
+    if (s->fd < 0)
+        return;
+    if (reason)
+        send_bye(s->fd, reason);
+    close(s->fd);
+    s->fd = -1;
+}
+
+void session_shutdown(struct sessions *ss, const char *reason)
+{
+    for (int i = 0; i < ss->max; i++)
+        session_close(ss, i, reason);
+    if (ss->listen_fd >= 0) {
+        close(ss->listen_fd);
+        unlink(ss->path);
+    }
+    ss->listen_fd = -1;
+    free(ss->s);
+    ss->s = NULL;
+    ss->max = 0;
+}
+
+/* ---- who connected ------------------------------------------------------------ */
+
+int session_peer_of(int fd, struct session_peer *p, char *err, size_t errlen)
+{
+    struct ucred cr;
+    socklen_t l = sizeof cr;
+    memset(p, 0, sizeof *p);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &l) < 0) {
+        snprintf(err, errlen, "SO_PEERCRED: %s", strerror(errno));
+        return -1;
+    }
+    p->uid = cr.uid;
+    p->pid = cr.pid;
+    char buf[4096];
+    struct passwd pw, *pwp = NULL;
+    gid_t gids[SESSION_MAX_GROUPS];
+    int ng = SESSION_MAX_GROUPS;
+    if (getpwuid_r(cr.uid, &pw, buf, sizeof buf, &pwp) == 0 && pwp) {
+        cp(p->user, sizeof p->user, pw.pw_name);
+        if (getgrouplist(pw.pw_name, pw.pw_gid, gids, &ng) < 0)
+            ng = SESSION_MAX_GROUPS; /* more groups than we look at: the first ones */
+    } else {
+        snprintf(p->user, sizeof p->user, "uid%u", (unsigned)cr.uid);
+        gids[0] = cr.gid;
+        ng = 1;
+    }
+    for (int i = 0; i < ng && p->ngroups < SESSION_MAX_GROUPS; i++) {
+        struct group gr, *grp = NULL;
+        if (getgrgid_r(gids[i], &gr, buf, sizeof buf, &grp) == 0 && grp)
+            cp(p->groups[p->ngroups++], CFG_NAME_MAX, gr.gr_name);
+    }
+    return 0;
+}
+
+int session_accept(struct sessions *ss, const struct cfg_server *srv, double now, char *why,
+                   size_t whylen)
+{
+    why[0] = 0;
+    int fd = accept4(ss->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int slot = -1;
+    for (int i = 0; i < ss->max && slot < 0; i++)
+        if (ss->s[i].fd < 0)
+            slot = i;
+    if (slot < 0) {
+        snprintf(why, whylen, "%d clients attached already ([server] max_clients)", ss->max);
+        send_bye(fd, why);
+        close(fd);
+        ss->refused++;
+        return -1;
+    }
+    struct session_peer *p = malloc(sizeof *p);
+    char err[160];
+    if (!p || session_peer_of(fd, p, err, sizeof err) < 0) {
+        snprintf(why, whylen, "%s", p ? err : "out of memory");
+        send_bye(fd, why);
+        close(fd);
+        free(p);
+        ss->refused++;
+        return -1;
+    }
+    int role = session_role(p->uid, (const char(*)[CFG_NAME_MAX])p->groups, p->ngroups, srv);
+    if (role < 0) {
+        snprintf(why, whylen, "user %s is in none of the groups %s, %s, %s", p->user,
+                 srv->viewer_group, srv->operator_group, srv->engineer_group);
+        send_bye(fd, why);
+        close(fd);
+        free(p);
+        ss->refused++;
+        return -1;
+    }
+    struct session *s = &ss->s[slot];
+    s->fd = fd;
+    s->id = ss->next_id++;
+    s->role = (enum core_role)role;
+    cp(s->user, sizeof s->user, p->user);
+    snprintf(s->origin, sizeof s->origin, "pid:%ld", p->pid);
+    s->t_connect = s->t_sent = now;
+    s->sent = s->skipped = 0;
+    s->quiet = false;
+    s->nqueue = 0;
+    ss->accepted++;
+    free(p);
+    return slot;
+}
+
+int session_find(const struct sessions *ss, int id)
+{
+    for (int i = 0; i < ss->max; i++)
+        if (ss->s[i].fd >= 0 && ss->s[i].id == id)
+            return i;
+    return -1;
+}
+
+/* ---- sending ------------------------------------------------------------------ */
+
+/* 1 sent, 0 the socket is full, -1 failed. */
+static int try_send(struct session *s, const void *buf, size_t len, double now)
+{
+    ssize_t n = send(s->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n == (ssize_t)len) {
+        s->sent++;
+        s->t_sent = now;
+        return 1;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS))
+        return 0;
+    return -1;
+}
+
+int session_flush(struct session *s, double now)
+{
+    while (s->nqueue > 0) {
+        int r = try_send(s, s->queue[0], s->qlen[0], now);
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            return s->nqueue;
+        s->nqueue--;
+        memmove(s->qlen, s->qlen + 1, sizeof s->qlen[0] * (size_t)s->nqueue);
+        memmove(s->queue, s->queue + 1, sizeof s->queue[0] * (size_t)s->nqueue);
+    }
+    return 0;
+}
+
+int session_try(struct session *s, const void *buf, size_t len, double now)
+{
+    if (s->fd < 0)
+        return -1;
+    int q = session_flush(s, now);
+    if (q != 0)
+        return q < 0 ? -1 : 0;
+    return try_send(s, buf, len, now);
+}
+
+int session_send(struct session *s, const void *buf, size_t len, bool queue, double now)
+{
+    int r = session_try(s, buf, len, now);
+    if (r != 0)
+        return r;
+    if (!queue) {
+        s->skipped++;
+        return 0;
+    }
+    if (s->nqueue >= SESSION_QUEUE || len > SESSION_QUEUE_MSG)
+        return -1; /* it has not read its replies: it is not coming back */
+    memcpy(s->queue[s->nqueue], buf, len);
+    s->qlen[s->nqueue++] = len;
+    return 0;
+}
+
+bool session_stuck(const struct session *s, double now)
+{
+    return s->fd >= 0 && now - s->t_sent > SESSION_DROP_S;
+}

@@ -1,0 +1,218 @@
+#!/bin/sh
+# The operator console driven through tmux as a person would, against
+# build/fakeserver (a scripted server speaking the real protocol from the
+# shipped config), at 80x24 (ASCII locale) and 200x50 (UTF-8):
+#   the overview shows the temperatures, the phase and the SIMULATED banner;
+#   a setpoint typed in the dialog reaches the server (its log), after a bad
+#   entry was refused with its sentence and nothing was sent;
+#   a blocked command lists its conditions and is not sent; a server refusal
+#   is shown as its sentence; an alarm is acknowledged and shelved;
+#   resize below 80x24 shows the notice and back; snapshots stopping shows
+#   STALE, the server gone shows "connection lost"; q y quits with status 0,
+#   SIGTERM ends it cleanly; NO_COLOR sends no colour, without it the high
+#   alarm is in colour; a viewer's write keys say why they are unavailable.
+#
+# The console is "$MELTCON -c CONFIG" (MELTCON_CONSOLE overrides the whole
+# command, e.g. a test driver); the server's socket comes from the config's
+# [server] socket.  The fake server is $BUILD_DIR/fakeserver (FAKESERVER
+# overrides).
+set -u
+TUI_TMP=$(mktemp -d)
+. "$(dirname "$0")/tui_lib.sh"
+FAKE=${FAKESERVER:-$BUILD_DIR/fakeserver}
+CONSOLE=${MELTCON_CONSOLE:-$MELTCON}
+sock=$TUI_TMP/s.sock
+cfg=$TUI_TMP/meltcon.ini
+log=$TUI_TMP/fake.log
+fpid=""
+cur=""
+
+cleanup() {
+    [ -n "$cur" ] && tui_stop "$cur"
+    [ -n "$fpid" ] && kill "$fpid" 2>/dev/null
+    for s in "$TUI_TMP"/tmux-*; do [ -e "$s" ] && tmux -S "$s" kill-server 2>/dev/null; done
+    rm -rf "$TUI_TMP"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+[ -x "$FAKE" ] || fail "no fake server at $FAKE"
+command -v tmux >/dev/null || fail "tmux is not installed (make deps)"
+sed "s|^socket =.*|socket = $sock|" config/meltcon.ini >"$cfg"
+grep -q "^socket = $sock" "$cfg" || fail "could not point [server] socket at $sock"
+
+start_fake() { # extra options
+    : >"$log"
+    "$FAKE" -c "$cfg" -s "$sock" -l "$log" --user anna "$@" &
+    fpid=$!
+    i=0
+    while [ ! -S "$sock" ]; do
+        i=$((i + 1)); [ $i -gt 50 ] && fail "fake server did not start"
+        sleep 0.1
+    done
+}
+stop_fake() {
+    kill "$fpid" 2>/dev/null
+    wait "$fpid" 2>/dev/null
+    fpid=""
+}
+console() { # NAME COLS ROWS ENV...
+    n=$1 c=$2 r=$3; shift 3
+    cur=$n
+    tui_start "$n" "$c" "$r" "$* exec $CONSOLE -c $cfg" || fail "tmux would not start"
+}
+logged() { grep -q -- "$1" "$log" || fail "not in the server log: $1 (log: $(cat "$log"))"; }
+not_logged() { grep -q -- "$1" "$log" && fail "sent although it must not be: $1"; return 0; }
+w() { tui_wait "$cur" "$@" || fail "screen of $cur"; }
+
+run() { # NAME COLS ROWS LOCALE
+    name=$1 cols=$2 rows=$3 loc=$4
+    start_fake
+    console "$name" "$cols" "$rows" "LC_ALL=$loc"
+    # overview: temperatures, phase, program, banner, alarm
+    w 'PYROLYSIS'
+    w 'HC gas +1[0-9]{3} '
+    w 'Bath HC +7[0-9]{2} '
+    w 'SC gas +4[0-9]{2} '
+    w 'SIMULATED PLC - TRAINING'
+    w 'program a226'
+    w 'roof_h'
+    w 'Scrap +BAD [0-9]+[smh]'
+
+    # a setpoint through the dialog, after two bad entries
+    tui_keys "$cur" F3
+    w 'Bath temperature \(master\)'
+    tui_keys "$cur" s
+    w 'Allowed +limits 680 to 800'
+    tui_type "$cur" 74x
+    w '"74x" is not a number'
+    tui_keys "$cur" BSpace BSpace BSpace
+    tui_type "$cur" 900
+    w '900 .{1,5} is outside the limits 680 to 800'
+    tui_keys "$cur" Enter
+    w '900 .{1,5} is outside the limits 680 to 800'
+    tui_keys "$cur" BSpace BSpace BSpace
+    tui_type "$cur" 790
+    w 'is a step of 50 .{1,5} beyond the largest step 30'
+    tui_keys "$cur" BSpace BSpace
+    tui_type "$cur" 45
+    tui_keys "$cur" Enter
+    tui_type "$cur" "tmux test"
+    tui_keys "$cur" Enter
+    w 'bath.sp 740 (->|→) 745 '
+    not_logged 'verb=set'
+    tui_keys "$cur" y
+    w 'Done: bath.sp 740 -> 745'
+    logged 'verb=set target=bath.sp value=745 reason=tmux test -> ok'
+    w 'SP 745 '
+
+    # commands: blocked ones list their conditions and are not sent
+    tui_keys "$cur" F4
+    w 'BLOCKED +Open charging door'
+    w '- firing 78 % > low-fire limit 30 %'
+    w '- CO 2400 ppm > door CO limit 2000 ppm'
+    tui_keys "$cur" Home Down Down Down Enter
+    w 'BLOCKED, not sent: Open charging door'
+    not_logged 'sc_door_open'
+    # a READY command the server refuses: its sentence is shown
+    tui_keys "$cur" Home Down Down Enter
+    w 'Enter continue   Esc cancel'
+    tui_keys "$cur" Enter
+    w 'Reset burner lockout\?'
+    w 'y or Enter = send'
+    tui_keys "$cur" y
+    w 'REFUSED: Reset burner lockout: the PLC refused it'
+    logged 'verb=cmd target=lockout_reset'
+    tui_keys "$cur" Escape
+
+    # alarms: acknowledge, then shelve with a reason
+    tui_keys "$cur" F5
+    w '> *! +HIGH UNACK +roof_h'
+    tui_keys "$cur" k
+    w 'ACKED +roof_h'
+    logged 'verb=ack target=roof_h'
+    tui_keys "$cur" s
+    w 'Shelve roof_h'
+    tui_keys "$cur" Enter Enter
+    w 'A reason is required'
+    tui_type "$cur" "TC being replaced"
+    tui_keys "$cur" Enter
+    w 'Shelve roof_h for 30 min\?'
+    tui_keys "$cur" y
+    w 'SHELVED +roof_h'
+    logged 'verb=shelve target=roof_h value=30 reason=TC being replaced -> ok'
+
+    # Esc goes up to the overview; Esc then a digit is an F-key
+    tui_keys "$cur" Escape
+    w 'Heating chamber HC'
+    tui_keys "$cur" Escape 8
+    w 'PLC link UP'
+    w 'bath_hc_temp +ir:2'
+
+    # resize below 80x24 and back
+    tui_resize "$cur" 70 20
+    w 'Terminal too small: 70x20'
+    tui_resize "$cur" "$cols" "$rows"
+    tui_wait_not "$cur" 'too small' || fail "still too small after the resize back"
+    w 'F1Help F2Overview'
+
+    # snapshots stop: STALE; the server goes: connection lost
+    tui_keys "$cur" F2
+    kill -USR1 "$fpid"
+    w 'STALE [0-9]+s: no snapshot from the server'
+    w 'HC gas +STALE [0-9]+s'
+    stop_fake
+    w '!! ALL VALUES STALE - connection lost'
+    w 'Phase PYROLYSIS +STALE [0-9]+s'
+
+    # quit asks first, then leaves with status 0
+    tui_keys "$cur" q
+    w 'Quit the console\?'
+    tui_keys "$cur" n
+    tui_wait_not "$cur" 'Quit the console' || fail "quit not cancelled"
+    tui_alive "$cur" || fail "the console ended on n"
+    tui_keys "$cur" q
+    w 'Quit the console\?'
+    tui_keys "$cur" y
+    tui_wait_dead "$cur" || fail "q y did not quit"
+    [ "$(tui_status "$cur")" = 0 ] || fail "exit status \"$(tui_status "$cur")\" after q y"
+    tui_stop "$cur"
+    cur=""
+}
+
+run a 80 24 C
+run b 200 50 C.UTF-8
+
+# NO_COLOR: no colour escape at all; without it the high alarm is coloured
+start_fake
+colour='\[([0-9;]*;)?(3[0-7]|4[0-7]|9[0-7]|38|48)(;[0-9;]*)?m'
+console nc 80 24 "NO_COLOR=1"
+w '! H'
+tui_capture nc -e | grep -Eq "$colour" && fail "NO_COLOR: colour escapes were sent"
+tui_stop nc
+console col 80 24 "LC_ALL=C"
+w '! H'
+tui_capture col -e | grep -Eq "$colour" || fail "without NO_COLOR the high alarm has no colour"
+# SIGTERM ends it cleanly (terminal restored by the loop, status 128 + 15)
+kill -TERM "$(tui_pid col)"
+tui_wait_dead col || fail "SIGTERM did not end the console"
+[ "$(tui_status col)" = 143 ] || fail "exit status $(tui_status col) after SIGTERM"
+tui_stop col
+cur=""
+stop_fake
+
+# a viewer sees everything; write keys say why they are unavailable
+start_fake --role viewer
+console v 80 24 "LC_ALL=C"
+w 'anna \(viewer\)'
+tui_keys "$cur" F3
+w 'viewer: read-only'
+tui_keys "$cur" s
+w 'not available to a viewer'
+tui_keys "$cur" F5 k
+w 'acknowledge: not available to a viewer'
+not_logged 'req '
+tui_stop "$cur"
+cur=""
+stop_fake
+echo ok

@@ -1,0 +1,47 @@
+/* cli — meltcon's one-shot verbs for maintenance scripts, and attach.
+ *
+ *   meltcon [-c FILE] server [-f]
+ *   meltcon [-c FILE] stop
+ *   meltcon [-c FILE] status [--json]
+ *   meltcon [-c FILE] set LOOP.sp|LOOP.mode|LOOP.out VALUE --reason TEXT
+ *   meltcon [-c FILE] cmd NAME [ARG] [--reason TEXT]
+ *   meltcon [-c FILE] ack ALARM|--all
+ *   meltcon [-c FILE] shelve ALARM MINUTES --reason TEXT
+ *   meltcon [-c FILE] journal [--since T] [--follow] [--verify]
+ *   meltcon [-c FILE] export --from T --to T [--tags a,b] [--csv]
+ *   meltcon [-c FILE] [CONSOLE OPTIONS]      attach (start the server if needed)
+ *
+ * Every verb but `server` and attach talks to the running server over its
+ * socket and starts nothing.  Exit status: 0 with the server's accepted text
+ * on stdout; 1 with the server's sentence on stderr when it refused (or
+ * there is no server); 2 for a usage mistake.  Times: ISO-8601 local time
+ * (2026-11-29T10:00, seconds optional, Z or +HH:MM for another zone), a
+ * relative time (-1h, -10m, -30s, -2d), `now`, or @UNIX_SECONDS.
+ */
+#ifndef MELTCON_CLI_H
+#define MELTCON_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* True when name is one of the verbs above (not check-config). */
+bool cli_is_verb(const char *name);
+
+/* Run the verb argv[0] with its arguments.  cfgopt: -c FILE or NULL. */
+int cli_main(const char *cfgopt, int argc, char **argv);
+
+/* Attach: make sure the furnace's server runs (start it detached if not),
+ * then run the console with argv[1..argc-1] as its options. */
+int cli_attach(const char *cfgopt, int argc, char **argv);
+
+/* Parse a time argument (see above) relative to `now` (Unix seconds) into
+ * *out.  Returns 0, or -1 with a sentence in err. */
+int cli_parse_time(const char *s, double now, double *out, char *err, size_t errlen);
+
+/* s as a JSON string with its quotes into dst (always terminated).
+ * Returns the length, or -1 when dst is too small (dst then holds "").
+ * Control bytes become \n \t ... or \u00XX; other bytes pass as they are
+ * (the journal and the config are UTF-8). */
+int cli_json_str(char *dst, size_t n, const char *s);
+
+#endif
