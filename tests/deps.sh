@@ -2,7 +2,8 @@
 # Install the Debian packages meltcon needs, or say exactly how to.
 # Usage: deps.sh [bench]
 set -e
-PKGS="libncurses-dev libmodbus-dev libiniparser-dev libcmocka-dev tmux pkg-config"
+# python3: the shell tests use it for JSON and raw sockets (Debian's, not pip).
+PKGS="libncurses-dev libmodbus-dev libiniparser-dev libcmocka-dev tmux pkg-config python3"
 [ "$1" = bench ] && PKGS="$PKGS rt-tests htop"
 command -v dpkg-query >/dev/null 2>&1 || {
     echo "deps: not a Debian system; install: $PKGS" >&2; exit 0; }

@@ -1,0 +1,166 @@
+#!/bin/sh
+# The console on the real chain, as an operator uses it: meltsim (the
+# simulated furnace) <- Modbus -> meltcon server (started by the console
+# itself, detached) <- socket -> the console in tmux, at 200x50 (UTF-8) and
+# 80x24 (ASCII).  The overview shows the furnace's temperatures and phase; a
+# second console attaches to the same server; a loop put in MAN through the
+# dialogs drives the simulator's damper; bad entries are refused with their
+# sentence; a blocked command shows its conditions; an alarm caused by an
+# instructor's fault is acknowledged and shelved; resize works; NO_COLOR
+# sends no colour; the simulator stopped shows the values as not live and
+# the link alarm.  Everything is stopped by its pid.
+set -u
+TUI_TMP=$(mktemp -d)
+chmod 755 "$TUI_TMP"
+. "$(dirname "$0")/tui_lib.sh"
+B=${BUILD_DIR:-build}
+MC=${MELTCON:-$B/meltcon}
+MS=${MELTSIM:-$B/meltsim}
+cfg=$TUI_TMP/m.ini
+simpid=""
+cur=""
+server_pid() { cat "$TUI_TMP/state/server.lock" 2>/dev/null; }
+cleanup() {
+    [ -n "$cur" ] && tui_stop "$cur"
+    for s in "$TUI_TMP"/tmux-*; do [ -e "$s" ] && tmux -S "$s" kill-server 2>/dev/null; done
+    p=$(server_pid)
+    [ -n "$p" ] && grep -q meltcon "/proc/$p/cmdline" 2>/dev/null && kill "$p"
+    [ -n "$simpid" ] && kill "$simpid" 2>/dev/null
+    wait 2>/dev/null
+    rm -rf "$TUI_TMP"
+}
+trap cleanup EXIT
+fail() {
+    echo "FAIL: $*"
+    tail -5 "$TUI_TMP/state/server.log" 2>/dev/null
+    exit 1
+}
+w() { tui_wait "$cur" "$@" || fail "screen of $cur"; }
+command -v tmux >/dev/null || fail "tmux is not installed (make deps)"
+
+port=$("$B/mbtool" freeport) || fail "no free port"
+sed -e "s/^port = 1502$/port = $port/" -e "s|^socket =.*|socket = $TUI_TMP/m.sock|" \
+    -e "s|^state_dir =.*|state_dir = $TUI_TMP/state|" \
+    -e "s|^inject_socket =.*|inject_socket = $TUI_TMP/i.sock|" config/meltcon.ini >"$cfg"
+start_sim() {
+    "$MS" -c "$cfg" --port "$port" >>"$TUI_TMP/sim.log" 2>&1 &
+    simpid=$!
+    i=0
+    until "$B/mbtool" read "$port" ir 0 1 >/dev/null 2>&1; do
+        i=$((i + 1)); [ $i -gt 100 ] && fail "meltsim did not answer"; sleep 0.05
+    done
+}
+console() { # NAME COLS ROWS ENV...
+    n=$1 c=$2 r=$3; shift 3
+    cur=$n
+    tui_start "$n" "$c" "$r" "$* exec $MC -c $cfg" || fail "tmux would not start"
+}
+quit() {
+    tui_keys "$cur" q
+    w 'Quit the console\?'
+    tui_keys "$cur" y
+    tui_wait_dead "$cur" || fail "q y did not quit"
+    [ "$(tui_status "$cur")" = 0 ] || fail "exit status $(tui_status "$cur")"
+    tui_stop "$cur"
+    cur=""
+}
+start_sim
+
+# 200x50, UTF-8: the console starts the server, then shows the live furnace
+console wide 200 50 LC_ALL=C.UTF-8
+w 'SIMULATED PLC - TRAINING'
+w 'HOLD'
+w 'Bath HC +7[0-9]{2}'
+w 'HC gas +[89][0-9]{2}|HC gas +1[01][0-9]{2}'
+w 'program a226'
+[ -n "$(server_pid)" ] || fail "the console did not start a server"
+quit
+p1=$(server_pid)
+kill -0 "$p1" 2>/dev/null || fail "the server ended with its console"
+
+# 80x24, ASCII: a second console attaches to the same server
+console op 80 24 LC_ALL=C
+w 'HOLD'
+[ "$(server_pid)" = "$p1" ] || fail "a second server was started"
+
+# the pressure loop to MAN, then its output by hand: the damper follows
+tui_keys "$cur" F3
+w 'Furnace pressure'
+tui_keys "$cur" Down Down Down m
+w 'Mode of pressure'
+tui_keys "$cur" Enter
+tui_type "$cur" "tmux test: damper by hand"
+tui_keys "$cur" Enter
+w 'pressure.mode AUTO (->|→) MAN'
+tui_keys "$cur" y
+w 'Done: pressure.mode AUTO -> MAN'
+w '> pressure +MAN'
+tui_keys "$cur" u
+w 'Manual output of pressure'
+tui_type "$cur" abc
+w '"abc" is not a number'
+tui_keys "$cur" BSpace BSpace BSpace
+tui_type "$cur" 150
+w 'is outside the limits 5 to 100'
+tui_keys "$cur" BSpace BSpace BSpace
+tui_type "$cur" 40
+tui_keys "$cur" Enter
+tui_type "$cur" "tmux test"
+tui_keys "$cur" Enter
+w 'pressure.out .* (->|→) 40'
+tui_keys "$cur" y
+w 'Done: pressure.out'
+i=0
+until [ "$("$B/mbtool" read "$port" hr 3 1)" = 400 ]; do
+    i=$((i + 1)); [ $i -gt 100 ] && fail "damper_demand in meltsim is $("$B/mbtool" read "$port" hr 3 1), want 400"
+    sleep 0.1
+done
+
+# a blocked command shows its conditions and is not sent
+tui_keys "$cur" F4
+w 'BLOCKED +Charge scrap'
+w 'phase HOLD, not CHARGE'
+
+# the instructor breaks the roof thermocouple: acknowledge, then shelve
+"$MS" -c "$cfg" --port "$port" inject tc_broken roof_temp >/dev/null || fail "inject"
+tui_keys "$cur" F5
+w 'UNACK +roof_temp_bad' 15
+tui_keys "$cur" Home
+i=0
+until tui_capture "$cur" | grep -Eq '^ *>.*roof_temp_bad'; do
+    i=$((i + 1)); [ $i -gt 10 ] && fail "cannot select roof_temp_bad"
+    tui_keys "$cur" Down; sleep 0.2
+done
+tui_keys "$cur" k
+w 'ACKED +roof_temp_bad'
+tui_keys "$cur" s
+w 'Shelve roof_temp_bad'
+tui_keys "$cur" Enter
+tui_type "$cur" "TC being replaced"
+tui_keys "$cur" Enter
+w 'Shelve roof_temp_bad for [0-9]+ min\?'
+tui_keys "$cur" y
+w 'SHELVED +roof_temp_bad'
+"$MS" -c "$cfg" --port "$port" inject clear >/dev/null
+
+# resize below 80x24 and back
+tui_resize "$cur" 70 20
+w 'Terminal too small'
+tui_resize "$cur" 80 24
+tui_wait_not "$cur" 'too small' || fail "still too small after the resize back"
+
+# the simulator stops: nothing looks live, the link alarm comes up
+tui_keys "$cur" F2
+w 'Bath HC +7[0-9]{2}'
+kill "$simpid"; wait "$simpid" 2>/dev/null; simpid=""
+w 'Bath HC +(COMMS|STALE|BAD)' 15
+w 'plc_link'
+quit
+
+# NO_COLOR: no colour escape at all, even with an alarm up
+console nc 80 24 NO_COLOR=1 LC_ALL=C
+w 'plc_link'
+tui_capture nc -e | grep -Eq '\[([0-9;]*;)?(3[0-7]|4[0-7]|9[0-7]|38|48)(;[0-9;]*)?m' &&
+    fail "NO_COLOR: colour escapes were sent"
+quit
+echo ok
