@@ -1,26 +1,27 @@
 #!/bin/sh
-# make demo: the simulated furnace (meltsim) and the console against it, the
-# training default.  Uses config/meltcon.ini; when its Modbus port is taken,
-# a free one is used through a copy of the file.  Everything started here is
-# stopped by its pid on the way out.
+# make demo: the training default.  Starts meltsim (the simulated furnace)
+# and the console against it; the console starts the meltcon server.  The
+# demo runs on a copy of config/meltcon.ini whose socket, state (journal,
+# historian) and instructor channel live in a private folder, on port 1502
+# or a free one if that is taken.  On the way out the server and meltsim
+# are stopped by their pids.
 B=${1:-build}
-cfg=config/meltcon.ini
 work=$(mktemp -d "${TMPDIR:-/tmp}/meltcon-demo.XXXXXX")
+cfg=$work/meltcon.ini
 simpid=""
 cleanup() {
-    [ -x "$B/meltcon" ] && "$B/meltcon" -c "$cfg" stop >/dev/null 2>&1
+    p=$(cat "$work/state/server.lock" 2>/dev/null)
+    [ -n "$p" ] && grep -q meltcon "/proc/$p/cmdline" 2>/dev/null && kill "$p"
     [ -n "$simpid" ] && kill "$simpid" 2>/dev/null && wait "$simpid" 2>/dev/null
     rm -rf "$work"
 }
-trap cleanup EXIT INT TERM HUP
-port=$(sed -n '/^\[sim\]/,/^\[/s/^port = //p' "$cfg")
-if "$B/mbtool" read "$port" ir 0 1 >/dev/null 2>&1; then
-    port=$("$B/mbtool" freeport)
-    sed -e "s/^port = 1502$/port = $port/" -e "s|^socket =$|socket = $work/meltcon.sock|" \
-        -e "s|^state_dir =$|state_dir = $work/state|" "$cfg" >"$work/meltcon.ini"
-    cfg=$work/meltcon.ini
-    echo "demo: port 1502 is taken; using $port ($cfg)"
-fi
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+port=1502
+"$B/mbtool" read "$port" ir 0 1 >/dev/null 2>&1 && port=$("$B/mbtool" freeport)
+sed -e "s/^port = 1502$/port = $port/" -e "s|^socket =.*|socket = $work/meltcon.sock|" \
+    -e "s|^state_dir =.*|state_dir = $work/state|" \
+    -e "s|^inject_socket =.*|inject_socket = $work/inject.sock|" config/meltcon.ini >"$cfg"
 "$B/meltsim" -c "$cfg" --port "$port" >"$work/meltsim.log" 2>&1 &
 simpid=$!
 i=0
@@ -31,14 +32,18 @@ until "$B/mbtool" read "$port" ir 0 1 >/dev/null 2>&1; do
     fi
     sleep 0.05
 done
-echo "demo: meltsim runs on 127.0.0.1:$port (pid $simpid); faults: $B/meltsim -c $cfg inject list --port $port"
-if "$B/meltcon" --help 2>/dev/null | grep -q "attach"; then
+cat <<MSG
+demo: meltsim, the simulated furnace, runs on 127.0.0.1:$port (pid $simpid).
+demo: from another terminal, as the instructor:
+        $B/meltsim -c $cfg inject list
+        $B/meltsim -c $cfg inject tc_broken bath_hc_temp
+      and as maintenance: $B/meltcon -c $cfg status
+demo: starting the console (F1 or ? for help, q to quit) ...
+MSG
+sleep 2
+if [ -t 0 ] && [ -t 1 ]; then
     "$B/meltcon" -c "$cfg"
 else
-    echo "demo: the console is not built yet; reading the simulator every 2 s (Ctrl-C stops)"
-    while kill -0 "$simpid" 2>/dev/null; do
-        set -- $("$B/mbtool" read "$port" ir 0 7)
-        echo "HC gas $(($1 / 10)) degC  roof $(($2 / 10))  bath $(($3 / 10))/$(($4 / 10))  SC gas $(($5 / 10))  flue $(($6 / 10))"
-        sleep 2
-    done
+    echo "demo: not on a terminal: the console needs one; showing status instead"
+    "$B/meltcon" -c "$cfg" server >/dev/null && sleep 2 && "$B/meltcon" -c "$cfg" status
 fi
