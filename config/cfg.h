@@ -159,6 +159,7 @@ struct cfg_loop {
     char override_pv[CFG_NAME_MAX];
     double override_limit;        /* start lowering the SP at this value */
     double override_gain;         /* K of SP reduction per K over the limit */
+    double pv_filter_s;           /* first-order PV filter time constant, 0 = none */
 };
 
 /* ---- alarms --------------------------------------------------------------- */

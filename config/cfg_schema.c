@@ -206,6 +206,8 @@ static const struct cfg_key loop_keys[] = {
     DBL("ti_s", ti_s, 0, 100000, "0", "s", "integral time, 0 = no integral action"),
     DBL("td_s", td_s, 0, 10000, "0", "s", "derivative time (on measurement), 0 = none"),
     DBL("d_filter", d_filter, 1, 100, "8", "", "derivative filter: time constant td / d_filter"),
+    DBL("pv_filter_s", pv_filter_s, 0, 3600, "0", "s",
+        "first-order filter on the PV against sensor noise: time constant, 0 = none"),
     DBL("sp", sp, -BIG, BIG, NULL, "", "setpoint at start"),
     DBL("sp_lo", sp_lo, -BIG, BIG, NULL, "", "lowest setpoint an operator may enter"),
     DBL("sp_hi", sp_hi, -BIG, BIG, NULL, "", "highest setpoint an operator may enter"),

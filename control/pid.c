@@ -2,6 +2,8 @@
  *
  * The law, in positional ISA form, evaluated every step of dt seconds:
  *
+ *   PV     = PV + (PVraw - PV) * (1 - exp(-dt / Tpv))      (Tpv = pv_filter_s; 0 = PVraw;
+ *            the first good sample after a start or a bad PV is taken as it is)
  *   s      = +1 for REVERSE action (output up when PV < SP), -1 for DIRECT
  *   e      = s * (SPeff - PV)                              error, action applied
  *   P      = Kp * e
@@ -31,9 +33,15 @@
  * Anti-windup: the integration step dI is taken only if the limited output
  * did not stop u in dI's direction and the caller did not hold that
  * direction (a cascade master whose slave cannot follow).  The integrator
- * clamp [i_lo, i_hi] stops integration from carrying I past it; a value
- * set by re-initialisation is kept and only integrated back toward the clamp,
- * so re-initialisation never bumps.
+ * clamp [i_lo, i_hi] stops integration from carrying I past it.
+ * Re-initialisation (below) may leave I outside the clamp (I = out - P with
+ * a large P); such an I is pulled back to the clamp every step, whatever the
+ * saturation (not against a direction the caller holds), by
+ *   bleed  = R * dt            with an output rate limit R,
+ *          = |I - clamp| dt/Ti without one (Ti > 0), else at once,
+ * so the output moves no faster than it may anyway and the loop never sits
+ * saturated on an integrator the clamp forbids (a fan held at 100 % with its
+ * PV far above SP because I was set to 289 with a clamp of 0..100).
  *
  * Bumpless transfer: the output moves only in pid_step().  In MAN, while
  * tracking, and on the first AUTO/CAS step after a mode change or a restart,
@@ -152,6 +160,37 @@ static void step_derivative(struct pid *p, double pv, double dt)
         tf / (tf + dt) * p->d - action_sign(prm) * prm->kp * prm->td_s / (tf + dt) * (pv - p->pv);
 }
 
+/* Pull an integrator left outside [i_lo, i_hi] by a re-initialisation back
+ * toward the clamp by one step's bleed (see the top of the file), unless the
+ * caller holds that direction (a master whose slave cannot follow). */
+static void bleed_integrator(struct pid *p, const struct pid_in *in, double dt)
+{
+    const struct pid_params *prm = &p->prm;
+    double edge = p->i > prm->i_hi ? prm->i_hi : p->i < prm->i_lo ? prm->i_lo : p->i;
+    double excess = fabs(p->i - edge);
+    if (excess == 0 || (p->i < edge && in->hold_up) || (p->i > edge && in->hold_down))
+        return;
+    double b = excess;
+    if (prm->out_rate_per_s > 0)
+        b = prm->out_rate_per_s * dt;
+    else if (prm->ti_s > 0)
+        b = excess * dt / prm->ti_s;
+    if (b > excess)
+        b = excess;
+    p->i += p->i > edge ? -b : b;
+    p->status |= PID_ST_I_CLAMP;
+}
+
+/* The PV the law uses: the raw sample through the optional first-order
+ * filter; a first sample (start, after a bad PV) passes as it is. */
+static double filter_pv(const struct pid *p, double raw, double dt)
+{
+    double tf = p->prm.pv_filter_s;
+    if (!(tf > 0) || !p->pv_valid)
+        return raw;
+    return p->pv + (raw - p->pv) * (1.0 - exp(-dt / tf));
+}
+
 /* A step with a bad PV: hold (or follow the forced output), drop to MAN. */
 static double step_bad_pv(struct pid *p, const struct pid_in *in)
 {
@@ -182,6 +221,7 @@ void pid_params_from_cfg(struct pid_params *prm, const struct cfg_loop *l)
     prm->ti_s = l->ti_s;
     prm->td_s = l->td_s;
     prm->d_filter = l->d_filter;
+    prm->pv_filter_s = l->pv_filter_s;
     prm->sp_lo = l->sp_lo;
     prm->sp_hi = l->sp_hi;
     prm->sp_max_step = l->sp_max_step;
@@ -234,7 +274,7 @@ double pid_step(struct pid *p, const struct pid_in *in, double dt)
     if (in->pv.q != Q_GOOD || !isfinite(in->pv.v))
         return step_bad_pv(p, in);
 
-    double pv = in->pv.v;
+    double pv = filter_pv(p, in->pv.v, dt);
     step_derivative(p, pv, dt);
     p->pv = pv;
     p->pv_valid = true;
@@ -272,6 +312,7 @@ double pid_step(struct pid *p, const struct pid_in *in, double dt)
         return p->out;
     }
 
+    bleed_integrator(p, in, dt);
     double di = prm->ti_s > 0 ? prm->kp * dt / prm->ti_s * p->err : 0;
     unsigned st = 0;
     double u_try = pdf + p->i + di;

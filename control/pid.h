@@ -1,8 +1,9 @@
 /* pid — one PID block: the control law, its limits and its modes.
  *
- * Positional ISA form with derivative on measurement, conditional
- * integration, output clamp and rate limit, setpoint ramp, feed-forward,
- * MAN / AUTO / CAS with bumpless transfer, output tracking and a bad-PV hold.
+ * Positional ISA form with an optional PV filter, derivative on measurement,
+ * conditional integration, output clamp and rate limit, setpoint ramp,
+ * feed-forward, MAN / AUTO / CAS with bumpless transfer, output tracking and a
+ * bad-PV hold.
  * The equations are at the top of pid.c.  Plain C over a plain struct: the
  * caller passes the measurement, the remote setpoint, the tracking request
  * and dt to pid_step(); nothing here reads a clock or does I/O.
@@ -32,6 +33,7 @@ struct pid_params {
     double ti_s;                 /* integral time, 0 = no integral action */
     double td_s;                 /* derivative time, 0 = no derivative action */
     double d_filter;             /* N: derivative filter time = td / N; 0 = unfiltered */
+    double pv_filter_s;          /* first-order PV filter time constant, 0 = none */
     double sp_lo, sp_hi;         /* setpoint limits (every mode) */
     double sp_max_step;          /* largest single operator change, 0 = none */
     double sp_ramp_per_min;      /* working SP ramp, PV units/min, 0 = none */
@@ -86,7 +88,7 @@ struct pid {
     double sp;        /* local (operator) setpoint, the AUTO target */
     double sp_work;   /* working setpoint after ramp and limits */
     double sp_eff;    /* the setpoint the law uses: sp_work - reduction */
-    double pv;        /* last good PV */
+    double pv;        /* last good PV, filtered (what the law uses) */
     double out;       /* output of the last step */
     double man_out;   /* operator output in MAN (target, rate limited) */
     double p, i, d;   /* terms of the last step; i is the integrator */

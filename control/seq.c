@@ -7,10 +7,14 @@
  * of bad quality never makes a phase ready):
  *   HOLD       always: the operator starts a charge by asking for CHARGE.
  *   CHARGE     sc_door_closed AND scrap_on_hearth >= SEQ_HEARTH_EMPTY_KG.
- *   PYROLYSIS  co < co_end_ppm AND (finished OR t_phase >= min_pyro_min), where
+ *   PYROLYSIS  co < co_end_ppm AND t_pyro >= push_min_dry_min AND
+ *              (finished OR t_phase >= min_pyro_min), where
  *              finished = scrap_temp >= scrap_ready_c AND
  *                         sc_gas_temp <= peak - SEQ_PEAK_DROP_K,
- *              peak = highest good sc_gas_temp since the phase began.
+ *              peak = highest good sc_gas_temp since the phase began.  The
+ *              drying time is the push permissive's own minimum: a pyrolysis
+ *              that finished early would otherwise say "ready" to a push the
+ *              permissive refuses, in a PUSH phase whose drying clock stands.
  *   PUSH       pusher_home AND scrap_on_hearth < SEQ_HEARTH_EMPTY_KG.
  *   MELT       flat for SEQ_FLAT_HOLD_S without a break, where
  *              flat = |bath_hc_temp - sp| <= melt_flat_k AND
@@ -25,9 +29,15 @@
  * and TAP when the phase's safe exit holds (ALLOY: always, SKIM: HC door
  * closed, TAP: tap closed) — skipping the rest of the cycle, or ending a tap
  * early; TAP's next phase is HOLD, so its "ready" informs the operator and
- * the tap closed is what is required.  An engineer's force skips the
- * ready/safe check, never the allowed-target rule.  PUSH is the one
- * phase that is not operator-confirmed: it moves on to MELT by itself.
+ * the tap closed is what is required.  MELT -> CHARGE (the table's
+ * `overlap`): a twin-chamber furnace runs semi-continuously, so once the
+ * scrap has been pushed the next charge may be placed and preheated while
+ * the last one melts; the operator asks for it, and only with the hearth
+ * empty (scrap_on_hearth GOOD and < SEQ_HEARTH_EMPTY_KG: can_charge,
+ * charge_why).  ALLOY, SKIM and TAP stay reachable through MELT's flat bath,
+ * every few charges.  An engineer's force skips the ready/safe/empty check,
+ * never the allowed-target rule.  PUSH is the one phase that is not
+ * operator-confirmed: it moves on to MELT by itself.
  *
  * Overrun: max_min[phase] > 0 AND t_phase >= 60 * max_min[phase].
  *
@@ -73,6 +83,7 @@ struct seq_phase {
     enum cfg_phase next;
     bool confirmed;
     struct seq_hold hold;
+    bool overlap; /* may also go on to CHARGE with the hearth empty */
 };
 
 static const struct seq_phase phases[PH_COUNT];
@@ -101,6 +112,14 @@ static __attribute__((format(printf, 3, 4))) void add(char *buf, size_t n, const
     va_end(ap);
 }
 
+/* Append sep then word, truncating to fit. */
+static void add_word(char *buf, size_t n, const char *sep, const char *word)
+{
+    size_t used = strlen(buf);
+    if (used + 1 < n)
+        snprintf(buf + used, n - used, "%s%s", sep, word);
+}
+
 static bool good(struct tag_value v) { return v.q == Q_GOOD; }
 
 static const struct tag_value *role(const struct plant *p, size_t off)
@@ -120,6 +139,8 @@ static void enter(struct seq *s, enum cfg_phase ph)
     say(s->why, sizeof s->why, "not evaluated yet");
     s->can_hold = false;
     say(s->hold_why, sizeof s->hold_why, "not evaluated yet");
+    s->can_charge = false;
+    say(s->charge_why, sizeof s->charge_why, "not evaluated yet");
     s->overrun = false;
     s->overrun_why[0] = '\0';
     s->have_peak = false;
@@ -169,7 +190,14 @@ static bool exit_pyrolysis(struct seq *s, const struct seq_env *e, char *why, si
     bool hot = good(scrap) && scrap.v >= g->scrap_ready_c;
     bool past = s->have_peak && good(gas) && gas.v <= s->sc_gas_peak - SEQ_PEAK_DROP_K;
     bool timed = s->t_phase_s >= g->min_pyro_min * 60;
+    double dry_min = e->lim->push_min_dry_min;
+    bool dried = s->t_pyro_s >= dry_min * 60;
 
+    if (co_ok && !dried && (timed || (hot && past))) {
+        say(why, n, "pyrolysis done but drying %.1f of minimum %.0f min", s->t_pyro_s / 60,
+            dry_min);
+        return false;
+    }
     if (co_ok && timed) {
         say(why, n, "CO %.0f ppm < end-of-pyrolysis %.0f ppm after the minimum %.0f min", co.v,
             g->co_end_ppm, g->min_pyro_min);
@@ -364,6 +392,42 @@ static void eval_hold(struct seq *s, const struct plant *p)
     }
 }
 
+/* The overlap exit: the next charge may start while the last one melts, with
+ * the hearth empty. */
+static void eval_overlap(struct seq *s, const struct plant *p)
+{
+    struct tag_value scrap = p->scrap_on_hearth;
+    s->can_charge = false;
+    if (!phases[s->phase].overlap)
+        say(s->charge_why, sizeof s->charge_why, "%s does not go on to CHARGE",
+            phases[s->phase].name);
+    else if (!good(scrap))
+        say(s->charge_why, sizeof s->charge_why, "scrap on hearth BAD (no good value)");
+    else if (scrap.v >= SEQ_HEARTH_EMPTY_KG)
+        say(s->charge_why, sizeof s->charge_why, "%.1f t of scrap still on the hearth",
+            scrap.v / 1000);
+    else {
+        s->can_charge = true;
+        say(s->charge_why, sizeof s->charge_why,
+            "hearth empty: the next charge goes on while this one melts");
+    }
+}
+
+/* "ALLOY or CHARGE", "SKIM or HOLD": the targets `ph` may go on to. */
+static void targets(const struct seq_phase *ph, char *buf, size_t n)
+{
+    const char *t[3];
+    int k = 0;
+    t[k++] = phases[ph->next].name;
+    if (ph->overlap && ph->next != PH_CHARGE)
+        t[k++] = phases[PH_CHARGE].name;
+    if (ph->hold.allowed && ph->next != PH_HOLD)
+        t[k++] = phases[PH_HOLD].name;
+    buf[0] = '\0';
+    for (int i = 0; i < k; i++)
+        add_word(buf, n, i == 0 ? "" : i == k - 1 ? " or " : ", ", t[i]);
+}
+
 /* ---- public --------------------------------------------------------------- */
 
 void seq_outputs(const struct cfg_program *prog, enum cfg_phase phase, struct seq_out *out)
@@ -402,6 +466,7 @@ bool seq_step(struct seq *s, const struct cfg_program *prog, const struct cfg_li
     track(s, &e, dt > 0 ? dt : 0);
     s->ready = ph->exit(s, &e, s->why, sizeof s->why);
     eval_hold(s, p);
+    eval_overlap(s, p);
 
     double max_min = prog->max_min[s->phase];
     s->overrun = max_min > 0 && s->t_phase_s >= max_min * 60;
@@ -438,30 +503,34 @@ int seq_request(struct seq *s, enum cfg_phase target, bool force, char *why, siz
         return -1;
     }
     bool to_hold = target == PH_HOLD && ph->hold.allowed;
-    if (!to_hold && target != ph->next) {
-        if (ph->hold.allowed && ph->next != PH_HOLD)
-            say(why, len, "Phase change refused: %s goes on only to %s or HOLD, not %s", from,
-                phases[ph->next].name, phases[target].name);
-        else
-            say(why, len, "Phase change refused: %s goes on only to %s, not %s", from,
-                phases[ph->next].name, phases[target].name);
+    bool to_charge = target == PH_CHARGE && ph->overlap && target != ph->next;
+    if (!to_hold && !to_charge && target != ph->next) {
+        char list[64];
+        targets(ph, list, sizeof list);
+        say(why, len, "Phase change refused: %s goes on only to %s, not %s", from, list,
+            phases[target].name);
         return -1;
     }
-    bool ok = to_hold ? s->can_hold : s->ready;
-    const char *because = to_hold ? s->hold_why : s->why;
+    bool ok = to_hold ? s->can_hold : to_charge ? s->can_charge : s->ready;
+    const char *because = to_hold ? s->hold_why : to_charge ? s->charge_why : s->why;
     if (!ok && !force) {
         if (to_hold)
             say(why, len, "Phase change refused: %s cannot go to HOLD: %s", from, because);
+        else if (to_charge)
+            say(why, len, "Phase change refused: %s cannot go on to CHARGE: %s", from, because);
         else
             say(why, len, "Phase change refused: %s not ready: %s", from, because);
         return -1;
     }
-    if (ok)
+    if (ok && to_charge)
+        say(why, len, "%s → %s: %s", from, phases[target].name, because);
+    else if (ok)
         say(why, len, "%s → %s: %s", from, phases[target].name,
             s->ready ? s->why : "ended early by the operator");
     else
         say(why, len, "%s → %s forced by an engineer; %s: %s", from, phases[target].name,
-            to_hold ? "not safe to leave" : "not ready", because);
+            to_hold ? "not safe to leave" : to_charge ? "hearth not empty" : "not ready",
+            because);
     enter(s, target);
     return 0;
 }
@@ -524,9 +593,10 @@ static const struct seq_phase phases[PH_COUNT] = {
     [PH_PUSH] = { .name = "PUSH", .what = "pusher moves the scrap into the bath",
                   .bath = BATH_HOLD_SP, .exit = exit_push, .next = PH_MELT,
                   .confirmed = false },
+    /* MELT: on to ALLOY with a flat bath, or (overlap) to CHARGE with the hearth empty */
     [PH_MELT] = { .name = "MELT", .what = "scrap melts in circulating metal; HC reheats the bath",
                   .bath = BATH_HOLD_SP, .exit = exit_melt, .next = PH_ALLOY,
-                  .confirmed = true },
+                  .confirmed = true, .overlap = true },
     [PH_ALLOY] = { .name = "ALLOY", .what = "alloy additions, stirring, sample",
                    .bath = BATH_TAP_MID, .exit = exit_alloy, .next = PH_SKIM,
                    .confirmed = true, .hold = { .allowed = true } },

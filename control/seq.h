@@ -43,6 +43,8 @@ struct seq {
     char why[SEQ_TEXT_MAX];         /* why ready, or why not yet */
     bool can_hold;      /* the phase may be left for HOLD (ALLOY, SKIM, TAP) */
     char hold_why[SEQ_TEXT_MAX];    /* why not, when it may not */
+    bool can_charge;    /* the next charge may start (MELT, hearth empty) */
+    char charge_why[SEQ_TEXT_MAX];  /* why, or why not */
     bool overrun;       /* past the program's max_min for this phase */
     char overrun_why[SEQ_TEXT_MAX];
     struct seq_out out;
@@ -69,10 +71,12 @@ bool seq_step(struct seq *s, const struct cfg_program *prog, const struct cfg_li
               const struct plant *p, double dt);
 
 /* The operator asks for `target`.  Allowed targets: the phase's next phase
- * (table), or HOLD from ALLOY, SKIM and TAP.  The next phase needs the
- * current one ready (from the last seq_step); HOLD needs only the phase's
- * safe exit (HC door closed in SKIM, tap closed in TAP).  `force` (engineer)
- * skips the ready / safe-exit check, never the allowed-target rule.  Returns
+ * (table), HOLD from ALLOY, SKIM and TAP, or CHARGE from MELT (the next
+ * charge goes on the hearth while the last one melts).  The next phase needs
+ * the current one ready (from the last seq_step); HOLD needs only the phase's
+ * safe exit (HC door closed in SKIM, tap closed in TAP); CHARGE from MELT
+ * needs the hearth empty (can_charge).  `force` (engineer) skips the ready /
+ * safe-exit / empty-hearth check, never the allowed-target rule.  Returns
  * 0 and enters the target (its clock at zero, not ready, outputs from the
  * next seq_step), or -1 and changes nothing; `why` gets the sentence either
  * way (for the journal or the refusal). */

@@ -101,7 +101,6 @@ static int optnum(const char *name, const char *s, double lo, double hi, double 
 
 struct image {
     int out_idx[64], in_idx[32];
-    int t_pump_trip, t_fan_trip, t_flame_failure;
 };
 
 static void image_init(struct image *im, const struct cfg *c)
@@ -110,13 +109,9 @@ static void image_init(struct image *im, const struct cfg *c)
         im->out_idx[i] = cfg_tag_index(c, splc_out_fields[i].tag);
     for (size_t i = 0; i < splc_in_nfields && i < 32; i++)
         im->in_idx[i] = cfg_tag_index(c, splc_in_fields[i].tag);
-    im->t_pump_trip = cfg_tag_index(c, "pump_trip");
-    im->t_fan_trip = cfg_tag_index(c, "fan_trip");
-    im->t_flame_failure = cfg_tag_index(c, "flame_failure");
 }
 
-static void image_put(const struct image *im, struct simsrv *srv, const struct splc *plc,
-                      const struct splc_out *o)
+static void image_put(const struct image *im, struct simsrv *srv, const struct splc_out *o)
 {
     for (size_t i = 0; i < splc_out_nfields && i < 64; i++) {
         if (im->out_idx[i] < 0)
@@ -130,14 +125,6 @@ static void image_put(const struct image *im, struct simsrv *srv, const struct s
         else
             simsrv_set(srv, im->out_idx[i], v);
     }
-    /* motor trips and the flame-failure latch, from the PLC's own state */
-    if (im->t_pump_trip >= 0)
-        simsrv_set(srv, im->t_pump_trip, plc->faults.pump_trip);
-    if (im->t_fan_trip >= 0)
-        simsrv_set(srv, im->t_fan_trip, plc->faults.fan_trip);
-    if (im->t_flame_failure >= 0)
-        simsrv_set(srv, im->t_flame_failure,
-                   plc->bms == SPLC_BMS_LOCKOUT && plc->faults.flame_failure);
 }
 
 static void image_get(const struct image *im, const struct simsrv *srv, struct splc_in *in)
@@ -310,7 +297,7 @@ static int serve(const struct cfg *c, const char *bind_addr, int port, double sp
         }
     }
     splc_output(&plc, &out);
-    image_put(&im, srv, &plc, &out);
+    image_put(&im, srv, &out);
 
     char ipath[256];
     inject_path(c, port, ipath, sizeof ipath);
@@ -362,7 +349,7 @@ static int serve(const struct cfg *c, const char *bind_addr, int port, double sp
             scans++;
         }
         if (scans)
-            image_put(&im, srv, &plc, &out);
+            image_put(&im, srv, &out);
         next += (int64_t)tick_ms;
         if (next < now - 1000) /* the machine stalled: do not try to catch up a backlog */
             next = now + (int64_t)tick_ms;

@@ -3,24 +3,34 @@
  * Nodes and their balances (W; T in degC, T4(x) = (x + 273.15)^4, s = Stefan-Boltzmann):
  *
  *   fuel      P' = (P_target - P) / fuel_tau,  P_target = burner * firing  (flame on, else 0)
- *   flue      f = flue_frac_1000 + flue_frac_per_100k * (Tg - 1000) / 100, clamped 0.1..0.8;
- *             the HC receives (1 - f) * (P + Ppyro_hc), the flue takes the rest
- *   HC gas    Cg Tg'  = (1-f)(P + Ppyro_hc) - Qgb - Qgr - Qfan - Qdoor_hc
+ *   flue      f = flue_frac_1000 + flue_frac_per_100k * (Tg - 1000) / 100, clamped 0.1..0.8,
+ *             fp = f + pyro_flue_extra (clamped the same): the HC receives (1 - f) P +
+ *             (1 - fp) Ppyro_hc, the flue takes the rest.  The burners preheat their air in
+ *             the regenerators; the pyrolysis gas burns with the cold afterburning air, and
+ *             its larger flue volume bypasses them, so less of its heat stays
+ *   HC gas    Cg Tg'  = (1-f) P + (1-fp) Ppyro_hc - Qgb - Qjet - Qgr - Qfan - Qdoor_hc
  *   roof      Cr Tr'  = Qgr - Qrb - ua_roof (Tr - Ta)
  *   SC gas    Cs Ts'  = Qfan + Ppyro_sc - sum Qcharge - ua_scb (Ts - Tbs) - ua_sc (Ts - Ta)
  *                       - Qdoor_sc
- *   bath HC   m_h cpl Tbh' = Qgb + Qrb - Qpump - ua_bhc (Tbh - Ta)
+ *   bath HC   m_h cpl Tbh' = Qgb + Qjet + Qrb - Qpump - ua_bhc (Tbh - Ta)
  *   bath SC   m_s cpl Tbs' = Qpump + ua_scb (Ts - Tbs) - Qmelt - ua_bsc (Tbs - Ta)
  *     Qgb = s a_gb d (T4(Tg) - T4(Tbh)), Qgr = s a_gr (T4(Tg) - T4(Tr)),
  *     Qrb = s a_rb d (T4(Tr) - T4(Tbh)), d = 1 - min(dross / dross_cover, 1) / 3
+ *     Qjet = ua_jet d (P / burner)^0.8 (Tg - Tbh): the burner jets sweep the bath (forced
+ *            convection, Nu ~ Re^0.8; the pyrolysis gas comes over through the fan duct and
+ *            burns slowly, high in the chamber).  Radiation alone cannot give the figure
+ *            table: a bath that holds at 740 with the atmosphere at ~900 would gain only
+ *            ~3.5x its holding input at 1150 (T^4), far short of the ~4 MW a 6-10 t/h melt
+ *            rate needs; the jets grow with the firing as well as with Tg - Tbh
  *     Qfan = (fan * fan_max + sc_nat) (Tg - Ts)
  *     Qpump = (pump * pump_max + bath_mix) cpl (Tbh - Tbs)
  *     Qdoor = open * (s a_door (T4(T) - T4(Ta)) + door_conv (T - Ta))
  *   charge i  m cps T' = Qcharge = ua_charge m (0.5 + 0.5 fan) (Ts - T); while wet, the charge
  *             stops at 100 degC and the heat evaporates water (latent_water) first
- *   organics  m_o' = -k(T) m_o, k = pyro_k450 exp(pyro_e (1/723.15 - 1/(T + 273.15))) above
- *             pyro_start; the gas burns: share sc_burn (+ sc_burn_door * door) in the SC,
- *             the rest in the HC
+ *   organics  m_o' = -k(T) m_o, k = A(T) - A(pyro_start) above pyro_start (no step at the
+ *             onset), A(T) = pyro_k450 exp(pyro_e (1/723.15 - 1/(T + 273.15))); the gas
+ *             burns: share sc_burn * fan (+ sc_burn_door * door) in the SC (door closed, its
+ *             oxygen comes only with the recirculated gas), the rest in the HC
  *   unmelted  Qmelt = ua_melt (m_t + 0.2)^(2/3) (0.25 + 0.75 pump) (Tbs - Tsol) raises Tsol
  *             to t_melt, then melts dm = Q / latent into the SC liquid (dross_frac of it
  *             becomes dross)
@@ -29,8 +39,10 @@
  *             the HC side holds hc_split of it (the level equalises under the arch)
  *   pressure  p' = (K (q / o)^2 - draft - p) / p_tau, q = (P + Ppyro) / burner * (Tg+273)/1273
  *             + 0.05, o = damper_min + (1 - damper_min) damper; an open door vents it
- *   O2        20.9 * excess / (air + 0.06 burnt), air = lambda P + base_air burner,
- *             excess = air - P - Ppyro_hc (dry-flue approximation for natural gas)
+ *   O2        20.9 * excess / (air + 0.06 burnt), air = lambda P + base_air burner
+ *             + afterburn lambda burner (the PLC's O2 trim), excess = air - P - Ppyro_hc
+ *             (dry-flue approximation for natural gas; the afterburning air's heat leaves
+ *             in the flue share fp of what it burns)
  *
  * Integration: explicit Euler, all flows from the start-of-step state, each applied to both
  * of its nodes, so the ledger closes to rounding.  Liquid enthalpy per kg is affine in T
@@ -44,6 +56,22 @@
  * Simplifications: organics and water carry no heat capacity; pyrolysis is thermally neutral;
  * liquid below t_melt_c stays liquid (the PLC's freeze interlock covers that case); metal on
  * the hearth never passes t_melt_c.
+ *
+ * Calibration (DESIGN.md's figure table; tests/test_sim_physics.c measures each):
+ *   holding 740 degC: 15.2 % firing (1.2 MW), HC gas 895, roof 845, empty SC with the fan
+ *     stopped 580 (sc_nat is only leakage: the chambers exchange gas through the fan),
+ *     walls 0.79 MW; available heat 0.65 of the fuel at 900 degC, 0.61 at 1115 degC, 0.46
+ *     of the pyrolysis gas;
+ *   full fire, bath at 735: HC gas 1115, the bath gains 4.1 MW net (jets 3.8 MW);
+ *     cold 3 t pushed at full fire: 12 t/h with the HC gas below 1150;
+ *   3 t into 62 t at 750, no heat: -46 K cold, -26 K at 500 degC; burners off: ~30 K/h;
+ *   c_roof: the roof's hot face over a melt cycle (~3 cm of a 40 m2 roof and the HC walls),
+ *     not its whole thickness, which held the heat of a recovery for an hour;
+ *   ua_charge, pyro kinetics: a 3 t charge under a 550 degC SC gas dries and pyrolyses in
+ *     15-17 min (DESIGN: about 30 min at ~500 degC), 300-550 degC, peak ~430 degC;
+ *   ua_melt: pushed scrap melts in 8 min (500 degC) to 12 min (cold) in the pumped bath;
+ *   tap 20 kg/s (a taphole into a transfer crucible); p_k: with the damper open the flue
+ *     passes the burners at full fire and 2.5 MW of pyrolysis gas at ~15 Pa.
  */
 #include "sim_physics.h"
 
@@ -54,31 +82,34 @@
 #define TAP_MIN_LIQUID_KG 5000.0
 #define T_DRY_C 100.0
 #define MELT_FLOOR_T 0.2 /* t: the last of a lump still has surface */
+#define JET_EXP 0.8      /* forced convection: Nu ~ Re^0.8 */
 
 static const struct phys_params phys_defaults = {
     .burner_mw = 8.0,
     .fuel_tau_s = 4.0,
-    .flue_frac_1000 = 0.35,
-    .flue_frac_per_100k = 0.03,
+    .flue_frac_1000 = 0.37,
+    .flue_frac_per_100k = 0.02,
+    .pyro_flue_extra = 0.15,
     .air_ratio = 1.10,
     .base_air_frac = 0.01,
     .flue_rise_k = 80.0,
     .c_hc_gas_mj_k = 2.5,
-    .c_roof_mj_k = 25.0,
+    .c_roof_mj_k = 8.0,
     .c_sc_gas_mj_k = 1.0,
-    .a_gas_bath_m2 = 7.0,
+    .a_gas_bath_m2 = 2.0,
     .a_gas_roof_m2 = 20.0,
-    .a_roof_bath_m2 = 9.0,
-    .ua_roof_loss_kw_k = 0.33,
-    .ua_bath_hc_loss_kw_k = 0.55,
-    .ua_bath_sc_loss_kw_k = 0.3,
+    .a_roof_bath_m2 = 3.5,
+    .ua_jet_bath_kw_k = 10.0,
+    .ua_roof_loss_kw_k = 0.3,
+    .ua_bath_hc_loss_kw_k = 0.39,
+    .ua_bath_sc_loss_kw_k = 0.22,
     .ua_sc_loss_kw_k = 0.2,
-    .ua_sc_bath_kw_k = 1.0,
+    .ua_sc_bath_kw_k = 0.6,
     .door_a_m2 = 3.0,
     .door_conv_kw_k = 0.30,
     .fan_max_kw_k = 7.0,
-    .sc_nat_kw_k = 0.3,
-    .ua_charge_kw_tk = 2.0,
+    .sc_nat_kw_k = 0.05,
+    .ua_charge_kw_tk = 3.5,
     .t_amb_c = 25.0,
     .t_melt_c = 660.3,
     .cp_solid_kj = 1.05,
@@ -89,13 +120,13 @@ static const struct phys_params phys_defaults = {
     .hc_split = 0.65,
     .pump_max_kg_s = 10000.0 / 60.0,
     .bath_mix_kg_s = 5.0,
-    .ua_melt_kw_tk = 20.0,
-    .tap_kg_s = 8.0,
+    .ua_melt_kw_tk = 40.0,
+    .tap_kg_s = 20.0,
     .dross_frac = 0.02,
     .dross_cover_kg = 3000.0,
     .skim_kg_s = 2.0,
-    .pyro_k450 = 1.0 / 300.0,
-    .pyro_e_k = 9900.0,
+    .pyro_k450 = 1.0 / 200.0,
+    .pyro_e_k = 6000.0,
     .pyro_start_c = 280.0,
     .hv_default_mj_kg = 30.0,
     .sc_burn_frac = 0.05,
@@ -104,12 +135,12 @@ static const struct phys_params phys_defaults = {
     .latent_water_mj = 2.26,
     .co_base_ppm = 30.0,
     .co_ppm_per_kg_s = 15000.0,
-    .p_k_pa = 14.0,
+    .p_k_pa = 7.5,
     .p_draft_pa = 2.0,
     .p_tau_s = 2.0,
     .damper_min_open = 0.05,
     .max_substep_s = 1.0,
-    .hold_fan_pct = 20.0,
+    .hold_fan_pct = 0.0,
 };
 
 static double clampd(double v, double lo, double hi)
@@ -124,6 +155,16 @@ static double t4(double c)
     double k = c + 273.15;
     double k2 = k * k;
     return k2 * k2;
+}
+
+/* Forced convection of the burner jets onto the HC bath at fuel power fuel_w, W (clean
+ * bath). */
+static double jet_w(const struct phys_params *p, double fuel_w, double tg, double tb)
+{
+    double load = fuel_w / (p->burner_mw * 1e6);
+    if (!(load > 0))
+        return 0;
+    return p->ua_jet_bath_kw_k * 1e3 * pow(load, JET_EXP) * (tg - tb);
 }
 
 /* Liquid aluminium enthalpy per kg above 25 degC solid. */
@@ -145,11 +186,17 @@ static double dross_factor(const struct phys_params *p, double dross_kg)
     return 1.0 - clampd(dross_kg / p->dross_cover_kg, 0, 1) / 3.0;
 }
 
+static double arrhenius(const struct phys_params *p, double t)
+{
+    return p->pyro_k450 * exp(p->pyro_e_k * (1.0 / 723.15 - 1.0 / (t + 273.15)));
+}
+
+/* Pyrolysis rate constant, 1/s: zero at pyro_start and rising from there without a step. */
 static double pyro_k(const struct phys_params *p, double t)
 {
-    if (t < p->pyro_start_c)
+    if (t <= p->pyro_start_c)
         return 0;
-    return p->pyro_k450 * exp(p->pyro_e_k * (1.0 / 723.15 - 1.0 / (t + 273.15)));
+    return arrhenius(p, t) - arrhenius(p, p->pyro_start_c);
 }
 
 /* Move mass dm (>= 0) of liquid at temperature tfrom into (m, t); returns the new t. */
@@ -212,10 +259,10 @@ static double pressure_target(const struct phys_params *p, const struct phys_sta
 }
 
 static void derive(struct phys_state *s, const struct phys_params *p, double pyro_hc_w,
-                   double pyro_kg_s, double fan)
+                   double pyro_kg_s, double fan, double afterburn)
 {
     double burner_w = p->burner_mw * 1e6;
-    double air = p->air_ratio * s->fuel_w + p->base_air_frac * burner_w;
+    double air = p->air_ratio * (s->fuel_w + afterburn * burner_w) + p->base_air_frac * burner_w;
     double burnt = s->fuel_w + pyro_hc_w;
     double excess = air - burnt;
     s->o2_pct = excess > 0 ? clampd(20.9 * excess / (air + 0.06 * burnt), 0, 20.9) : 0;
@@ -239,6 +286,7 @@ static void step1(struct phys_state *s, const struct phys_params *p, const struc
     const double fan = clampd(in->fan_pct, 0, 100) / 100.0;
     const double damper = clampd(in->damper_pct, 0, 100) / 100.0;
     const double dsc = clampd(in->sc_door_open, 0, 1), dhc = clampd(in->hc_door_open, 0, 1);
+    const double afterburn = clampd(in->afterburn_pct, 0, 100) / 100.0;
     const double tg = s->hc_gas_c, tr = s->roof_c, ts = s->sc_gas_c;
     const double tbh = s->bath_hc_c, tbs = s->bath_sc_c;
     struct phys_ledger *led = &s->led;
@@ -268,7 +316,7 @@ static void step1(struct phys_state *s, const struct phys_params *p, const struc
             pyro_j += dm * c->hv_j_kg;
         }
     }
-    double f_sc = clampd(p->sc_burn_frac + p->sc_burn_door * dsc, 0, 1);
+    double f_sc = clampd(p->sc_burn_frac * fan + p->sc_burn_door * dsc, 0, 1);
     double pyro_sc_j = f_sc * pyro_j;
     double pyro_hc_j = pyro_j - pyro_sc_j;
     if (s->well_organics_kg > 0) {
@@ -306,6 +354,7 @@ static void step1(struct phys_state *s, const struct phys_params *p, const struc
     /* heat exchange between the nodes */
     double d = dross_factor(p, s->dross_kg);
     double q_gb = SIGMA * p->a_gas_bath_m2 * d * (t4(tg) - t4(tbh));
+    double q_jet = jet_w(p, s->fuel_w, tg, tbh) * d;
     double q_gr = SIGMA * p->a_gas_roof_m2 * (t4(tg) - t4(tr));
     double q_rb = SIGMA * p->a_roof_bath_m2 * d * (t4(tr) - t4(tbh));
     double q_rl = p->ua_roof_loss_kw_k * 1e3 * (tr - ta);
@@ -320,19 +369,21 @@ static void step1(struct phys_state *s, const struct phys_params *p, const struc
     double q_dsc =
         dsc * (SIGMA * p->door_a_m2 * (t4(ts) - t4(ta)) + p->door_conv_kw_k * 1e3 * (ts - ta));
     double ff = flue_frac(p, tg);
+    double ffp = clampd(ff + p->pyro_flue_extra, 0.1, 0.8);
     double burnt_j = fuel_j + pyro_hc_j;
+    double flue_j = ff * fuel_j + ffp * pyro_hc_j;
 
     s->hc_gas_c +=
-        ((1.0 - ff) * burnt_j - h * (q_gb + q_gr + q_fan + q_dhc)) / (p->c_hc_gas_mj_k * 1e6);
+        (burnt_j - flue_j - h * (q_gb + q_jet + q_gr + q_fan + q_dhc)) / (p->c_hc_gas_mj_k * 1e6);
     s->roof_c += h * (q_gr - q_rb - q_rl) / (p->c_roof_mj_k * 1e6);
     s->sc_gas_c +=
         (pyro_sc_j - charge_j + h * (q_fan - q_sgb - q_sgl - q_dsc)) / (p->c_sc_gas_mj_k * 1e6);
-    s->bath_hc_c += h * (q_gb + q_rb - q_pump - q_bhl) / (s->bath_hc_kg * cpl);
+    s->bath_hc_c += h * (q_gb + q_jet + q_rb - q_pump - q_bhl) / (s->bath_hc_kg * cpl);
     s->bath_sc_c += (h * (q_pump + q_sgb - q_bsl) - melt_j) / (s->bath_sc_kg * cpl);
 
     led->fuel_j += fuel_j;
     led->pyro_j += pyro_j;
-    led->flue_j += ff * burnt_j;
+    led->flue_j += flue_j;
     led->roof_wall_j += h * q_rl;
     led->bath_wall_j += h * (q_bhl + q_bsl);
     led->sc_wall_j += h * q_sgl;
@@ -363,7 +414,7 @@ static void step1(struct phys_state *s, const struct phys_params *p, const struc
 
     double pt = pressure_target(p, s, burnt_j / h, damper, dsc > dhc ? dsc : dhc);
     s->pressure_pa += (pt - s->pressure_pa) * (1.0 - exp(-h / p->p_tau_s));
-    derive(s, p, pyro_hc_j / h, pyro_kg / h, fan);
+    derive(s, p, pyro_hc_j / h, pyro_kg / h, fan, afterburn);
     s->time_s += h;
 }
 
@@ -406,8 +457,26 @@ struct hold {
     double tg, tr, ts, fuel_w;
 };
 
+/* Fuel power whose HC gas balance is zero at gas tg, roof tr, SC gas ts, bath tb (the jets
+ * take a share that grows with the fuel: bisect). */
+static double hold_fuel(const struct phys_params *p, double g, double tg, double tr, double ts,
+                        double tb)
+{
+    double fixed = SIGMA * p->a_gas_bath_m2 * (t4(tg) - t4(tb)) +
+                   SIGMA * p->a_gas_roof_m2 * (t4(tg) - t4(tr)) + g * (tg - ts);
+    double keep = 1.0 - flue_frac(p, tg), lo = 0, hi = 4.0 * p->burner_mw * 1e6;
+    for (int i = 0; i < 60; i++) {
+        double f = 0.5 * (lo + hi);
+        if (keep * f < fixed + jet_w(p, f, tg, tb))
+            lo = f;
+        else
+            hi = f;
+    }
+    return 0.5 * (lo + hi);
+}
+
 /* The steady state that holds the whole bath at tb with the fan at hold_fan_pct: bisect the
- * HC gas temperature for the bath balance, then read the fuel off the HC gas balance. */
+ * HC gas temperature for the bath balance, the fuel read off the HC gas balance at each. */
 static struct hold hold_solve(const struct phys_params *p, double tb)
 {
     double g = (p->hold_fan_pct / 100.0 * p->fan_max_kw_k + p->sc_nat_kw_k) * 1e3;
@@ -419,16 +488,14 @@ static struct hold hold_solve(const struct phys_params *p, double tb)
         r.tg = 0.5 * (lo + hi);
         r.tr = roof_steady(p, r.tg, tb);
         r.ts = (g * r.tg + ua_sb * tb + ua_sl * p->t_amb_c) / (g + ua_sb + ua_sl);
-        double in = SIGMA * p->a_gas_bath_m2 * (t4(r.tg) - t4(tb)) +
+        r.fuel_w = hold_fuel(p, g, r.tg, r.tr, r.ts, tb);
+        double in = SIGMA * p->a_gas_bath_m2 * (t4(r.tg) - t4(tb)) + jet_w(p, r.fuel_w, r.tg, tb) +
                     SIGMA * p->a_roof_bath_m2 * (t4(r.tr) - t4(tb)) + ua_sb * (r.ts - tb);
         if (in < loss)
             lo = r.tg;
         else
             hi = r.tg;
     }
-    double out = SIGMA * p->a_gas_bath_m2 * (t4(r.tg) - t4(tb)) +
-                 SIGMA * p->a_gas_roof_m2 * (t4(r.tg) - t4(r.tr)) + g * (r.tg - r.ts);
-    r.fuel_w = out / (1.0 - flue_frac(p, r.tg));
     return r;
 }
 
@@ -461,7 +528,7 @@ void phys_init_hot(struct phys_state *s, const struct phys_params *p)
     s->roof_c = h.tr;
     s->sc_gas_c = h.ts;
     s->pressure_pa = pressure_target(p, s, s->fuel_w, 0.5, 0);
-    derive(s, p, 0, 0, p->hold_fan_pct / 100.0);
+    derive(s, p, 0, 0, p->hold_fan_pct / 100.0, 0);
 }
 
 void phys_init_cold(struct phys_state *s, const struct phys_params *p)
@@ -470,7 +537,7 @@ void phys_init_cold(struct phys_state *s, const struct phys_params *p)
     s->hc_gas_c = s->roof_c = COLD_BATH_C;
     s->sc_gas_c = 400.0;
     s->pressure_pa = pressure_target(p, s, 0, 0.5, 0);
-    derive(s, p, 0, 0, 0);
+    derive(s, p, 0, 0, 0, 0);
 }
 
 int phys_charge(struct phys_state *s, const struct phys_params *p, double mass_kg, double temp_c,

@@ -24,6 +24,7 @@ struct phys_params {
     double fuel_tau_s;         /* first-order lag firing -> fuel power (4) */
     double flue_frac_1000;     /* share of combustion heat leaving in the flue at HC 1000 degC */
     double flue_frac_per_100k; /* its rise per 100 K of HC gas temperature */
+    double pyro_flue_extra;    /* added flue share of the pyrolysis gas burnt in the HC */
     double air_ratio;          /* burner lambda; 1.10 gives ~2 % O2 */
     double base_air_frac;      /* air leaking in with burners off, as a share of full-fire air */
     double flue_rise_k;        /* flue above HC gas at full fire (display only) */
@@ -35,6 +36,8 @@ struct phys_params {
     double a_gas_bath_m2;
     double a_gas_roof_m2;
     double a_roof_bath_m2;
+    double ua_jet_bath_kw_k; /* burner jets over the bath: forced convection gas -> HC bath at
+                                100 % firing, scaling with firing^0.8 */
     /* losses to ambient, linear in (T - t_amb_c) */
     double ua_roof_loss_kw_k;    /* roof and HC walls */
     double ua_bath_hc_loss_kw_k; /* hearth and walls under the HC bath */
@@ -69,10 +72,10 @@ struct phys_params {
     double pyro_e_k;         /* activation temperature, K (Arrhenius) */
     double pyro_start_c;     /* no pyrolysis below */
     double hv_default_mj_kg; /* organics heating value when a charge gives none */
-    double sc_burn_frac;     /* share of pyrolysis gas burning in the SC, door closed */
-    double sc_burn_door;     /* added share with the charging door fully open */
-    double well_burn_tau_s;  /* organics pushed into the bath burn off with this time constant */
-    double latent_water_mj;  /* 2.26 */
+    double sc_burn_frac;    /* share of pyrolysis gas burning in the SC at 100 % fan, door closed */
+    double sc_burn_door;    /* added share with the charging door fully open */
+    double well_burn_tau_s; /* organics pushed into the bath burn off with this time constant */
+    double latent_water_mj; /* 2.26 */
     /* gas analysis and pressure */
     double co_base_ppm;
     double co_ppm_per_kg_s; /* CO per kg/s of pyrolysis at 100 % fan (higher with less fan) */
@@ -119,6 +122,7 @@ struct phys_in {
     double sc_door_open; /* charging door, 0 closed .. 1 fully open */
     double hc_door_open; /* HC (skimming) door */
     bool tap_open;
+    double afterburn_pct; /* afterburning air, % of the burners' full-fire air (O2 trim) */
 };
 
 struct phys_state {

@@ -14,14 +14,25 @@
  *      else LOCKOUT at ignition_s) -> FIRING (demand clamped to low fire..100 %; held at
  *      low fire while a door is not closed, the watchdog is tripped or the roof is at HH).
  *      Flame failure or gas/air pressure loss while lit -> LOCKOUT; only LOCKOUT_RESET
- *      leaves it.  BURNER_STOP -> OFF from any state but LOCKOUT;
+ *      leaves it.  BURNER_STOP -> OFF from any state but LOCKOUT.  A lockout for want of
+ *      a flame (lost while firing, or not proven in the trial) sets the flame_failure
+ *      latch (di:14), which only an accepted LOCKOUT_RESET clears;
  *   5. hard interlocks on the drives: pump stopped below pump_min_level_mm or with
  *      bath_sc_temp below pump_freeze_c (a broken bath_sc thermocouple counts as frozen,
  *      a broken roof thermocouple as roof HH: fail-safe), tap closed at the heel;
  *   6. drives ramp to their demands, doors travel, the pusher strokes (before step 4 in
  *      the code, so a door that starts to open drops the firing in the same scan);
  *   7. physics for dt; sensors: y += (x - y)(1 - exp(-dt / tc_lag)), reading = y + drift
- *      offset + N(0, noise_k) from a splitmix64 generator held in the struct.
+ *      offset + N(0, noise_k) from a splitmix64 generator held in the struct;
+ *   8. afterburning air (the burners' O2 trim): the burners run at a fixed air ratio, and
+ *      the pyrolysis gas that comes over from the SC burns in the HC as well, so the PLC
+ *      adds air on the measured flue O2, integral action only (the O2 follows the air at
+ *      once, and a proportional kick on a noisy analyser only rattles the air valve):
+ *        a = clamp(a + rate (o2_sp - O2) dt, 0, afterburn_max)
+ *      from its own fan, sized for the largest pyrolysis gas flow (afterburn_max % of the
+ *      burners' full-fire air), so it does not take the burners' air;
+ *      no air proven (air_low, E-stop) -> a = 0: then the O2 falls as the pyrolysis gas
+ *      takes what the burners' air leaves.
  */
 #include "sim_plc.h"
 
@@ -60,6 +71,9 @@ static const struct splc_params splc_defaults = {
     .charge_moisture = 0.0,
     .charge_temp_c = 25.0,
     .charge_hv_mj_kg = 0.0,
+    .o2_trim_sp_pct = 2.0,
+    .o2_trim_rate = 1.0,
+    .afterburn_max_pct = 100.0,
 };
 
 static const char *const tc_names[SPLC_TC_COUNT] = {
@@ -214,6 +228,7 @@ static uint16_t cmd_lockout_reset(struct splc *plc, uint16_t arg)
         return PLC_RES_INTERLOCK;
     if (plc->bms == SPLC_BMS_LOCKOUT)
         plc->bms = SPLC_BMS_OFF;
+    plc->flame_failed = false;
     return PLC_RES_OK;
 }
 
@@ -442,11 +457,14 @@ static void burner(struct splc *plc, const struct splc_in *in, double dt)
             plc->firing = p->low_fire_pct;
         } else if (plc->bms_timer_s >= p->ignition_s) {
             plc->bms = SPLC_BMS_LOCKOUT;
+            plc->flame_failed = true;
         }
         break;
     case SPLC_BMS_FIRING:
-        if (!lit_ok || plc->faults.flame_failure)
+        if (!lit_ok || plc->faults.flame_failure) {
             plc->bms = SPLC_BMS_LOCKOUT;
+            plc->flame_failed = plc->flame_failed || lit_ok;
+        }
         break;
     case SPLC_BMS_OFF:
     case SPLC_BMS_LOCKOUT:
@@ -538,6 +556,18 @@ static void sensors_exact(struct splc *plc)
     plc->co_meas = plc->phys.co_ppm;
     plc->pressure_meas = plc->phys.pressure_pa;
     plc->level_meas = plc->phys.level_mm;
+}
+
+/* The O2 trim for the next scan (see the top of the file). */
+static void air_trim(struct splc *plc, double dt)
+{
+    const struct splc_params *p = &plc->prm;
+    if (!air_ok(plc)) {
+        plc->afterburn = 0;
+        return;
+    }
+    double e = p->o2_trim_sp_pct - plc->o2_meas;
+    plc->afterburn = clampd(plc->afterburn + p->o2_trim_rate * e * dt, 0, p->afterburn_max_pct);
 }
 
 void splc_params_default(struct splc_params *p)
@@ -638,12 +668,15 @@ void splc_step(struct splc *plc, const struct splc_in *in, struct splc_out *out,
         .sc_door_open = plc->sc_door,
         .hc_door_open = plc->hc_door,
         .tap_open = plc->tap_open,
+        .afterburn_pct = plc->afterburn,
     };
     phys_step(&plc->phys, &plc->phys_prm, &pi, dt);
     if (plc->tap_open && at_heel(plc))
         plc->tap_open = false;
-    if (dt > 0)
+    if (dt > 0) {
         sensors(plc, dt);
+        air_trim(plc, dt);
+    }
     plc->interlocks = interlock_bits(plc);
     if (out)
         splc_output(plc, out);
@@ -695,6 +728,9 @@ void splc_output(const struct splc *plc, struct splc_out *out)
     out->pusher_home = plc->pusher_dir == 0 && plc->pusher <= 0;
     out->bms_lockout = plc->bms == SPLC_BMS_LOCKOUT;
     out->watchdog_tripped = plc->wd_tripped;
+    out->pump_trip = plc->faults.pump_trip;
+    out->fan_trip = plc->faults.fan_trip;
+    out->flame_failure = plc->flame_failed;
     for (int i = 0; i < SPLC_TC_COUNT; i++)
         out->broken[i] = plc->faults.tc_broken[i];
 }
@@ -763,6 +799,9 @@ const struct splc_field splc_out_fields[] = {
     OUT_B(pusher_home),
     OUT_B(bms_lockout),
     OUT_B(watchdog_tripped),
+    OUT_B(pump_trip),
+    OUT_B(fan_trip),
+    OUT_B(flame_failure),
 };
 const size_t splc_out_nfields = sizeof splc_out_fields / sizeof splc_out_fields[0];
 

@@ -68,6 +68,9 @@ struct splc_params {
     double charge_moisture;   /* ... of moisture (0) */
     double charge_temp_c;     /* ... temperature (25) */
     double charge_hv_mj_kg;   /* ... organics heating value, 0 = the physics default */
+    double o2_trim_sp_pct;    /* afterburning air: flue O2 the trim holds (2) */
+    double o2_trim_rate;      /* ... integral action, % of full-fire air per s per % O2 (1) */
+    double afterburn_max_pct; /* ... its fan's capacity, % of the burners' full-fire air (100) */
 };
 
 /* What the console writes (holding registers), in engineering units. */
@@ -95,6 +98,8 @@ struct splc_out {
     double metal_mass, scrap_on_hearth; /* kg */
     bool sc_door_closed, hc_door_closed, flame_on, estop_ok, gas_ok, air_ok, pump_running,
         fan_running, tap_open, pusher_home, bms_lockout, watchdog_tripped;
+    bool pump_trip, fan_trip;   /* motor protection tripped (while the fault lasts) */
+    bool flame_failure;         /* flame lost or never proven: latched until the lockout reset */
     bool broken[SPLC_TC_COUNT]; /* send the tag's fault sentinel instead */
 };
 
@@ -120,6 +125,8 @@ struct splc {
     enum splc_bms bms;
     double bms_timer_s; /* purge remaining, or time into the trial for ignition */
     double firing;      /* modulating position, % */
+    bool flame_failed;  /* the flame-failure latch (cleared by LOCKOUT_RESET) */
+    double afterburn;   /* afterburning air from the O2 trim, % of full-fire air */
     /* drives */
     bool pump_on, fan_on, tap_open;
     double pump_speed, fan_speed, damper;

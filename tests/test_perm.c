@@ -404,6 +404,33 @@ static void test_bad_quality_blocks_everything(void **state)
     assert_int_equal(perm_eval(PERM_TAP_CLOSE, &x->ctx, 0, &x->r), PERM_READY);
 }
 
+/* The semi-continuous cycle: CHARGE entered from MELT while the last charge still melts.
+ * The charge rules are the same; the unmelted scrap is in metal_mass (from the level), so the
+ * capacity check counts it, and the door may open once the firing is down. */
+static void test_charge_while_melting(void **state)
+{
+    struct fx *x = *state;
+    char why[SEQ_TEXT_MAX];
+    seq_init(&x->s, &x->prog, PH_MELT);
+    G(bath_hc_temp, 715); /* the pushed scrap melting */
+    G(firing_fb, 100);
+    G(metal_mass, 61000); /* 58 t liquid + 3 t not yet melted */
+    seq_step(&x->s, &x->prog, &x->lim, &x->p, 1);
+    assert_int_equal(seq_request(&x->s, PH_CHARGE, false, why, sizeof why), 0);
+    seq_step(&x->s, &x->prog, &x->lim, &x->p, 1);
+    assert_int_equal(perm_eval(PERM_SC_DOOR_OPEN, &x->ctx, 0, &x->r), PERM_BLOCKED);
+    assert_string_equal(x->r.fail[0], "Open charging door: firing 100 % > low-fire limit 30 %");
+    G(firing_fb, 30); /* capped by the sequencer in CHARGE */
+    assert_int_equal(perm_eval(PERM_SC_DOOR_OPEN, &x->ctx, 0, &x->r), PERM_READY);
+    G(sc_door_closed, 0);
+    assert_int_equal(perm_eval(PERM_CHARGE, &x->ctx, 3, &x->r), PERM_READY);
+    assert_int_equal(perm_eval(PERM_CHARGE, &x->ctx, 4.5, &x->r), PERM_BLOCKED);
+    assert_string_equal(x->r.fail[0],
+                        "Charge scrap: bath after charge 65.5 t > capacity 65.0 t");
+    /* no push of the new charge from MELT or CHARGE */
+    assert_int_equal(perm_eval(PERM_PUSH, &x->ctx, 0, &x->r), PERM_BLOCKED);
+}
+
 static void test_bad_argument(void **state)
 {
     struct fx *x = *state;
@@ -494,6 +521,7 @@ int main(void)
         T(test_phase_advance),
         T(test_all_failures_listed),
         T(test_bad_quality_blocks_everything),
+        T(test_charge_while_melting),
         T(test_bad_argument),
         T(test_unknown_command),
         T(test_names_and_plc),

@@ -374,7 +374,7 @@ static void test_hold_directions(void **state)
     struct pid_params prm = heat_params();
     struct pid p;
     pid_init(&p, &prm, LOOP_AUTO, 750.0);
-    pid_init_output(&p, 40.0);
+    pid_init_output(&p, 60.0);           /* I = 60 - P 50: inside its clamp */
     struct pid_in in = pid_in_pv(700.0); /* below SP: the integrator would rise */
     in.hold_up = true;
     pid_step(&p, &in, 1.0);
@@ -541,6 +541,133 @@ static void test_windup_recovery(void **state)
     assert_true(nv.settle_s < 0 || nv.settle_s > 2 * aw.settle_s);
 }
 
+/* A re-initialisation far from SP leaves I outside its clamp (the SC fan loop
+ * started with its gas 330 K above SP: I = 20 + 264).  Once the PV is above SP
+ * again the output must come off its high limit within a minute, at no more
+ * than the rate limit per step: before the bleed it sat at 100 % for most of
+ * an hour, the integrator held by conditional integration. */
+static void test_reinit_integrator_bleeds(void **state)
+{
+    (void)state;
+    struct pid_params prm = heat_params();
+    prm.kp = 0.8;
+    prm.ti_s = 300;
+    prm.out_rate_per_s = 5;
+    struct pid p;
+    pid_init(&p, &prm, LOOP_AUTO, 450.0);
+    pid_init_output(&p, 20.0);
+    struct pid_in in = pid_in_pv(780.0);
+    pid_step(&p, &in, 1.0);
+    assert_near(p.out, 20.0, 0); /* bumpless */
+    assert_true(p.i > 250);      /* far outside 0..100 */
+    in.pv.v = 430.0;             /* the cold charge: below SP, the fan runs up */
+    for (int t = 0; t < 120; t++)
+        pid_step(&p, &in, 1.0);
+    assert_near(p.out, 100.0, 0);
+    in.pv.v = 470.0; /* above SP again: the fan must come down */
+    double last = p.out;
+    for (int t = 0; t < 60; t++) {
+        pid_step(&p, &in, 1.0);
+        assert_true(fabs(p.out - last) <= prm.out_rate_per_s + EPS);
+        last = p.out;
+    }
+    assert_true(p.i <= prm.i_hi + EPS);
+    assert_true(p.out < 90.0);
+    for (int t = 0; t < 1200; t++)
+        pid_step(&p, &in, 1.0);
+    assert_true(p.out < 20.0); /* and on down by the integral action */
+}
+
+/* Without a rate limit the bleed takes the integral time; a held direction is
+ * not bled (a master whose slave cannot follow). */
+static void test_reinit_bleed_without_rate_limit(void **state)
+{
+    (void)state;
+    struct pid_params prm = heat_params(); /* no rate limit, Ti 80 s, clamp 0..100 */
+    struct pid p;
+    pid_init(&p, &prm, LOOP_AUTO, 700.0);
+    pid_init_output(&p, 50.0);
+    struct pid_in in = pid_in_pv(550.0); /* P = 150: I = -100 */
+    pid_step(&p, &in, 1.0);
+    assert_near(p.i, -100.0, EPS);
+    in.pv.v = 700.0; /* at SP: no integration, only the bleed */
+    in.hold_up = true;
+    pid_step(&p, &in, 1.0);
+    assert_near(p.i, -100.0, EPS);
+    in.hold_up = false;
+    pid_step(&p, &in, 1.0);
+    assert_near(p.i, -100.0 + 100.0 / 80.0, EPS);
+    for (int t = 0; t < 2000; t++)
+        pid_step(&p, &in, 1.0);
+    assert_true(p.i >= prm.i_lo - 1e-6 && p.i <= prm.i_lo + 1e-6);
+}
+
+/* ---- PV filter ------------------------------------------------------------- */
+
+/* A first-order filter: a step of the raw PV reaches the law as 1 - exp(-t/T);
+ * the first sample, and the first after a bad PV, pass as they are. */
+static void test_pv_filter_step(void **state)
+{
+    (void)state;
+    struct pid_params prm = heat_params();
+    prm.pv_filter_s = 10.0;
+    struct pid p;
+    pid_init(&p, &prm, LOOP_MAN, 700.0);
+    struct pid_in in = pid_in_pv(650.0);
+    pid_step(&p, &in, 1.0);
+    assert_near(p.pv, 650.0, 0);
+    in.pv.v = 660.0;
+    for (int t = 0; t < 10; t++)
+        pid_step(&p, &in, 1.0);
+    assert_near(p.pv, 650.0 + 10.0 * (1 - exp(-1.0)), 1e-9);
+    assert_near(p.err, 700.0 - p.pv, 1e-9); /* the law sees the filtered PV */
+    struct pid_in bad = {.pv = {.v = 0, .q = Q_BAD_SENSOR}};
+    pid_step(&p, &bad, 1.0);
+    in.pv.v = 600.0;
+    pid_step(&p, &in, 1.0);
+    assert_near(p.pv, 600.0, 0);
+    /* 0 = no filter */
+    prm.pv_filter_s = 0;
+    pid_init(&p, &prm, LOOP_MAN, 700.0);
+    pid_step(&p, &in, 1.0);
+    in.pv.v = 610.0;
+    pid_step(&p, &in, 1.0);
+    assert_near(p.pv, 610.0, 0);
+}
+
+/* Sensor noise (0.3 K, as meltsim's thermocouples) through a P+D loop: the
+ * filter takes most of the output's step-to-step travel away. */
+static double noise_travel(double filter_s)
+{
+    struct pid_params prm = heat_params();
+    prm.kp = 5.0;
+    prm.td_s = 60.0;
+    prm.pv_filter_s = filter_s;
+    struct pid p;
+    pid_init(&p, &prm, LOOP_AUTO, 700.0);
+    pid_init_output(&p, 50.0);
+    uint64_t x = 12345;
+    double travel = 0, last = 50.0;
+    for (int t = 0; t < 4000; t++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        double u = (double)(x >> 11) / 9007199254740992.0; /* 0..1 */
+        struct pid_in in = pid_in_pv(700.0 + 0.3 * 1.7320508 * (2 * u - 1));
+        pid_step(&p, &in, 0.25);
+        if (t > 100)
+            travel += fabs(p.out - last);
+        last = p.out;
+    }
+    return travel;
+}
+
+static void test_pv_filter_noise(void **state)
+{
+    (void)state;
+    double raw = noise_travel(0), filtered = noise_travel(8.0);
+    assert_true(raw > 0);
+    assert_true(filtered < 0.2 * raw);
+}
+
 /* ---- tracking, bad PV, feed-forward, derivative ----------------------------- */
 
 static void test_tracking(void **state)
@@ -560,9 +687,12 @@ static void test_tracking(void **state)
     }
     assert_true(f.y < 500.0);                /* 300 K below SP for 15 min */
     assert_near(p.i + p.p + p.d, 10.0, EPS); /* re-initialised, not wound up */
-    double before = p.out;
+    assert_true(p.i < prm.i_lo);             /* I = 10 - P, far below its clamp */
+    double before = p.out, i_before = p.i, err = 800.0 - f.y;
     loop_step(&p, &f, NULL, 1.0);
-    assert_true(fabs(p.out - before) < 5.0); /* continuous from low fire: P and one dI */
+    /* continuous from low fire: P, one dI and one step of the bleed toward the clamp */
+    double step = prm.kp / prm.ti_s * err + (prm.i_lo - i_before) / prm.ti_s;
+    assert_true(p.out - before > 0 && p.out - before < step + 1.0);
     assert_false(p.status & PID_ST_TRACK);
 
     /* in MAN the operator output follows the forced one */
@@ -762,9 +892,11 @@ static void test_params_from_cfg(void **state)
                          .sp_ramp_per_min = 20,
                          .out_lo = 5,
                          .out_hi = 95,
-                         .out_rate_per_s = 2};
+                         .out_rate_per_s = 2,
+                         .pv_filter_s = 6};
     struct pid_params prm;
     pid_params_from_cfg(&prm, &l);
+    assert_near(prm.pv_filter_s, 6, 0);
     assert_string_equal(prm.name, "sc");
     assert_near(prm.kp, 0.8, 0);
     assert_near(prm.ti_s, 240, 0);
@@ -796,6 +928,10 @@ int main(void)
         cmocka_unit_test(test_bumpless),
         cmocka_unit_test(test_man_sp_tracks_pv),
         cmocka_unit_test(test_windup_recovery),
+        cmocka_unit_test(test_reinit_integrator_bleeds),
+        cmocka_unit_test(test_reinit_bleed_without_rate_limit),
+        cmocka_unit_test(test_pv_filter_step),
+        cmocka_unit_test(test_pv_filter_noise),
         cmocka_unit_test(test_tracking),
         cmocka_unit_test(test_bad_pv),
         cmocka_unit_test(test_feed_forward),

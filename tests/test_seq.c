@@ -223,6 +223,36 @@ static void test_pyrolysis_finished_early(void **state)
     assert_int_equal(x->s.phase, PH_PUSH);
 }
 
+/* Finished before the push permissive's drying minimum: not ready until dry, so the
+ * sequencer never offers a push the permissive refuses. */
+static void test_pyrolysis_waits_for_drying(void **state)
+{
+    struct fx *x = *state;
+    x->lim.push_min_dry_min = 15;
+    in_phase(x, PH_PYROLYSIS);
+    G(co_ppm, 200);
+    G(sc_gas_temp, 560);
+    G(scrap_temp, 490);
+    run(x, 600, 1);
+    G(sc_gas_temp, 540); /* past its peak, at 10 min */
+    step(x, 1);
+    assert_false(x->s.ready);
+    assert_string_equal(x->s.why, "pyrolysis done but drying 10.0 of minimum 15 min");
+    assert_int_equal(request(x, PH_PUSH, false), -1);
+    run(x, 299, 1);
+    assert_true(x->s.ready);
+    assert_string_equal(x->s.why, "pyrolysis finished: scrap 490 °C ≥ 480 °C, CO 200 ppm < "
+                                  "500 ppm, SC gas 540 °C past its peak 560 °C");
+    /* the minimum time alone does not do either */
+    x->lim.push_min_dry_min = 25;
+    in_phase(x, PH_PYROLYSIS);
+    run(x, 20 * 60, 1);
+    assert_false(x->s.ready);
+    assert_string_equal(x->s.why, "pyrolysis done but drying 20.0 of minimum 25 min");
+    run(x, 5 * 60, 1);
+    assert_true(x->s.ready);
+}
+
 static void test_pyrolysis_minimum_time(void **state)
 {
     struct fx *x = *state;
@@ -307,6 +337,68 @@ static void test_melt_flat_bath(void **state)
     assert_false(x->s.ready);
     assert_string_equal(x->s.why, "bath HC side BAD (no good value)");
     assert_float_equal(x->s.flat_s, 0, 0);
+}
+
+/* ---- MELT -> CHARGE: the semi-continuous cycle ------------------------------------ */
+
+static void test_melt_to_charge(void **state)
+{
+    struct fx *x = *state;
+    G(bath_hc_temp, 712); /* the last charge still melting: not flat, not ready */
+    in_phase(x, PH_MELT);
+    assert_false(x->s.ready);
+    assert_true(x->s.can_charge);
+    assert_string_equal(x->s.charge_why,
+                        "hearth empty: the next charge goes on while this one melts");
+    x->s.t_pyro_s = 1500; /* the last charge's drying time */
+    assert_int_equal(request(x, PH_CHARGE, false), 0);
+    assert_string_equal(
+        x->why, "MELT → CHARGE: hearth empty: the next charge goes on while this one melts");
+    assert_int_equal(x->s.phase, PH_CHARGE);
+    assert_float_equal(x->s.t_pyro_s, 0, 0); /* a new charge: its drying time starts over */
+    step(x, 1);
+    assert_float_equal(x->s.out.fire_cap_pct, 30, 1e-9); /* the door will open: reduced fire */
+    assert_float_equal(x->s.out.bath_sp, 740, 1e-9);
+    assert_false(x->s.can_charge);
+    assert_string_equal(x->s.charge_why, "CHARGE does not go on to CHARGE");
+}
+
+static void test_melt_to_charge_needs_empty_hearth(void **state)
+{
+    struct fx *x = *state;
+    static const struct {
+        double kg;
+        enum tag_quality q;
+        const char *why;
+    } rows[] = {
+        { 3000, Q_GOOD, "Phase change refused: MELT cannot go on to CHARGE: "
+                        "3.0 t of scrap still on the hearth" },
+        { 100, Q_GOOD, "Phase change refused: MELT cannot go on to CHARGE: "
+                       "0.1 t of scrap still on the hearth" },
+        { 0, Q_BAD_COMMS, "Phase change refused: MELT cannot go on to CHARGE: "
+                          "scrap on hearth BAD (no good value)" },
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        in_phase(x, PH_MELT);
+        x->p.scrap_on_hearth = (struct tag_value){ rows[i].kg, rows[i].q };
+        step(x, 1);
+        x->s.t_phase_s = 77;
+        assert_false(x->s.can_charge);
+        assert_int_equal(request(x, PH_CHARGE, false), -1);
+        assert_string_equal(x->why, rows[i].why);
+        assert_int_equal(x->s.phase, PH_MELT);
+        assert_float_equal(x->s.t_phase_s, 77, 0);
+    }
+    /* an engineer may force it, and it says so */
+    assert_int_equal(request(x, PH_CHARGE, true), 0);
+    assert_int_equal(x->s.phase, PH_CHARGE);
+    assert_string_equal(x->why, "MELT → CHARGE forced by an engineer; hearth not empty: "
+                                "scrap on hearth BAD (no good value)");
+    /* 99 kg reads as empty */
+    in_phase(x, PH_MELT);
+    G(scrap_on_hearth, 99);
+    step(x, 1);
+    assert_true(x->s.can_charge);
 }
 
 /* ---- ALLOY ------------------------------------------------------------------ */
@@ -447,7 +539,12 @@ static void test_wrong_targets(void **state)
         { PH_CHARGE, PH_HOLD, "Phase change refused: CHARGE goes on only to PYROLYSIS, not HOLD" },
         { PH_PYROLYSIS, PH_MELT, "Phase change refused: PYROLYSIS goes on only to PUSH, not MELT" },
         { PH_PUSH, PH_CHARGE, "Phase change refused: PUSH goes on only to MELT, not CHARGE" },
-        { PH_MELT, PH_HOLD, "Phase change refused: MELT goes on only to ALLOY, not HOLD" },
+        { PH_MELT, PH_HOLD,
+          "Phase change refused: MELT goes on only to ALLOY or CHARGE, not HOLD" },
+        { PH_PYROLYSIS, PH_CHARGE,
+          "Phase change refused: PYROLYSIS goes on only to PUSH, not CHARGE" },
+        { PH_ALLOY, PH_CHARGE,
+          "Phase change refused: ALLOY goes on only to SKIM or HOLD, not CHARGE" },
         { PH_ALLOY, PH_TAP, "Phase change refused: ALLOY goes on only to SKIM or HOLD, not TAP" },
         { PH_SKIM, PH_MELT, "Phase change refused: SKIM goes on only to TAP or HOLD, not MELT" },
         { PH_TAP, PH_CHARGE, "Phase change refused: TAP goes on only to HOLD, not CHARGE" },
@@ -606,6 +703,43 @@ static void test_full_cycle(void **state)
     assert_int_equal(x->s.phase, PH_HOLD);
 }
 
+/* The semi-continuous shift: the next charge goes on as soon as the last one has been
+ * pushed, and every few charges the metal is alloyed, skimmed and tapped. */
+static void test_overlapping_cycle(void **state)
+{
+    struct fx *x = *state;
+    step(x, 1);
+    for (int c = 0; c < 3; c++) {
+        assert_int_equal(request(x, PH_CHARGE, false), 0);
+        G(sc_door_closed, 0);
+        G(scrap_on_hearth, 3000);
+        run(x, 3, 60);
+        G(sc_door_closed, 1);
+        step(x, 1);
+        assert_int_equal(request(x, PH_PYROLYSIS, false), 0);
+        G(co_ppm, 100);
+        run(x, 20, 60);
+        assert_int_equal(request(x, PH_PUSH, false), 0);
+        G(pusher_home, 0);
+        step(x, 1);
+        G(scrap_on_hearth, 0);
+        G(pusher_home, 1);
+        G(bath_hc_temp, 715); /* the scrap melting */
+        assert_true(step(x, 1));
+        assert_int_equal(x->s.phase, PH_MELT);
+        step(x, 1);
+        assert_false(x->s.ready);
+        assert_true(x->s.can_charge);
+    }
+    /* the third charge is left to melt: flat bath, then alloy, skim, tap */
+    G(bath_hc_temp, 740);
+    run(x, 301, 1);
+    assert_true(x->s.ready);
+    assert_true(x->s.can_charge); /* either way */
+    assert_int_equal(request(x, PH_ALLOY, false), 0);
+    assert_int_equal(x->s.phase, PH_ALLOY);
+}
+
 static void test_phase_table(void **state)
 {
     (void)state;
@@ -632,9 +766,12 @@ int main(void)
         T(test_charge_exit),
         T(test_charge_bad_quality),
         T(test_pyrolysis_finished_early),
+        T(test_pyrolysis_waits_for_drying),
         T(test_pyrolysis_minimum_time),
         T(test_push_auto_advances),
         T(test_melt_flat_bath),
+        T(test_melt_to_charge),
+        T(test_melt_to_charge_needs_empty_hearth),
         T(test_alloy_confirm),
         T(test_alloy_to_hold),
         T(test_skim),
@@ -647,6 +784,7 @@ int main(void)
         T(test_drying_time),
         T(test_wet_flag),
         T(test_full_cycle),
+        T(test_overlapping_cycle),
         T(test_phase_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

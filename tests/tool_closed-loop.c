@@ -14,14 +14,16 @@
  * Process time and the core's monotonic time are both the step count x period, so a run is
  * deterministic for a seed (the seed drives the sensor noise and the operator's waits).  A
  * scenario's "silent N" takes the link down for N s: the core sees COMMS and nothing reaches
- * the PLC, whose watchdog trips as in the plant.  pump_trip, fan_trip and flame_failure are
- * derived from the PLC's state exactly as meltsim's server does (they are not in splc_out).
+ * the PLC, whose watchdog trips as in the plant.
  *
- * The operator (table `shift`) follows the melt phases: HOLD (20 min at the start of the
- * shift, then about 15 min: the next scrap box) -> CHARGE (open the charging door, charge
- * 3 t, close it) -> PYROLYSIS -> PUSH when the sequencer says ready -> MELT until ready ->
- * ALLOY (confirm after the sample) -> SKIM and TAP when the metal is above tap_above_t ->
- * HOLD.  Duties come first (table `duties`), each a reaction time after it is seen: alarms
+ * The operator (table `shift`) runs the semi-continuous cycle of a twin-chamber furnace:
+ * HOLD (20 min at the start of the shift; after a tap only until the next scrap box, made
+ * ready during the tap, is at the door) -> CHARGE (open the charging door, charge 3 t, close
+ * it) -> PYROLYSIS -> PUSH when the sequencer says ready -> MELT, and at once the next
+ * CHARGE while the pushed scrap melts (MELT -> CHARGE, the hearth being empty), unless the
+ * metal is above tap_above_t: then MELT until the bath is flat -> ALLOY (confirm after the
+ * sample) -> SKIM -> TAP (the program's tap_target_t) -> HOLD, every five or six charges.
+ * Duties come first (table `duties`), each a reaction time after it is seen: alarms
  * acknowledged 30 s after they ring, a lockout reset after 6 min looking for the cause and
  * the burners restarted, a tripped watchdog reset, a stopped pump or fan restarted, a loop
  * that dropped to MAN put back in its mode (tried once at once, then when its PV is GOOD).
@@ -86,7 +88,7 @@
 
 /* ---- the operator's habits (process seconds) --------------------------------------- */
 
-enum wait { W_NONE, W_REACT, W_HOLD, W_DOOR, W_CRANE, W_SAMPLE, W_SKIM, W_COUNT };
+enum wait { W_NONE, W_REACT, W_BOX, W_DOOR, W_CRANE, W_SAMPLE, W_SKIM, W_COUNT };
 
 static const struct habits {
     double wait_s[W_COUNT]; /* before a step of the shift, jittered +-20 % by the seed */
@@ -95,11 +97,11 @@ static const struct habits {
     double ack_s;           /* an alarm is acknowledged this long after it rang */
     double cause_s;         /* a lockout: looking for its cause before the reset */
     double duty_retry_s;    /* a pump, fan or loop mode that did not come back: try again */
-    double tap_above_t;     /* skim and tap when the metal is above this after ALLOY */
+    double tap_above_t;     /* after a push: tap (not the next charge) with more metal */
 } habits = {
     .wait_s = {[W_NONE] = 0,
                [W_REACT] = 15,
-               [W_HOLD] = 900,
+               [W_BOX] = 120,
                [W_DOOR] = 15,
                [W_CRANE] = 90,
                [W_SAMPLE] = 180,
@@ -109,14 +111,13 @@ static const struct habits {
     .ack_s = 30,
     .cause_s = 360,
     .duty_retry_s = 180,
-    .tap_above_t = 56,
+    .tap_above_t = 60,
 };
 
 /* ---- the lockstep ------------------------------------------------------------------- */
 
-/* Where a tag's value comes from: a PLC input, a holding register the console writes, or a
- * bit meltsim's server derives from the PLC's state (motor trips, the flame-failure latch). */
-enum src { SRC_NONE, SRC_OUT, SRC_HR, SRC_PUMP_TRIP, SRC_FAN_TRIP, SRC_FLAME_FAILURE };
+/* Where a tag's value comes from: a PLC input or a holding register the console writes. */
+enum src { SRC_NONE, SRC_OUT, SRC_HR };
 
 struct image {
     enum src src[CFG_MAX_TAGS];
@@ -278,12 +279,6 @@ static void decode(struct harness *h, int i)
  * PLC's start state, as meltsim presets them.  Tags the PLC does not serve read COMMS. */
 static void image_init(struct harness *h)
 {
-    static const struct {
-        const char *tag;
-        enum src src;
-    } derived[] = {{"pump_trip", SRC_PUMP_TRIP},
-                   {"fan_trip", SRC_FAN_TRIP},
-                   {"flame_failure", SRC_FLAME_FAILURE}};
     const struct cfg *c = &h->cfg;
     for (int i = 0; i < c->ntags; i++) {
         const char *name = c->tags[i].name;
@@ -294,9 +289,6 @@ static void image_init(struct harness *h)
             im->src[i] = SRC_OUT;
         else if ((im->fld[i] = field_find(splc_in_fields, splc_in_nfields, name)))
             im->src[i] = SRC_HR;
-        for (size_t d = 0; d < sizeof derived / sizeof derived[0]; d++)
-            if (!strcmp(derived[d].tag, name))
-                im->src[i] = derived[d].src;
         if (im->src[i] == SRC_NONE && !h->quiet)
             printf("note: tag %s is not served by the simulated PLC: it reads COMMS\n", name);
         if (im->src[i] == SRC_HR) {
@@ -314,27 +306,9 @@ static void image_read(struct harness *h)
     bool silent = h->t < h->silent_until;
     for (int i = 0; i < c->ntags; i++) {
         const struct cfg_tag *tg = &c->tags[i];
-        double v = 0;
-        bool broken = false;
-        switch (im->src[i]) {
-        case SRC_OUT:
-            v = field_get(im->fld[i], &h->out);
-            broken = im->fld[i]->tc >= 0 && h->out.broken[im->fld[i]->tc];
-            break;
-        case SRC_PUMP_TRIP:
-            v = h->plc.faults.pump_trip;
-            break;
-        case SRC_FAN_TRIP:
-            v = h->plc.faults.fan_trip;
-            break;
-        case SRC_FLAME_FAILURE:
-            v = h->plc.bms == SPLC_BMS_LOCKOUT && h->plc.faults.flame_failure;
-            break;
-        case SRC_HR:
-        case SRC_NONE:
-            break;
-        }
-        if (im->src[i] != SRC_HR && im->src[i] != SRC_NONE) {
+        if (im->src[i] == SRC_OUT) {
+            double v = field_get(im->fld[i], &h->out);
+            bool broken = im->fld[i]->tc >= 0 && h->out.broken[im->fld[i]->tc];
             if (broken && tg->has_fault)
                 tag_encode_fault(tg, im->regs[i]);
             else
@@ -657,10 +631,16 @@ static bool skip_unless_tap_due(const struct harness *h)
     return p->metal_mass.q != Q_GOOD || p->metal_mass.v < habits.tap_above_t * 1000;
 }
 
+static bool skip_if_tap_due(const struct harness *h)
+{
+    return !skip_unless_tap_due(h);
+}
+
 /* The shift, phase by phase.  In its phase a step waits `wait` after the previous step and
  * until `when` holds, then makes its request; `skip` passes it over.  The charge is 3 t (the
  * PLC's default charge carries 3 % organics).  No charge and no push while a fault is being
- * dealt with (when_healthy). */
+ * dealt with (when_healthy).  After a push the next charge goes on at once (MELT -> CHARGE)
+ * unless a tap is due: then the metal is melted flat, alloyed, skimmed and tapped. */
 static const struct step {
     enum cfg_phase phase;
     const char *verb, *target, *value;
@@ -668,13 +648,14 @@ static const struct step {
     bool (*when)(const struct harness *h);
     bool (*skip)(const struct harness *h);
 } shift[] = {
-    {PH_HOLD, "phase", "CHARGE", NULL, W_HOLD, when_healthy, NULL},
+    {PH_HOLD, "phase", "CHARGE", NULL, W_BOX, when_healthy, NULL},
     {PH_CHARGE, "cmd", "sc_door_open", NULL, W_REACT, NULL, NULL},
     {PH_CHARGE, "cmd", "charge", "3", W_DOOR, when_sc_door_open, NULL},
     {PH_CHARGE, "cmd", "sc_door_close", NULL, W_CRANE, NULL, NULL},
     {PH_CHARGE, "phase", "PYROLYSIS", NULL, W_REACT, when_ready, NULL},
     {PH_PYROLYSIS, "phase", "PUSH", NULL, W_REACT, when_ready_healthy, NULL},
     {PH_PUSH, "cmd", "push", NULL, W_REACT, NULL, NULL},
+    {PH_MELT, "phase", "CHARGE", NULL, W_REACT, when_healthy, skip_if_tap_due},
     {PH_MELT, "phase", "ALLOY", NULL, W_REACT, when_ready, NULL},
     {PH_ALLOY, "confirm", "chemistry", NULL, W_SAMPLE, NULL, NULL},
     {PH_ALLOY, "phase", "SKIM", NULL, W_REACT, NULL, skip_unless_tap_due},
@@ -1012,12 +993,13 @@ static void trace_row(struct harness *h)
     double sc_sp = k->sc_loop >= 0 ? lp->loop[k->sc_loop].pid.sp_eff : 0;
     fprintf(h->trace,
             "%.0f,%s,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.0f,%.0f,"
-            "%.0f,%.0f,%.0f\n",
+            "%.0f,%.0f,%.0f,%.2f,%.1f,%.3f\n",
             h->t, cfg_phase_name(k->seq.phase), p->bath_hc_temp.v, p->bath_sc_temp.v,
             k->seq.out.bath_sp, p->hc_gas_temp.v, hc_sp, p->roof_temp.v, p->sc_gas_temp.v, sc_sp,
             p->firing_fb.v, p->fan_speed_fb.v, p->damper_fb.v, p->furnace_pressure.v,
             p->scrap_temp.v, p->co_ppm.v, p->metal_mass.v, h->plc.phys.solid_kg,
-            h->plc.phys.melted_kg, h->plc.phys.led.fuel_j / 3.6e6);
+            h->plc.phys.melted_kg, h->plc.phys.led.fuel_j / 3.6e6, p->o2_pct.v, h->plc.afterburn,
+            h->plc.phys.pyro_kg_s);
 }
 
 /* ---- one run -------------------------------------------------------------------------------- */
