@@ -6,6 +6,9 @@
  *   loops -> command handshake -> outputs.
  *
  * Decisions worth knowing:
+ * - Control starts from the plant: the first writes wait until every output
+ *   has been read back GOOD (or 20 cycles of a live link, said in the
+ *   journal), so a restart or a PLC that refuses a block never bumps them.
  * - While the PLC link is down the loops are not stepped at all: outputs
  *   hold, modes stay, nothing winds up, and control resumes bumplessly when
  *   the link returns.  A single bad sensor on a live link drops its own loop
@@ -300,6 +303,17 @@ static void add_write(struct core *k, int tag, double v)
     k->nwrites++;
 }
 
+/* Every output the core will write has been read back GOOD. */
+static bool readback_good(const struct core *k, const struct tag_value *tags)
+{
+    for (int i = 0; i < k->loops.n; i++) {
+        int t = k->loops.loop[i].out_tag;
+        if (t >= 0 && tags[t].q != Q_GOOD)
+            return false;
+    }
+    return k->t_pump_demand < 0 || tags[k->t_pump_demand].q == Q_GOOD;
+}
+
 static void start_from_plant(struct core *k, const struct tag_value *tags)
 {
     loops_init_outputs(&k->loops, tags);
@@ -313,9 +327,16 @@ static void start_from_plant(struct core *k, const struct tag_value *tags)
     k->started = true;
     struct core_result *res = result_new(k, NULL, "server", "outputs");
     res->ok = true;
-    snprintf(res->text, sizeof res->text,
-             "control started from the PLC's read-back: firing %.1f %%, pump %.1f %%, phase %s",
-             p->firing_demand.v, k->pump_pct, cfg_phase_name(k->seq.phase));
+    if (readback_good(k, tags))
+        snprintf(res->text, sizeof res->text,
+                 "control started from the PLC's read-back: firing %.1f %%, pump %.1f %%, "
+                 "phase %s",
+                 p->firing_demand.v, k->pump_pct, cfg_phase_name(k->seq.phase));
+    else
+        snprintf(res->text, sizeof res->text,
+                 "control started WITHOUT a good read-back of every output after %d cycles: "
+                 "outputs without one start at their low limits; check the map's hr tags",
+                 k->start_waits);
 }
 
 void core_step(struct core *k, const struct tag_value *tags, const struct core_status *st,
@@ -329,7 +350,7 @@ void core_step(struct core *k, const struct tag_value *tags, const struct core_s
     plant_from_tags(&k->plant, &k->pmap, tags);
     const struct plant *p = &k->plant;
 
-    if (!k->started && st->link_up)
+    if (!k->started && st->link_up && (readback_good(k, tags) || ++k->start_waits > 20))
         start_from_plant(k, tags);
 
     /* the PLC's heartbeat, judged on the monotonic clock */

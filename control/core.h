@@ -94,6 +94,7 @@ struct core {
     struct seq seq;
     double t_proc, t_mono;
     bool started;               /* outputs initialised from the plant */
+    int start_waits;            /* live cycles waited for a good read-back */
     /* PLC heartbeat watch (monotonic) */
     double hb_last, hb_t_change;
     bool plc_stale;

@@ -134,6 +134,47 @@ static void test_starts_from_readback(void **state)
     assert_true(found);
 }
 
+static void test_waits_for_a_good_readback(void **state)
+{
+    (void)state;
+    static struct core k2;
+    char err[300];
+    assert_int_equal(core_init(&k2, &cfg, err, sizeof err), 0);
+    struct core_status st = {.link_up = true, .disk_ok = true};
+    int fi = cfg_tag_index(&cfg, "firing_demand");
+    tags[fi].q = Q_BAD_COMMS; /* the PLC refused the holding-register block */
+    for (int i = 1; i <= 5; i++) {
+        struct core_times tm = {.t_proc = i, .dt_proc = 0.25, .t_mono = i};
+        core_step(&k2, tags, &st, &tm);
+        assert_false(k2.started);
+        assert_int_equal(k2.nwrites, 0);
+    }
+    tags[fi].q = Q_GOOD;
+    struct core_times tm = {.t_proc = 6, .dt_proc = 0.25, .t_mono = 6};
+    core_step(&k2, tags, &st, &tm);
+    assert_true(k2.started);
+    for (int i = 0; i < k2.nwrites; i++)
+        if (k2.writes[i].tag == fi)
+            assert_true(fabs(k2.writes[i].value - 35) < 1.5);
+}
+
+static void test_melt_to_charge_with_empty_hearth(void **state)
+{
+    (void)state;
+    k.seq.phase = PH_MELT; /* the previous charge pushed, melting */
+    step(true);
+    take();
+    struct core_req r = req(ROLE_OPERATOR, "phase", "CHARGE", "", "");
+    assert_int_equal(core_request(&k, &r), 0);
+    assert_int_equal(k.seq.phase, PH_CHARGE);
+    set("scrap_on_hearth", 2000);
+    k.seq.phase = PH_MELT;
+    step(true);
+    take();
+    assert_int_equal(core_request(&k, &r), -1);
+    assert_int_equal(k.seq.phase, PH_MELT);
+}
+
 static void test_nothing_written_before_first_read(void **state)
 {
     (void)state;
@@ -376,6 +417,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_starts_from_readback, setup),
         cmocka_unit_test_setup(test_nothing_written_before_first_read, setup),
+        cmocka_unit_test_setup(test_waits_for_a_good_readback, setup),
+        cmocka_unit_test_setup(test_melt_to_charge_with_empty_hearth, setup),
         cmocka_unit_test_setup(test_gate_refusals, setup),
         cmocka_unit_test_setup(test_set_accepted_old_new, setup),
         cmocka_unit_test_setup(test_handshake_ok_and_order, setup),
