@@ -472,7 +472,7 @@ static void drop(struct server *sv, int slot, const char *why, bool journal)
         cp(e.origin, sizeof e.origin, s->origin);
         cp(e.kind, sizeof e.kind, "session");
         cp(e.what, sizeof e.what, "client");
-        snprintf(e.result, sizeof e.result, "closed: %s", why);
+        snprintf(e.result, sizeof e.result, "closed: %s", why ? why : "-");
         journal_put(sv, &e, false);
         sv->ss.dropped++;
     }
