@@ -1053,11 +1053,11 @@ static void cycle(struct server *sv, int64_t now_ns)
     double mono = (double)now_ns / 1e9, wall = wall_now();
     uint64_t now_ms = (uint64_t)(now_ns / 1000000);
     int rc = plc_read_all(&sv->link, now_ms, sv->tags);
-    /* the core initialises its outputs from the first image it is given with
-     * the link up: give it a complete one (a block refused on the first read,
-     * e.g. before the link re-plans around unmapped addresses, would leave
-     * firing_demand BAD and the loop would start at its low limit: a bump) */
-    bool up = rc >= 0 && sv->link.stats.state == PLC_UP && (sv->core.started || rc == 0);
+    /* a block refused on the first read (before the link re-plans around
+     * unmapped addresses) leaves its tags BAD_COMMS: the core waits for a
+     * good read-back of every output before it writes (core.c), so the link
+     * counts as up as soon as the PLC answers */
+    bool up = rc >= 0 && sv->link.stats.state == PLC_UP;
     link_event(sv);
     for (int i = 0; i < sv->cfg->ntags; i++)
         sv->age[i] = sv->link.ever_read[i] ? (double)(now_ms - sv->link.read_ms[i]) / 1000.0 : -1;
