@@ -150,6 +150,19 @@ int core_results_take(struct core *k, struct core_result *out, int max);
 void core_snapshot(const struct core *k, const struct tag_value *tags, const double *age_s,
                    const double *raw, struct snap *s);
 
+/* What the operators and engineers set that must survive a restart of the
+ * server: each loop's mode and setpoint and its tuning, one line per loop
+ * ("loop bath mode=AUTO sp=745 kp=80 ti_s=3000 td_s=0").  Outputs are not
+ * kept: they come back from the PLC's read-back.  Returns the length
+ * written (truncated text is never written: -1 if n is too small). */
+int core_state_save(const struct core *k, char *buf, size_t n);
+
+/* Apply a saved state before the first step.  A line naming an unknown
+ * loop, an unknown mode, a value outside the loop's limits or a bad number
+ * is skipped and described in err ("; "-joined); the rest applies.
+ * Returns the number of loops restored. */
+int core_state_restore(struct core *k, const char *text, char *err, size_t errlen);
+
 const char *core_role_name(enum core_role r);
 
 #endif

@@ -506,6 +506,45 @@ static void broadcast_flush(struct server *sv, double now)
     jmsg_begin(&sv->bc, 0);
 }
 
+/* Keep what operators set across a restart: state_dir/loops.state, written
+ * whole to a temporary file, synced and renamed, so a crash leaves the old
+ * or the new file, never half of one. */
+static void save_state(struct server *sv)
+{
+    char text[4096], path[sizeof sv->state_dir + 32], tmp[sizeof sv->state_dir + 40];
+    int n = core_state_save(&sv->core, text, sizeof text);
+    if (n < 0)
+        return;
+    snprintf(path, sizeof path, "%s/loops.state", sv->state_dir);
+    snprintf(tmp, sizeof tmp, "%s/loops.state.tmp", sv->state_dir);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    bool ok = fd >= 0 && write(fd, text, (size_t)n) == n && fsync(fd) == 0;
+    if (fd >= 0 && close(fd) != 0)
+        ok = false;
+    if (!ok || rename(tmp, path) != 0) {
+        unlink(tmp);
+        event(sv, "server", "state", "cannot keep the loops' settings in %s: %s", path,
+              strerror(errno));
+    }
+}
+
+static void restore_state(struct server *sv)
+{
+    char path[sizeof sv->state_dir + 32], text[4096], err[600];
+    snprintf(path, sizeof path, "%s/loops.state", sv->state_dir);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return; /* first start: the config's modes and setpoints */
+    ssize_t n = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (n < 0)
+        return;
+    text[n] = 0;
+    int k = core_state_restore(&sv->core, text, err, sizeof err);
+    event(sv, "server", "state", "restored the modes, setpoints and tuning of %d loops from %s%s%s",
+          k, path, *err ? ": " : "", err);
+}
+
 /* Journal every result of the core; answer the client that asked. */
 static void drain_results(struct server *sv, double now)
 {
@@ -531,6 +570,9 @@ static void drain_results(struct server *sv, double now)
                 cp(e.result, sizeof e.result, "ok");
             bool asked = r->client >= 0;
             int rc = journal_put(sv, &e, asked);
+            if (r->ok && (!strcmp(r->kind, "set") || !strcmp(r->kind, "tune") ||
+                          !strcmp(r->kind, "program") || !strcmp(r->kind, "loop")))
+                save_state(sv);
             int slot = asked ? session_find(&sv->ss, r->client) : -1;
             if (slot < 0)
                 continue;
@@ -1363,6 +1405,7 @@ static int serve(struct server *sv, int notify_fd, char *msg, size_t msglen)
         journal_close(&sv->jnl);
         return fail_start(notify_fd, msg, msglen, err);
     }
+    restore_state(sv);
     int npfd = 1 + sv->ss.max + SERVER_JOBS;
     sv->pfd = calloc((size_t)npfd, sizeof *sv->pfd);
     sv->pfd_kind = calloc((size_t)npfd, sizeof *sv->pfd_kind);

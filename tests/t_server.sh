@@ -180,7 +180,9 @@ after=$(mb 3 0)
 [ "$(mb 2 11)" = 0 ] || fail "the watchdog tripped during a quick restart"
 python3 -c "import sys; sys.exit(abs($after - $before) > 30)" ||
     fail "firing demand bumped at restart: $before -> $after (0.1 %)"
-say "restart: firing demand $before -> $after (0.1 %), no bump"
+hcmode() { status_json | json '[l["mode"] for l in d["loops"] if l["name"] == "hc"][0]'; }
+hcmode | grep -qx MAN || fail "hc.mode after the restart: $(hcmode), want MAN (kept in state_dir)"
+say "restart: firing demand $before -> $after (0.1 %), no bump; hc still in MAN"
 
 # ---- the server killed: the PLC's watchdog trips ----------------------------------------------
 kill -9 "$srvpid"

@@ -175,6 +175,54 @@ static void test_melt_to_charge_with_empty_hearth(void **state)
     assert_int_equal(k.seq.phase, PH_MELT);
 }
 
+static void test_state_survives_a_restart(void **state)
+{
+    (void)state;
+    struct core_req r = req(ROLE_OPERATOR, "set", "bath.sp", "745", "alloy");
+    assert_int_equal(core_request(&k, &r), 0);
+    r = req(ROLE_OPERATOR, "set", "pressure.mode", "MAN", "damper check");
+    assert_int_equal(core_request(&k, &r), 0);
+    r = req(ROLE_ENGINEER, "tune", "sc.kp", "0.25", "retune");
+    assert_int_equal(core_request(&k, &r), 0);
+    char text[2048], err[600];
+    assert_true(core_state_save(&k, text, sizeof text) > 0);
+    assert_int_equal(core_state_save(&k, text, 10), -1); /* never truncated */
+    assert_true(core_state_save(&k, text, sizeof text) > 0);
+
+    static struct core k2;
+    assert_int_equal(core_init(&k2, &cfg, err, sizeof err), 0);
+    assert_int_equal(core_state_restore(&k2, text, err, sizeof err), 4);
+    assert_string_equal(err, "");
+    assert_true(k2.loops.loop[loops_find(&k2.loops, "bath")].pid.sp == 745);
+    assert_int_equal(k2.loops.loop[loops_find(&k2.loops, "pressure")].pid.mode, LOOP_MAN);
+    assert_true(k2.loops.loop[loops_find(&k2.loops, "sc")].pid.prm.kp == 0.25);
+
+    /* a damaged or out-of-date file: bad lines are skipped and named */
+    static const char bad[] = "loop bath mode=AUTO sp=9999 kp=1 ti_s=1 td_s=0\n"
+                              "loop gone mode=AUTO sp=1 kp=1 ti_s=1 td_s=0\n"
+                              "loop sc mode=BOGUS sp=450 kp=1 ti_s=1 td_s=0\n"
+                              "garbage\n"
+                              "loop hc mode=CAS sp=950 kp=0.7 ti_s=100 td_s=0\n";
+    assert_int_equal(core_init(&k2, &cfg, err, sizeof err), 0);
+    double bath_sp = k2.loops.loop[loops_find(&k2.loops, "bath")].pid.sp;
+    assert_int_equal(core_state_restore(&k2, bad, err, sizeof err), 1);
+    assert_non_null(strstr(err, "loop bath"));
+    assert_non_null(strstr(err, "no loop gone"));
+    assert_non_null(strstr(err, "loop sc"));
+    assert_non_null(strstr(err, "not understood"));
+    assert_true(k2.loops.loop[loops_find(&k2.loops, "bath")].pid.sp == bath_sp);
+    assert_true(k2.loops.loop[loops_find(&k2.loops, "hc")].pid.sp == 950);
+    /* restored, then started from the plant: no bump */
+    struct core_status st = {.link_up = true, .disk_ok = true};
+    struct core_times tm = {.t_proc = 1, .dt_proc = 0.25, .t_mono = 1};
+    core_step(&k2, tags, &st, &tm);
+    assert_true(k2.started);
+    int fi = cfg_tag_index(&cfg, "firing_demand");
+    for (int i = 0; i < k2.nwrites; i++)
+        if (k2.writes[i].tag == fi)
+            assert_true(fabs(k2.writes[i].value - 35) < 1.5);
+}
+
 static void test_nothing_written_before_first_read(void **state)
 {
     (void)state;
@@ -418,6 +466,7 @@ int main(void)
         cmocka_unit_test_setup(test_starts_from_readback, setup),
         cmocka_unit_test_setup(test_nothing_written_before_first_read, setup),
         cmocka_unit_test_setup(test_waits_for_a_good_readback, setup),
+        cmocka_unit_test_setup(test_state_survives_a_restart, setup),
         cmocka_unit_test_setup(test_melt_to_charge_with_empty_hearth, setup),
         cmocka_unit_test_setup(test_gate_refusals, setup),
         cmocka_unit_test_setup(test_set_accepted_old_new, setup),
