@@ -3,7 +3,8 @@
 # simulated furnace) <- Modbus -> meltcon server (started by the console
 # itself, detached) <- socket -> the console in tmux, at 200x50 (UTF-8) and
 # 80x24 (ASCII).  The overview shows the furnace's temperatures and phase; a
-# second console attaches to the same server; a loop put in MAN through the
+# second console attaches to the same server and its trends start with the
+# historian's samples from before it attached; a loop put in MAN through the
 # dialogs drives the simulator's damper; bad entries are refused with their
 # sentence; a blocked command shows its conditions; an alarm caused by an
 # instructor's fault is acknowledged and shelved; resize works; NO_COLOR
@@ -74,14 +75,28 @@ w 'Bath HC +7[0-9]{2}'
 w 'HC gas +[89][0-9]{2}|HC gas +1[01][0-9]{2}'
 w 'program a226'
 [ -n "$(server_pid)" ] || fail "the console did not start a server"
+# the trends screen, for the historian to gather some samples
+tui_keys "$cur" F6
+w 'history from|samples since this console attached'
+sleep 10
 quit
 p1=$(server_pid)
 kill -0 "$p1" 2>/dev/null || fail "the server ended with its console"
 
 # 80x24, ASCII: a second console attaches to the same server
-console op 80 24 LC_ALL=C
+att=$(date -u +%s)
+console op 80 24 LC_ALL=C TZ=UTC
 w 'HOLD'
 [ "$(server_pid)" = "$p1" ] || fail "a second server was started"
+
+# its trends start with the historian's samples from before it attached
+tui_keys "$cur" F6
+w 'history from [0-9]{2}:[0-9]{2}:[0-9]{2} \(historian\)' 15
+from=$(tui_capture "$cur" | sed -n 's/.*history from \([0-9:]*\) (historian).*/\1/p' | head -n 1)
+fs=$(echo "$from" | awk -F: '{ print $1 * 3600 + $2 * 60 + $3 }')
+as=$((att % 86400))
+[ "$as" -lt 120 ] || [ "$fs" -le $((as - 8)) ] ||
+    fail "the trend starts at $from, not 8 s before the console attached ($(date -u -d "@$att" +%T))"
 
 # the pressure loop to MAN, then its output by hand: the damper follows
 tui_keys "$cur" F3

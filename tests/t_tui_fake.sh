@@ -3,6 +3,11 @@
 # build/fakeserver (a scripted server speaking the real protocol from the
 # shipped config), at 80x24 (ASCII locale) and 200x50 (UTF-8):
 #   the overview shows the temperatures, the phase and the SIMULATED banner;
+#   Tab and g open a value's trend, g on an alarm its tag's; the journal's
+#   user, tag and since filters show and clear; the next charge while
+#   melting is BLOCKED with its conditions;
+#   the trends screen starts with the historian's samples (the fake's export)
+#   from before the console attached;
 #   a setpoint typed in the dialog reaches the server (its log), after a bad
 #   entry was refused with its sentence and nothing was sent;
 #   a blocked command lists its conditions and is not sent; a server refusal
@@ -68,7 +73,8 @@ w() { tui_wait "$cur" "$@" || fail "screen of $cur"; }
 run() { # NAME COLS ROWS LOCALE
     name=$1 cols=$2 rows=$3 loc=$4
     start_fake
-    console "$name" "$cols" "$rows" "LC_ALL=$loc"
+    att=$(date -u +%s)
+    console "$name" "$cols" "$rows" "LC_ALL=$loc" TZ=UTC
     # overview: temperatures, phase, program, banner, alarm
     w 'PYROLYSIS'
     w 'HC gas +1[0-9]{3} '
@@ -78,6 +84,30 @@ run() { # NAME COLS ROWS LOCALE
     w 'program a226'
     w 'roof_h'
     w 'Scrap +BAD [0-9]+[smh]'
+
+    # trends: the history (1.25 x the live values) from before it attached
+    tui_keys "$cur" F6
+    w 'history from [0-9]{2}:[0-9]{2}:[0-9]{2} \(historian\), then live'
+    w 'hc_gas_temp .*\.\.1262'
+    logged 'verb=export target=[a-z_,]*hc_gas_temp'
+    from=$(tui_capture "$cur" | sed -n 's/.*history from \([0-9:]*\) (historian).*/\1/p' | head -n 1)
+    fs=$(echo "$from" | awk -F: '{ print $1 * 3600 + $2 * 60 + $3 }')
+    as=$((att % 86400))
+    [ "$as" -lt 700 ] || [ "$fs" -le $((as - 60)) ] ||
+        fail "the trend starts at $from, not before the console attached ($(date -u -d "@$att" +%T))"
+
+    # a trend from any value: Tab selects on the overview, g opens it; g on
+    # an alarm opens its tag
+    tui_keys "$cur" F2
+    w 'Heating chamber HC'
+    tui_keys "$cur" Tab Tab Tab
+    w 'Selected hc_gas_temp'
+    tui_keys "$cur" g
+    w '^>hc_gas_temp '
+    tui_keys "$cur" F5
+    w '> *! +HIGH UNACK +roof_h'
+    tui_keys "$cur" g
+    w '^>roof_temp '
 
     # a setpoint through the dialog, after two bad entries
     tui_keys "$cur" F3
@@ -106,6 +136,25 @@ run() { # NAME COLS ROWS LOCALE
     logged 'verb=set target=bath.sp value=745 reason=tmux test -> ok'
     w 'SP 745 '
 
+    # the journal's filters, each its own field and shown; x clears them
+    tui_keys "$cur" F7
+    w 'anna@console set bath.sp'
+    tui_keys "$cur" u
+    tui_type "$cur" anna
+    tui_keys "$cur" Enter
+    w 'filter user anna: 1 match'
+    tui_keys "$cur" T
+    tui_type "$cur" roof
+    tui_keys "$cur" Enter
+    w 'filter user anna tag roof: 0 match'
+    tui_keys "$cur" s
+    tui_type "$cur" yesterday
+    tui_keys "$cur" Enter
+    w 'since "yesterday": expected -30m'
+    tui_keys "$cur" x
+    tui_wait_not "$cur" 'filter user' || fail "x did not clear the filters"
+    w 'anna@console set bath.sp'
+
     # commands: blocked ones list their conditions and are not sent
     tui_keys "$cur" F4
     w 'BLOCKED +Open charging door'
@@ -124,6 +173,14 @@ run() { # NAME COLS ROWS LOCALE
     w 'REFUSED: Reset burner lockout: the PLC refused it'
     logged 'verb=cmd target=lockout_reset'
     tui_keys "$cur" Escape
+    # the next charge while melting: blocked outside MELT, with the hearth full
+    tui_keys "$cur" End Up Up
+    w '> BLOCKED +Start next charge \(while melting\) +CHARGE'
+    w '- phase PYROLYSIS, not MELT'
+    w '- scrap on hearth 3000 kg >= empty below 100 kg'
+    tui_keys "$cur" Enter
+    w 'BLOCKED, not sent: Start next charge'
+    not_logged 'target=CHARGE'
 
     # alarms: acknowledge, then shelve with a reason
     tui_keys "$cur" F5

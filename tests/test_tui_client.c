@@ -43,6 +43,20 @@ static void put(int fd)
     assert_int_equal(send(fd, o.buf, o.len, 0), (ssize_t)o.len);
 }
 
+struct answers {
+    int n;
+    long id;
+    char last[100];
+};
+
+static void take_answer(void *ctx, long id, const char *line)
+{
+    struct answers *a = ctx;
+    a->n++;
+    a->id = id;
+    snprintf(a->last, sizeof a->last, "%s", line);
+}
+
 static void send_snap(int fd, uint32_t seq, double bath)
 {
     static struct snap s;
@@ -135,6 +149,25 @@ static void test_session(void **state)
     assert_int_equal(cl.j_count, 2);
     assert_string_equal(client_journal(&cl, 1), "08:00:01 anna attached");
     assert_null(client_journal(&cl, 2));
+    /* an answer to request 7 (an export's CSV) goes to on_lines, not the ring */
+    struct answers a = {0};
+    cl.on_lines = take_answer;
+    cl.on_lines_ctx = &a;
+    proto_begin(&o, PT_JOURNAL);
+    proto_kvi(&o, "id", 7);
+    proto_nl(&o);
+    proto_add(&o, "j");
+    proto_kv(&o, "l", "time,bath_hc_temp");
+    proto_nl(&o);
+    proto_add(&o, "j");
+    proto_kv(&o, "l", "2026-11-29T10:00:00.000Z,741.5");
+    put(sfd);
+    assert_true(client_poll(&cl, 2.0) & CL_GOT_JOURNAL);
+    assert_int_equal(a.n, 2);
+    assert_int_equal(a.id, 7);
+    assert_string_equal(a.last, "2026-11-29T10:00:00.000Z,741.5");
+    assert_int_equal(cl.j_count, 2); /* the journal ring is unchanged */
+    cl.on_lines = NULL;
     assert_true(client_live(&cl, 2.5));
     assert_false(client_live(&cl, 3.5)); /* older than stale_s */
     assert_true(client_snap_age(&cl, 3.5) == 1.5);

@@ -167,6 +167,160 @@ static void test_from_snapshot(void **state)
     assert_true(isnan(out[0])); /* not in the snapshot */
 }
 
+static struct trend_hist h;
+
+static void test_csv_time(void **state)
+{
+    (void)state;
+    double w = 0;
+    assert_true(trend_csv_time("1970-01-01T00:00:00.000Z", &w));
+    assert_true(w == 0);
+    assert_true(trend_csv_time("2026-11-29T10:00:01.250Z", &w));
+    assert_true(fabs(w - 1795946401.25) < 1e-6);
+    assert_true(trend_csv_time("2000-03-01T00:00:00Z", &w));
+    assert_true(w == 951868800);
+    static const char *const bad[] = {
+        "",
+        "2026-11-29",
+        "2026-11-29T10:00:01",
+        "2026-13-01T00:00:00Z",
+        "2026-11-29T10:00:01.Z",
+        "2026-11-29T10:00:01.000Zx",
+        "2026-11-29 10:00:01Z",
+        "x026-11-29T10:00:01Z",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        w = 42;
+        assert_false(trend_csv_time(bad[i], &w));
+        assert_true(w == 42); /* nothing changed */
+    }
+}
+
+static void test_hist_target(void **state)
+{
+    (void)state;
+    char buf[64];
+    /* pens: hc_gas_temp, bath_hc_temp, roof_temp, firing_fb */
+    int next = trend_hist_target(&t, 0, buf, sizeof buf);
+    assert_int_equal(next, 4);
+    assert_string_equal(buf, "hc_gas_temp,bath_hc_temp,roof_temp,firing_fb");
+    char small[30];
+    next = trend_hist_target(&t, 0, small, sizeof small);
+    assert_int_equal(next, 2);
+    assert_string_equal(small, "hc_gas_temp,bath_hc_temp");
+    assert_true(strlen(small) < sizeof small);
+    next = trend_hist_target(&t, next, small, sizeof small);
+    assert_int_equal(next, 4);
+    assert_string_equal(small, "roof_temp,firing_fb");
+    assert_int_equal(trend_hist_target(&t, 4, small, sizeof small), 4); /* none left */
+    assert_int_equal(trend_hist_target(&t, 0, small, 5), 0);            /* none fits */
+}
+
+/* Process time 1000 s = Unix 1795946400 (2026-11-29T10:00:00Z). */
+#define OFFSET 1795945400.0
+
+static void test_hist_rows_and_quality_gaps(void **state)
+{
+    (void)state;
+    trend_hist_begin(&h, 1000, OFFSET);
+    /* a row before any header is not understood */
+    assert_int_equal(trend_hist_line(&h, &t, "2026-11-29T09:59:00.000Z,1"), -1);
+    assert_int_equal(trend_hist_line(&h, &t, "time,roof_temp,\"flue_temp\",hc_gas_temp"), 0);
+    assert_int_equal(h.ncols, 3);
+    assert_int_equal(h.col_pen[0], 2);
+    assert_int_equal(h.col_pen[1], -1); /* not a pen: skipped */
+    assert_int_equal(h.col_pen[2], 0);
+    assert_int_equal(trend_hist_line(&h, &t, "2026-11-29T09:59:00.000Z,1100.5,300,1010"), 1);
+    assert_int_equal(trend_hist_line(&h, &t, "2026-11-29T09:59:00.500Z,1101.5,,BAD"), 1);
+    assert_int_equal(trend_hist_line(&h, &t, "2026-11-29T09:59:01.000Z,COMMS,1,STALE"), 1);
+    assert_int_equal(trend_hist_line(&h, &t, "2026-11-29T09:59:02.000Z,,2,12abc"), 1);
+    assert_int_equal(h.gaps, 5);
+    /* malformed: too few cells, bad time; counted, nothing taken */
+    assert_int_equal(trend_hist_line(&h, &t, "2026-11-29T09:59:03.000Z,1"), -1);
+    assert_int_equal(trend_hist_line(&h, &t, "yesterday,1,2,3"), -1);
+    assert_int_equal(h.bad, 3);
+    /* older than the 8 h window: not taken */
+    assert_int_equal(trend_hist_line(&h, &t, "2026-11-28T10:00:00.000Z,1,2,3"), 0);
+    assert_int_equal(h.rows, 4);
+    assert_true(fabs(h.t_min - 940) < 1e-6 && fabs(h.t_max - 942) < 1e-6);
+    /* 10 min span: bucket 940 s is 60 buckets before 1000 s */
+    assert_int_equal(h.n[0][2][60], 2);
+    assert_true(fabs(h.sum[0][2][60] - 2202) < 1e-9);
+    assert_int_equal(h.n[0][2][59], 0); /* COMMS: a gap, not a number */
+    assert_int_equal(h.n[0][0][60], 1); /* BAD left out */
+    assert_int_equal(h.n[0][0][58], 0); /* 12abc is not a number */
+}
+
+static void test_merge_history_before_live(void **state)
+{
+    (void)state;
+    double v[4] = {1000, 740, 1100, 50};
+    bool good[4] = {true, true, true, true};
+    /* the console attached at 995 s and has samples 995..1000 */
+    for (int k = 995; k <= 1000; k++)
+        trend_add(&t, k, v, good);
+    trend_hist_begin(&h, 1000, OFFSET);
+    trend_hist_line(&h, &t, "time,hc_gas_temp,roof_temp");
+    /* history 900..997 s: overlaps the console's own samples at 995..997 */
+    char line[128];
+    for (int k = 900; k <= 997; k++) {
+        int s = 3600 * 10 - (1000 - k); /* seconds of the day */
+        snprintf(line, sizeof line, "2026-11-29T%02d:%02d:%02d.000Z,%d,%s", s / 3600, s / 60 % 60,
+                 s % 60, 900 + k % 7, k == 950 ? "STALE" : "1099");
+        assert_int_equal(trend_hist_line(&h, &t, line), 1);
+    }
+    trend_merge(&t, &h);
+    assert_true(t.has_hist);
+    assert_true(fabs(t.hist_t0 - 900) < 1e-6);
+    int n = trend_series(&t, 0, 0, out, TREND_LEN);
+    assert_int_equal(n, 101); /* buckets 900..999 and 1000 being filled */
+    assert_true(out[0] == 900 + 900 % 7);
+    assert_true(out[90] == 900 + 990 % 7);
+    for (int i = 95; i < n; i++)
+        assert_true(out[i] == 1000); /* the console's own samples win */
+    /* roof_temp: the STALE cell is a gap */
+    n = trend_series(&t, 0, 2, out, TREND_LEN);
+    assert_true(isnan(out[50]));
+    assert_true(out[49] == 1099 && out[51] == 1099);
+    assert_true(out[n - 1] == 1100);
+    /* the 8 h span: 48 s buckets, history and live share bucket 20 */
+    n = trend_series(&t, 2, 0, out, TREND_LEN);
+    assert_true(n >= 2 && !isnan(out[0]));
+    /* the live ring continues after the merge */
+    trend_add(&t, 1001, v, good);
+    trend_add(&t, 1002, v, good);
+    n = trend_series(&t, 0, 0, out, TREND_LEN);
+    assert_int_equal(n, 103);
+    assert_true(out[0] == 900 + 900 % 7 && out[101] == 1000);
+}
+
+static void test_add_pen(void **state)
+{
+    (void)state;
+    double v[5] = {1, 2, 3, 4, 5};
+    bool good[5] = {true, true, true, true, true};
+    trend_add(&t, 10, v, good);
+    trend_add(&t, 11, v, good);
+    assert_int_equal(trend_add_pen(&t, "roof_temp"), 2); /* already a pen */
+    int p = trend_add_pen(&t, "flue_temp");
+    assert_int_equal(p, 4);
+    assert_int_equal(t.npens, 5);
+    assert_int_equal(trend_pen(&t, "flue_temp"), 4);
+    int n = trend_series(&t, 0, p, out, TREND_LEN);
+    assert_int_equal(n, 2);
+    assert_true(isnan(out[0]) && isnan(out[1])); /* no made-up past */
+    trend_add(&t, 12, v, good);
+    n = trend_series(&t, 0, p, out, TREND_LEN);
+    assert_true(out[n - 1] == 5);
+    assert_int_equal(trend_add_pen(&t, ""), -1);
+    while (t.npens < TREND_PENS) {
+        char name[16];
+        snprintf(name, sizeof name, "x%d", t.npens);
+        assert_true(trend_add_pen(&t, name) >= 0);
+    }
+    assert_int_equal(trend_add_pen(&t, "one_more"), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -175,6 +329,11 @@ int main(void)
         cmocka_unit_test_setup(test_gaps_and_bad_samples, fresh),
         cmocka_unit_test_setup(test_ring_wraps_and_time_backwards, fresh),
         cmocka_unit_test_setup(test_from_snapshot, fresh),
+        cmocka_unit_test_setup(test_csv_time, fresh),
+        cmocka_unit_test_setup(test_hist_target, fresh),
+        cmocka_unit_test_setup(test_hist_rows_and_quality_gaps, fresh),
+        cmocka_unit_test_setup(test_merge_history_before_live, fresh),
+        cmocka_unit_test_setup(test_add_pen, fresh),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

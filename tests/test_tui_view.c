@@ -231,6 +231,131 @@ static void test_split_match_scale(void **state)
     assert_true(lo == 42 && hi == 42);
 }
 
+static void test_step(void **state)
+{
+    (void)state;
+    assert_int_equal(view_step(-1, 5, 1), 0);  /* none: forward gives the first */
+    assert_int_equal(view_step(-1, 5, -1), 4); /* back gives the last */
+    assert_int_equal(view_step(0, 5, 1), 1);
+    assert_int_equal(view_step(4, 5, 1), 0); /* wraps */
+    assert_int_equal(view_step(0, 5, -1), 4);
+    assert_int_equal(view_step(9, 5, 1), 0); /* out of range: as none */
+    assert_int_equal(view_step(0, 0, 1), -1);
+}
+
+static const char *const jlines[] = {
+    "2026-11-29T08:00:00.000Z anna@pts/1 set bath.sp 740 -> 745 reason=\"melt faster\" result=ok",
+    "2026-11-29T09:30:00.000Z bob@ssh:10.1.2.3 ack roof_temp_bad - -> - reason=- result=ok",
+    "2026-11-29T10:15:00.000Z meltcon@server alarm roof_hh - -> UNACK reason=- result=-",
+    "2026-11-29T10:20:00.000Z anna@pts/1 cmd sc_door_open - -> - reason=\"bob@site said\" "
+    "result=ok",
+    "fakeserver started for furnace tcf1",
+};
+#define NJ ((int)(sizeof jlines / sizeof jlines[0]))
+
+/* Bit i set: line i passes. */
+static unsigned passing(const struct view_jfilter *f)
+{
+    unsigned bits = 0;
+    for (int i = 0; i < NJ; i++)
+        bits |= view_journal_match(jlines[i], f) ? 1u << i : 0;
+    return bits;
+}
+
+static void test_journal_filters(void **state)
+{
+    (void)state;
+    struct view_jfilter f;
+    memset(&f, 0, sizeof f);
+    assert_int_equal(passing(&f), 0x1f); /* no filter: all */
+    snprintf(f.text, sizeof f.text, "DOOR");
+    assert_int_equal(passing(&f), 1u << 3); /* any case */
+    memset(&f, 0, sizeof f);
+    snprintf(f.user, sizeof f.user, "Anna");
+    assert_int_equal(passing(&f), 1u << 0 | 1u << 3); /* not "bob@site" in a reason */
+    snprintf(f.user, sizeof f.user, "bob");
+    assert_int_equal(passing(&f), 1u << 1);
+    snprintf(f.user, sizeof f.user, "an");
+    assert_int_equal(passing(&f), 0); /* the whole user, not a prefix */
+    memset(&f, 0, sizeof f);
+    snprintf(f.tag, sizeof f.tag, "bath");
+    assert_int_equal(passing(&f), 1u << 0); /* the loop: bath.sp */
+    snprintf(f.tag, sizeof f.tag, "roof_temp");
+    assert_int_equal(passing(&f), 1u << 1); /* its alarm roof_temp_bad, not roof_hh */
+    snprintf(f.tag, sizeof f.tag, "roof");
+    assert_int_equal(passing(&f), 1u << 1 | 1u << 2);
+    memset(&f, 0, sizeof f);
+    f.has_since = true;
+    assert_int_equal(view_since("2026-11-29 09:30", 0, &f.since, NULL, 0), 0);
+    assert_int_equal(passing(&f), 1u << 1 | 1u << 2 | 1u << 3); /* no stamp: hidden */
+    /* all together */
+    snprintf(f.user, sizeof f.user, "anna");
+    assert_int_equal(passing(&f), 1u << 3);
+    snprintf(f.tag, sizeof f.tag, "bath");
+    assert_int_equal(passing(&f), 0);
+}
+
+static void test_since(void **state)
+{
+    (void)state;
+    double now = 1795946400 + 15 * 60; /* 2026-11-29T10:15:00Z */
+    double t = -1;
+    char why[200] = "";
+    assert_int_equal(view_since("-30m", now, &t, why, sizeof why), 0);
+    assert_true(t == now - 1800);
+    assert_int_equal(view_since("-2h", now, &t, why, sizeof why), 0);
+    assert_true(t == now - 7200);
+    assert_int_equal(view_since("-1d", now, &t, why, sizeof why), 0);
+    assert_true(t == now - 86400);
+    assert_int_equal(view_since("08:00", now, &t, why, sizeof why), 0);
+    assert_true(t == 1795946400 - 2 * 3600); /* today */
+    assert_int_equal(view_since("23:00", now, &t, why, sizeof why), 0);
+    assert_true(t == 1795946400 + 13 * 3600 - 86400); /* after now: yesterday */
+    assert_int_equal(view_since("2026-11-28T23:00", now, &t, why, sizeof why), 0);
+    assert_true(t == 1795946400 - 11 * 3600);
+    static const char *const bad[] = {"",      "yesterday",        "-5x",    "-m",  "25:00",
+                                      "10:61", "2026-13-01 00:00", "08:00 ", "-1d2"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        t = 42;
+        why[0] = 0;
+        assert_int_equal(view_since(bad[i], now, &t, why, sizeof why), -1);
+        assert_true(t == 42);
+        assert_non_null(strstr(why, "expected -30m"));
+    }
+}
+
+static void test_next_charge(void **state)
+{
+    (void)state;
+    char why[SNAP_WHY_MAX];
+    s.phase = PH_MELT;
+    s.ntags = 1;
+    snprintf(s.tags[0].name, sizeof s.tags[0].name, "scrap_on_hearth");
+    s.tags[0].v = 40;
+    s.tags[0].q = Q_GOOD;
+    assert_true(view_next_charge(&s, why, sizeof why));
+    assert_string_equal(why, "");
+    s.tags[0].v = 2500; /* the last charge still on the hearth */
+    assert_false(view_next_charge(&s, why, sizeof why));
+    assert_non_null(strstr(why, "scrap on hearth 2500 kg >= empty below 100 kg"));
+    s.tags[0].q = Q_BAD_COMMS; /* never trusted when not GOOD */
+    s.tags[0].v = 0;
+    assert_false(view_next_charge(&s, why, sizeof why));
+    assert_non_null(strstr(why, "no good value"));
+    s.phase = PH_PYROLYSIS; /* two conditions, split as the screen lists them */
+    s.tags[0].q = Q_GOOD;
+    s.tags[0].v = 3000;
+    assert_false(view_next_charge(&s, why, sizeof why));
+    char cond[4][SNAP_WHY_MAX];
+    assert_int_equal(view_split(why, cond, 4), 2);
+    assert_non_null(strstr(cond[0], "phase PYROLYSIS, not MELT"));
+    assert_non_null(strstr(cond[1], "3000 kg"));
+    s.ntags = 0;
+    s.phase = PH_MELT;
+    assert_false(view_next_charge(&s, why, sizeof why));
+    assert_non_null(strstr(why, "not reported"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -241,6 +366,10 @@ int main(void)
         cmocka_unit_test_setup(test_quality_and_lookup, reset),
         cmocka_unit_test_setup(test_timeline, reset),
         cmocka_unit_test_setup(test_split_match_scale, reset),
+        cmocka_unit_test_setup(test_step, reset),
+        cmocka_unit_test_setup(test_journal_filters, reset),
+        cmocka_unit_test_setup(test_since, reset),
+        cmocka_unit_test_setup(test_next_charge, reset),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

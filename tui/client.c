@@ -121,14 +121,22 @@ static unsigned take(struct client *c, size_t len, double now)
         c->snap_rx = now;
         c->snaps++;
         return CL_GOT_SNAP;
-    case PT_JOURNAL:
+    case PT_JOURNAL: {
+        long long id = 0;
+        if (proto_geti(&c->msg.line[0], "id", &id) < 0)
+            id = 0;
         for (int i = 1; i < c->msg.nlines; i++) {
             const struct proto_line *l = &c->msg.line[i];
             const char *text = proto_get(l, "l");
-            if (l->ntok >= 1 && !strcmp(l->tok[0], "j") && text)
+            if (l->ntok < 1 || strcmp(l->tok[0], "j") != 0 || !text)
+                continue;
+            if (id > 0 && c->on_lines)
+                c->on_lines(c->on_lines_ctx, (long)id, text);
+            else
                 journal_add(c, text);
         }
         return CL_GOT_JOURNAL;
+    }
     case PT_REPLY: {
         struct snap_reply r;
         if (snap_reply_decode(&c->msg, &r) < 0) {

@@ -4,7 +4,9 @@
  * server sends `hello` on connect, then `snap` at the UI rate, `journal`
  * lines and a `reply` to each `req`.  client_poll() drains every pending
  * packet without blocking and keeps the latest of each: the snapshot, the
- * hello, a ring of journal lines, the last replies.  End of file or a
+ * hello, a ring of journal lines, the last replies.  A `journal` message
+ * tagged id=REQUEST answers one of this console's requests (an `export`'s
+ * CSV): its lines go to on_lines when set, not into the journal ring.  End of file or a
  * socket error means the server is gone: the client closes, remembers why
  * ("server not running", "connection lost") and client_tick() reconnects
  * with a backoff; the last snapshot is kept so the console can keep showing
@@ -38,8 +40,15 @@ enum {
     CL_CONNECTED = 1u << 5, /* client_tick() connected */
 };
 
+/* Receives the lines of a `journal` message that answers request id (the
+ * CSV of an `export`, the lines of a `journal` request). */
+typedef void client_lines_fn(void *ctx, long id, const char *line);
+
 struct client {
     char path[108]; /* sun_path */
+    /* answers to requests go here when set, else into the journal ring */
+    client_lines_fn *on_lines;
+    void *on_lines_ctx;
     int fd;         /* -1 when not connected */
     double stale_s; /* a snapshot older than this is not live */
     /* what the server said */

@@ -13,6 +13,15 @@
  * resizes at once (poll() is interrupted: no SA_RESTART); SIGSEGV, SIGBUS,
  * SIGFPE, SIGILL, SIGABRT restore the terminal with endwin() and re-raise;
  * SIGPIPE is ignored (a send to a dead server returns EPIPE instead).
+ *
+ * Trend history: when the trend screen opens, its span changes or a pen is
+ * added (and on reconnecting while it is shown), the console asks the
+ * server's historian for the span's window with `export`, as many pens per
+ * request as a request's target holds, one request at a time.  The CSV
+ * comes as journal messages tagged with the request's id (client.h
+ * on_lines) into a trend_hist; after the last reply trend_merge() puts it
+ * before the console's own samples.  A refusal or a lost connection leaves
+ * a sentence on the trend screen and keeps what came.
  */
 #include "console.h"
 
@@ -347,6 +356,29 @@ static void resize(void)
     clearok(curscr, TRUE);
 }
 
+/* A filter field of the events screen typed in its dialog ("" clears it). */
+static void events_filter(struct ui *u, const char *field, const char *text)
+{
+    struct view_jfilter *f = &u->jf;
+    char why[200];
+    if (!strcmp(field, "since")) {
+        const struct client *cl = u->cl;
+        double now = cl->have_snap && cl->snap.wall > 0 ? cl->snap.wall : (double)time(NULL);
+        if (!text[0]) {
+            f->has_since = false;
+        } else if (view_since(text, now, &f->since, why, sizeof why) == 0) {
+            f->has_since = true;
+        } else {
+            screen_msg(u, SEV_HIGH, "%s", why);
+            return;
+        }
+    } else {
+        char *dst = !strcmp(field, "user") ? f->user : !strcmp(field, "tag") ? f->tag : f->text;
+        snprintf(dst, VIEW_FILTER_MAX, "%s", text);
+    }
+    u->scroll[SCR_EVENTS] = 0;
+}
+
 static void dialog_input(struct ui *u, int ch)
 {
     enum dialog_result r = dialog_key(&u->dlg, ch);
@@ -357,8 +389,7 @@ static void dialog_input(struct ui *u, int ch)
         long id = client_send(u->cl, q.verb, q.target, q.value, q.reason, err, sizeof err);
         dialog_sent(&u->dlg, id, id < 0 ? err : NULL);
     } else if (r == DR_TEXT) {
-        snprintf(u->filter, sizeof u->filter, "%s", u->dlg.value);
-        u->scroll[SCR_EVENTS] = 0;
+        events_filter(u, u->dlg.spec.target, u->dlg.value);
     }
 }
 
@@ -397,6 +428,8 @@ static void key(struct ui *u, struct keys_state *ks, int ch)
             u->quit_ask = true;
             return;
         case KA_BACK:
+            if (u->cur == SCR_OVERVIEW)
+                u->sel[SCR_OVERVIEW] = 0; /* Esc clears the overview's selection */
             go(u, u->cur == SCR_HELP ? u->prev : SCR_OVERVIEW);
             return;
         case KA_REDRAW:
@@ -415,8 +448,77 @@ static void key(struct ui *u, struct keys_state *ks, int ch)
     screen_msg(u, SEV_NONE, "%s: nothing on this screen (F1 or ? lists every key)", name);
 }
 
-/* New replies: the dialog's goes to the dialog, the others to the message
- * line. */
+/* ---- trend history -------------------------------------------------------- */
+
+static void hist_lines(void *ctx, long id, const char *line)
+{
+    struct ui *u = ctx;
+    if (u->hist_loading && id == u->hist_id)
+        trend_hist_line(u->th, u->tr, line);
+}
+
+static void hist_finish(struct ui *u, const char *why)
+{
+    trend_merge(u->tr, u->th);
+    u->hist_loading = false;
+    u->hist_id = 0;
+    if (why)
+        snprintf(u->hist_note, sizeof u->hist_note, "history: %.180s", why);
+    else if (!u->th->rows)
+        snprintf(u->hist_note, sizeof u->hist_note, "(historian: nothing in this window)");
+}
+
+/* Ask for the next pens, or merge when every pen has been asked for. */
+static void hist_send(struct ui *u)
+{
+    struct snap_req q;
+    char err[300];
+    int upto = trend_hist_target(u->tr, u->hist_next, q.target, sizeof q.target);
+    if (upto == u->hist_next) {
+        hist_finish(u, NULL);
+        return;
+    }
+    snprintf(q.value, sizeof q.value, "%.0f %.0f", floor(u->hist_from), ceil(u->hist_to));
+    long id = client_send(u->cl, "export", q.target, q.value, "", err, sizeof err);
+    if (id < 0) {
+        hist_finish(u, err);
+        return;
+    }
+    u->hist_id = id;
+    u->hist_upto = upto;
+}
+
+static void hist_start(struct ui *u)
+{
+    const struct snap *s = &u->cl->snap;
+    if (!client_connected(u->cl) || !u->cl->have_snap || !(s->wall > 0) || !isfinite(s->t))
+        return;
+    trend_hist_begin(u->th, s->t, s->wall - s->t);
+    u->hist_to = s->wall + 1;
+    u->hist_from = s->wall - trend_span_s(u->trend_span);
+    u->hist_next = 0;
+    u->hist_loading = true;
+    u->hist_want = false;
+    u->hist_note[0] = 0;
+    hist_send(u);
+}
+
+/* The reply to the export in flight; false when r is another reply. */
+static bool hist_reply(struct ui *u, const struct snap_reply *r)
+{
+    if (!u->hist_loading || r->id != u->hist_id)
+        return false;
+    if (!r->ok) {
+        hist_finish(u, r->text);
+        return true;
+    }
+    u->hist_next = u->hist_upto;
+    hist_send(u);
+    return true;
+}
+
+/* New replies: the dialog's goes to the dialog, the trend history's to the
+ * trend, the others to the message line. */
 static void replies(struct ui *u, unsigned long *seen)
 {
     const struct client *cl = u->cl;
@@ -425,6 +527,8 @@ static void replies(struct ui *u, unsigned long *seen)
         fresh = CLIENT_REPLIES;
     for (int i = (int)fresh - 1; i >= 0; i--) {
         const struct snap_reply *r = client_reply_recent(cl, i);
+        if (hist_reply(u, r))
+            continue;
         bool mine = u->dlg.open && u->dlg.stage == DS_WAIT && r->id == u->dlg.req_id;
         if (mine) {
             if (dialog_reply(&u->dlg, r))
@@ -447,6 +551,8 @@ static int loop(struct ui *u, const struct console_opts *o)
     double t0 = mono_now(), last_frame = -1e9;
     bool dirty = true, urgent = true;
     unsigned long seen = 0;
+    enum screen_id last_cur = SCR_COUNT;
+    int last_span = -1, last_npens = -1;
     while (!u->quit && !sig_quit) {
         u->now = mono_now();
         if (o->bench_s > 0 && u->now - t0 >= o->bench_s)
@@ -454,7 +560,16 @@ static int loop(struct ui *u, const struct console_opts *o)
         if (client_tick(cl, u->now) & CL_CONNECTED) {
             urgent = true;
             seen = cl->r_total;
+            u->hist_want = u->cur == SCR_TRENDS;
         }
+        if (u->cur == SCR_TRENDS &&
+            (last_cur != SCR_TRENDS || last_span != u->trend_span || last_npens != u->tr->npens))
+            u->hist_want = true;
+        last_cur = u->cur;
+        last_span = u->trend_span;
+        last_npens = u->tr->npens;
+        if (u->hist_want && !u->hist_loading)
+            hist_start(u);
         if (sig_winch) {
             sig_winch = 0;
             resize();
@@ -492,8 +607,11 @@ static int loop(struct ui *u, const struct console_opts *o)
             replies(u, &seen);
             urgent = true;
         }
-        if (got & CL_LOST)
+        if (got & CL_LOST) {
             urgent = true;
+            if (u->hist_loading)
+                hist_finish(u, "the connection was lost while loading");
+        }
         if (got)
             dirty = true;
     }
@@ -510,10 +628,12 @@ int console_run(const struct cfg *c, const char *socket_path, const struct conso
     struct client *cl = calloc(1, sizeof *cl);
     struct trend *tr = calloc(1, sizeof *tr);
     struct ui *u = calloc(1, sizeof *u);
-    if (!cl || !tr || !u) {
+    struct trend_hist *th = calloc(1, sizeof *th);
+    if (!cl || !tr || !u || !th) {
         free(cl);
         free(tr);
         free(u);
+        free(th);
         fprintf(stderr, "meltcon: out of memory\n");
         return 1;
     }
@@ -525,6 +645,9 @@ int console_run(const struct cfg *c, const char *socket_path, const struct conso
     u->cfg = c;
     u->cl = cl;
     u->tr = tr;
+    u->th = th;
+    cl->on_lines = hist_lines;
+    cl->on_lines_ctx = u;
     u->ascii = o->ascii || strcmp(nl_langinfo(CODESET), "UTF-8") != 0;
     u->mono = o->mono || (nc && *nc);
     u->g = wg_glyphs(u->ascii);
@@ -551,6 +674,7 @@ int console_run(const struct cfg *c, const char *socket_path, const struct conso
     free(cl);
     free(tr);
     free(u);
+    free(th);
     return rc;
 }
 

@@ -150,7 +150,7 @@ static bool key(struct ui *u, int ch)
     int n = build(u, idx, &nact);
     if (screen_nav(ch, &u->sel[SCR_ALARMS], n, u->height / 2))
         return true;
-    if (ch != 'k' && ch != 'K' && ch != 's' && ch != 'u')
+    if (ch != 'k' && ch != 'K' && ch != 's' && ch != 'u' && ch != 'g')
         return false;
     if (ch == 'K') {
         if (screen_may_write(u, "acknowledge all"))
@@ -162,6 +162,15 @@ static bool key(struct ui *u, int ch)
         return true;
     }
     const struct snap_alarm *a = &u->cl->snap.alarms[idx[u->sel[SCR_ALARMS]]];
+    if (ch == 'g') {
+        const struct cfg_alarm *d = view_alarm_def(u->cfg, a->name);
+        if (d && d->tag[0])
+            screen_trend_open(u, d->tag);
+        else
+            screen_msg(u, SEV_NONE, "%s watches no tag (link, staleness or disk): no trend",
+                       a->name);
+        return true;
+    }
     if (ch == 'k') {
         if (a->state != ALARM_UNACK && a->state != ALARM_RTN_UNACK)
             screen_msg(u, SEV_NONE, "%s is %s: nothing to acknowledge", a->name,
@@ -185,6 +194,7 @@ static const struct screen_key keys[] = {
     {"K", "ack all", "acknowledge every alarm", true},
     {"s", "shelve", "shelve the selected alarm (minutes and a reason)", true},
     {"u", "unshelve", "unshelve the selected alarm", true},
+    {"g", "trend", "trend of the selected alarm's tag", false},
 };
 
 const struct screen screen_alarms = {

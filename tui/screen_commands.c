@@ -2,9 +2,11 @@
  *
  * The list is the server's: one row per command of the permissive table
  * (perm.h), with each failing condition under a blocked one, live value and
- * limit in the sentence ("firing 78 % > low-fire limit 30 %").  Two phase
- * actions follow that are not PLC commands: going back to HOLD (from ALLOY,
- * SKIM, TAP) and confirming the chemistry (ALLOY).  Enter on a READY row
+ * limit in the sentence ("firing 78 % > low-fire limit 30 %").  Three phase
+ * actions follow that are not PLC commands: starting the next charge while
+ * the last one melts (the semi-continuous cycle: MELT -> CHARGE with the
+ * hearth empty, view_next_charge), going back to HOLD (from ALLOY, SKIM,
+ * TAP) and confirming the chemistry (ALLOY).  Enter on a READY row
  * opens the confirmation (the charge asks for its mass, the pump speed for
  * its percentage); a BLOCKED row is not sent: its conditions are shown.
  * "Advance phase" is sent as the `phase` verb with the next phase's name.
@@ -18,10 +20,10 @@
 #include "seq.h"
 #include "view.h"
 
-#define MAX_ITEMS (SNAP_MAX_PERMS + 2)
+#define MAX_ITEMS (SNAP_MAX_PERMS + 3)
 #define MAX_COND 10
 
-enum item_kind { IT_PERM, IT_HOLD, IT_CHEMISTRY };
+enum item_kind { IT_PERM, IT_NEXT_CHARGE, IT_HOLD, IT_CHEMISTRY };
 
 struct item {
     enum item_kind kind;
@@ -56,6 +58,11 @@ static int build(const struct ui *u, struct item *it)
             snprintf(x->label, sizeof x->label, "%s",
                      cmd >= 0 ? perm_cmd_label((enum perm_cmd)cmd) : s->perms[i].cmd);
     }
+    struct item *nc = &it[n++];
+    nc->kind = IT_NEXT_CHARGE;
+    nc->name = "CHARGE";
+    snprintf(nc->label, sizeof nc->label, "Start next charge (while melting)");
+    nc->ready = view_next_charge(s, nc->why, sizeof nc->why);
     unsigned hold_from = 1u << PH_ALLOY | 1u << PH_SKIM | 1u << PH_TAP;
     struct item *h = &it[n++];
     h->kind = IT_HOLD;
@@ -160,7 +167,13 @@ static void issue(struct ui *u, const struct item *x)
     snprintf(s.title, sizeof s.title, "%s", x->label);
     snprintf(s.what, sizeof s.what, "%s", x->label);
     snprintf(s.target, sizeof s.target, "%s", x->name);
-    if (x->kind == IT_HOLD) {
+    if (x->kind == IT_NEXT_CHARGE) {
+        snprintf(s.verb, sizeof s.verb, "phase");
+        snprintf(s.target, sizeof s.target, "CHARGE");
+        snprintf(s.what, sizeof s.what,
+                 "Start the next charge while the last one melts (MELT -> "
+                 "CHARGE)");
+    } else if (x->kind == IT_HOLD) {
         snprintf(s.verb, sizeof s.verb, "phase");
         snprintf(s.target, sizeof s.target, "HOLD");
     } else if (x->kind == IT_CHEMISTRY) {

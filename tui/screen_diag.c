@@ -100,15 +100,8 @@ static void draw(struct ui *u)
 static bool key(struct ui *u, int ch)
 {
     if (ch == 'g') {
-        const struct cfg_tag *t = &u->cfg->tags[u->sel[SCR_DIAG]];
-        int p = trend_pen(u->tr, t->name);
-        if (p < 0) {
-            screen_msg(u, SEV_NONE, "%s is not one of the trend pens", t->name);
-            return true;
-        }
-        u->sel[SCR_TRENDS] = p;
-        u->prev = u->cur;
-        u->cur = SCR_TRENDS;
+        if (u->sel[SCR_DIAG] < u->cfg->ntags)
+            screen_trend_open(u, u->cfg->tags[u->sel[SCR_DIAG]].name);
         return true;
     }
     return screen_nav(ch, &u->sel[SCR_DIAG], u->cfg->ntags, u->height - HEAD_ROWS);
@@ -116,7 +109,7 @@ static bool key(struct ui *u, int ch)
 
 static const struct screen_key keys[] = {
     {"Up/Down PgUp/PgDn", "move", "move through the tag table", false},
-    {"g", "trend", "trend of the selected tag (when it is a pen)", false},
+    {"g", "trend", "trend of the selected tag (added as a pen when it is not one)", false},
 };
 
 const struct screen screen_diag = {

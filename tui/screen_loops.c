@@ -182,10 +182,7 @@ static bool key(struct ui *u, int ch)
     if (!d || (ch != 's' && ch != 'm' && ch != 'u' && ch != 'g' && ch != '\n'))
         return false;
     if (ch == 'g') {
-        int p = trend_pen(u->tr, d->pv);
-        u->sel[SCR_TRENDS] = p >= 0 ? p : 0;
-        u->prev = u->cur;
-        u->cur = SCR_TRENDS;
+        screen_trend_open(u, d->pv);
         return true;
     }
     const char *what = ch == 'm'   ? "change the mode"

@@ -8,6 +8,11 @@
  * active alarms.  Chamber temperatures are a value and a bar with the
  * setpoint (|) and the alarm limits (!).  A terminal of 120 columns or more
  * gets a second column: every analog value with its alarm words.
+ *
+ * Tab (or an arrow key) moves a selection over the drawing's values in
+ * reading order, shown in reverse video and named on the message line; g or
+ * Enter opens the selected value's trend; Esc clears it (the global Esc).
+ * u->sel[SCR_OVERVIEW] is 1 + the index in `pickable`, 0 for none.
  */
 #include <curses.h>
 #include <stdio.h>
@@ -46,6 +51,27 @@ static const char *const link_words[] = {
     [LINK_UP] = "UP",
     [LINK_CONNECTING] = "CONNECTING",
 };
+
+/* The values Tab moves over, in reading order of the drawing. */
+static const char *const pickable[] = {
+    "firing_fb",  "fan_speed_fb",  "hc_gas_temp",     "sc_gas_temp",  "roof_temp",
+    "scrap_temp", "o2_pct",        "scrap_on_hearth", "bath_hc_temp", "bath_sc_temp",
+    "bath_level", "pump_speed_fb", "flue_temp",       "co_ppm",       "furnace_pressure",
+    "damper_fb",  "gas_flow",      "gas_pressure",
+};
+#define NPICK ((int)(sizeof pickable / sizeof pickable[0]))
+
+static bool picked(const struct ui *u, const char *tag)
+{
+    int k = u->sel[SCR_OVERVIEW] - 1;
+    return k >= 0 && k < NPICK && !strcmp(pickable[k], tag);
+}
+
+/* A value, in reverse video when it is the selected one. */
+static void value_out(struct ui *u, const char *tag, enum wg_sev sev, const char *val)
+{
+    screen_text(u, u->attr[sev] | (picked(u, tag) ? A_REVERSE : 0), val);
+}
 
 static const struct snap *snap_of(const struct ui *u)
 {
@@ -92,7 +118,7 @@ static void temp(struct ui *u, const char *label, const char *tag, int xend)
     wg_bar(bar, sizeof bar, OV_BAR, v.v, v.q == Q_GOOD, &bs, u->g);
     screen_add(u, SEV_NONE, " %-7s", label);
     screen_pad(u, u->x + 10 - wg_width(val));
-    screen_add(u, vs, "%s", val);
+    value_out(u, tag, vs, val);
     screen_add(u, SEV_NONE, " ");
     screen_text(u, A_NORMAL, bar);
     if (word[0]) {
@@ -109,7 +135,7 @@ static void item(struct ui *u, const char *label, const char *tag)
     enum wg_sev vs = screen_fmt(u, tag, val, sizeof val);
     enum wg_sev ws = alarm_word(u, tag, word, sizeof word);
     screen_add(u, SEV_NONE, " %s ", label);
-    screen_add(u, vs == SEV_NONE ? ws : vs, "%s", val);
+    value_out(u, tag, vs == SEV_NONE ? ws : vs, val);
     if (word[0])
         screen_add(u, ws, " %s", word);
     screen_add(u, SEV_NONE, " ");
@@ -142,7 +168,7 @@ static void burner(struct ui *u)
     char fire[48];
     enum wg_sev fs = screen_fmt(u, "firing_fb", fire, sizeof fire);
     screen_add(u, SEV_NONE, "  fire ");
-    screen_add(u, fs, "%s", fire);
+    value_out(u, "firing_fb", fs, fire);
     state(u, " flame", "flame_on", "ON", "OFF", SEV_NONE);
 }
 
@@ -168,7 +194,7 @@ static void pump(struct ui *u, int xend)
     screen_text(u, A_NORMAL, u->g->wave);
     state(u, "pump", "pump_running", "RUN", "STOP", SEV_NOTE);
     enum wg_sev s = screen_fmt(u, "pump_speed_fb", val, sizeof val);
-    screen_add(u, s, "%s", val);
+    value_out(u, "pump_speed_fb", s, val);
     screen_add(u, SEV_NONE, " %s ", u->g->arrow);
     state(u, "tap", "tap_open", "OPEN", "SHUT", SEV_NONE);
     while (u->x < xend && u->x < u->xmax)
@@ -189,10 +215,11 @@ static void hearth(struct ui *u)
     char v[48];
     screen_add(u, SEV_NONE, " Hearth ");
     if (h.q == Q_GOOD) {
-        screen_add(u, SEV_NONE, "%.1f t", h.v / 1000.0);
+        snprintf(v, sizeof v, "%.1f t", h.v / 1000.0);
+        value_out(u, "scrap_on_hearth", SEV_NONE, v);
     } else {
         wg_value(v, sizeof v, h.v, h.q, h.age, 0, "");
-        screen_add(u, SEV_BAD, "%s", v);
+        value_out(u, "scrap_on_hearth", SEV_BAD, v);
     }
 }
 
@@ -229,7 +256,7 @@ static void right_half(struct ui *u, int r, int xend)
     switch (r) {
     case 1:
         state(u, "Fan", "fan_running", "RUN", "STOP", SEV_NONE);
-        screen_add(u, screen_fmt(u, "fan_speed_fb", v, sizeof v), "%s", v);
+        value_out(u, "fan_speed_fb", screen_fmt(u, "fan_speed_fb", v, sizeof v), v);
         state(u, "  Door", "sc_door_closed", "SHUT", "OPEN", SEV_NOTE);
         break;
     case 2:
@@ -469,12 +496,31 @@ static void draw(struct ui *u)
 
 static bool key(struct ui *u, int ch)
 {
-    (void)u;
-    (void)ch;
+    int *sel = &u->sel[SCR_OVERVIEW];
+    if (ch == '\t' || ch == KEY_RIGHT || ch == KEY_DOWN || ch == KEY_BTAB || ch == KEY_LEFT ||
+        ch == KEY_UP) {
+        bool back = ch == KEY_BTAB || ch == KEY_LEFT || ch == KEY_UP;
+        *sel = view_step(*sel - 1, NPICK, back ? -1 : 1) + 1;
+        const char *tag = pickable[*sel - 1];
+        const struct cfg_tag *t = cfg_tag_find(u->cfg, tag);
+        screen_msg(u, SEV_NONE, "Selected %s (%s): g trend, Tab next, Esc clears", tag,
+                   t ? t->description : "not in the map");
+        return true;
+    }
+    if (ch == 'g' || ch == '\n') {
+        if (*sel <= 0 || *sel > NPICK)
+            screen_msg(u, SEV_NONE,
+                       "Tab or the arrow keys select a value first; g opens its trend");
+        else
+            screen_trend_open(u, pickable[*sel - 1]);
+        return true;
+    }
     return false;
 }
 
 static const struct screen_key keys[] = {
+    {"Tab/arrows", "select", "select a value on the drawing (Shift-Tab, Left, Up: back)", false},
+    {"g", "trend", "trend of the selected value (Enter too)", false},
     {"F5 / a", "alarms", "the alarm list: acknowledge and shelve there", false},
     {"F4 / c", "commands", "commands: start a charge, doors, burner, pump, tap", false},
 };

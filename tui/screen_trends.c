@@ -2,13 +2,16 @@
  *
  * One row per pen (its value now, a sparkline over the span, the range
  * drawn), then a strip chart of the selected pen in the rows left.  The
- * samples are this console's own (trend.h): the trend starts when the console
- * attached; the historian export is the server's.  1, 2, 3 choose the span;
- * Up/Down the pen; the loops screen's g opens a loop's PV here.
+ * samples before the console attached come from the server's historian
+ * (console.c asks for the span's window when the screen opens, the span
+ * changes or a pen is added); the first row says where the data starts and
+ * whether it is the historian's.  1, 2, 3 choose the span; Up/Down the pen;
+ * g on a value of any other screen opens it here.
  */
 #include <curses.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "screens.h"
 #include "tag.h"
@@ -27,20 +30,48 @@ static double min_span(const struct screen_val *sv)
     return step > 0.02 * range ? step : 0.02 * range;
 }
 
+/* Process time t as the wall clock "HH:MM:SS" (through the snapshot). */
+static void clock_of(const struct ui *u, double t, char *buf, size_t n)
+{
+    const struct snap *s = &u->cl->snap;
+    time_t w = (time_t)(t + (s->wall - s->t));
+    struct tm tm;
+    if (!u->cl->have_snap || !localtime_r(&w, &tm) || !strftime(buf, n, "%H:%M:%S", &tm))
+        snprintf(buf, n, "?");
+}
+
+/* The first row: the span, and where the data starts. */
+static void head(struct ui *u)
+{
+    const struct trend *t = u->tr;
+    char when[32] = "", from[16];
+    screen_row(u, 0);
+    screen_add(u, SEV_NONE, " %s (1 2 3: 10 min, 1 h, 8 h)  ", trend_span_name(u->trend_span));
+    if (u->hist_loading) {
+        screen_add(u, SEV_NOTE, "loading the history from the historian...");
+    } else if (t->has_hist) {
+        double start = t->t_last - trend_span_s(u->trend_span);
+        clock_of(u, t->hist_t0 > start ? t->hist_t0 : start, from, sizeof from);
+        screen_add(u, SEV_NONE, "history from %s (historian), then live", from);
+    } else {
+        wg_hms(when, sizeof when, t->t_last - t->t_first);
+        screen_add(u, SEV_NONE, "samples since this console attached: %s",
+                   t->any ? when : "none yet");
+    }
+    if (u->hist_note[0] && !u->hist_loading)
+        screen_add(u, SEV_HIGH, "  %s", u->hist_note);
+    screen_eol(u);
+}
+
 static void draw(struct ui *u)
 {
     const struct trend *t = u->tr;
     int span = u->trend_span, *sel = &u->sel[SCR_TRENDS];
     float v[TREND_LEN];
-    char buf[4096], val[48], when[32] = "";
+    char buf[4096], val[48];
     if (*sel >= t->npens)
         *sel = t->npens > 0 ? t->npens - 1 : 0;
-    screen_row(u, 0);
-    wg_hms(when, sizeof when, t->t_last - t->t_first);
-    screen_add(u, SEV_NONE,
-               " %s (keys 1 2 3: 10 min, 1 h, 8 h)   samples since this console attached: %s",
-               trend_span_name(span), t->any ? when : "none yet");
-    screen_eol(u);
+    head(u);
     int name_w = 18, val_w = 11, range_w = 16;
     int spark_w = u->cols - name_w - val_w - range_w - 4;
     if (spark_w < 10)

@@ -233,6 +233,24 @@ void screen_send(struct ui *u, const char *verb, const char *target, const char 
         screen_msg(u, SEV_NONE, "%s %s sent; waiting for the server ...", verb, target);
 }
 
+bool screen_trend_open(struct ui *u, const char *tag)
+{
+    if (!tag || !tag[0] || !cfg_tag_find(u->cfg, tag)) {
+        screen_msg(u, SEV_NONE, "%s: no tag to trend", tag && tag[0] ? tag : "this item");
+        return false;
+    }
+    int p = trend_add_pen(u->tr, tag);
+    if (p < 0) {
+        screen_msg(u, SEV_NONE, "%s: the trend has its %d pens already", tag, TREND_PENS);
+        return false;
+    }
+    u->sel[SCR_TRENDS] = p;
+    if (u->cur != SCR_TRENDS)
+        u->prev = u->cur;
+    u->cur = SCR_TRENDS;
+    return true;
+}
+
 bool screen_nav(int ch, int *sel, int n, int page)
 {
     int s = *sel;

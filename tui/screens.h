@@ -20,6 +20,7 @@
 #include "client.h"
 #include "dialog.h"
 #include "trend.h"
+#include "view.h"
 #include "widgets.h"
 
 enum screen_id {
@@ -50,10 +51,19 @@ struct ui {
     /* drawing cursor of screen_at / screen_add */
     int y, x, xmax;
     /* per-screen state */
-    int sel[SCR_COUNT];            /* selected item */
-    int scroll[SCR_COUNT];         /* first row shown (events: rows up from the newest) */
-    int trend_span;                /* 0 10 min, 1 1 h, 2 8 h */
-    char filter[DIALOG_VALUE_MAX]; /* events */
+    int sel[SCR_COUNT];    /* selected item */
+    int scroll[SCR_COUNT]; /* first row shown (events: rows up from the newest) */
+    int trend_span;        /* 0 10 min, 1 1 h, 2 8 h */
+    /* trend history from the historian (console.c asks, trend.c merges) */
+    struct trend_hist *th;
+    long hist_id;              /* the export request in flight, 0: none */
+    int hist_next;             /* the first pen of the next request */
+    int hist_upto;             /* the pen after those of the request in flight */
+    double hist_from, hist_to; /* the window asked for (Unix s) */
+    bool hist_want;            /* ask (again) as soon as nothing is in flight */
+    bool hist_loading;         /* collecting */
+    char hist_note[200];       /* why there is no history, "" when fine */
+    struct view_jfilter jf;    /* events: the journal's filters */
     struct dialog dlg;
     bool quit_ask, quit;
     char msg[600]; /* the message line; "" shows the screen's keys */
@@ -141,6 +151,11 @@ __attribute__((format(printf, 3, 4))) void screen_msg(struct ui *u, enum wg_sev 
 void screen_dialog(struct ui *u, const struct dialog_spec *s);
 /* Send a request that needs no dialog (acknowledge, unshelve). */
 void screen_send(struct ui *u, const char *verb, const char *target, const char *value);
+/* Open the trend screen on tag's pen, adding the pen when the tag is not
+ * one yet (the console then asks the historian for its past).  Says why on
+ * the message line and returns false when it cannot (no such tag, pens
+ * full). */
+bool screen_trend_open(struct ui *u, const char *tag);
 /* Up/Down/PgUp/PgDn/Home/End on a selection of n items; true if handled. */
 bool screen_nav(int ch, int *sel, int n, int page);
 /* Keep sel visible in a window of `rows` items starting at *first. */

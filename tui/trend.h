@@ -8,6 +8,13 @@
  * samples that fell in it (by process time), NAN when there were none (a
  * gap in the line, never a made-up value).  Time going backwards (a new
  * server or simulator) starts the trend afresh.  No I/O, no allocation.
+ *
+ * History: the trend screen asks the server's historian for the span's
+ * window (`export`, CSV lines as control/hist.c writes them).  A trend_hist
+ * collects those rows into the same buckets, by pen and in any order (the
+ * pens come in several requests, each with its own header), and
+ * trend_merge() fills every bucket the console has no sample of from it:
+ * the console's own samples win, the history goes before them.
  */
 #ifndef MELTCON_TREND_H
 #define MELTCON_TREND_H
@@ -38,6 +45,25 @@ struct trend {
     struct trend_ring ring[TREND_SPANS];
     double t_first, t_last; /* process time of the first and last sample */
     bool any;
+    bool has_hist;  /* buckets filled from the historian */
+    double hist_t0; /* process time of the oldest history row merged */
+};
+
+/* CSV columns of one export request beyond time; a column of another tag is
+ * skipped. */
+#define TREND_CSV_COLS TREND_PENS
+
+/* History being collected: bucket sums per span and pen, bucket k = b_end -
+ * floor(t / period) (0 = the bucket being filled when it was asked). */
+struct trend_hist {
+    double offset; /* Unix time - process time */
+    long b_end[TREND_SPANS];
+    int ncols;                   /* value columns of the current header */
+    int col_pen[TREND_CSV_COLS]; /* pen of each, -1: not a pen */
+    long rows, gaps, bad;        /* rows taken, empty/BAD/COMMS/STALE cells, bad lines */
+    double t_min, t_max;         /* process time of the oldest and newest row taken */
+    double sum[TREND_SPANS][TREND_PENS][TREND_LEN];
+    int n[TREND_SPANS][TREND_PENS][TREND_LEN];
 };
 
 /* Pens: the loops' PVs, then the furnace's main values, as far as the
@@ -55,7 +81,37 @@ void trend_add_snap(struct trend *t, const struct snap *s);
 int trend_series(const struct trend *t, int span, int pen, float *out, int max);
 
 int trend_pen(const struct trend *t, const char *name); /* index or -1 */
-double trend_span_s(int span);                          /* 600, 3600, 28800 */
-const char *trend_span_name(int span);                  /* "10 min" "1 h" "8 h" */
+
+/* Add a pen for tag `name` (no samples yet: NAN in every bucket).  Returns
+ * its index (the existing one when it is a pen already), or -1 when the
+ * pens are full or the name is empty. */
+int trend_add_pen(struct trend *t, const char *name);
+
+/* Start collecting history for a window that ends at process time t_end,
+ * with offset = Unix time - process time (from the same snapshot). */
+void trend_hist_begin(struct trend_hist *h, double t_end, double offset);
+
+/* The pens from `first` on, comma-separated, as many as fit in n bytes
+ * (an export request's target); returns the pen after the last one put, or
+ * `first` when none fits or none is left. */
+int trend_hist_target(const struct trend *t, int first, char *buf, size_t n);
+
+/* One CSV line of an export answer: a header ("time,TAG,...") maps the
+ * columns to pens; a row ("2026-11-29T10:00:00.000Z,741.2,,BAD") adds its
+ * numbers to the buckets, every cell that is not a finite number (empty,
+ * BAD, COMMS, STALE, junk) is a gap.  Returns 1 for a row taken, 0 for a
+ * header or a row outside every span's window, -1 for a malformed line
+ * (counted in bad, nothing taken). */
+int trend_hist_line(struct trend_hist *h, const struct trend *t, const char *line);
+
+/* "YYYY-MM-DDTHH:MM:SS[.fff]Z" (UTC) as Unix seconds; false if malformed. */
+bool trend_csv_time(const char *s, double *unix_s);
+
+/* Fill the buckets the console has no sample of from the history; the
+ * console's own samples are kept.  Sets has_hist and hist_t0 when a row was
+ * taken. */
+void trend_merge(struct trend *t, const struct trend_hist *h);
+double trend_span_s(int span);         /* 600, 3600, 28800 */
+const char *trend_span_name(int span); /* "10 min" "1 h" "8 h" */
 
 #endif

@@ -11,9 +11,12 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "alarm.h"
+#include "seq.h"
 #include "tag.h"
+#include "trend.h"
 
 int view_tag(const struct snap *s, const char *name, int hint)
 {
@@ -281,6 +284,15 @@ bool view_trend_scale(const float *v, int n, double min_span, double *lo, double
     return true;
 }
 
+int view_step(int sel, int n, int step)
+{
+    if (n <= 0)
+        return -1;
+    if (sel < 0 || sel >= n)
+        return step < 0 ? n - 1 : 0;
+    return ((sel + step) % n + n) % n;
+}
+
 bool view_match(const char *line, const char *filter)
 {
     if (!filter || !*filter)
@@ -294,4 +306,125 @@ bool view_match(const char *line, const char *filter)
             return true;
     }
     return false;
+}
+
+/* ---- the journal's filters ----------------------------------------------- */
+
+/* The next space-separated word of *p into w; false at the end. */
+static bool word(const char **p, char *w, size_t n)
+{
+    const char *s = *p;
+    while (*s == ' ')
+        s++;
+    if (!*s)
+        return false;
+    size_t k = 0;
+    for (; *s && *s != ' '; s++)
+        if (k + 1 < n)
+            w[k++] = *s;
+    w[k] = 0;
+    *p = s;
+    return true;
+}
+
+static bool tag_word(const char *w, const char *tag)
+{
+    size_t n = strlen(tag);
+    if (*w == '"')
+        w++;
+    return strncasecmp(w, tag, n) == 0 &&
+           (w[n] == 0 || w[n] == '.' || w[n] == '_' || w[n] == '"' || w[n] == ',');
+}
+
+bool view_journal_match(const char *line, const struct view_jfilter *f)
+{
+    if (f->text[0] && !view_match(line, f->text))
+        return false;
+    if (!f->has_since && !f->user[0] && !f->tag[0])
+        return true;
+    char w[128];
+    const char *p = line;
+    bool first = true, user_ok = !f->user[0], tag_ok = !f->tag[0], time_ok = !f->has_since;
+    while (word(&p, w, sizeof w)) {
+        if (first && f->has_since) {
+            double t;
+            time_ok = trend_csv_time(w, &t) && t >= f->since;
+        }
+        first = false;
+        const char *at = strchr(w, '@');
+        if (!user_ok && at) {
+            const char *u = w[0] == '"' ? w + 1 : w;
+            size_t n = at > u ? (size_t)(at - u) : 0;
+            if (n > 0 && u[n - 1] == '"')
+                n--;
+            user_ok = strlen(f->user) == n && strncasecmp(u, f->user, n) == 0;
+            if (!user_ok)
+                return false;
+        }
+        if (!tag_ok)
+            tag_ok = tag_word(w, f->tag);
+    }
+    return user_ok && tag_ok && time_ok;
+}
+
+int view_since(const char *text, double now, double *since, char *why, size_t n)
+{
+    static const struct {
+        char unit;
+        double s;
+    } units[] = {{'m', 60}, {'h', 3600}, {'d', 86400}};
+    char c;
+    int a, b, used = 0;
+    double v;
+    if (text[0] == '-' && sscanf(text + 1, "%lf%c%n", &v, &c, &used) == 2 && !text[1 + used] &&
+        v >= 0 && v <= 3650) {
+        for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+            if (c == units[i].unit) {
+                *since = now - v * units[i].s;
+                return 0;
+            }
+    }
+    if (sscanf(text, "%2d:%2d%n", &a, &b, &used) == 2 && !text[used] && a >= 0 && a < 24 &&
+        b >= 0 && b < 60) {
+        double day = floor(now / 86400) * 86400, t = day + a * 3600 + b * 60;
+        *since = t > now ? t - 86400 : t;
+        return 0;
+    }
+    char iso[40];
+    if (strlen(text) == 16 && (text[10] == ' ' || text[10] == 'T')) {
+        snprintf(iso, sizeof iso, "%.10sT%.5s:00Z", text, text + 11);
+        double t;
+        if (trend_csv_time(iso, &t)) {
+            *since = t;
+            return 0;
+        }
+    }
+    snprintf(why, n,
+             "since \"%s\": expected -30m, -2h, -1d, HH:MM or YYYY-MM-DD HH:MM (UTC, as the "
+             "journal's times)",
+             text);
+    return -1;
+}
+
+bool view_next_charge(const struct snap *s, char *why, size_t n)
+{
+    const char *label = "Start next charge";
+    size_t len = 0;
+    why[0] = 0;
+    if (s->phase != PH_MELT)
+        len += (size_t)snprintf(why + len, n - len, "%s: phase %s, not MELT", label,
+                                cfg_phase_name((enum cfg_phase)s->phase));
+    int i = view_tag(s, "scrap_on_hearth", -1);
+    const char *sep = len ? "; " : "";
+    if (len >= n)
+        return false;
+    if (i < 0)
+        snprintf(why + len, n - len, "%s%s: scrap on hearth not reported", sep, label);
+    else if (s->tags[i].q != Q_GOOD)
+        snprintf(why + len, n - len, "%s%s: scrap on hearth %s (no good value)", sep, label,
+                 tag_quality_name((enum tag_quality)s->tags[i].q));
+    else if (s->tags[i].v >= SEQ_HEARTH_EMPTY_KG)
+        snprintf(why + len, n - len, "%s%s: scrap on hearth %.0f kg >= empty below %.0f kg", sep,
+                 label, s->tags[i].v, (double)SEQ_HEARTH_EMPTY_KG);
+    return why[0] == 0;
 }

@@ -67,8 +67,43 @@ int view_split(const char *why, char out[][SNAP_WHY_MAX], int max);
  * Returns false (and leaves lo, hi alone) when there is no finite sample. */
 bool view_trend_scale(const float *v, int n, double min_span, double *lo, double *hi);
 
+/* The next selection of n items after sel, by step (+1 or -1), wrapping
+ * round; from no selection (sel < 0 or >= n) +1 gives the first and -1 the
+ * last.  -1 when n <= 0. */
+int view_step(int sel, int n, int step);
+
 /* Case-insensitive substring test for the events filter ("" matches all). */
 bool view_match(const char *line, const char *filter);
+
+/* The events screen's journal filters; "" (has_since false) lets all pass. */
+#define VIEW_FILTER_MAX 32
+struct view_jfilter {
+    char text[VIEW_FILTER_MAX]; /* anywhere in the line, any case */
+    char user[VIEW_FILTER_MAX]; /* the line's user (before the '@'), any case */
+    char tag[VIEW_FILTER_MAX];  /* a word of the line is the tag or starts with
+                                   it and '.' or '_' (bath: bath.sp, roof_temp:
+                                   roof_temp_bad) */
+    bool has_since;
+    double since; /* Unix s: lines stamped before are hidden */
+};
+
+/* Does a journal line ("2026-11-29T10:00:00.000Z anna@pts/1 set bath.sp
+ * 740 -> 745 reason=...") pass every filter set?  With a time filter, a line
+ * without a leading time stamp does not; with a user filter, a line without
+ * a USER@ORIGIN word does not. */
+bool view_journal_match(const char *line, const struct view_jfilter *f);
+
+/* The events screen's "since": "-30m", "-2h", "-1d" (before now), "HH:MM"
+ * (today in UTC, yesterday when that is after now), "YYYY-MM-DD HH:MM" or
+ * "YYYY-MM-DDTHH:MM" (UTC, as the journal's stamps).  0 with *since set, or
+ * -1 with a sentence in why and *since unchanged. */
+int view_since(const char *text, double now, double *since, char *why, size_t n);
+
+/* The semi-continuous cycle: may the next charge start while the last one
+ * melts?  True in MELT with scrap_on_hearth GOOD and under
+ * SEQ_HEARTH_EMPTY_KG (the sequencer's can_charge rule); otherwise false and
+ * every failing condition in why, "; "-separated, with its live value. */
+bool view_next_charge(const struct snap *s, char *why, size_t n);
 
 /* The config's alarm definition for a snapshot alarm name, or NULL. */
 const struct cfg_alarm *view_alarm_def(const struct cfg *c, const char *name);
