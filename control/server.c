@@ -748,7 +748,11 @@ static int job_start(struct server *sv, int slot, const struct snap_req *r,
     j->req_id = r->id;
     cp(j->verb, sizeof j->verb, r->verb);
     jmsg_begin(&j->m, r->id);
-    sv->ss.s[slot].quiet = true;
+    /* a journal reader re-reads the lines logged meanwhile from the file, so
+     * its session skips the live ones (each line once, in order); an export
+     * does not, so its session keeps getting them */
+    if (!strcmp(r->verb, "journal"))
+        sv->ss.s[slot].quiet = true;
     return 0;
 }
 
@@ -766,7 +770,8 @@ static void job_end(struct server *sv, struct job *j, int slot, double now)
         snprintf(text, sizeof text, "%s", j->status);
     bool still = false;
     for (int i = 0; i < SERVER_JOBS; i++)
-        still |= sv->jobs[i].pid > 0 && sv->jobs[i].session_id == s->id;
+        still |= sv->jobs[i].pid > 0 && sv->jobs[i].session_id == s->id &&
+                 !strcmp(sv->jobs[i].verb, "journal");
     s->quiet = still;
     send_reply(sv, slot, j->req_id, j->have_status && j->status_ok, text, now);
 }
