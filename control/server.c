@@ -63,6 +63,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -1297,6 +1298,7 @@ static void serve_until(struct server *sv, int64_t deadline)
 
 static void run_loop(struct server *sv)
 {
+    prctl(PR_SET_TIMERSLACK, 1UL); /* wake on the deadline, not up to 50 us after it */
     int64_t deadline = mono_ns(), prev = 0;
     double slow_ns = sv->cfg->cycle.slow_factor * (double)sv->period_ns;
     while (!stop_signal && !sv->stopping) {
