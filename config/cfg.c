@@ -13,6 +13,7 @@
  */
 #include "cfg.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <iniparser/iniparser.h>
@@ -925,6 +926,13 @@ static void check_rest(struct ctx *x)
         xerr(x, "furnace", "", "program", "no [program.%s] in this file", c->furnace.program);
     if (!*c->furnace.program && c->nprograms > 0)
         copy(c->furnace.program, sizeof c->furnace.program, c->programs[0].name);
+    struct in_addr ia;
+    if (inet_pton(AF_INET, c->plc.host, &ia) != 1)
+        xerr(x, "plc", "", "host", "expected an IPv4 address such as 192.168.10.20 (the Modbus "
+             "library takes no host names)");
+    if (inet_pton(AF_INET, c->sim.bind, &ia) != 1)
+        xerr(x, "sim", "", "bind", "expected an IPv4 address such as 127.0.0.1 (0.0.0.0 for "
+             "every interface)");
     if (c->plc.reconnect_min_ms > c->plc.reconnect_max_ms)
         xerr(x, "plc", "", "reconnect_max_ms", "must be at least reconnect_min_ms (%d)",
              c->plc.reconnect_min_ms);

@@ -58,7 +58,7 @@ static const struct cfg_key furnace_keys[] = {
 
 #define S struct cfg_plc
 static const struct cfg_key plc_keys[] = {
-    STR("host", host, "127.0.0.1", "PLC (or meltsim) address"),
+    STR("host", host, "127.0.0.1", "PLC (or meltsim) IPv4 address"),
     INT("port", port, 1, 65535, "1502", "", "Modbus TCP port (502 on a plant PLC)"),
     INT("unit_id", unit_id, 0, 255, "1", "", "Modbus unit identifier"),
     INT("response_timeout_ms", response_timeout_ms, 10, 10000, "100", "ms",

@@ -157,6 +157,11 @@ static const struct bad_case bad_cases[] = {
     {"name = t1\n", "name = Tank 1\n", "furnace", "name", "lower-case letters"},
     {"port = 1502\n", "port = 1502\nreconnect_min_ms = 9000\n", "plc", "reconnect_max_ms",
      "at least reconnect_min_ms"},
+    {"port = 1502\n", "port = 1502\nhost = plc1.plant\n", "plc", "host",
+     "expected an IPv4 address"},
+    {"port = 1502\n", "port = 1502\nhost = 10.0.0.300\n", "plc", "host",
+     "expected an IPv4 address"},
+    {"[cycle]", "[sim]\nbind = localhost\n[cycle]", "sim", "bind", "expected an IPv4 address"},
     {"name = t1\n",
      "name = t1\ndescription = "
      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
