@@ -797,6 +797,12 @@ void core_snapshot(const struct core *k, const struct tag_value *tags, const dou
         o->prio = a->def.priority;
         o->t = a->t_state;
         o->shelved_until = a->shelved ? a->shelve_until : 0;
+        if (a->shelved) {
+            cp(o->shelved_by, sizeof o->shelved_by, a->shelve_user);
+            cp(o->shelve_reason, sizeof o->shelve_reason, a->shelve_reason);
+        } else {
+            o->shelved_by[0] = o->shelve_reason[0] = 0;
+        }
     }
     struct alarm_counts ac;
     alarm_counts(&k->alarms, &ac);

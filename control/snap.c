@@ -5,7 +5,7 @@
  *          prog= ph= tph= ready= over= why= unack= act= shelved= flood= apm=
  *   tag NAME v= raw= q= age=
  *   loop NAME mode= sp= wsp= pv= pvq= out= fl=
- *   alarm NAME st= pr= t= su=
+ *   alarm NAME st= pr= t= su= [sby= sr=]
  *   perm NAME ok= why=
  */
 #include "snap.h"
@@ -75,6 +75,10 @@ void snap_encode(const struct snap *s, struct proto_out *o)
         proto_kvi(o, "pr", a->prio);
         proto_kvf(o, "t", a->t);
         proto_kvf(o, "su", a->shelved_until);
+        if (*a->shelved_by || *a->shelve_reason) {
+            proto_kv(o, "sby", a->shelved_by);
+            proto_kv(o, "sr", a->shelve_reason);
+        }
     }
     for (int i = 0; i < s->nperms; i++) {
         const struct snap_perm *p = &s->perms[i];
@@ -201,6 +205,8 @@ int snap_decode(const struct proto_msg *m, struct snap *s)
             NEEDI(l, "pr", 0, PRIO_CRITICAL, a->prio);
             OPTF(l, "t", a->t);
             OPTF(l, "su", a->shelved_until);
+            cp(a->shelved_by, sizeof a->shelved_by, proto_get(l, "sby"));
+            cp(a->shelve_reason, sizeof a->shelve_reason, proto_get(l, "sr"));
         } else if (!strcmp(kind, "perm")) {
             if (s->nperms >= SNAP_MAX_PERMS)
                 return -1;

@@ -55,6 +55,8 @@ struct snap_alarm {
     int prio;        /* enum cfg_priority */
     double t;        /* process time of the last change */
     double shelved_until; /* process time, when shelved */
+    char shelved_by[CFG_NAME_MAX]; /* who shelved it, and why */
+    char shelve_reason[96];
 };
 
 struct snap_perm {

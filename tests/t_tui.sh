@@ -156,6 +156,7 @@ tui_keys "$cur" Enter
 w 'Shelve roof_temp_bad for [0-9]+ min\?'
 tui_keys "$cur" y
 w 'SHELVED +roof_temp_bad'
+w 'Shelved by root: TC being replaced'
 "$MS" -c "$cfg" --port "$port" inject clear >/dev/null
 
 # resize below 80x24 and back

@@ -71,6 +71,11 @@ static void fill(struct snap *s)
         s->alarms[i].prio = i % 4;
         s->alarms[i].t = 100 + i;
         s->alarms[i].shelved_until = i % 6 == 3 ? 5000 : 0;
+        if (i % 6 == 3) {
+            snprintf(s->alarms[i].shelved_by, sizeof s->alarms[i].shelved_by, "anna");
+            snprintf(s->alarms[i].shelve_reason, sizeof s->alarms[i].shelve_reason,
+                     "TC being replaced, back at 14:00");
+        }
     }
     s->nperms = SNAP_MAX_PERMS;
     for (int i = 0; i < s->nperms; i++) {
@@ -110,6 +115,9 @@ static void test_snapshot_round_trip_full(void **state)
     assert_true(b.loops[2].wsp == 741);
     assert_int_equal(b.nalarms, a.nalarms);
     assert_true(b.alarms[3].shelved_until == 5000);
+    assert_string_equal(b.alarms[3].shelved_by, "anna");
+    assert_string_equal(b.alarms[3].shelve_reason, "TC being replaced, back at 14:00");
+    assert_string_equal(b.alarms[4].shelve_reason, "");
     assert_int_equal(b.nperms, a.nperms);
     assert_string_equal(b.perms[4].why, a.perms[4].why);
     assert_false(b.perms[4].ready);

@@ -68,7 +68,9 @@ static void detail(struct ui *u, const struct snap_alarm *a, int y)
     if (a && a->state == ALARM_SHELVED) {
         char left[16];
         wg_age(left, sizeof left, a->shelved_until - u->cl->snap.t);
-        screen_add(u, SEV_NOTE, " Shelved: %s left (u unshelves)", left);
+        screen_add(u, SEV_NOTE, " Shelved by %s: %s; %s left (u unshelves)",
+                   *a->shelved_by ? a->shelved_by : "?", *a->shelve_reason ? a->shelve_reason : "-",
+                   left);
     } else if (d) {
         screen_add(u, SEV_NONE, " Priority %s%s; operators may shelve it up to %g min",
                    cfg_priority_name(d->priority), d->latching ? ", latching" : "",
