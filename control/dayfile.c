@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Days since 1970-01-01 of a proleptic Gregorian date, and back (H. Hinnant,
  * "chrono-Compatible Low-Level Date Algorithms"). */
@@ -137,6 +138,29 @@ int dayfile_list(const char *dir, const char *prefix, const char *suffix,
     closedir(d);
     if (l->n > 1)
         qsort(l->day, (size_t)l->n, sizeof *l->day, cmp_long);
+    return 0;
+}
+
+int dayfile_write(int fd, const void *buf, size_t len, size_t *done)
+{
+    const char *p = buf;
+    if (done)
+        *done = 0;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0) {
+            errno = ENOSPC;
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+        if (done)
+            *done += (size_t)n;
+    }
     return 0;
 }
 

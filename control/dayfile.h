@@ -38,4 +38,10 @@ int dayfile_list(const char *dir, const char *prefix, const char *suffix,
                  struct dayfile_list *l);
 void dayfile_list_free(struct dayfile_list *l);
 
+/* Write all len bytes to fd, retrying short writes and EINTR.  0, or -1
+ * with errno (a write of 0 bytes counts as ENOSPC).  *done, if not NULL,
+ * counts the bytes that reached the file, so a caller can cut back a
+ * half-written record. */
+int dayfile_write(int fd, const void *p, size_t len, size_t *done);
+
 #endif

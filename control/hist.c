@@ -339,24 +339,6 @@ static bool due(const struct hist_tag *k, double now, struct tag_value x)
            now - k->t >= HIST_HEARTBEAT_S || now < k->t;
 }
 
-static int write_all(int fd, const unsigned char *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        if (n == 0) {
-            errno = ENOSPC;
-            return -1;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 int hist_sample(struct hist *h, double now, const struct tag_value *tags)
 {
     if (!isfinite(now) || now < 0) {
@@ -411,7 +393,7 @@ int hist_sample(struct hist *h, double now, const struct tag_value *tags)
     if (len == 0)
         return 0;
 
-    if (write_all(h->fd, buf, len) < 0) {
+    if (dayfile_write(h->fd, buf, len, NULL) < 0) {
         /* the next instant reopens the file, which cuts off what went in, and writes
          * every value again */
         int err = errno;

@@ -635,27 +635,6 @@ static void fsync_dir(const char *dir)
 
 /* ---- writing ------------------------------------------------------------------ */
 
-/* Write all of p; *done counts the bytes that reached the file. */
-static int write_all(int fd, const char *p, size_t len, size_t *done)
-{
-    *done = 0;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        if (n == 0) {
-            errno = ENOSPC;
-            return -1;
-        }
-        p += n;
-        len -= (size_t)n;
-        *done += (size_t)n;
-    }
-    return 0;
-}
-
 /* Cut off the half-written line a failed append left in the file of day j->day. */
 static int cut_pending(struct journal *j)
 {
@@ -726,7 +705,7 @@ int journal_append(struct journal *j, const struct journal_entry *e, bool sync)
 
     struct stat st;
     size_t done = 0;
-    if (fstat(j->fd, &st) < 0 || write_all(j->fd, line, (size_t)len, &done) < 0 ||
+    if (fstat(j->fd, &st) < 0 || dayfile_write(j->fd, line, (size_t)len, &done) < 0 ||
         (sync && fsync(j->fd) < 0)) {
         /* cut back what went in, and reopen next time (the file may have been
          * replaced, the disk remounted) */
@@ -1081,7 +1060,7 @@ int journal_prune(const char *dir, double now, int keep_days)
     snprintf(path, sizeof path, "%s/%s", dir, ANCHOR);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
     size_t done;
-    int rc = fd < 0 || write_all(fd, text, (size_t)len, &done) < 0 || fsync(fd) < 0 ? -1 : 0;
+    int rc = fd < 0 || dayfile_write(fd, text, (size_t)len, &done) < 0 || fsync(fd) < 0 ? -1 : 0;
     int err = errno;
     if (fd >= 0 && close(fd) < 0 && rc == 0) {
         rc = -1;

@@ -232,6 +232,7 @@ static void decode_block(struct plc_link *l, int bi, const uint16_t *regs, const
             src = one;
         }
         double v = l->val[i].v;
+        l->raw[i] = tag_raw(t, src);
         l->val[i].q = tag_decode(t, src, &v);
         l->val[i].v = v;
         l->read_ms[i] = now_ms;

@@ -103,6 +103,7 @@ struct plc_link {
     struct plc_stats stats;
     int stale_ms; /* no good read for this long: Q_STALE (default 8 periods) */
     struct tag_value val[CFG_MAX_TAGS];
+    double raw[CFG_MAX_TAGS]; /* raw register value of the last read, for diagnostics */
 
     int max_gap[PLC_TABLES];
     bool connected, was_up;

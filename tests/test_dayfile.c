@@ -6,6 +6,9 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +91,27 @@ static void test_list_filters_and_sorts(void **state)
     assert_int_equal(dayfile_list("/nonexistent/dir", "journal", "log", &l), -1);
 }
 
+static void test_write_all_or_say_why(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/meltdaywXXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    size_t done = 99;
+    assert_int_equal(dayfile_write(fd, "0123456789", 10, &done), 0);
+    assert_int_equal(done, 10);
+    assert_int_equal(lseek(fd, 0, SEEK_END), 10);
+    close(fd);
+    unlink(path);
+    fd = open("/dev/full", O_WRONLY);
+    assert_true(fd >= 0);
+    errno = 0;
+    assert_int_equal(dayfile_write(fd, "abc", 3, &done), -1);
+    assert_int_equal(errno, ENOSPC);
+    assert_int_equal(done, 0);
+    close(fd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -95,6 +119,7 @@ int main(void)
         cmocka_unit_test(test_bad_dates),
         cmocka_unit_test(test_day_of_time),
         cmocka_unit_test(test_list_filters_and_sorts),
+        cmocka_unit_test(test_write_all_or_say_why),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

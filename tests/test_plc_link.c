@@ -402,6 +402,9 @@ static void test_read_good(void **state)
     assert_float_equal(val("roof_temp"), 1105.0, 1e-9); /* last value kept */
     assert_float_equal(val("bath_hc_temp"), 700.0, 1e-9);
     assert_int_equal(fx.l.stats.last_good_read_ms, 250);
+    /* raw registers for diagnostics: the sentinel itself, and 0.1 degC counts */
+    assert_true(fx.l.raw[idx("roof_temp")] == 32767);
+    assert_true(fx.l.raw[idx("bath_hc_temp")] == 7000);
 }
 
 /* An exception on one block: flushed, that block's tags BAD_COMMS with their
