@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (e.n == 0 || memcmp(&c, &before, sizeof c) != 0)
             abort();
         for (int i = 0; i < e.n; i++)
-            if (strlen(e.e[i].text) >= sizeof e.e[i].text)
+            if (strncmp(e.e[i].text, "fuzz.ini:", 9) != 0) /* every error names the file */
                 abort();
     } else if (c.ntags < 0 || c.ntags > CFG_MAX_TAGS || e.n != 0) {
         abort();
