@@ -32,7 +32,7 @@ NCURSES_CFLAGS := $(shell pkg-config --cflags ncursesw 2>/dev/null)
 NCURSES_LIBS  := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw)
 
 OPT      ?= -O2 -g
-CPPFLAGS += -D_GNU_SOURCE -Iconfig -Icontrol -Isimhw -Itui $(MODBUS_CFLAGS) $(NCURSES_CFLAGS)
+CPPFLAGS += -D_GNU_SOURCE -Iconfig -Icontrol/core -Icontrol/wire -Icontrol/server -Isimhw -Itui $(MODBUS_CFLAGS) $(NCURSES_CFLAGS)
 CFLAGS   += $(OPT) $(WARN) $(SANFLAGS) -MMD -MP
 LDFLAGS  += $(SANFLAGS)
 LDLIBS   += -liniparser $(MODBUS_LIBS) -lm
@@ -40,7 +40,7 @@ LDLIBS   += -liniparser $(MODBUS_LIBS) -lm
 # Dependencies point one way: tui -> control -> config; simhw -> config and
 # the shared tag codec (control/tag.c); tests -> anything.
 CONFIG_SRC  := $(sort $(wildcard config/*.c))
-CONTROL_SRC := $(sort $(wildcard control/*.c))
+CONTROL_SRC := $(sort $(wildcard control/core/*.c control/wire/*.c control/server/*.c))
 SIM_SRC     := $(sort $(filter-out simhw/main.c,$(wildcard simhw/*.c)))
 TUI_SRC     := $(sort $(filter-out tui/main.c,$(wildcard tui/*.c)))
 TEST_SRC    := $(sort $(wildcard tests/test_*.c))
@@ -115,20 +115,20 @@ cppcheck:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 	  --std=c11 --inline-suppr --suppress=missingIncludeSystem \
 	  --suppress=invalidPointerCast \
-	  -Iconfig -Icontrol -Isimhw -Itui config control simhw tui
+	  -Iconfig -Icontrol/core -Icontrol/wire -Icontrol/server -Isimhw -Itui config control simhw tui
 
 # libFuzzer targets: the config loader and the client protocol decoder
 # (clang).  FUZZ_TIME seconds each.
 FUZZ_TIME ?= 30
 fuzz: deps
 	@mkdir -p build/fuzz
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_GNU_SOURCE -Iconfig -Icontrol \
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_GNU_SOURCE -Iconfig -Icontrol/core -Icontrol/wire \
 	  tests/fuzz_config.c $(CONFIG_SRC) -o build/fuzz/fuzz_config -liniparser -lm
 	@mkdir -p build/fuzz/corpus && cp config/*.ini build/fuzz/corpus/
 	build/fuzz/fuzz_config -max_total_time=$(FUZZ_TIME) -max_len=65536 -rss_limit_mb=1024 \
 	  -dict=tests/fuzz_config.dict -artifact_prefix=build/fuzz/ build/fuzz/corpus
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_GNU_SOURCE -Iconfig -Icontrol \
-	  tests/fuzz_proto.c control/proto.c control/snap.c -o build/fuzz/fuzz_proto -lm
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_GNU_SOURCE -Iconfig -Icontrol/core -Icontrol/wire \
+	  tests/fuzz_proto.c control/wire/proto.c control/wire/snap.c -o build/fuzz/fuzz_proto -lm
 	@mkdir -p build/fuzz/corpus_proto
 	@printf 'snap 1 seq=1 t=2 link=1 ph=3\ntag x v=1 q=0\nloop b mode=1 pvq=0\nalarm a st=1 pr=2\nperm c ok=0 why=a%%20b' \
 	  >build/fuzz/corpus_proto/snap
@@ -155,7 +155,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/share/meltcon
 
 format:
-	clang-format -i config/*.[ch] control/*.[ch] simhw/*.[ch] tui/*.[ch] tests/*.c
+	clang-format -i config/*.[ch] control/*/*.[ch] simhw/*.[ch] tui/*.[ch] tests/*.c
 
 clean:
 	rm -rf build

@@ -119,7 +119,7 @@ struct cfg_sim {
     char inject_socket[CFG_PATH_MAX]; /* instructor channel, "" = default */
 };
 
-/* Permissive limits used by the console's command tables (control/perm.c). */
+/* Permissive limits used by the console's command tables (control/core/perm.c). */
 struct cfg_limits {
     double low_fire_pct;      /* doors may open at or below this firing */
     double roof_max_c;        /* no high fire above this roof temperature */

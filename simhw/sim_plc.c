@@ -42,7 +42,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "plc_cmd.h"
+#include "plc_contract.h"
 
 static const struct splc_params splc_defaults = {
     .watchdog_s = 5.0,

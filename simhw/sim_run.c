@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "plc_cmd.h"
+#include "plc_contract.h"
 
 enum step { S_HOLD, S_LOW_FIRE, S_DOOR_OPEN, S_CHARGE, S_DOOR_CLOSE, S_PYRO, S_PUSH, S_MELT };
 

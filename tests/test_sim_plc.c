@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plc_cmd.h"
+#include "plc_contract.h"
 #include "sim_plc.h"
 
 #define assert_near(a, b, tol)                                                                     \

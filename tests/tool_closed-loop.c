@@ -62,7 +62,7 @@
 
 #include "cfg.h"
 #include "core.h"
-#include "plc_cmd.h"
+#include "plc_contract.h"
 #include "sim_plc.h"
 #include "sim_scenario.h"
 #include "tag.h"

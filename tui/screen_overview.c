@@ -20,7 +20,7 @@
 
 #include "alarm.h"
 #include "plant.h"
-#include "plc_cmd.h"
+#include "plc_contract.h"
 #include "screens.h"
 #include "tag.h"
 #include "view.h"

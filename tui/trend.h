@@ -10,7 +10,7 @@
  * server or simulator) starts the trend afresh.  No I/O, no allocation.
  *
  * History: the trend screen asks the server's historian for the span's
- * window (`export`, CSV lines as control/hist.c writes them).  A trend_hist
+ * window (`export`, CSV lines as control/server/hist.c writes them).  A trend_hist
  * collects those rows into the same buckets, by pen and in any order (the
  * pens come in several requests, each with its own header), and
  * trend_merge() fills every bucket the console has no sample of from it:

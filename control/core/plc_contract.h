@@ -1,13 +1,15 @@
-/* plc_cmd — the command handshake shared by the controller and the PLC
- * (the real one, or meltsim's).
+/* plc_contract — what the controller and the PLC (the real one, or
+ * meltsim's) agree on beyond the register map: the command codes, their
+ * results, the hard-interlock bits, and the command handshake.  Both sides
+ * include this header and nothing else of each other.
  *
- * The console writes cmd_code and cmd_arg, then cmd_seq last.  The PLC acts
+ * The handshake: the console writes cmd_code and cmd_arg, then cmd_seq last.  The PLC acts
  * once on each new cmd_seq and answers by writing cmd_result and then
  * cmd_ack_seq = cmd_seq.  A console that sees cmd_ack_seq == its seq reads
  * the result.  Codes unknown to the PLC are answered PLC_RES_INVALID.
  */
-#ifndef MELTCON_PLC_CMD_H
-#define MELTCON_PLC_CMD_H
+#ifndef MELTCON_PLC_CONTRACT_H
+#define MELTCON_PLC_CONTRACT_H
 
 enum plc_cmd {
     PLC_CMD_NONE = 0,

@@ -16,7 +16,7 @@
 
 #include "cfg.h"
 #include "plant.h"
-#include "plc_cmd.h"
+#include "plc_contract.h"
 #include "seq.h"
 
 enum perm_cmd {
