@@ -81,6 +81,12 @@ $(BUILD)/meltcon: $(call obj,tui/main.c) $(LIBTUI) $(LIBCONTROL) $(LIBCONFIG)
 $(BUILD)/meltsim: $(call obj,simhw/main.c) $(LIBSIM) $(LIBCONTROL) $(LIBCONFIG)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
+# The closed-loop harness is a family of files: tests/tool_closed-loop.c
+# (main and the shift) and tests/closed_loop_*.c (its parts).
+CLOSED_LOOP_SRC := $(sort $(wildcard tests/closed_loop_*.c))
+$(BUILD)/closed-loop: $(call obj,tests/tool_closed-loop.c $(CLOSED_LOOP_SRC)) $(LIBTUI) $(LIBSIM) $(LIBCONTROL) $(LIBCONFIG)
+	$(CC) $(LDFLAGS) $^ -o $@ $(NCURSES_LIBS) $(LDLIBS)
+
 # Helper programs that live with the tests (the closed-loop harness, bench
 # drivers): tests/tool_NAME.c -> build/NAME.
 $(BUILD)/%: $(BUILD)/obj/tests/tool_%.o $(LIBTUI) $(LIBSIM) $(LIBCONTROL) $(LIBCONFIG)
