@@ -7,9 +7,9 @@
 #include <stdint.h>
 #include <time.h>
 
-int64_t clock_mono_ns(void);     /* CLOCK_MONOTONIC, nanoseconds */
-double clock_mono_s(void);       /* CLOCK_MONOTONIC, seconds */
-double clock_wall_s(void);       /* CLOCK_REALTIME (Unix time), seconds */
+int64_t clock_mono_ns(void);          /* CLOCK_MONOTONIC, nanoseconds */
+double clock_mono_s(void);            /* CLOCK_MONOTONIC, seconds */
+double clock_wall_s(void);            /* CLOCK_REALTIME (Unix time), seconds */
 struct timespec clock_ts(int64_t ns); /* nanoseconds as a timespec */
 
 #endif

@@ -11,8 +11,12 @@ bool str_copy(char *dst, size_t n, const char *src)
         return !src || !*src;
     size_t l = src ? strnlen(src, n) : 0;
     bool fits = l < n;
-    if (!fits)
+    if (!fits) {
         l = n - 1;
+        /* never leave half a UTF-8 character: back up to its lead byte */
+        while (l > 0 && ((unsigned char)src[l] & 0xC0) == 0x80)
+            l--;
+    }
     if (l)
         memcpy(dst, src, l);
     dst[l] = 0;

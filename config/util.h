@@ -11,7 +11,8 @@
 
 /* Copy src (NULL counts as "") into dst of size n, always terminated.
  * Returns true if all of src fitted, false if it was cut: truncation is the
- * caller's decision (ignore it for a display label, refuse for a name). */
+ * caller's decision (ignore it for a display label, refuse for a name).
+ * A cut falls on a UTF-8 character boundary, so the copy stays valid text. */
 bool str_copy(char *dst, size_t n, const char *src);
 
 /* Write a sentence into err (if err and errlen) and return -1: the
