@@ -22,10 +22,10 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cfg.h"
+#include "clock.h"
 #include "sim_plc.h"
 #include "sim_run.h"
 #include "sim_scenario.h"
@@ -39,11 +39,10 @@ static void on_signal(int sig)
     stop = 1;
 }
 
+/* The monotonic clock in milliseconds, the unit of the server's poll and mute. */
 static int64_t now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return clock_mono_ns() / 1000000;
 }
 
 static void usage(FILE *f)

@@ -1,5 +1,5 @@
 /* sim_plc — what the furnace's safety PLC does, on top of the physics: burner management,
- * hard interlocks, the command handshake of plc_cmd.h, the console watchdog, the sensors
+ * hard interlocks, the command handshake of plc_contract.h, the console watchdog, the sensors
  * (thermocouple lag, noise, drift, breakage) and the faults an instructor injects.
  *
  * One call per PLC scan: splc_step() reads what the console wrote (struct splc_in), runs

@@ -3,8 +3,8 @@
 
 #include <math.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "plc_contract.h"
 
 enum step { S_HOLD, S_LOW_FIRE, S_DOOR_OPEN, S_CHARGE, S_DOOR_CLOSE, S_PYRO, S_PUSH, S_MELT };
@@ -116,13 +116,6 @@ static void csv_row(FILE *f, double t, const struct splc_out *o, enum step st)
             o->scrap_on_hearth, o->bms_state, o->plc_interlocks, (int)st);
 }
 
-static double wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 int run_headless(const struct cfg *c, const struct run_opts *o, struct run_result *r, char *err,
                  size_t errlen)
 {
@@ -149,7 +142,7 @@ int run_headless(const struct cfg *c, const struct run_opts *o, struct run_resul
     double fuel0 = plc.phys.led.fuel_j, melted0 = plc.phys.melted_kg;
     if (o->csv)
         csv_header(o->csv);
-    double w0 = wall_now();
+    double w0 = clock_mono_s();
     for (double t = 0; t < end; t += dt) {
         if (o->scen)
             scen_run_due(o->scen, &plc, t, NULL, NULL, NULL);
@@ -167,7 +160,7 @@ int run_headless(const struct cfg *c, const struct run_opts *o, struct run_resul
             r->rows++;
         }
     }
-    r->wall_s = wall_now() - w0;
+    r->wall_s = clock_mono_s() - w0;
     r->sim_s = end;
     r->melted_t = (plc.phys.melted_kg - melted0) / 1000;
     r->fuel_kwh = (plc.phys.led.fuel_j - fuel0) / 3.6e6;

@@ -1,9 +1,9 @@
 #!/bin/sh
 # The closed-loop harness (tests/tool_closed-loop.c) under make test: an 8-hour normal
 # shift judged on the figures of DESIGN.md §6, then each fault script judged on what an
-# operator expects (see the table `expects` in the harness).  Every part runs; the test
-# fails if any part misses, and shows the report of each part that did.  About 0.5 s in
-# all (~3x that under SANITIZE=1); nothing here is judged on wall time.
+# operator expects (the table `expects` in tests/closed_loop_expect.c).  Every part runs;
+# the test fails if any part misses, and shows the report of each part that did.  About
+# 0.5 s in all (~3x that under SANITIZE=1); nothing here is judged on wall time.
 set -u
 B=${BUILD_DIR:-build}
 CL="$B/closed-loop"

@@ -12,19 +12,12 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "proto.h"
 
 #define MAXC 256
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 int main(int argc, char **argv)
 {
@@ -53,8 +46,8 @@ int main(int argc, char **argv)
         }
     }
     static char buf[PROTO_MAX_MSG + 1];
-    double end = now() + secs;
-    while (now() < end) {
+    double end = clock_mono_s() + secs;
+    while (clock_mono_s() < end) {
         int r = poll(pfd, (nfds_t)n, 100);
         if (r < 0 && errno != EINTR)
             break;

@@ -42,6 +42,7 @@
 
 #include "alarm.h"
 #include "cfg.h"
+#include "clock.h"
 #include "perm.h"
 #include "proto.h"
 #include "snap.h"
@@ -140,13 +141,6 @@ static void on_quit(int sig)
 static void on_pause(int sig)
 {
     paused = sig == SIGUSR1;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static double noise(struct fake *f, double amp)
@@ -717,16 +711,16 @@ int main(int argc, char **argv)
     if (lfd < 0)
         return 1;
     journal(&f, "fakeserver started for furnace %s", c.furnace.name);
-    double last = now_s(), next_snap = last;
+    double last = clock_mono_s(), next_snap = last;
     static char buf[PROTO_MAX_MSG + 1];
     while (!quit) {
         struct pollfd pf[MAX_CLIENTS + 1];
         pf[0] = (struct pollfd){.fd = lfd, .events = POLLIN};
         for (int i = 0; i < MAX_CLIENTS; i++)
             pf[i + 1] = (struct pollfd){.fd = f.cfd[i], .events = POLLIN};
-        double wait = next_snap - now_s();
+        double wait = next_snap - clock_mono_s();
         int r = poll(pf, MAX_CLIENTS + 1, wait > 0 ? (int)(wait * 1000) + 1 : 0);
-        double t = now_s();
+        double t = clock_mono_s();
         f.t += t - last;
         f.t_phase += t - last;
         last = t;

@@ -1,0 +1,323 @@
+/* closed_loop_expect — the report of a run: the figures judged (on a normal shift), the
+ * --step response, the alarms, the loops, the operator's counts, and each fault script
+ * judged on what an operator expects to see (table `expects`, keyed by the script's file
+ * name: sim_scenario rejects unknown sections, so the expectations live here).
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "closed_loop.h"
+
+/* ---- the report --------------------------------------------------------------------- */
+
+struct verdict {
+    int failed;
+};
+
+static __attribute__((format(printf, 4, 5))) void judge(struct verdict *v, bool judged, bool ok,
+                                                        const char *fmt, ...)
+{
+    char line[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    printf("  %-4s %s\n", !judged ? "" : ok ? "ok" : "FAIL", line);
+    v->failed += judged && !ok;
+}
+
+static double alarm_limit(const struct cfg *c, const char *name, double dflt)
+{
+    for (int i = 0; i < c->nalarms; i++)
+        if (!strcmp(c->alarms[i].name, name))
+            return c->alarms[i].limit;
+    return dflt;
+}
+
+static int raised(const struct harness *h, const char *name)
+{
+    int a = alarm_find(&h->core.alarms, name);
+    return a >= 0 ? h->f.raised[a] : 0;
+}
+
+static void report_figures(const struct harness *h, struct verdict *v)
+{
+    const struct figs *f = &h->f;
+    const struct phys_state *s = &h->plc.phys;
+    bool normal = !h->have_scen && h->st.loop < 0;
+    bool long_run = h->hours >= MELT_MIN_HOURS;
+
+    judge(v, normal && f->hold_s > 0, f->hold_dev_k <= HOLD_BAND_K,
+          "HOLD: bath within %.0f K of SP from %.0f min after entering HOLD: max %.2f K over "
+          "%.0f min (true mixed bath %.2f K)",
+          HOLD_BAND_K, HOLD_SETTLE_S / 60, f->hold_dev_k, f->hold_s / 60, f->hold_true_dev_k);
+    if (normal && f->hold_s <= 0)
+        judge(v, true, false, "HOLD: no HOLD lasted %.0f min: nothing measured",
+              HOLD_SETTLE_S / 60);
+    double worst = 0, sum = 0;
+    int n = 0, bad = 0;
+    for (int i = 0; i < f->ncharges; i++) {
+        if (f->ch[i].open && i == f->ncharges - 1)
+            continue; /* the last charge may still be recovering when the run ends */
+        if (f->ch[i].recovered_s < 0) {
+            bad++;
+            continue;
+        }
+        worst = fmax(worst, f->ch[i].recovered_s);
+        sum += f->ch[i].recovered_s;
+        n++;
+    }
+    judge(v, normal && (n + bad) > 0, bad == 0 && worst <= RECOVER_MAX_S,
+          "recovery after a 3 t charge to %.0f K of the holding SP (from the push): worst %.1f "
+          "min, mean %.1f min over %d charges, %d not recovered (target %.0f min)",
+          RECOVER_BAND_K, worst / 60, n ? sum / n / 60 : 0, n, bad, RECOVER_MAX_S / 60);
+    if (normal && n + bad == 0)
+        judge(v, true, false, "recovery: no charge was pushed and melted");
+    double hh = alarm_limit(&h->cfg, ROOF_HH_ALARM, 1250);
+    judge(v, normal, f->roof_max < hh && f->roof_true_max < hh && !raised(h, ROOF_HH_ALARM),
+          "roof: max %.1f degC read, %.1f degC true (HH %.0f); HC gas max %.1f degC", f->roof_max,
+          f->roof_true_max, hh, f->hc_gas_max);
+    judge(v, normal, f->floods == 0,
+          "alarms: %d annunciations, at most %d in 10 min, %d floods, %d critical",
+          f->annunciations, f->max_per_10min, f->floods, f->critical);
+    double tonnes = (s->melted_kg - f->melted_kg0) / 1000;
+    double kwh = (s->led.fuel_j - f->fuel_j0) / 3.6e6;
+    double kwh_t = tonnes > 0 ? kwh / tonnes : 0, rate = tonnes / h->hours;
+    judge(v, normal && long_run,
+          kwh_t >= KWH_T_LO && kwh_t <= KWH_T_HI && rate >= RATE_T_H_LO && rate <= RATE_T_H_HI,
+          "melt: %.1f t melted (%.2f t/h), %.1f t tapped; fuel %.0f kWh = %.0f kWh/t "
+          "(%.0f..%.0f), pyrolysis gas %.0f kWh",
+          tonnes, rate, (s->tapped_kg - f->tapped_kg0) / 1000, kwh, kwh_t, KWH_T_LO, KWH_T_HI,
+          (s->led.pyro_j - f->pyro_j0) / 3.6e6);
+    judge(v, false, true, "bath true %.1f..%.1f degC; %d lockouts", f->bath_true_min,
+          f->bath_true_max, f->lockouts);
+}
+
+static void report_alarms(const struct harness *h)
+{
+    const struct alarms *a = &h->core.alarms;
+    char line[600] = "";
+    size_t used = 0;
+    for (int i = 0; i < a->n && used < sizeof line; i++)
+        if (h->f.raised[i])
+            used += (size_t)snprintf(line + used, sizeof line - used, "%s%s x%d", used ? ", " : "",
+                                     a->al[i].def.name, h->f.raised[i]);
+    printf("       alarms raised: %s\n", used ? line : "none");
+}
+
+/* ---- expectations of the fault scripts ------------------------------------------------ */
+
+struct expect {
+    const char *script; /* file name of the scenario */
+    const char *what;   /* what an operator expects to see */
+    bool (*met)(const struct harness *h, char *got, size_t n);
+};
+
+#define GOT(...) snprintf(got, n, __VA_ARGS__)
+
+static bool x_flame_alarms(const struct harness *h, char *got, size_t n)
+{
+    GOT("flame_failure x%d, lockout x%d", raised(h, "flame_failure"), raised(h, "lockout"));
+    return raised(h, "flame_failure") > 0 && raised(h, "lockout") > 0;
+}
+
+static bool x_tracking(const struct harness *h, char *got, size_t n)
+{
+    GOT("max |demand - feedback| %.2f %% while not firing, %.2f %% when the flame came back",
+        h->f.forced_track_err, h->f.restart_gap);
+    return h->f.t_lockout >= 0 && h->f.forced_track_err <= 0.5 && h->f.restart_gap <= 1.0;
+}
+
+static bool x_restarted(const struct harness *h, char *got, size_t n)
+{
+    GOT("%d lockouts; firing again at %.1f min (lockout at %.1f min)", h->f.lockouts,
+        h->f.t_restart / 60, h->f.t_lockout / 60);
+    return h->f.t_restart > h->f.t_lockout && h->f.t_lockout >= 0;
+}
+
+static bool x_back_in_band(const struct harness *h, char *got, size_t n)
+{
+    double d = h->f.t_back_in_band - h->f.t_fixed;
+    GOT("%.1f min after the fault was dealt with", h->f.t_fixed >= 0 && d >= 0 ? d / 60 : -1);
+    return h->f.t_fixed >= 0 && h->f.t_back_in_band >= h->f.t_fixed && d <= 1800;
+}
+
+static bool x_rate_limited(const struct harness *h, char *got, size_t n)
+{
+    const struct core *k = &h->core;
+    double rate = k->hc_loop >= 0 ? k->loops.loop[k->hc_loop].pid.prm.out_rate_per_s : 0;
+    double lim = rate > 0 ? rate * h->dt + 0.11 : 100;
+    GOT("largest firing-demand step %.2f %% per cycle (rate limit %.2f)", h->f.max_firing_step,
+        lim);
+    return h->f.max_firing_step <= lim;
+}
+
+static bool x_bad_alarm(const struct harness *h, char *got, size_t n)
+{
+    int b = h->core.bath_loop;
+    GOT("bath_hc_temp_bad x%d; bath loop to MAN at %.1f min", raised(h, "bath_hc_temp_bad"),
+        b >= 0 ? h->f.t_dropped[b] / 60 : -1);
+    return raised(h, "bath_hc_temp_bad") > 0 && b >= 0 && h->f.t_dropped[b] >= 0;
+}
+
+static bool x_bad_held(const struct harness *h, char *got, size_t n)
+{
+    const struct figs *f = &h->f;
+    double hh = alarm_limit(&h->cfg, "hc_gas_hh", 1180);
+    GOT("HC gas SP moved %.2f K while broken; firing max %.1f %%; bath %.1f..%.1f degC; "
+        "HC gas max %.1f degC (HH %.0f)",
+        f->bad_out_drift, f->bad_fire_max, f->bad_bath_lo, f->bad_bath_hi, f->hc_gas_max, hh);
+    return f->bad_seen && f->bad_out_drift <= 0.5 && f->hc_gas_max < hh && f->bad_bath_lo >= 720 &&
+           f->bad_bath_hi <= 760;
+}
+
+static bool x_auto_refused(const struct harness *h, char *got, size_t n)
+{
+    int b = h->core.bath_loop;
+    GOT("%d refused while bad; back in AUTO at %.1f min", b >= 0 ? h->f.mode_refused_bad[b] : 0,
+        b >= 0 ? h->f.t_restored[b] / 60 : -1);
+    return b >= 0 && h->f.mode_refused_bad[b] > 0 && h->f.t_restored[b] > h->f.t_dropped[b];
+}
+
+static bool x_pump_alarm(const struct harness *h, char *got, size_t n)
+{
+    GOT("pump_trip x%d; pump stopped at %.1f min", raised(h, "pump_trip"), h->f.t_pump_stop / 60);
+    return raised(h, "pump_trip") > 0 && h->f.t_pump_stop >= 0;
+}
+
+static bool x_diverge(const struct harness *h, char *got, size_t n)
+{
+    GOT("|bath HC - bath SC| max %.1f K with the pump running before, %.1f K stopped",
+        h->f.split_before, h->f.split_trip);
+    return h->f.split_trip >= 3 && h->f.split_trip > h->f.split_before + 1;
+}
+
+static bool x_pump_back(const struct harness *h, char *got, size_t n)
+{
+    GOT("restarted at %.1f min (%d starts refused at the PLC before); sides %.1f K apart 10 "
+        "min later (%.1f K at most while stopped)",
+        h->f.t_pump_restart / 60, h->op.refused_plc, h->f.split_after, h->f.split_trip);
+    return h->f.t_pump_restart > h->f.t_pump_stop && h->op.refused_plc > 0 &&
+           h->f.split_after <= 0.5 * h->f.split_trip;
+}
+
+static bool x_link(const struct harness *h, char *got, size_t n)
+{
+    int dropped = 0;
+    for (int i = 0; i < h->core.loops.n; i++)
+        dropped += h->f.t_dropped[i] >= 0;
+    GOT("plc_link x%d; %d loops dropped to MAN", raised(h, "plc_link"), dropped);
+    return raised(h, "plc_link") > 0 && dropped == 0;
+}
+
+static bool x_watchdog(const struct harness *h, char *got, size_t n)
+{
+    GOT("watchdog x%d; reset at %.1f min; tripped now: %s", raised(h, "watchdog"),
+        h->f.t_wd_reset / 60, plant_on(h->core.plant.watchdog_tripped) ? "yes" : "no");
+    return raised(h, "watchdog") > 0 && h->f.t_wd_reset >= 0 &&
+           !plant_on(h->core.plant.watchdog_tripped);
+}
+
+static const struct expect expects[] = {
+    {"flame_failure_melt.ini", "flame_failure and lockout alarms raised", x_flame_alarms},
+    {"flame_failure_melt.ini", "HC loop tracks the forced firing; no jump at the restart",
+     x_tracking},
+    {"flame_failure_melt.ini", "operator reset the lockout and restarted the burners", x_restarted},
+    {"flame_failure_melt.ini", "bath within 3 K of SP within 30 min of the restart",
+     x_back_in_band},
+    {"broken_bath_tc.ini", "bath_hc_temp_bad raised, bath loop dropped to MAN", x_bad_alarm},
+    {"broken_bath_tc.ini", "HC setpoint held, no wild firing, bath kept 720..760", x_bad_held},
+    {"broken_bath_tc.ini", "firing demand never steps faster than the HC loop's rate limit",
+     x_rate_limited},
+    {"broken_bath_tc.ini", "AUTO refused while the PV was bad, accepted once GOOD", x_auto_refused},
+    {"broken_bath_tc.ini", "bath within 3 K of SP within 30 min of AUTO", x_back_in_band},
+    {"pump_trip.ini", "pump_trip alarm raised, pump stopped", x_pump_alarm},
+    {"pump_trip.ini", "bath sides drift apart while the pump is stopped", x_diverge},
+    {"pump_trip.ini", "restart refused while tripped, accepted once cleared; split halved",
+     x_pump_back},
+    {"pump_trip.ini", "bath within 3 K of SP within 30 min of the restart", x_back_in_band},
+    {"plc_silent.ini", "plc_link alarm raised; every loop kept its mode (outputs held)", x_link},
+    {"plc_silent.ini", "PLC watchdog tripped by the silence, reset by the operator", x_watchdog},
+};
+
+static void report_expectations(const struct harness *h, struct verdict *v)
+{
+    int found = 0;
+    for (size_t i = 0; i < sizeof expects / sizeof expects[0]; i++) {
+        if (strcmp(expects[i].script, h->script))
+            continue;
+        char got[300];
+        bool ok = expects[i].met(h, got, sizeof got);
+        judge(v, true, ok, "%s: %s", expects[i].what, got);
+        found++;
+    }
+    if (h->have_scen && !found)
+        printf("       no expectations for %s: generic checks only\n", h->script);
+}
+
+static void report_loops(const struct harness *h)
+{
+    const struct figs *f = &h->f;
+    const struct loops *lp = &h->core.loops;
+    for (int i = 0; i < lp->n; i++) {
+        const struct pid *p = &lp->loop[i].pid;
+        printf("       loop %-8s %s, controlling %3.0f %% of the time: error RMS %.2f, max %.1f "
+               "%s; output travel %.0f %s\n",
+               p->prm.name, cfg_loop_mode_name(p->mode), 100 * f->lq_s[i] / (h->hours * 3600),
+               f->lq_s[i] > 0 ? sqrt(f->lq_sq[i] / f->lq_s[i]) : 0, f->lq_max[i], p->prm.pv_unit,
+               f->lq_travel[i], p->prm.out_unit);
+    }
+    char line[400] = "";
+    size_t used = 0;
+    for (int ph = 0; ph < PH_COUNT && used < sizeof line; ph++)
+        if (f->ph_n[ph])
+            used += (size_t)snprintf(line + used, sizeof line - used, "%s%s %.1f", used ? ", " : "",
+                                     cfg_phase_name((enum cfg_phase)ph),
+                                     f->ph_s[ph] / f->ph_n[ph] / 60);
+    printf("       mean minutes per phase: %s\n", line);
+    printf("       pyrolysis: SC gas mean |error| %.1f K, max %.0f degC; CO max %.0f ppm\n",
+           f->pyro_s > 0 ? f->pyro_sc_dev / f->pyro_s : 0, f->pyro_sc_max, f->pyro_co_max);
+}
+
+static void report_step(const struct harness *h)
+{
+    const struct stepper *st = &h->st;
+    if (st->loop < 0)
+        return;
+    const struct pid *p = &h->core.loops.loop[st->loop].pid;
+    if (st->stage != 2) {
+        printf("       step %s: the setpoint was not stepped (see the log)\n", p->prm.name);
+        return;
+    }
+    double span = st->sp1 - st->y0;
+    printf("       step %s %.1f -> %.1f %s (PV filtered %.0f s): 10-90 %% rise %.1f min, "
+           "overshoot %.1f %% (%.2f %s), within %.0f %% for %.0f min from %.1f min\n",
+           p->prm.name, st->y0, st->sp1, p->prm.pv_unit, STEP_FILTER_S,
+           st->t10 >= 0 && st->t90 >= 0 ? (st->t90 - st->t10) / 60 : -1,
+           span != 0 ? 100 * (st->peak - st->sp1) / span : 0, fabs(st->peak - st->sp1),
+           p->prm.pv_unit, 100 * STEP_BAND, STEP_STAY_S / 60,
+           st->t_settled >= 0 ? (st->t_settled - st->t0) / 60 : -1);
+}
+
+int expect_report(const struct harness *h, double wall_s)
+{
+    struct verdict verdict = {0}, *v = &verdict;
+    const struct op *o = &h->op;
+    printf("closed-loop: %.1f h simulated in %.3f s (%.0fx real time), seed %u, %s\n", h->hours,
+           wall_s, wall_s > 0 ? h->hours * 3600 / wall_s : 0, h->plc.prm.seed,
+           h->have_scen ? h->scen.path : "normal shift");
+    report_figures(h, v);
+    report_step(h);
+    report_alarms(h);
+    report_loops(h);
+    printf("       operator: %d charges, %d pushes, %d taps; %d requests, %d refused by the gate, "
+           "%d at the PLC handshake\n",
+           o->charges, o->pushes, o->taps, o->requests, o->refused_gate, o->refused_plc);
+    judge(v, true, h->f.silent_text == 0 && h->f.write_errors == 0,
+          "every reply carries a sentence (%lu without); the codec took every write (%lu refused)",
+          h->f.silent_text, h->f.write_errors);
+    report_expectations(h, v);
+    printf("result: %s\n", v->failed ? "FAIL" : "PASS");
+    return v->failed;
+}

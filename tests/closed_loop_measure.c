@@ -1,0 +1,259 @@
+/* closed_loop_measure — the figures of DESIGN.md §6 measured at every cycle (HOLD, the
+ * recovery after each charge, the roof, alarms, the melt), what the fault scripts are
+ * judged on (lockouts, a broken thermocouple, the pump), the quality of each loop, the
+ * --step response, and the --trace rows.  closed_loop_expect.c judges them after the run.
+ */
+#include <math.h>
+
+#include "closed_loop.h"
+
+/* ---- measuring ----------------------------------------------------------------------------- */
+
+/* Recovery after each charge: a charge opens when the scrap drops into the bath (the push);
+ * it is recovered at the start of the first stretch in which bath_hc_temp stays within
+ * RECOVER_BAND_K of the program's holding setpoint for RECOVER_STAY_S, whatever the phase;
+ * still open when the next charge drops (or the run ends): not recovered.  The SC side is
+ * not judged: at 30 % pump it sits ~3 K below the HC side in a steady hold, which the bath
+ * loop cannot change. */
+static void measure_recovery(struct harness *h, bool live)
+{
+    struct figs *f = &h->f;
+    const struct plant *p = &h->core.plant;
+    double solid = h->plc.phys.solid_kg;
+    if (solid > f->solid_before + 100 && f->ncharges < MAX_CHARGES) {
+        if (f->ncharges > 0 && f->ch[f->ncharges - 1].open) {
+            f->ch[f->ncharges - 1].open = false;
+            say(h, "figure: not recovered before the next charge");
+        }
+        f->ch[f->ncharges++] =
+            (struct charge_rec){.t_drop = h->t, .t_run = -1, .recovered_s = -1, .open = true};
+    }
+    f->solid_before = solid;
+    if (f->ncharges == 0 || !f->ch[f->ncharges - 1].open)
+        return;
+    struct charge_rec *c = &f->ch[f->ncharges - 1];
+    bool in_band = live && p->bath_hc_temp.q == Q_GOOD &&
+                   fabs(p->bath_hc_temp.v - h->core.prog->bath_sp) <= RECOVER_BAND_K;
+    if (!in_band)
+        c->t_run = -1;
+    else if (c->t_run < 0)
+        c->t_run = h->t;
+    if (c->t_run >= 0 && h->t - c->t_run >= RECOVER_STAY_S) {
+        c->recovered_s = c->t_run - c->t_drop;
+        c->open = false;
+        say(h, "figure: recovered to %.0f K %.1f min after the push", RECOVER_BAND_K,
+            c->recovered_s / 60);
+    }
+}
+
+/* The burner and the HC loop around a lockout. */
+static void measure_burner(struct harness *h, bool live)
+{
+    struct figs *f = &h->f;
+    const struct plant *p = &h->core.plant;
+    double demand = h->tags[h->t_firing_demand].v;
+    bool firing = p->bms_state.q == Q_GOOD && (int)p->bms_state.v == BMS_FIRING;
+    bool locked = plant_on(p->bms_lockout);
+    const struct core *k = &h->core;
+    unsigned forced = k->hc_loop >= 0 ? k->loops.loop[k->hc_loop].pid.status & PID_ST_TRACK : 0;
+    bool capped = k->seq.out.fire_cap_pct < 100;
+    if (live && f->last_firing >= 0 && !forced && !capped)
+        f->max_firing_step = fmax(f->max_firing_step, fabs(demand - f->last_firing));
+    f->last_firing = live && !forced && !capped ? demand : -1;
+    if (locked && !f->was_locked) {
+        f->lockouts++;
+        if (f->t_lockout < 0)
+            f->t_lockout = h->t;
+    }
+    f->was_locked = locked;
+    if (f->t_lockout >= 0 && !firing && live && p->firing_fb.q == Q_GOOD)
+        f->forced_track_err = fmax(f->forced_track_err, fabs(demand - p->firing_fb.v));
+    if (firing && !f->was_firing && f->t_lockout >= 0) {
+        f->t_restart = h->t;
+        f->t_fixed = h->t;
+        f->restart_gap = fmax(f->restart_gap, fabs(demand - p->firing_fb.v));
+    }
+    f->was_firing = firing;
+}
+
+/* The bath loop while its thermocouple is broken, and the pump. */
+static void measure_faults(struct harness *h, bool live)
+{
+    struct figs *f = &h->f;
+    const struct core *k = &h->core;
+    const struct plant *p = &k->plant;
+    double bath = phys_bath_c(&h->plc.phys);
+    if (k->bath_loop >= 0 && live && p->bath_hc_temp.q != Q_GOOD) {
+        double out = k->loops.loop[k->bath_loop].pid.out;
+        if (!f->bad_seen) {
+            f->bad_seen = true;
+            f->bad_out0 = out;
+            f->bad_bath_lo = f->bad_bath_hi = bath;
+        }
+        f->bad_out_drift = fmax(f->bad_out_drift, fabs(out - f->bad_out0));
+        f->bad_fire_max = fmax(f->bad_fire_max, h->tags[h->t_firing_demand].v);
+        f->bad_bath_lo = fmin(f->bad_bath_lo, bath);
+        f->bad_bath_hi = fmax(f->bad_bath_hi, bath);
+    }
+    if (k->bath_loop >= 0 && f->t_restored[k->bath_loop] > f->t_fixed)
+        f->t_fixed = f->t_restored[k->bath_loop];
+    if (!live || p->pump_running.q != Q_GOOD)
+        return;
+    bool pump = plant_on(p->pump_running);
+    if (!pump && f->t_pump_stop < 0)
+        f->t_pump_stop = h->t;
+    if (pump && f->t_pump_stop >= 0 && f->t_pump_restart < 0)
+        f->t_pump_restart = f->t_fixed = h->t;
+    if (p->bath_hc_temp.q != Q_GOOD || p->bath_sc_temp.q != Q_GOOD)
+        return;
+    double split = fabs(p->bath_hc_temp.v - p->bath_sc_temp.v);
+    if (f->t_pump_stop < 0)
+        f->split_before = fmax(f->split_before, split);
+    else if (f->t_pump_restart < 0)
+        f->split_trip = fmax(f->split_trip, split);
+    else if (h->t - f->t_pump_restart <= 600)
+        f->split_after = split;
+}
+
+/* Per loop: RMS and largest |SPeff - PV| while it controls (AUTO or CAS, PV GOOD, not
+ * tracking, output not saturated), and the output's travel (actuator wear). */
+static void measure_loops(struct harness *h)
+{
+    struct figs *f = &h->f;
+    const struct loops *lp = &h->core.loops;
+    for (int i = 0; i < lp->n; i++) {
+        const struct pid *p = &lp->loop[i].pid;
+        if (f->lq_started)
+            f->lq_travel[i] += fabs(p->out - f->lq_last[i]);
+        f->lq_last[i] = p->out;
+        unsigned off = PID_ST_BAD_PV | PID_ST_TRACK | PID_ST_SAT_HI | PID_ST_SAT_LO;
+        if (p->mode == LOOP_MAN || (p->status & off))
+            continue;
+        double e = p->sp_eff - p->pv;
+        f->lq_sq[i] += e * e * h->dt;
+        f->lq_s[i] += h->dt;
+        f->lq_max[i] = fmax(f->lq_max[i], fabs(e));
+    }
+    f->lq_started = true;
+}
+
+static void measure_step(struct harness *h)
+{
+    struct stepper *st = &h->st;
+    if (st->loop < 0)
+        return;
+    const struct pid *p = &h->core.loops.loop[st->loop].pid;
+    if (!st->have_y)
+        st->y = p->pv;
+    st->have_y = true;
+    st->y += (p->pv - st->y) * (1 - exp(-h->dt / STEP_FILTER_S));
+    if (st->stage != 2)
+        return;
+    double span = st->sp1 - st->y0, frac = span != 0 ? (st->y - st->y0) / span : 0;
+    if (st->t10 < 0 && frac >= 0.1)
+        st->t10 = h->t;
+    if (st->t90 < 0 && frac >= 0.9)
+        st->t90 = h->t;
+    if ((span > 0 && st->y > st->peak) || (span < 0 && st->y < st->peak))
+        st->peak = st->y;
+    if (fabs(st->y - st->sp1) > STEP_BAND * fabs(span))
+        st->t_in = -1;
+    else if (st->t_in < 0)
+        st->t_in = h->t;
+    if (st->t_settled < 0 && st->t_in >= 0 && h->t - st->t_in >= STEP_STAY_S)
+        st->t_settled = st->t_in;
+}
+
+void measure_cycle(struct harness *h)
+{
+    struct figs *f = &h->f;
+    const struct core *k = &h->core;
+    const struct plant *p = &k->plant;
+    const struct phys_state *s = &h->plc.phys;
+    bool live = h->t >= h->silent_until;
+    double sp = k->seq.out.bath_sp, bath = phys_bath_c(s);
+
+    f->roof_true_max = fmax(f->roof_true_max, s->roof_c);
+    f->bath_true_min = fmin(f->bath_true_min, bath);
+    f->bath_true_max = fmax(f->bath_true_max, bath);
+    if (live && p->roof_temp.q == Q_GOOD)
+        f->roof_max = fmax(f->roof_max, p->roof_temp.v);
+    if (live && p->hc_gas_temp.q == Q_GOOD)
+        f->hc_gas_max = fmax(f->hc_gas_max, p->hc_gas_temp.v);
+    if (k->seq.phase == PH_HOLD && k->seq.t_phase_s >= HOLD_SETTLE_S && live &&
+        p->bath_hc_temp.q == Q_GOOD) {
+        double dev = fabs(p->bath_hc_temp.v - sp);
+        f->hold_dev_k = fmax(f->hold_dev_k, dev);
+        f->hold_ep_dev_k = fmax(f->hold_ep_dev_k, dev);
+        f->hold_true_dev_k = fmax(f->hold_true_dev_k, fabs(bath - sp));
+        f->hold_s += h->dt;
+        f->hold_ep_s += h->dt;
+    } else if (f->hold_ep_s > 0) {
+        say(h, "figure: HOLD from %.0f min after entry: max %.2f K off SP over %.1f min",
+            HOLD_SETTLE_S / 60, f->hold_ep_dev_k, f->hold_ep_s / 60);
+        f->hold_ep_s = f->hold_ep_dev_k = 0;
+    }
+    f->ph_s[k->seq.phase] += h->dt;
+    if (k->seq.phase != f->last_phase)
+        f->ph_n[k->seq.phase]++;
+    f->last_phase = k->seq.phase;
+    if (k->seq.phase == PH_PYROLYSIS && live && p->sc_gas_temp.q == Q_GOOD) {
+        f->pyro_sc_max = fmax(f->pyro_sc_max, p->sc_gas_temp.v);
+        f->pyro_sc_dev += fabs(p->sc_gas_temp.v - k->seq.out.sc_gas_sp) * h->dt;
+        f->pyro_s += h->dt;
+        if (p->co_ppm.q == Q_GOOD)
+            f->pyro_co_max = fmax(f->pyro_co_max, p->co_ppm.v);
+    }
+    measure_loops(h);
+    measure_step(h);
+    measure_recovery(h, live);
+    measure_burner(h, live);
+    measure_faults(h, live);
+    if (f->t_fixed >= 0 && f->t_back_in_band < f->t_fixed && live && p->bath_hc_temp.q == Q_GOOD &&
+        fabs(p->bath_hc_temp.v - sp) <= RECOVER_BAND_K)
+        f->t_back_in_band = h->t;
+    if (h->t >= f->next_kpi) {
+        struct alarm_kpi kpi;
+        alarm_kpi(&k->alarms, &kpi);
+        f->max_per_10min = kpi.per_10min > f->max_per_10min ? kpi.per_10min : f->max_per_10min;
+        f->next_kpi = h->t + 10;
+    }
+}
+
+void measure_trace_row(struct harness *h)
+{
+    if (!h->trace || h->t < h->next_trace)
+        return;
+    h->next_trace += TRACE_EVERY_S;
+    const struct core *k = &h->core;
+    const struct plant *p = &k->plant;
+    const struct loops *lp = &k->loops;
+    double hc_sp = k->hc_loop >= 0 ? lp->loop[k->hc_loop].pid.sp_eff : 0;
+    double sc_sp = k->sc_loop >= 0 ? lp->loop[k->sc_loop].pid.sp_eff : 0;
+    fprintf(h->trace,
+            "%.0f,%s,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.0f,%.0f,"
+            "%.0f,%.0f,%.0f,%.2f,%.1f,%.3f\n",
+            h->t, cfg_phase_name(k->seq.phase), p->bath_hc_temp.v, p->bath_sc_temp.v,
+            k->seq.out.bath_sp, p->hc_gas_temp.v, hc_sp, p->roof_temp.v, p->sc_gas_temp.v, sc_sp,
+            p->firing_fb.v, p->fan_speed_fb.v, p->damper_fb.v, p->furnace_pressure.v,
+            p->scrap_temp.v, p->co_ppm.v, p->metal_mass.v, h->plc.phys.solid_kg,
+            h->plc.phys.melted_kg, h->plc.phys.led.fuel_j / 3.6e6, p->o2_pct.v, h->plc.afterburn,
+            h->plc.phys.pyro_kg_s);
+}
+
+void measure_init(struct harness *h)
+{
+    struct figs *f = &h->f;
+    f->t_lockout = f->t_restart = f->t_pump_stop = f->t_pump_restart = -1;
+    f->t_fixed = f->t_back_in_band = f->last_firing = f->t_wd_reset = -1;
+    f->was_firing = true;
+    f->last_phase = PH_COUNT;
+    for (int i = 0; i < CFG_MAX_LOOPS; i++)
+        f->t_dropped[i] = f->t_restored[i] = -1;
+    f->bath_true_min = 1e9;
+    f->bath_true_max = -1e9;
+    f->fuel_j0 = h->plc.phys.led.fuel_j;
+    f->pyro_j0 = h->plc.phys.led.pyro_j;
+    f->melted_kg0 = h->plc.phys.melted_kg;
+    f->tapped_kg0 = h->plc.phys.tapped_kg;
+}
