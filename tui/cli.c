@@ -25,6 +25,7 @@
 
 #include "alarm.h"
 #include "cfg.h"
+#include "clock.h"
 #include "console.h"
 #include "proto.h"
 #include "server.h"
@@ -245,11 +246,10 @@ struct conn {
     char buf[PROTO_MAX_MSG + 1];
 };
 
+/* Monotonic milliseconds: clock_mono_ns() cut to whole ms, as the waits count them. */
 static int64_t now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return clock_mono_ns() / 1000000;
 }
 
 /* Next message into c->msg: its type, -1 when the connection ended

@@ -35,16 +35,9 @@
 #include <string.h>
 #include <strings.h>
 
-#define RESULT_TEXT sizeof(((struct core_result *)0)->text)
+#include "util.h"
 
-/* Copy, truncating to fit. */
-static void cp(char *d, size_t n, const char *s)
-{
-    size_t l = s ? strnlen(s, n - 1) : 0;
-    if (l)
-        memcpy(d, s, l);
-    d[l] = 0;
-}
+#define RESULT_TEXT sizeof(((struct core_result *)0)->text)
 
 const char *core_role_name(enum core_role r)
 {
@@ -69,15 +62,15 @@ static struct core_result *result_new(struct core *k, const struct core_req *r, 
     if (r) {
         res->id = r->id;
         res->client = r->client;
-        cp(res->user, sizeof res->user, r->user);
-        cp(res->origin, sizeof res->origin, r->origin);
-        cp(res->reason, sizeof res->reason, r->reason);
+        str_copy(res->user, sizeof res->user, r->user);
+        str_copy(res->origin, sizeof res->origin, r->origin);
+        str_copy(res->reason, sizeof res->reason, r->reason);
     } else {
-        cp(res->user, sizeof res->user, "meltcon");
-        cp(res->origin, sizeof res->origin, "core");
+        str_copy(res->user, sizeof res->user, "meltcon");
+        str_copy(res->origin, sizeof res->origin, "core");
     }
-    cp(res->kind, sizeof res->kind, kind);
-    cp(res->what, sizeof res->what, what);
+    str_copy(res->kind, sizeof res->kind, kind);
+    str_copy(res->what, sizeof res->what, what);
     return res;
 }
 
@@ -182,8 +175,8 @@ static void phase_event(struct core *k, const struct core_req *r, enum cfg_phase
 {
     struct core_result *res = result_new(k, r, "phase", "phase");
     res->ok = true;
-    cp(res->old_v, sizeof res->old_v, cfg_phase_name(from));
-    cp(res->new_v, sizeof res->new_v, cfg_phase_name(k->seq.phase));
+    str_copy(res->old_v, sizeof res->old_v, cfg_phase_name(from));
+    str_copy(res->new_v, sizeof res->new_v, cfg_phase_name(k->seq.phase));
     snprintf(res->text, sizeof res->text, "phase %s -> %s: %s", cfg_phase_name(from),
              cfg_phase_name(k->seq.phase), why);
     seq_outputs(k->prog, k->seq.phase, &k->seq.out);
@@ -235,7 +228,7 @@ static void finish_cmd(struct core *k, bool ok, const char *fmt, ...)
 {
     struct core_result *res = result_new(k, &k->cur.req, "cmd", k->cur.req.target);
     res->ok = ok;
-    cp(res->new_v, sizeof res->new_v, k->cur.req.value);
+    str_copy(res->new_v, sizeof res->new_v, k->cur.req.value);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(res->text, sizeof res->text, fmt, ap);
@@ -386,9 +379,9 @@ void core_step(struct core *k, const struct tag_value *tags, const struct core_s
             struct core_result *res = result_new(k, NULL, "alarm", ev[i].name);
             res->ok = true;
             if (*ev[i].user)
-                cp(res->user, sizeof res->user, ev[i].user);
-            cp(res->old_v, sizeof res->old_v, alarm_state_name(ev[i].from));
-            cp(res->new_v, sizeof res->new_v, alarm_state_name(ev[i].to));
+                str_copy(res->user, sizeof res->user, ev[i].user);
+            str_copy(res->old_v, sizeof res->old_v, alarm_state_name(ev[i].from));
+            str_copy(res->new_v, sizeof res->new_v, alarm_state_name(ev[i].to));
             snprintf(res->text, sizeof res->text, "%s %s: %s", alarm_event_name(ev[i].kind),
                      cfg_priority_name(ev[i].prio), ev[i].text);
         }
@@ -417,8 +410,8 @@ void core_step(struct core *k, const struct tag_value *tags, const struct core_s
                 snprintf(what, sizeof what, "%s.mode", k->cfg->loops[i].name);
                 struct core_result *res = result_new(k, NULL, "loop", what);
                 res->ok = true;
-                cp(res->new_v, sizeof res->new_v, "MAN");
-                cp(res->text, sizeof res->text, pid->reason);
+                str_copy(res->new_v, sizeof res->new_v, "MAN");
+                str_copy(res->text, sizeof res->text, pid->reason);
             }
         }
     }
@@ -522,9 +515,9 @@ static int gate_set(struct core *k, const struct core_req *r)
         if (m < 0)
             return refuse(k, r, "%s: \"%s\" is not a mode; expected MAN, AUTO or CAS", r->target,
                           r->value);
-        cp(old, sizeof old, cfg_loop_mode_name(p->mode));
+        str_copy(old, sizeof old, cfg_loop_mode_name(p->mode));
         rc = pid_set_mode(p, (enum cfg_loop_mode)m, why, sizeof why);
-        cp(nw, sizeof nw, cfg_loop_mode_name((enum cfg_loop_mode)m));
+        str_copy(nw, sizeof nw, cfg_loop_mode_name((enum cfg_loop_mode)m));
     } else {
         return refuse(k, r, "\"%s\": expected LOOP.sp, LOOP.mode or LOOP.out", r->target);
     }
@@ -532,8 +525,8 @@ static int gate_set(struct core *k, const struct core_req *r)
         return refuse(k, r, "%s", why);
     struct core_result *res = result_new(k, r, "set", r->target);
     res->ok = true;
-    cp(res->old_v, sizeof res->old_v, old);
-    cp(res->new_v, sizeof res->new_v, nw);
+    str_copy(res->old_v, sizeof res->old_v, old);
+    str_copy(res->new_v, sizeof res->new_v, nw);
     snprintf(res->text, sizeof res->text, "%s %s -> %s%s%s", r->target, old, nw,
              is_mode ? "" : " ", is_mode ? "" : (field[0] == 's' ? p->prm.pv_unit : p->prm.out_unit));
     return 0;
@@ -653,7 +646,7 @@ static int gate_cmd(struct core *k, const struct core_req *r)
     if (cmd == PERM_CHARGE)
         snprintf(q->label, sizeof q->label, "%s %.2f t", perm_cmd_label(cmd), arg);
     else
-        cp(q->label, sizeof q->label, perm_cmd_label(cmd));
+        str_copy(q->label, sizeof q->label, perm_cmd_label(cmd));
     return 0;
 }
 
@@ -664,8 +657,8 @@ static int alarm_result(struct core *k, const struct core_req *r, int rc, const 
         return refuse(k, r, "%s", msg);
     struct core_result *res = result_new(k, r, kind, r->target);
     res->ok = true;
-    cp(res->new_v, sizeof res->new_v, r->value);
-    cp(res->text, sizeof res->text, msg);
+    str_copy(res->new_v, sizeof res->new_v, r->value);
+    str_copy(res->text, sizeof res->text, msg);
     return 0;
 }
 
@@ -742,7 +735,7 @@ void core_snapshot(const struct core *k, const struct tag_value *tags, const dou
 {
     const struct cfg *c = k->cfg;
     s->t = k->t_proc;
-    cp(s->program, sizeof s->program, k->prog->name);
+    str_copy(s->program, sizeof s->program, k->prog->name);
     s->phase = k->seq.phase;
     s->t_phase = k->seq.t_phase_s;
     s->ready = k->seq.ready;
@@ -750,11 +743,11 @@ void core_snapshot(const struct core *k, const struct tag_value *tags, const dou
     if (k->seq.overrun)
         snprintf(s->phase_why, sizeof s->phase_why, "%s; %s", k->seq.overrun_why, k->seq.why);
     else
-        cp(s->phase_why, sizeof s->phase_why, k->seq.why);
+        str_copy(s->phase_why, sizeof s->phase_why, k->seq.why);
     s->ntags = c->ntags;
     for (int i = 0; i < c->ntags; i++) {
         struct snap_tag *t = &s->tags[i];
-        cp(t->name, sizeof t->name, c->tags[i].name);
+        str_copy(t->name, sizeof t->name, c->tags[i].name);
         t->v = tags[i].v;
         t->q = tags[i].q;
         t->age_s = age_s ? age_s[i] : 0;
@@ -764,7 +757,7 @@ void core_snapshot(const struct core *k, const struct tag_value *tags, const dou
     for (int i = 0; i < k->loops.n; i++) {
         const struct loops_loop *l = &k->loops.loop[i];
         struct snap_loop *o = &s->loops[i];
-        cp(o->name, sizeof o->name, c->loops[i].name);
+        str_copy(o->name, sizeof o->name, c->loops[i].name);
         o->mode = l->pid.mode;
         o->sp = l->pid.sp;
         o->wsp = l->pid.sp_eff;
@@ -792,14 +785,14 @@ void core_snapshot(const struct core *k, const struct tag_value *tags, const dou
         if (a->state == ALARM_NORMAL)
             continue;
         struct snap_alarm *o = &s->alarms[s->nalarms++];
-        cp(o->name, sizeof o->name, a->def.name);
+        str_copy(o->name, sizeof o->name, a->def.name);
         o->state = a->state;
         o->prio = a->def.priority;
         o->t = a->t_state;
         o->shelved_until = a->shelved ? a->shelve_until : 0;
         if (a->shelved) {
-            cp(o->shelved_by, sizeof o->shelved_by, a->shelve_user);
-            cp(o->shelve_reason, sizeof o->shelve_reason, a->shelve_reason);
+            str_copy(o->shelved_by, sizeof o->shelved_by, a->shelve_user);
+            str_copy(o->shelve_reason, sizeof o->shelve_reason, a->shelve_reason);
         } else {
             o->shelved_by[0] = o->shelve_reason[0] = 0;
         }
@@ -827,7 +820,7 @@ void core_snapshot(const struct core *k, const struct tag_value *tags, const dou
         double arg = cmd == PERM_CHARGE ? 3.0 : cmd == PERM_PUMP_SPEED ? k->pump_pct : 0;
         struct perm_result pr;
         struct snap_perm *o = &s->perms[s->nperms++];
-        cp(o->cmd, sizeof o->cmd, perm_cmd_name(cmd));
+        str_copy(o->cmd, sizeof o->cmd, perm_cmd_name(cmd));
         o->ready = perm_eval(cmd, &ctx, arg, &pr) == PERM_READY;
         perm_join(&pr, o->why, sizeof o->why);
     }
