@@ -429,7 +429,7 @@ static void test_plc_heartbeat_frozen(void **state)
     assert_int_not_equal(a->state, ALARM_NORMAL);
 }
 
-static void test_phase_download_and_snapshot(void **state)
+static void test_phase_download_and_view(void **state)
 {
     (void)state;
     struct core_req r = req(ROLE_OPERATOR, "phase", "CHARGE", "", "");
@@ -444,8 +444,8 @@ static void test_phase_download_and_snapshot(void **state)
     double f;
     assert_true(write_pos("firing_demand", &f) >= 0);
     assert_true(f <= k.prog->charge_fire_pct + 1e-9);
-    static struct snap s;
-    core_snapshot(&k, tags, NULL, NULL, &s);
+    static struct core_view s;
+    core_view_fill(&k, tags, NULL, NULL, &s);
     assert_int_equal(s.phase, PH_CHARGE);
     assert_int_equal(s.ntags, cfg.ntags);
     assert_int_equal(s.nloops, 4);
@@ -474,7 +474,7 @@ int main(void)
         cmocka_unit_test_setup(test_handshake_interlock_and_timeout, setup),
         cmocka_unit_test_setup(test_link_down_holds_and_refuses_commands, setup),
         cmocka_unit_test_setup(test_plc_heartbeat_frozen, setup),
-        cmocka_unit_test_setup(test_phase_download_and_snapshot, setup),
+        cmocka_unit_test_setup(test_phase_download_and_view, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

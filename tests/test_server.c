@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "proto.h"
 #include "server.h"
 #include "session.h"
 

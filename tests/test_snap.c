@@ -1,5 +1,6 @@
 /* test_snap — typed protocol messages round-trip exactly; a snapshot with
- * a malformed line is refused whole. */
+ * a malformed line is refused whole; the core's view becomes the snapshot
+ * field for field, PID status bits becoming loop flags. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core.h"
 #include "snap.h"
 
 static struct snap a, b;
@@ -219,6 +221,75 @@ static void test_journal_lines(void **state)
     assert_string_equal(proto_get(&m.line[2], "l"), lines[1]);
 }
 
+static void test_from_view(void **state)
+{
+    (void)state;
+    static struct core_view v;
+    memset(&v, 0, sizeof v);
+    memset(&a, 0, sizeof a);
+    a.seq = 7; /* the shell's own fields are left alone */
+    v.t = 120.5;
+    snprintf(v.program, sizeof v.program, "std_6063");
+    v.phase = PH_MELT;
+    v.t_phase = 42;
+    v.overrun = true;
+    snprintf(v.phase_why, sizeof v.phase_why, "over time; bath 700 < 745");
+    v.ntags = 1;
+    snprintf(v.tags[0].name, sizeof v.tags[0].name, "bath_temp");
+    v.tags[0].v = 731.5;
+    v.tags[0].raw = 7315;
+    v.tags[0].q = Q_GOOD;
+    v.tags[0].age_s = 0.25;
+    v.nloops = 2;
+    snprintf(v.loops[0].name, sizeof v.loops[0].name, "roof");
+    v.loops[0].status = PID_ST_SAT_HI | PID_ST_I_CLAMP | PID_ST_SP_REDUCED | PID_ST_TRACK;
+    v.loops[1].status = PID_ST_SAT_LO | PID_ST_RATE | PID_ST_BAD_PV | PID_ST_SP_RAMP;
+    v.loops[1].sp = 745;
+    v.loops[1].wsp = 700;
+    v.nalarms = 1;
+    snprintf(v.alarms[0].name, sizeof v.alarms[0].name, "roof_hi");
+    v.alarms[0].state = 4;
+    v.alarms[0].shelved_until = 900;
+    snprintf(v.alarms[0].shelved_by, sizeof v.alarms[0].shelved_by, "eng1");
+    snprintf(v.alarms[0].shelve_reason, sizeof v.alarms[0].shelve_reason, "sensor swap");
+    v.n_unacked = 3;
+    v.n_active = 5;
+    v.n_shelved = 1;
+    v.flood = true;
+    v.alarms_per_10min = 12.5;
+    v.nperms = PERM_COUNT - 2;
+    for (int i = 0; i < v.nperms; i++) {
+        snprintf(v.perms[i].cmd, sizeof v.perms[i].cmd, "c%d", i);
+        v.perms[i].ready = i % 2;
+        memset(v.perms[i].why, 'w', sizeof v.perms[i].why - 1); /* the longest why passes whole */
+    }
+    snap_from_view(&v, &a);
+    assert_int_equal(a.seq, 7);
+    assert_true(a.t == 120.5 && a.t_phase == 42 && a.overrun && !a.ready);
+    assert_string_equal(a.program, "std_6063");
+    assert_int_equal(a.phase, PH_MELT);
+    assert_string_equal(a.phase_why, v.phase_why);
+    assert_int_equal(a.ntags, 1);
+    assert_string_equal(a.tags[0].name, "bath_temp");
+    assert_true(a.tags[0].v == 731.5 && a.tags[0].raw == 7315 && a.tags[0].age_s == 0.25);
+    assert_int_equal(a.tags[0].q, Q_GOOD);
+    assert_int_equal(a.nloops, 2);
+    assert_string_equal(a.loops[0].name, "roof");
+    assert_int_equal(a.loops[0].flags, LF_SAT_HI | LF_OVERRIDE | LF_TRACK);
+    assert_int_equal(a.loops[1].flags, LF_SAT_LO | LF_RATE | LF_BAD_PV);
+    assert_true(a.loops[1].sp == 745 && a.loops[1].wsp == 700);
+    assert_int_equal(a.nalarms, 1);
+    assert_string_equal(a.alarms[0].shelved_by, "eng1");
+    assert_string_equal(a.alarms[0].shelve_reason, "sensor swap");
+    assert_true(a.alarms[0].shelved_until == 900);
+    assert_true(a.n_unacked == 3 && a.n_active == 5 && a.n_shelved == 1 && a.flood);
+    assert_true(a.alarms_per_10min == 12.5);
+    assert_int_equal(a.nperms, PERM_COUNT - 2 < SNAP_MAX_PERMS ? PERM_COUNT - 2 : SNAP_MAX_PERMS);
+    assert_string_equal(a.perms[1].cmd, "c1");
+    assert_true(a.perms[1].ready && !a.perms[0].ready);
+    assert_int_equal(strlen(a.perms[0].why), sizeof v.perms[0].why - 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -227,6 +298,7 @@ int main(void)
         cmocka_unit_test(test_snapshot_malformed_refused),
         cmocka_unit_test(test_hello_req_reply),
         cmocka_unit_test(test_journal_lines),
+        cmocka_unit_test(test_from_view),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

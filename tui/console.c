@@ -41,6 +41,7 @@
 
 #include "alarm.h"
 #include "client.h"
+#include "clock.h"
 #include "keys.h"
 #include "screens.h"
 #include "trend.h"
@@ -107,13 +108,6 @@ static void signals_restore(const struct saved_signals *sv)
         sigaction(crash_signals[i], &sv->crash[i], NULL);
     sigaction(SIGWINCH, &sv->winch, NULL);
     sigaction(SIGPIPE, &sv->pipe, NULL);
-}
-
-static double mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static void set_attrs(struct ui *u)
@@ -548,13 +542,13 @@ static int loop(struct ui *u, const struct console_opts *o)
 {
     struct client *cl = u->cl;
     struct keys_state ks = {0};
-    double t0 = mono_now(), last_frame = -1e9;
+    double t0 = clock_mono_s(), last_frame = -1e9;
     bool dirty = true, urgent = true;
     unsigned long seen = 0;
     enum screen_id last_cur = SCR_COUNT;
     int last_span = -1, last_npens = -1;
     while (!u->quit && !sig_quit) {
-        u->now = mono_now();
+        u->now = clock_mono_s();
         if (o->bench_s > 0 && u->now - t0 >= o->bench_s)
             break;
         if (client_tick(cl, u->now) & CL_CONNECTED) {
@@ -591,7 +585,7 @@ static int loop(struct ui *u, const struct console_opts *o)
         int r = poll(pf, client_connected(cl) ? 2 : 1, wait > 0 ? (int)ceil(wait * 1000) : 0);
         if (r < 0 && errno != EINTR)
             return 1;
-        u->now = mono_now();
+        u->now = clock_mono_s();
         if (r > 0 && (pf[0].revents & (POLLHUP | POLLERR | POLLNVAL)))
             return 128 + SIGHUP;
         if (r > 0 && (pf[0].revents & POLLIN)) {

@@ -21,11 +21,11 @@
 
 #include "alarm.h"
 #include "cfg.h"
+#include "core_view.h"
 #include "loops.h"
 #include "perm.h"
 #include "plant.h"
 #include "seq.h"
-#include "snap.h"
 #include "tag.h"
 
 enum core_role { ROLE_VIEWER, ROLE_OPERATOR, ROLE_ENGINEER };
@@ -33,7 +33,8 @@ enum core_role { ROLE_VIEWER, ROLE_OPERATOR, ROLE_ENGINEER };
 #define CORE_QUEUE 16      /* PLC commands waiting for the handshake */
 #define CORE_RESULTS 64    /* results and events not yet taken by the shell */
 
-/* One request, as a client sent it (struct snap_req) plus who sent it. */
+/* One request, as a client sent it plus who sent it (the protocol's
+ * request, control/wire/snap.h, has the same text sizes: snap_view.c checks). */
 struct core_req {
     long id;
     int client;                 /* opaque to the core, echoed in the result */
@@ -145,10 +146,8 @@ int core_request(struct core *k, const struct core_req *r);
 /* Take up to max results (oldest first); returns how many. */
 int core_results_take(struct core *k, struct core_result *out, int max);
 
-/* Fill the parts of a snapshot the core knows (tags, loops, alarms,
- * phase, permissives); the shell adds the link and cycle figures. */
-void core_snapshot(const struct core *k, const struct tag_value *tags, const double *age_s,
-                   const double *raw, struct snap *s);
+/* The view of the core (tags, loops, alarms, phase, permissives):
+ * core_view_fill() in core_view.h. */
 
 /* What the operators and engineers set that must survive a restart of the
  * server: each loop's mode and setpoint and its tuning, one line per loop

@@ -21,21 +21,10 @@
 #include "loops.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
-                                                      ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
+#include "util.h"
 
 static int loop_index(const struct cfg *c, const char *name)
 {
@@ -53,35 +42,35 @@ static int resolve(struct loops *lp, const struct cfg *c, int i, char *err, size
 
     x->pv_tag = cfg_tag_index(c, l->pv);
     if (x->pv_tag < 0)
-        return fail(err, errlen, "[loop.%s] pv = \"%s\": no such tag", l->name, l->pv);
+        return err_set(err, errlen, "[loop.%s] pv = \"%s\": no such tag", l->name, l->pv);
     x->out_tag = -1;
     if (l->out[0]) {
         x->out_tag = cfg_tag_index(c, l->out);
         if (x->out_tag < 0)
-            return fail(err, errlen, "[loop.%s] out = \"%s\": no such tag", l->name, l->out);
+            return err_set(err, errlen, "[loop.%s] out = \"%s\": no such tag", l->name, l->out);
     }
     x->ovr_tag = -1;
     if (l->override_pv[0]) {
         x->ovr_tag = cfg_tag_index(c, l->override_pv);
         if (x->ovr_tag < 0)
-            return fail(err, errlen, "[loop.%s] override_pv = \"%s\": no such tag", l->name,
+            return err_set(err, errlen, "[loop.%s] override_pv = \"%s\": no such tag", l->name,
                         l->override_pv);
     }
     x->slave = -1;
     if (l->cascade_to[0]) {
         int s = loop_index(c, l->cascade_to);
         if (s < 0 || s == i)
-            return fail(err, errlen, "[loop.%s] cascade_to = \"%s\": no other loop of that name",
+            return err_set(err, errlen, "[loop.%s] cascade_to = \"%s\": no other loop of that name",
                         l->name, l->cascade_to);
         if (lp->loop[s].master >= 0)
-            return fail(err, errlen,
+            return err_set(err, errlen,
                         "[loop.%s] cascade_to = \"%s\": that loop already follows [loop.%s]",
                         l->name, l->cascade_to, c->loops[lp->loop[s].master].name);
         x->slave = s;
         lp->loop[s].master = i;
     }
     if (x->out_tag < 0 && x->slave < 0)
-        return fail(err, errlen, "[loop.%s] drives nothing: give it an out tag or a cascade_to",
+        return err_set(err, errlen, "[loop.%s] drives nothing: give it an out tag or a cascade_to",
                     l->name);
     x->ovr_limit = l->override_limit;
     x->ovr_gain = l->override_gain;
@@ -118,7 +107,7 @@ int loops_init(struct loops *lp, const struct cfg *c, char *err, size_t errlen)
 {
     memset(lp, 0, sizeof *lp);
     if (c->nloops < 0 || c->nloops > CFG_MAX_LOOPS)
-        return fail(err, errlen, "%d loops: at most %d are supported", c->nloops, CFG_MAX_LOOPS);
+        return err_set(err, errlen, "%d loops: at most %d are supported", c->nloops, CFG_MAX_LOOPS);
     lp->n = c->nloops;
     for (int i = 0; i < lp->n; i++)
         lp->loop[i].master = -1;
@@ -126,12 +115,12 @@ int loops_init(struct loops *lp, const struct cfg *c, char *err, size_t errlen)
         if (resolve(lp, c, i, err, errlen) < 0)
             return -1;
     if (order_loops(lp) < 0)
-        return fail(err, errlen, "the cascade_to settings form a cycle");
+        return err_set(err, errlen, "the cascade_to settings form a cycle");
     for (int i = 0; i < lp->n; i++) {
         const struct cfg_loop *l = &c->loops[i];
         struct loops_loop *x = &lp->loop[i];
         if (l->mode == LOOP_CAS && x->master < 0)
-            return fail(err, errlen,
+            return err_set(err, errlen,
                         "[loop.%s] mode = CAS: no loop has cascade_to = %s to drive it", l->name,
                         l->name);
         struct pid_params prm;

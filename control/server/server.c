@@ -1147,7 +1147,9 @@ static void publish(struct server *sv, double mono)
         return;
     struct snap *s = &sv->snap;
     memset(s, 0, sizeof *s);
-    core_snapshot(&sv->core, sv->tags, sv->age, sv->link.raw, s);
+    struct core_view view;
+    core_view_fill(&sv->core, sv->tags, sv->age, sv->link.raw, &view);
+    snap_from_view(&view, s);
     s->seq = ++sv->snap_seq;
     s->wall = wall_now();
     s->cycles = sv->cycles;

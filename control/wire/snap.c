@@ -11,10 +11,9 @@
 #include "snap.h"
 
 #include <limits.h>
-#include <stdio.h>
 #include <string.h>
 
-static void cp(char *d, size_t n, const char *s) { snprintf(d, n, "%s", s ? s : ""); }
+#include "util.h"
 
 void snap_encode(const struct snap *s, struct proto_out *o)
 {
@@ -156,13 +155,13 @@ int snap_decode(const struct proto_msg *m, struct snap *s)
     OPTI(h, "err", 0, U32, s->errors);
     OPTF(h, "rtt", s->rtt_ms);
     OPTF(h, "age", s->last_good_age_s);
-    cp(s->link_err, sizeof s->link_err, proto_get(h, "lerr"));
-    cp(s->program, sizeof s->program, proto_get(h, "prog"));
+    str_copy(s->link_err, sizeof s->link_err, proto_get(h, "lerr"));
+    str_copy(s->program, sizeof s->program, proto_get(h, "prog"));
     NEEDI(h, "ph", 0, PH_COUNT - 1, s->phase);
     OPTF(h, "tph", s->t_phase);
     OPTI(h, "ready", 0, 1, s->ready);
     OPTI(h, "over", 0, 1, s->overrun);
-    cp(s->phase_why, sizeof s->phase_why, proto_get(h, "why"));
+    str_copy(s->phase_why, sizeof s->phase_why, proto_get(h, "why"));
     OPTI(h, "unack", 0, I32, s->n_unacked);
     OPTI(h, "act", 0, I32, s->n_active);
     OPTI(h, "shelved", 0, I32, s->n_shelved);
@@ -179,7 +178,7 @@ int snap_decode(const struct proto_msg *m, struct snap *s)
             if (s->ntags >= CFG_MAX_TAGS)
                 return -1;
             struct snap_tag *t = &s->tags[s->ntags++];
-            cp(t->name, sizeof t->name, name);
+            str_copy(t->name, sizeof t->name, name);
             OPTF(l, "v", t->v);
             OPTF(l, "raw", t->raw);
             NEEDI(l, "q", 0, 3, t->q);
@@ -188,7 +187,7 @@ int snap_decode(const struct proto_msg *m, struct snap *s)
             if (s->nloops >= CFG_MAX_LOOPS)
                 return -1;
             struct snap_loop *p = &s->loops[s->nloops++];
-            cp(p->name, sizeof p->name, name);
+            str_copy(p->name, sizeof p->name, name);
             NEEDI(l, "mode", 0, 2, p->mode);
             OPTF(l, "sp", p->sp);
             OPTF(l, "wsp", p->wsp);
@@ -200,20 +199,20 @@ int snap_decode(const struct proto_msg *m, struct snap *s)
             if (s->nalarms >= CFG_MAX_ALARMS)
                 return -1;
             struct snap_alarm *a = &s->alarms[s->nalarms++];
-            cp(a->name, sizeof a->name, name);
+            str_copy(a->name, sizeof a->name, name);
             NEEDI(l, "st", 0, 255, a->state);
             NEEDI(l, "pr", 0, PRIO_CRITICAL, a->prio);
             OPTF(l, "t", a->t);
             OPTF(l, "su", a->shelved_until);
-            cp(a->shelved_by, sizeof a->shelved_by, proto_get(l, "sby"));
-            cp(a->shelve_reason, sizeof a->shelve_reason, proto_get(l, "sr"));
+            str_copy(a->shelved_by, sizeof a->shelved_by, proto_get(l, "sby"));
+            str_copy(a->shelve_reason, sizeof a->shelve_reason, proto_get(l, "sr"));
         } else if (!strcmp(kind, "perm")) {
             if (s->nperms >= SNAP_MAX_PERMS)
                 return -1;
             struct snap_perm *p = &s->perms[s->nperms++];
-            cp(p->cmd, sizeof p->cmd, name);
+            str_copy(p->cmd, sizeof p->cmd, name);
             NEEDI(l, "ok", 0, 1, p->ready);
-            cp(p->why, sizeof p->why, proto_get(l, "why"));
+            str_copy(p->why, sizeof p->why, proto_get(l, "why"));
         } else {
             return -1;
         }
@@ -241,10 +240,10 @@ int snap_hello_decode(const struct proto_msg *m, struct snap_hello *h)
     const char *f = proto_get(l, "furnace"), *r = proto_get(l, "role");
     if (!f || !r)
         return -1;
-    cp(h->furnace, sizeof h->furnace, f);
-    cp(h->role, sizeof h->role, r);
-    cp(h->user, sizeof h->user, proto_get(l, "user"));
-    cp(h->config, sizeof h->config, proto_get(l, "config"));
+    str_copy(h->furnace, sizeof h->furnace, f);
+    str_copy(h->role, sizeof h->role, r);
+    str_copy(h->user, sizeof h->user, proto_get(l, "user"));
+    str_copy(h->config, sizeof h->config, proto_get(l, "config"));
     long long pid, mode;
     if (geti(l, "pid", 0, I32, false, &pid) < 0 || geti(l, "mode", 0, 1, false, &mode) < 0)
         return -1;
@@ -279,10 +278,10 @@ int snap_req_decode(const struct proto_msg *m, struct snap_req *r)
         (why && strlen(why) >= sizeof r->reason))
         return -1;
     r->id = (long)id;
-    cp(r->verb, sizeof r->verb, verb);
-    cp(r->target, sizeof r->target, t);
-    cp(r->value, sizeof r->value, v);
-    cp(r->reason, sizeof r->reason, why);
+    str_copy(r->verb, sizeof r->verb, verb);
+    str_copy(r->target, sizeof r->target, t);
+    str_copy(r->value, sizeof r->value, v);
+    str_copy(r->reason, sizeof r->reason, why);
     return 0;
 }
 
@@ -305,7 +304,7 @@ int snap_reply_decode(const struct proto_msg *m, struct snap_reply *r)
         return -1;
     r->id = (long)id;
     r->ok = ok != 0;
-    cp(r->text, sizeof r->text, proto_get(l, "text"));
+    str_copy(r->text, sizeof r->text, proto_get(l, "text"));
     return 0;
 }
 

@@ -136,4 +136,10 @@ int snap_reply_decode(const struct proto_msg *m, struct snap_reply *r);
 /* Journal lines: the message carries up to n lines of text. */
 void snap_journal_encode(const char *const *lines, int n, struct proto_out *o);
 
+/* The parts of a snapshot the control core knows (tags, loops, alarms,
+ * phase, permissives), from its view (control/core/core_view.h); the
+ * server adds the link and cycle figures.  In snap_view.c. */
+struct core_view;
+void snap_from_view(const struct core_view *v, struct snap *s);
+
 #endif

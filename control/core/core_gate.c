@@ -1,0 +1,322 @@
+/* core_gate — core_request(), the one gate every operator change passes,
+ * and its per-verb checks (see core.h): role -> value -> limits ->
+ * permissives -> applied now, or queued for the PLC handshake (core.c).
+ * Every refusal is a result with a sentence that says why.
+ */
+#include "core.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core_int.h"
+#include "util.h"
+
+__attribute__((format(printf, 3, 4))) static int refuse(struct core *k, const struct core_req *r,
+                                                       const char *fmt, ...)
+{
+    struct core_result *res = core_result_new(k, r, r->verb, r->target);
+    res->ok = false;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(res->text, sizeof res->text, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int core_parse_value(const char *s, double *v, char *why, size_t n)
+{
+    while (*s == ' ')
+        s++;
+    if (!*s) {
+        snprintf(why, n, "no value given");
+        return -1;
+    }
+    char *end;
+    errno = 0;
+    double d = strtod(s, &end);
+    while (*end == ' ')
+        end++;
+    if (end == s || *end) {
+        snprintf(why, n, "\"%.30s\" is not a number", s);
+        return -1;
+    }
+    if (!isfinite(d) || errno == ERANGE) {
+        snprintf(why, n, "\"%.30s\" is not a finite number", s);
+        return -1;
+    }
+    *v = d;
+    return 0;
+}
+
+static int need_reason(struct core *k, const struct core_req *r)
+{
+    const char *s = r->reason;
+    while (*s == ' ')
+        s++;
+    if (!*s)
+        return refuse(k, r, "%s: a reason is required (it goes into the journal)", r->target);
+    return 0;
+}
+
+static int gate_set(struct core *k, const struct core_req *r)
+{
+    char loopname[CFG_NAME_MAX], why[200];
+    const char *dot = strchr(r->target, '.');
+    if (!dot || (size_t)(dot - r->target) >= sizeof loopname)
+        return refuse(k, r, "\"%s\": expected LOOP.sp, LOOP.mode or LOOP.out", r->target);
+    snprintf(loopname, sizeof loopname, "%.*s", (int)(dot - r->target), r->target);
+    int li = loops_find(&k->loops, loopname);
+    if (li < 0) {
+        char names[200] = "";
+        size_t n = 0;
+        for (int i = 0; i < k->loops.n && n < sizeof names; i++)
+            n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", i ? ", " : "",
+                                  k->cfg->loops[i].name);
+        return refuse(k, r, "no loop \"%s\"; loops are %s", loopname, names);
+    }
+    const char *field = dot + 1;
+    struct pid *p = &k->loops.loop[li].pid;
+    if (need_reason(k, r) < 0)
+        return -1;
+    struct perm_ctx ctx;
+    struct perm_result pr;
+    core_perm_context(k, &ctx);
+    bool is_mode = !strcmp(field, "mode");
+    if (perm_eval(is_mode ? PERM_MODE : PERM_SETPOINT, &ctx, 0, &pr) != PERM_READY)
+        return refuse(k, r, "%s", perm_join(&pr, why, sizeof why));
+    char old[48], nw[48];
+    int rc;
+    if (!strcmp(field, "sp") || !strcmp(field, "out")) {
+        double v;
+        if (core_parse_value(r->value, &v, why, sizeof why) < 0)
+            return refuse(k, r, "%s: %s", r->target, why);
+        bool sp = field[0] == 's';
+        snprintf(old, sizeof old, "%g", sp ? p->sp : p->out);
+        rc = sp ? pid_set_sp(p, v, why, sizeof why) : pid_set_out(p, v, why, sizeof why);
+        snprintf(nw, sizeof nw, "%g", v);
+    } else if (is_mode) {
+        int m = -1;
+        for (int i = LOOP_MAN; i <= LOOP_CAS; i++)
+            if (!strcasecmp(r->value, cfg_loop_mode_name((enum cfg_loop_mode)i)))
+                m = i;
+        if (m < 0)
+            return refuse(k, r, "%s: \"%s\" is not a mode; expected MAN, AUTO or CAS", r->target,
+                          r->value);
+        str_copy(old, sizeof old, cfg_loop_mode_name(p->mode));
+        rc = pid_set_mode(p, (enum cfg_loop_mode)m, why, sizeof why);
+        str_copy(nw, sizeof nw, cfg_loop_mode_name((enum cfg_loop_mode)m));
+    } else {
+        return refuse(k, r, "\"%s\": expected LOOP.sp, LOOP.mode or LOOP.out", r->target);
+    }
+    if (rc < 0)
+        return refuse(k, r, "%s", why);
+    struct core_result *res = core_result_new(k, r, "set", r->target);
+    res->ok = true;
+    str_copy(res->old_v, sizeof res->old_v, old);
+    str_copy(res->new_v, sizeof res->new_v, nw);
+    snprintf(res->text, sizeof res->text, "%s %s -> %s%s%s", r->target, old, nw,
+             is_mode ? "" : " ", is_mode ? "" : (field[0] == 's' ? p->prm.pv_unit : p->prm.out_unit));
+    return 0;
+}
+
+static int gate_tune(struct core *k, const struct core_req *r)
+{
+    static const struct {
+        const char *name;
+        double lo, hi;
+        size_t off;
+    } params[] = {
+        {"kp", 0, 1000, offsetof(struct pid_params, kp)},
+        {"ti_s", 0, 100000, offsetof(struct pid_params, ti_s)},
+        {"td_s", 0, 10000, offsetof(struct pid_params, td_s)},
+    };
+    if (r->role != ROLE_ENGINEER)
+        return refuse(k, r, "%s: tuning needs the engineer role", r->target);
+    char loopname[CFG_NAME_MAX], why[200];
+    const char *dot = strchr(r->target, '.');
+    if (!dot || (size_t)(dot - r->target) >= sizeof loopname)
+        return refuse(k, r, "\"%s\": expected LOOP.kp, LOOP.ti_s or LOOP.td_s", r->target);
+    snprintf(loopname, sizeof loopname, "%.*s", (int)(dot - r->target), r->target);
+    int li = loops_find(&k->loops, loopname);
+    if (li < 0)
+        return refuse(k, r, "no loop \"%s\"", loopname);
+    if (need_reason(k, r) < 0)
+        return -1;
+    for (size_t i = 0; i < sizeof params / sizeof params[0]; i++) {
+        if (strcmp(dot + 1, params[i].name))
+            continue;
+        double v;
+        if (core_parse_value(r->value, &v, why, sizeof why) < 0)
+            return refuse(k, r, "%s: %s", r->target, why);
+        if (v < params[i].lo || v > params[i].hi)
+            return refuse(k, r, "%s: %g is outside %g..%g", r->target, v, params[i].lo,
+                          params[i].hi);
+        double *f = (double *)((char *)&k->loops.loop[li].pid.prm + params[i].off);
+        struct core_result *res = core_result_new(k, r, "tune", r->target);
+        res->ok = true;
+        snprintf(res->old_v, sizeof res->old_v, "%g", *f);
+        snprintf(res->new_v, sizeof res->new_v, "%g", v);
+        snprintf(res->text, sizeof res->text, "%s %g -> %g", r->target, *f, v);
+        *f = v;
+        /* re-initialise the integrator from the output: a retune never bumps */
+        pid_init_output(&k->loops.loop[li].pid, k->loops.loop[li].pid.out);
+        return 0;
+    }
+    return refuse(k, r, "\"%s\": expected LOOP.kp, LOOP.ti_s or LOOP.td_s", r->target);
+}
+
+static int gate_phase(struct core *k, const struct core_req *r, enum cfg_phase target, bool force)
+{
+    char why[200];
+    enum cfg_phase from = k->seq.phase;
+    if (force && r->role != ROLE_ENGINEER)
+        return refuse(k, r, "forcing a phase needs the engineer role");
+    if (seq_request(&k->seq, target, force, why, sizeof why) < 0)
+        return refuse(k, r, "%s", why);
+    core_phase_event(k, r, from, why);
+    return 0;
+}
+
+static int gate_cmd(struct core *k, const struct core_req *r)
+{
+    char why[CORE_RESULT_TEXT];
+    int pc = perm_cmd_from_name(r->target);
+    if (pc < 0) {
+        size_t n = 0;
+        for (int i = 0; i < PERM_COUNT && n < 400; i++)
+            n += (size_t)snprintf(why + n, 400 - n, "%s%s", i ? ", " : "",
+                                  perm_cmd_name((enum perm_cmd)i));
+        return refuse(k, r, "unknown command \"%s\"; commands are %s", r->target, why);
+    }
+    enum perm_cmd cmd = (enum perm_cmd)pc;
+    double arg = 0;
+    if (cmd == PERM_CHARGE || cmd == PERM_PUMP_SPEED) {
+        if (core_parse_value(r->value, &arg, why, sizeof why) < 0)
+            return refuse(k, r, "%s: %s (%s)", perm_cmd_label(cmd), why,
+                          cmd == PERM_CHARGE ? "charge mass in t" : "pump speed in %");
+    }
+    if (cmd == PERM_SETPOINT || cmd == PERM_MODE)
+        return refuse(k, r, "use `set LOOP.sp VALUE` or `set LOOP.mode MODE`");
+    struct perm_ctx ctx;
+    struct perm_result pr;
+    core_perm_context(k, &ctx);
+    if (perm_eval(cmd, &ctx, arg, &pr) != PERM_READY)
+        return refuse(k, r, "%s", perm_join(&pr, why, sizeof why));
+    if (cmd == PERM_PHASE_ADVANCE)
+        return gate_phase(k, r, seq_phase_next(k->seq.phase), false);
+    if (cmd == PERM_PUMP_SPEED) {
+        struct core_result *res = core_result_new(k, r, "cmd", r->target);
+        res->ok = true;
+        snprintf(res->old_v, sizeof res->old_v, "%g", k->pump_pct);
+        snprintf(res->new_v, sizeof res->new_v, "%g", arg);
+        snprintf(res->text, sizeof res->text, "pump speed %g -> %g %% (until the next phase)",
+                 k->pump_pct, arg);
+        k->pump_pct = arg;
+        k->pump_manual = true;
+        return 0;
+    }
+    enum plc_cmd code = perm_cmd_plc(cmd);
+    if (code == PLC_CMD_NONE)
+        return refuse(k, r, "%s is not a PLC command", r->target);
+    if (k->t_cmd_code < 0 || k->t_cmd_arg < 0 || k->t_cmd_seq < 0)
+        return refuse(k, r, "%s: the tag map has no cmd_code, cmd_arg and cmd_seq; see %s",
+                      perm_cmd_label(cmd), k->cfg->path);
+    if (k->nqueue >= CORE_QUEUE)
+        return refuse(k, r, "%s: %d commands are already waiting for the PLC", perm_cmd_label(cmd),
+                      CORE_QUEUE);
+    struct core_cmd *q = &k->queue[k->nqueue++];
+    memset(q, 0, sizeof *q);
+    q->req = *r;
+    q->pcmd = cmd;
+    q->code = code;
+    q->arg = cmd == PERM_CHARGE ? (int)lround(arg * 100.0) : 0;
+    if (cmd == PERM_CHARGE)
+        snprintf(q->label, sizeof q->label, "%s %.2f t", perm_cmd_label(cmd), arg);
+    else
+        str_copy(q->label, sizeof q->label, perm_cmd_label(cmd));
+    return 0;
+}
+
+static int alarm_result(struct core *k, const struct core_req *r, int rc, const char *msg,
+                        const char *kind)
+{
+    if (rc < 0)
+        return refuse(k, r, "%s", msg);
+    struct core_result *res = core_result_new(k, r, kind, r->target);
+    res->ok = true;
+    str_copy(res->new_v, sizeof res->new_v, r->value);
+    str_copy(res->text, sizeof res->text, msg);
+    return 0;
+}
+
+int core_request(struct core *k, const struct core_req *r)
+{
+    char msg[300] = "";
+    if (r->role == ROLE_VIEWER)
+        return refuse(k, r, "%s %s: the viewer role may look but not change anything; "
+                      "operators are members of group %s",
+                      r->verb, r->target,
+                      *k->cfg->server.operator_group ? k->cfg->server.operator_group : "(none)");
+    if (!strcmp(r->verb, "set"))
+        return gate_set(k, r);
+    if (!strcmp(r->verb, "tune"))
+        return gate_tune(k, r);
+    if (!strcmp(r->verb, "cmd"))
+        return gate_cmd(k, r);
+    if (!strcmp(r->verb, "phase")) {
+        int ph = cfg_phase_from_name(r->target);
+        if (ph < 0)
+            return refuse(k, r, "\"%s\" is not a phase; phases are HOLD, CHARGE, PYROLYSIS, "
+                          "PUSH, MELT, ALLOY, SKIM, TAP", r->target);
+        return gate_phase(k, r, (enum cfg_phase)ph, !strcmp(r->value, "force"));
+    }
+    if (!strcmp(r->verb, "confirm")) {
+        int rc = seq_confirm_chemistry(&k->seq, msg, sizeof msg);
+        if (rc == 0 && !*msg)
+            snprintf(msg, sizeof msg, "chemistry confirmed");
+        return alarm_result(k, r, rc, msg, "confirm");
+    }
+    if (!strcmp(r->verb, "wet")) {
+        bool wet = strcasecmp(r->value, "no") != 0 && strcmp(r->value, "0") != 0;
+        seq_flag_wet(&k->seq, wet);
+        snprintf(msg, sizeof msg, "charge %s", wet ? "flagged wet: no push until cleared"
+                                                   : "wet flag cleared");
+        return alarm_result(k, r, 0, msg, "wet");
+    }
+    if (!strcmp(r->verb, "ack")) {
+        int rc = !strcmp(r->target, "all")
+                     ? alarm_ack_all(&k->alarms, r->user, k->t_proc, msg, sizeof msg)
+                     : alarm_ack(&k->alarms, r->target, r->user, k->t_proc, msg, sizeof msg);
+        return alarm_result(k, r, rc, msg, "ack");
+    }
+    if (!strcmp(r->verb, "shelve")) {
+        double min;
+        char why[200];
+        if (core_parse_value(r->value, &min, why, sizeof why) < 0)
+            return refuse(k, r, "shelve %s: %s (minutes)", r->target, why);
+        int rc = alarm_shelve(&k->alarms, r->target, min, r->reason, r->user,
+                              r->role == ROLE_ENGINEER, k->t_proc, msg, sizeof msg);
+        return alarm_result(k, r, rc, msg, "shelve");
+    }
+    if (!strcmp(r->verb, "unshelve")) {
+        int rc = alarm_unshelve(&k->alarms, r->target, r->user, k->t_proc, msg, sizeof msg);
+        return alarm_result(k, r, rc, msg, "unshelve");
+    }
+    if (!strcmp(r->verb, "oos")) {
+        if (r->role != ROLE_ENGINEER)
+            return refuse(k, r, "out of service needs the engineer role");
+        if (need_reason(k, r) < 0)
+            return -1;
+        bool on = strcasecmp(r->value, "off") != 0 && strcmp(r->value, "0") != 0;
+        int rc = alarm_set_oos(&k->alarms, r->target, on, r->user, k->t_proc, msg, sizeof msg);
+        return alarm_result(k, r, rc, msg, "oos");
+    }
+    return refuse(k, r, "unknown request \"%s\"; requests are set, tune, cmd, phase, confirm, "
+                  "wet, ack, shelve, unshelve, oos", r->verb);
+}

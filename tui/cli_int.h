@@ -1,0 +1,69 @@
+/* cli_int — what the files of the cli module share and nobody else sees:
+ * cli.c (options, verb dispatch, attach), cli_conn.c (the connection),
+ * cli_status.c (status), cli_journal.c (journal, export) and cli_text.c
+ * (time arguments, JSON strings; public, in cli.h).
+ */
+#ifndef MELTCON_CLI_INT_H
+#define MELTCON_CLI_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cfg.h"
+#include "cli.h"
+#include "proto.h"
+#include "snap.h"
+
+#define CONNECT_WAIT_MS 3000
+#define REPLY_WAIT_MS 5000
+#define STOP_WAIT_MS 10000
+#define JOB_WAIT_MS 600000 /* a long export: the server streams as we read */
+
+/* A verb's arguments, as parse_args (cli.c) found them. */
+struct cli_args {
+    int npos;
+    const char *pos[4];
+    const char *reason, *since, *from, *to, *tags;
+    bool json, follow, verify, all, csv, fg;
+};
+
+/* One conversation with the server. */
+struct cli_conn {
+    int fd;
+    long next_id;
+    struct snap_hello hello;
+    char bye[200];
+    char path[108];
+    struct proto_msg msg;
+    struct proto_out out;
+    char buf[PROTO_MAX_MSG + 1];
+};
+
+/* Monotonic milliseconds: clock_mono_ns() cut to whole ms, as the waits count them. */
+int64_t cli_now_ms(void);
+
+/* Connect, announce the origin, wait for the hello.  NULL with a sentence. */
+struct cli_conn *cli_conn_open(const struct cfg *cfg, char *err, size_t errlen);
+void cli_conn_close(struct cli_conn *c);
+
+/* Next message into c->msg: its type, -1 when the connection ended
+ * (c->bye may say why), -2 on timeout. */
+int cli_conn_recv(struct cli_conn *c, int64_t deadline_ms);
+
+/* Send a request; its id, or -1 (errno says why). */
+long cli_conn_req(struct cli_conn *c, const char *verb, const char *target, const char *value,
+                  const char *reason);
+
+/* Wait for the reply to id; on the way, print the lines of journal messages
+ * tagged id to out.  Returns 0 with *rep filled, or -1 with a sentence. */
+int cli_conn_reply(struct cli_conn *c, long id, int wait_ms, FILE *out, struct snap_reply *rep,
+                   char *err, size_t errlen);
+
+/* The verbs that print records: exit status 0, 1 (failed or refused) or
+ * 2 (a usage mistake), as cli_main() returns it. */
+int cli_verb_status(struct cli_conn *c, const struct cfg *cfg, const struct cli_args *a);
+int cli_verb_journal(struct cli_conn *c, const struct cli_args *a);
+int cli_verb_export(struct cli_conn *c, const struct cli_args *a);
+
+#endif
