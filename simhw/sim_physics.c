@@ -57,7 +57,7 @@
  * liquid below t_melt_c stays liquid (the PLC's freeze interlock covers that case); metal on
  * the hearth never passes t_melt_c.
  *
- * Calibration (DESIGN.md's figure table; tests/test_sim_physics.c measures each):
+ * Calibration (simhw/README.md, 'Typical figures'; tests/test_sim_physics.c measures each):
  *   holding 740 degC: 15.2 % firing (1.2 MW), HC gas 895, roof 845, empty SC with the fan
  *     stopped 580 (sc_nat is only leakage: the chambers exchange gas through the fan),
  *     walls 0.79 MW; available heat 0.65 of the fuel at 900 degC, 0.61 at 1115 degC, 0.46
@@ -68,7 +68,7 @@
  *   c_roof: the roof's hot face over a melt cycle (~3 cm of a 40 m2 roof and the HC walls),
  *     not its whole thickness, which held the heat of a recovery for an hour;
  *   ua_charge, pyro kinetics: a 3 t charge under a 550 degC SC gas dries and pyrolyses in
- *     15-17 min (DESIGN: about 30 min at ~500 degC), 300-550 degC, peak ~430 degC;
+ *     15-17 min (design figure: about 30 min at ~500 degC), 300-550 degC, peak ~430 degC;
  *   ua_melt: pushed scrap melts in 8 min (500 degC) to 12 min (cold) in the pumped bath;
  *   tap 20 kg/s (a taphole into a transfer crucible); p_k: with the damper open the flue
  *     passes the burners at full fire and 2.5 MW of pyrolysis gas at ~15 Pa.

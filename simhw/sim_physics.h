@@ -17,7 +17,7 @@
 #define PHYS_MAX_CHARGES 4 /* charges side by side on the scrap-chamber hearth */
 
 /* Every constant of the model.  phys_params_default() fills the documented values; each is
- * chosen to meet DESIGN.md's figure table (see the test file for the measured figures). */
+ * chosen to meet simhw/README.md's 'Typical figures' (see the test file for the measured figures). */
 struct phys_params {
     /* burners and flue */
     double burner_mw;          /* fuel power at 100 % firing (8) */

@@ -4,7 +4,7 @@
  *
  * One call per PLC scan: splc_step() reads what the console wrote (struct splc_in), runs
  * the logic and the physics for dt seconds of process time and fills every input register
- * and discrete input of DESIGN.md §3 (struct splc_out), in engineering units.  Field names
+ * and discrete input of config/README.md, 'The default register map' (struct splc_out), in engineering units.  Field names
  * are the tag names, and splc_out_get()/splc_in_set() look them up by name, so the Modbus
  * server maps the config's tag map onto these structs without knowing the fields.
  * No I/O, no clock, no globals: noise comes from a generator seeded in struct splc, so a
@@ -20,7 +20,7 @@
 #include "cfg.h"
 #include "sim_physics.h"
 
-/* bms_state register values (DESIGN.md §3). */
+/* bms_state register values (config/README.md, 'The default register map'). */
 enum splc_bms {
     SPLC_BMS_OFF = 0,
     SPLC_BMS_PREPURGE = 1,

@@ -1,5 +1,5 @@
 #!/bin/sh
-# make bench: the figures of DESIGN.md §6, measured here, medians of
+# make bench: the targets of tests/README.md, measured here, medians of
 # repeated runs (shared, noisy machines: never judge a single run).
 # Usage: bench.sh BUILD_DIR
 B=${1:-build}

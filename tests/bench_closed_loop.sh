@@ -1,6 +1,6 @@
 #!/bin/sh
 # make bench: the closed-loop harness, an 8-hour shift of the control core, the PLC logic
-# and the furnace physics in lockstep: the figures of DESIGN.md §6 and the
+# and the furnace physics in lockstep: the targets of tests/README.md and the
 # simulated-to-wall ratio (goal: 8 h in <= 2 s, i.e. >= 14400x), median of 5 runs.
 # Usage: bench_closed_loop.sh BUILD_DIR
 B=${1:-build}

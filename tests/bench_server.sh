@@ -1,5 +1,5 @@
 #!/bin/sh
-# make bench: the meltcon server against the real meltsim (issue 5; DESIGN.md §6):
+# make bench: the meltcon server against the real meltsim (issue 5; tests/README.md, 'Targets'):
 #   Modbus transactions per cycle against the per-tag count (the server's own
 #     statistics over a measured interval, and the read plan of the shipped map);
 #   cycle lateness p50/p99/max at 250 ms and 10 ms, idle and under load from

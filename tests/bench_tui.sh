@@ -1,6 +1,6 @@
 #!/bin/sh
 # make bench: the bytes per second the operator console writes to its terminal
-# at steady state (issue 6; DESIGN.md §6), on the overview and the trend screen
+# at steady state (issue 6; tests/README.md, 'Targets'), on the overview and the trend screen
 # at 80x24 and 200x50, against the real meltsim + server (and the scripted
 # fakeserver), side by side with htop at the same sizes and a 1 s refresh
 # (htop -d 10).  Goal: the console's overview at 80x24 below htop's.

@@ -182,6 +182,7 @@ void measure_init(struct harness *h);
 /* Measure after one cycle. */
 void measure_cycle(struct harness *h);
 /* A --trace row every TRACE_EVERY_S. */
+void measure_trace_header(struct harness *h);
 void measure_trace_row(struct harness *h);
 
 /* ---- closed_loop_expect.c: the report ------------------------------------------------ */

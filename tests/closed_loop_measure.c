@@ -1,4 +1,4 @@
-/* closed_loop_measure — the figures of DESIGN.md §6 measured at every cycle (HOLD, the
+/* closed_loop_measure — the targets of tests/README.md measured at every cycle (HOLD, the
  * recovery after each charge, the roof, alarms, the melt), what the fault scripts are
  * judged on (lockouts, a broken thermocouple, the pump), the quality of each loop, the
  * --step response, and the --trace rows.  closed_loop_expect.c judges them after the run.
@@ -218,6 +218,15 @@ void measure_cycle(struct harness *h)
         f->max_per_10min = kpi.per_10min > f->max_per_10min ? kpi.per_10min : f->max_per_10min;
         f->next_kpi = h->t + 10;
     }
+}
+
+/* The header names every column measure_trace_row() writes, in its order. */
+void measure_trace_header(struct harness *h)
+{
+    if (h->trace)
+        fprintf(h->trace, "t_s,phase,bath_hc,bath_sc,bath_sp,hc_gas,hc_sp,roof,sc_gas,sc_sp,"
+                          "firing,fan,damper,pressure,scrap,co,metal_kg,solid_kg,melted_kg,"
+                          "fuel_kwh,o2_pct,afterburn,pyro_kg_s\n");
 }
 
 void measure_trace_row(struct harness *h)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The closed-loop harness (tests/tool_closed-loop.c) under make test: an 8-hour normal
-# shift judged on the figures of DESIGN.md §6, then each fault script judged on what an
+# shift judged on the targets of tests/README.md, then each fault script judged on what an
 # operator expects (the table `expects` in tests/closed_loop_expect.c).  Every part runs;
 # the test fails if any part misses, and shows the report of each part that did.  About
 # 0.5 s in all (~3x that under SANITIZE=1); nothing here is judged on wall time.

@@ -1,4 +1,4 @@
-/* test_sim_physics — the furnace model against DESIGN.md's figures.
+/* test_sim_physics — the furnace model against the figures of simhw/README.md, 'Typical figures'.
  *
  * Each figure test prints what it measured, so a change of a parameter shows its effect.
  */
@@ -128,7 +128,7 @@ static void test_hold(void **state)
                     p.ua_sc_loss_kw_k * (s.sc_gas_c - 25)) /
                    1e3;
     assert_between(fire, 15, 50);
-    assert_between(walls, 0.3, 0.8); /* DESIGN: wall losses 0.3-0.8 MW */
+    assert_between(walls, 0.3, 0.8); /* design figure: wall losses 0.3-0.8 MW */
     assert_between(lo, 737, 743);
     assert_between(hi, 737, 743);
     assert_between(s.hc_gas_c, 880, 1000);
@@ -286,7 +286,7 @@ static void test_full_fire_melt_rate(void **state)
 }
 
 /* What the recovery after a charge needs: at full fire, with the bath held at 735, the bath
- * gains over 3 MW net of its own walls while the atmosphere stays within DESIGN's 1150 degC
+ * gains over 3 MW net of its own walls while the atmosphere stays within the design's 1150 degC
  * (+50): some eight times what it takes at holding fire with the atmosphere only ~250 K
  * cooler.  Most of it comes from the burner jets; radiation alone (T^4) would need a far
  * hotter atmosphere. */

@@ -446,7 +446,7 @@ static void test_image_api(void **state)
 }
 
 /* Every tag of the shipped map read through a real client in its own table
- * equals the image, and the values set come out as DESIGN.md §3 says. */
+ * equals the image, and the values set come out as config/README.md, 'The default register map' says. */
 static void test_shipped_map_read_every_table(void **state)
 {
     struct fx *f = *state;

@@ -38,7 +38,7 @@ static void test_width(void **state)
     }
 }
 
-/* The byte layout of 0x11223344 in each word order (DESIGN.md §3). */
+/* The byte layout of 0x11223344 in each word order (config/README.md, 'The default register map'). */
 static void test_word_orders_layout(void **state)
 {
     (void)state;

@@ -1,5 +1,5 @@
 /* closed-loop — the real control core and the real simulator stepped together in lockstep,
- * with a simulated operator who works a shift through the one gate (DESIGN.md §2, §6).
+ * with a simulated operator who works a shift through the one gate (control/README.md; tests/README.md, 'Targets').
  *
  *   build/closed-loop [-c FILE] [--hours H] [--script FILE] [--seed N] [--quiet]
  *                     [--trace FILE] [--step LOOP:DELTA]
@@ -33,7 +33,7 @@
  * No charge and no push while a fault is being dealt with.  A refusal is logged with its
  * sentence and the request made again later.
  *
- * Figures (DESIGN.md §6), judged on a normal shift (no --script, no --step):
+ * Figures (tests/README.md, 'Targets'), judged on a normal shift (no --script, no --step):
  *   HOLD      |bath_hc_temp - SP| <= 3 K at every step from 10 min after entering HOLD until
  *             HOLD ends (bath_hc_temp as decoded: the bath loop's PV).
  *   recovery  for every charge, from the scrap dropping into the bath (the push) to the start
@@ -42,7 +42,7 @@
  *   roof      the roof (reading and true) stays below the roof_hh alarm limit.
  *   alarms    no alarm flood (the alarm KPI's floods).  Critical alarms are counted.
  *   melt      with --hours >= 4: fuel energy / tonnes melted in 350..600 kWh/t and a melt
- *             rate of 6..13 t/h (DESIGN.md's figure table).
+ *             rate of 6..13 t/h (simhw/README.md, 'Typical figures').
  *   speed     simulated-to-wall ratio, printed only (make bench reports it).
  * Fault scripts are judged by the table `expects` (closed_loop_expect.c), keyed by the
  * script's file name (sim_scenario rejects unknown sections, so the expectations live in the
@@ -236,10 +236,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "closed-loop: %s: %s\n", trace, strerror(errno));
         return 2;
     }
-    if (h.trace)
-        fprintf(h.trace, "t_s,phase,bath_hc,bath_sc,bath_sp,hc_gas,hc_sp,roof,sc_gas,sc_sp,"
-                         "firing,fan,damper,pressure,scrap,co,metal_kg,solid_kg,melted_kg,"
-                         "fuel_kwh\n");
+    measure_trace_header(&h);
     h.hours = hours;
     long steps = lround(hours * 3600 / h.dt);
     double w0 = clock_mono_s();

@@ -4,9 +4,10 @@
  * and the PLC command handshake.  The gate is core_gate.c, the view
  * core_view.c, the state kept across restarts core_state.c.
  *
- * Order inside core_step, as DESIGN.md §2 lays the cycle out:
+ * Order inside core_step, as control/README.md, 'The control cycle' lays it out:
  *   decode (done by the caller) -> plant roles -> PLC heartbeat watch ->
- *   alarms -> sequencer (phase entry downloads the program's setpoints) ->
+ *   sequencer (phase entry downloads the program's setpoints) -> alarms
+ *   (after the sequencer, so suppression by phase sees the new phase) ->
  *   loops -> command handshake -> outputs.
  *
  * Decisions worth knowing:

@@ -16,7 +16,7 @@
  * UNIT", or "LABEL: NAME STATE" for a bool, or "LABEL: NAME BAD (no good
  * value)" when a value it reads is not GOOD — bad quality always blocks.
  *
- * Hazards (DESIGN.md §1) and the rows that cover them:
+ * Hazards (control/README.md, 'Hazards') and the rows that cover them:
  *   pyrolysis gas and air   charging door: CO <= co_max_door_ppm; SC gas <=
  *                           sc_gas_max_door_c in PYROLYSIS and PUSH; not both
  *                           doors open; fan start only with the door shut

@@ -2,7 +2,7 @@
  *
  * The tag map is configuration; the control logic refers to the furnace by
  * role.  plant_from_tags() fills this struct from the decoded tag image by
- * the role names of DESIGN.md §3 (a role whose tag is absent from the map
+ * the role names of config/README.md, 'The default register map' (a role whose tag is absent from the map
  * reads Q_BAD_COMMS, so anything depending on it blocks rather than
  * guessing).  Units: degC, %, ppm, Pa, mm, kg, s.
  */

@@ -1,5 +1,5 @@
 /* seq — the melt-phase sequencer: HOLD, CHARGE, PYROLYSIS, PUSH, MELT,
- * ALLOY, SKIM, TAP (DESIGN.md §1).
+ * ALLOY, SKIM, TAP (simhw/README.md, 'Melt phases').
  *
  * A const table gives each phase its entry action, what it sets (bath and SC
  * gas setpoints, pump speed, HC firing cap, from the active melt program), its
