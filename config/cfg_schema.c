@@ -1,9 +1,10 @@
 /* cfg_schema — every section and key of meltcon.ini, in one table.
  *
- * The loader (cfg.c), its validation, `meltcon check-config --describe`
- * and the comments of the shipped config/meltcon.ini all come from here:
- * add a key by adding a row.  Rows: key, type, range, default (NULL =
- * required, "" = optional, no default), unit, one-line help.
+ * The loader (cfg.c; values in cfg_values.c), its validation, `meltcon
+ * check-config --describe` and the comments of the shipped
+ * config/meltcon.ini all come from here: add a key by adding a row.
+ * Rows: key, type, range, default (NULL = required, "" = optional, no
+ * default), unit, one-line help.
  */
 #include "cfg_schema.h"
 

@@ -1,5 +1,6 @@
-/* cfg_schema — the schema table's types, shared by the loader (cfg.c) and
- * the table itself (cfg_schema.c).  Private to config/. */
+/* cfg_schema — the schema table's types, shared by the loader (cfg.c and
+ * its parts, see cfg_int.h) and the table itself (cfg_schema.c).  Private
+ * to config/. */
 #ifndef MELTCON_CFG_SCHEMA_H
 #define MELTCON_CFG_SCHEMA_H
 

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util.h"
+
 /* Days since 1970-01-01 of a proleptic Gregorian date, and back (H. Hinnant,
  * "chrono-Compatible Low-Level Date Algorithms"). */
 static long days_from_civil(long y, unsigned m, unsigned d)
@@ -41,45 +43,28 @@ long dayfile_day(double t)
     return (long)(q - (s % DAYFILE_SECS_PER_DAY != 0 && s < 0));
 }
 
-static void put_digits(char *s, unsigned long v, int n)
-{
-    for (int i = n - 1; i >= 0; i--, v /= 10)
-        s[i] = (char)('0' + v % 10);
-}
-
 void dayfile_date(long day, char out[11])
 {
     long y;
     unsigned m, d;
     civil_from_days(day, &y, &m, &d);
-    put_digits(out, (unsigned long)(y % 10000), 4);
+    dec_write(out, (unsigned long)(y % 10000), 4);
     out[4] = '-';
-    put_digits(out + 5, m, 2);
+    dec_write(out + 5, m, 2);
     out[7] = '-';
-    put_digits(out + 8, d, 2);
+    dec_write(out + 8, d, 2);
     out[10] = '\0';
-}
-
-static long digits(const char *s, int n)
-{
-    long v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
 }
 
 long dayfile_parse_date(const char *s)
 {
-    long y = digits(s, 4);
+    long y = dec_read(s, 4);
     if (y < 0 || s[4] != '-')
         return -1;
-    long m = digits(s + 5, 2);
+    long m = dec_read(s + 5, 2);
     if (m < 1 || m > 12 || s[7] != '-')
         return -1;
-    long d = digits(s + 8, 2);
+    long d = dec_read(s + 8, 2);
     if (d < 1)
         return -1;
     long day = days_from_civil(y, (unsigned)m, (unsigned)d);

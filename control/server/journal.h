@@ -4,7 +4,7 @@
  * journal-YYYY-MM-DD.log (UTC date) in one directory, every line closed by a
  * sequence number and a SHA-256 hash chained from the line before it, so a
  * changed, removed or inserted line is found by journal_verify().  The line
- * format is documented at the top of journal.c.
+ * format is documented at the top of journal_line.c.
  *
  * Time is wall-clock Unix seconds, always passed in by the caller.  Writes
  * go straight to the file descriptor (no stdio buffer), so what

@@ -1,0 +1,194 @@
+/* journal_write — appending to the journal: open (continuing the chain and
+ * repairing a line torn by a crash), append (with fsync on request, and a
+ * failed append cut back so the chain carries on), close.
+ */
+#include "journal_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dayfile.h"
+#include "util.h"
+
+/* Cut off the half-written line a failed append left in the file of day j->day. */
+static int cut_pending(struct journal *j)
+{
+    if (j->cut_to < 0)
+        return 0;
+    char path[JOURNAL_PATH_MAX + 32];
+    journal_day_path(path, sizeof path, j->dir, j->day);
+    int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = ftruncate(fd, (off_t)j->cut_to);
+    int err = errno;
+    close(fd);
+    if (rc == 0)
+        j->cut_to = -1;
+    errno = err;
+    return rc;
+}
+
+/* Open the file of `day` for appending.  O_NONBLOCK: a day file that is not a
+ * regular file (a FIFO without a reader) fails instead of blocking the cycle. */
+static int open_day(struct journal *j, long day)
+{
+    char path[JOURNAL_PATH_MAX + 32];
+    journal_day_path(path, sizeof path, j->dir, day);
+    int flags = O_WRONLY | O_APPEND | O_NONBLOCK | O_CLOEXEC;
+    int fd = open(path, flags | O_CREAT | O_EXCL, 0640);
+    bool created = fd >= 0;
+    if (fd < 0 && errno == EEXIST)
+        fd = open(path, flags);
+    if (fd < 0)
+        return -1;
+    if (created)
+        journal_fsync_dir(j->dir);
+    if (j->fd >= 0)
+        close(j->fd);
+    j->fd = fd;
+    j->day = day;
+    return 0;
+}
+
+static int fail(struct journal *j, int err)
+{
+    j->failures++;
+    j->last_errno = err;
+    errno = err;
+    return -1;
+}
+
+int journal_append(struct journal *j, const struct journal_entry *e, bool sync)
+{
+    char line[JOURNAL_LINE_MAX + 1];
+    int len = journal_format(e, line, sizeof line - HEX_LEN - 32);
+    if (len < 0)
+        return fail(j, EINVAL);
+    long day = dayfile_day(e->t);
+    if (j->day > day)
+        day = j->day;
+    if (cut_pending(j) < 0 || ((j->fd < 0 || day != j->day) && open_day(j, day) < 0))
+        return fail(j, errno);
+    len += snprintf(line + len, sizeof line - (size_t)len, " n=%ld", j->seq + 1);
+    unsigned char h[JOURNAL_HASH_LEN];
+    journal_chain(j->head, line, (size_t)len, h);
+    memcpy(line + len, " h=", 3);
+    journal_to_hex(h, line + len + 3);
+    len += 3 + HEX_LEN;
+    line[len++] = '\n';
+
+    struct stat st;
+    size_t done = 0;
+    if (fstat(j->fd, &st) < 0 || dayfile_write(j->fd, line, (size_t)len, &done) < 0 ||
+        (sync && fsync(j->fd) < 0)) {
+        /* cut back what went in, and reopen next time (the file may have been
+         * replaced, the disk remounted) */
+        int err = errno;
+        if (done > 0 && S_ISREG(st.st_mode)) {
+            j->cut_to = (long long)st.st_size;
+            if (ftruncate(j->fd, st.st_size) == 0)
+                j->cut_to = -1;
+        }
+        close(j->fd);
+        j->fd = -1;
+        return fail(j, err);
+    }
+    memcpy(j->head, h, sizeof h);
+    j->seq++;
+    j->appended++;
+    return 0;
+}
+
+int journal_open(struct journal *j, const char *dir, double now)
+{
+    memset(j, 0, sizeof *j);
+    j->fd = -1;
+    j->day = -1;
+    j->cut_to = -1;
+    if (strlen(dir) >= sizeof j->dir) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    str_copy(j->dir, sizeof j->dir, dir);
+    struct dayfile_list l;
+    if (dayfile_list(dir, "journal", "log", &l) < 0)
+        return -1;
+    char path[JOURNAL_PATH_MAX + 32], torn[TORN_SHOWN + 1] = "";
+    off_t torn_bytes = 0;
+    bool found = false;
+    for (int i = l.n - 1; i >= 0 && !found; i--) {
+        struct journal_end t;
+        journal_day_path(path, sizeof path, dir, l.day[i]);
+        if (journal_read_end(path, &t) < 0) {
+            free(l.day);
+            return -1;
+        }
+        if (t.size == 0)
+            continue;
+        if (j->day < 0) {
+            j->day = l.day[i];
+            if (t.cut < t.size) { /* torn by a crash: its append never returned */
+                int fd = open(path, O_WRONLY | O_CLOEXEC);
+                if (fd < 0 || ftruncate(fd, t.cut) < 0 || fsync(fd) < 0) {
+                    int err = errno;
+                    if (fd >= 0)
+                        close(fd);
+                    free(l.day);
+                    errno = err;
+                    return -1;
+                }
+                close(fd);
+                torn_bytes = t.size - t.cut;
+                str_copy(torn, sizeof torn, t.torn);
+            }
+        }
+        if (t.has_line) {
+            memcpy(j->head, t.hash, sizeof j->head);
+            j->seq = t.seq;
+            found = true;
+        }
+    }
+    free(l.day);
+    long aday, aseq;
+    unsigned char ah[JOURNAL_HASH_LEN];
+    if (!found && journal_anchor_state(dir, &aday, &aseq, ah) == 1) {
+        memcpy(j->head, ah, sizeof ah);
+        j->seq = aseq;
+    }
+    if (torn_bytes > 0) {
+        struct journal_entry e = {.t = now};
+        snprintf(e.user, sizeof e.user, "meltcon");
+        snprintf(e.origin, sizeof e.origin, "journal");
+        snprintf(e.kind, sizeof e.kind, "server");
+        snprintf(e.what, sizeof e.what, "journal");
+        snprintf(e.reason, sizeof e.reason, "torn last line (%lld bytes) removed after a crash: %s",
+                 (long long)torn_bytes, torn);
+        snprintf(e.result, sizeof e.result, "ok");
+        if (journal_append(j, &e, true) < 0) {
+            int err = errno;
+            journal_close(j);
+            errno = err;
+            return -1;
+        }
+        j->repaired = (long)torn_bytes;
+    }
+    return 0;
+}
+
+void journal_close(struct journal *j)
+{
+    if (j->fd >= 0)
+        close(j->fd);
+    j->fd = -1;
+}
+
+void journal_head_hex(const struct journal *j, char hex[2 * JOURNAL_HASH_LEN + 1])
+{
+    journal_to_hex(j->head, hex);
+}
