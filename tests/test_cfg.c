@@ -320,7 +320,7 @@ static void test_shipped_config(void **state)
     for (int i = 0; i < e.n; i++)
         print_error("%s\n", e.e[i].text);
     assert_int_equal(rc, 0);
-    /* the full default map of DESIGN.md §3 */
+    /* the full default map (config/README.md, 'The default register map') */
     static const struct {
         const char *name;
         enum tag_table t;
