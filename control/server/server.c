@@ -14,7 +14,7 @@
  *       output -> plc_write_now(cmd_out) when the core sends a command
  *       (never staged) -> plc_flush_writes -> journal + reply every core
  *       result -> historian sample -> snapshot to every client at ui_rate_hz
- *     deadline = server_deadline_next(deadline, now): + period; a whole
+ *     deadline = cycle_deadline_next(deadline, now): + period; a whole
  *       period or more behind -> skip the missed deadlines, count, journal.
  *
  * Clients are served only in the time between cycles and never waited for:
@@ -27,22 +27,8 @@
  * no journal broadcast meanwhile (the job reads those lines from the file),
  * so `journal --follow` sees each line once, in order.
  *
- * Process time (server_pclock_step), with plc_clock of resolution res
- * (1 s in the default map) read every cycle:
- *   pred = t + rate x dmono                      rate: process s per mono s
- *   t'   = clamp(pred, plc + off, plc + off + res), never below t
- *   dt   = min(t' - t, 10 x period x max(rate, 1))
- *   rate = (plc_now - plc_old) / (mono_now - mono_old) over the stored
- *          changes of plc_clock (>= 1 s apart, up to 16: a ~15 s window),
- *          once the window spans 2 s; 0..1000.
- * So t tracks the PLC's clock within one resolution step, moves smoothly in
- * between (a 1 s clock read every 250 ms would otherwise give dt = 0,0,0,1),
- * stops within res of a stopped PLC clock, and never runs backwards.  A
- * clock that steps back (PLC restarted, counter wrapped) or lands more than
- * SERVER_PCLOCK_JUMP_S off the prediction is a resynchronisation: t goes on
- * from where it was (off = t - plc) and the step gets rate x dmono.  While
- * plc_clock is not GOOD, t runs on at the last rate.  With [cycle] clock =
- * monotonic (or no plc_clock tag) dt is the monotonic step, clamped the same.
+ * Process time comes from plc_clock through cycle_pclock_step; the
+ * equations are at the top of control/core/cycle.c.
  *
  * The record: every core result and server event is one journal line
  * (operator actions and refusals with fsync before the reply goes out); a
@@ -71,6 +57,7 @@
 #include <unistd.h>
 
 #include "core.h"
+#include "cycle.h"
 #include "hist.h"
 #include "journal.h"
 #include "plc_link.h"
@@ -87,166 +74,6 @@
 #define JOB_STATUS '\x1e' /* starts the last line a job writes: its answer */
 #define DISK_RETRY_S 2.0
 #define NOTIFY_TIMEOUT_MS 15000 /* a detached server says it is up within this */
-
-/* ---- lateness --------------------------------------------------------------- */
-
-void server_lat_init(struct server_lat *l)
-{
-    memset(l, 0, sizeof *l);
-}
-
-void server_lat_add(struct server_lat *l, double late_ms)
-{
-    if (!(late_ms > 0))
-        late_ms = 0;
-    l->ring[l->head] = (float)late_ms;
-    l->head = (l->head + 1) % SERVER_LAT_RING;
-    if (l->n < SERVER_LAT_RING)
-        l->n++;
-    if (late_ms > l->max_ms)
-        l->max_ms = late_ms;
-    l->count++;
-}
-
-static int cmp_float(const void *a, const void *b)
-{
-    float x = *(const float *)a, y = *(const float *)b;
-    return (x > y) - (x < y);
-}
-
-/* Nearest rank: the smallest value with at least p of the samples at or below it. */
-static double rank(const float *sorted, int n, double p)
-{
-    int k = (int)ceil(p * n) - 1;
-    return sorted[k < 0 ? 0 : k >= n ? n - 1 : k];
-}
-
-void server_lat_get(const struct server_lat *l, double *p50, double *p99, double *max)
-{
-    float s[SERVER_LAT_RING];
-    *p50 = *p99 = 0;
-    *max = l->max_ms;
-    if (l->n == 0)
-        return;
-    memcpy(s, l->ring, sizeof s[0] * (size_t)l->n);
-    qsort(s, (size_t)l->n, sizeof s[0], cmp_float);
-    *p50 = rank(s, l->n, 0.50);
-    *p99 = rank(s, l->n, 0.99);
-}
-
-/* ---- schedule ----------------------------------------------------------------- */
-
-int64_t server_deadline_next(int64_t deadline, int64_t now, int64_t period, uint64_t *missed)
-{
-    int64_t next = deadline + period;
-    if (period > 0 && now - next >= period) {
-        int64_t k = (now - next) / period;
-        next += k * period;
-        *missed += (uint64_t)k;
-    }
-    return next;
-}
-
-/* ---- process time -------------------------------------------------------------- */
-
-void server_pclock_init(struct server_pclock *c, bool use_plc, double period_s, double res_s)
-{
-    memset(c, 0, sizeof *c);
-    c->use_plc = use_plc;
-    c->period_s = period_s > 0 ? period_s : 0.25;
-    c->res_s = res_s > 0 ? res_s : 1.0;
-    c->rate = 1.0;
-}
-
-double server_pclock_max_dt(const struct server_pclock *c)
-{
-    return 10.0 * c->period_s * (c->rate > 1.0 ? c->rate : 1.0);
-}
-
-static double clamp_dt(const struct server_pclock *c, double dt)
-{
-    double m = server_pclock_max_dt(c);
-    return dt < 0 ? 0 : dt > m ? m : dt;
-}
-
-static void edge_add(struct server_pclock *c, double mono, double plc)
-{
-    int newest = (c->edge_head + SERVER_PCLOCK_EDGES - 1) % SERVER_PCLOCK_EDGES;
-    if (c->nedges > 0 && mono - c->edge_mono[newest] < 1.0)
-        return;
-    c->edge_mono[c->edge_head] = mono;
-    c->edge_plc[c->edge_head] = plc;
-    c->edge_head = (c->edge_head + 1) % SERVER_PCLOCK_EDGES;
-    if (c->nedges < SERVER_PCLOCK_EDGES)
-        c->nedges++;
-}
-
-static void rate_update(struct server_pclock *c, double mono, double plc)
-{
-    if (c->nedges == 0)
-        return;
-    int oldest = (c->edge_head + SERVER_PCLOCK_EDGES - c->nedges) % SERVER_PCLOCK_EDGES;
-    double span = mono - c->edge_mono[oldest];
-    if (span < 2.0)
-        return;
-    double r = (plc - c->edge_plc[oldest]) / span;
-    c->rate = r < 0 ? 0 : r > SERVER_PCLOCK_RATE_MAX ? SERVER_PCLOCK_RATE_MAX : r;
-}
-
-double server_pclock_step(struct server_pclock *c, double mono, bool plc_good, double plc)
-{
-    bool good = c->use_plc && plc_good && isfinite(plc);
-    if (!c->started) {
-        c->started = true;
-        c->last_mono = mono;
-        c->t = good ? plc : 0;
-        if (good) {
-            c->locked = true;
-            c->last_plc = plc;
-            edge_add(c, mono, plc);
-        }
-        return 0;
-    }
-    double dm = mono - c->last_mono;
-    if (!(dm > 0))
-        dm = 0;
-    c->last_mono = mono;
-    if (!c->use_plc) {
-        c->t += dm;
-        return clamp_dt(c, dm);
-    }
-    double pred = c->t + c->rate * dm;
-    if (!good) { /* run on at the last rate; the next good read resynchronises if needed */
-        double dt = pred - c->t;
-        c->t = pred;
-        return clamp_dt(c, dt);
-    }
-    if (!c->locked || plc < c->last_plc || fabs(plc + c->off - pred) > SERVER_PCLOCK_JUMP_S) {
-        if (c->locked)
-            c->resyncs++;
-        double dt = pred - c->t;
-        c->t = pred;
-        c->off = c->t - plc;
-        c->locked = true;
-        c->nedges = 0;
-        c->edge_head = 0;
-        c->last_plc = plc;
-        edge_add(c, mono, plc);
-        return clamp_dt(c, dt);
-    }
-    if (plc != c->last_plc) {
-        rate_update(c, mono, plc);
-        edge_add(c, mono, plc);
-        c->last_plc = plc;
-    }
-    double lo = plc + c->off, hi = lo + c->res_s;
-    double tn = pred < lo ? lo : pred > hi ? hi : pred;
-    if (tn < c->t)
-        tn = c->t;
-    double dt = tn - c->t;
-    c->t = tn;
-    return clamp_dt(c, dt);
-}
 
 /* ---- the server's state ----------------------------------------------------------- */
 
@@ -305,8 +132,8 @@ struct server {
     /* the cycle */
     int64_t period_ns;
     uint64_t cycles, slow, missed;
-    struct server_lat lat;
-    struct server_pclock pclock;
+    struct cycle_lat lat;
+    struct cycle_pclock pclock;
     int t_plc_clock, t_plc_mode;
     struct tag_value tags[CFG_MAX_TAGS];
     double age[CFG_MAX_TAGS];
@@ -1112,7 +939,7 @@ static void cycle(struct server *sv, int64_t now_ns)
 
     int tc = sv->t_plc_clock;
     bool clk = up && tc >= 0 && sv->tags[tc].q == Q_GOOD;
-    double dt = server_pclock_step(&sv->pclock, mono, clk, tc >= 0 ? sv->tags[tc].v : 0);
+    double dt = cycle_pclock_step(&sv->pclock, mono, clk, tc >= 0 ? sv->tags[tc].v : 0);
 
     if (!sv->journal_ok && wall >= sv->journal_retry)
         event(sv, "server", "disk-retry", "journal writes again after a failure");
@@ -1152,7 +979,7 @@ static void publish(struct server *sv, double mono)
     s->wall = wall_now();
     s->cycles = sv->cycles;
     s->slow_cycles = sv->slow;
-    server_lat_get(&sv->lat, &s->late_p50_ms, &s->late_p99_ms, &s->late_max_ms);
+    cycle_lat_get(&sv->lat, &s->late_p50_ms, &s->late_p99_ms, &s->late_max_ms);
     s->period_ms = sv->cfg->cycle.period_ms;
     const struct plc_stats *ps = &sv->link.stats;
     s->link = ps->state == PLC_UP           ? LINK_UP
@@ -1306,7 +1133,7 @@ static void run_loop(struct server *sv)
         if (stop_signal || sv->stopping)
             break;
         int64_t start = mono_ns();
-        server_lat_add(&sv->lat, (double)(start - deadline) / 1e6);
+        cycle_lat_add(&sv->lat, (double)(start - deadline) / 1e6);
         if (prev && (double)(start - prev) > slow_ns)
             sv->slow++;
         prev = start;
@@ -1316,7 +1143,7 @@ static void run_loop(struct server *sv)
         housekeeping(sv, mono);
         broadcast_flush(sv, mono);
         uint64_t missed = sv->missed;
-        deadline = server_deadline_next(deadline, mono_ns(), sv->period_ns, &sv->missed);
+        deadline = cycle_deadline_next(deadline, mono_ns(), sv->period_ns, &sv->missed);
         if (sv->missed != missed)
             event(sv, "server", "cycle",
                   "%llu cycle deadlines missed (the server was held up "
@@ -1422,9 +1249,9 @@ static int serve(struct server *sv, int notify_fd, char *msg, size_t msglen)
     sv->t_plc_clock = cfg_tag_index(c, "plc_clock");
     sv->t_plc_mode = cfg_tag_index(c, "plc_mode");
     double res = sv->t_plc_clock >= 0 ? fabs(c->tags[sv->t_plc_clock].scale) : 1;
-    server_pclock_init(&sv->pclock, c->cycle.clock == CLOCK_SRC_PLC && sv->t_plc_clock >= 0,
-                       c->cycle.period_ms / 1000.0, res);
-    server_lat_init(&sv->lat);
+    cycle_pclock_init(&sv->pclock, c->cycle.clock == CLOCK_SRC_PLC && sv->t_plc_clock >= 0,
+                      c->cycle.period_ms / 1000.0, res);
+    cycle_lat_init(&sv->lat);
     sv->period_ns = (int64_t)c->cycle.period_ms * 1000000;
     sv->snap_every = 1.0 / c->cycle.ui_rate_hz;
     sv->next_snap = (double)t0 / 1e9;
