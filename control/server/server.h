@@ -7,8 +7,12 @@
  * and a stuck one dropped, and nothing the clients send can make the cycle
  * wait.  See server.c for the cycle and its timing.
  *
- * The pure arithmetic of the cycle's timing (lateness, schedule, process
- * time) is the core module cycle.c.
+ * A family of files: server.c (the cycle and serving between cycles),
+ * server_clients.c (sessions and requests), server_record.c (the journal,
+ * the loops' state, retention), server_jobs.c (file readers in child
+ * processes) and server_life.c (start, detach, signals, stop); they share
+ * server_int.h.  The pure arithmetic of the cycle's timing (lateness,
+ * schedule, process time) is the core module cycle.c.
  */
 #ifndef MELTCON_SERVER_H
 #define MELTCON_SERVER_H
