@@ -332,8 +332,11 @@ int session_peer_of(int fd, struct session_peer *p, char *err, size_t errlen)
     }
     for (int i = 0; i < ng && p->ngroups < SESSION_MAX_GROUPS; i++) {
         struct group gr, *grp = NULL;
-        if (getgrgid_r(gids[i], &gr, buf, sizeof buf, &grp) == 0 && grp)
-            (void)str_copy(p->groups[p->ngroups++], CFG_NAME_MAX, gr.gr_name);
+        /* a name cut to CFG_NAME_MAX - 1 bytes could equal a configured
+         * group it is not: such a group is not looked at */
+        if (getgrgid_r(gids[i], &gr, buf, sizeof buf, &grp) == 0 && grp &&
+            str_copy(p->groups[p->ngroups], CFG_NAME_MAX, gr.gr_name))
+            p->ngroups++;
     }
     return 0;
 }
