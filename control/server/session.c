@@ -28,14 +28,7 @@
 #include <unistd.h>
 
 #include "proto.h"
-
-static void cp(char *d, size_t n, const char *s)
-{
-    size_t l = s ? strnlen(s, n - 1) : 0;
-    if (l)
-        memcpy(d, s, l);
-    d[l] = 0;
-}
+#include "util.h"
 
 static bool in_groups(const char *name, const char (*groups)[CFG_NAME_MAX], int n)
 {
@@ -107,7 +100,7 @@ int session_socket_path(const struct cfg *c, char *buf, size_t len, char *err, s
                  full, (len < max ? len : max) - 1, c->path);
         return -1;
     }
-    cp(buf, len, full);
+    (void)str_copy(buf, len, full);
     return 0;
 }
 
@@ -140,7 +133,7 @@ void session_origin(char *buf, size_t len)
     const char *t = !strncmp(tty, "/dev/", 5) ? tty + 5 : tty;
     if (ssh && *ssh) {
         char addr[48];
-        cp(addr, sizeof addr, ssh);
+        (void)str_copy(addr, sizeof addr, ssh);
         addr[strcspn(addr, " ")] = 0; /* "ADDR PORT PORT" */
         snprintf(buf, len, "ssh:%s%s%s", addr, *t ? " " : "", t);
     } else if (*t) {
@@ -158,7 +151,7 @@ int session_connect(const char *path, char *err, size_t errlen)
         errno = ENAMETOOLONG;
         return -1;
     }
-    cp(a.sun_path, sizeof a.sun_path, path);
+    (void)str_copy(a.sun_path, sizeof a.sun_path, path);
     int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         snprintf(err, errlen, "socket: %s", strerror(errno));
@@ -180,7 +173,7 @@ int session_connect(const char *path, char *err, size_t errlen)
 static int private_dir(const char *path, char *err, size_t errlen)
 {
     char dir[108];
-    cp(dir, sizeof dir, path);
+    (void)str_copy(dir, sizeof dir, path);
     char *slash = strrchr(dir, '/');
     if (!slash)
         return 0;
@@ -225,8 +218,8 @@ int session_listen(struct sessions *ss, const char *path, int max, char *err, si
         ss->s[i].fd = -1;
     ss->max = max;
     ss->next_id = 1;
-    cp(a.sun_path, sizeof a.sun_path, path);
-    cp(ss->path, sizeof ss->path, path);
+    (void)str_copy(a.sun_path, sizeof a.sun_path, path);
+    (void)str_copy(ss->path, sizeof ss->path, path);
     int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) {
         snprintf(err, errlen, "socket: %s", strerror(errno));
@@ -329,7 +322,7 @@ int session_peer_of(int fd, struct session_peer *p, char *err, size_t errlen)
     gid_t gids[SESSION_MAX_GROUPS];
     int ng = SESSION_MAX_GROUPS;
     if (getpwuid_r(cr.uid, &pw, buf, sizeof buf, &pwp) == 0 && pwp) {
-        cp(p->user, sizeof p->user, pw.pw_name);
+        (void)str_copy(p->user, sizeof p->user, pw.pw_name);
         if (getgrouplist(pw.pw_name, pw.pw_gid, gids, &ng) < 0)
             ng = SESSION_MAX_GROUPS; /* more groups than we look at: the first ones */
     } else {
@@ -339,8 +332,11 @@ int session_peer_of(int fd, struct session_peer *p, char *err, size_t errlen)
     }
     for (int i = 0; i < ng && p->ngroups < SESSION_MAX_GROUPS; i++) {
         struct group gr, *grp = NULL;
-        if (getgrgid_r(gids[i], &gr, buf, sizeof buf, &grp) == 0 && grp)
-            cp(p->groups[p->ngroups++], CFG_NAME_MAX, gr.gr_name);
+        /* a name cut to CFG_NAME_MAX - 1 bytes could equal a configured
+         * group it is not: such a group is not looked at */
+        if (getgrgid_r(gids[i], &gr, buf, sizeof buf, &grp) == 0 && grp &&
+            str_copy(p->groups[p->ngroups], CFG_NAME_MAX, gr.gr_name))
+            p->ngroups++;
     }
     return 0;
 }
@@ -387,7 +383,7 @@ int session_accept(struct sessions *ss, const struct cfg_server *srv, double now
     s->fd = fd;
     s->id = ss->next_id++;
     s->role = (enum core_role)role;
-    cp(s->user, sizeof s->user, p->user);
+    (void)str_copy(s->user, sizeof s->user, p->user);
     snprintf(s->origin, sizeof s->origin, "pid:%ld", p->pid);
     s->t_connect = s->t_sent = now;
     s->sent = s->skipped = 0;

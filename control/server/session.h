@@ -5,7 +5,8 @@
  * may do, and sends without ever waiting for a client:
  *
  *   who      SO_PEERCRED gives the peer's uid; its user name and groups come
- *            from the account database (getpwuid_r, getgrouplist).
+ *            from the account database (getpwuid_r, getgrouplist); a group
+ *            whose name is longer than a configured one can be is skipped.
  *   role     session_role(): root -> engineer; a member of engineer_group ->
  *            engineer; of operator_group -> operator; anyone else -> viewer,
  *            unless viewer_group is set and the user is in none of the three

@@ -1,0 +1,324 @@
+/* server_clients — the server's side of its clients (see server_int.h):
+ * the hello and journal tail on connect, replies, the journal broadcast,
+ * dropping a client, and the requests a client sends.
+ *
+ * Requests are taken as they come: core requests go to core_request and
+ * their results are journalled and answered at once; `journal` and
+ * `export` start a job (server_jobs.c); `stop` and `origin` are the
+ * server's own.  Nothing here waits for a client (session.c sends with
+ * MSG_DONTWAIT).
+ */
+#include "server_int.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "util.h"
+
+/* A session's and a request's fields go whole into journal entries and core
+ * requests. */
+#define FITS(to, from) (sizeof(to) >= sizeof(from))
+_Static_assert(FITS(((struct journal_entry *)0)->user, ((struct session *)0)->user), "user");
+_Static_assert(FITS(((struct journal_entry *)0)->origin, ((struct session *)0)->origin), "origin");
+_Static_assert(FITS(((struct journal_entry *)0)->reason, ((struct snap_req *)0)->reason), "reason");
+_Static_assert(FITS(((struct core_req *)0)->user, ((struct session *)0)->user), "user");
+_Static_assert(FITS(((struct core_req *)0)->origin, ((struct session *)0)->origin), "origin");
+_Static_assert(FITS(((struct core_req *)0)->verb, ((struct snap_req *)0)->verb), "verb");
+_Static_assert(FITS(((struct core_req *)0)->target, ((struct snap_req *)0)->target), "target");
+_Static_assert(FITS(((struct core_req *)0)->value, ((struct snap_req *)0)->value), "value");
+_Static_assert(FITS(((struct core_req *)0)->reason, ((struct snap_req *)0)->reason), "reason");
+_Static_assert(FITS(((struct snap_hello *)0)->user, ((struct session *)0)->user), "hello user");
+_Static_assert(FITS(((struct snap_hello *)0)->furnace, ((struct cfg_furnace *)0)->name), "furnace");
+_Static_assert(FITS(((struct snap_hello *)0)->config, ((struct cfg *)0)->path), "config path");
+
+/* ---- sessions ------------------------------------------------------------------------ */
+
+/* A client's action refused by the server itself (not by the core's gate). */
+static void refusal(struct server *sv, const struct session *s, const char *kind, const char *what,
+                    const char *reason, const char *text)
+{
+    struct journal_entry e;
+    memset(&e, 0, sizeof e);
+    (void)str_copy(e.user, sizeof e.user, s->user);
+    (void)str_copy(e.origin, sizeof e.origin, s->origin);
+    (void)str_copy(e.kind, sizeof e.kind, kind);
+    (void)str_copy(e.what, sizeof e.what, what);
+    (void)str_copy(e.reason, sizeof e.reason, reason);
+    snprintf(e.result, sizeof e.result, "refused: %s", text);
+    server_journal_put(sv, &e, true);
+}
+
+void server_drop(struct server *sv, int slot, const char *why, bool journal)
+{
+    struct session *s = &sv->ss.s[slot];
+    if (journal) {
+        struct journal_entry e;
+        memset(&e, 0, sizeof e);
+        (void)str_copy(e.user, sizeof e.user, s->user);
+        (void)str_copy(e.origin, sizeof e.origin, s->origin);
+        (void)str_copy(e.kind, sizeof e.kind, "session");
+        (void)str_copy(e.what, sizeof e.what, "client");
+        snprintf(e.result, sizeof e.result, "closed: %s", why ? why : "-");
+        server_journal_put(sv, &e, false);
+        sv->ss.dropped++;
+    }
+    server_jobs_kill(sv, s->id);
+    session_close(&sv->ss, slot, why);
+}
+
+void server_reply(struct server *sv, int slot, long id, bool ok, const char *text, double now)
+{
+    struct snap_reply r = {.id = id, .ok = ok};
+    (void)str_copy(r.text, sizeof r.text, text);
+    snap_reply_encode(&r, &sv->out);
+    if (sv->out.overflow || session_send(&sv->ss.s[slot], sv->out.buf, sv->out.len, true, now) < 0)
+        server_drop(sv, slot, "it does not read its replies", true);
+}
+
+void server_broadcast_flush(struct server *sv, double now)
+{
+    if (sv->bc.nlines == 0)
+        return;
+    for (int i = 0; i < sv->ss.max; i++) {
+        struct session *s = &sv->ss.s[i];
+        if (s->fd >= 0 && !s->quiet && session_send(s, sv->bc.buf, sv->bc.len, false, now) < 0)
+            server_drop(sv, i, "connection lost", false);
+    }
+    server_jmsg_begin(&sv->bc, 0);
+}
+
+static void send_hello(struct server *sv, int slot, double now)
+{
+    struct session *s = &sv->ss.s[slot];
+    struct snap_hello h;
+    memset(&h, 0, sizeof h);
+    (void)str_copy(h.furnace, sizeof h.furnace, sv->cfg->furnace.name);
+    (void)str_copy(h.user, sizeof h.user, s->user);
+    (void)str_copy(h.role, sizeof h.role, core_role_name(s->role));
+    h.server_pid = (long)getpid();
+    if (sv->t_plc_mode >= 0 && sv->tags[sv->t_plc_mode].q == Q_GOOD)
+        h.plc_mode = (int)sv->tags[sv->t_plc_mode].v;
+    (void)str_copy(h.config, sizeof h.config, sv->cfg->path);
+    snap_hello_encode(&h, &sv->out);
+    if (session_send(s, sv->out.buf, sv->out.len, true, now) < 0) {
+        server_drop(sv, slot, "connection lost", false);
+        return;
+    }
+    struct jmsg *m = malloc(sizeof *m);
+    if (!m)
+        return;
+    server_jmsg_begin(m, 0);
+    int first = (sv->tail_head + TAIL_LINES - sv->tail_n) % TAIL_LINES;
+    for (int i = 0; i < sv->tail_n; i++)
+        if (server_jmsg_add(m, sv->tail[(first + i) % TAIL_LINES]) < 0)
+            break;
+    if (session_send(s, m->buf, m->len, false, now) < 0)
+        server_drop(sv, slot, "connection lost", false);
+    free(m);
+}
+
+void server_accept_clients(struct server *sv, double now)
+{
+    for (int k = 0; k < 8; k++) {
+        char why[300];
+        int slot = session_accept(&sv->ss, &sv->cfg->server, now, why, sizeof why);
+        if (slot >= 0) {
+            send_hello(sv, slot, now);
+            continue;
+        }
+        if (!*why)
+            return;
+        server_event(sv, "session", "connect", "refused: %s", why);
+    }
+}
+
+/* ---- requests ---------------------------------------------------------------------------- */
+
+static int parse_num(const char *s, double *v)
+{
+    char *end;
+    errno = 0;
+    double d = strtod(s, &end);
+    if (end == s || errno || !isfinite(d))
+        return -1;
+    while (*end == ' ')
+        end++;
+    if (*end)
+        return -1;
+    *v = d;
+    return 0;
+}
+
+/* journal target=tail value=N | target=since value=UNIX_TIME | target=verify */
+static int journal_spec(const struct snap_req *r, struct job_spec *sp, char *why, size_t n)
+{
+    memset(sp, 0, sizeof *sp);
+    double v = 0;
+    if (!strcmp(r->target, "verify")) {
+        sp->kind = JOB_VERIFY;
+        return 0;
+    }
+    if (!strcmp(r->target, "tail") || !*r->target) {
+        sp->kind = JOB_TAIL;
+        sp->n = 50;
+        if (*r->value && (parse_num(r->value, &v) < 0 || v < 1 || v > 10000)) {
+            snprintf(why, n, "journal tail \"%s\": expected 1 to 10000 lines", r->value);
+            return -1;
+        }
+        if (*r->value)
+            sp->n = (int)v;
+        return 0;
+    }
+    if (!strcmp(r->target, "since")) {
+        sp->kind = JOB_SINCE;
+        if (parse_num(r->value, &v) < 0 || v < 0) {
+            snprintf(why, n, "journal since \"%s\": expected a Unix time", r->value);
+            return -1;
+        }
+        sp->from = v;
+        return 0;
+    }
+    snprintf(why, n, "journal \"%s\": expected tail, since or verify", r->target);
+    return -1;
+}
+
+/* export target=TAG,TAG... (empty: every stored tag) value="FROM TO" (Unix times) */
+static int export_spec(const struct server *sv, const struct snap_req *r, struct job_spec *sp,
+                       char *names, size_t nlen, char *why, size_t n)
+{
+    memset(sp, 0, sizeof *sp);
+    sp->kind = JOB_EXPORT;
+    char a[64], b[64];
+    if (sscanf(r->value, "%63s %63s", a, b) != 2 || parse_num(a, &sp->from) < 0 ||
+        parse_num(b, &sp->to) < 0 || sp->to <= sp->from) {
+        snprintf(why, n, "export \"%s\": expected FROM TO as Unix times, FROM before TO", r->value);
+        return -1;
+    }
+    (void)str_copy(names, nlen, r->target);
+    char *save = NULL;
+    for (char *t = strtok_r(names, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (cfg_tag_index(sv->cfg, t) < 0) {
+            snprintf(why, n, "export: no tag \"%s\" in %s", t, sv->cfg->path);
+            return -1;
+        }
+        if (sp->ntags < CFG_MAX_TAGS)
+            sp->tags[sp->ntags++] = t;
+    }
+    return 0;
+}
+
+/* Act on one request: `origin` and `stop` here, `journal` and `export` as a
+ * job, everything else through the core (its results answered at once). */
+static void handle_req(struct server *sv, int slot, const struct snap_req *r, double now)
+{
+    struct session *s = &sv->ss.s[slot];
+    char why[300];
+    if (!strcmp(r->verb, "origin")) {
+        char o[SESSION_ORIGIN_MAX];
+        size_t k = 0;
+        for (const char *p = r->value; *p && k + 1 < sizeof o; p++)
+            if ((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f)
+                o[k++] = *p;
+        o[k] = 0;
+        if (k)
+            (void)str_copy(s->origin, sizeof s->origin, o);
+        server_reply(sv, slot, r->id, true, s->origin, now);
+        return;
+    }
+    if (!strcmp(r->verb, "journal") || !strcmp(r->verb, "export")) {
+        struct job_spec sp;
+        char names[sizeof r->target];
+        bool j = r->verb[0] == 'j';
+        int rc = j ? journal_spec(r, &sp, why, sizeof why)
+                   : export_spec(sv, r, &sp, names, sizeof names, why, sizeof why);
+        if (rc == 0 && server_job_start(sv, slot, r, &sp, why, sizeof why) == 0)
+            return;
+        server_reply(sv, slot, r->id, false, why, now);
+        return;
+    }
+    if (!strcmp(r->verb, "stop")) {
+        if (s->role != ROLE_ENGINEER) {
+            snprintf(why, sizeof why,
+                     "stop: stopping the server needs the engineer role (the PLC watchdog would "
+                     "put the burners to low fire); you are %s",
+                     core_role_name(s->role));
+            refusal(sv, s, "server", "stop", r->reason, why);
+            server_reply(sv, slot, r->id, false, why, now);
+            return;
+        }
+        snprintf(sv->stop_by, sizeof sv->stop_by, "%s@%s", s->user, s->origin);
+        struct journal_entry e;
+        memset(&e, 0, sizeof e);
+        (void)str_copy(e.user, sizeof e.user, s->user);
+        (void)str_copy(e.origin, sizeof e.origin, s->origin);
+        (void)str_copy(e.kind, sizeof e.kind, "server");
+        (void)str_copy(e.what, sizeof e.what, "stop");
+        (void)str_copy(e.reason, sizeof e.reason, r->reason);
+        (void)str_copy(e.result, sizeof e.result, "ok: stopping");
+        server_journal_put(sv, &e, true);
+        snprintf(why, sizeof why,
+                 "server stopping; without a server the PLC's watchdog puts "
+                 "the burners to low fire");
+        server_reply(sv, slot, r->id, true, why, now);
+        sv->stopping = true;
+        return;
+    }
+    struct core_req q;
+    memset(&q, 0, sizeof q);
+    q.id = r->id;
+    q.client = s->id;
+    q.role = s->role;
+    (void)str_copy(q.user, sizeof q.user, s->user);
+    (void)str_copy(q.origin, sizeof q.origin, s->origin);
+    (void)str_copy(q.verb, sizeof q.verb, r->verb);
+    (void)str_copy(q.target, sizeof q.target, r->target);
+    (void)str_copy(q.value, sizeof q.value, r->value);
+    (void)str_copy(q.reason, sizeof q.reason, r->reason);
+    core_request(&sv->core, &q);
+    server_drain_results(sv, now);
+}
+
+void server_client_input(struct server *sv, int slot, double now)
+{
+    for (int k = 0; k < 8; k++) {
+        struct session *s = &sv->ss.s[slot];
+        if (s->fd < 0)
+            return;
+        ssize_t n = recv(s->fd, sv->rx, sizeof sv->rx, MSG_DONTWAIT | MSG_TRUNC);
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                server_drop(sv, slot, "connection lost", false);
+            return;
+        }
+        if (n == 0) {
+            server_drop(sv, slot, NULL, false);
+            return;
+        }
+        char why[200];
+        struct snap_req r;
+        if ((size_t)n > PROTO_MAX_MSG) {
+            snprintf(why, sizeof why, "malformed message: %zd bytes (at most %d)", n,
+                     PROTO_MAX_MSG);
+        } else if (proto_parse(sv->rx, (size_t)n, &sv->msg, why + 19, sizeof why - 19) < 0) {
+            memcpy(why, "malformed message: ", 19);
+        } else if (sv->msg.type == PT_BYE) {
+            server_drop(sv, slot, NULL, false);
+            return;
+        } else if (sv->msg.type != PT_REQ || snap_req_decode(&sv->msg, &r) < 0) {
+            snprintf(why, sizeof why,
+                     "malformed message: a %s message that is not a valid "
+                     "request",
+                     proto_type_name(sv->msg.type));
+        } else {
+            handle_req(sv, slot, &r, now);
+            continue;
+        }
+        server_drop(sv, slot, why, true);
+        return;
+    }
+}

@@ -1,0 +1,174 @@
+/* server_int — what the server_*.c files share and nothing else includes:
+ * the server's state (struct server), the jobs and journal messages it
+ * holds, and the functions one part of the server calls in another.
+ *
+ *   server.c          the cycle; serving clients between cycles
+ *   server_clients.c  sessions: hello, replies, broadcast, drop; requests
+ *   server_record.c   journal messages and lines, the loops' state, retention
+ *   server_jobs.c     journal and export readers in forked children
+ *   server_life.c     directories, lock, signals, start (detached), stop
+ */
+#ifndef MELTCON_SERVER_INT_H
+#define MELTCON_SERVER_INT_H
+
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cfg.h"
+#include "core.h"
+#include "cycle.h"
+#include "hist.h"
+#include "journal.h"
+#include "plc_link.h"
+#include "proto.h"
+#include "session.h"
+#include "snap.h"
+
+#define SERVER_JOBS 4      /* journal/export readers running at once */
+#define JMSG_MAX 60000     /* bytes of one journal message we build */
+#define JMSG_LINES 500     /* lines in one (PROTO_MAX_LINES bounds it) */
+#define LINE_WIRE_MAX 4096 /* longest line sent (the file keeps it whole) */
+#define TAIL_LINES 50      /* journal lines a client gets on connect */
+#define TAIL_LINE_MAX 512
+
+/* ---- the server's state ----------------------------------------------------------- */
+
+enum job_kind { JOB_TAIL, JOB_SINCE, JOB_VERIFY, JOB_EXPORT };
+
+/* A journal message being built: "journal 1 [id=N]" and "j l=LINE" lines. */
+struct jmsg {
+    size_t len;
+    int nlines;
+    char buf[JMSG_MAX];
+};
+
+/* A forked reader streaming lines to one client. */
+struct job {
+    pid_t pid; /* 0: free */
+    int fd;    /* read end of its pipe */
+    int session_id;
+    long req_id;
+    char verb[16];
+    long lines;
+    bool eof, have_status, status_ok, ready;
+    char status[600];
+    size_t plen;
+    char part[LINE_WIRE_MAX + 1]; /* a line not finished yet (longer ones are cut) */
+    size_t in_off, in_len;
+    char in[4096]; /* read from the pipe, not yet taken into m */
+    struct jmsg m;
+};
+
+/* What a job child needs, decided before the fork. */
+struct job_spec {
+    enum job_kind kind;
+    int n;
+    double from, to;
+    int ntags;
+    const char *tags[CFG_MAX_TAGS];
+};
+
+enum pfd_kind { PFD_LISTEN, PFD_SESSION, PFD_JOB };
+
+struct server {
+    const struct cfg *cfg;
+    char state_dir[CFG_PATH_MAX + 64];
+    char journal_dir[CFG_PATH_MAX + 80], hist_dir[CFG_PATH_MAX + 80];
+    char sock[108];
+    int lock_fd;
+    struct core core;
+    struct plc_link link;
+    void *mb;
+    struct sessions ss;
+    struct journal jnl;
+    struct hist hist;
+    bool journal_ok, hist_ok;
+    double journal_retry;
+    long day; /* UTC day of the last prune */
+    /* the cycle */
+    int64_t period_ns;
+    uint64_t cycles, slow, missed;
+    struct cycle_lat lat;
+    struct cycle_pclock pclock;
+    int t_plc_clock, t_plc_mode;
+    struct tag_value tags[CFG_MAX_TAGS];
+    double age[CFG_MAX_TAGS];
+    int link_state; /* enum plc_state last journalled */
+    char write_err[200];
+    /* clients */
+    double next_snap, snap_every;
+    uint32_t snap_seq;
+    bool stopping;
+    char stop_by[80];
+    struct job jobs[SERVER_JOBS];
+    char tail[TAIL_LINES][TAIL_LINE_MAX];
+    int tail_head, tail_n;
+    struct jmsg bc; /* journal lines for every client, sent after each round */
+    int npfd;
+    struct pollfd *pfd;
+    int *pfd_kind, *pfd_ref;
+    /* scratch */
+    struct snap snap;
+    struct proto_out out;
+    struct proto_msg msg;
+    char rx[PROTO_MAX_MSG + 1];
+    struct core_result res[16];
+};
+
+/* SIGTERM or SIGINT received (the signal's number), set by the handler only. */
+extern volatile sig_atomic_t server_stop_signal;
+
+/* ---- server.c: the cycle ------------------------------------------------------------ */
+
+/* Cycle on the deadlines and serve clients between them until a stop
+ * signal or an engineer's `stop`. */
+void server_run_loop(struct server *sv);
+
+/* ---- server_clients.c: sessions and requests ------------------------------------------ */
+
+/* Close the client in slot (journalled when `journal`) and end its jobs. */
+void server_drop(struct server *sv, int slot, const char *why, bool journal);
+/* Answer request id; a client that cannot take the reply is dropped. */
+void server_reply(struct server *sv, int slot, long id, bool ok, const char *text, double now);
+/* Send the journal lines gathered in sv->bc to every client not quiet. */
+void server_broadcast_flush(struct server *sv, double now);
+void server_accept_clients(struct server *sv, double now);
+/* Take the messages waiting on a client's socket and act on each. */
+void server_client_input(struct server *sv, int slot, double now);
+
+/* ---- server_record.c: the record -------------------------------------------------------- */
+
+void server_jmsg_begin(struct jmsg *m, long id);
+/* Append one line; -1 when the message is full (nothing appended). */
+int server_jmsg_add(struct jmsg *m, const char *line);
+/* Write one journal line (sync: on disk before returning), keep it for the
+ * tail and pass it to every client.  Returns 0, or -1 when the journal
+ * could not write it (the DISK alarm follows from journal_ok). */
+int server_journal_put(struct server *sv, struct journal_entry *e, bool sync);
+/* A server event: one journal line by user meltcon, origin server. */
+__attribute__((format(printf, 4, 5))) void server_event(struct server *sv, const char *kind,
+                                                        const char *what, const char *fmt, ...);
+/* Fill the tail clients get on connect from the journal's files. */
+void server_tail_load(struct server *sv);
+void server_restore_state(struct server *sv);
+/* Journal every result of the core; answer the client that asked. */
+void server_drain_results(struct server *sv, double now);
+/* Once per UTC day: remove the journal and historian files past retention. */
+void server_prune(struct server *sv, double wall);
+
+/* ---- server_jobs.c: file readers in child processes -------------------------------------- */
+
+/* Start a reader for the client in slot; -1 with a sentence in why. */
+int server_job_start(struct server *sv, int slot, const struct snap_req *r,
+                     const struct job_spec *sp, char *why, size_t whylen);
+void server_job_pump(struct server *sv, struct job *j, double now);
+/* Whether a job of this session has a message waiting for its socket. */
+bool server_job_waits_for(const struct server *sv, int session_id);
+/* Kill and forget the jobs of one session (session_id < 0: every job). */
+void server_jobs_kill(struct server *sv, int session_id);
+
+#endif
