@@ -2,8 +2,10 @@
 #
 #   make            build build/meltcon and build/meltsim
 #   make demo       start the simulated furnace and the console against it
-#   make test       build with -Werror and run every test
+#   make test       build with -Werror, run check-layers, then every test
 #   make SANITIZE=1 test    the same under ASan + UBSan (objects in build/san/)
+#   make check-layers       the layering rules (tests/check_layers.sh): includes
+#                   by folder, and `nm -u` purity of the control/core objects
 #   make valgrind | cppcheck | fuzz | bench | install PREFIX=... DESTDIR=...
 #   make deps       install the Debian packages the build needs (or print the command)
 
@@ -38,8 +40,11 @@ LDFLAGS  += $(SANFLAGS)
 LDLIBS   += -liniparser $(MODBUS_LIBS) -lm
 
 # Dependencies point one way: tui -> control -> config; simhw -> config and
-# the shared tag codec (control/tag.c); tests -> anything.
+# the shared tag codec and PLC contract (control/core/tag.h, plc_contract.h);
+# tests -> anything.  Inside control/: server -> wire -> core.  make
+# check-layers holds every file to this (tests/check_layers.sh has the rules).
 CONFIG_SRC  := $(sort $(wildcard config/*.c))
+CORE_SRC    := $(sort $(wildcard control/core/*.c))
 CONTROL_SRC := $(sort $(wildcard control/core/*.c control/wire/*.c control/server/*.c))
 SIM_SRC     := $(sort $(filter-out simhw/main.c,$(wildcard simhw/*.c)))
 TUI_SRC     := $(sort $(filter-out tui/main.c,$(wildcard tui/*.c)))
@@ -56,7 +61,7 @@ LIBTUI     := $(BUILD)/lib/libmelttui.a
 PROGRAMS := $(BUILD)/meltcon $(if $(wildcard simhw/main.c),$(BUILD)/meltsim) $(patsubst tests/tool_%.c,$(BUILD)/%,$(TOOL_SRC))
 TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
-.PHONY: all deps demo test check valgrind cppcheck fuzz bench install uninstall clean format
+.PHONY: all deps demo test check check-layers valgrind cppcheck fuzz bench install uninstall clean format
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -107,9 +112,17 @@ demo: deps
 # line "tests: N passed, N failed" and fails on any failure or missing test.
 test: deps
 	@$(MAKE) --no-print-directory all $(TESTS)
+	@$(MAKE) --no-print-directory check-layers
 	@sh tests/run.sh $(BUILD) $(TESTS)
 
 check: test
+
+# The layering, checked on the objects of this build: the includes of every
+# file against its folder's rule, and `nm -u` of each control/core object
+# against control/core, the config objects found pure, and an allow-list of
+# pure libc.  One sentence per violation (file:line: what: why).
+check-layers: $(call obj,$(CORE_SRC) $(CONFIG_SRC))
+	@sh tests/check_layers.sh $(BUILD)
 
 valgrind: deps
 	@$(MAKE) --no-print-directory SANITIZE=0 all $(TESTS)
