@@ -6,15 +6,35 @@
 #   make SANITIZE=1 test    the same under ASan + UBSan (objects in build/san/)
 #   make check-layers       the layering rules (tests/check_layers.sh): includes
 #                   by folder, and `nm -u` purity of the control/core objects
+#   make coverage   gcov build in build/cov/, every test, line coverage per
+#                   folder and in total (gcovr: make deps DEPS_EXTRA=coverage)
 #   make valgrind | cppcheck | fuzz | bench | install PREFIX=... DESTDIR=...
-#   make deps       install the Debian packages the build needs (or print the command)
+#   make deps       install the Debian packages the build needs (or print the
+#                   command); DEPS_EXTRA="bench coverage" adds those targets' tools
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
 WERROR  ?= 1
 
+# COVERAGE=1 (what `make coverage` sets): gcov counts, objects in build/cov/.
+# --coverage goes to the compiler *and* the link line: objects compiled with
+# it call __gcov_* from libgcov, which only `cc --coverage` at link time pulls
+# in (with the flag in CFLAGS alone, every program fails to link).
+# MELTCON_COVERAGE makes config/cov.h's cov_flush() a __gcov_dump(), so the
+# processes that leave by _exit() keep their counts.  -O1, not -O0: at -O0
+# and -Og, gcc 12 raises -Wformat-truncation (an -Werror error) in
+# control/server/server.c that the optimiser's range tracking rules out.
+ifeq ($(COVERAGE),1)
 ifeq ($(SANITIZE),1)
+$(error COVERAGE=1 and SANITIZE=1 do not mix; run make coverage and make SANITIZE=1 test separately)
+endif
+BUILD   ?= build/cov
+OPT     ?= -O1 -g
+COVFLAGS = --coverage
+CPPFLAGS += -DMELTCON_COVERAGE
+SANFLAGS =
+else ifeq ($(SANITIZE),1)
 BUILD   ?= build/san
 SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 else
@@ -35,8 +55,8 @@ NCURSES_LIBS  := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncurse
 
 OPT      ?= -O2 -g
 CPPFLAGS += -D_GNU_SOURCE -Iconfig -Icontrol/core -Icontrol/wire -Icontrol/server -Isimhw -Itui $(MODBUS_CFLAGS) $(NCURSES_CFLAGS)
-CFLAGS   += $(OPT) $(WARN) $(SANFLAGS) -MMD -MP
-LDFLAGS  += $(SANFLAGS)
+CFLAGS   += $(OPT) $(WARN) $(SANFLAGS) $(COVFLAGS) -MMD -MP
+LDFLAGS  += $(SANFLAGS) $(COVFLAGS)
 LDLIBS   += -liniparser $(MODBUS_LIBS) -lm
 
 # Dependencies point one way: tui -> control -> config; simhw -> config and
@@ -61,7 +81,7 @@ LIBTUI     := $(BUILD)/lib/libmelttui.a
 PROGRAMS := $(BUILD)/meltcon $(if $(wildcard simhw/main.c),$(BUILD)/meltsim) $(patsubst tests/tool_%.c,$(BUILD)/%,$(TOOL_SRC))
 TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
-.PHONY: all deps demo test check check-layers valgrind cppcheck fuzz bench install uninstall clean format
+.PHONY: all deps demo test check check-layers coverage coverage-run valgrind cppcheck fuzz bench install uninstall clean format
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -123,6 +143,22 @@ check: test
 # pure libc.  One sentence per violation (file:line: what: why).
 check-layers: $(call obj,$(CORE_SRC) $(CONFIG_SRC))
 	@sh tests/check_layers.sh $(BUILD)
+
+# Line coverage of the whole suite: a gcov build of its own (build/cov/;
+# never build/ or build/san/), counts reset, every test run, then the figures
+# per folder and in total (tests/coverage.sh; gcovr's per-file table and an
+# HTML report land in build/cov/coverage/).  Fails if a test failed, after
+# printing the figures all the same.
+coverage: deps
+	@DEPS_EXTRA=coverage sh tests/deps.sh
+	@$(MAKE) --no-print-directory COVERAGE=1 coverage-run
+
+coverage-run:
+	@test "$(COVERAGE)" = 1 || { echo "coverage-run: use make coverage" >&2; exit 2; }
+	@$(MAKE) --no-print-directory all $(TESTS)
+	@find $(BUILD) -name '*.gcda' -delete
+	@st=0; sh tests/run.sh $(BUILD) $(TESTS) || st=$$?; \
+	  sh tests/coverage.sh $(BUILD) || st=$$?; exit $$st
 
 valgrind: deps
 	@$(MAKE) --no-print-directory SANITIZE=0 all $(TESTS)
