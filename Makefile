@@ -2,17 +2,39 @@
 #
 #   make            build build/meltcon and build/meltsim
 #   make demo       start the simulated furnace and the console against it
-#   make test       build with -Werror and run every test
+#   make test       build with -Werror, run check-layers, then every test
 #   make SANITIZE=1 test    the same under ASan + UBSan (objects in build/san/)
+#   make check-layers       the layering rules (tests/check_layers.sh): includes
+#                   by folder, and `nm -u` purity of the control/core objects
+#   make coverage   gcov build in build/cov/, every test, line coverage per
+#                   folder and in total (gcovr: make deps DEPS_EXTRA=coverage)
 #   make valgrind | cppcheck | fuzz | bench | install PREFIX=... DESTDIR=...
-#   make deps       install the Debian packages the build needs (or print the command)
+#   make deps       install the Debian packages the build needs (or print the
+#                   command); DEPS_EXTRA="bench coverage" adds those targets' tools
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
 WERROR  ?= 1
 
+# COVERAGE=1 (what `make coverage` sets): gcov counts, objects in build/cov/.
+# --coverage goes to the compiler *and* the link line: objects compiled with
+# it call __gcov_* from libgcov, which only `cc --coverage` at link time pulls
+# in (with the flag in CFLAGS alone, every program fails to link).
+# MELTCON_COVERAGE makes config/cov.h's cov_flush() a __gcov_dump(), so the
+# processes that leave by _exit() keep their counts.  -O1, not -O0: at -O0
+# and -Og, gcc 12 raises -Wformat-truncation (an -Werror error) in
+# control/server/server.c that the optimiser's range tracking rules out.
+ifeq ($(COVERAGE),1)
 ifeq ($(SANITIZE),1)
+$(error COVERAGE=1 and SANITIZE=1 do not mix; run make coverage and make SANITIZE=1 test separately)
+endif
+BUILD   ?= build/cov
+OPT     ?= -O1 -g
+COVFLAGS = --coverage
+CPPFLAGS += -DMELTCON_COVERAGE
+SANFLAGS =
+else ifeq ($(SANITIZE),1)
 BUILD   ?= build/san
 SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 else
@@ -33,13 +55,16 @@ NCURSES_LIBS  := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncurse
 
 OPT      ?= -O2 -g
 CPPFLAGS += -D_GNU_SOURCE -Iconfig -Icontrol/core -Icontrol/wire -Icontrol/server -Isimhw -Itui $(MODBUS_CFLAGS) $(NCURSES_CFLAGS)
-CFLAGS   += $(OPT) $(WARN) $(SANFLAGS) -MMD -MP
-LDFLAGS  += $(SANFLAGS)
+CFLAGS   += $(OPT) $(WARN) $(SANFLAGS) $(COVFLAGS) -MMD -MP
+LDFLAGS  += $(SANFLAGS) $(COVFLAGS)
 LDLIBS   += -liniparser $(MODBUS_LIBS) -lm
 
 # Dependencies point one way: tui -> control -> config; simhw -> config and
-# the shared tag codec (control/tag.c); tests -> anything.
+# the shared tag codec and PLC contract (control/core/tag.h, plc_contract.h);
+# tests -> anything.  Inside control/: server -> wire -> core.  make
+# check-layers holds every file to this (tests/check_layers.sh has the rules).
 CONFIG_SRC  := $(sort $(wildcard config/*.c))
+CORE_SRC    := $(sort $(wildcard control/core/*.c))
 CONTROL_SRC := $(sort $(wildcard control/core/*.c control/wire/*.c control/server/*.c))
 SIM_SRC     := $(sort $(filter-out simhw/main.c,$(wildcard simhw/*.c)))
 TUI_SRC     := $(sort $(filter-out tui/main.c,$(wildcard tui/*.c)))
@@ -56,7 +81,7 @@ LIBTUI     := $(BUILD)/lib/libmelttui.a
 PROGRAMS := $(BUILD)/meltcon $(if $(wildcard simhw/main.c),$(BUILD)/meltsim) $(patsubst tests/tool_%.c,$(BUILD)/%,$(TOOL_SRC))
 TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
-.PHONY: all deps demo test check valgrind cppcheck fuzz bench install uninstall clean format
+.PHONY: all deps demo test check check-layers coverage coverage-run valgrind cppcheck fuzz bench install uninstall clean format
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -107,9 +132,33 @@ demo: deps
 # line "tests: N passed, N failed" and fails on any failure or missing test.
 test: deps
 	@$(MAKE) --no-print-directory all $(TESTS)
+	@$(MAKE) --no-print-directory check-layers
 	@sh tests/run.sh $(BUILD) $(TESTS)
 
 check: test
+
+# The layering, checked on the objects of this build: the includes of every
+# file against its folder's rule, and `nm -u` of each control/core object
+# against control/core, the config objects found pure, and an allow-list of
+# pure libc.  One sentence per violation (file:line: what: why).
+check-layers: $(call obj,$(CORE_SRC) $(CONFIG_SRC))
+	@sh tests/check_layers.sh $(BUILD)
+
+# Line coverage of the whole suite: a gcov build of its own (build/cov/;
+# never build/ or build/san/), counts reset, every test run, then the figures
+# per folder and in total (tests/coverage.sh; gcovr's per-file table and an
+# HTML report land in build/cov/coverage/).  Fails if a test failed, after
+# printing the figures all the same.
+coverage: deps
+	@DEPS_EXTRA=coverage sh tests/deps.sh
+	@$(MAKE) --no-print-directory COVERAGE=1 coverage-run
+
+coverage-run:
+	@test "$(COVERAGE)" = 1 || { echo "coverage-run: use make coverage" >&2; exit 2; }
+	@$(MAKE) --no-print-directory all $(TESTS)
+	@find $(BUILD) -name '*.gcda' -delete
+	@st=0; sh tests/run.sh $(BUILD) $(TESTS) || st=$$?; \
+	  sh tests/coverage.sh $(BUILD) || st=$$?; exit $$st
 
 valgrind: deps
 	@$(MAKE) --no-print-directory SANITIZE=0 all $(TESTS)

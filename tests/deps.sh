@@ -1,10 +1,17 @@
 #!/bin/sh
 # Install the Debian packages meltcon needs, or say exactly how to.
-# Usage: deps.sh [bench]
+# Usage: deps.sh [EXTRA...]   or   DEPS_EXTRA="EXTRA..." deps.sh
+# Extras: bench (make bench: cyclictest, htop), coverage (make coverage: gcovr).
 set -e
 # python3: the shell tests use it for JSON and raw sockets (Debian's, not pip).
 PKGS="libncurses-dev libmodbus-dev libiniparser-dev libcmocka-dev tmux pkg-config python3"
-[ "$1" = bench ] && PKGS="$PKGS rt-tests htop"
+for x in "$@" ${DEPS_EXTRA:-}; do
+    case "$x" in
+        bench) PKGS="$PKGS rt-tests htop" ;;
+        coverage) PKGS="$PKGS gcovr" ;;
+        *) echo "deps: unknown extra '$x' (known: bench coverage)" >&2; exit 2 ;;
+    esac
+done
 command -v dpkg-query >/dev/null 2>&1 || {
     echo "deps: not a Debian system; install: $PKGS" >&2; exit 0; }
 missing=""
