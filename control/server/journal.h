@@ -25,7 +25,7 @@
 #define JOURNAL_WHAT_MAX 64
 #define JOURNAL_VALUE_MAX 64
 #define JOURNAL_REASON_MAX 256
-#define JOURNAL_RESULT_MAX 512
+#define JOURNAL_RESULT_MAX 640 /* "refused: " + a core result's sentence, whole */
 #define JOURNAL_LINE_MAX 8192 /* longest line, newline included */
 #define JOURNAL_PATH_MAX 256
 #define JOURNAL_HASH_LEN 32 /* SHA-256 */

@@ -42,6 +42,9 @@ _Static_assert(sizeof((struct journal_entry *)0)->new_value >=
                "journal new value");
 _Static_assert(sizeof((struct journal_entry *)0)->reason >= sizeof((struct core_result *)0)->reason,
                "journal reason");
+_Static_assert(sizeof((struct journal_entry *)0)->result >=
+                   sizeof "refused: " + sizeof((struct core_result *)0)->text,
+               "journal result: a refusal's whole sentence");
 
 /* ---- journal messages ------------------------------------------------------------ */
 
