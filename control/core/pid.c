@@ -54,29 +54,24 @@
 #include "pid.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-static double clampd(double x, double lo, double hi) { return x < lo ? lo : x > hi ? hi : x; }
+#include "util.h"
 
-static const char *sep(const char *unit) { return unit[0] ? " " : ""; }
+static double clampd(double x, double lo, double hi)
+{
+    return x < lo ? lo : x > hi ? hi : x;
+}
+
+static const char *sep(const char *unit)
+{
+    return unit[0] ? " " : "";
+}
 
 static double action_sign(const struct pid_params *prm)
 {
     return prm->action == LOOP_DIRECT ? -1.0 : 1.0;
-}
-
-__attribute__((format(printf, 3, 4))) static int refuse(char *err, size_t errlen, const char *fmt,
-                                                        ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
 }
 
 /* Rate limit toward u from the previous output, then clamp to [lo, hi].
@@ -113,8 +108,12 @@ static void step_setpoint(struct pid *p, const struct pid_in *in, double dt)
     double want;
 
     switch (p->mode) {
-    case LOOP_CAS: want = in->rsp; break;
-    case LOOP_AUTO: want = in->sp_ext ? in->sp_ext_value : p->sp; break;
+    case LOOP_CAS:
+        want = in->rsp;
+        break;
+    case LOOP_AUTO:
+        want = in->sp_ext ? in->sp_ext_value : p->sp;
+        break;
     case LOOP_MAN:
     default:
         if (prm->sp_track_pv) {
@@ -346,26 +345,26 @@ int pid_set_sp(struct pid *p, double sp, char *err, size_t errlen)
     const struct pid_params *prm = &p->prm;
     const char *u = prm->pv_unit;
     if (!isfinite(sp))
-        return refuse(err, errlen, "%s: setpoint refused: not a number", prm->name);
+        return err_set(err, errlen, "%s: setpoint refused: not a number", prm->name);
     if (p->mode == LOOP_CAS)
-        return refuse(err, errlen,
-                      "%s: setpoint refused: in CAS it comes from the master; switch to AUTO "
-                      "first",
-                      prm->name);
+        return err_set(err, errlen,
+                       "%s: setpoint refused: in CAS it comes from the master; switch to AUTO "
+                       "first",
+                       prm->name);
     if (p->mode == LOOP_MAN && prm->sp_track_pv)
-        return refuse(err, errlen,
-                      "%s: setpoint refused: in MAN it follows the PV; switch to AUTO first",
-                      prm->name);
+        return err_set(err, errlen,
+                       "%s: setpoint refused: in MAN it follows the PV; switch to AUTO first",
+                       prm->name);
     if (sp < prm->sp_lo || sp > prm->sp_hi)
-        return refuse(err, errlen,
-                      "%s: setpoint %.1f%s%s refused: outside the limits %.1f .. %.1f%s%s",
-                      prm->name, sp, sep(u), u, prm->sp_lo, prm->sp_hi, sep(u), u);
+        return err_set(err, errlen,
+                       "%s: setpoint %.1f%s%s refused: outside the limits %.1f .. %.1f%s%s",
+                       prm->name, sp, sep(u), u, prm->sp_lo, prm->sp_hi, sep(u), u);
     if (prm->sp_max_step > 0 && fabs(sp - p->sp) > prm->sp_max_step)
-        return refuse(err, errlen,
-                      "%s: setpoint %.1f%s%s refused: a change of %.1f%s%s from %.1f is more "
-                      "than the largest step %.1f%s%s",
-                      prm->name, sp, sep(u), u, fabs(sp - p->sp), sep(u), u, p->sp,
-                      prm->sp_max_step, sep(u), u);
+        return err_set(err, errlen,
+                       "%s: setpoint %.1f%s%s refused: a change of %.1f%s%s from %.1f is more "
+                       "than the largest step %.1f%s%s",
+                       prm->name, sp, sep(u), u, fabs(sp - p->sp), sep(u), u, p->sp,
+                       prm->sp_max_step, sep(u), u);
     p->sp = sp;
     return 0;
 }
@@ -374,14 +373,14 @@ int pid_set_mode(struct pid *p, enum cfg_loop_mode mode, char *err, size_t errle
 {
     const struct pid_params *prm = &p->prm;
     if (mode != LOOP_MAN && mode != LOOP_AUTO && mode != LOOP_CAS)
-        return refuse(err, errlen, "%s: mode refused: unknown mode %d", prm->name, (int)mode);
+        return err_set(err, errlen, "%s: mode refused: unknown mode %d", prm->name, (int)mode);
     if (mode == p->mode)
         return 0;
     if (mode == LOOP_CAS && !prm->cas_allowed)
-        return refuse(err, errlen, "%s: CAS refused: the loop has no master to follow", prm->name);
+        return err_set(err, errlen, "%s: CAS refused: the loop has no master to follow", prm->name);
     if (mode != LOOP_MAN && (p->status & PID_ST_BAD_PV))
-        return refuse(err, errlen, "%s: %s refused: the PV is bad; the loop stays in MAN",
-                      prm->name, cfg_loop_mode_name(mode));
+        return err_set(err, errlen, "%s: %s refused: the PV is bad; the loop stays in MAN",
+                       prm->name, cfg_loop_mode_name(mode));
     if (mode == LOOP_MAN)
         p->man_out = p->out;
     p->mode = mode;
@@ -394,14 +393,14 @@ int pid_set_out(struct pid *p, double out, char *err, size_t errlen)
     const struct pid_params *prm = &p->prm;
     const char *u = prm->out_unit;
     if (p->mode != LOOP_MAN)
-        return refuse(err, errlen, "%s: output refused: only in MAN (the loop is in %s)", prm->name,
-                      cfg_loop_mode_name(p->mode));
+        return err_set(err, errlen, "%s: output refused: only in MAN (the loop is in %s)",
+                       prm->name, cfg_loop_mode_name(p->mode));
     if (!isfinite(out))
-        return refuse(err, errlen, "%s: output refused: not a number", prm->name);
+        return err_set(err, errlen, "%s: output refused: not a number", prm->name);
     if (out < prm->out_lo || out > prm->out_hi)
-        return refuse(err, errlen,
-                      "%s: output %.1f%s%s refused: outside the limits %.1f .. %.1f%s%s", prm->name,
-                      out, sep(u), u, prm->out_lo, prm->out_hi, sep(u), u);
+        return err_set(err, errlen,
+                       "%s: output %.1f%s%s refused: outside the limits %.1f .. %.1f%s%s",
+                       prm->name, out, sep(u), u, prm->out_lo, prm->out_hi, sep(u), u);
     p->man_out = out;
     return 0;
 }
