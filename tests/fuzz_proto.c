@@ -7,10 +7,6 @@
 
 #include "snap.h"
 
-/* `make fuzz` links proto.c and snap.c alone; snap.c copies text with
- * str_copy (config/util.c), so the target carries that small pure file. */
-#include "util.c"
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
