@@ -57,7 +57,8 @@ OPT      ?= -O2 -g
 CPPFLAGS += -D_GNU_SOURCE -Iconfig -Icontrol/core -Icontrol/wire -Icontrol/server -Isimhw -Itui $(MODBUS_CFLAGS) $(NCURSES_CFLAGS)
 CFLAGS   += $(OPT) $(WARN) $(SANFLAGS) $(COVFLAGS) -MMD -MP
 LDFLAGS  += $(SANFLAGS) $(COVFLAGS)
-LDLIBS   += -liniparser $(MODBUS_LIBS) -lm
+# -lsystemd: the server's events also go to the system journal (sd_journal_send).
+LDLIBS   += -liniparser $(MODBUS_LIBS) -lm -lsystemd
 
 # Dependencies point one way: tui -> control -> config; simhw -> config and
 # the shared tag codec and PLC contract (control/core/tag.h, plc_contract.h);

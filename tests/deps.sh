@@ -4,7 +4,8 @@
 # Extras: bench (make bench: cyclictest, htop), coverage (make coverage: gcovr).
 set -e
 # python3: the shell tests use it for JSON and raw sockets (Debian's, not pip).
-PKGS="libncurses-dev libmodbus-dev libiniparser-dev libcmocka-dev tmux pkg-config python3"
+# libsystemd-dev: sd_journal_send, the server's events in the system journal.
+PKGS="libncurses-dev libmodbus-dev libiniparser-dev libcmocka-dev tmux pkg-config python3 libsystemd-dev"
 for x in "$@" ${DEPS_EXTRA:-}; do
     case "$x" in
         bench) PKGS="$PKGS rt-tests htop" ;;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -274,7 +275,7 @@ static void test_json_too_small(void **state)
 static void test_send_policy(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/test_server_XXXXXX", path[108], err[300], why[300];
+    char dir[] = "/tmp/test_server_XXXXXX", path[108], err[300], why[300], who[CFG_NAME_MAX];
     assert_non_null(mkdtemp(dir));
     snprintf(path, sizeof path, "%s/s.sock", dir);
     struct sessions ss;
@@ -283,13 +284,18 @@ static void test_send_policy(void **state)
     struct group *g = getgrgid(getgid());
     assert_non_null(g);
     snprintf(srv.engineer_group, sizeof srv.engineer_group, "%s", g->gr_name);
+    mode_t um = umask(077); /* the socket is 0666 whatever the umask: roles decide */
     assert_int_equal(session_listen(&ss, path, 2, err, sizeof err), 0);
-    assert_int_equal(session_accept(&ss, &srv, 0, why, sizeof why), -1); /* nothing pending */
+    umask(um);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0666);
+    assert_int_equal(session_accept(&ss, &srv, 0, why, sizeof why, who), -1); /* nothing pending */
     assert_string_equal(why, "");
 
     int cfd = session_connect(path, err, sizeof err);
     assert_true(cfd >= 0);
-    int slot = session_accept(&ss, &srv, 100.0, why, sizeof why);
+    int slot = session_accept(&ss, &srv, 100.0, why, sizeof why, who);
     assert_true(slot >= 0);
     struct session *s = &ss.s[slot];
     assert_int_equal(s->role, ROLE_ENGINEER);
@@ -321,9 +327,9 @@ static void test_send_policy(void **state)
 
     /* a second client fits, a third is refused with a bye */
     int c2 = session_connect(path, err, sizeof err);
-    assert_true(session_accept(&ss, &srv, 130.0, why, sizeof why) >= 0);
+    assert_true(session_accept(&ss, &srv, 130.0, why, sizeof why, who) >= 0);
     int c3 = session_connect(path, err, sizeof err);
-    assert_int_equal(session_accept(&ss, &srv, 130.0, why, sizeof why), -1);
+    assert_int_equal(session_accept(&ss, &srv, 130.0, why, sizeof why, who), -1);
     assert_non_null(strstr(why, "max_clients"));
     ssize_t n = recv(c3, rx, sizeof rx - 1, 0);
     assert_true(n > 0);

@@ -1,8 +1,8 @@
 /* cli — meltcon's verbs on the server's socket (see cli.h).
  *
- * A verb is one short conversation: connect, announce the origin
- * (`req verb=origin`: the terminal or the SSH client, for the journal),
- * wait for `hello`, send the request, print what comes back.  Replies are
+ * A verb is one short conversation: connect, wait for `hello`, announce
+ * the origin (`req verb=origin`: the terminal or the SSH client, for the
+ * journal), send the request, print what comes back.  Replies are
  * matched by request id; a `journal` message tagged with that id carries
  * the lines of the answer (journal lines, CSV rows), untagged ones are the
  * server's live journal (printed only by `journal --follow`, after the

@@ -1,5 +1,5 @@
 /* cli_conn — the verbs' connection to the server (see cli_int.h): connect,
- * announce the origin, wait for the hello; send requests and wait, bounded,
+ * wait for the hello, announce the origin; send requests and wait, bounded,
  * for the reply with the same id, printing the journal lines tagged with it
  * on the way.
  */
@@ -75,7 +75,7 @@ void cli_conn_close(struct cli_conn *c)
     free(c);
 }
 
-/* Connect, announce the origin, wait for the hello.  NULL with a sentence. */
+/* Connect, wait for the hello, announce the origin.  NULL with a sentence. */
 struct cli_conn *cli_conn_open(const struct cfg *cfg, char *err, size_t errlen)
 {
     struct cli_conn *c = calloc(1, sizeof *c);
@@ -99,17 +99,14 @@ struct cli_conn *cli_conn_open(const struct cfg *cfg, char *err, size_t errlen)
                      e);
         goto fail;
     }
-    char origin[SESSION_ORIGIN_MAX];
-    session_origin(origin, sizeof origin);
-    if (cli_conn_req(c, "origin", "", origin, "") < 0) {
-        snprintf(err, errlen, "%s: cannot send: %s", c->path, strerror(errno));
-        goto fail;
-    }
+    /* the hello (or a refusal's `bye`) first, the origin after it: a peer
+     * the server refuses has sent nothing, so the server's close cannot
+     * reset the connection before the bye with its reason is read */
     int64_t end = cli_now_ms() + CONNECT_WAIT_MS;
     for (;;) {
         int t = cli_conn_recv(c, end);
         if (t == PT_HELLO && snap_hello_decode(&c->msg, &c->hello) == 0)
-            return c;
+            break;
         if (t == -1) {
             snprintf(err, errlen, "the server closed the connection%s%s", *c->bye ? ": " : "",
                      c->bye);
@@ -121,6 +118,13 @@ struct cli_conn *cli_conn_open(const struct cfg *cfg, char *err, size_t errlen)
             goto fail;
         }
     }
+    char origin[SESSION_ORIGIN_MAX];
+    session_origin(origin, sizeof origin);
+    if (cli_conn_req(c, "origin", "", origin, "") < 0) {
+        snprintf(err, errlen, "%s: cannot send: %s", c->path, strerror(errno));
+        goto fail;
+    }
+    return c;
 fail:
     cli_conn_close(c);
     return NULL;

@@ -43,7 +43,7 @@ struct cli_conn {
 /* Monotonic milliseconds: clock_mono_ns() cut to whole ms, as the waits count them. */
 int64_t cli_now_ms(void);
 
-/* Connect, announce the origin, wait for the hello.  NULL with a sentence. */
+/* Connect, wait for the hello, announce the origin.  NULL with a sentence. */
 struct cli_conn *cli_conn_open(const struct cfg *cfg, char *err, size_t errlen);
 void cli_conn_close(struct cli_conn *c);
 

@@ -125,15 +125,22 @@ static void send_hello(struct server *sv, int slot, double now)
 void server_accept_clients(struct server *sv, double now)
 {
     for (int k = 0; k < 8; k++) {
-        char why[300];
-        int slot = session_accept(&sv->ss, &sv->cfg->server, now, why, sizeof why);
+        char why[300], who[CFG_NAME_MAX];
+        int slot = session_accept(&sv->ss, &sv->cfg->server, now, why, sizeof why, who);
         if (slot >= 0) {
             send_hello(sv, slot, now);
             continue;
         }
         if (!*why)
             return;
-        server_event(sv, "session", "connect", "refused: %s", why);
+        struct journal_entry e; /* under the refused peer's name, for the plant's log */
+        memset(&e, 0, sizeof e);
+        (void)str_copy(e.user, sizeof e.user, who);
+        (void)str_copy(e.origin, sizeof e.origin, "socket");
+        (void)str_copy(e.kind, sizeof e.kind, "session");
+        (void)str_copy(e.what, sizeof e.what, "connect");
+        snprintf(e.result, sizeof e.result, "refused: %s", why);
+        server_journal_put(sv, &e, false);
     }
 }
 

@@ -7,6 +7,7 @@
  *   server_record.c   journal messages and lines, the loops' state, retention
  *   server_jobs.c     journal and export readers in forked children
  *   server_life.c     directories, lock, signals, start (detached), stop
+ *   sysjournal.c      every journal event also to the system journal
  */
 #ifndef MELTCON_SERVER_INT_H
 #define MELTCON_SERVER_INT_H
@@ -27,6 +28,7 @@
 #include "proto.h"
 #include "session.h"
 #include "snap.h"
+#include "sysjournal.h"
 
 #define SERVER_JOBS 4      /* journal/export readers running at once */
 #define JMSG_MAX 60000     /* bytes of one journal message we build */
@@ -85,6 +87,7 @@ struct server {
     void *mb;
     struct sessions ss;
     struct journal jnl;
+    struct sysjournal *sysj; /* the system journal's sender, NULL without one */
     struct hist hist;
     bool journal_ok, hist_ok;
     double journal_retry;

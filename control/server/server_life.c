@@ -23,6 +23,7 @@
 #include "util.h"
 
 #define NOTIFY_TIMEOUT_MS 15000 /* a detached server says it is up within this */
+#define SERVER_LOG_MAX (1L << 20) /* server.log past this at a start becomes server.log.1 */
 
 volatile sig_atomic_t server_stop_signal;
 
@@ -122,6 +123,7 @@ static int serve(struct server *sv, int notify_fd, char *msg, size_t msglen)
         journal_close(&sv->jnl);
         return fail_start(notify_fd, msg, msglen, err);
     }
+    sv->sysj = sysjournal_start(c->furnace.name);
     server_restore_state(sv);
     int npfd = 1 + sv->ss.max + SERVER_JOBS;
     sv->pfd = calloc((size_t)npfd, sizeof *sv->pfd);
@@ -172,6 +174,8 @@ static int serve(struct server *sv, int notify_fd, char *msg, size_t msglen)
     server_journal_put(sv, &e, true);
     server_broadcast_flush(sv, (double)clock_mono_ns() / 1e9);
     session_shutdown(&sv->ss, "server stopped");
+    sysjournal_stop(sv->sysj);
+    sv->sysj = NULL;
     plc_close(&sv->link);
     plc_modbus_free(sv->mb);
     hist_close(&sv->hist);
@@ -234,9 +238,24 @@ static int wait_started(int rfd, const char *sock, char *msg, size_t msglen)
     return 0;
 }
 
+/* state_dir/server.log takes what a detached server writes to stdout and
+ * stderr: little (the journal has the events), but it is appended at every
+ * start.  Past SERVER_LOG_MAX at a start it becomes server.log.1 (the one
+ * before is removed), so the two files stay under twice that plus what one
+ * run writes. */
+static int rotate_log(const char *log)
+{
+    struct stat st;
+    char old[CFG_PATH_MAX + 112];
+    if (stat(log, &st) < 0 || st.st_size <= SERVER_LOG_MAX)
+        return 0;
+    snprintf(old, sizeof old, "%s.1", log);
+    return rename(log, old) < 0 ? errno : 0;
+}
+
 /* Fork twice (setsid between) so the server has no terminal and no parent
- * waiting for it, its output in state_dir/server.log; return once it
- * reports (see wait_started). */
+ * waiting for it, its output in state_dir/server.log (rotated, see
+ * rotate_log); return once it reports (see wait_started). */
 static int start_detached(struct server *sv, char *msg, size_t msglen)
 {
     int p[2];
@@ -266,6 +285,7 @@ static int start_detached(struct server *sv, char *msg, size_t msglen)
         }
         char log[CFG_PATH_MAX + 96];
         snprintf(log, sizeof log, "%s/server.log", sv->state_dir);
+        int rot = rotate_log(log);
         int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
         int lf = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
         if (nul >= 0)
@@ -274,6 +294,9 @@ static int start_detached(struct server *sv, char *msg, size_t msglen)
             dup2(lf, 1);
             dup2(lf, 2);
         }
+        if (rot)
+            fprintf(stderr, "meltcon server: cannot rotate %s to %s.1: %s\n", log, log,
+                    strerror(rot));
         if (nul > 2)
             close(nul);
         if (lf > 2)

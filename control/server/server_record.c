@@ -99,6 +99,7 @@ int server_journal_put(struct server *sv, struct journal_entry *e, bool sync)
         sv->journal_retry = e->t + DISK_RETRY_S;
     if (rc < 0 && !strcmp(e->what, "disk-retry"))
         return rc; /* only a retry that worked is news */
+    sysjournal_put(sv->sysj, e); /* also when the disk refused it: a second record */
     if (journal_format(e, line, sizeof line) < 0)
         return rc;
     tail_add(sv, line);

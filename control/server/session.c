@@ -248,10 +248,20 @@ int session_listen(struct sessions *ss, const char *path, int max, char *err, si
         }
         unlink(path); /* stale: nobody listens, and we hold this furnace's lock */
     }
-    mode_t old = umask(0117); /* the socket file is created 0660 */
+    /* The socket file is 0666, set after bind whatever the umask: every
+     * account may connect, and the server decides each peer's role (or
+     * refuses it with a `bye`) from SO_PEERCRED and its groups.  Until the
+     * chmod the file is 0600 (umask 0177), never more open than meant.
+     * Who may reach the file at all is the directory's business: the
+     * private /tmp/meltcon-UID is 0700. */
+    mode_t old = umask(0177);
     int rc = bind(fd, (struct sockaddr *)&a, sizeof a);
     int e = errno;
     umask(old);
+    if (rc == 0 && chmod(path, 0666) < 0) {
+        rc = -1;
+        e = errno;
+    }
     if (rc < 0 || listen(fd, 16) < 0) {
         snprintf(err, errlen, "cannot listen on %s: %s (see [server] socket)", path,
                  strerror(rc < 0 ? e : errno));
@@ -306,7 +316,77 @@ void session_shutdown(struct sessions *ss, const char *reason)
 
 /* ---- who connected ------------------------------------------------------------ */
 
-int session_peer_of(int fd, struct session_peer *p, char *err, size_t errlen)
+#define LOOKUP_BUF_MAX (1 << 20) /* an account database entry larger than this is an error */
+
+/* getpwuid_r / getgrnam_r into a buffer that grows while the entry does
+ * not fit (ERANGE).  0 with *found set or cleared, or an errno. */
+static int pw_lookup(uid_t uid, struct passwd *pw, char **buf, bool *found)
+{
+    for (size_t len = 1024;; len *= 2) {
+        char *b = realloc(*buf, len);
+        if (!b)
+            return ENOMEM;
+        *buf = b;
+        struct passwd *res = NULL;
+        int e = getpwuid_r(uid, pw, b, len, &res);
+        if (e == ERANGE && len < LOOKUP_BUF_MAX)
+            continue;
+        *found = e == 0 && res;
+        /* "not found" comes back as 0 or, from some NSS modules, as one of these */
+        return e == ENOENT || e == ESRCH || e == EBADF || e == EPERM ? 0 : e;
+    }
+}
+
+static int gr_lookup(const char *name, gid_t *gid, char **buf, bool *found)
+{
+    for (size_t len = 1024;; len *= 2) {
+        char *b = realloc(*buf, len);
+        if (!b)
+            return ENOMEM;
+        *buf = b;
+        struct group gr, *res = NULL;
+        int e = getgrnam_r(name, &gr, b, len, &res);
+        if (e == ERANGE && len < LOOKUP_BUF_MAX)
+            continue;
+        *found = e == 0 && res;
+        if (*found)
+            *gid = gr.gr_gid;
+        return e == ENOENT || e == ESRCH || e == EBADF || e == EPERM ? 0 : e;
+    }
+}
+
+/* Every group of user (primary gid first), in a buffer that grows until
+ * getgrouplist has room for all of them: a user in many groups is never
+ * judged on the first few.  The count, or -1 (out of memory). */
+static int all_groups(const char *user, gid_t primary, gid_t **gids)
+{
+    int n = 64;
+    for (;;) {
+        gid_t *g = realloc(*gids, sizeof *g * (size_t)n);
+        if (!g)
+            return -1;
+        *gids = g;
+        int want = n;
+        if (getgrouplist(user, primary, g, &want) >= 0)
+            return want;
+        if (want <= n) /* glibc reports the count it needs; grow by doubling otherwise */
+            want = n * 2;
+        if (want > 1 << 20)
+            return -1;
+        n = want;
+    }
+}
+
+static bool has_gid(const gid_t *gids, int n, gid_t g)
+{
+    for (int i = 0; i < n; i++)
+        if (gids[i] == g)
+            return true;
+    return false;
+}
+
+int session_peer_of(int fd, const struct cfg_server *srv, struct session_peer *p, char *err,
+                    size_t errlen)
 {
     struct ucred cr;
     socklen_t l = sizeof cr;
@@ -317,34 +397,71 @@ int session_peer_of(int fd, struct session_peer *p, char *err, size_t errlen)
     }
     p->uid = cr.uid;
     p->pid = cr.pid;
-    char buf[4096];
-    struct passwd pw, *pwp = NULL;
-    gid_t gids[SESSION_MAX_GROUPS];
-    int ng = SESSION_MAX_GROUPS;
-    if (getpwuid_r(cr.uid, &pw, buf, sizeof buf, &pwp) == 0 && pwp) {
-        (void)str_copy(p->user, sizeof p->user, pw.pw_name);
-        if (getgrouplist(pw.pw_name, pw.pw_gid, gids, &ng) < 0)
-            ng = SESSION_MAX_GROUPS; /* more groups than we look at: the first ones */
-    } else {
-        snprintf(p->user, sizeof p->user, "uid%u", (unsigned)cr.uid);
-        gids[0] = cr.gid;
-        ng = 1;
+    snprintf(p->user, sizeof p->user, "uid%u", (unsigned)cr.uid);
+    char *buf = NULL;
+    gid_t *gids = NULL;
+    struct passwd pw;
+    bool found = false;
+    int rc = -1;
+    int e = pw_lookup(cr.uid, &pw, &buf, &found);
+    if (e) {
+        snprintf(err, errlen,
+                 "cannot look up uid %u in the account database (%s): the server cannot "
+                 "tell your role",
+                 (unsigned)cr.uid, strerror(e));
+        goto out;
     }
-    for (int i = 0; i < ng && p->ngroups < SESSION_MAX_GROUPS; i++) {
-        struct group gr, *grp = NULL;
-        /* a name cut to CFG_NAME_MAX - 1 bytes could equal a configured
-         * group it is not: such a group is not looked at */
-        if (getgrgid_r(gids[i], &gr, buf, sizeof buf, &grp) == 0 && grp &&
-            str_copy(p->groups[p->ngroups], CFG_NAME_MAX, gr.gr_name))
-            p->ngroups++;
+    if (!found) {
+        snprintf(err, errlen,
+                 "uid %u has no account in the account database: the server cannot tell its "
+                 "groups, so it cannot tell its role",
+                 (unsigned)cr.uid);
+        goto out;
     }
-    return 0;
+    /* a name cut to fit would journal actions under a name that is not the user's */
+    if (!str_copy(p->user, sizeof p->user, pw.pw_name)) {
+        snprintf(err, errlen, "user name \"%.40s...\" is longer than %d bytes", pw.pw_name,
+                 CFG_NAME_MAX - 1);
+        goto out;
+    }
+    if (cr.uid == 0) { /* root is an engineer whatever its groups */
+        rc = 0;
+        goto out;
+    }
+    int ng = all_groups(pw.pw_name, pw.pw_gid, &gids);
+    if (ng < 0) {
+        snprintf(err, errlen, "cannot list the groups of %s: out of memory", p->user);
+        goto out;
+    }
+    const char *role_group[] = {srv->viewer_group, srv->operator_group, srv->engineer_group};
+    const char *key[] = {"viewer_group", "operator_group", "engineer_group"};
+    for (int i = 0; i < 3; i++) {
+        gid_t g = 0;
+        if (!*role_group[i])
+            continue;
+        e = gr_lookup(role_group[i], &g, &buf, &found);
+        if (e) {
+            snprintf(err, errlen,
+                     "cannot look up group %s ([server] %s) in the account database (%s): "
+                     "the server cannot tell your role",
+                     role_group[i], key[i], strerror(e));
+            goto out;
+        }
+        if (found && has_gid(gids, ng, g))
+            (void)str_copy(p->groups[p->ngroups++], CFG_NAME_MAX, role_group[i]);
+    }
+    rc = 0;
+out:
+    free(buf);
+    free(gids);
+    return rc;
 }
 
 int session_accept(struct sessions *ss, const struct cfg_server *srv, double now, char *why,
-                   size_t whylen)
+                   size_t whylen, char who[CFG_NAME_MAX])
 {
     why[0] = 0;
+    (void)str_copy(who, CFG_NAME_MAX, "?");
     int fd = accept4(ss->listen_fd, NULL, NULL, SOCK_CLOEXEC);
     if (fd < 0)
         return -1;
@@ -360,8 +477,11 @@ int session_accept(struct sessions *ss, const struct cfg_server *srv, double now
         return -1;
     }
     struct session_peer *p = malloc(sizeof *p);
-    char err[160];
-    if (!p || session_peer_of(fd, p, err, sizeof err) < 0) {
+    char err[300];
+    int got = p ? session_peer_of(fd, srv, p, err, sizeof err) : -1;
+    if (p)
+        (void)str_copy(who, CFG_NAME_MAX, p->user);
+    if (got < 0) {
         snprintf(why, whylen, "%s", p ? err : "out of memory");
         send_bye(fd, why);
         close(fd);
@@ -371,8 +491,16 @@ int session_accept(struct sessions *ss, const struct cfg_server *srv, double now
     }
     int role = session_role(p->uid, (const char(*)[CFG_NAME_MAX])p->groups, p->ngroups, srv);
     if (role < 0) {
-        snprintf(why, whylen, "user %s is in none of the groups %s, %s, %s", p->user,
-                 srv->viewer_group, srv->operator_group, srv->engineer_group);
+        char names[3 * CFG_NAME_MAX + 8] = "";
+        const char *g[] = {srv->viewer_group, srv->operator_group, srv->engineer_group};
+        for (int i = 0; i < 3; i++)
+            if (*g[i])
+                snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+                         *names ? ", " : "", g[i]);
+        snprintf(why, whylen,
+                 "user %s is in none of the groups allowed to view this furnace (%s); ask for "
+                 "membership of %s",
+                 p->user, names, srv->viewer_group);
         send_bye(fd, why);
         close(fd);
         free(p);

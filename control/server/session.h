@@ -4,13 +4,18 @@
  * The server side listens, accepts, finds out who connected and what they
  * may do, and sends without ever waiting for a client:
  *
- *   who      SO_PEERCRED gives the peer's uid; its user name and groups come
- *            from the account database (getpwuid_r, getgrouplist); a group
- *            whose name is longer than a configured one can be is skipped.
+ *   who      SO_PEERCRED gives the peer's uid; its user name and every one
+ *            of its groups come from the account database (getpwuid_r,
+ *            getgrouplist with a buffer that grows, getgrnam_r for the three
+ *            configured groups).  A uid without an account, or a lookup
+ *            that fails, refuses the connection with a `bye` that says so:
+ *            a role is never guessed.
  *   role     session_role(): root -> engineer; a member of engineer_group ->
  *            engineer; of operator_group -> operator; anyone else -> viewer,
  *            unless viewer_group is set and the user is in none of the three
  *            groups: then the connection is refused with a `bye`.
+ *   socket   mode 0666: anyone who can reach its directory may connect; the
+ *            role above decides what they may do.
  *   origin   the socket cannot tell a tty or an SSH client; a client MAY send
  *            `req verb=origin value=TEXT` (its tty, "ssh:ADDR") before other
  *            requests and the server journals it with every action.  Until
@@ -36,7 +41,7 @@
 #define SESSION_DROP_S 10.0    /* nothing could be sent this long: drop the client */
 #define SESSION_QUEUE 4        /* replies waiting for a full socket to drain */
 #define SESSION_QUEUE_MSG 4096 /* largest queued message */
-#define SESSION_MAX_GROUPS 64  /* groups of one user looked at */
+#define SESSION_MAX_GROUPS 3   /* the configured role groups a user can be in */
 #define SESSION_ORIGIN_MAX 48  /* as core_req.origin */
 
 /* Who is on the other end of a connection. */
@@ -44,7 +49,7 @@ struct session_peer {
     unsigned uid;
     long pid;
     char user[CFG_NAME_MAX];
-    int ngroups;
+    int ngroups; /* of viewer_group, operator_group, engineer_group: those the user is in */
     char groups[SESSION_MAX_GROUPS][CFG_NAME_MAX];
 };
 
@@ -98,7 +103,7 @@ int session_connect(const char *path, char *err, size_t errlen);
 
 /* ---- the server side -------------------------------------------------------- */
 
-/* Allocate max slots and listen on path (mode 0660; a stale socket file is
+/* Allocate max slots and listen on path (mode 0666; a stale socket file is
  * replaced: the caller holds the furnace's lock).  When the path lies in
  * /tmp/meltcon-UID/, that directory is created 0700 and must be ours.
  * Returns 0, or -1 with a sentence. */
@@ -108,15 +113,18 @@ int session_listen(struct sessions *ss, const char *path, int max, char *err, si
  * socket, remove the socket file and free the slots. */
 void session_shutdown(struct sessions *ss, const char *reason);
 
-/* Look up the peer of a connected socket.  Returns 0, or -1 with a sentence. */
-int session_peer_of(int fd, struct session_peer *p, char *err, size_t errlen);
+/* Look up the peer of a connected socket: its uid, name, and which of the
+ * groups configured in srv it belongs to.  Returns 0, or -1 with a sentence
+ * (no account for the uid, or the account database failed). */
+int session_peer_of(int fd, const struct cfg_server *srv, struct session_peer *p, char *err,
+                    size_t errlen);
 
 /* Accept one pending connection and decide its role.  Returns the slot, or
  * -1 when nothing was accepted (no connection pending, all slots taken, or
- * refused by role: the peer got a `bye` and *why says why, "" when nothing
- * was pending). */
+ * refused: the peer got a `bye`, *why says why ("" when nothing was
+ * pending) and who names the peer, "uidN" without an account, "?" unknown). */
 int session_accept(struct sessions *ss, const struct cfg_server *srv, double now, char *why,
-                   size_t whylen);
+                   size_t whylen, char who[CFG_NAME_MAX]);
 
 /* Send one message.  queue: on a full socket, keep it (replies, job output)
  * instead of skipping it (snapshots).  Returns 1 sent, 0 skipped or queued,
