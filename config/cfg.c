@@ -174,10 +174,13 @@ bool cfg_mode_is_system(enum cfg_mode mode, const char *real)
 
 void cfg_instance(const struct cfg *c, char *buf, size_t len)
 {
-    const char *slash = strrchr(c->path, '/');
-    const char *base = slash ? slash + 1 : c->path;
+    char *real = realpath(c->path, NULL); /* a link's target names the unit */
+    const char *path = real ? real : c->path;
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
     size_t n = strlen(base);
     if (n > 4 && !strcmp(base + n - 4, ".ini"))
         n -= 4;
     snprintf(buf, len, "%.*s", (int)n, base);
+    free(real);
 }

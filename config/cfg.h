@@ -278,9 +278,9 @@ const char *cfg_default_path(const char *opt);
  * file under CFG_SYSTEM_DIR.  cfg_load() stores this in server.system. */
 bool cfg_mode_is_system(enum cfg_mode mode, const char *real);
 
-/* The systemd instance of the furnace: the config file's name without
- * its directory and ".ini" (/etc/meltcon/tcf1.ini -> "tcf1"), as in
- * `systemctl start meltcon@tcf1`. */
+/* The systemd instance of the furnace: the config file's name (its real
+ * path's, when it is a link) without its directory and ".ini"
+ * (/etc/meltcon/tcf1.ini -> "tcf1"), as in `systemctl start meltcon@tcf1`. */
 void cfg_instance(const struct cfg *c, char *buf, size_t len);
 
 /* The key reference and the manual page meltcon.ini(5), both from the

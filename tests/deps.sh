@@ -3,7 +3,8 @@
 # Usage: deps.sh [bench]
 set -e
 # python3: the shell tests use it for JSON and raw sockets (Debian's, not pip).
-PKGS="libncurses-dev libmodbus-dev libiniparser-dev libcmocka-dev tmux pkg-config python3"
+# groff-base, man-db: t_cli renders meltcon.ini(5) (groff -ww, man -l).
+PKGS="libncurses-dev libmodbus-dev libiniparser-dev libcmocka-dev tmux pkg-config python3 groff-base man-db"
 [ "$1" = bench ] && PKGS="$PKGS rt-tests htop"
 command -v dpkg-query >/dev/null 2>&1 || {
     echo "deps: not a Debian system; install: $PKGS" >&2; exit 0; }

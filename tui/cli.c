@@ -155,8 +155,7 @@ static int take_opt(void *ctx, int val, const char *arg, char *err, size_t errle
 }
 
 /* Parse a verb's arguments into *a: 0, or 2 with the mistake and the
- * verb's usage on stderr.  --help is honoured before the count of the
- * positional arguments is checked. */
+ * verb's usage on stderr.  With --help, missing arguments are no mistake. */
 static int parse_args(const struct verb *v, int argc, char **argv, struct cli_args *a)
 {
     struct option lo[NOPTS + 1];
@@ -174,13 +173,10 @@ static int parse_args(const struct verb *v, int argc, char **argv, struct cli_ar
     lo[n] = (struct option){NULL, 0, NULL, 0};
     struct opt_spec spec = {.shortopts = shortopts, .longopts = lo, .take = take_opt, .ctx = a};
     char err[200];
-    if (opt_parse(&spec, argc, argv, a->pos, (int)(sizeof a->pos / sizeof a->pos[0]), &a->npos,
-                  err, sizeof err) < 0)
+    if (opt_parse(&spec, argc, argv, a->pos, v->max, &a->npos, err, sizeof err) < 0)
         return usage_err(v, err, "");
     if (a->help)
         return 0;
-    if (a->npos > v->max)
-        return usage_err(v, "one argument too many: ", a->pos[v->max]);
     if (a->npos < v->min)
         return usage_err(v, "missing arguments", "");
     return 0;
