@@ -1,5 +1,7 @@
 /* cfg — load and validate meltcon.ini against the schema (cfg_schema.c):
- * the public entry points (see cfg.h) and the key reference.
+ * the public entry points (see cfg.h), where the file comes from and
+ * whether it describes a system furnace.  The key reference and the man
+ * page are cfg_doc.c.
  *
  * Two passes over one file.  A line scan (cfg_scan.c) records where every
  * section and key is and catches what iniparser forgives or hides.
@@ -53,10 +55,11 @@ static int by_line(const void *a, const void *b)
 }
 
 /* Both passes over one file: `text` is its content (for the line scan),
- * `path` where iniparser reads it, `name` what messages call it.  *out is
- * written only when no error was found. */
-static int load(const char *name, const char *path, const char *text, size_t len,
-                struct cfg *out, struct cfg_errors *errs)
+ * `path` where iniparser reads it, `name` what messages call it, `real`
+ * its real path (for [server] mode = auto).  *out is written only when no
+ * error was found. */
+static int load(const char *name, const char *path, const char *real, const char *text,
+                size_t len, struct cfg *out, struct cfg_errors *errs)
 {
     memset(errs, 0, sizeof *errs);
     struct cfg_ctx x = {.file = name, .errs = errs};
@@ -84,6 +87,7 @@ static int load(const char *name, const char *path, const char *text, size_t len
     }
     qsort(errs->e, (size_t)errs->n, sizeof errs->e[0], by_line);
     int rc = errs->n ? -1 : 0;
+    x.c->server.system = cfg_mode_is_system(x.c->server.mode, real);
     if (rc == 0)
         memcpy(out, x.c, sizeof *out);
     cfg_scan_free(&x.sc);
@@ -123,7 +127,9 @@ int cfg_load(const char *file, struct cfg *out, struct cfg_errors *errs)
         cfg_err(&x, 0, NULL, NULL, NULL, "too large or out of memory");
         return -1;
     }
-    int rc = load(file, file, buf, len, out, errs);
+    char *real = realpath(file, NULL); /* the file was opened: NULL only when out of memory */
+    int rc = load(file, file, real ? real : file, buf, len, out, errs);
+    free(real);
     free(buf);
     return rc;
 }
@@ -143,7 +149,7 @@ int cfg_load_text(const char *name, const char *text, size_t len, struct cfg *ou
     }
     char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    int rc = load(name, path, text, len, out, errs);
+    int rc = load(name, path, name, text, len, out, errs);
     close(fd);
     return rc;
 }
@@ -155,40 +161,26 @@ const char *cfg_default_path(const char *opt)
     const char *env = getenv("MELTCON_CONFIG");
     if (env && *env)
         return env;
-    if (access("config/meltcon.ini", R_OK) == 0)
-        return "config/meltcon.ini";
-    return "/etc/meltcon/meltcon.ini";
+    return CFG_SYSTEM_DIR "meltcon.ini";
 }
 
-static const char *ktype_name(const struct cfg_key *k)
+bool cfg_mode_is_system(enum cfg_mode mode, const char *real)
 {
-    static const char *const n[] = {
-        [KT_INT] = "integer", [KT_DOUBLE] = "number", [KT_BOOL] = "yes/no",
-        [KT_STRING] = "text",  [KT_NAME] = "name",     [KT_ENUM] = "choice",
-        [KT_PHASES] = "phases", [KT_ADDR] = "address", [KT_PAIR] = "LO, HI",
-    };
-    return n[k->type];
+    if (mode != MODE_AUTO)
+        return mode == MODE_SYSTEM;
+    size_t n = strlen(CFG_SYSTEM_DIR);
+    return real && !strncmp(real, CFG_SYSTEM_DIR, n) && real[n];
 }
 
-void cfg_describe(void *stdio_file)
+void cfg_instance(const struct cfg *c, char *buf, size_t len)
 {
-    FILE *f = stdio_file;
-    fprintf(f, "meltcon.ini keys (required keys have no default)\n");
-    for (size_t i = 0; i < cfg_nsections; i++) {
-        const struct cfg_section *s = &cfg_sections[i];
-        fprintf(f, "\n[%s%s]  %s\n", s->name, s->multi ? ".NAME" : "", s->help);
-        for (const struct cfg_key *k = s->keys; k->key; k++) {
-            char range[160] = "";
-            if (k->type == KT_INT || k->type == KT_DOUBLE) {
-                char lo[32], hi[32];
-                cfg_fmt_num(lo, sizeof lo, k->min);
-                cfg_fmt_num(hi, sizeof hi, k->max);
-                snprintf(range, sizeof range, "%s..%s", lo, hi);
-            } else if (k->type == KT_ENUM) {
-                cfg_join_names(range, sizeof range, k->names);
-            }
-            fprintf(f, "  %-22s %-8s %-20s %-12s %-5s %s\n", k->key, ktype_name(k), range,
-                    !k->def ? "(required)" : *k->def ? k->def : "-", k->unit, k->help);
-        }
-    }
+    char *real = realpath(c->path, NULL); /* a link's target names the unit */
+    const char *path = real ? real : c->path;
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    size_t n = strlen(base);
+    if (n > 4 && !strcmp(base + n - 4, ".ini"))
+        n -= 4;
+    snprintf(buf, len, "%.*s", (int)n, base);
+    free(real);
 }

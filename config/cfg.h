@@ -90,9 +90,17 @@ struct cfg_cycle {
     double slow_factor;       /* a cycle later than factor*period is "slow" */
 };
 
+/* A system furnace is run by systemd with system-wide socket, lock and
+ * state; a private one (training, make demo) by its user, auto-started. */
+enum cfg_mode { MODE_AUTO, MODE_SYSTEM, MODE_PRIVATE };
+
 struct cfg_server {
-    char socket[CFG_PATH_MAX];      /* "" = $XDG_RUNTIME_DIR/meltcon-NAME.sock */
-    char state_dir[CFG_PATH_MAX];   /* "" = $XDG_STATE_HOME/meltcon/NAME */
+    enum cfg_mode mode;             /* as configured */
+    bool system;                    /* resolved at load: see cfg_mode_is_system() */
+    char socket[CFG_PATH_MAX];      /* "" = /run/meltcon/NAME.sock (system),
+                                       $XDG_RUNTIME_DIR/meltcon-NAME.sock (private) */
+    char state_dir[CFG_PATH_MAX];   /* "" = /var/lib/meltcon/NAME (system),
+                                       $XDG_STATE_HOME/meltcon/NAME (private) */
     char viewer_group[CFG_NAME_MAX];
     char operator_group[CFG_NAME_MAX];
     char engineer_group[CFG_NAME_MAX];
@@ -250,7 +258,8 @@ struct cfg_errors {
  * error in *errs and *out unchanged. */
 int cfg_load(const char *file, struct cfg *out, struct cfg_errors *errs);
 
-/* The same from a text buffer (fuzzing, tests).  `name` is used in messages. */
+/* The same from a text buffer (fuzzing, tests).  `name` is used in messages
+ * and stands for the real path for [server] mode = auto. */
 int cfg_load_text(const char *name, const char *text, size_t len, struct cfg *out,
                   struct cfg_errors *errs);
 
@@ -258,13 +267,27 @@ int cfg_load_text(const char *name, const char *text, size_t len, struct cfg *ou
  * loops, alarms or programs. */
 void cfg_defaults(struct cfg *c);
 
-/* Which file to use: `opt` if given, else $MELTCON_CONFIG, else
- * ./config/meltcon.ini if it exists, else /etc/meltcon/meltcon.ini. */
+/* Which file to use: `opt` (-c FILE) if given, else $MELTCON_CONFIG, else
+ * CFG_SYSTEM_DIR "meltcon.ini" -- never the current directory, so what a
+ * program controls does not depend on where it was started. */
+#define CFG_SYSTEM_DIR "/etc/meltcon/"
 const char *cfg_default_path(const char *opt);
 
-/* Print the key reference (every section and key, type, range, default,
- * unit, help) from the schema table. */
+/* Whether a file in `mode` whose real path (symlinks resolved) is
+ * `real` describes a system furnace: MODE_SYSTEM, or MODE_AUTO and the
+ * file under CFG_SYSTEM_DIR.  cfg_load() stores this in server.system. */
+bool cfg_mode_is_system(enum cfg_mode mode, const char *real);
+
+/* The systemd instance of the furnace: the config file's name (its real
+ * path's, when it is a link) without its directory and ".ini"
+ * (/etc/meltcon/tcf1.ini -> "tcf1"), as in `systemctl start meltcon@tcf1`. */
+void cfg_instance(const struct cfg *c, char *buf, size_t len);
+
+/* The key reference and the manual page meltcon.ini(5), both from the
+ * schema table (cfg_doc.c): the first as plain text (check-config
+ * --describe), the second in roff with the man(7) macros (--man). */
 void cfg_describe(void *stdio_file);
+void cfg_man(void *stdio_file);
 
 /* Lookups by name; NULL or -1 if absent. */
 const struct cfg_tag *cfg_tag_find(const struct cfg *c, const char *name);

@@ -20,6 +20,7 @@ const char *const cfg_phase_names[] = {"HOLD", "CHARGE", "PYROLYSIS", "PUSH", "M
 const char *const cfg_priority_names[] = {"low", "medium", "high", "critical", NULL};
 const char *const cfg_loop_mode_names[] = {"MAN", "AUTO", "CAS", NULL};
 static const char *const clock_names[] = {"monotonic", "plc", NULL};
+static const char *const mode_names[] = {"auto", "system", "private", NULL};
 static const char *const action_names[] = {"reverse", "direct", NULL};
 static const char *const alarm_kind_names[] = {"hi",  "lo",    "on",        "off",  "bad",
                                                "link", "stale", "door_open", "disk", NULL};
@@ -94,10 +95,16 @@ static const struct cfg_key cycle_keys[] = {
 
 #define S struct cfg_server
 static const struct cfg_key server_keys[] = {
+    ENUM("mode", mode, mode_names, "auto",
+         "system: one server for everyone, started by systemd only, socket and state under "
+         "/run/meltcon and /var/lib/meltcon; private: the user's own, started by the console "
+         "when none runs; auto: system when this file's real path is under /etc/meltcon/"),
     STR("socket", socket, "",
-        "Unix socket of the server; empty = $XDG_RUNTIME_DIR/meltcon-NAME.sock"),
+        "Unix socket of the server; empty = /run/meltcon/NAME.sock for a system furnace, "
+        "$XDG_RUNTIME_DIR/meltcon-NAME.sock for a private one"),
     STR("state_dir", state_dir, "",
-        "journal, historian and lock; empty = $XDG_STATE_HOME/meltcon/NAME"),
+        "journal, historian and lock; empty = /var/lib/meltcon/NAME for a system furnace, "
+        "$XDG_STATE_HOME/meltcon/NAME for a private one"),
     NAME("viewer_group", viewer_group, "", "Unix group whose members may watch (empty: everyone)"),
     NAME("operator_group", operator_group, "meltop",
          "Unix group whose members may change setpoints, command and acknowledge"),

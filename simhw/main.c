@@ -5,6 +5,12 @@
  *   meltsim [-c FILE] inject FAULT [TARGET] [VALUE] [--port N]
  *   meltsim [-c FILE] inject silent SECONDS | status | list
  *   meltsim [-c FILE] run --hours H [--csv FILE] [--every S] [--scenario FILE] [--cold]
+ *   meltsim [inject|run] --help, meltsim --version
+ *
+ * The whole command line is parsed (getopt_long, config/opt.c) and checked
+ * before the file is read or anything is opened: an option that is not
+ * the verb's, a bad number or a missing value prints the usage and exits 2.
+ * Options given before the verb count as the verb's.
  *
  * The server scans the PLC logic and physics every scan_ms of process time
  * (speed x faster than the wall clock), serves the register image of the
@@ -26,10 +32,12 @@
 
 #include "cfg.h"
 #include "clock.h"
+#include "opt.h"
 #include "sim_plc.h"
 #include "sim_run.h"
 #include "sim_scenario.h"
 #include "sim_server.h"
+#include "version.h"
 
 static volatile sig_atomic_t stop;
 
@@ -48,12 +56,213 @@ static int64_t now_ms(void)
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: meltsim [-c FILE] [--port N] [--bind ADDR] [--speed X] [--seed N] [--cold]\n"
-            "               [--scenario FILE]\n"
-            "       meltsim [-c FILE] inject FAULT [TARGET] [VALUE] [--port N]\n"
-            "       meltsim [-c FILE] inject silent SECONDS | status | list [--port N]\n"
-            "       meltsim [-c FILE] run --hours H [--csv FILE] [--every S] [--scenario FILE]"
-            " [--cold] [--seed N]\n");
+            "usage: meltsim [-c FILE] [--port=N] [--bind=ADDR] [--speed=X] [--seed=N] [--cold]\n"
+            "               [--scenario=FILE]\n"
+            "       meltsim [-c FILE] inject FAULT [TARGET] [VALUE] [--port=N]\n"
+            "       meltsim [-c FILE] inject silent SECONDS | clear [FAULT] | status | list"
+            " [--port=N]\n"
+            "       meltsim [-c FILE] run --hours=H [--csv=FILE] [--every=S] [--scenario=FILE]"
+            " [--cold] [--seed=N]\n"
+            "       meltsim [inject|run] --help | --version\n"
+            "-c, --config=FILE: the furnace's file; else $MELTCON_CONFIG, else "
+            "/etc/meltcon/meltcon.ini.\n");
+}
+
+/* ---- the command line ------------------------------------------------------------ */
+
+enum { V_SERVE, V_INJECT, V_RUN };
+
+enum {
+    O_PORT = 0x100, O_BIND, O_SPEED, O_SEED, O_COLD, O_SCENARIO, O_HOURS, O_EVERY, O_CSV
+};
+
+/* Every option: what it is called, its help, and the verbs that take it (a
+ * bit per V_*); -c, -h and -V go with all of them. */
+static const struct simopt {
+    struct option lo;
+    const char *argname, *help;
+    unsigned verbs;
+} simopts[] = {
+    {{"config", required_argument, NULL, 'c'}, "FILE", "the furnace's file", 7},
+    {{"port", required_argument, NULL, O_PORT}, "N", "Modbus TCP port (default [sim] port)", 3},
+    {{"bind", required_argument, NULL, O_BIND}, "ADDR", "address to listen on ([sim] bind)", 1},
+    {{"speed", required_argument, NULL, O_SPEED}, "X", "times faster than real time", 1},
+    {{"seed", required_argument, NULL, O_SEED}, "N", "random seed for sensor noise", 5},
+    {{"cold", no_argument, NULL, O_COLD}, NULL, "cold start: a cold heel, burners off", 5},
+    {{"scenario", required_argument, NULL, O_SCENARIO}, "FILE", "a teaching scenario", 5},
+    {{"hours", required_argument, NULL, O_HOURS}, "H", "process hours to simulate", 4},
+    {{"every", required_argument, NULL, O_EVERY}, "S", "a CSV row every S seconds", 4},
+    {{"csv", required_argument, NULL, O_CSV}, "FILE", "write rows to FILE (- for stdout)", 4},
+    {{"help", no_argument, NULL, 'h'}, NULL, "print this help and exit", 7},
+    {{"version", no_argument, NULL, 'V'}, NULL, "print the version and exit", 7},
+};
+#define NSIMOPTS (sizeof simopts / sizeof simopts[0])
+
+static const struct {
+    const char *name, *usage, *help;
+} simverbs[] = {
+    [V_SERVE] = {"", NULL,
+                 "Serve the simulated furnace and its PLC over Modbus TCP until interrupted."},
+    [V_INJECT] = {"inject", "meltsim [-c FILE] inject FAULT [TARGET] [VALUE] [--port=N]",
+                  "Inject a fault into the simulator running on the port (`inject list` names "
+                  "them); a negative VALUE is written as it is."},
+    [V_RUN] = {"run", "meltsim [-c FILE] run --hours=H [OPTIONS]",
+               "Simulate H process hours headless, as fast as the machine goes, and print the "
+               "figures."},
+};
+
+static const char *opt_name(int val)
+{
+    for (size_t i = 0; i < NSIMOPTS; i++)
+        if (simopts[i].lo.val == val)
+            return simopts[i].lo.name;
+    return "?";
+}
+
+struct args {
+    const char *cfg, *scen_file, *csv_file, *bind_addr;
+    double port, speed, seed, hours, every;
+    bool cold, help, version;
+    unsigned given; /* bit (code - O_PORT) per O_* option given */
+};
+
+static int take(void *ctx, int val, const char *arg, char *err, size_t errlen)
+{
+    struct args *a = ctx;
+    double *num = NULL, lo = 0, hi = 0;
+    switch (val) {
+    case 'c':
+        a->cfg = arg;
+        return 0;
+    case 'h':
+        a->help = true;
+        return 0;
+    case 'V':
+        a->version = true;
+        return 0;
+    case O_PORT:
+        num = &a->port, lo = 1, hi = 65535;
+        break;
+    case O_SPEED:
+        num = &a->speed, lo = 0.1, hi = 100000;
+        break;
+    case O_SEED:
+        num = &a->seed, lo = 0, hi = 4294967295.0;
+        break;
+    case O_HOURS:
+        num = &a->hours, lo = 0.001, hi = 10000;
+        break;
+    case O_EVERY:
+        num = &a->every, lo = 0.1, hi = 86400;
+        break;
+    case O_BIND:
+        a->bind_addr = arg;
+        break;
+    case O_CSV:
+        a->csv_file = arg;
+        break;
+    case O_SCENARIO:
+        a->scen_file = arg;
+        break;
+    case O_COLD:
+        a->cold = true;
+        break;
+    }
+    a->given |= 1u << (val - O_PORT);
+    if (num) {
+        char *end;
+        errno = 0;
+        double d = strtod(arg, &end);
+        if (!*arg || *end || errno || !isfinite(d) || d < lo || d > hi) {
+            snprintf(err, errlen, "--%s \"%s\": expected a number from %g to %g", opt_name(val),
+                     arg, lo, hi);
+            return -1;
+        }
+        *num = d;
+    }
+    return 0;
+}
+
+static void verb_help(int verb)
+{
+    if (verb == V_SERVE)
+        usage(stdout);
+    else
+        printf("usage: %s\n", simverbs[verb].usage);
+    printf("%s\noptions:\n", simverbs[verb].help);
+    for (size_t i = 0; i < NSIMOPTS; i++) {
+        const struct simopt *o = &simopts[i];
+        if (!(o->verbs & (1u << verb)))
+            continue;
+        char head[40];
+        int val = o->lo.val;
+        int k = val < 0x100 ? snprintf(head, sizeof head, "-%c, ", val) : 0;
+        snprintf(head + k, sizeof head - (size_t)k, "--%s%s%s", o->lo.name,
+                 o->argname ? "=" : "", o->argname ? o->argname : "");
+        printf("  %-18s %s\n", head, o->help);
+    }
+}
+
+/* Parse the whole command line into *a and the verb; inject's words into
+ * rest.  0, 1 when the help or version was printed, or 2 after printing the
+ * mistake and the usage on stderr.  Nothing is loaded or started here. */
+static int parse(int argc, char **argv, struct args *a, int *verb, const char **rest, int *nrest)
+{
+    struct option lo[NSIMOPTS + 1];
+    for (size_t i = 0; i < NSIMOPTS; i++)
+        lo[i] = simopts[i].lo;
+    lo[NSIMOPTS] = (struct option){NULL, 0, NULL, 0};
+    struct opt_spec spec = {
+        .shortopts = "c:hV", .longopts = lo, .stop_at_arg = true, .take = take, .ctx = a};
+    char err[300];
+    const char *prog = "meltsim";
+    *verb = V_SERVE;
+    *nrest = 0;
+    int i = opt_parse(&spec, argc, argv, NULL, 0, nrest, err, sizeof err);
+    if (i >= 0 && i < argc) {
+        if (!strcmp(argv[i], "inject") || !strcmp(argv[i], "run")) {
+            *verb = !strcmp(argv[i], "inject") ? V_INJECT : V_RUN;
+            prog = *verb == V_INJECT ? "meltsim inject" : "meltsim run";
+            spec.stop_at_arg = false;
+            if (opt_parse(&spec, argc - i, argv + i, rest, *verb == V_INJECT ? 3 : 0, nrest,
+                          err, sizeof err) < 0)
+                i = -1;
+        } else {
+            snprintf(err, sizeof err, "unknown verb \"%s\" (inject, run)", argv[i]);
+            i = -1;
+        }
+    }
+    if (i >= 0 && !a->help && !a->version) {
+        for (size_t k = 0; k < NSIMOPTS; k++) {
+            int val = simopts[k].lo.val;
+            if (val >= O_PORT && (a->given & (1u << (val - O_PORT))) &&
+                !(simopts[k].verbs & (1u << *verb))) {
+                snprintf(err, sizeof err, "--%s is not an option of %s", simopts[k].lo.name,
+                         *verb == V_SERVE ? "the simulator (it is for run)"
+                                          : simverbs[*verb].name);
+                i = -1;
+                break;
+            }
+        }
+        if (i >= 0 && *verb == V_RUN && !(a->given & (1u << (O_HOURS - O_PORT)))) {
+            snprintf(err, sizeof err, "--hours H is required");
+            i = -1;
+        }
+    }
+    if (i < 0) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        usage(stderr);
+        return 2;
+    }
+    if (a->version) {
+        printf("meltsim %s\n", MELTCON_VERSION);
+        return 1;
+    }
+    if (a->help) {
+        verb_help(*verb);
+        return 1;
+    }
+    return 0;
 }
 
 static int load_cfg(const char *opt, struct cfg *c)
@@ -79,21 +288,6 @@ static void inject_path(const struct cfg *c, int port, char *buf, size_t n)
         snprintf(buf, n, "%s/meltsim-%d.sock", rt, port);
     else
         snprintf(buf, n, "/tmp/meltsim-%d-%u.sock", port, (unsigned)getuid());
-}
-
-/* Parse a number option: 0 or -1 with a message. */
-static int optnum(const char *name, const char *s, double lo, double hi, double *v)
-{
-    char *end;
-    errno = 0;
-    double d = s ? strtod(s, &end) : NAN;
-    if (!s || !*s || *end || errno || !isfinite(d) || d < lo || d > hi) {
-        fprintf(stderr, "meltsim: %s \"%s\": expected a number from %g to %g\n", name,
-                s ? s : "", lo, hi);
-        return -1;
-    }
-    *v = d;
-    return 0;
 }
 
 /* ---- the image: splc <-> tags -------------------------------------------------- */
@@ -221,7 +415,7 @@ static void inject_handle(int cfd, struct splc *plc, struct simsrv *srv)
     fprintf(stderr, "meltsim: inject \"%s\": %s\n", req, rep);
 }
 
-static int inject_client(const struct cfg *c, int port, int argc, char **argv)
+static int inject_client(const struct cfg *c, int port, int argc, const char **argv)
 {
     char path[256], req[256] = "";
     inject_path(c, port, path, sizeof path);
@@ -369,93 +563,39 @@ static int serve(const struct cfg *c, const char *bind_addr, int port, double sp
 
 int main(int argc, char **argv)
 {
-    const char *cfgopt = NULL, *scen_file = NULL, *csv_file = NULL, *bind_addr = NULL;
-    double port = -1, speed = -1, seed = -1, hours = -1, every = 1;
-    bool cold = false;
-    int verb = 0; /* 0 serve, 1 inject, 2 run */
-    char *rest[8];
-    int nrest = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int rc = 0;
-        if (!strcmp(a, "-c") && v) {
-            cfgopt = v;
-            i++;
-        } else if (!strcmp(a, "--port")) {
-            rc = optnum(a, v, 1, 65535, &port);
-            i++;
-        } else if (!strcmp(a, "--bind") && v) {
-            bind_addr = v;
-            i++;
-        } else if (!strcmp(a, "--speed")) {
-            rc = optnum(a, v, 0.1, 100000, &speed);
-            i++;
-        } else if (!strcmp(a, "--seed")) {
-            rc = optnum(a, v, 0, 4294967295.0, &seed);
-            i++;
-        } else if (!strcmp(a, "--hours")) {
-            rc = optnum(a, v, 0.001, 10000, &hours);
-            i++;
-        } else if (!strcmp(a, "--every")) {
-            rc = optnum(a, v, 0.1, 86400, &every);
-            i++;
-        } else if (!strcmp(a, "--csv") && v) {
-            csv_file = v;
-            i++;
-        } else if (!strcmp(a, "--scenario") && v) {
-            scen_file = v;
-            i++;
-        } else if (!strcmp(a, "--cold")) {
-            cold = true;
-        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            return 0;
-        } else if (verb == 0 && nrest == 0 && !strcmp(a, "inject")) {
-            verb = 1;
-        } else if (verb == 0 && nrest == 0 && !strcmp(a, "run")) {
-            verb = 2;
-        } else if (verb == 1 && a[0] != '-' && nrest < 8) {
-            rest[nrest++] = argv[i];
-        } else {
-            fprintf(stderr, "meltsim: unexpected argument \"%s\"\n", a);
-            usage(stderr);
-            return 2;
-        }
-        if (rc < 0)
-            return 2;
-    }
+    struct args a = {.port = -1, .speed = -1, .seed = -1, .hours = -1, .every = 1};
+    const char *rest[3];
+    int verb, nrest;
+    int rc = parse(argc, argv, &a, &verb, rest, &nrest);
+    if (rc)
+        return rc == 1 ? 0 : rc;
     static struct cfg c;
-    if (load_cfg(cfgopt, &c) < 0)
+    if (load_cfg(a.cfg, &c) < 0)
         return 1;
-    if (seed >= 0)
-        c.sim.seed = (unsigned)seed;
-    int p = port > 0 ? (int)port : c.sim.port;
+    if (a.seed >= 0)
+        c.sim.seed = (unsigned)a.seed;
+    int p = a.port > 0 ? (int)a.port : c.sim.port;
     static struct scenario scen;
-    if (scen_file) {
+    if (a.scen_file) {
         char err[600];
-        if (scen_load(scen_file, &scen, err, sizeof err) < 0) {
+        if (scen_load(a.scen_file, &scen, err, sizeof err) < 0) {
             fprintf(stderr, "meltsim: %s\n", err);
             return 1;
         }
     }
-    if (verb == 1)
+    if (verb == V_INJECT)
         return inject_client(&c, p, nrest, rest);
-    if (verb == 2) {
-        if (hours < 0) {
-            fprintf(stderr, "meltsim run: --hours H is required\n");
-            return 2;
-        }
+    if (verb == V_RUN) {
         FILE *f = NULL;
-        if (csv_file && !(f = !strcmp(csv_file, "-") ? stdout : fopen(csv_file, "w"))) {
-            fprintf(stderr, "meltsim run: cannot write %s: %s\n", csv_file, strerror(errno));
+        if (a.csv_file && !(f = !strcmp(a.csv_file, "-") ? stdout : fopen(a.csv_file, "w"))) {
+            fprintf(stderr, "meltsim run: cannot write %s: %s\n", a.csv_file, strerror(errno));
             return 1;
         }
-        struct run_opts o = {.hours = hours, .every_s = f ? every : 0, .cold = cold,
-                             .seed = c.sim.seed, .scen = scen_file ? &scen : NULL, .csv = f};
+        struct run_opts o = {.hours = a.hours, .every_s = f ? a.every : 0, .cold = a.cold,
+                             .seed = c.sim.seed, .scen = a.scen_file ? &scen : NULL, .csv = f};
         struct run_result r;
         char err[200];
-        int rc = run_headless(&c, &o, &r, err, sizeof err);
+        rc = run_headless(&c, &o, &r, err, sizeof err);
         if (f && f != stdout && fclose(f) != 0)
             rc = -1;
         if (rc < 0) {
@@ -469,6 +609,6 @@ int main(int argc, char **argv)
                 r.melted_t, r.kwh_per_t, r.bath_min_c, r.bath_max_c);
         return 0;
     }
-    return serve(&c, bind_addr ? bind_addr : c.sim.bind, p, speed > 0 ? speed : c.sim.speed, cold,
-                 scen_file ? &scen : NULL);
+    return serve(&c, a.bind_addr ? a.bind_addr : c.sim.bind, p,
+                 a.speed > 0 ? a.speed : c.sim.speed, a.cold, a.scen_file ? &scen : NULL);
 }

@@ -10,9 +10,9 @@ echo "meltcon benchmarks on $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%dT%H:
 echo
 echo "== meltsim run: an 8 h shift, headless (goal: >= 20000x real time)"
 for i in 1 2 3 4 5; do
-    "$B/meltsim" run --hours 8 2>&1 | sed -n 's/.*in \([0-9.]*\) s (\([0-9]*\)x real time.*/\2/p'
+    "$B/meltsim" -c config/meltcon.ini run --hours 8 2>&1 | sed -n 's/.*in \([0-9.]*\) s (\([0-9]*\)x real time.*/\2/p'
 done | median | awk '{printf "   simulated/wall ratio, median of 5: %dx\n", $1}'
-"$B/meltsim" run --hours 8 2>&1 | sed 's/^/   /'
+"$B/meltsim" -c config/meltcon.ini run --hours 8 2>&1 | sed 's/^/   /'
 
 for part in tests/bench_*.sh; do
     [ -e "$part" ] || continue

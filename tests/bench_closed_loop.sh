@@ -7,9 +7,9 @@ B=${1:-build}
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 echo "== closed-loop: an 8 h shift through the control core (goal: 8 h in <= 2 s)"
 runs=$(for i in 1 2 3 4 5; do
-    "$B/closed-loop" --hours 8 --quiet | sed -n 's/^closed-loop: .* in \([0-9.]*\) s (\([0-9]*\)x real time).*/\1 \2/p'
+    "$B/closed-loop" -c config/meltcon.ini --hours 8 --quiet | sed -n 's/^closed-loop: .* in \([0-9.]*\) s (\([0-9]*\)x real time).*/\1 \2/p'
 done)
 wall=$(echo "$runs" | awk '{print $1}' | median)
 ratio=$(echo "$runs" | awk '{print $2}' | median)
 echo "   wall time, median of 5: $wall s; simulated/wall ratio: ${ratio}x"
-"$B/closed-loop" --hours 8 --quiet | sed 's/^/   /'
+"$B/closed-loop" -c config/meltcon.ini --hours 8 --quiet | sed 's/^/   /'

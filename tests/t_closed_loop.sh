@@ -12,7 +12,7 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 failed=""
 part() { # NAME ARGS...
     name=$1; shift
-    if "$CL" --quiet "$@" >"$tmp/$name" 2>&1; then
+    if "$CL" -c config/meltcon.ini --quiet "$@" >"$tmp/$name" 2>&1; then
         echo "ok   $name: $(grep -c '^  ok' "$tmp/$name") checks met"
     else
         failed="$failed $name"

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cfg.h"
 #include "cfg_schema.h"
@@ -93,6 +94,7 @@ static const struct bad_case bad_cases[] = {
     {"[furnace]", "[furnce]", "furnce", "", "did you mean \"furnace\""},
     {"port = 1502", "prot = 1502", "plc", "prot", "did you mean \"port\""},
     {"[tag.temp]", "[tags.temp]", "tags.temp", "", "did you mean \"tag.temp\""},
+    {NULL, "[server]\nmode = sytem\n", "server", "mode", "did you mean \"system\""},
     /* numbers */
     {"port = 1502", "port = 12abc", "plc", "port", "not a whole decimal number"},
     {"port = 1502", "port = 70000", "plc", "port", "out of range: expected a whole number from 1 to 65535"},
@@ -399,7 +401,7 @@ static void test_describe_lists_every_key(void **state)
     free(buf);
 }
 
-static void test_names_and_default_path(void **state)
+static void test_names(void **state)
 {
     (void)state;
     assert_string_equal(cfg_phase_name(PH_PYROLYSIS), "PYROLYSIS");
@@ -409,10 +411,162 @@ static void test_names_and_default_path(void **state)
     assert_string_equal(cfg_loop_mode_name(LOOP_CAS), "CAS");
     assert_string_equal(cfg_table_name(TAG_CO), "co");
     assert_string_equal(cfg_type_name(TAG_FLOAT32), "float32");
+}
+
+/* Where the file comes from: -c, then $MELTCON_CONFIG, then /etc/meltcon/
+ * -- never the current directory, even one with a config/meltcon.ini. */
+static void test_default_path_order(void **state)
+{
+    (void)state;
+    char cwd[4096];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    const char *root = getenv("MELTCON_SRC");
+    assert_int_equal(chdir(root ? root : "."), 0);
+    FILE *here = fopen("config/meltcon.ini", "r");
+    assert_non_null(here); /* the trap: a config in the current directory */
+    fclose(here);
+    unsetenv("MELTCON_CONFIG");
+    assert_string_equal(cfg_default_path(NULL), "/etc/meltcon/meltcon.ini");
+    assert_string_equal(cfg_default_path(""), "/etc/meltcon/meltcon.ini");
     assert_string_equal(cfg_default_path("x.ini"), "x.ini");
+    setenv("MELTCON_CONFIG", "", 1);
+    assert_string_equal(cfg_default_path(NULL), "/etc/meltcon/meltcon.ini");
     setenv("MELTCON_CONFIG", "/tmp/y.ini", 1);
     assert_string_equal(cfg_default_path(NULL), "/tmp/y.ini");
+    assert_string_equal(cfg_default_path("x.ini"), "x.ini"); /* -c wins */
     unsetenv("MELTCON_CONFIG");
+    assert_int_equal(chdir(cwd), 0);
+}
+
+/* [server] mode: system and private as said; auto by the real path. */
+static void test_mode_resolution(void **state)
+{
+    (void)state;
+    static const struct {
+        enum cfg_mode mode;
+        const char *real;
+        bool system;
+    } cases[] = {
+        {MODE_AUTO, "/etc/meltcon/tcf1.ini", true},
+        {MODE_AUTO, "/etc/meltcon/plant/tcf2.ini", true},
+        {MODE_AUTO, "/etc/meltcon/", false},
+        {MODE_AUTO, "/etc/meltcon", false},
+        {MODE_AUTO, "/etc/meltconx/tcf1.ini", false},
+        {MODE_AUTO, "etc/meltcon/tcf1.ini", false},
+        {MODE_AUTO, "/home/op/meltcon/config/meltcon.ini", false},
+        {MODE_AUTO, "/tmp/etc/meltcon/tcf1.ini", false},
+        {MODE_AUTO, NULL, false},
+        {MODE_SYSTEM, "/tmp/t/sys.ini", true},
+        {MODE_SYSTEM, NULL, true},
+        {MODE_PRIVATE, "/etc/meltcon/tcf1.ini", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (cfg_mode_is_system(cases[i].mode, cases[i].real) != cases[i].system) {
+            print_error("mode %d, %s: expected %s\n", cases[i].mode,
+                        cases[i].real ? cases[i].real : "(null)",
+                        cases[i].system ? "system" : "private");
+            fail();
+        }
+    }
+
+    /* through the loader: the key, its default, and the name standing for the path */
+    static struct cfg c;
+    static struct cfg_errors e;
+    assert_int_equal(cfg_load_text("/etc/meltcon/t1.ini", base, strlen(base), &c, &e), 0);
+    assert_int_equal(c.server.mode, MODE_AUTO);
+    assert_true(c.server.system);
+    assert_int_equal(cfg_load_text("/tmp/t1.ini", base, strlen(base), &c, &e), 0);
+    assert_false(c.server.system);
+    char *t = patched(NULL, "[server]\nmode = system\n");
+    assert_int_equal(cfg_load_text("/tmp/t1.ini", t, strlen(t), &c, &e), 0);
+    assert_int_equal(c.server.mode, MODE_SYSTEM);
+    assert_true(c.server.system);
+    free(t);
+    t = patched(NULL, "[server]\nmode = Private\n");
+    assert_int_equal(cfg_load_text("/etc/meltcon/t1.ini", t, strlen(t), &c, &e), 0);
+    assert_false(c.server.system);
+    free(t);
+
+    /* a file through a symlink: the real path counts, not the link's */
+    char dir[] = "/tmp/test_cfg.XXXXXX", file[64], link[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(file, sizeof file, "%s/real.ini", dir);
+    snprintf(link, sizeof link, "%s/link.ini", dir);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    fputs(base, f);
+    fclose(f);
+    assert_int_equal(symlink(file, link), 0);
+    assert_int_equal(cfg_load(link, &c, &e), 0);
+    assert_false(c.server.system);
+    assert_string_equal(c.path, link);
+    unlink(link);
+    unlink(file);
+    rmdir(dir);
+}
+
+static void test_instance(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"/etc/meltcon/tcf1.ini", "tcf1"}, {"tcf2.ini", "tcf2"},   {"/a/b/plant", "plant"},
+        {"/a/b.conf", "b.conf"},          {"/a/.ini", ".ini"},    {"x.ini.ini", "x.ini"},
+    };
+    struct cfg *c = calloc(1, sizeof *c);
+    assert_non_null(c);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char buf[64];
+        snprintf(c->path, sizeof c->path, "%s", cases[i][0]);
+        cfg_instance(c, buf, sizeof buf);
+        assert_string_equal(buf, cases[i][1]);
+    }
+    free(c);
+}
+
+/* meltcon.ini(5): every section a subsection, every key a tagged paragraph,
+ * and no line of text that roff would take for a request. */
+static void test_man_page(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    cfg_man(f);
+    fclose(f);
+    assert_non_null(strstr(buf, ".TH MELTCON.INI 5 "));
+    for (size_t i = 0; i < cfg_nsections; i++) {
+        char want[96];
+        snprintf(want, sizeof want, "\n.SS [%s%s]\n", cfg_sections[i].name,
+                 cfg_sections[i].multi ? ".NAME" : "");
+        assert_non_null(strstr(buf, want));
+        const char *sec = strstr(buf, want);
+        const char *next = strstr(sec + 1, "\n.SS ");
+        for (const struct cfg_key *k = cfg_sections[i].keys; k->key; k++) {
+            char kw[96];
+            snprintf(kw, sizeof kw, "\n.TP\n.B %s\n", k->key);
+            const char *at = strstr(sec, kw);
+            if (!at || (next && at > next)) {
+                print_error("[%s] %s is not in its subsection\n", cfg_sections[i].name, k->key);
+                fail();
+            }
+        }
+    }
+    static const char *const macros[] = {".\\\"", ".TH ", ".SH ", ".SS ", ".TP", ".B ",
+                                         ".BR ", ".I ", ".IR ", ".PP", NULL};
+    for (const char *line = buf; *line; line = strchr(line, '\n') + 1) {
+        if (*line == '.' || *line == '\'') {
+            bool known = false;
+            for (int m = 0; macros[m] && !known; m++)
+                known = !strncmp(line, macros[m], strlen(macros[m]));
+            if (!known) {
+                print_error("not a macro: %.40s\n", line);
+                fail();
+            }
+        }
+        assert_non_null(strchr(line, '\n'));
+    }
+    free(buf);
 }
 
 int main(void)
@@ -427,7 +581,11 @@ int main(void)
         cmocka_unit_test(test_shipped_config),
         cmocka_unit_test(test_shipped_config_documents_every_key),
         cmocka_unit_test(test_describe_lists_every_key),
-        cmocka_unit_test(test_names_and_default_path),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_default_path_order),
+        cmocka_unit_test(test_mode_resolution),
+        cmocka_unit_test(test_instance),
+        cmocka_unit_test(test_man_page),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

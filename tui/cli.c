@@ -25,50 +25,74 @@
 #include <unistd.h>
 
 #include "console.h"
+#include "opt.h"
 #include "server.h"
 #include "session.h"
 
 /* ---- arguments ------------------------------------------------------------------------ */
 
+/* Every option of every verb; a verb names the ones it takes. */
 struct opt {
     const char *name;
-    bool takes_value;
-    size_t off_value; /* const char * in struct cli_args */
-    size_t off_flag;  /* bool in struct cli_args */
+    int val;            /* getopt_long's code: the short letter, or a code of its own */
+    const char *argname; /* NULL: a flag */
+    size_t off;         /* const char * (with argname) or bool in struct cli_args */
+    const char *help;
 };
 
-#define OPT_V(n, f)                                                                                \
-    {                                                                                              \
-        n, true, offsetof(struct cli_args, f), 0                                                       \
-    }
-#define OPT_F(n, f)                                                                                \
-    {                                                                                              \
-        n, false, 0, offsetof(struct cli_args, f)                                                      \
-    }
+enum { O_REASON = 0x100, O_SINCE, O_FROM, O_TO, O_TAGS, O_JSON, O_FOLLOW, O_VERIFY, O_ALL,
+       O_CSV };
+
+#define OPT_V(n, v, an, f, h) {n, v, an, offsetof(struct cli_args, f), h}
+#define OPT_F(n, v, f, h) {n, v, NULL, offsetof(struct cli_args, f), h}
 
 static const struct opt opts[] = {
-    OPT_V("--reason", reason), OPT_V("--since", since),   OPT_V("--from", from),
-    OPT_V("--to", to),         OPT_V("--tags", tags),     OPT_F("--json", json),
-    OPT_F("--follow", follow), OPT_F("--verify", verify), OPT_F("--all", all),
-    OPT_F("--csv", csv),       OPT_F("-f", fg),
+    OPT_F("foreground", 'f', fg, "run in the foreground (as systemd does), not detached"),
+    OPT_V("reason", O_REASON, "TEXT", reason, "why, for the journal"),
+    OPT_V("since", O_SINCE, "T", since, "start at time T (default: the start of today)"),
+    OPT_V("from", O_FROM, "T", from, "from time T"),
+    OPT_V("to", O_TO, "T", to, "to time T"),
+    OPT_V("tags", O_TAGS, "a,b", tags, "only these tags (default: all)"),
+    OPT_F("json", O_JSON, json, "one JSON object instead of text"),
+    OPT_F("follow", O_FOLLOW, follow, "then print new lines as they come, until interrupted"),
+    OPT_F("verify", O_VERIFY, verify, "check the hash chain; name the first line that was changed"),
+    OPT_F("all", O_ALL, all, "every unacknowledged alarm"),
+    OPT_F("csv", O_CSV, csv, "CSV with a header row instead of text"),
+    OPT_V("config", 'c', "FILE", config, "the furnace's file (as before the verb)"),
+    OPT_F("help", 'h', help, "print this help and exit"),
 };
+#define NOPTS (sizeof opts / sizeof opts[0])
 
-/* What each verb takes: positional arguments min..max and its options. */
+/* What each verb takes: positional arguments min..max, its options (names
+ * with a space at both ends; every verb also takes --config and --help) and
+ * what it does. */
 static const struct verb {
     const char *name;
     int min, max;
-    const char *opts; /* space-separated, with spaces at both ends */
+    const char *opts;
     const char *usage;
+    const char *help;
 } verbs[] = {
-    {"server", 0, 0, " -f ", "server [-f]"},
-    {"stop", 0, 0, " --reason ", "stop"},
-    {"status", 0, 0, " --json ", "status [--json]"},
-    {"set", 2, 2, " --reason ", "set LOOP.sp|LOOP.mode|LOOP.out VALUE --reason TEXT"},
-    {"cmd", 1, 2, " --reason ", "cmd NAME [ARG] [--reason TEXT]"},
-    {"ack", 0, 1, " --all ", "ack ALARM|--all"},
-    {"shelve", 2, 2, " --reason ", "shelve ALARM MINUTES --reason TEXT"},
-    {"journal", 0, 0, " --since --follow --verify ", "journal [--since T] [--follow] [--verify]"},
-    {"export", 0, 0, " --from --to --tags --csv ", "export --from T --to T [--tags a,b] [--csv]"},
+    {"server", 0, 0, " foreground ", "server [-f]",
+     "Run the furnace's server: detached (a private furnace), or with -f in the foreground, "
+     "which is how systemd runs a system furnace's."},
+    {"stop", 0, 0, " reason ", "stop [--reason TEXT]",
+     "Stop the running server (engineers)."},
+    {"status", 0, 0, " json ", "status [--json]",
+     "Print the live values with their quality, the loops, the alarms and the PLC link."},
+    {"set", 2, 2, " reason ", "set LOOP.sp|LOOP.mode|LOOP.out VALUE --reason TEXT",
+     "Change a loop's setpoint, mode (MAN, AUTO, CAS) or manual output, through the "
+     "server's limits; a negative VALUE may follow --."},
+    {"cmd", 1, 2, " reason ", "cmd NAME [ARG] [--reason TEXT]",
+     "Send a command (burner_start, charge 3.0, ...) through its permissives and the "
+     "PLC's handshake."},
+    {"ack", 0, 1, " all ", "ack ALARM|--all", "Acknowledge one alarm, or every one."},
+    {"shelve", 2, 2, " reason ", "shelve ALARM MINUTES --reason TEXT",
+     "Shelve an alarm for MINUTES; beyond its max_shelve_min only an engineer may."},
+    {"journal", 0, 0, " since follow verify ", "journal [--since T] [--follow] [--verify]",
+     "Print the journal of operator actions, alarms and events, or verify its hash chain."},
+    {"export", 0, 0, " from to tags csv ", "export --from T --to T [--tags a,b] [--csv]",
+     "Print the historian's samples between two times."},
 };
 
 static const struct verb *verb_find(const char *name)
@@ -84,6 +108,30 @@ bool cli_is_verb(const char *name)
     return verb_find(name) != NULL;
 }
 
+static bool verb_takes(const struct verb *v, const struct opt *o)
+{
+    char key[24];
+    snprintf(key, sizeof key, " %s ", o->name);
+    return o->val == 'h' || o->val == 'c' || strstr(v->opts, key) != NULL;
+}
+
+static void verb_help(const struct verb *v, FILE *f)
+{
+    fprintf(f, "usage: meltcon [-c FILE] %s\n%s\noptions:\n", v->usage, v->help);
+    for (size_t i = 0; i < NOPTS; i++) {
+        const struct opt *o = &opts[i];
+        if (!verb_takes(v, o))
+            continue;
+        char head[40];
+        int k = o->val < 0x100 ? snprintf(head, sizeof head, "-%c, ", o->val) : 0;
+        snprintf(head + k, sizeof head - (size_t)k, "--%s%s%s", o->name, o->argname ? "=" : "",
+                 o->argname ? o->argname : "");
+        fprintf(f, "  %-20s %s\n", head, o->help);
+    }
+    if (strstr(v->opts, " since ") || strstr(v->opts, " from "))
+        fprintf(f, "T: 2026-11-29T10:00 (local time), 2026-11-29T10:00Z, -1h, -10m, -30s, now\n");
+}
+
 static int usage_err(const struct verb *v, const char *what, const char *arg)
 {
     fprintf(stderr, "meltcon %s: %s%s\nusage: meltcon [-c FILE] %s\n", v->name, what, arg,
@@ -91,35 +139,44 @@ static int usage_err(const struct verb *v, const char *what, const char *arg)
     return 2;
 }
 
+static int take_opt(void *ctx, int val, const char *arg, char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    for (size_t i = 0; i < NOPTS; i++) {
+        if (opts[i].val != val)
+            continue;
+        if (opts[i].argname)
+            *(const char **)((char *)ctx + opts[i].off) = arg;
+        else
+            *(bool *)((char *)ctx + opts[i].off) = true;
+    }
+    return 0;
+}
+
+/* Parse a verb's arguments into *a: 0, or 2 with the mistake and the
+ * verb's usage on stderr.  With --help, missing arguments are no mistake. */
 static int parse_args(const struct verb *v, int argc, char **argv, struct cli_args *a)
 {
+    struct option lo[NOPTS + 1];
+    char shortopts[8] = "hc:";
+    size_t n = 0;
     memset(a, 0, sizeof *a);
-    for (int i = 1; i < argc; i++) {
-        const char *s = argv[i];
-        const struct opt *o = NULL;
-        for (size_t k = 0; k < sizeof opts / sizeof opts[0] && !o; k++)
-            if (!strcmp(opts[k].name, s))
-                o = &opts[k];
-        if (o) {
-            char key[24];
-            snprintf(key, sizeof key, " %s ", s);
-            if (!strstr(v->opts, key))
-                return usage_err(v, "this verb takes no ", s);
-            if (o->takes_value) {
-                if (i + 1 >= argc)
-                    return usage_err(v, "a value is missing after ", s);
-                *(const char **)((char *)a + o->off_value) = argv[++i];
-            } else {
-                *(bool *)((char *)a + o->off_flag) = true;
-            }
+    for (size_t i = 0; i < NOPTS; i++) {
+        if (!verb_takes(v, &opts[i]))
             continue;
-        }
-        if (s[0] == '-' && s[1] && !(s[1] >= '0' && s[1] <= '9') && s[1] != '.')
-            return usage_err(v, "unknown option ", s);
-        if (a->npos >= v->max)
-            return usage_err(v, "one argument too many: ", s);
-        a->pos[a->npos++] = s;
+        lo[n++] = (struct option){opts[i].name, opts[i].argname ? required_argument : no_argument,
+                                  NULL, opts[i].val};
+        if (opts[i].val == 'f')
+            strcat(shortopts, "f");
     }
+    lo[n] = (struct option){NULL, 0, NULL, 0};
+    struct opt_spec spec = {.shortopts = shortopts, .longopts = lo, .take = take_opt, .ctx = a};
+    char err[200];
+    if (opt_parse(&spec, argc, argv, a->pos, v->max, &a->npos, err, sizeof err) < 0)
+        return usage_err(v, err, "");
+    if (a->help)
+        return 0;
     if (a->npos < v->min)
         return usage_err(v, "missing arguments", "");
     return 0;
@@ -206,9 +263,7 @@ static int run_verb(const struct verb *v, const struct cfg *cfg, const struct cl
     else if (!strcmp(v->name, "cmd"))
         rc = request(c, "cmd", a->pos[0], a->npos > 1 ? a->pos[1] : "", a->reason, cmd_wait);
     else if (!strcmp(v->name, "ack"))
-        rc = a->all == (a->npos == 1)
-                 ? usage_err(v, "name one alarm, or --all", "")
-                 : request(c, "ack", a->all ? "all" : a->pos[0], "", a->reason, REPLY_WAIT_MS);
+        rc = request(c, "ack", a->all ? "all" : a->pos[0], "", a->reason, REPLY_WAIT_MS);
     else if (!strcmp(v->name, "shelve"))
         rc = request(c, "shelve", a->pos[0], a->pos[1], a->reason, REPLY_WAIT_MS);
     else if (!strcmp(v->name, "journal"))
@@ -232,8 +287,14 @@ int cli_main(const char *cfgopt, int argc, char **argv)
     int rc = parse_args(v, argc, argv, &a);
     if (rc)
         return rc;
+    if (a.help) {
+        verb_help(v, stdout);
+        return 0;
+    }
+    if (!strcmp(v->name, "ack") && a.all == (a.npos == 1))
+        return usage_err(v, "name one alarm, or --all", "");
     struct cfg *cfg = malloc(sizeof *cfg);
-    if (!cfg || load(cfgopt, cfg) < 0) {
+    if (!cfg || load(a.config ? a.config : cfgopt, cfg) < 0) {
         free(cfg);
         return 1;
     }
@@ -242,7 +303,7 @@ int cli_main(const char *cfgopt, int argc, char **argv)
     return rc;
 }
 
-int cli_attach(const char *cfgopt, int argc, char **argv)
+int cli_attach(const char *cfgopt, const struct console_opts *o)
 {
     struct cfg *cfg = malloc(sizeof *cfg);
     char path[108], err[600];
@@ -256,6 +317,11 @@ int cli_attach(const char *cfgopt, int argc, char **argv)
     int fd = session_connect(path, err, sizeof err);
     if (fd >= 0) {
         close(fd);
+    } else if (cfg->server.system) { /* never started here: systemd runs it */
+        if (errno == ENOENT || errno == ECONNREFUSED)
+            cli_not_running(cfg, path, err, sizeof err);
+        fprintf(stderr, "meltcon: %s\n", err);
+        goto out;
     } else if (server_run(cfg, false, err, sizeof err) != 0 &&
                strncmp(err, "server already running", 22) != 0) {
         fprintf(stderr, "meltcon: %s\n", err);
@@ -263,7 +329,7 @@ int cli_attach(const char *cfgopt, int argc, char **argv)
     } else {
         fprintf(stderr, "meltcon: %s\n", err);
     }
-    rc = console_main(argc, argv, cfg, path);
+    rc = console_run(cfg, path, o);
 out:
     free(cfg);
     return rc;

@@ -1,7 +1,7 @@
 /* cli — meltcon's one-shot verbs for maintenance scripts, and attach.
  *
  *   meltcon [-c FILE] server [-f]
- *   meltcon [-c FILE] stop
+ *   meltcon [-c FILE] stop [--reason TEXT]
  *   meltcon [-c FILE] status [--json]
  *   meltcon [-c FILE] set LOOP.sp|LOOP.mode|LOOP.out VALUE --reason TEXT
  *   meltcon [-c FILE] cmd NAME [ARG] [--reason TEXT]
@@ -11,8 +11,10 @@
  *   meltcon [-c FILE] export --from T --to T [--tags a,b] [--csv]
  *   meltcon [-c FILE] [CONSOLE OPTIONS]      attach (start the server if needed)
  *
- * Every verb but `server` and attach talks to the running server over its
- * socket and starts nothing.  Exit status: 0 with the server's accepted text
+ * Every verb takes -h/--help (its help on stdout, exit 0); options take
+ * --opt=value or --opt value, and `--` ends them (a negative VALUE may
+ * also be written as it is).  Every verb but `server` and attach talks to
+ * the running server over its socket and starts nothing.  Exit status: 0 with the server's accepted text
  * on stdout; 1 with the server's sentence on stderr when it refused (or
  * there is no server); 2 for a usage mistake.  Times: ISO-8601 local time
  * (2026-11-29T10:00, seconds optional, Z or +HH:MM for another zone), a
@@ -24,15 +26,19 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "console.h"
+
 /* True when name is one of the verbs above (not check-config). */
 bool cli_is_verb(const char *name);
 
 /* Run the verb argv[0] with its arguments.  cfgopt: -c FILE or NULL. */
 int cli_main(const char *cfgopt, int argc, char **argv);
 
-/* Attach: make sure the furnace's server runs (start it detached if not),
- * then run the console with argv[1..argc-1] as its options. */
-int cli_attach(const char *cfgopt, int argc, char **argv);
+/* Attach: make sure the furnace's server runs, then run the console with
+ * options o.  A private furnace's server is started detached when none
+ * runs; a system furnace's never is (systemd runs it): without it, say so
+ * and how to start it, and return 1. */
+int cli_attach(const char *cfgopt, const struct console_opts *o);
 
 /* Parse a time argument (see above) relative to `now` (Unix seconds) into
  * *out.  Returns 0, or -1 with a sentence in err. */

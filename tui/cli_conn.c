@@ -75,6 +75,21 @@ void cli_conn_close(struct cli_conn *c)
     free(c);
 }
 
+void cli_not_running(const struct cfg *cfg, const char *sock, char *buf, size_t len)
+{
+    char inst[CFG_PATH_MAX];
+    cfg_instance(cfg, inst, sizeof inst);
+    if (cfg->server.system)
+        snprintf(buf, len,
+                 "%s is a system furnace and its server is not running; it is started by "
+                 "systemd: systemctl start meltcon@%s",
+                 cfg->furnace.name, inst);
+    else
+        snprintf(buf, len,
+                 "no server running for furnace %s (%s); start it with `meltcon -c %s server`",
+                 cfg->furnace.name, sock, cfg->path);
+}
+
 /* Connect, wait for the hello, announce the origin.  NULL with a sentence. */
 struct cli_conn *cli_conn_open(const struct cfg *cfg, char *err, size_t errlen)
 {
@@ -90,10 +105,7 @@ struct cli_conn *cli_conn_open(const struct cfg *cfg, char *err, size_t errlen)
     c->fd = session_connect(c->path, e, sizeof e);
     if (c->fd < 0) {
         if (errno == ENOENT || errno == ECONNREFUSED)
-            snprintf(err, errlen,
-                     "no server running for furnace %s (%s); start it with "
-                     "`meltcon server`",
-                     cfg->furnace.name, e);
+            cli_not_running(cfg, c->path, err, errlen);
         else
             snprintf(err, errlen, "cannot reach the server of furnace %s: %s", cfg->furnace.name,
                      e);

@@ -24,8 +24,8 @@
 struct cli_args {
     int npos;
     const char *pos[4];
-    const char *reason, *since, *from, *to, *tags;
-    bool json, follow, verify, all, csv, fg;
+    const char *reason, *since, *from, *to, *tags, *config;
+    bool json, follow, verify, all, csv, fg, help;
 };
 
 /* One conversation with the server. */
@@ -42,6 +42,11 @@ struct cli_conn {
 
 /* Monotonic milliseconds: clock_mono_ns() cut to whole ms, as the waits count them. */
 int64_t cli_now_ms(void);
+
+/* The sentence for a furnace whose server does not listen on sock: for a
+ * system furnace, that systemd starts it and how; for a private one,
+ * `meltcon server`. */
+void cli_not_running(const struct cfg *cfg, const char *sock, char *buf, size_t len);
 
 /* Connect, wait for the hello, announce the origin.  NULL with a sentence. */
 struct cli_conn *cli_conn_open(const struct cfg *cfg, char *err, size_t errlen);

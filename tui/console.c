@@ -676,67 +676,60 @@ const char *console_usage(void)
 {
     return "  --mono             no colour (also when NO_COLOR is set)\n"
            "  --ascii            plain ASCII, no UTF-8 line drawing\n"
-           "  --screen NAME      start on overview, loops, commands, alarms, trends,\n"
+           "  --screen=NAME      start on overview, loops, commands, alarms, trends,\n"
            "                     events, diag or help\n"
-           "  --socket PATH      the server's socket\n"
-           "  --bench-seconds N  leave after N seconds (benchmarks)\n";
+           "  --socket=PATH      the server's socket\n"
+           "  --bench-seconds=N  leave after N seconds (benchmarks)\n";
 }
 
-int console_parse(int argc, char **argv, struct console_opts *o, char *err, size_t errlen)
+enum { CO_MONO = CONSOLE_OPT_BASE, CO_ASCII, CO_SCREEN, CO_SOCKET, CO_BENCH };
+
+const struct option console_options[] = {
+    {"mono", no_argument, NULL, CO_MONO},
+    {"ascii", no_argument, NULL, CO_ASCII},
+    {"screen", required_argument, NULL, CO_SCREEN},
+    {"socket", required_argument, NULL, CO_SOCKET},
+    {"bench-seconds", required_argument, NULL, CO_BENCH},
+    {NULL, 0, NULL, 0},
+};
+
+void console_opts_init(struct console_opts *o)
 {
     memset(o, 0, sizeof *o);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--mono")) {
-            o->mono = true;
-        } else if (!strcmp(a, "--ascii")) {
-            o->ascii = true;
-        } else if (!strcmp(a, "--screen") || !strcmp(a, "--socket") ||
-                   !strcmp(a, "--bench-seconds")) {
-            if (!v) {
-                snprintf(err, errlen, "%s needs a value", a);
-                return -1;
-            }
-            i++;
-            if (!strcmp(a, "--socket")) {
-                o->socket = v;
-            } else if (!strcmp(a, "--screen")) {
-                o->screen = screen_by_name(v);
-                if (o->screen < 0) {
-                    snprintf(err, errlen,
-                             "--screen \"%s\": expected overview, loops, commands, "
-                             "alarms, trends, events, diag or help",
-                             v);
-                    return -1;
-                }
-            } else {
-                char *end;
-                errno = 0;
-                o->bench_s = strtod(v, &end);
-                if (*end || errno || !(o->bench_s > 0) || o->bench_s > 86400) {
-                    snprintf(
-                        err, errlen,
-                        "--bench-seconds \"%s\": expected seconds, more than 0 and at most 86400",
-                        v);
-                    return -1;
-                }
-            }
-        } else {
-            snprintf(err, errlen, "unknown option \"%s\"", a);
-            return -1;
-        }
-    }
-    return 0;
 }
 
-int console_main(int argc, char **argv, const struct cfg *c, const char *socket_path)
+int console_option(struct console_opts *o, int code, const char *arg, char *err, size_t errlen)
 {
-    struct console_opts o;
-    char err[200];
-    if (console_parse(argc, argv, &o, err, sizeof err) < 0) {
-        fprintf(stderr, "meltcon: %s\noptions of the console:\n%s", err, console_usage());
-        return 2;
+    char *end;
+    switch (code) {
+    case CO_MONO:
+        o->mono = true;
+        return 0;
+    case CO_ASCII:
+        o->ascii = true;
+        return 0;
+    case CO_SOCKET:
+        o->socket = arg;
+        return 0;
+    case CO_SCREEN:
+        o->screen = screen_by_name(arg);
+        if (o->screen >= 0)
+            return 0;
+        snprintf(err, errlen,
+                 "--screen \"%s\": expected overview, loops, commands, alarms, trends, events, "
+                 "diag or help",
+                 arg);
+        return -1;
+    case CO_BENCH:
+        errno = 0;
+        o->bench_s = strtod(arg, &end);
+        if (!*end && !errno && o->bench_s > 0 && o->bench_s <= 86400)
+            return 0;
+        snprintf(err, errlen,
+                 "--bench-seconds \"%s\": expected seconds, more than 0 and at most 86400", arg);
+        return -1;
+    default:
+        snprintf(err, errlen, "not an option of the console");
+        return -1;
     }
-    return console_run(c, socket_path, &o);
 }

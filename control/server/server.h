@@ -27,7 +27,8 @@
  * detached and return 0 once its socket answers, or 1; either way msg holds
  * the sentence to print ("server already running (pid N)", the started
  * server's pid and socket, or why it could not start).  c must outlive the
- * call. */
+ * call.  A system furnace (c->server.system) is never started detached:
+ * that is systemd's, which runs it in the foreground. */
 int server_run(const struct cfg *c, bool foreground, char *msg, size_t msglen);
 
 #endif

@@ -329,6 +329,15 @@ int server_run(const struct cfg *c, bool foreground, char *msg, size_t msglen)
     sv->cfg = c;
     sv->lock_fd = -1;
     int rc = 1;
+    if (c->server.system && !foreground) { /* one controller: systemd's, nobody else's */
+        char inst[CFG_PATH_MAX];
+        cfg_instance(c, inst, sizeof inst);
+        snprintf(msg, msglen,
+                 "%s is a system furnace: its server is started by systemd only "
+                 "(systemctl start meltcon@%s), which runs `meltcon -c %s server -f`",
+                 c->furnace.name, inst, c->path);
+        goto out;
+    }
     if (session_state_dir(c, sv->state_dir, sizeof sv->state_dir, err, sizeof err) < 0 ||
         session_socket_path(c, sv->sock, sizeof sv->sock, err, sizeof err) < 0) {
         snprintf(msg, msglen, "%s", err);

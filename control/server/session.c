@@ -85,6 +85,8 @@ int session_socket_path(const struct cfg *c, char *buf, size_t len, char *err, s
     size_t max = sizeof(((struct sockaddr_un *)0)->sun_path);
     if (*c->server.socket)
         snprintf(tmp, sizeof tmp, "%s", c->server.socket);
+    else if (c->server.system)
+        snprintf(tmp, sizeof tmp, "/run/meltcon/%s.sock", c->furnace.name);
     else if (rt && *rt)
         snprintf(tmp, sizeof tmp, "%s/meltcon-%s.sock", rt, c->furnace.name);
     else
@@ -110,6 +112,8 @@ int session_state_dir(const struct cfg *c, char *buf, size_t len, char *err, siz
     const char *st = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
     if (*c->server.state_dir)
         snprintf(tmp, sizeof tmp, "%s", c->server.state_dir);
+    else if (c->server.system)
+        snprintf(tmp, sizeof tmp, "/var/lib/meltcon/%s", c->furnace.name);
     else if (st && *st)
         snprintf(tmp, sizeof tmp, "%s/meltcon/%s", st, c->furnace.name);
     else if (home && *home)

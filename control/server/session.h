@@ -83,12 +83,14 @@ int session_role(unsigned uid, const char (*groups)[CFG_NAME_MAX], int ngroups,
                  const struct cfg_server *srv);
 
 /* Where the server of furnace `c` listens: [server] socket, else
+ * /run/meltcon/NAME.sock for a system furnace (server.system), else
  * $XDG_RUNTIME_DIR/meltcon-NAME.sock, else /tmp/meltcon-UID/meltcon-NAME.sock.
  * Returns 0, or -1 with a sentence when the path does not fit a socket
  * address (108 bytes). */
 int session_socket_path(const struct cfg *c, char *buf, size_t len, char *err, size_t errlen);
 
 /* The server's state directory: [server] state_dir, else
+ * /var/lib/meltcon/NAME for a system furnace (never under $HOME), else
  * $XDG_STATE_HOME/meltcon/NAME, else $HOME/.local/state/meltcon/NAME.
  * Relative paths are made absolute from the current directory. */
 int session_state_dir(const struct cfg *c, char *buf, size_t len, char *err, size_t errlen);
