@@ -35,7 +35,8 @@ OPT      ?= -O2 -g
 CPPFLAGS += -D_GNU_SOURCE -Iconfig -Icontrol/core -Icontrol/wire -Icontrol/server -Isimhw -Itui $(MODBUS_CFLAGS) $(NCURSES_CFLAGS)
 CFLAGS   += $(OPT) $(WARN) $(SANFLAGS) -MMD -MP
 LDFLAGS  += $(SANFLAGS)
-LDLIBS   += -liniparser $(MODBUS_LIBS) -lm
+# -lnettle: SHA-256 of the config file's bytes (config/cfg.c), Debian's nettle-dev.
+LDLIBS   += -liniparser $(MODBUS_LIBS) -lm -lnettle
 
 # Dependencies point one way: tui -> control -> config; simhw -> config and
 # the shared tag codec (control/tag.c); tests -> anything.
@@ -129,7 +130,7 @@ FUZZ_TIME ?= 30
 fuzz: deps
 	@mkdir -p build/fuzz
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_GNU_SOURCE -Iconfig -Icontrol/core -Icontrol/wire \
-	  tests/fuzz_config.c $(CONFIG_SRC) -o build/fuzz/fuzz_config -liniparser -lm
+	  tests/fuzz_config.c $(CONFIG_SRC) -o build/fuzz/fuzz_config -liniparser -lm -lnettle
 	@mkdir -p build/fuzz/corpus && cp config/*.ini build/fuzz/corpus/
 	build/fuzz/fuzz_config -max_total_time=$(FUZZ_TIME) -max_len=65536 -rss_limit_mb=1024 \
 	  -dict=tests/fuzz_config.dict -artifact_prefix=build/fuzz/ build/fuzz/corpus

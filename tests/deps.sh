@@ -3,7 +3,7 @@
 # Usage: deps.sh [bench]
 set -e
 # python3: the shell tests use it for JSON and raw sockets (Debian's, not pip).
-PKGS="libncurses-dev libmodbus-dev libiniparser-dev libcmocka-dev tmux pkg-config python3"
+PKGS="libncurses-dev libmodbus-dev libiniparser-dev libcmocka-dev nettle-dev tmux pkg-config python3"
 [ "$1" = bench ] && PKGS="$PKGS rt-tests htop"
 command -v dpkg-query >/dev/null 2>&1 || {
     echo "deps: not a Debian system; install: $PKGS" >&2; exit 0; }
