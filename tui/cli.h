@@ -12,7 +12,8 @@
  *   meltcon [-c FILE] [CONSOLE OPTIONS]      attach (start the server if needed)
  *
  * Every verb but `server` and attach talks to the running server over its
- * socket and starts nothing.  Exit status: 0 with the server's accepted text
+ * socket and starts nothing.  `status` and attach show local config facts
+ * and refuse when the server controls with other bytes (cfgmatch.h).  Exit status: 0 with the server's accepted text
  * on stdout; 1 with the server's sentence on stderr when it refused (or
  * there is no server); 2 for a usage mistake.  Times: ISO-8601 local time
  * (2026-11-29T10:00, seconds optional, Z or +HH:MM for another zone), a
