@@ -58,7 +58,8 @@ CPPFLAGS += -D_GNU_SOURCE -Iconfig -Icontrol/core -Icontrol/wire -Icontrol/serve
 CFLAGS   += $(OPT) $(WARN) $(SANFLAGS) $(COVFLAGS) -MMD -MP
 LDFLAGS  += $(SANFLAGS) $(COVFLAGS)
 # -lsystemd: the server's events also go to the system journal (sd_journal_send).
-LDLIBS   += -liniparser $(MODBUS_LIBS) -lm -lsystemd
+# -lnettle: SHA-256 of the config file's bytes (config/cfg.c), Debian's nettle-dev.
+LDLIBS   += -liniparser $(MODBUS_LIBS) -lm -lsystemd -lnettle
 
 # Dependencies point one way: tui -> control -> config; simhw -> config and
 # the shared tag codec and PLC contract (control/core/tag.h, plc_contract.h);
@@ -179,7 +180,7 @@ FUZZ_TIME ?= 30
 fuzz: deps
 	@mkdir -p build/fuzz
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_GNU_SOURCE -Iconfig -Icontrol/core -Icontrol/wire \
-	  tests/fuzz_config.c $(CONFIG_SRC) -o build/fuzz/fuzz_config -liniparser -lm
+	  tests/fuzz_config.c $(CONFIG_SRC) -o build/fuzz/fuzz_config -liniparser -lm -lnettle
 	@mkdir -p build/fuzz/corpus && cp config/*.ini build/fuzz/corpus/
 	build/fuzz/fuzz_config -max_total_time=$(FUZZ_TIME) -max_len=65536 -rss_limit_mb=1024 \
 	  -dict=tests/fuzz_config.dict -artifact_prefix=build/fuzz/ build/fuzz/corpus

@@ -11,10 +11,17 @@
  *
  * All errors are collected, not just the first, and the result is copied
  * out only when there are none: nothing starts on a bad file.
+ *
+ * The loader is the only reader of the file, and reads it once: iniparser
+ * parses the same bytes from an anonymous memory file, and the SHA-256 of
+ * those bytes (libnettle) goes into the struct as `sha256`, so the digest a
+ * server tells its consoles is the digest of exactly what it controls with.
  */
 #include "cfg_int.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,11 +61,29 @@ static int by_line(const void *a, const void *b)
     return (la > lb) - (la < lb);
 }
 
+/* The SHA-256 of len bytes at text as lowercase hex. */
+static void sha256_hex(const char *text, size_t len, char hex[CFG_SHA256_HEX])
+{
+    static const char digits[] = "0123456789abcdef";
+    struct sha256_ctx ctx;
+    uint8_t d[SHA256_DIGEST_SIZE];
+    sha256_init(&ctx);
+    sha256_update(&ctx, len, (const uint8_t *)text);
+    sha256_digest(&ctx, sizeof d, d);
+    _Static_assert(2 * SHA256_DIGEST_SIZE + 1 == CFG_SHA256_HEX, "hex digest size");
+    for (size_t i = 0; i < sizeof d; i++) {
+        hex[2 * i] = digits[d[i] >> 4];
+        hex[2 * i + 1] = digits[d[i] & 15];
+    }
+    hex[2 * sizeof d] = 0;
+}
+
 /* Both passes over one file: `text` is its content (for the line scan),
- * `path` where iniparser reads it, `name` what messages call it, `real`
- * its real path (for [server] mode = auto).  *out is written only when no
- * error was found. */
-static int load(const char *name, const char *path, const char *real, const char *text,
+ * `path` where iniparser reads the same bytes, `name` what messages call it
+ * and `file` what goes into out->path (its real path when it has one, which
+ * also decides [server] mode = auto).  *out is written only when no error
+ * was found. */
+static int load(const char *name, const char *file, const char *path, const char *text,
                 size_t len, struct cfg *out, struct cfg_errors *errs)
 {
     memset(errs, 0, sizeof *errs);
@@ -69,7 +94,8 @@ static int load(const char *name, const char *path, const char *real, const char
         return -1;
     }
     cfg_defaults(x.c);
-    str_copy(x.c->path, sizeof x.c->path, name);
+    str_copy(x.c->path, sizeof x.c->path, file);
+    sha256_hex(text, len, x.c->sha256);
 
     cfg_scan_text(&x, text, len);
     if (x.sc.syntax_errors == 0) {
@@ -87,11 +113,32 @@ static int load(const char *name, const char *path, const char *real, const char
     }
     qsort(errs->e, (size_t)errs->n, sizeof errs->e[0], by_line);
     int rc = errs->n ? -1 : 0;
-    x.c->server.system = cfg_mode_is_system(x.c->server.mode, real);
+    x.c->server.system = cfg_mode_is_system(x.c->server.mode, file);
     if (rc == 0)
         memcpy(out, x.c, sizeof *out);
     cfg_scan_free(&x.sc);
     free(x.c);
+    return rc;
+}
+
+/* load() over bytes in memory: iniparser 4.1 reads only from a path, so it
+ * gets an anonymous memory file holding exactly these bytes. */
+static int load_bytes(const char *name, const char *file, const char *text, size_t len,
+                      struct cfg *out, struct cfg_errors *errs)
+{
+    int fd = memfd_create("meltcon-cfg", MFD_CLOEXEC);
+    if (fd < 0 || write(fd, text, len) != (ssize_t)len) {
+        if (fd >= 0)
+            close(fd);
+        memset(errs, 0, sizeof *errs);
+        struct cfg_ctx x = {.file = name, .errs = errs};
+        cfg_err(&x, 0, NULL, NULL, NULL, "cannot buffer the text: %s", strerror(errno));
+        return -1;
+    }
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    int rc = load(name, file, path, text, len, out, errs);
+    close(fd);
     return rc;
 }
 
@@ -127,9 +174,11 @@ int cfg_load(const char *file, struct cfg *out, struct cfg_errors *errs)
         cfg_err(&x, 0, NULL, NULL, NULL, "too large or out of memory");
         return -1;
     }
-    char *real = realpath(file, NULL); /* the file was opened: NULL only when out of memory */
-    int rc = load(file, file, real ? real : file, buf, len, out, errs);
-    free(real);
+    /* The absolute path names the file to a console in another directory
+     * (a detached server's working directory is "/"). */
+    char abs[PATH_MAX];
+    bool fits = realpath(file, abs) && strlen(abs) < CFG_PATH_MAX;
+    int rc = load_bytes(file, fits ? abs : file, buf, len, out, errs);
     free(buf);
     return rc;
 }
@@ -137,21 +186,7 @@ int cfg_load(const char *file, struct cfg *out, struct cfg_errors *errs)
 int cfg_load_text(const char *name, const char *text, size_t len, struct cfg *out,
                   struct cfg_errors *errs)
 {
-    /* iniparser 4.1 reads only from a path: hand it an anonymous memory file. */
-    int fd = memfd_create("meltcon-cfg", MFD_CLOEXEC);
-    if (fd < 0 || write(fd, text, len) != (ssize_t)len) {
-        if (fd >= 0)
-            close(fd);
-        memset(errs, 0, sizeof *errs);
-        struct cfg_ctx x = {.file = name, .errs = errs};
-        cfg_err(&x, 0, NULL, NULL, NULL, "cannot buffer the text: %s", strerror(errno));
-        return -1;
-    }
-    char path[64];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    int rc = load(name, path, name, text, len, out, errs);
-    close(fd);
-    return rc;
+    return load_bytes(name, name, text, len, out, errs);
 }
 
 const char *cfg_default_path(const char *opt)

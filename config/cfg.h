@@ -27,6 +27,7 @@
 #define CFG_MAX_ALARMS 96
 #define CFG_MAX_PROGRAMS 16
 #define CFG_MAX_ERRORS 64
+#define CFG_SHA256_HEX 65   /* 64 hex digits and the NUL */
 
 /* ---- the tag map --------------------------------------------------------- */
 
@@ -225,7 +226,10 @@ struct cfg_program {
 /* ---- the whole file ------------------------------------------------------- */
 
 struct cfg {
-    char path[CFG_PATH_MAX];
+    char path[CFG_PATH_MAX];  /* the file, absolute when cfg_load could resolve it */
+    /* SHA-256 of the exact bytes the loader parsed, lowercase hex: which
+     * file a server controls with, told to its consoles in `hello`. */
+    char sha256[CFG_SHA256_HEX];
     struct cfg_furnace furnace;
     struct cfg_plc plc;
     struct cfg_cycle cycle;
@@ -255,7 +259,8 @@ struct cfg_errors {
 };
 
 /* Read and validate FILE.  Returns 0 and a complete *out, or -1 with every
- * error in *errs and *out unchanged. */
+ * error in *errs and *out unchanged.  The file is read once: the bytes read
+ * are the bytes parsed and digested (out->sha256). */
 int cfg_load(const char *file, struct cfg *out, struct cfg_errors *errs);
 
 /* The same from a text buffer (fuzzing, tests).  `name` is used in messages

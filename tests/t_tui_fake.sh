@@ -266,7 +266,9 @@ tui_keys "$cur" F3
 w 'viewer: read-only'
 tui_keys "$cur" s
 w 'not available to a viewer'
-tui_keys "$cur" F5 k
+tui_keys "$cur" F5
+w 'UNACK +roof_h' # the alarm list is on screen (the snapshot came), as a person waits for it
+tui_keys "$cur" k
 w 'acknowledge: not available to a viewer'
 not_logged 'req '
 tui_stop "$cur"

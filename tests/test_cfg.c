@@ -1,11 +1,14 @@
 /* test_cfg — the loader: the shipped file loads; every kind of mistake is
- * reported with its section, key, value and line, and changes nothing. */
+ * reported with its section, key, value and line, and changes nothing; the
+ * digest is the SHA-256 of the bytes loaded, and the path is absolute. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <limits.h>
+#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -305,6 +308,93 @@ static void test_binary_junk_and_long_lines(void **state)
     assert_non_null(strstr(e.e[0].text, "cannot open"));
 }
 
+/* nettle's SHA-256 of n bytes, as lowercase hex */
+static void sha256_of(const char *text, size_t n, char hex[CFG_SHA256_HEX])
+{
+    struct sha256_ctx x;
+    uint8_t d[SHA256_DIGEST_SIZE];
+    sha256_init(&x);
+    sha256_update(&x, n, (const uint8_t *)text);
+    sha256_digest(&x, sizeof d, d);
+    for (size_t i = 0; i < sizeof d; i++)
+        snprintf(hex + 2 * i, 3, "%02x", d[i]);
+}
+
+/* coreutils' sha256sum of a file: an implementation independent of nettle */
+static void sha256sum_of(const char *file, char hex[CFG_SHA256_HEX])
+{
+    char cmd[PATH_MAX + 32];
+    snprintf(cmd, sizeof cmd, "sha256sum '%s'", file);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    assert_non_null(fgets(hex, CFG_SHA256_HEX, p));
+    assert_int_equal(pclose(p), 0);
+}
+
+static void write_file(const char *file, const char *text)
+{
+    FILE *f = fopen(file, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+    assert_int_equal(fclose(f), 0);
+}
+
+static void test_digest_of_the_bytes_loaded(void **state)
+{
+    (void)state;
+    static struct cfg c, c2;
+    static struct cfg_errors e;
+    char dir[] = "/tmp/test_cfg.XXXXXX", file[64], want[CFG_SHA256_HEX], real[PATH_MAX],
+         old_cwd[PATH_MAX];
+    assert_non_null(mkdtemp(dir));
+    snprintf(file, sizeof file, "%s/m.ini", dir);
+    write_file(file, base);
+
+    /* loaded by a relative name: the path is absolute, the digest the file's */
+    assert_non_null(getcwd(old_cwd, sizeof old_cwd));
+    assert_int_equal(chdir(dir), 0);
+    assert_int_equal(cfg_load("m.ini", &c, &e), 0);
+    assert_int_equal(chdir(old_cwd), 0);
+    assert_non_null(realpath(file, real));
+    assert_string_equal(c.path, real);
+    sha256_of(base, strlen(base), want);
+    assert_string_equal(c.sha256, want);
+    sha256sum_of(file, want);
+    assert_string_equal(c.sha256, want);
+    /* the same bytes from memory: the same digest, the name as given */
+    assert_int_equal(cfg_load_text("mem.ini", base, strlen(base), &c2, &e), 0);
+    assert_string_equal(c2.sha256, c.sha256);
+    assert_string_equal(c2.path, "mem.ini");
+
+    /* one byte changed (port 1502 -> 1503): another digest, the new bytes' */
+    char *one = strdup(base);
+    assert_non_null(one);
+    char *p = strstr(one, "port = 1502");
+    assert_non_null(p);
+    p[10] = '3';
+    write_file(file, one);
+    assert_int_equal(cfg_load(file, &c2, &e), 0);
+    assert_int_equal(c2.plc.port, 1503);
+    assert_string_not_equal(c2.sha256, c.sha256);
+    sha256_of(one, strlen(one), want);
+    assert_string_equal(c2.sha256, want);
+    /* a comment is a change too: the bytes are the file's identity */
+    size_t n = strlen(one);
+    char *more = malloc(n + 3);
+    assert_non_null(more);
+    memcpy(more, one, n);
+    memcpy(more + n, ";\n", 3);
+    write_file(file, more);
+    assert_int_equal(cfg_load(file, &c, &e), 0);
+    assert_string_not_equal(c.sha256, c2.sha256);
+    sha256sum_of(file, want);
+    assert_string_equal(c.sha256, want);
+    free(more);
+    free(one);
+    assert_int_equal(unlink(file), 0);
+    assert_int_equal(rmdir(dir), 0);
+}
+
 static const char *src(const char *rel, char *buf, size_t n)
 {
     const char *root = getenv("MELTCON_SRC");
@@ -586,6 +676,7 @@ int main(void)
         cmocka_unit_test(test_mode_resolution),
         cmocka_unit_test(test_instance),
         cmocka_unit_test(test_man_page),
+        cmocka_unit_test(test_digest_of_the_bytes_loaded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

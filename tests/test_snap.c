@@ -178,6 +178,39 @@ static void test_hello_req_reply(void **state)
     assert_string_equal(h2.user, "anna");
     assert_int_equal(h2.server_pid, 4242);
     assert_int_equal(h2.plc_mode, 1);
+    assert_string_equal(h2.config, h.config);
+    assert_string_equal(h2.config_sha256, ""); /* none given, none sent */
+    assert_null(strstr(o.buf, "config_sha256"));
+
+    /* the config digest travels whole */
+    strcpy(h.config_sha256, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+    snap_hello_encode(&h, &o);
+    assert_int_equal(proto_parse(o.buf, o.len, &m, why, sizeof why), 0);
+    assert_int_equal(snap_hello_decode(&m, &h2), 0);
+    assert_string_equal(h2.config_sha256, h.config_sha256);
+    assert_string_equal(h2.config, h.config);
+    /* an older server's hello (no digest) decodes, with "" for the digest */
+    static const char older[] = "hello 1 furnace=tcf1 user=anna role=operator pid=7 mode=0 "
+                                "config=/etc/meltcon/meltcon.ini";
+    assert_int_equal(proto_parse(older, strlen(older), &m, why, sizeof why), 0);
+    memset(&h2, 'x', sizeof h2);
+    assert_int_equal(snap_hello_decode(&m, &h2), 0);
+    assert_string_equal(h2.config_sha256, "");
+    assert_string_equal(h2.furnace, "tcf1");
+    /* a digest that is not one makes the hello malformed */
+    static const char *const badsha[] = {
+        "hello 1 furnace=t role=viewer config_sha256=abc",
+        "hello 1 furnace=t role=viewer "
+        "config_sha256=0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef",
+        "hello 1 furnace=t role=viewer "
+        "config_sha256=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0",
+        "hello 1 furnace=t role=viewer "
+        "config_sha256=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeg",
+    };
+    for (size_t i = 0; i < sizeof badsha / sizeof badsha[0]; i++) {
+        assert_int_equal(proto_parse(badsha[i], strlen(badsha[i]), &m, why, sizeof why), 0);
+        assert_int_equal(snap_hello_decode(&m, &h2), -1);
+    }
 
     struct snap_req r = {.id = 9}, r2;
     strcpy(r.verb, "set");

@@ -609,6 +609,7 @@ static void welcome(struct fake *f, int ci, const char *config)
     h.server_pid = (long)getpid();
     h.plc_mode = f->plc_mode;
     snprintf(h.config, sizeof h.config, "%s", config);
+    snprintf(h.config_sha256, sizeof h.config_sha256, "%s", f->c->sha256);
     snap_hello_encode(&h, &f->o);
     send_all(f, ci);
     const char *lines[JOURNAL_TAIL];

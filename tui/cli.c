@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cfgmatch.h"
 #include "console.h"
 #include "opt.h"
 #include "server.h"
@@ -252,6 +253,13 @@ static int run_verb(const struct verb *v, const struct cfg *cfg, const struct cl
     struct cli_conn *c = cli_conn_open(cfg, err, sizeof err);
     if (!c) {
         fprintf(stderr, "meltcon %s: %s\n", v->name, err);
+        return 1;
+    }
+    /* a verb that shows local config facts needs the server's file (cfgmatch.h) */
+    if (cfgmatch_verb_needs(v->name) &&
+        cfgmatch_check(cfg, &c->hello, "this command", v->name, err, sizeof err) < 0) {
+        fprintf(stderr, "meltcon %s: %s\n", v->name, err);
+        cli_conn_close(c);
         return 1;
     }
     int rc;

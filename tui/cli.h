@@ -14,7 +14,9 @@
  * Every verb takes -h/--help (its help on stdout, exit 0); options take
  * --opt=value or --opt value, and `--` ends them (a negative VALUE may
  * also be written as it is).  Every verb but `server` and attach talks to
- * the running server over its socket and starts nothing.  Exit status: 0 with the server's accepted text
+ * the running server over its socket and starts nothing.  `status` and
+ * attach show local config facts and refuse when the server controls with
+ * other bytes (cfgmatch.h).  Exit status: 0 with the server's accepted text
  * on stdout; 1 with the server's sentence on stderr when it refused (or
  * there is no server); 2 for a usage mistake.  Times: ISO-8601 local time
  * (2026-11-29T10:00, seconds optional, Z or +HH:MM for another zone), a

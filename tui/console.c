@@ -22,6 +22,14 @@
  * on_lines) into a trend_hist; after the last reply trend_merge() puts it
  * before the console's own samples.  A refusal or a lost connection leaves
  * a sentence on the trend screen and keeps what came.
+ *
+ * Same config: the console draws and checks with its own file's limits,
+ * units and alarm texts, so every hello (the first, and each after a
+ * reconnect) is checked against that file's digest (cfgmatch.h).  The
+ * first is awaited before the terminal is touched, so a refusal is a plain
+ * sentence on stderr and exit 1; a later mismatch (the server restarted
+ * with another file) restores the terminal, then says the same.  A snapshot
+ * on a connection whose hello was not accepted is refused the same way.
  */
 #include "console.h"
 
@@ -40,6 +48,7 @@
 #include <unistd.h>
 
 #include "alarm.h"
+#include "cfgmatch.h"
 #include "client.h"
 #include "clock.h"
 #include "keys.h"
@@ -53,6 +62,7 @@
 #define MIN_ROWS 24
 #define MIN_COLS 80
 #define ESC_DELAY_MS 25
+#define HELLO_WAIT_S 3.0 /* for the first hello, before the terminal is touched */
 
 enum { PAIR_NOTE = 1, PAIR_HIGH, PAIR_CRIT, PAIR_BAD };
 
@@ -538,7 +548,51 @@ static void replies(struct ui *u, unsigned long *seen)
 
 /* ---- the loop ------------------------------------------------------------- */
 
-static int loop(struct ui *u, const struct console_opts *o)
+/* After client_poll() returned `got`: check a new hello against our file,
+ * and refuse a snapshot that came without an accepted hello.  0, or -1 with
+ * the sentence in err. */
+static int same_config(struct ui *u, unsigned got, bool *hello_ok, char *err, size_t errlen)
+{
+    if (got & CL_GOT_HELLO) {
+        if (cfgmatch_check(u->cfg, &u->cl->hello, "this console", "", err, errlen) < 0)
+            return -1;
+        *hello_ok = true;
+    }
+    if ((got & CL_GOT_SNAP) && !*hello_ok) {
+        snprintf(err, errlen,
+                 "the server at %s sent values without a valid hello, so this console cannot "
+                 "tell whether it controls with %s: limits shown might not be the server's",
+                 u->cl->path, u->cfg->path);
+        return -1;
+    }
+    return 0;
+}
+
+/* Connect and take the first hello, at most HELLO_WAIT_S: 0 (checked, or
+ * no server yet: the loop checks when one answers), or -1 with the
+ * sentence of a refusal in err. */
+static int first_hello(struct ui *u, bool *hello_ok, char *err, size_t errlen)
+{
+    double end = clock_mono_s() + HELLO_WAIT_S;
+    if (!(client_tick(u->cl, clock_mono_s()) & CL_CONNECTED))
+        return 0;
+    for (;;) {
+        unsigned got = client_poll(u->cl, clock_mono_s());
+        if (same_config(u, got, hello_ok, err, errlen) < 0)
+            return -1;
+        double left = end - clock_mono_s();
+        if (*hello_ok || (got & CL_LOST) || left <= 0)
+            return 0;
+        struct pollfd pf = {.fd = u->cl->fd, .events = POLLIN};
+        if (poll(&pf, 1, (int)ceil(left * 1000)) < 0 && errno != EINTR)
+            return 0;
+    }
+}
+
+/* Until the operator quits or a signal ends it; 1 with the sentence in
+ * refused when the server's config is not ours. */
+static int loop(struct ui *u, const struct console_opts *o, bool hello_ok, char *refused,
+                size_t refusedlen)
 {
     struct client *cl = u->cl;
     struct keys_state ks = {0};
@@ -552,6 +606,7 @@ static int loop(struct ui *u, const struct console_opts *o)
         if (o->bench_s > 0 && u->now - t0 >= o->bench_s)
             break;
         if (client_tick(cl, u->now) & CL_CONNECTED) {
+            hello_ok = false;
             urgent = true;
             seen = cl->r_total;
             u->hist_want = u->cur == SCR_TRENDS;
@@ -595,6 +650,8 @@ static int loop(struct ui *u, const struct console_opts *o)
             urgent = true;
         }
         unsigned got = client_poll(cl, u->now);
+        if (same_config(u, got, &hello_ok, refused, refusedlen) < 0)
+            return 1;
         if (got & CL_GOT_SNAP)
             trend_add_snap(u->tr, &cl->snap);
         if (got & CL_GOT_REPLY) {
@@ -647,6 +704,11 @@ int console_run(const struct cfg *c, const char *socket_path, const struct conso
     u->g = wg_glyphs(u->ascii);
     u->cur = u->prev = (enum screen_id)(o->screen >= 0 && o->screen < SCR_COUNT ? o->screen : 0);
 
+    char refused[700] = "";
+    bool hello_ok = false;
+    int rc = 1;
+    if (first_hello(u, &hello_ok, refused, sizeof refused) < 0)
+        goto out;
     struct saved_signals sv;
     sig_quit = sig_winch = 0;
     signals_install(&sv);
@@ -661,9 +723,12 @@ int console_run(const struct cfg *c, const char *socket_path, const struct conso
     scrollok(stdscr, FALSE);
     curs_set(0);
     set_attrs(u);
-    int rc = loop(u, o);
+    rc = loop(u, o, hello_ok, refused, sizeof refused);
     endwin();
     signals_restore(&sv);
+out:
+    if (*refused)
+        fprintf(stderr, "meltcon: %s\n", refused);
     client_close(cl);
     free(cl);
     free(tr);

@@ -35,6 +35,7 @@ _Static_assert(FITS(((struct core_req *)0)->reason, ((struct snap_req *)0)->reas
 _Static_assert(FITS(((struct snap_hello *)0)->user, ((struct session *)0)->user), "hello user");
 _Static_assert(FITS(((struct snap_hello *)0)->furnace, ((struct cfg_furnace *)0)->name), "furnace");
 _Static_assert(FITS(((struct snap_hello *)0)->config, ((struct cfg *)0)->path), "config path");
+_Static_assert(FITS(((struct snap_hello *)0)->config_sha256, ((struct cfg *)0)->sha256), "digest");
 
 /* ---- sessions ------------------------------------------------------------------------ */
 
@@ -104,6 +105,7 @@ static void send_hello(struct server *sv, int slot, double now)
     if (sv->t_plc_mode >= 0 && sv->tags[sv->t_plc_mode].q == Q_GOOD)
         h.plc_mode = (int)sv->tags[sv->t_plc_mode].v;
     (void)str_copy(h.config, sizeof h.config, sv->cfg->path);
+    (void)str_copy(h.config_sha256, sizeof h.config_sha256, sv->cfg->sha256);
     snap_hello_encode(&h, &sv->out);
     if (session_send(s, sv->out.buf, sv->out.len, true, now) < 0) {
         server_drop(sv, slot, "connection lost", false);

@@ -7,6 +7,8 @@
  *   loop NAME mode= sp= wsp= pv= pvq= out= fl=
  *   alarm NAME st= pr= t= su= [sby= sr=]
  *   perm NAME ok= why=
+ *
+ * Hello: hello 1 furnace= user= role= pid= mode= config= config_sha256=
  */
 #include "snap.h"
 
@@ -229,6 +231,18 @@ void snap_hello_encode(const struct snap_hello *h, struct proto_out *o)
     proto_kvi(o, "pid", h->server_pid);
     proto_kvi(o, "mode", h->plc_mode);
     proto_kv(o, "config", h->config);
+    if (*h->config_sha256)
+        proto_kv(o, "config_sha256", h->config_sha256);
+}
+
+/* 64 lowercase hex digits, as struct cfg holds a digest. */
+static bool sha256_hex_ok(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++)
+        if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+            return false;
+    return n == CFG_SHA256_HEX - 1;
 }
 
 int snap_hello_decode(const struct proto_msg *m, struct snap_hello *h)
@@ -244,6 +258,12 @@ int snap_hello_decode(const struct proto_msg *m, struct snap_hello *h)
     str_copy(h->role, sizeof h->role, r);
     str_copy(h->user, sizeof h->user, proto_get(l, "user"));
     str_copy(h->config, sizeof h->config, proto_get(l, "config"));
+    /* absent (an older server): left "", which a console takes as a mismatch;
+     * present, it must be a digest */
+    const char *sha = proto_get(l, "config_sha256");
+    if (sha && !sha256_hex_ok(sha))
+        return -1;
+    str_copy(h->config_sha256, sizeof h->config_sha256, sha);
     long long pid, mode;
     if (geti(l, "pid", 0, I32, false, &pid) < 0 || geti(l, "mode", 0, 1, false, &mode) < 0)
         return -1;

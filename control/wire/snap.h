@@ -2,7 +2,9 @@
  *
  * The server fills a struct snap each UI tick and sends snap_encode(); a
  * console decodes it with snap_decode() and draws from it.  Static facts
- * (units, limits, alarm texts) come from the config file both sides read;
+ * (units, limits, alarm texts) come from the config file the console reads,
+ * which must be byte for byte the server's: `hello` carries the server's
+ * config path and the SHA-256 of its bytes (tui/cfgmatch.h checks them);
  * the snapshot carries what changes.  Requests and replies are typed too,
  * so the server and every client agree on one vocabulary.
  */
@@ -102,6 +104,9 @@ struct snap_hello {
     long server_pid;
     int plc_mode;         /* 1 = simulated hardware */
     char config[CFG_PATH_MAX];
+    /* SHA-256 of the config's bytes (struct cfg sha256), 64 lowercase hex
+     * digits; "" from a server older than the field. */
+    char config_sha256[CFG_SHA256_HEX];
 };
 
 /* A request from a client.  verb: set, cmd, ack, shelve, unshelve, oos,
