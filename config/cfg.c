@@ -79,12 +79,12 @@ static void sha256_hex(const char *text, size_t len, char hex[CFG_SHA256_HEX])
 }
 
 /* Both passes over one file: `text` is its content (for the line scan),
- * `path` where iniparser reads the same bytes, `name` what messages call it
- * and `file` what goes into out->path (its real path when it has one, which
- * also decides [server] mode = auto).  *out is written only when no error
- * was found. */
-static int load(const char *name, const char *file, const char *path, const char *text,
-                size_t len, struct cfg *out, struct cfg_errors *errs)
+ * `path` where iniparser reads the same bytes, `name` what messages call it,
+ * `file` what goes into out->path and `real` its real path (symlinks
+ * followed), which decides [server] mode = auto.  *out is written only when
+ * no error was found. */
+static int load(const char *name, const char *file, const char *real, const char *path,
+                const char *text, size_t len, struct cfg *out, struct cfg_errors *errs)
 {
     memset(errs, 0, sizeof *errs);
     struct cfg_ctx x = {.file = name, .errs = errs};
@@ -113,7 +113,7 @@ static int load(const char *name, const char *file, const char *path, const char
     }
     qsort(errs->e, (size_t)errs->n, sizeof errs->e[0], by_line);
     int rc = errs->n ? -1 : 0;
-    x.c->server.system = cfg_mode_is_system(x.c->server.mode, file);
+    x.c->server.system = cfg_mode_is_system(x.c->server.mode, real);
     if (rc == 0)
         memcpy(out, x.c, sizeof *out);
     cfg_scan_free(&x.sc);
@@ -123,8 +123,8 @@ static int load(const char *name, const char *file, const char *path, const char
 
 /* load() over bytes in memory: iniparser 4.1 reads only from a path, so it
  * gets an anonymous memory file holding exactly these bytes. */
-static int load_bytes(const char *name, const char *file, const char *text, size_t len,
-                      struct cfg *out, struct cfg_errors *errs)
+static int load_bytes(const char *name, const char *file, const char *real, const char *text,
+                      size_t len, struct cfg *out, struct cfg_errors *errs)
 {
     int fd = memfd_create("meltcon-cfg", MFD_CLOEXEC);
     if (fd < 0 || write(fd, text, len) != (ssize_t)len) {
@@ -137,7 +137,7 @@ static int load_bytes(const char *name, const char *file, const char *text, size
     }
     char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    int rc = load(name, file, path, text, len, out, errs);
+    int rc = load(name, file, real, path, text, len, out, errs);
     close(fd);
     return rc;
 }
@@ -175,10 +175,14 @@ int cfg_load(const char *file, struct cfg *out, struct cfg_errors *errs)
         return -1;
     }
     /* The absolute path names the file to a console in another directory
-     * (a detached server's working directory is "/"). */
-    char abs[PATH_MAX];
-    bool fits = realpath(file, abs) && strlen(abs) < CFG_PATH_MAX;
-    int rc = load_bytes(file, fits ? abs : file, buf, len, out, errs);
+     * (a detached server's working directory is "/"); it is the path as
+     * given, links kept, so messages name what the user typed. */
+    char abs[CFG_PATH_MAX], cwd[PATH_MAX], real[PATH_MAX];
+    bool fits = file[0] == '/' ? str_copy(abs, sizeof abs, file)
+                               : getcwd(cwd, sizeof cwd) &&
+                                     snprintf(abs, sizeof abs, "%s/%s", cwd, file) < (int)sizeof abs;
+    bool has_real = realpath(file, real) != NULL;
+    int rc = load_bytes(file, fits ? abs : file, has_real ? real : file, buf, len, out, errs);
     free(buf);
     return rc;
 }
@@ -186,7 +190,7 @@ int cfg_load(const char *file, struct cfg *out, struct cfg_errors *errs)
 int cfg_load_text(const char *name, const char *text, size_t len, struct cfg *out,
                   struct cfg_errors *errs)
 {
-    return load_bytes(name, name, text, len, out, errs);
+    return load_bytes(name, name, name, text, len, out, errs);
 }
 
 const char *cfg_default_path(const char *opt)
