@@ -58,6 +58,7 @@ CPPFLAGS += -D_GNU_SOURCE -Iconfig -Icontrol/core -Icontrol/wire -Icontrol/serve
 CFLAGS   += $(OPT) $(WARN) $(SANFLAGS) $(COVFLAGS) -MMD -MP
 LDFLAGS  += $(SANFLAGS) $(COVFLAGS)
 LDLIBS   += -liniparser $(MODBUS_LIBS) -lm
+LDLIBS += -lsystemd
 
 # Dependencies point one way: tui -> control -> config; simhw -> config and
 # the shared tag codec and PLC contract (control/core/tag.h, plc_contract.h);

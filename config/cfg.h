@@ -88,6 +88,8 @@ struct cfg_cycle {
     enum cfg_clock clock;     /* process time from plc_clock or monotonic */
     double ui_rate_hz;        /* snapshots to consoles */
     double slow_factor;       /* a cycle later than factor*period is "slow" */
+    bool realtime;            /* SCHED_FIFO at rt_priority and mlockall, or refuse */
+    int rt_priority;          /* 1..99 */
 };
 
 struct cfg_server {

@@ -4,7 +4,7 @@
 # Extras: bench (make bench: cyclictest, htop), coverage (make coverage: gcovr).
 set -e
 # python3: the shell tests use it for JSON and raw sockets (Debian's, not pip).
-PKGS="libncurses-dev libmodbus-dev libiniparser-dev libcmocka-dev tmux pkg-config python3"
+PKGS="libncurses-dev libmodbus-dev libiniparser-dev libcmocka-dev libsystemd-dev tmux pkg-config python3"
 for x in "$@" ${DEPS_EXTRA:-}; do
     case "$x" in
         bench) PKGS="$PKGS rt-tests htop" ;;
