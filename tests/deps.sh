@@ -5,6 +5,9 @@
 set -e
 # python3: the shell tests use it for JSON and raw sockets (Debian's, not pip).
 PKGS="libncurses-dev libmodbus-dev libiniparser-dev libcmocka-dev libsystemd-dev tmux pkg-config python3"
+# t_install: systemd-analyze, systemd-sysusers, systemd-tmpfiles; man -l and
+# groff; strace (the server's system calls against the unit's filter).
+PKGS="$PKGS systemd man-db groff-base strace"
 for x in "$@" ${DEPS_EXTRA:-}; do
     case "$x" in
         bench) PKGS="$PKGS rt-tests htop" ;;
