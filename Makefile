@@ -57,7 +57,7 @@ OPT      ?= -O2 -g
 CPPFLAGS += -D_GNU_SOURCE -Iconfig -Icontrol/core -Icontrol/wire -Icontrol/server -Isimhw -Itui $(MODBUS_CFLAGS) $(NCURSES_CFLAGS)
 CFLAGS   += $(OPT) $(WARN) $(SANFLAGS) $(COVFLAGS) -MMD -MP
 LDFLAGS  += $(SANFLAGS) $(COVFLAGS)
-# -lsystemd: the server's events also go to the system journal (sd_journal_send).
+# -lsystemd: the system journal (sd_journal_send) and systemd's notify socket (sd_notify).
 # -lnettle: SHA-256 of the config file's bytes (config/cfg.c), Debian's nettle-dev.
 LDLIBS   += -liniparser $(MODBUS_LIBS) -lm -lsystemd -lnettle
 
@@ -198,18 +198,55 @@ bench: deps
 	@$(MAKE) --no-print-directory OPT="-O2 -g" all
 	@sh tests/bench.sh $(BUILD)
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/meltcon/scenarios \
-	  $(DESTDIR)/etc/meltcon
-	install -m 0755 $(BUILD)/meltcon $(BUILD)/meltsim $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 config/meltcon.ini $(DESTDIR)$(PREFIX)/share/meltcon/meltcon.ini
-	-install -m 0644 simhw/scenarios/*.ini $(DESTDIR)$(PREFIX)/share/meltcon/scenarios/
-	test -e $(DESTDIR)/etc/meltcon/meltcon.ini || \
-	  install -m 0644 config/meltcon.ini $(DESTDIR)/etc/meltcon/meltcon.ini
+# make install: the programs, the templated unit meltcon@.service (the real
+# paths substituted), sysusers.d and tmpfiles.d entries, the man pages
+# (meltcon.ini(5) generated from the schema by the program itself), the
+# example config as $(sysconfdir)/meltcon/tcf1.ini (named for its furnace) only if there is none,
+# the scenarios, the real-time drop-in example and LICENSE.  Debian 12 keeps
+# units in /lib/systemd/system, hence unitdir for PREFIX=/usr.  The schema's
+# page is made last: everything else is in place if that step fails.
+BINDIR      ?= $(PREFIX)/bin
+datadir     ?= $(PREFIX)/share
+mandir      ?= $(datadir)/man
+docdir      ?= $(datadir)/doc/meltcon
+sysconfdir  ?= /etc
+unitdir     ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+sysusersdir ?= $(PREFIX)/lib/sysusers.d
+tmpfilesdir ?= $(PREFIX)/lib/tmpfiles.d
+SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(sysconfdir)|g' -e 's|@DOCDIR@|$(docdir)|g'
 
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(unitdir) $(DESTDIR)$(sysusersdir) \
+	  $(DESTDIR)$(tmpfilesdir) $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5 \
+	  $(DESTDIR)$(datadir)/meltcon/scenarios $(DESTDIR)$(docdir)/examples \
+	  $(DESTDIR)$(sysconfdir)/meltcon $(BUILD)/man
+	install -m 0755 $(BUILD)/meltcon $(BUILD)/meltsim $(DESTDIR)$(BINDIR)/
+	$(SUBST) config/meltcon@.service.in >$(BUILD)/meltcon@.service
+	install -m 0644 $(BUILD)/meltcon@.service $(DESTDIR)$(unitdir)/meltcon@.service
+	$(SUBST) config/realtime.conf >$(BUILD)/realtime.conf
+	install -m 0644 $(BUILD)/realtime.conf $(DESTDIR)$(docdir)/examples/realtime.conf
+	install -m 0644 config/meltcon.sysusers $(DESTDIR)$(sysusersdir)/meltcon.conf
+	install -m 0644 config/meltcon.tmpfiles $(DESTDIR)$(tmpfilesdir)/meltcon.conf
+	install -m 0644 tui/meltcon.1 simhw/meltsim.1 $(DESTDIR)$(mandir)/man1/
+	install -m 0644 config/meltcon.ini $(DESTDIR)$(datadir)/meltcon/meltcon.ini
+	install -m 0644 simhw/scenarios/*.ini $(DESTDIR)$(datadir)/meltcon/scenarios/
+	install -m 0644 LICENSE $(DESTDIR)$(docdir)/LICENSE
+	test -e $(DESTDIR)$(sysconfdir)/meltcon/tcf1.ini || \
+	  install -m 0644 config/meltcon.ini $(DESTDIR)$(sysconfdir)/meltcon/tcf1.ini
+	$(BUILD)/meltcon check-config --man >$(BUILD)/man/meltcon.ini.5.tmp
+	mv $(BUILD)/man/meltcon.ini.5.tmp $(BUILD)/man/meltcon.ini.5
+	install -m 0644 $(BUILD)/man/meltcon.ini.5 $(DESTDIR)$(mandir)/man5/meltcon.ini.5
+	@test -n "$(DESTDIR)" || echo "installed; as root: systemd-sysusers meltcon.conf;" \
+	  "systemd-tmpfiles --create meltcon.conf; systemctl daemon-reload;" \
+	  "then one furnace: $(sysconfdir)/meltcon/NAME.ini and systemctl enable --now meltcon@NAME"
+
+# Everything install put, except the configuration in $(sysconfdir)/meltcon.
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/meltcon $(DESTDIR)$(PREFIX)/bin/meltsim
-	rm -rf $(DESTDIR)$(PREFIX)/share/meltcon
+	rm -f $(DESTDIR)$(BINDIR)/meltcon $(DESTDIR)$(BINDIR)/meltsim \
+	  $(DESTDIR)$(unitdir)/meltcon@.service $(DESTDIR)$(sysusersdir)/meltcon.conf \
+	  $(DESTDIR)$(tmpfilesdir)/meltcon.conf $(DESTDIR)$(mandir)/man1/meltcon.1 \
+	  $(DESTDIR)$(mandir)/man1/meltsim.1 $(DESTDIR)$(mandir)/man5/meltcon.ini.5
+	rm -rf $(DESTDIR)$(datadir)/meltcon $(DESTDIR)$(docdir)
 
 format:
 	clang-format -i config/*.[ch] control/*/*.[ch] simhw/*.[ch] tui/*.[ch] tests/*.c

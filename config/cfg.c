@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -148,7 +149,13 @@ int cfg_load(const char *file, struct cfg *out, struct cfg_errors *errs)
     if (!f) {
         memset(errs, 0, sizeof *errs);
         struct cfg_ctx x = {.file = file, .errs = errs};
-        cfg_err(&x, 0, NULL, NULL, NULL, "cannot open: %s", strerror(errno));
+        int e = errno;
+        bool dflt = !strcmp(file, CFG_SYSTEM_DIR "meltcon.ini");
+        cfg_err(&x, 0, NULL, NULL, NULL, "cannot open: %s%s", strerror(e),
+                dflt && e == ENOENT
+                    ? "; name the furnace's file with -c FILE (e.g. -c " CFG_SYSTEM_DIR
+                      "tcf1.ini) or MELTCON_CONFIG"
+                    : "");
         return -1;
     }
     size_t cap = 1 << 16, len = 0;
@@ -193,14 +200,38 @@ int cfg_load_text(const char *name, const char *text, size_t len, struct cfg *ou
     return load_bytes(name, name, name, text, len, out, errs);
 }
 
-const char *cfg_default_path(const char *opt)
+const char *cfg_default_path_in(const char *opt, const char *dir)
 {
+    static char pick[CFG_PATH_MAX];
     if (opt && *opt)
         return opt;
     const char *env = getenv("MELTCON_CONFIG");
     if (env && *env)
         return env;
-    return CFG_SYSTEM_DIR "meltcon.ini";
+    int n = snprintf(pick, sizeof pick, "%smeltcon.ini", dir);
+    if (n < 0 || (size_t)n >= sizeof pick || access(pick, F_OK) == 0)
+        return pick;
+    /* no meltcon.ini: the one furnace file the folder holds, if it is one */
+    DIR *d = opendir(dir);
+    char only[CFG_PATH_MAX] = "";
+    int count = 0;
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+        size_t l = strlen(e->d_name);
+        if (e->d_name[0] == '.' || l < 5 || strcmp(e->d_name + l - 4, ".ini"))
+            continue;
+        if (++count == 1 && snprintf(only, sizeof only, "%s%s", dir, e->d_name) >= (int)sizeof only)
+            only[0] = 0;
+    }
+    if (d)
+        closedir(d);
+    if (count == 1 && only[0])
+        (void)str_copy(pick, sizeof pick, only);
+    return pick;
+}
+
+const char *cfg_default_path(const char *opt)
+{
+    return cfg_default_path_in(opt, CFG_SYSTEM_DIR);
 }
 
 bool cfg_mode_is_system(enum cfg_mode mode, const char *real)

@@ -89,6 +89,8 @@ struct cfg_cycle {
     enum cfg_clock clock;     /* process time from plc_clock or monotonic */
     double ui_rate_hz;        /* snapshots to consoles */
     double slow_factor;       /* a cycle later than factor*period is "slow" */
+    bool realtime;            /* SCHED_FIFO at rt_priority and mlockall, or refuse */
+    int rt_priority;          /* 1..99 */
 };
 
 /* A system furnace is run by systemd with system-wide socket, lock and
@@ -273,10 +275,15 @@ int cfg_load_text(const char *name, const char *text, size_t len, struct cfg *ou
 void cfg_defaults(struct cfg *c);
 
 /* Which file to use: `opt` (-c FILE) if given, else $MELTCON_CONFIG, else
- * CFG_SYSTEM_DIR "meltcon.ini" -- never the current directory, so what a
- * program controls does not depend on where it was started. */
+ * in CFG_SYSTEM_DIR: meltcon.ini if it exists, else the only *.ini there
+ * when there is exactly one (a plant with one furnace, /etc/meltcon/tcf1.ini),
+ * else meltcon.ini (whose "cannot open" then says what to do) -- never the
+ * current directory, so what a program controls does not depend on where
+ * it was started.  The result may point to static storage.
+ * cfg_default_path_in() does the same in another folder (for tests). */
 #define CFG_SYSTEM_DIR "/etc/meltcon/"
 const char *cfg_default_path(const char *opt);
+const char *cfg_default_path_in(const char *opt, const char *dir);
 
 /* Whether a file in `mode` whose real path (symlinks resolved) is
  * `real` describes a system furnace: MODE_SYSTEM, or MODE_AUTO and the

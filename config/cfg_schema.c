@@ -89,6 +89,11 @@ static const struct cfg_key cycle_keys[] = {
     DBL("ui_rate_hz", ui_rate_hz, 0.2, 10, "4", "Hz", "snapshots sent to consoles per second"),
     DBL("slow_factor", slow_factor, 1.01, 100, "1.5", "",
         "a cycle that starts later than this many periods after its deadline is counted slow"),
+    BOOL("realtime", realtime, "no",
+         "run the server with SCHED_FIFO at rt_priority and its memory locked (mlockall); "
+         "a server not permitted both refuses to start"),
+    INT("rt_priority", rt_priority, 1, 99, "50", "",
+        "SCHED_FIFO priority of the server when realtime = yes"),
     END,
 };
 #undef S

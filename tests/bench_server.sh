@@ -7,15 +7,20 @@
 #     same period for the same time, SCHED_OTHER like the server (SCHED_FIFO
 #     printed for reference when allowed); goal: server p99 <= 1.5x cyclictest's;
 #   server RSS (goal <= 8 MB) and CPU % of one core at 4 Hz (goal <= 1 %);
-#   the cost of 20 attached clients: CPU, RSS and slow cycles (goal: none).
+#   the cost of 20 attached clients: CPU, RSS and slow cycles (goal: none);
+#   real time ([cycle] realtime = yes, SCHED_FIFO RT_PRIO, mlockall) beside
+#     cyclictest -p RT_PRIO -m at the same period, idle and loaded: the same
+#     p99 goal against SCHED_FIFO cyclictest.
 # Every run starts a fresh server (its lateness ring and max start empty) on a
 # temp config; meltsim serves a free port; everything is stopped by its pid.
 # The machine is shared: these are figures to read, nothing fails on a timing.
-# Usage: bench_server.sh BUILD_DIR      (BENCH_SECONDS: length of each run, default 20)
+# Usage: bench_server.sh BUILD_DIR      (BENCH_SECONDS: length of each run, default 20;
+#        BENCH_RT_PRIO: the real-time priority, default 50)
 # shellcheck disable=SC2086 # lists of figures are split into words on purpose
 set -u
 B=${1:-build}
 D=${BENCH_SECONDS:-20}
+RT_PRIO=${BENCH_RT_PRIO:-50}
 MC=$B/meltcon
 tmp=$(mktemp -d)
 simpid=""
@@ -50,6 +55,10 @@ cfg() {
 cfg 250 "$tmp/c250.ini"
 cfg 10 "$tmp/c10.ini"
 grep -q "^period_ms = 10$" "$tmp/c10.ini" || skip "could not set [cycle] period_ms in a copy"
+for ms in 250 10; do # the same, real time
+    sed -e 's/^realtime = no$/realtime = yes/' -e "s/^rt_priority = .*/rt_priority = $RT_PRIO/" \
+        "$tmp/c$ms.ini" >"$tmp/c${ms}rt.ini"
+done
 
 # json FILE EXPR: a Python expression over the parsed status --json as d
 json() { python3 -c "import json, sys; d = json.load(open(sys.argv[1])); print($2)" "$1"; }
@@ -66,8 +75,8 @@ cpu() {
 }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
-start_sim() {
-    "$B/meltsim" -c "$tmp/c250.ini" --port "$port" >"$tmp/sim.log" 2>&1 &
+start_sim() { # [chrt -f PRIO]: meltsim under that scheduling
+    "$@" "$B/meltsim" -c "$tmp/c250.ini" --port "$port" >"$tmp/sim.log" 2>&1 &
     simpid=$!
     i=0
     until "$B/mbtool" read "$port" ir 0 1 >/dev/null 2>&1; do
@@ -91,7 +100,7 @@ stop_server() {
 }
 load_on() {
     for i in $(seq "$NCPU"); do
-        sh -c 'while :; do :; done' &
+        timeout $((D + 60)) sh -c 'while :; do :; done' & # bounded, should this script die
         busy="$busy $!"
     done
 }
@@ -250,3 +259,54 @@ report "10 ms, loaded"
 say "server: p50/p99 over its last 1024 cycles (all of a 250 ms run, the last 10 s at 10 ms)," \
     "max since start;"
 say "at 250 ms a run has ~$(((D + 2) * 4)) cycles, so p99 is its largest or next-largest lateness"
+
+# ---- real time: SCHED_FIFO server beside SCHED_FIFO cyclictest ---------------------------
+# A cycle waits for the PLC's answers, so a late answer makes the next cycle
+# late.  A plant PLC answers from its own hardware; here meltsim shares the
+# machine with the load, so for these runs it gets SCHED_FIFO RT_PRIO-1 to
+# stand in for that (one run with meltsim under SCHED_OTHER shows the rig).
+restart_sim() { # [chrt -f PRIO]
+    kill "$simpid" 2>/dev/null
+    wait "$simpid" 2>/dev/null
+    start_sim "$@"
+}
+# run_rt PERIOD_MS LOAD(0|1) [NOTE]: a fresh real-time server and cyclictest -p
+# RT_PRIO -m (SCHED_FIFO, memory locked, like the server) for D seconds; one block
+run_rt() {
+    ms=$1
+    label="$ms ms, $([ "$2" = 1 ] && echo loaded || echo idle)${3:+, $3}"
+    [ "$2" = 1 ] && load_on
+    start_server "$tmp/c${ms}rt.ini"
+    sleep 1
+    ct $((ms * 1000)) "$tmp/ct_rt.txt" -p "$RT_PRIO" -m
+    status "$tmp/c${ms}rt.ini" "$tmp/b.json"
+    pol=$(chrt -p "$srvpid" 2>/dev/null | sed -n 's/.*policy: //p')
+    stop_server
+    [ "$2" = 1 ] && load_off
+    srv=$(json "$tmp/b.json" '"%.3f %.3f %.3f %d %d" % (tuple(d["cycle"]["late_%s_ms" % k]
+                                 for k in ("p50", "p99", "max")) + (d["cycle"]["cycles"], d["cycle"]["slow"]))')
+    set -- $srv $(ct_figures "$tmp/ct_rt.txt")
+    printf '   %-22s server     p50 %7s  p99 %7s  max %7s ms  (%s cycles, %s slow; %s)\n' \
+        "$label" "$1" "$2" "$3" "$4" "$5" "${pol:-?}"
+    printf '   %-22s cyclictest p50 %7s  p99 %7s  max %7s ms  (SCHED_FIFO %s, -m)\n' "" "$6" "$7" "$8" \
+        "$RT_PRIO"
+    printf '   %-22s p99 ratio server/cyclictest %s (goal <= 1.5)\n' "" "$(ratio "$2" "$7")"
+}
+echo
+echo "-- real time: realtime = yes, rt_priority $RT_PRIO, beside cyclictest -p $RT_PRIO -m at the" \
+    "same period, $D s each; load = $NCPU busy loops (sh)"
+if ! chrt -f "$RT_PRIO" true 2>/dev/null; then
+    say "not measured: SCHED_FIFO $RT_PRIO is not permitted to this account (root, or RLIMIT_RTPRIO)"
+elif ! command -v cyclictest >/dev/null; then
+    say "not measured: cyclictest is not installed (rt-tests)"
+else
+    restart_sim chrt -f $((RT_PRIO > 1 ? RT_PRIO - 1 : 1))
+    for ms in 250 10; do
+        for load in 0 1; do run_rt $ms $load; done
+    done
+    restart_sim
+    run_rt 10 1 "sim OTHER"
+    say "meltsim SCHED_FIFO $((RT_PRIO > 1 ? RT_PRIO - 1 : 1)) (a PLC answers from its own hardware) except" \
+        "\"sim OTHER\", where a late answer from meltsim can make the next cycle late"
+    say "server: p50/p99 over its last 1024 cycles, max since start; cyclictest: its histogram"
+fi

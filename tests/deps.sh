@@ -6,8 +6,10 @@ set -e
 # python3: the shell tests use it for JSON and raw sockets (Debian's, not pip).
 # libsystemd-dev: sd_journal_send, the server's events in the system journal.
 # nettle-dev: SHA-256 (the config digest).
-# groff-base, man-db: t_cli renders meltcon.ini(5) (groff -ww, man -l).
-PKGS="libncurses-dev libmodbus-dev libiniparser-dev libcmocka-dev nettle-dev tmux pkg-config python3 libsystemd-dev groff-base man-db"
+# groff-base, man-db: t_cli and t_install render the man pages (groff -ww, man -l).
+# systemd, strace: t_install (systemd-analyze, -sysusers, -tmpfiles; the
+# server's system calls against the unit's filter).
+PKGS="libncurses-dev libmodbus-dev libiniparser-dev libcmocka-dev nettle-dev tmux pkg-config python3 libsystemd-dev groff-base man-db systemd strace"
 for x in "$@" ${DEPS_EXTRA:-}; do
     case "$x" in
         bench) PKGS="$PKGS rt-tests htop" ;;

@@ -526,6 +526,35 @@ static void test_default_path_order(void **state)
     assert_string_equal(cfg_default_path("x.ini"), "x.ini"); /* -c wins */
     unsetenv("MELTCON_CONFIG");
     assert_int_equal(chdir(cwd), 0);
+
+    /* the system folder: meltcon.ini, else its only furnace file, else meltcon.ini */
+    char dir[] = "/tmp/test_cfg_dir.XXXXXX", d[64], a[96], b[96], m[96];
+    assert_non_null(mkdtemp(dir));
+    snprintf(d, sizeof d, "%s/", dir);
+    snprintf(a, sizeof a, "%s/tcf1.ini", dir);
+    snprintf(b, sizeof b, "%s/tcf2.ini", dir);
+    snprintf(m, sizeof m, "%s/meltcon.ini", dir);
+    assert_string_equal(cfg_default_path_in(NULL, d), m); /* empty folder */
+    fclose(fopen(a, "w"));
+    assert_string_equal(cfg_default_path_in(NULL, d), a); /* one furnace */
+    assert_string_equal(cfg_default_path_in("x.ini", d), "x.ini");
+    fclose(fopen(b, "w"));
+    assert_string_equal(cfg_default_path_in(NULL, d), m); /* two: choose with -c */
+    fclose(fopen(m, "w"));
+    assert_string_equal(cfg_default_path_in(NULL, d), m);
+    unlink(b);
+    assert_string_equal(cfg_default_path_in(NULL, d), m); /* meltcon.ini first */
+    unlink(a);
+    unlink(m);
+    rmdir(dir);
+
+    /* the default that is not there says what to do */
+    struct cfg c;
+    struct cfg_errors e;
+    if (access("/etc/meltcon/meltcon.ini", F_OK) != 0) {
+        assert_int_equal(cfg_load("/etc/meltcon/meltcon.ini", &c, &e), -1);
+        assert_non_null(strstr(e.e[0].text, "name the furnace's file with -c FILE"));
+    }
 }
 
 /* [server] mode: system and private as said; auto by the real path. */

@@ -46,11 +46,18 @@ static void link_event(struct server *sv)
     if (st == sv->link_state)
         return;
     sv->link_state = st;
-    if (st == PLC_UP)
+    const struct cfg *c = sv->cfg;
+    if (st == PLC_UP) {
         server_event(sv, "link", "plc", "PLC link up: %s:%d answering (%lu reconnects)",
-                     sv->cfg->plc.host, sv->cfg->plc.port, sv->link.stats.reconnects);
-    else
+                     c->plc.host, c->plc.port, sv->link.stats.reconnects);
+        server_notify_status(sv, "furnace %s: cycling every %d ms, PLC %s:%d up",
+                             c->furnace.name, c->cycle.period_ms, c->plc.host, c->plc.port);
+    } else {
         server_event(sv, "link", "plc", "PLC link down: %s", sv->link.stats.last_error);
+        server_notify_status(sv, "furnace %s: cycling every %d ms, PLC %s:%d DOWN: %s",
+                             c->furnace.name, c->cycle.period_ms, c->plc.host, c->plc.port,
+                             sv->link.stats.last_error);
+    }
 }
 
 static void stage_outputs(struct server *sv, uint64_t now_ms)
@@ -292,6 +299,7 @@ void server_run_loop(struct server *sv)
             sv->slow++;
         prev = start;
         cycle(sv, start);
+        server_notify_cycle(sv, start);
         double mono = (double)start / 1e9;
         publish(sv, mono);
         housekeeping(sv, mono);

@@ -8,6 +8,8 @@
  *   server_jobs.c     journal and export readers in forked children
  *   server_life.c     directories, lock, signals, start (detached), stop
  *   sysjournal.c      every journal event also to the system journal
+ *   server_notify.c   sd_notify: READY, STATUS, WATCHDOG from the cycle
+ *   server_rt.c       [cycle] realtime: SCHED_FIFO and mlockall, or refuse
  */
 #ifndef MELTCON_SERVER_INT_H
 #define MELTCON_SERVER_INT_H
@@ -102,6 +104,9 @@ struct server {
     double age[CFG_MAX_TAGS];
     int link_state; /* enum plc_state last journalled */
     char write_err[200];
+    /* the service manager (server_notify.c) */
+    bool sd_on, sd_ready;
+    int64_t sd_wd_ns, sd_wd_last; /* WATCHDOG_USEC in ns (0: none); last ping */
     /* clients */
     double next_snap, snap_every;
     uint32_t snap_seq;
@@ -162,6 +167,23 @@ void server_restore_state(struct server *sv);
 void server_drain_results(struct server *sv, double now);
 /* Once per UTC day: remove the journal and historian files past retention. */
 void server_prune(struct server *sv, double wall);
+
+/* ---- server_notify.c: the service manager ----------------------------------------------- */
+
+/* Talk to systemd only in the foreground with NOTIFY_SOCKET set. */
+void server_notify_init(struct server *sv, bool foreground);
+/* STATUS= line (nothing when not talking). */
+__attribute__((format(printf, 2, 3))) void server_notify_status(struct server *sv,
+                                                                const char *fmt, ...);
+/* After each control cycle: READY=1 the first time, then WATCHDOG=1. */
+void server_notify_cycle(struct server *sv, int64_t now_ns);
+void server_notify_stopping(struct server *sv);
+
+/* ---- server_rt.c: the real-time option ---------------------------------------------------- */
+
+/* realtime = yes: SCHED_FIFO at rt_priority and mlockall, or -1 with the
+ * sentence (and the process as it was).  realtime = no: 0, nothing done. */
+int server_rt_enter(const struct cfg_cycle *c, char *err, size_t errlen);
 
 /* ---- server_jobs.c: file readers in child processes -------------------------------------- */
 

@@ -97,6 +97,8 @@ static int serve(struct server *sv, int notify_fd, char *msg, size_t msglen)
     const struct cfg *c = sv->cfg;
     char err[600];
     char pid[32];
+    if (server_rt_enter(&c->cycle, err, sizeof err) < 0)
+        return fail_start(notify_fd, msg, msglen, err);
     int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
     if (ftruncate(sv->lock_fd, 0) < 0 || pwrite(sv->lock_fd, pid, (size_t)n, 0) != n)
         return fail_start(notify_fd, msg, msglen, "cannot write the pid to the lock file");
@@ -147,10 +149,15 @@ static int serve(struct server *sv, int notify_fd, char *msg, size_t msglen)
     server_jmsg_begin(&sv->bc, 0);
     /* the tail clients get on connect starts from the file */
     server_tail_load(sv);
+    server_notify_init(sv, notify_fd < 0);
+    char rt[64] = "";
+    if (c->cycle.realtime)
+        snprintf(rt, sizeof rt, ", real time (SCHED_FIFO %d, memory locked)", c->cycle.rt_priority);
     server_event(sv, "server", "start",
                  "server started: pid %ld, config %s, PLC %s:%d, socket %s, "
-                 "period %d ms",
-                 (long)getpid(), c->path, c->plc.host, c->plc.port, sv->sock, c->cycle.period_ms);
+                 "period %d ms%s",
+                 (long)getpid(), c->path, c->plc.host, c->plc.port, sv->sock, c->cycle.period_ms,
+                 rt);
     char ok[64];
     snprintf(ok, sizeof ok, "ok %ld", (long)getpid());
     notify(notify_fd, ok);
@@ -163,6 +170,7 @@ static int serve(struct server *sv, int notify_fd, char *msg, size_t msglen)
     server_jobs_kill(sv, -1);
     if (server_stop_signal)
         snprintf(sv->stop_by, sizeof sv->stop_by, "signal %s", strsignal(server_stop_signal));
+    server_notify_stopping(sv);
     struct journal_entry e;
     memset(&e, 0, sizeof e);
     (void)str_copy(e.user, sizeof e.user, "meltcon");
