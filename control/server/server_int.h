@@ -99,6 +99,7 @@ struct server {
     double age[CFG_MAX_TAGS];
     int link_state; /* enum plc_state last journalled */
     char write_err[200];
+    bool writes_failed; /* the last cycle's writes were not all accepted (core_status) */
     /* clients */
     double next_snap, snap_every;
     uint32_t snap_seq;
