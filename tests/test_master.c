@@ -4,8 +4,8 @@
  * register moving while listening), then through the core: writes stop at
  * once, commands are refused, an operator cannot give the outputs back, an
  * engineer can once the other master has stopped, and control restarts
- * from the PLC's read-back without a bump.  A config without the alarm
- * gets it built in. */
+ * from the PLC's read-back without a bump; a command waits for the start.
+ * A config without the alarm gets it built in. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -375,6 +375,31 @@ static void test_second_server_stands_down_before_writing(void **state)
     assert_non_null(strstr(k2.master.text, "console_heartbeat hr:20 changed"));
 }
 
+/* A command asked for while the core listens waits, and goes out after the
+ * core has written its heartbeat once (a PLC may refuse a silent console). */
+static void test_command_waits_for_the_start(void **state)
+{
+    (void)state;
+    start_core();
+    char err[300];
+    assert_int_equal(core_init(&k, &cfg, err, sizeof err), 0); /* a restart */
+    cycle(-1);
+    assert_false(k.started);
+    const struct core_result *y = request(ROLE_OPERATOR, "cmd", "pump_stop", "");
+    assert_null(y); /* accepted, queued: no answer yet */
+    assert_int_equal(k.nqueue, 1);
+    bool wrote = false;
+    int i = 0;
+    for (; i < 10 && !k.cmd_write; i++) {
+        cycle(-1);
+        if (!k.cmd_write)
+            wrote |= k.nwrites > 0;
+    }
+    assert_true(k.cmd_write);
+    assert_true(wrote);
+    assert_int_equal((int)k.cmd_out[0].value, PLC_CMD_PUMP_STOP);
+}
+
 static void test_builtin_alarm_without_config(void **state)
 {
     (void)state;
@@ -412,6 +437,7 @@ int main(void)
         cmocka_unit_test_setup(test_listening_hears_another_master, setup),
         cmocka_unit_test_setup(test_core_stops_writing_and_engineer_gives_back, setup),
         cmocka_unit_test_setup(test_second_server_stands_down_before_writing, setup),
+        cmocka_unit_test_setup(test_command_waits_for_the_start, setup),
         cmocka_unit_test_setup(test_builtin_alarm_without_config, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,6 +30,7 @@
  *   refresh after a PLC restart must never repeat a command), then the
  *   result the PLC echoes.  Permissives are checked when asked and again just
  *   before sending.  No answer within cmd_timeout_ms (monotonic) fails it.
+ *   Commands asked for before control has started (and written once) wait.
  * - Another master writing the PLC (master.h) stops every write at once:
  *   control stops as if it had never started (loops not stepped, commands
  *   not sent) until an engineer acknowledges foreign_master after it has
@@ -275,6 +276,10 @@ static void handshake(struct core *k, const struct core_status *st)
         }
     }
     while (!k->busy && k->nqueue > 0) {
+        /* queued until control has started and written once (its heartbeat
+         * first: a PLC may refuse a command from a silent console) */
+        if (st->link_up && !k->master.tripped && !(k->started && k->master.writing))
+            break;
         k->cur = k->queue[0];
         memmove(&k->queue[0], &k->queue[1], sizeof k->queue[0] * (size_t)(--k->nqueue));
         k->busy = true;
