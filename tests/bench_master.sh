@@ -13,7 +13,7 @@
 #               (adds the snapshot rate, 4 Hz, and the poll)
 # Goal (issue 10): shown within 2 s.  The machine is shared: figures to read,
 # nothing fails on a timing.
-# Usage: bench_master.sh BUILD_DIR [RUNS]      (default 10 runs)
+# Usage: bench_master.sh BUILD_DIR [RUNS]      (default 10 runs; KEEP=1 keeps the temp dir)
 set -u
 B=${1:-build}
 RUNS=${2:-10}
@@ -25,7 +25,7 @@ wpid=""
 cleanup() {
     for p in $wpid $srvpid $simpid; do kill "$p" 2>/dev/null; done
     wait 2>/dev/null
-    [ -n "${KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
+    if [ -n "${KEEP:-}" ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
