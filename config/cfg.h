@@ -185,6 +185,7 @@ enum cfg_alarm_kind {
     ALARM_STALE,    /* plc_heartbeat frozen */
     ALARM_DOOR_OPEN,/* bool tag false (door closed = false) for longer than delay */
     ALARM_DISK,     /* journal or historian cannot write */
+    ALARM_MASTER,   /* another Modbus master writes the PLC (control/core/master.h) */
 };
 enum cfg_priority { PRIO_LOW, PRIO_MEDIUM, PRIO_HIGH, PRIO_CRITICAL };
 
@@ -195,7 +196,7 @@ enum cfg_phase { PH_HOLD, PH_CHARGE, PH_PYROLYSIS, PH_PUSH, PH_MELT, PH_ALLOY, P
 struct cfg_alarm {
     char name[CFG_NAME_MAX];
     enum cfg_alarm_kind kind;
-    char tag[CFG_NAME_MAX];       /* source tag ("" for link/stale/disk) */
+    char tag[CFG_NAME_MAX];       /* source tag ("" for link/stale/disk/foreign_master) */
     double limit;
     double deadband;              /* return when clear of limit by this */
     double on_delay_s, off_delay_s;

@@ -180,16 +180,42 @@ static void check_loops(struct cfg_ctx *x)
     }
 }
 
+/* The foreign_master alarm guards the outputs: writes stay suspended until
+ * an engineer acknowledges it after it returned (control/core/master.h), so
+ * it must latch, raise at once and never hide.  A file without one gets the
+ * core's built-in one (core_init, control/core/core.c). */
+static void check_master_alarm(struct cfg_ctx *x, const struct cfg_alarm *a, int *seen)
+{
+    if (++*seen > 1)
+        xerr(x, "alarm", a->name, "kind", "only one foreign_master alarm per furnace");
+    if (!a->latching)
+        xerr(x, "alarm", a->name, "latching", "a foreign_master alarm must latch (latching = "
+             "yes): control resumes only when an engineer acknowledges it");
+    if (a->on_delay_s > 0)
+        xerr(x, "alarm", a->name, "on_delay_s", "a foreign_master alarm takes no on-delay: the "
+             "detector already waits for a mismatch over several cycles");
+    if (a->suppress_phases)
+        xerr(x, "alarm", a->name, "suppress_phases", "a foreign_master alarm is never "
+             "suppressed: it holds the outputs until acknowledged");
+}
+
 static void check_alarms(struct cfg_ctx *x)
 {
     struct cfg *c = x->c;
+    int masters = 0;
     for (int i = 0; i < c->nalarms; i++) {
         struct cfg_alarm *a = &c->alarms[i];
-        bool tagless = a->kind == ALARM_LINK || a->kind == ALARM_STALE || a->kind == ALARM_DISK;
+        if (a->kind == ALARM_MASTER)
+            check_master_alarm(x, a, &masters);
+        bool tagless = a->kind == ALARM_LINK || a->kind == ALARM_STALE || a->kind == ALARM_DISK ||
+                       a->kind == ALARM_MASTER;
         if (tagless) {
             if (*a->tag)
                 xerr(x, "alarm", a->name, "tag", "a %s alarm has no source tag",
-                     a->kind == ALARM_LINK ? "link" : a->kind == ALARM_STALE ? "stale" : "disk");
+                     a->kind == ALARM_LINK    ? "link"
+                     : a->kind == ALARM_STALE ? "stale"
+                     : a->kind == ALARM_DISK  ? "disk"
+                                              : "foreign_master");
             continue;
         }
         if (!*a->tag) {

@@ -22,8 +22,9 @@ const char *const cfg_loop_mode_names[] = {"MAN", "AUTO", "CAS", NULL};
 static const char *const clock_names[] = {"monotonic", "plc", NULL};
 static const char *const mode_names[] = {"auto", "system", "private", NULL};
 static const char *const action_names[] = {"reverse", "direct", NULL};
-static const char *const alarm_kind_names[] = {"hi",  "lo",    "on",        "off",  "bad",
-                                               "link", "stale", "door_open", "disk", NULL};
+static const char *const alarm_kind_names[] = {"hi",   "lo",    "on",        "off",
+                                               "bad",  "link",  "stale",     "door_open",
+                                               "disk", "foreign_master", NULL};
 
 #define BIG 1e12
 
@@ -242,8 +243,9 @@ static const struct cfg_key loop_keys[] = {
 #define S struct cfg_alarm
 static const struct cfg_key alarm_keys[] = {
     ENUM("kind", kind, alarm_kind_names, NULL,
-         "hi, lo (analog limit), on, off (bool tag), bad (quality), link, stale, door_open, disk"),
-    NAME("tag", tag, "", "source tag (not for link, stale, disk)"),
+         "hi, lo (analog limit), on, off (bool tag), bad (quality), link, stale, door_open, disk, "
+         "foreign_master"),
+    NAME("tag", tag, "", "source tag (not for link, stale, disk, foreign_master)"),
     DBL("limit", limit, -BIG, BIG, "0", "", "alarm limit for hi and lo"),
     DBL("deadband", deadband, 0, BIG, "0", "", "returns only when this far back inside the limit"),
     DBL("on_delay_s", on_delay_s, 0, 86400, "0", "s", "condition must last this long to alarm"),

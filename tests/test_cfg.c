@@ -152,6 +152,16 @@ static const struct bad_case bad_cases[] = {
     {"kind = hi", "kind = on", "alarm.a1", "kind", "need a bool tag"},
     {"kind = hi\ntag = temp", "kind = link\ntag = temp", "alarm.a1", "tag", "no source tag"},
     {"priority = high", "priority = urgent", "alarm.a1", "priority", "expected one of low"},
+    /* foreign_master guards the outputs: it latches, raises at once, never hides */
+#define FM "[alarm.fm]\nkind = foreign_master\npriority = critical\nmessage = m\n"
+    {NULL, FM, "alarm.fm", "latching", "must latch"},
+    {NULL, FM "latching = yes\non_delay_s = 2\n", "alarm.fm", "on_delay_s", "no on-delay"},
+    {NULL, FM "latching = yes\nsuppress_phases = CHARGE\n", "alarm.fm", "suppress_phases",
+     "never suppressed"},
+    {NULL, FM "latching = yes\ntag = temp\n", "alarm.fm", "tag", "a foreign_master alarm has no"},
+    {NULL, FM "latching = yes\n[alarm.fm2]\nkind = foreign_master\npriority = high\n"
+           "latching = yes\nmessage = m2\n", "alarm.fm2", "kind", "only one foreign_master"},
+#undef FM
     {"message = hot", "message = hot\nsuppress_phases = HOLD, BOIL", "alarm.a1",
      "suppress_phases", "\"BOIL\" is not a phase"},
     {"message = hot\n", "", "alarm.a1", "message", "missing required key"},
@@ -205,6 +215,24 @@ static void test_base_loads(void **state)
     assert_true(t->has_fault && t->fault == 32767);
     assert_true(t->has_range && t->range_hi == 1400);
     assert_int_equal(cfg_tag_index(&c, "nosuch"), -1);
+}
+
+static void test_foreign_master_alarm_loads(void **state)
+{
+    (void)state;
+    static struct cfg c;
+    static struct cfg_errors e;
+    char *text = patched(NULL, "[alarm.fm]\nkind = foreign_master\npriority = critical\n"
+                               "latching = yes\nmessage = another master\n");
+    int rc = cfg_load_text("fm.ini", text, strlen(text), &c, &e);
+    for (int i = 0; i < e.n; i++)
+        print_error("%s\n", e.e[i].text);
+    assert_int_equal(rc, 0);
+    assert_int_equal(c.nalarms, 2);
+    assert_int_equal(c.alarms[1].kind, ALARM_MASTER);
+    assert_true(c.alarms[1].latching);
+    assert_string_equal(c.alarms[1].tag, "");
+    free(text);
 }
 
 static void test_every_mistake_reported_and_nothing_changed(void **state)
@@ -692,6 +720,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_base_loads),
+        cmocka_unit_test(test_foreign_master_alarm_loads),
         cmocka_unit_test(test_every_mistake_reported_and_nothing_changed),
         cmocka_unit_test(test_line_numbers_and_value_in_message),
         cmocka_unit_test(test_all_errors_collected),

@@ -61,13 +61,42 @@ static void plant_holding(void)
         set(on[i], 1);
 }
 
-static void step(bool link)
+/* The PLC keeps what the console wrote: the next read shows it, through the
+ * codec (the core watches its read-back for another master, master.h). */
+static void plc_store(const struct core *c)
+{
+    for (int i = 0; i < c->nwrites + (c->cmd_write ? 3 : 0); i++) {
+        const struct core_write *w = i < c->nwrites ? &c->writes[i] : &c->cmd_out[i - c->nwrites];
+        uint16_t regs[2] = {0, 0};
+        char err[160];
+        assert_int_equal(tag_encode(&cfg.tags[w->tag], w->value, regs, err, sizeof err), 0);
+        assert_int_equal(tag_decode(&cfg.tags[w->tag], regs, &tags[w->tag].v), Q_GOOD);
+        tags[w->tag].q = Q_GOOD;
+    }
+}
+
+static void step_on(struct core *c, bool link)
 {
     struct core_status st = {.link_up = link, .disk_ok = true};
     t += 0.25;
     struct core_times tm = {.t_proc = t, .dt_proc = 0.25, .t_mono = t};
     set("plc_heartbeat", fmod(get("plc_heartbeat") + 1, 65536));
-    core_step(&k, tags, &st, &tm);
+    core_step(c, tags, &st, &tm);
+    if (link)
+        plc_store(c);
+    assert_false(core_writes_suspended(c)); /* these tests are the only master */
+}
+
+static void step(bool link) { step_on(&k, link); }
+
+/* Step until control starts: it listens MASTER_LISTEN reads first. */
+static void start(struct core *c)
+{
+    for (int i = 0; i <= MASTER_LISTEN && !c->started; i++) {
+        assert_int_equal(c->nwrites, 0); /* silent while listening */
+        step_on(c, true);
+    }
+    assert_true(c->started);
 }
 
 static int take(void) { return core_results_take(&k, res, CORE_RESULTS); }
@@ -114,7 +143,7 @@ static int setup(void **state)
     assert_int_equal(core_init(&k, &cfg, err, sizeof err), 0);
     t = 1000;
     plant_holding();
-    step(true);
+    start(&k);
     take();
     return 0;
 }
@@ -213,10 +242,7 @@ static void test_state_survives_a_restart(void **state)
     assert_true(k2.loops.loop[loops_find(&k2.loops, "bath")].pid.sp == bath_sp);
     assert_true(k2.loops.loop[loops_find(&k2.loops, "hc")].pid.sp == 950);
     /* restored, then started from the plant: no bump */
-    struct core_status st = {.link_up = true, .disk_ok = true};
-    struct core_times tm = {.t_proc = 1, .dt_proc = 0.25, .t_mono = 1};
-    core_step(&k2, tags, &st, &tm);
-    assert_true(k2.started);
+    start(&k2);
     int fi = cfg_tag_index(&cfg, "firing_demand");
     for (int i = 0; i < k2.nwrites; i++)
         if (k2.writes[i].tag == fi)
@@ -335,7 +361,7 @@ static void test_handshake_ok_and_order(void **state)
     set("cmd_ack_seq", 7);
     char err[300];
     assert_int_equal(core_init(&k, &cfg, err, sizeof err), 0);
-    step(true); /* start: seq continues from the PLC's ack 7 */
+    start(&k); /* seq continues from the PLC's ack 7 */
     take();
     set("firing_fb", 20);
     set("firing_demand", 20);
@@ -368,7 +394,7 @@ static void test_handshake_interlock_and_timeout(void **state)
     set("cmd_ack_seq", 0);
     char err[300];
     assert_int_equal(core_init(&k, &cfg, err, sizeof err), 0);
-    step(true);
+    start(&k);
     take();
     struct core_req r = req(ROLE_OPERATOR, "cmd", "pump_stop", "", "");
     assert_int_equal(core_request(&k, &r), 0);
@@ -422,6 +448,7 @@ static void test_plc_heartbeat_frozen(void **state)
         t += 0.25;
         struct core_times tm = {.t_proc = 5000, .dt_proc = 0, .t_mono = t}; /* plc_clock frozen */
         core_step(&k, tags, &st, &tm);
+        plc_store(&k);
     }
     assert_true(k.plc_stale);
     const struct alarm *a = alarm_get(&k.alarms, "plc_stale");

@@ -604,6 +604,27 @@ static void test_writes_changed_and_refresh(void **state)
     assert_int_equal(fx.l.stats.transactions[TAG_HR], 1 + 6);
 }
 
+/* A controller that stopped writing (another master, core_writes_suspended)
+ * forgets its outputs: not even the refresh writes them; staged again, each
+ * is written, equal to what was last written or not. */
+static void test_writes_forget(void **state)
+{
+    (void)state;
+    assert_int_equal(read_at(0), 0);
+    stage("firing_demand", 50);
+    stage("pump_demand", 30);
+    assert_int_equal(plc_flush_writes(&fx.l, 0), 1);
+    plc_writes_forget(&fx.l);
+    assert_int_equal(plc_flush_writes(&fx.l, 250), 0);
+    assert_int_equal(plc_flush_writes(&fx.l, 10000), 0); /* the refresh too */
+    assert_int_equal(plc_flush_writes(&fx.l, 20000), 0);
+    assert_int_equal(fx.fk.nw, 1);
+    stage("firing_demand", 50); /* as before: the PLC may hold another master's value */
+    assert_int_equal(plc_flush_writes(&fx.l, 20250), 1);
+    assert_write(1, 0, 1, (const uint16_t[]){500});
+    assert_int_equal(plc_flush_writes(&fx.l, 20500), 0);
+}
+
 /* Refused values are errors with a sentence, and nothing is staged. */
 static void test_write_refused(void **state)
 {
@@ -891,6 +912,7 @@ int main(void)
         cmocka_unit_test_setup(test_connected_but_refused, setup),
         cmocka_unit_test_setup(test_stale_ageing, setup),
         cmocka_unit_test_setup(test_writes_changed_and_refresh, setup),
+        cmocka_unit_test_setup(test_writes_forget, setup),
         cmocka_unit_test_setup(test_write_refused, setup),
         cmocka_unit_test_setup(test_write_order, setup),
         cmocka_unit_test_setup(test_write_now, setup),

@@ -6,6 +6,7 @@
  *   ON         bool tag true            OFF, DOOR_OPEN   bool tag false
  *   BAD        tag quality not GOOD     LINK   link down
  *   STALE      PLC heartbeat frozen     DISK   journal/historian cannot write
+ *   MASTER     another master writes the PLC (the core's detector, master.h)
  * HI, LO, ON, OFF and DOOR_OPEN hold (neither raise nor clear) while the tag's
  * quality is not GOOD: the BAD alarm of that tag covers it.  BAD and STALE
  * hold while the link is down (and BAD while the PLC is stale): they are
@@ -98,6 +99,7 @@ static enum cond condition(const struct alarm *al, struct tag_value v,
     case ALARM_LINK: return cond_of(!in->link_up);
     case ALARM_STALE: return in->link_up ? cond_of(in->plc_stale) : C_HOLD;
     case ALARM_DISK: return cond_of(!in->disk_ok);
+    case ALARM_MASTER: return cond_of(in->foreign_master);
     default: return C_HOLD;
     }
 }
@@ -151,6 +153,7 @@ static void detail(const struct alarm *al, char *buf, size_t len)
             snprintf(buf, len, "%s %s", d->tag, v->v > 0.5 ? "true" : "false");
         break;
     case ALARM_BAD: snprintf(buf, len, "%s quality %s", d->tag, tag_quality_name(v->q)); break;
+    case ALARM_MASTER: snprintf(buf, len, "%s", al->note); break;
     default: break;
     }
 }
@@ -339,6 +342,31 @@ int alarm_init(struct alarms *a, const struct cfg *c, char *err, size_t errlen)
     return rc;
 }
 
+int alarm_add(struct alarms *a, const struct cfg_alarm *def, char *err, size_t errlen)
+{
+    bool tagless = def->kind == ALARM_LINK || def->kind == ALARM_STALE ||
+                   def->kind == ALARM_DISK || def->kind == ALARM_MASTER;
+    if (!tagless || def->tag[0]) {
+        if (err && errlen)
+            snprintf(err, errlen, "alarm %s: only alarms without a source tag can be added",
+                     def->name);
+        return -1;
+    }
+    if (a->n >= ALARM_MAX) {
+        if (err && errlen)
+            snprintf(err, errlen, "alarm %s: already %d alarms, no room for it; remove one",
+                     def->name, ALARM_MAX);
+        return -1;
+    }
+    struct alarm *al = &a->al[a->n];
+    memset(al, 0, sizeof *al);
+    al->def = *def;
+    al->state = ALARM_NORMAL;
+    al->tag = -1;
+    al->last.q = Q_BAD_COMMS;
+    return a->n++;
+}
+
 void alarm_step(struct alarms *a, const struct alarm_inputs *in, double now_s, double dt)
 {
     char text[ALARM_EVENT_TEXT];
@@ -348,6 +376,8 @@ void alarm_step(struct alarms *a, const struct alarm_inputs *in, double now_s, d
         struct alarm *al = &a->al[i];
         struct tag_value v = source(al, in);
         al->last = v;
+        if (al->def.kind == ALARM_MASTER && in->master_note)
+            snprintf(al->note, sizeof al->note, "%s", in->master_note);
         debounce(al, condition(al, v, in), now_s);
         if (al->shelved && !al->oos && now_s >= al->shelve_until - TIME_EPS) {
             al->shelved = false;

@@ -1,7 +1,7 @@
 /* alarm — the furnace's alarm system, after ISA-18.2.
  *
  * Each [alarm.NAME] of the config becomes one struct alarm: a condition on a
- * tag (or on the link, the PLC heartbeat, the disk), debounced by on- and
+ * tag (or on the link, the PLC heartbeat, the disk, another master), debounced by on- and
  * off-delays and a deadband, and a state the operator sees:
  *
  *   NORMAL      condition clear, nothing to do
@@ -31,6 +31,7 @@
 #define ALARM_EVENTS_MAX 256 /* queue between two drains; oldest dropped */
 #define ALARM_EVENT_TEXT 200
 #define ALARM_REASON_MAX 96
+#define ALARM_NOTE_MAX 100 /* what the core says of a foreign_master alarm's source */
 #define ALARM_FLOOD_WINDOW_S 600.0  /* sliding window of the annunciation rate */
 #define ALARM_FLOOD_START 10        /* more than this in the window: flood */
 #define ALARM_FLOOD_END 5           /* fewer than this in the window: flood over */
@@ -93,6 +94,7 @@ struct alarm {
     double t_state;        /* last state change */
     double t_raised;       /* last annunciation */
     struct tag_value last; /* source value at the last step */
+    char note[ALARM_NOTE_MAX]; /* foreign_master: the registers, from alarm_inputs */
     unsigned long annunciations;
     unsigned long chatter;          /* annunciations that made ALARM_CHATTER_N in the window */
     double recent[ALARM_CHATTER_N]; /* last annunciation times, ring by count */
@@ -105,6 +107,8 @@ struct alarm_inputs {
     bool plc_stale;       /* plc_heartbeat frozen */
     bool disk_ok;         /* journal and historian can write */
     enum cfg_phase phase; /* current melt phase */
+    bool foreign_master;  /* another master writes the PLC (control/core/master.h) */
+    const char *master_note; /* which registers, for the journal; NULL: none */
 };
 
 struct alarms {
@@ -155,6 +159,11 @@ struct alarm_counts {
  * tag map (that alarm then sees its source as BAD_COMMS: a BAD alarm on it
  * raises, a limit alarm holds).  err may be NULL. */
 int alarm_init(struct alarms *a, const struct cfg *c, char *err, size_t errlen);
+
+/* Append one more definition (the core's built-in foreign_master alarm, for
+ * a config without one): tagless kinds only.  Returns its index, or -1 with
+ * a sentence when the table is full or the kind needs a tag. */
+int alarm_add(struct alarms *a, const struct cfg_alarm *def, char *err, size_t errlen);
 
 /* Evaluate every alarm at process time now_s, dt seconds after the last
  * step: condition with deadband and hold on bad quality, on/off delays,

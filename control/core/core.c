@@ -5,7 +5,8 @@
  * core_view.c, the state kept across restarts core_state.c.
  *
  * Order inside core_step, as control/README.md, 'The control cycle' lays it out:
- *   decode (done by the caller) -> plant roles -> PLC heartbeat watch ->
+ *   decode (done by the caller) -> plant roles -> another master? (the
+ *   read-back against our last writes, master.c) -> PLC heartbeat watch ->
  *   sequencer (phase entry downloads the program's setpoints) -> alarms
  *   (after the sequencer, so suppression by phase sees the new phase) ->
  *   loops -> command handshake -> outputs.
@@ -13,7 +14,8 @@
  * Decisions worth knowing:
  * - Control starts from the plant: the first writes wait until every output
  *   has been read back GOOD (or 20 cycles of a live link, said in the
- *   journal), so a restart or a PLC that refuses a block never bumps them.
+ *   journal), so a restart or a PLC that refuses a block never bumps them,
+ *   and until MASTER_LISTEN reads have shown nobody else writing (master.h).
  * - While the PLC link is down the loops are not stepped at all: outputs
  *   hold, modes stay, nothing winds up, and control resumes bumplessly when
  *   the link returns.  A single bad sensor on a live link drops its own loop
@@ -28,6 +30,11 @@
  *   refresh after a PLC restart must never repeat a command), then the
  *   result the PLC echoes.  Permissives are checked when asked and again just
  *   before sending.  No answer within cmd_timeout_ms (monotonic) fails it.
+ *   Commands asked for before control has started (and written once) wait.
+ * - Another master writing the PLC (master.h) stops every write at once:
+ *   control stops as if it had never started (loops not stepped, commands
+ *   not sent) until an engineer acknowledges foreign_master after it has
+ *   returned; then it starts again from the PLC's read-back, as above.
  */
 #include "core.h"
 
@@ -38,6 +45,17 @@
 
 #include "core_int.h"
 #include "util.h"
+
+/* What a config without its own foreign_master alarm gets. */
+static const struct cfg_alarm master_alarm_builtin = {
+    .name = "foreign_master",
+    .kind = ALARM_MASTER,
+    .priority = PRIO_CRITICAL,
+    .latching = true,
+    .max_shelve_min = 0,
+    .message = "Another master is writing the PLC: this server has stopped writing",
+    .action = "Stop the other master (second server, tool); an engineer acknowledges",
+};
 
 const char *core_role_name(enum core_role r)
 {
@@ -108,6 +126,14 @@ int core_init(struct core *k, const struct cfg *c, char *err, size_t errlen)
     if (loops_init(&k->loops, c, err, errlen) < 0)
         return -1;
     if (alarm_init(&k->alarms, c, err, errlen) < 0)
+        return -1;
+    master_init(&k->master, c);
+    k->master_alarm = -1;
+    for (int i = 0; i < k->alarms.n && k->master_alarm < 0; i++)
+        if (k->alarms.al[i].def.kind == ALARM_MASTER)
+            k->master_alarm = i;
+    if (k->master_alarm < 0 &&
+        (k->master_alarm = alarm_add(&k->alarms, &master_alarm_builtin, err, errlen)) < 0)
         return -1;
     seq_init(&k->seq, k->prog, PH_HOLD);
     k->t_cmd_code = cfg_tag_index(c, "cmd_code");
@@ -250,11 +276,21 @@ static void handshake(struct core *k, const struct core_status *st)
         }
     }
     while (!k->busy && k->nqueue > 0) {
+        /* queued until control has started and written once (its heartbeat
+         * first: a PLC may refuse a command from a silent console) */
+        if (st->link_up && !k->master.tripped && !(k->started && k->master.writing))
+            break;
         k->cur = k->queue[0];
         memmove(&k->queue[0], &k->queue[1], sizeof k->queue[0] * (size_t)(--k->nqueue));
         k->busy = true;
         if (!st->link_up) {
             finish_cmd(k, false, "%s: not sent: the PLC link is down", k->cur.label);
+            continue;
+        }
+        if (k->master.tripped) {
+            finish_cmd(k, false, "%s: not sent: another master is writing the PLC and this "
+                       "server writes nothing until an engineer acknowledges %s",
+                       k->cur.label, k->alarms.al[k->master_alarm].def.name);
             continue;
         }
         struct perm_ctx ctx;
@@ -320,6 +356,20 @@ static void start_from_plant(struct core *k, const struct tag_value *tags)
                  k->start_waits);
 }
 
+/* The detector tripped this step: stop as before the first start, and say
+ * so in the journal with every register that did not read back. */
+static void master_tripped(struct core *k)
+{
+    k->started = false;
+    k->start_waits = 0;
+    struct core_result *res = core_result_new(k, NULL, "server", "outputs");
+    res->ok = true; /* an event of the core, as the start from the read-back */
+    snprintf(res->text, sizeof res->text,
+             "another master is writing the PLC (%s): this server writes nothing to it "
+             "(demands, commands, heartbeat) until an engineer acknowledges %s",
+             k->master.text, k->alarms.al[k->master_alarm].def.name);
+}
+
 void core_step(struct core *k, const struct tag_value *tags, const struct core_status *st,
                const struct core_times *tm)
 {
@@ -331,7 +381,11 @@ void core_step(struct core *k, const struct tag_value *tags, const struct core_s
     plant_from_tags(&k->plant, &k->pmap, tags);
     const struct plant *p = &k->plant;
 
-    if (!k->started && st->link_up && (readback_good(k, tags) || ++k->start_waits > 20))
+    master_step(&k->master, tags, st->link_up && !st->writes_failed, k->t_mono);
+    if (k->master.tripped_now)
+        master_tripped(k);
+    if (!k->started && !k->master.tripped && k->master.listened >= MASTER_LISTEN &&
+        st->link_up && (readback_good(k, tags) || ++k->start_waits > 20))
         start_from_plant(k, tags);
 
     /* the PLC's heartbeat, judged on the monotonic clock */
@@ -358,7 +412,9 @@ void core_step(struct core *k, const struct tag_value *tags, const struct core_s
                                .link_up = st->link_up,
                                .plc_stale = k->plc_stale,
                                .disk_ok = st->disk_ok,
-                               .phase = k->seq.phase};
+                               .phase = k->seq.phase,
+                               .foreign_master = k->master.active,
+                               .master_note = k->master.detail};
     alarm_step(&k->alarms, &ain, k->t_proc, dt);
     struct alarm_event ev[32];
     int nev;
@@ -416,7 +472,13 @@ void core_step(struct core *k, const struct tag_value *tags, const struct core_s
         k->cmd_out[0] = (struct core_write){k->t_cmd_code, k->cur.code};
         k->cmd_out[1] = (struct core_write){k->t_cmd_arg, k->cur.arg};
         k->cmd_out[2] = (struct core_write){k->t_cmd_seq, k->seq_no};
+        for (int i = 0; i < 3; i++)
+            master_wrote(&k->master, k->cmd_out[i].tag, k->cmd_out[i].value);
     }
     k->console_hb = (uint16_t)(k->console_hb + 1);
     add_write(k, k->t_console_hb, k->console_hb);
+    for (int i = 0; i < k->nwrites; i++)
+        master_wrote(&k->master, k->writes[i].tag, k->writes[i].value);
 }
+
+bool core_writes_suspended(const struct core *k) { return k->master.tripped; }

@@ -23,6 +23,7 @@
 #include "cfg.h"
 #include "core_view.h"
 #include "loops.h"
+#include "master.h"
 #include "perm.h"
 #include "plant.h"
 #include "seq.h"
@@ -75,6 +76,8 @@ struct core_times {
 struct core_status {
     bool link_up;               /* the PLC link read the image this cycle */
     bool disk_ok;               /* journal and historian writing */
+    bool writes_failed;         /* some of the previous cycle's writes were refused or not
+                                   sent: the read-back cannot be judged against them */
 };
 
 struct core_cmd {
@@ -122,11 +125,16 @@ struct core {
     /* tag indices used directly */
     int t_cmd_code, t_cmd_arg, t_cmd_seq, t_console_hb, t_pump_demand, t_firing_demand;
     int hc_loop;                /* the loop driving firing_demand, -1 if none */
+    /* another master writing the PLC: while tripped, nothing is written */
+    struct master master;
+    int master_alarm;           /* index in alarms of the foreign_master alarm */
     int sc_loop, bath_loop;
 };
 
-/* Build the core for c (which must outlive it).  Returns 0, or -1 with a
- * sentence (a loop or alarm that cannot be built from the map). */
+/* Build the core for c (which must outlive it).  A config without an alarm
+ * of kind foreign_master gets the built-in one (critical, latching): no
+ * controller runs without it.  Returns 0, or -1 with a sentence (a loop or
+ * alarm that cannot be built from the map). */
 int core_init(struct core *k, const struct cfg *c, char *err, size_t errlen);
 
 /* One control cycle.  tags: decoded image indexed like cfg->tags.  The
@@ -136,6 +144,14 @@ int core_init(struct core *k, const struct cfg *c, char *err, size_t errlen);
  * changed) and queues results. */
 void core_step(struct core *k, const struct tag_value *tags, const struct core_status *st,
                const struct core_times *tm);
+
+/* Another master was seen writing the PLC: the core writes nothing (no
+ * demands, no commands, no heartbeat, so the PLC's watchdog takes the
+ * furnace to low fire unless the other master holds it) and the shell must
+ * not refresh what it wrote before, until an engineer acknowledges the
+ * foreign_master alarm once it has returned.  Control then restarts from
+ * the PLC's read-back, as at start. */
+bool core_writes_suspended(const struct core *k);
 
 /* The gate.  Checks role, value, limits and permissives at once; a change
  * that needs no PLC command is applied and its result queued now; a PLC

@@ -224,6 +224,10 @@ static int gate_cmd(struct core *k, const struct core_req *r)
     enum plc_cmd code = perm_cmd_plc(cmd);
     if (code == PLC_CMD_NONE)
         return refuse(k, r, "%s is not a PLC command", r->target);
+    if (k->master.tripped)
+        return refuse(k, r, "%s: not sent: another master is writing the PLC and this server "
+                      "writes nothing until an engineer acknowledges %s",
+                      perm_cmd_label(cmd), k->alarms.al[k->master_alarm].def.name);
     if (k->t_cmd_code < 0 || k->t_cmd_arg < 0 || k->t_cmd_seq < 0)
         return refuse(k, r, "%s: the tag map has no cmd_code, cmd_arg and cmd_seq; see %s",
                       perm_cmd_label(cmd), k->cfg->path);
@@ -253,6 +257,55 @@ static int alarm_result(struct core *k, const struct core_req *r, int rc, const 
     str_copy(res->new_v, sizeof res->new_v, r->value);
     str_copy(res->text, sizeof res->text, msg);
     return 0;
+}
+
+static bool awaits_ack(const struct alarm *al)
+{
+    return al->state == ALARM_UNACK || al->state == ALARM_RTN_UNACK;
+}
+
+/* `ack` where the foreign_master alarm is concerned.  Acknowledging it
+ * gives the outputs back, so it is the engineer's: an operator's is refused
+ * (and skipped by an operator's `ack all`, which acknowledges the others).
+ * The engineer's acknowledgement of the returned alarm (RTN_UNACK ->
+ * NORMAL) releases the writes: control restarts from the PLC's read-back
+ * (core.c, start_from_plant); acknowledged while the other master still
+ * writes, the alarm latches and the writes stay suspended. */
+static int gate_ack(struct core *k, const struct core_req *r)
+{
+    char msg[300] = "";
+    const struct alarm *ma = &k->alarms.al[k->master_alarm];
+    const char *mname = ma->def.name;
+    bool all = !strcmp(r->target, "all");
+    bool engineer = r->role == ROLE_ENGINEER;
+    if (!engineer && !strcmp(r->target, mname))
+        return refuse(k, r, "%s: acknowledging it gives the PLC's outputs back to this server: "
+                      "that needs the engineer role (members of group %s)", mname,
+                      *k->cfg->server.engineer_group ? k->cfg->server.engineer_group : "(none)");
+    if (!engineer && all && awaits_ack(ma)) {
+        int n = 0;
+        for (int i = 0; i < k->alarms.n; i++)
+            if (i != k->master_alarm && awaits_ack(&k->alarms.al[i]) &&
+                alarm_ack(&k->alarms, k->alarms.al[i].def.name, r->user, k->t_proc, NULL, 0) == 0)
+                n++;
+        snprintf(msg, sizeof msg, "%d alarm%s acknowledged; not %s: that needs the engineer role",
+                 n, n == 1 ? "" : "s", mname);
+        return alarm_result(k, r, n > 0 ? 0 : -1, msg, "ack");
+    }
+    bool was_rtn = ma->state == ALARM_RTN_UNACK;
+    int rc = all ? alarm_ack_all(&k->alarms, r->user, k->t_proc, msg, sizeof msg)
+                 : alarm_ack(&k->alarms, r->target, r->user, k->t_proc, msg, sizeof msg);
+    if (rc == 0 && k->master.tripped && (all || !strcmp(r->target, mname))) {
+        size_t l = strlen(msg);
+        if (was_rtn && ma->state == ALARM_NORMAL) {
+            master_release(&k->master);
+            snprintf(msg + l, sizeof msg - l, "; control restarts from the PLC's read-back");
+        } else {
+            snprintf(msg + l, sizeof msg - l, "; the other master is still writing: this server "
+                     "writes nothing until %s is acknowledged again once it has stopped", mname);
+        }
+    }
+    return alarm_result(k, r, rc, msg, "ack");
 }
 
 int core_request(struct core *k, const struct core_req *r)
@@ -289,12 +342,12 @@ int core_request(struct core *k, const struct core_req *r)
                                                    : "wet flag cleared");
         return alarm_result(k, r, 0, msg, "wet");
     }
-    if (!strcmp(r->verb, "ack")) {
-        int rc = !strcmp(r->target, "all")
-                     ? alarm_ack_all(&k->alarms, r->user, k->t_proc, msg, sizeof msg)
-                     : alarm_ack(&k->alarms, r->target, r->user, k->t_proc, msg, sizeof msg);
-        return alarm_result(k, r, rc, msg, "ack");
-    }
+    if (!strcmp(r->verb, "ack"))
+        return gate_ack(k, r);
+    if ((!strcmp(r->verb, "shelve") || !strcmp(r->verb, "oos")) &&
+        !strcmp(r->target, k->alarms.al[k->master_alarm].def.name))
+        return refuse(k, r, "%s guards the PLC's outputs: it cannot be shelved or taken out of "
+                      "service", r->target);
     if (!strcmp(r->verb, "shelve")) {
         double min;
         char why[200];

@@ -7,6 +7,10 @@
  * once on each new cmd_seq and answers by writing cmd_result and then
  * cmd_ack_seq = cmd_seq.  A console that sees cmd_ack_seq == its seq reads
  * the result.  Codes unknown to the PLC are answered PLC_RES_INVALID.
+ *
+ * The PLC never writes the registers the console writes (writable = yes in
+ * the map): they hold what the console wrote last.  The console relies on
+ * it to see another master writing them (control/core/master.h).
  */
 #ifndef MELTCON_PLC_CONTRACT_H
 #define MELTCON_PLC_CONTRACT_H

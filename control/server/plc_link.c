@@ -425,6 +425,12 @@ int plc_flush_writes(struct plc_link *l, uint64_t now_ms)
     return sent;
 }
 
+void plc_writes_forget(struct plc_link *l)
+{
+    memset(l->is_staged, 0, sizeof l->is_staged);
+    memset(l->is_written, 0, sizeof l->is_written);
+}
+
 int plc_write_now(struct plc_link *l, const int *tags, const double *eng, int n, uint64_t now_ms,
                   char *err, size_t errlen)
 {

@@ -158,6 +158,12 @@ int plc_write(struct plc_link *l, int tag, double eng, char *err, size_t errlen)
  * requests sent, or -1 if the link is down or failed. */
 int plc_flush_writes(struct plc_link *l, uint64_t now_ms);
 
+/* Forget every staged and written value: the next flush writes nothing
+ * until outputs are staged again, and then writes every one of them, equal
+ * to what was last written or not (the PLC may hold another master's
+ * values).  For a controller that has stopped writing (core_writes_suspended). */
+void plc_writes_forget(struct plc_link *l);
+
 /* Write tags[0..n-1] = eng[0..n-1] now, in this order, and forget them: they
  * are not staged and never refreshed (the command handshake: cmd_code,
  * cmd_arg, then cmd_seq; refreshing an old cmd_seq after a PLC restart could

@@ -12,7 +12,9 @@
  *       start); slow when start - previous start > slow_factor x period
  *     cycle: plc_read_all -> process time -> core_step -> plc_write each
  *       output -> plc_write_now(cmd_out) when the core sends a command
- *       (never staged) -> plc_flush_writes -> journal + reply every core
+ *       (never staged) -> plc_flush_writes (nothing at all, and the staged
+ *       outputs forgotten, while the core has suspended writes because
+ *       another master writes the PLC) -> journal + reply every core
  *       result -> historian sample -> snapshot to every client at ui_rate_hz
  *     deadline = cycle_deadline_next(deadline, now): + period; a whole
  *       period or more behind -> skip the missed deadlines, count, journal.
@@ -60,9 +62,20 @@ static void link_event(struct server *sv)
     }
 }
 
+static unsigned long write_errors(const struct plc_link *l)
+{
+    return l->stats.errors[TAG_HR] + l->stats.errors[TAG_CO];
+}
+
 static void stage_outputs(struct server *sv, uint64_t now_ms)
 {
     const struct core *k = &sv->core;
+    sv->writes_failed = false;
+    if (core_writes_suspended(k)) { /* not even the write_refresh_s refresh */
+        plc_writes_forget(&sv->link);
+        return;
+    }
+    unsigned long errors = write_errors(&sv->link);
     char err[200] = "";
     for (int i = 0; i < k->nwrites; i++) {
         char e1[200];
@@ -77,13 +90,16 @@ static void stage_outputs(struct server *sv, uint64_t now_ms)
             v[i] = k->cmd_out[i].value;
         }
         char e2[200];
-        if (plc_write_now(&sv->link, t, v, 3, now_ms, e2, sizeof e2) < 0)
+        if (plc_write_now(&sv->link, t, v, 3, now_ms, e2, sizeof e2) < 0) {
             server_event(sv, "cmd", "plc", "command not sent: %s", e2);
+            sv->writes_failed = true;
+        }
     }
     if (*err && strcmp(err, sv->write_err) != 0)
         server_event(sv, "link", "write", "output not written: %s", err);
     (void)str_copy(sv->write_err, sizeof sv->write_err, err);
-    plc_flush_writes(&sv->link, now_ms);
+    if (plc_flush_writes(&sv->link, now_ms) < 0 || write_errors(&sv->link) != errors)
+        sv->writes_failed = true;
 }
 
 /* One control cycle, started at now_ns on the monotonic clock: read the
@@ -108,7 +124,9 @@ static void cycle(struct server *sv, int64_t now_ns)
 
     if (!sv->journal_ok && wall >= sv->journal_retry)
         server_event(sv, "server", "disk-retry", "journal writes again after a failure");
-    struct core_status st = {.link_up = up, .disk_ok = sv->journal_ok && sv->hist_ok};
+    struct core_status st = {.link_up = up,
+                             .disk_ok = sv->journal_ok && sv->hist_ok,
+                             .writes_failed = sv->writes_failed};
     struct core_times tm = {.t_proc = sv->pclock.t, .dt_proc = dt, .t_mono = mono};
     core_step(&sv->core, sv->tags, &st, &tm);
     stage_outputs(sv, now_ms);

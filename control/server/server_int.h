@@ -107,6 +107,7 @@ struct server {
     /* the service manager (server_notify.c) */
     bool sd_on, sd_ready;
     int64_t sd_wd_ns, sd_wd_last; /* WATCHDOG_USEC in ns (0: none); last ping */
+    bool writes_failed; /* the last cycle's writes were not all accepted (core_status) */
     /* clients */
     double next_snap, snap_every;
     uint32_t snap_seq;
