@@ -27,14 +27,10 @@ __attribute__((format(printf, 5, 6))) static void xerr(struct cfg_ctx *x, const 
                                                        const char *name, const char *key,
                                                        const char *fmt, ...)
 {
-    char sec[80], msg[300], full[160];
+    char sec[80], msg[300];
     snprintf(sec, sizeof sec, "%s%s%s", prefix, *name ? "." : "", name);
     int si = cfg_scan_find_sec(&x->sc, sec);
-    const char *val = NULL;
-    if (key && si >= 0 && cfg_key_given(x, si, key)) {
-        snprintf(full, sizeof full, "%s:%s", sec, key);
-        val = iniparser_getstring(x->d, full, NULL);
-    }
+    const char *val = key && si >= 0 ? cfg_key_value(x, si, key) : NULL;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
