@@ -158,6 +158,48 @@ static const struct bad_case bad_cases[] = {
     {"writable = yes", "writable = maybe", "tag.out", "writable", "expected yes or no"},
     {NULL, "[tag.d2]\naddr = di:1\ntype = bool\nscale = 2\n", "tag.d2", "type",
      "no scaling or range"},
+    /* scaling that makes a tag unreadable or unwritable (the base's [tag.out]:
+     * hr:0 uint16, scale 0.1, range 0..100, writable; [tag.temp]: int16,
+     * scale 0.1, range 0..1400) */
+    {"scale = 0.1\nrange = 0, 100\n", "scale = 1e-320\nrange = 0, 100\n", "tag.out", "scale",
+     "the scale 9.99989e-321 is below the smallest normal number (2.22507e-308): every reading "
+     "would lose its precision and no value could be written, since uint16 holds 0..65535; for "
+     "its range 0..100, a scale of at least 0.001526 would be needed"},
+    {"scale = 0.1\nrange = 0, 100\n", "scale = 1e-5\nrange = 0, 100\n", "tag.out", "scale",
+     "writable, but with scale 1e-05 and offset 0 its range 0..100 needs raw values 0..1e+07, and "
+     "uint16 holds 0..65535: a scale of at least 0.001526 (or a narrower range) would be "
+     "needed"},
+    {"scale = 0.1\nrange = 0, 100\n", "scale = 0.1\noffset = 50\nrange = 0, 100\n", "tag.out",
+     "scale", "needs raw values -500..500, and uint16 holds 0..65535: uint16 holds no negative "
+     "values: the offset or the type must change"},
+    {"scale = 0.1\nrange = 0, 100\n", "scale = -0.001\nrange = -100, 0\n", "tag.out", "scale",
+     "needs raw values 0..100000, and uint16 holds 0..65535: a scale of at least -0.001526"},
+    {"scale = 0.1\nrange = 0, 100\n", "scale = 1000\nrange = 0, 100\n", "tag.out", "scale",
+     "writable, but its range 0..100 spans less than one raw step of 1000: every value would be "
+     "written as the same one or two numbers; a scale of at most 100 would be needed"},
+    {"scale = 0.1\nrange = 0, 100\n", "range = 0, 100000\n", "tag.out", "range",
+     "its range 0..100000 needs raw values 0..100000, and uint16 holds 0..65535"},
+    {"scale = 0.1\nrange = 0, 1400", "scale = 0.1\nrange = 4000, 5000", "tag.temp", "scale",
+     "every reading would be BAD: int16 with scale 0.1 and offset 0 reads -3276.8..3276.7 in "
+     "steps of the scale, and no raw value decodes within the range 4000..5000"},
+    {"scale = 0.1\nrange = 0, 1400", "scale = 1\nrange = 0.2, 0.7", "tag.temp", "scale",
+     "every reading would be BAD: int16 with scale 1 and offset 0 reads -32768..32767 in steps"},
+    {"type = uint32\n", "type = uint32\nraw_range = 0, 1e-300\neng_range = 0, 1e12\n",
+     "tag.big", "raw_range",
+     "raw_range 0..1e-300 onto eng_range 0..1e+12 gives a scale too large to be a number"},
+    {"type = uint32\n", "type = uint32\nraw_range = 0, 1e12\neng_range = 0, 1e-300\n",
+     "tag.big", "raw_range", "below the smallest normal number"},
+    {NULL, "[tag.w]\naddr = hr:30\ntype = uint16\nraw_range = 0, 100000\neng_range = 0, 100\n"
+     "writable = yes\n", "tag.w", "raw_range",
+     "its eng_range 0..100 needs raw values 0..100000, and uint16 holds 0..65535"},
+    {NULL, "[tag.f]\naddr = hr:40\ntype = float32\nscale = 1e-40\nrange = 0, 100\n"
+     "writable = yes\n", "tag.f", "scale",
+     "needs raw values 0..1e+42, and float32 holds -3.4e+38..3.4e+38"},
+    {"kp = 1\n", "kp = 1\nout_hi = 120\n", "loop.l1", "out_hi",
+     "[tag.out] takes 0..100 (its range): the loop's output must stay within it"},
+    {"scale = 0.1\nrange = 0, 100\n", "scale = 0.001\n", "loop.l1", "out_hi",
+     "[tag.out] (uint16, scale 0.001, offset 0) takes 0..65.535: the loop's output must stay "
+     "within it"},
     /* loops */
     {"pv = temp", "pv = tmp", "loop.l1", "pv", "no [tag.tmp] in this file (did you mean \"temp\"?)"},
     {"out = out", "out = temp", "loop.l1", "out", "not a writable holding register"},
