@@ -4,10 +4,12 @@
  * page are cfg_doc.c.
  *
  * Two passes over one file.  A line scan (cfg_scan.c) records where every
- * section and key is and catches what iniparser forgives or hides.
- * iniparser then parses the file into its dictionary, and every section is
- * read from there and checked key by key (cfg_values.c), then across keys
- * and sections (cfg_check.c).  The lookups by name are in cfg_names.c.
+ * section and key is, and each value as written, and catches what iniparser
+ * forgives, hides or would misread (a value cut at ';' or '#').  iniparser
+ * then parses the file into its dictionary, which must agree with the scan
+ * value for value, and every section is checked key by key (cfg_values.c),
+ * then across keys and sections (cfg_check.c).  The lookups by name are in
+ * cfg_names.c.
  *
  * All errors are collected, not just the first, and the result is copied
  * out only when there are none: nothing starts on a bad file.
@@ -49,6 +51,21 @@ void cfg_defaults(struct cfg *c)
         for (const struct cfg_key *k = s->keys; k->key; k++)
             cfg_set_default(&x, s->name, k, (char *)c + s->off);
     }
+}
+
+/* The most sections and keys a loadable file can have: every section the
+ * schema allows, each with every one of its keys. */
+static int max_entries(void)
+{
+    int n = 0;
+    for (size_t i = 0; i < cfg_nsections; i++) {
+        const struct cfg_section *s = &cfg_sections[i];
+        int keys = 0;
+        while (s->keys[keys].key)
+            keys++;
+        n += (s->multi ? s->max_items : 1) * (1 + keys);
+    }
+    return n;
 }
 
 /* Errors in file order; those tied to no line last. */
@@ -99,19 +116,29 @@ static int load(const char *name, const char *file, const char *real, const char
     sha256_hex(text, len, x.c->sha256);
 
     cfg_scan_text(&x, text, len);
-    if (x.sc.syntax_errors == 0) {
+    /* iniparser 4.1 stores and finds every entry by a linear search, so it
+     * is quadratic in the size of the file: it is asked only about a file
+     * the schema can hold (more entries than that cannot load anyway, and
+     * the scan alone reports every mistake of such a file). */
+    bool ask_ini = x.sc.syntax_errors == 0 && x.sc.nsecs + x.sc.nkeys <= max_entries();
+    if (ask_ini) {
         iniparser_set_error_callback(ini_errback);
         x.d = iniparser_load(path);
         iniparser_set_error_callback(NULL);
         if (!x.d)
             cfg_err(&x, 0, NULL, NULL, NULL, "iniparser could not parse the file");
     }
-    if (x.d) {
+    if (x.sc.syntax_errors == 0 && (x.d || !ask_ini)) {
         for (int i = 0; i < x.sc.nsecs; i++)
             cfg_load_section(&x, i);
         cfg_check_cross(&x);
-        iniparser_freedict(x.d);
+        if (!ask_ini && errs->n == 0) /* cannot be: more entries means unknown or too many */
+            cfg_err(&x, 0, NULL, NULL, NULL,
+                    "%d sections and keys: more than any furnace file can hold (%d)",
+                    x.sc.nsecs + x.sc.nkeys, max_entries());
     }
+    if (x.d)
+        iniparser_freedict(x.d);
     qsort(errs->e, (size_t)errs->n, sizeof errs->e[0], by_line);
     int rc = errs->n ? -1 : 0;
     x.c->server.system = cfg_mode_is_system(x.c->server.mode, real);

@@ -1,6 +1,7 @@
 /* cfg_check — the cross checks of a loaded file: what no single key can
  * tell.  A tag's type against its table, its registers against the others
- * of that table; the tags and loops a loop or alarm names; setpoint, output
+ * of that table, its scaling against its raw type (never a tag that cannot
+ * be read or written); the tags and loops a loop or alarm names; setpoint, output
  * and tapping windows; the furnace's program; the PLC and simulator
  * addresses.  Runs after every section is read; a tag whose own keys failed
  * is skipped here.
@@ -8,6 +9,7 @@
 #include "cfg_int.h"
 
 #include <arpa/inet.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,14 +29,10 @@ __attribute__((format(printf, 5, 6))) static void xerr(struct cfg_ctx *x, const 
                                                        const char *name, const char *key,
                                                        const char *fmt, ...)
 {
-    char sec[80], msg[300], full[160];
+    char sec[80], msg[300];
     snprintf(sec, sizeof sec, "%s%s%s", prefix, *name ? "." : "", name);
     int si = cfg_scan_find_sec(&x->sc, sec);
-    const char *val = NULL;
-    if (key && si >= 0 && cfg_key_given(x, si, key)) {
-        snprintf(full, sizeof full, "%s:%s", sec, key);
-        val = iniparser_getstring(x->d, full, NULL);
-    }
+    const char *val = key && si >= 0 ? cfg_key_value(x, si, key) : NULL;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -51,6 +49,145 @@ static void raw_type_limits(enum tag_type t, double *lo, double *hi)
     };
     *lo = lim[t][0];
     *hi = lim[t][1];
+}
+
+/* The raw number tag.c's encoder computes for eng (to_raw there). */
+static double eng_to_raw(const struct cfg_tag *t, double eng)
+{
+    double raw = (eng - t->offset) / t->scale;
+    return t->type == TAG_FLOAT32 ? raw : nearbyint(raw);
+}
+
+/* v > 0 rounded up to `digits` significant digits: a suggested limit that
+ * is printed short and still holds. */
+static double round_up(double v, int digits)
+{
+    double f = pow(10, floor(log10(v)) - (digits - 1));
+    return ceil(v / f) * f;
+}
+
+/* The scale of t's sign, smallest in magnitude and rounded up to 4 digits,
+ * that maps eng vlo..vhi (with t's offset) into raw lo..hi; false when no
+ * scale of that sign can (a negative raw value for an unsigned type). */
+static bool needed_scale(const struct cfg_tag *t, double vlo, double vhi, double lo, double hi,
+                         double *need)
+{
+    double sign = t->scale < 0 ? -1 : 1, m = 0, ends[2] = {vlo - t->offset, vhi - t->offset};
+    for (int i = 0; i < 2; i++) {
+        double d = ends[i] * sign;
+        if (d > 0)
+            m = fmax(m, d / hi);
+        else if (d < 0 && lo < 0)
+            m = fmax(m, -d / -lo);
+        else if (d < 0)
+            return false;
+    }
+    *need = m > 0 ? sign * round_up(m, 4) : sign;
+    return true;
+}
+
+/* The key a scaling message is about: the one the file gave. */
+static const char *scaling_key(struct cfg_ctx *x, int si, const struct cfg_tag *t)
+{
+    if (t->has_raw_range)
+        return "raw_range";
+    if (si >= 0 && !cfg_key_given(x, si, "scale") && t->has_range)
+        return "range";
+    return "scale";
+}
+
+/* Scale, offset and range of an analog tag, against its raw type: refused
+ * when they make it unreadable (no raw value decodes inside `range`: every
+ * reading BAD) or, for a writable tag, unwritable (its range, else its
+ * eng_range, maps onto raw values the register cannot hold, or onto less
+ * than one raw step).  The first fault found is reported. */
+static bool check_scaling(struct cfg_ctx *x, int si, const struct cfg_tag *t)
+{
+    const char *key = scaling_key(x, si, t);
+    const char *tn = cfg_type_names[t->type];
+    if (!isfinite(t->scale) || !isfinite(t->offset)) {
+        xerr(x, "tag", t->name, key,
+             "raw_range %g..%g onto eng_range %g..%g gives a scale too large to be a number: "
+             "the raw range must span more",
+             t->raw_lo, t->raw_hi, t->eng_lo, t->eng_hi);
+        return false;
+    }
+    if (t->scale == 0) {
+        xerr(x, "tag", t->name, key, "scale must not be 0%s",
+             t->has_raw_range ? " (raw_range and eng_range give 0 or less than the smallest "
+                                "number)"
+                              : "");
+        return false;
+    }
+    double lo, hi, need;
+    raw_type_limits(t->type, &lo, &hi);
+    if (fabs(t->scale) < DBL_MIN) {
+        char fix[160] = "";
+        if (t->has_range && needed_scale(t, t->range_lo, t->range_hi, lo, hi, &need))
+            snprintf(fix, sizeof fix, "; for its range %g..%g, a scale of at least %g would be "
+                     "needed", t->range_lo, t->range_hi, need);
+        xerr(x, "tag", t->name, key,
+             "the scale %g is below the smallest normal number (%g): every reading would lose "
+             "its precision and no value could be written, since %s holds %g..%g%s",
+             t->scale, DBL_MIN, tn, lo, hi, fix);
+        return false;
+    }
+    bool integer = t->type != TAG_FLOAT32;
+    if (t->has_range) {
+        /* some raw value must decode inside the range, as tag_decode computes it */
+        double a = (t->range_lo - t->offset) / t->scale, b = (t->range_hi - t->offset) / t->scale;
+        double rmin = fmax(fmin(a, b), lo), rmax = fmin(fmax(a, b), hi);
+        bool readable = rmin <= rmax;
+        if (readable && integer) {
+            double tol = 1e-9 * fmax(1, fmax(fabs(rmin), fabs(rmax)));
+            double cand[2] = {fmax(ceil(rmin - tol), lo), fmin(floor(rmax + tol), hi)};
+            readable = false;
+            for (int i = 0; i < 2; i++) {
+                double v = cand[i] * t->scale + t->offset;
+                readable = readable || (v >= t->range_lo && v <= t->range_hi);
+            }
+        }
+        if (!readable) {
+            double e0 = lo * t->scale + t->offset, e1 = hi * t->scale + t->offset;
+            xerr(x, "tag", t->name, key,
+                 "every reading would be BAD: %s with scale %g and offset %g reads %g..%g%s, and "
+                 "no raw value decodes within the range %g..%g",
+                 tn, t->scale, t->offset, fmin(e0, e1), fmax(e0, e1),
+                 integer ? " in steps of the scale" : "", t->range_lo, t->range_hi);
+            return false;
+        }
+    }
+    if (!t->writable || (!t->has_range && !t->has_eng_range))
+        return true;
+    double vlo = t->has_range ? t->range_lo : t->eng_lo;
+    double vhi = t->has_range ? t->range_hi : t->eng_hi;
+    const char *what = t->has_range ? "range" : "eng_range";
+    double r0 = eng_to_raw(t, vlo), r1 = eng_to_raw(t, vhi);
+    double rmin = fmin(r0, r1) + 0.0, rmax = fmax(r0, r1) + 0.0; /* + 0.0: no "-0" */
+    if (!(rmin >= lo && rmax <= hi)) {
+        bool can = needed_scale(t, vlo, vhi, lo, hi, &need);
+        char fix[160];
+        if (can)
+            snprintf(fix, sizeof fix, "a scale of at least %g (or a narrower %s) would be needed",
+                     need, what);
+        else
+            snprintf(fix, sizeof fix,
+                     "%s holds no negative values: the offset or the type must change", tn);
+        xerr(x, "tag", t->name, key,
+             "writable, but with scale %g and offset %g its %s %g..%g needs raw values %g..%g, "
+             "and %s holds %g..%g: %s",
+             t->scale, t->offset, what, vlo, vhi, rmin, rmax, tn, lo, hi, fix);
+        return false;
+    }
+    if (integer && fabs(vhi - vlo) / fabs(t->scale) < 1) {
+        xerr(x, "tag", t->name, key,
+             "writable, but its %s %g..%g spans less than one raw step of %g: every value "
+             "would be written as the same one or two numbers; a scale of at most %g would be "
+             "needed",
+             what, vlo, vhi, fabs(t->scale), fabs(vhi - vlo));
+        return false;
+    }
+    return true;
 }
 
 static int tag_regs(const struct cfg_tag *t)
@@ -97,8 +234,8 @@ static void check_tags(struct cfg_ctx *x)
             t->scale = (t->eng_hi - t->eng_lo) / (t->raw_hi - t->raw_lo);
             t->offset = t->eng_lo - t->raw_lo * t->scale;
         }
-        if (t->scale == 0)
-            xerr(x, "tag", t->name, "scale", "scale must not be 0");
+        if (t->type != TAG_BOOL && !check_scaling(x, si, t))
+            x->bad_tag[i] = true; /* no loop is checked against it */
         if (t->has_fault) {
             double lo, hi;
             raw_type_limits(t->type, &lo, &hi);
@@ -139,6 +276,36 @@ static const struct cfg_tag *need_tag(struct cfg_ctx *x, const char *prefix,
     return t;
 }
 
+/* The loop writes anything from out_lo to out_hi to its out tag: both ends
+ * must be values the tag can take (within its range, and fitting its raw
+ * type once scaled), or the loop's writes fail at its limits. */
+static void check_out_window(struct cfg_ctx *x, const struct cfg_loop *l,
+                             const struct cfg_tag *t)
+{
+    double lo, hi;
+    raw_type_limits(t->type, &lo, &hi);
+    double ends[2] = {l->out_lo, l->out_hi};
+    for (int i = 0; i < 2; i++) {
+        double v = ends[i], r = eng_to_raw(t, v);
+        const char *key = i ? "out_hi" : "out_lo";
+        if (t->has_range && (v < t->range_lo || v > t->range_hi)) {
+            xerr(x, "loop", l->name, key,
+                 "[tag.%s] takes %g..%g (its range): the loop's output must stay within it",
+                 t->name, t->range_lo, t->range_hi);
+            return;
+        }
+        if (!(r >= lo && r <= hi)) {
+            double e0 = lo * t->scale + t->offset, e1 = hi * t->scale + t->offset;
+            xerr(x, "loop", l->name, key,
+                 "[tag.%s] (%s, scale %g, offset %g) takes %g..%g: the loop's output must stay "
+                 "within it",
+                 t->name, cfg_type_names[t->type], t->scale, t->offset, fmin(e0, e1),
+                 fmax(e0, e1));
+            return;
+        }
+    }
+}
+
 static void check_loops(struct cfg_ctx *x)
 {
     struct cfg *c = x->c;
@@ -150,6 +317,8 @@ static void check_loops(struct cfg_ctx *x)
             if (t && (!t->writable || t->table != TAG_HR))
                 xerr(x, "loop", l->name, "out",
                      "[tag.%s] is not a writable holding register (hr, writable = yes)", l->out);
+            else if (t && l->out_lo < l->out_hi && !x->bad_tag[cfg_tag_index(c, t->name)])
+                check_out_window(x, l, t);
         }
         if (*l->cascade_to) {
             const struct cfg_loop *s = cfg_loop_find(c, l->cascade_to);

@@ -15,22 +15,35 @@
 /* ---- the line scan (cfg_scan.c) ------------------------------------------ */
 
 struct cfg_scan_key {
-    int sec;                  /* index into secs, -1 outside any section */
+    int sec;                  /* index into secs */
     char key[64];
     int line;
+    size_t val;               /* offset of its value, as written, in vals */
+    bool bad;                 /* iniparser would not read it as written (reported) */
+    bool dup;                 /* set again further down (reported; iniparser keeps the last) */
+    int next;                 /* the section's next key, -1 */
 };
 
 struct cfg_scan_sec {
     char name[64];
     int line;
+    int first_key, last_key;  /* its keys in file order, -1 none */
 };
 
+/* Sections and keys are found by name through two open-addressing hash
+ * tables (index + 1, 0 empty) so that the scan and every lookup stay linear
+ * in the size of the file. */
 struct cfg_scan {
     struct cfg_scan_sec *secs;
     int nsecs, capsecs;
     struct cfg_scan_key *keys;
     int nkeys, capkeys;
+    char *vals;               /* the values, NUL-terminated one after another */
+    size_t nvals, capvals;
+    int *sec_hash, *key_hash;
+    size_t sec_hcap, key_hcap; /* powers of two, at most half full */
     int syntax_errors;
+    bool no_memory;
 };
 
 /* One load in progress: the file's name, the errors so far, the line scan,
@@ -44,16 +57,21 @@ struct cfg_ctx {
     bool bad_tag[CFG_MAX_TAGS]; /* a key of this tag failed: skip its cross checks */
 };
 
-/* Record where every section and key of text[0..len-1] is, and report
- * syntax errors, duplicates and keys outside sections into x->errs. */
+/* Record where every section and key of text[0..len-1] is, and its value as
+ * written (ini_value.h), and report syntax errors, duplicates, keys outside
+ * sections and values iniparser would read otherwise into x->errs. */
 void cfg_scan_text(struct cfg_ctx *x, const char *text, size_t len);
 void cfg_scan_free(struct cfg_scan *s);
 /* Index of section `name` in the scan, -1 if absent. */
 int cfg_scan_find_sec(const struct cfg_scan *s, const char *name);
+/* Index of KEY of section sec in the scan, -1 if absent. */
+int cfg_scan_find_key(const struct cfg_scan *s, int sec, const char *key);
 /* Line of KEY in section sec (the section's own line if the key is not
  * given, 0 for no section). */
 int cfg_key_line(const struct cfg_ctx *x, int sec, const char *key);
 bool cfg_key_given(const struct cfg_ctx *x, int sec, const char *key);
+/* The value of KEY in section sec as written, NULL if not given. */
+const char *cfg_key_value(const struct cfg_ctx *x, int sec, const char *key);
 /* s without leading and trailing white space (cuts the tail in place). */
 char *cfg_strip(char *s);
 

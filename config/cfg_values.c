@@ -1,6 +1,7 @@
 /* cfg_values — values and sections against the schema (cfg_schema.c).
  *
- * Every value is read from iniparser's dictionary as a string and parsed
+ * Every value is taken as written from the line scan (cfg_scan.c), checked
+ * against iniparser's dictionary when there is one (cfg.c), and parsed
  * here with strtod/strtoll and full checks (iniparser_getint takes "12abc"
  * as 12 and "010" as 8), then stored at the schema row's offset.  A section
  * is matched to its schema row, its keys checked one by one (unknown keys
@@ -345,11 +346,11 @@ void cfg_load_section(struct cfg_ctx *x, int sec)
     }
     int errs_before = x->errs->n + x->errs->dropped;
 
-    /* keys given */
-    for (int i = 0; i < x->sc.nkeys; i++) {
-        if (x->sc.keys[i].sec != sec)
-            continue;
-        const char *key = x->sc.keys[i].key;
+    /* keys given, in file order */
+    bool bad = false;
+    for (int i = x->sc.secs[sec].first_key; i >= 0; i = x->sc.keys[i].next) {
+        const struct cfg_scan_key *sk = &x->sc.keys[i];
+        const char *key = sk->key;
         const struct cfg_key *k = s->keys;
         while (k->key && strcmp(k->key, key))
             k++;
@@ -360,17 +361,31 @@ void cfg_load_section(struct cfg_ctx *x, int sec)
                 cands[nc++] = q->key;
             char dym[100];
             cfg_suggest(dym, sizeof dym, key, cands, nc);
-            cfg_err(x, x->sc.keys[i].line, secname, key, NULL,
+            cfg_err(x, sk->line, secname, key, NULL,
                     "unknown key%s; `meltcon check-config --describe` lists the keys of [%s%s]",
                     dym, s->name, s->multi ? ".NAME" : "");
             continue;
         }
-        char full[160];
-        snprintf(full, sizeof full, "%s:%s", secname, key);
-        const char *val = iniparser_getstring(x->d, full, NULL);
-        if (!val)
-            val = "";
-        if (set_value(x, x->sc.keys[i].line, secname, k, val, base) == 0 && k->has >= 0)
+        if (sk->bad) { /* reported by the scan: iniparser would read it otherwise */
+            bad = true;
+            continue;
+        }
+        const char *val = x->sc.vals + sk->val;
+        if (x->d && !sk->dup) {
+            /* iniparser, the reference reader of the format, must agree */
+            char full[160];
+            snprintf(full, sizeof full, "%s:%s", secname, key);
+            const char *got = iniparser_getstring(x->d, full, NULL);
+            if (!got || strcmp(got, val)) {
+                cfg_err(x, sk->line, secname, key, val,
+                        "iniparser reads \"%.60s\" here, not the value as written; quote the "
+                        "value",
+                        got ? got : "(nothing)");
+                bad = true;
+                continue;
+            }
+        }
+        if (set_value(x, sk->line, secname, k, val, base) == 0 && k->has >= 0)
             *(bool *)(base + k->has) = true;
     }
     /* required keys missing */
@@ -378,6 +393,7 @@ void cfg_load_section(struct cfg_ctx *x, int sec)
         if (!k->def && !cfg_key_given(x, sec, k->key))
             cfg_err(x, x->sc.secs[sec].line, secname, k->key, NULL, "missing required key (%s)",
                     k->help);
-    if (s->multi && !strcmp(s->name, "tag") && x->errs->n + x->errs->dropped > errs_before)
+    if (s->multi && !strcmp(s->name, "tag") &&
+        (bad || x->errs->n + x->errs->dropped > errs_before))
         x->bad_tag[*(int *)((char *)x->c + s->count_off) - 1] = true;
 }

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ini_value.h"
+
 static int ini_quiet(const char *fmt, ...)
 {
     (void)fmt;
@@ -83,10 +85,35 @@ static bool known(const char *k, const char *const *keys)
     return false;
 }
 
+/* Every value of FILE read by iniparser as written (config/ini_value.h): a
+ * value cut at ';' or '#' is refused with the line and the fix. */
+static int check_values(const char *file, char *err, size_t errlen)
+{
+    FILE *f = fopen(file, "rb");
+    if (!f)
+        return 0; /* iniparser_load says it cannot read the file */
+    enum { MAX = 1 << 16 };
+    char *text = malloc(MAX);
+    size_t len = text ? fread(text, 1, MAX, f) : 0;
+    bool more = len == MAX && fgetc(f) != EOF;
+    fclose(f);
+    int rc = -1;
+    if (!text)
+        snprintf(err, errlen, "%s: out of memory", file);
+    else if (more)
+        snprintf(err, errlen, "%s: larger than %d bytes: not a scenario", file, MAX);
+    else
+        rc = ini_value_check_text(file, text, len, err, errlen);
+    free(text);
+    return rc;
+}
+
 int scen_load(const char *file, struct scenario *s, char *err, size_t errlen)
 {
     memset(s, 0, sizeof *s);
     snprintf(s->path, sizeof s->path, "%s", file);
+    if (check_values(file, err, errlen) < 0)
+        return -1;
     iniparser_set_error_callback(ini_quiet);
     dictionary *d = iniparser_load(file);
     iniparser_set_error_callback(NULL);
@@ -137,7 +164,13 @@ int scen_load(const char *file, struct scenario *s, char *err, size_t errlen)
             int j = 0;
             for (k = scen_keys; j < 4; k++, j++) {
                 snprintf(full, sizeof full, "scenario:%s", *k);
-                snprintf(dst[j], SCEN_TEXT, "%s", iniparser_getstring(d, full, ""));
+                const char *text = iniparser_getstring(d, full, "");
+                if (strlen(text) >= SCEN_TEXT) {
+                    snprintf(err, errlen, "%s: [scenario] %s: %zu characters, at most %d", file,
+                             *k, strlen(text), SCEN_TEXT - 1);
+                    goto out;
+                }
+                snprintf(dst[j], SCEN_TEXT, "%s", text);
             }
             const char *cold = iniparser_getstring(d, "scenario:cold", "no");
             if (strcasecmp(cold, "yes") && strcasecmp(cold, "no")) {

@@ -1,21 +1,29 @@
 /* sim_scenario — a teaching scenario: timed events for a running simulator.
  *
  *   [scenario]
- *   title     = Broken bath thermocouple          ; one line
- *   situation = what the furnace is doing         ; shown when meltsim starts
+ *   title     = Broken bath thermocouple
+ *   situation = "what the furnace is doing; shown when meltsim starts"
  *   notice    = what the trainee should notice
  *   action    = what the trainee should do
- *   cold      = no                                ; start cold instead of hot
+ *   cold      = no
  *
- *   [event.NAME]                                  ; any number, run in time order
- *   at_min   = 5                                  ; process minutes after start
- *   inject   = tc_broken bath_hc_temp             ; FAULT [TARGET] [VALUE], as `meltsim inject`
- *                                                 ; (also "silent SECONDS")
- *   organics = 0.05                               ; or: next charges' properties
+ *   [event.NAME]
+ *   at_min   = 5
+ *   inject   = tc_broken bath_hc_temp
+ *   organics = 0.05
  *   moisture = 0.02
  *
- * A scenario is checked whole when loaded (every event is tried on a
- * scratch copy of the PLC) so a typo stops meltsim before a class starts.
+ * title is one line; cold = yes starts the furnace cold instead of hot.
+ * Any number of [event.NAME] sections, run in time order: at_min is process
+ * minutes after the start; inject is FAULT [TARGET] [VALUE] as `meltsim
+ * inject` takes it (also "silent SECONDS"); organics and moisture set the
+ * next charges' properties.  A value holding ';' or '#' is quoted, as in
+ * meltcon.ini (config/ini_value.h): iniparser would cut it there, so an
+ * unquoted one is refused.  Texts are at most SCEN_TEXT - 1 characters.
+ *
+ * A scenario is checked whole when loaded (every value read as written,
+ * every event tried on a scratch copy of the PLC) so a typo stops meltsim
+ * before a class starts.
  */
 #ifndef MELTCON_SIM_SCENARIO_H
 #define MELTCON_SIM_SCENARIO_H

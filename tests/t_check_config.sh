@@ -17,6 +17,18 @@ grep -q "\[plc\] port = \"12abc\": not a whole decimal number" "$tmp/out" || fai
 grep -q "\[cycel\]: unknown section (did you mean \"cycle\"?)" "$tmp/out" || fail "section: $(cat "$tmp/out")"
 grep -q "nothing will start" "$tmp/out" || fail "no closing line"
 
+# a value iniparser would cut at ';' (the shipped file before issue 11) is
+# refused with its line, the value and the fix; quoted, it loads whole
+sed 's/^action = "\(Burners to low fire; .*\)"$/action = \1/' config/meltcon.ini >"$tmp/cut.ini"
+line=$(grep -n '^action = Burners to low fire; ' "$tmp/cut.ini" | cut -d: -f1)
+[ -n "$line" ] || fail "no roof_hh action in the shipped file"
+"$MELTCON" check-config "$tmp/cut.ini" >"$tmp/out" 2>&1 && fail "a value cut at ';' passed"
+grep -qF "cut.ini:$line: [alarm.roof_hh] action = \"Burners to low fire; the PLC limiter trips at 1250\": iniparser would read only \"Burners to low fire\"" "$tmp/out" ||
+    fail "cut value: $(cat "$tmp/out")"
+grep -qF 'quote it: action = "Burners to low fire; the PLC limiter trips at 1250"' "$tmp/out" ||
+    fail "no fix: $(cat "$tmp/out")"
+[ "$(grep -c ': \[' "$tmp/out")" = 1 ] || fail "more than the one error: $(cat "$tmp/out")"
+
 MELTCON_CONFIG="$tmp/bad.ini" "$MELTCON" check-config >/dev/null 2>&1 && fail "MELTCON_CONFIG not used"
 "$MELTCON" check-config --describe | grep -q '^\[tag.NAME\]' || fail "--describe"
 echo ok

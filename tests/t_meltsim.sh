@@ -93,6 +93,11 @@ grep -q 'port = "15x": not a whole decimal number' "$tmp/out" || fail "bad confi
 printf '[scenario]\ntitle = t\n[event.x]\nat_min = 1\ninject = tc_broken roof\n' >"$tmp/s.ini"
 "$MELTSIM" -c "$tmp/m.ini" --scenario "$tmp/s.ini" --port "$port" >"$tmp/out" 2>&1 && fail "bad scenario started"
 grep -q 'event.x\] inject = "tc_broken roof"' "$tmp/out" || fail "bad scenario message: $(cat "$tmp/out")"
+# a text cut at ';' by iniparser is refused, naming the line and the fix
+printf '[scenario]\ntitle = t\nnotice = pump off; bath drifts\n[event.x]\nat_min = 1\ninject = pump_trip\n' >"$tmp/s.ini"
+"$MELTSIM" -c "$tmp/m.ini" run --hours 0.1 --scenario "$tmp/s.ini" >"$tmp/out" 2>&1 && fail "cut scenario text accepted"
+grep -qF 's.ini:3: [scenario] notice = "pump off; bath drifts": iniparser would read only "pump off"' "$tmp/out" ||
+    fail "cut scenario message: $(cat "$tmp/out")"
 for s in simhw/scenarios/*.ini; do
     "$MELTSIM" -c "$tmp/m.ini" run --hours 0.5 --scenario "$s" 2>"$tmp/out" || fail "$s: $(cat "$tmp/out")"
 done

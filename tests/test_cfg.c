@@ -7,6 +7,9 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <iniparser/iniparser.h>
 #include <limits.h>
 #include <nettle/sha2.h>
 #include <stdio.h>
@@ -16,6 +19,7 @@
 
 #include "cfg.h"
 #include "cfg_schema.h"
+#include "sim_scenario.h"
 
 static const char base[] = "[furnace]\n"
                            "name = t1\n"
@@ -93,6 +97,20 @@ static const struct bad_case bad_cases[] = {
     {"[plc]\nport = 1502\n", "[plc]\nport = 1502\nport = 1503\n", "plc", "port",
      "duplicate key; it was already set on line 4"},
     {NULL, "[tag.temp]\nunit = K\n", "tag.temp", "", "duplicate section"},
+    /* values iniparser would read otherwise than written (config/ini_value.h) */
+    {"message = hot", "message = hot; very hot", "alarm.a1", "message",
+     "iniparser would read only \"hot\": ';' and '#' start a comment, even inside a value; if "
+     "they belong to the value, quote it: message = \"hot; very hot\""},
+    {"message = hot", "message = Pump #2 hot", "alarm.a1", "message",
+     "quote it: message = \"Pump #2 hot\""},
+    {"port = 1502", "port = 1502 ; the Modbus port", "plc", "port",
+     "else put the comment on a line of its own"},
+    {"scale = 0.1\nrange = 0, 1400", "scale = 0.1#K\nrange = 0, 1400", "tag.temp", "scale",
+     "iniparser would read only \"0.1\""},
+    {"message = hot", "message = \"hot; very hot", "alarm.a1", "message",
+     "the opening quote has no closing quote"},
+    {"message = hot", "message = \"hot\" metal", "alarm.a1", "message",
+     "iniparser would read only \"hot\" and drop what follows the closing quote"},
     /* unknown names */
     {"[furnace]", "[furnce]", "furnce", "", "did you mean \"furnace\""},
     {"port = 1502", "prot = 1502", "plc", "prot", "did you mean \"port\""},
@@ -140,6 +158,48 @@ static const struct bad_case bad_cases[] = {
     {"writable = yes", "writable = maybe", "tag.out", "writable", "expected yes or no"},
     {NULL, "[tag.d2]\naddr = di:1\ntype = bool\nscale = 2\n", "tag.d2", "type",
      "no scaling or range"},
+    /* scaling that makes a tag unreadable or unwritable (the base's [tag.out]:
+     * hr:0 uint16, scale 0.1, range 0..100, writable; [tag.temp]: int16,
+     * scale 0.1, range 0..1400) */
+    {"scale = 0.1\nrange = 0, 100\n", "scale = 1e-320\nrange = 0, 100\n", "tag.out", "scale",
+     "the scale 9.99989e-321 is below the smallest normal number (2.22507e-308): every reading "
+     "would lose its precision and no value could be written, since uint16 holds 0..65535; for "
+     "its range 0..100, a scale of at least 0.001526 would be needed"},
+    {"scale = 0.1\nrange = 0, 100\n", "scale = 1e-5\nrange = 0, 100\n", "tag.out", "scale",
+     "writable, but with scale 1e-05 and offset 0 its range 0..100 needs raw values 0..1e+07, and "
+     "uint16 holds 0..65535: a scale of at least 0.001526 (or a narrower range) would be "
+     "needed"},
+    {"scale = 0.1\nrange = 0, 100\n", "scale = 0.1\noffset = 50\nrange = 0, 100\n", "tag.out",
+     "scale", "needs raw values -500..500, and uint16 holds 0..65535: uint16 holds no negative "
+     "values: the offset or the type must change"},
+    {"scale = 0.1\nrange = 0, 100\n", "scale = -0.001\nrange = -100, 0\n", "tag.out", "scale",
+     "needs raw values 0..100000, and uint16 holds 0..65535: a scale of at least -0.001526"},
+    {"scale = 0.1\nrange = 0, 100\n", "scale = 1000\nrange = 0, 100\n", "tag.out", "scale",
+     "writable, but its range 0..100 spans less than one raw step of 1000: every value would be "
+     "written as the same one or two numbers; a scale of at most 100 would be needed"},
+    {"scale = 0.1\nrange = 0, 100\n", "range = 0, 100000\n", "tag.out", "range",
+     "its range 0..100000 needs raw values 0..100000, and uint16 holds 0..65535"},
+    {"scale = 0.1\nrange = 0, 1400", "scale = 0.1\nrange = 4000, 5000", "tag.temp", "scale",
+     "every reading would be BAD: int16 with scale 0.1 and offset 0 reads -3276.8..3276.7 in "
+     "steps of the scale, and no raw value decodes within the range 4000..5000"},
+    {"scale = 0.1\nrange = 0, 1400", "scale = 1\nrange = 0.2, 0.7", "tag.temp", "scale",
+     "every reading would be BAD: int16 with scale 1 and offset 0 reads -32768..32767 in steps"},
+    {"type = uint32\n", "type = uint32\nraw_range = 0, 1e-300\neng_range = 0, 1e12\n",
+     "tag.big", "raw_range",
+     "raw_range 0..1e-300 onto eng_range 0..1e+12 gives a scale too large to be a number"},
+    {"type = uint32\n", "type = uint32\nraw_range = 0, 1e12\neng_range = 0, 1e-300\n",
+     "tag.big", "raw_range", "below the smallest normal number"},
+    {NULL, "[tag.w]\naddr = hr:30\ntype = uint16\nraw_range = 0, 100000\neng_range = 0, 100\n"
+     "writable = yes\n", "tag.w", "raw_range",
+     "its eng_range 0..100 needs raw values 0..100000, and uint16 holds 0..65535"},
+    {NULL, "[tag.f]\naddr = hr:40\ntype = float32\nscale = 1e-40\nrange = 0, 100\n"
+     "writable = yes\n", "tag.f", "scale",
+     "needs raw values 0..1e+42, and float32 holds -3.4e+38..3.4e+38"},
+    {"kp = 1\n", "kp = 1\nout_hi = 120\n", "loop.l1", "out_hi",
+     "[tag.out] takes 0..100 (its range): the loop's output must stay within it"},
+    {"scale = 0.1\nrange = 0, 100\n", "scale = 0.001\n", "loop.l1", "out_hi",
+     "[tag.out] (uint16, scale 0.001, offset 0) takes 0..65.535: the loop's output must stay "
+     "within it"},
     /* loops */
     {"pv = temp", "pv = tmp", "loop.l1", "pv", "no [tag.tmp] in this file (did you mean \"temp\"?)"},
     {"out = out", "out = temp", "loop.l1", "out", "not a writable holding register"},
@@ -316,6 +376,32 @@ static void test_decimal_not_octal_and_raw_range(void **state)
     free(t2);
 }
 
+/* A quoted value is loaded as written between its quotes: ';', '#', the
+ * other quote character and the spaces inside kept; a comment may follow. */
+static void test_quoted_values_load_as_written(void **state)
+{
+    (void)state;
+    static struct cfg c;
+    static struct cfg_errors e;
+    char *text = patched("message = hot\n", "message = \"hot; very # hot\" ; a comment\n"
+                                             "action = 'Say \"stop\"; then wait'\n");
+    char *t2 = malloc(strlen(text) + 64);
+    assert_non_null(t2);
+    const char *p = strstr(text, "name = t1\n");
+    sprintf(t2, "%.*sname = t1\ndescription = \"  Line 2; west  \"\nsite = \"\"\n%s",
+            (int)(p - text), text, p + 10);
+    int rc = cfg_load_text("q.ini", t2, strlen(t2), &c, &e);
+    for (int i = 0; i < e.n; i++)
+        print_error("%s\n", e.e[i].text);
+    assert_int_equal(rc, 0);
+    assert_string_equal(c.alarms[0].message, "hot; very # hot");
+    assert_string_equal(c.alarms[0].action, "Say \"stop\"; then wait");
+    assert_string_equal(c.furnace.description, "  Line 2; west  ");
+    assert_string_equal(c.furnace.site, "");
+    free(text);
+    free(t2);
+}
+
 static void test_binary_junk_and_long_lines(void **state)
 {
     (void)state;
@@ -477,6 +563,163 @@ static void test_shipped_config(void **state)
                 cfg_loop_find(&c, "sc") && cfg_loop_find(&c, "pressure"));
     assert_true(c.nprograms >= 2);
     assert_true(c.nalarms >= 30);
+}
+
+/* ---- every shipped file read as written ------------------------------------------------- */
+
+struct written {
+    char sec[64], key[64], val[1024];
+    int line;
+};
+
+/* The KEY = VALUE lines of text as a person reads them, independently of
+ * the loader: the value is the text after '=' without the white space
+ * around it and without one pair of quotes that encloses it whole.  At most
+ * max lines into w; their number. */
+static int read_written(const char *text, struct written *w, int max)
+{
+    char sec[64] = "";
+    int n = 0, lineno = 0;
+    for (const char *p = text; *p && n < max;) {
+        const char *e = strchr(p, '\n');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        char line[1024];
+        snprintf(line, sizeof line, "%.*s", (int)len, p);
+        p += len + (e ? 1 : 0);
+        lineno++;
+        char *l = line, *end = line + strlen(line);
+        while (isspace((unsigned char)*l))
+            l++;
+        while (end > l && isspace((unsigned char)end[-1]))
+            *--end = 0;
+        if (!*l || *l == ';' || *l == '#')
+            continue;
+        if (*l == '[') {
+            snprintf(sec, sizeof sec, "%.*s", (int)(end - l - 2), l + 1);
+            continue;
+        }
+        char *eq = strchr(l, '=');
+        assert_non_null(eq);
+        char *k = eq;
+        while (k > l && isspace((unsigned char)k[-1]))
+            k--;
+        char *v = eq + 1;
+        while (isspace((unsigned char)*v))
+            v++;
+        size_t vl = strlen(v);
+        if (vl >= 2 && (*v == '"' || *v == '\'') && v[vl - 1] == *v) {
+            v++;
+            vl -= 2;
+        }
+        snprintf(w[n].sec, sizeof w[n].sec, "%s", sec);
+        snprintf(w[n].key, sizeof w[n].key, "%.*s", (int)(k - l), l);
+        snprintf(w[n].val, sizeof w[n].val, "%.*s", (int)vl, v);
+        for (char *c = w[n].sec; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
+        for (char *c = w[n].key; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
+        w[n].line = lineno;
+        n++;
+    }
+    return n;
+}
+
+/* The text field of the loaded struct that [sec] key fills, NULL for other types. */
+static const char *loaded_text(const struct cfg *c, const char *sec, const char *key)
+{
+    for (size_t i = 0; i < cfg_nsections; i++) {
+        const struct cfg_section *s = &cfg_sections[i];
+        size_t l = strlen(s->name);
+        const char *item_base = NULL;
+        if (!s->multi && !strcmp(sec, s->name))
+            item_base = (const char *)c + s->off;
+        if (s->multi && !strncmp(sec, s->name, l) && sec[l] == '.') {
+            int n = *(const int *)((const char *)c + s->count_off);
+            for (int j = 0; j < n && !item_base; j++) {
+                const char *item = (const char *)c + s->off + (size_t)j * s->item_size;
+                if (!strcmp(item, sec + l + 1))
+                    item_base = item;
+            }
+        }
+        if (!item_base)
+            continue;
+        for (const struct cfg_key *k = s->keys; k->key; k++)
+            if (!strcmp(k->key, key))
+                return k->type == KT_STRING || k->type == KT_NAME ? item_base + k->off : NULL;
+    }
+    return NULL;
+}
+
+/* Every shipped file -- config/meltcon.ini and the lessons simhw/scenarios/ -- is
+ * read as written: for every key, the value a person reads in the file is
+ * the value iniparser stores and the value the program loaded.  (Before the
+ * values holding ';' were quoted, 29 of meltcon.ini and 10 of six
+ * scenarios failed here.) */
+static void test_shipped_files_read_as_written(void **state)
+{
+    (void)state;
+    char files[16][768], dirpath[512];
+    int nfiles = 0;
+    src("config/meltcon.ini", files[nfiles++], sizeof files[0]);
+    DIR *d = opendir(src("simhw/scenarios", dirpath, sizeof dirpath));
+    assert_non_null(d);
+    for (struct dirent *de; (de = readdir(d)) != NULL && nfiles < 16;) {
+        size_t l = strlen(de->d_name);
+        if (l > 4 && !strcmp(de->d_name + l - 4, ".ini"))
+            snprintf(files[nfiles++], sizeof files[0], "%s/%s", dirpath, de->d_name);
+    }
+    closedir(d);
+    assert_true(nfiles >= 8); /* meltcon.ini and seven lessons */
+
+    static struct written w[2000];
+    static char text[1 << 17];
+    static struct cfg c;
+    static struct cfg_errors e;
+    static struct scenario sc;
+    int cut = 0, values = 0;
+    for (int f = 0; f < nfiles; f++) {
+        FILE *fp = fopen(files[f], "r");
+        assert_non_null(fp);
+        size_t n = fread(text, 1, sizeof text - 1, fp);
+        fclose(fp);
+        text[n] = 0;
+        int nw = read_written(text, w, 2000);
+        assert_true(nw > 0 && nw < 2000);
+        dictionary *dict = iniparser_load(files[f]);
+        assert_non_null(dict);
+        bool is_cfg = f == 0;
+        char err[1024] = "";
+        int rc = is_cfg ? cfg_load(files[f], &c, &e) : scen_load(files[f], &sc, err, sizeof err);
+        if (rc != 0) {
+            print_error("%s: %s\n", files[f], is_cfg ? e.e[0].text : err);
+            cut++;
+        }
+        for (int i = 0; i < nw; i++) {
+            char full[160];
+            snprintf(full, sizeof full, "%s:%s", w[i].sec, w[i].key);
+            const char *ini = iniparser_getstring(dict, full, "(none)");
+            const char *got = NULL;
+            if (rc == 0 && is_cfg) {
+                got = loaded_text(&c, w[i].sec, w[i].key);
+            } else if (rc == 0 && !strcmp(w[i].sec, "scenario")) {
+                got = !strcmp(w[i].key, "title")       ? sc.title
+                      : !strcmp(w[i].key, "situation") ? sc.situation
+                      : !strcmp(w[i].key, "notice")    ? sc.notice
+                      : !strcmp(w[i].key, "action")    ? sc.action
+                                                       : NULL;
+            }
+            values++;
+            if (strcmp(ini, w[i].val) || (got && strcmp(got, w[i].val))) {
+                print_error("%s:%d: [%s] %s: written \"%s\", iniparser \"%s\", loaded \"%s\"\n",
+                            files[f], w[i].line, w[i].sec, w[i].key, w[i].val, ini,
+                            got ? got : "-");
+                cut++;
+            }
+        }
+        iniparser_freedict(dict);
+    }
+    assert_true(values > 700);
+    assert_int_equal(cut, 0);
 }
 
 /* The shipped file is its own manual: every key of the schema is shown in
@@ -671,7 +914,7 @@ static void test_instance(void **state)
 }
 
 /* meltcon.ini(5): every section a subsection, every key a tagged paragraph,
- * and no line of text that roff would take for a request. */
+ * quoting explained, and no line of text that roff would take for a request. */
 static void test_man_page(void **state)
 {
     (void)state;
@@ -700,7 +943,11 @@ static void test_man_page(void **state)
         }
     }
     static const char *const macros[] = {".\\\"", ".TH ", ".SH ", ".SS ", ".TP", ".B ",
-                                         ".BR ", ".I ", ".IR ", ".PP", NULL};
+                                         ".BR ", ".I ", ".IR ", ".PP", ".RS\n", ".RE\n",
+                                         ".EX\n", ".EE\n", NULL};
+    /* quoting, with its example: a value holding ';' in double quotes */
+    assert_non_null(strstr(buf, "\n.SS Quoting\n"));
+    assert_non_null(strstr(buf, "\n.EX\naction = \"Reduce firing; check the roof override\"\n"));
     for (const char *line = buf; *line; line = strchr(line, '\n') + 1) {
         if (*line == '.' || *line == '\'') {
             bool known = false;
@@ -725,9 +972,11 @@ int main(void)
         cmocka_unit_test(test_line_numbers_and_value_in_message),
         cmocka_unit_test(test_all_errors_collected),
         cmocka_unit_test(test_decimal_not_octal_and_raw_range),
+        cmocka_unit_test(test_quoted_values_load_as_written),
         cmocka_unit_test(test_binary_junk_and_long_lines),
         cmocka_unit_test(test_shipped_config),
         cmocka_unit_test(test_shipped_config_documents_every_key),
+        cmocka_unit_test(test_shipped_files_read_as_written),
         cmocka_unit_test(test_describe_lists_every_key),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_default_path_order),
