@@ -185,7 +185,7 @@ fuzz: deps
 	build/fuzz/fuzz_config -max_total_time=$(FUZZ_TIME) -max_len=65536 -rss_limit_mb=1024 \
 	  -dict=tests/fuzz_config.dict -artifact_prefix=build/fuzz/ build/fuzz/corpus
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_GNU_SOURCE -Iconfig -Icontrol/core -Icontrol/wire \
-	  tests/fuzz_proto.c control/wire/proto.c control/wire/snap.c config/util.c -o build/fuzz/fuzz_proto -lm
+	  tests/fuzz_proto.c control/wire/proto.c control/wire/snap.c config/util.c config/numtext.c -o build/fuzz/fuzz_proto -lm
 	@mkdir -p build/fuzz/corpus_proto
 	@printf 'snap 1 seq=1 t=2 link=1 ph=3\ntag x v=1 q=0\nloop b mode=1 pvq=0\nalarm a st=1 pr=2\nperm c ok=0 why=a%%20b' \
 	  >build/fuzz/corpus_proto/snap

@@ -9,7 +9,8 @@ set -e
 # groff-base, man-db: t_cli and t_install render the man pages (groff -ww, man -l).
 # systemd, strace: t_install (systemd-analyze, -sysusers, -tmpfiles; the
 # server's system calls against the unit's filter).
-PKGS="libncurses-dev libmodbus-dev libiniparser-dev libcmocka-dev nettle-dev tmux pkg-config python3 libsystemd-dev groff-base man-db systemd strace"
+# locales: t_locale compiles de_DE.UTF-8 with localedef from its definitions.
+PKGS="libncurses-dev libmodbus-dev libiniparser-dev libcmocka-dev nettle-dev tmux pkg-config python3 libsystemd-dev groff-base man-db systemd strace locales"
 for x in "$@" ${DEPS_EXTRA:-}; do
     case "$x" in
         bench) PKGS="$PKGS rt-tests htop" ;;

@@ -323,11 +323,125 @@ static void test_from_view(void **state)
     assert_int_equal(strlen(a.perms[0].why), sizeof v.perms[0].why - 1);
 }
 
+/* Every number of a snapshot crosses exactly: a PLC up 11.6 days (clock
+ * 1,002,240.25 s), plc_clock 5,002,754, counters past 10 digits, process
+ * times with fractions of a second, the wall clock to the microsecond. */
+static void test_snapshot_ten_digit_values_exact(void **state)
+{
+    (void)state;
+    char why[200];
+    fill(&a);
+    a.t = 1002240.25;
+    a.wall = 1795000000.123456;
+    a.cycles = 4010000123ull;
+    a.t_phase = 1002239.75;
+    a.tags[0].v = 5002754;
+    a.tags[0].raw = 5002754;
+    a.tags[1].v = 1002240.1;
+    a.tags[2].v = 7453 * 0.1; /* not 745.3: another double, and it must stay that one */
+    a.loops[0].sp = 745.5;
+    a.loops[0].out = 12.345678901234;
+    a.alarms[0].t = 1002240.125;
+    a.alarms[3].shelved_until = 1005840.125;
+    snap_encode(&a, &o);
+    assert_false(o.overflow);
+    assert_non_null(strstr(o.buf, " t=1002240.25 "));
+    assert_non_null(strstr(o.buf, "tag tag_0 v=5002754 raw=5002754 "));
+    assert_int_equal(proto_parse(o.buf, o.len, &m, why, sizeof why), 0);
+    assert_int_equal(snap_decode(&m, &b), 0);
+    assert_memory_equal(&b.t, &a.t, sizeof a.t);
+    assert_memory_equal(&b.wall, &a.wall, sizeof a.wall);
+    assert_int_equal(b.cycles, a.cycles);
+    assert_memory_equal(&b.t_phase, &a.t_phase, sizeof a.t_phase);
+    for (int i = 0; i < a.ntags; i++) {
+        assert_memory_equal(&b.tags[i].v, &a.tags[i].v, sizeof(double));
+        assert_memory_equal(&b.tags[i].raw, &a.tags[i].raw, sizeof(double));
+        assert_memory_equal(&b.tags[i].age_s, &a.tags[i].age_s, sizeof(double));
+    }
+    for (int i = 0; i < a.nloops; i++) {
+        assert_memory_equal(&b.loops[i].sp, &a.loops[i].sp, sizeof(double));
+        assert_memory_equal(&b.loops[i].out, &a.loops[i].out, sizeof(double));
+    }
+    for (int i = 0; i < a.nalarms; i++) {
+        assert_memory_equal(&b.alarms[i].t, &a.alarms[i].t, sizeof(double));
+        assert_memory_equal(&b.alarms[i].shelved_until, &a.alarms[i].shelved_until,
+                            sizeof(double));
+    }
+}
+
+/* The largest snapshot there can be fits one message: every table full,
+ * every name and text at its longest and made of bytes that escape to three
+ * (a space is %20), every number the longest exact decimal. */
+static void fill_text(char *d, size_t n, char c)
+{
+    memset(d, c, n - 1);
+    d[n - 1] = 0;
+}
+
+static void test_snapshot_worst_case_fits(void **state)
+{
+    (void)state;
+    char why[200];
+    const double num = -2.2250738585072014e-308; /* 24 characters, the most numtext writes */
+    memset(&a, 0, sizeof a);
+    a.seq = 4294967295u;
+    a.t = a.wall = a.late_p50_ms = a.late_p99_ms = a.late_max_ms = num;
+    a.rtt_ms = a.last_good_age_s = a.t_phase = a.alarms_per_10min = num;
+    a.cycles = a.slow_cycles = 9223372036854775807ull;
+    a.period_ms = a.n_unacked = a.n_active = a.n_shelved = 2147483647;
+    a.reconnects = a.transactions = a.errors = 4294967295u;
+    a.link = LINK_CONNECTING;
+    a.phase = PH_COUNT - 1;
+    fill_text(a.link_err, sizeof a.link_err, ' ');
+    fill_text(a.program, sizeof a.program, ' ');
+    fill_text(a.phase_why, sizeof a.phase_why, ' ');
+    a.ntags = CFG_MAX_TAGS;
+    a.nloops = CFG_MAX_LOOPS;
+    a.nalarms = CFG_MAX_ALARMS;
+    a.nperms = SNAP_MAX_PERMS;
+    for (int i = 0; i < a.ntags; i++) {
+        fill_text(a.tags[i].name, CFG_NAME_MAX, 'x');
+        a.tags[i].v = a.tags[i].raw = a.tags[i].age_s = num;
+        a.tags[i].q = 3;
+    }
+    for (int i = 0; i < a.nloops; i++) {
+        fill_text(a.loops[i].name, CFG_NAME_MAX, 'x');
+        a.loops[i].sp = a.loops[i].wsp = a.loops[i].pv = a.loops[i].out = num;
+        a.loops[i].mode = 2;
+        a.loops[i].pv_q = 3;
+        a.loops[i].flags = 4294967295u;
+    }
+    for (int i = 0; i < a.nalarms; i++) {
+        fill_text(a.alarms[i].name, CFG_NAME_MAX, 'x');
+        a.alarms[i].state = 255;
+        a.alarms[i].prio = PRIO_CRITICAL;
+        a.alarms[i].t = a.alarms[i].shelved_until = num;
+        fill_text(a.alarms[i].shelved_by, CFG_NAME_MAX, ' ');
+        fill_text(a.alarms[i].shelve_reason, sizeof a.alarms[i].shelve_reason, ' ');
+    }
+    for (int i = 0; i < a.nperms; i++) {
+        fill_text(a.perms[i].cmd, CFG_NAME_MAX, 'x');
+        a.perms[i].ready = true;
+        fill_text(a.perms[i].why, SNAP_WHY_MAX, ' ');
+    }
+    snap_encode(&a, &o);
+    print_message("the largest snapshot: %zu bytes of %d\n", o.len, PROTO_MAX_MSG);
+    assert_false(o.overflow);
+    assert_true(o.len > 100000); /* it is the worst case: PROTO_MAX_MSG's comment says 106,626 */
+    assert_int_equal(proto_parse(o.buf, o.len, &m, why, sizeof why), 0);
+    assert_int_equal(snap_decode(&m, &b), 0);
+    assert_int_equal(b.nperms, SNAP_MAX_PERMS);
+    assert_string_equal(b.perms[SNAP_MAX_PERMS - 1].why, a.perms[SNAP_MAX_PERMS - 1].why);
+    assert_memory_equal(&b.tags[CFG_MAX_TAGS - 1].age_s, &num, sizeof num);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_snapshot_round_trip_full),
         cmocka_unit_test(test_snapshot_nan_value_kept_at_zero),
+        cmocka_unit_test(test_snapshot_ten_digit_values_exact),
+        cmocka_unit_test(test_snapshot_worst_case_fits),
         cmocka_unit_test(test_snapshot_malformed_refused),
         cmocka_unit_test(test_hello_req_reply),
         cmocka_unit_test(test_journal_lines),

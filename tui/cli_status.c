@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "alarm.h"
+#include "numtext.h"
 #include "tag.h"
 
 static void json_s(FILE *f, const char *s)
@@ -19,10 +20,13 @@ static void json_s(FILE *f, const char *s)
         fputs(buf, f);
 }
 
+/* A number exactly as the server holds it (the shortest decimal that reads
+ * back as the same double); null for one never read. */
 static void json_n(FILE *f, double v)
 {
-    if (isfinite(v))
-        fprintf(f, "%.10g", v);
+    char num[NUMTEXT_MAX];
+    if (isfinite(v) && numtext(num, sizeof num, v))
+        fputs(num, f);
     else
         fputs("null", f);
 }

@@ -691,7 +691,11 @@ int console_run(const struct cfg *c, const char *socket_path, const struct conso
     double ui_hz = c->cycle.ui_rate_hz > 0 ? c->cycle.ui_rate_hz : 4;
     client_init(cl, o->socket ? o->socket : socket_path, fmax(1.0, 4.0 / ui_hz));
     trend_init(tr, c);
-    setlocale(LC_ALL, "");
+    /* LC_CTYPE only, for ncursesw's UTF-8: never LC_ALL or LC_NUMERIC, so
+     * strtod and printf of the wire's, the config's and the dialogs' numbers
+     * stay in the C locale (under de_DE a ',' decimal point would read
+     * "745.3" as 745 and show the wire's values as 0) */
+    setlocale(LC_CTYPE, "");
     const char *nc = getenv("NO_COLOR");
     u->cfg = c;
     u->cl = cl;

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "numtext.h"
+
 #define KEY_ESC 27
 
 /* v with at most dec decimals, trailing zeros dropped: 740, 745.5. */
@@ -291,7 +293,7 @@ void dialog_request(const struct dialog *d, struct snap_req *r)
     snprintf(r->verb, sizeof r->verb, "%s", d->spec.verb);
     snprintf(r->target, sizeof r->target, "%s", d->spec.target);
     if (d->spec.kind == DV_NUMBER)
-        snprintf(r->value, sizeof r->value, "%.10g", d->parsed);
+        (void)numtext(r->value, sizeof r->value, d->parsed); /* exactly what was typed */
     else if (d->spec.kind == DV_CHOICE && d->choice >= 0 && d->choice < d->spec.nchoices)
         snprintf(r->value, sizeof r->value, "%s", d->spec.choices[d->choice]);
     snprintf(r->reason, sizeof r->reason, "%s", d->reason);

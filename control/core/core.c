@@ -44,6 +44,7 @@
 #include <string.h>
 
 #include "core_int.h"
+#include "numtext.h"
 #include "util.h"
 
 /* What a config without its own foreign_master alarm gets. */
@@ -167,10 +168,10 @@ static void set_loop_sp(struct core *k, int loop, double sp, const char *why)
     snprintf(what, sizeof what, "%s.sp", k->cfg->loops[loop].name);
     struct core_result *res = core_result_new(k, NULL, "program", what);
     res->ok = true;
-    snprintf(res->old_v, sizeof res->old_v, "%g", old);
-    snprintf(res->new_v, sizeof res->new_v, "%g", v);
-    snprintf(res->text, sizeof res->text, "%s %g -> %g %s (%s, program %s)", what, old, v,
-             p->prm.pv_unit, why, k->prog->name);
+    (void)numtext(res->old_v, sizeof res->old_v, old);
+    (void)numtext(res->new_v, sizeof res->new_v, v);
+    snprintf(res->text, sizeof res->text, "%s %s -> %s %s (%s, program %s)", what, res->old_v,
+             res->new_v, p->prm.pv_unit, why, k->prog->name);
 }
 
 static void phase_entry(struct core *k, enum cfg_phase ph)

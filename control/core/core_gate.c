@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "core_int.h"
+#include "numtext.h"
 #include "util.h"
 
 __attribute__((format(printf, 3, 4))) static int refuse(struct core *k, const struct core_req *r,
@@ -97,9 +98,9 @@ static int gate_set(struct core *k, const struct core_req *r)
         if (core_parse_value(r->value, &v, why, sizeof why) < 0)
             return refuse(k, r, "%s: %s", r->target, why);
         bool sp = field[0] == 's';
-        snprintf(old, sizeof old, "%g", sp ? p->sp : p->out);
+        (void)numtext(old, sizeof old, sp ? p->sp : p->out);
         rc = sp ? pid_set_sp(p, v, why, sizeof why) : pid_set_out(p, v, why, sizeof why);
-        snprintf(nw, sizeof nw, "%g", v);
+        (void)numtext(nw, sizeof nw, v);
     } else if (is_mode) {
         int m = -1;
         for (int i = LOOP_MAN; i <= LOOP_CAS; i++)
@@ -160,9 +161,9 @@ static int gate_tune(struct core *k, const struct core_req *r)
         double *f = (double *)((char *)&k->loops.loop[li].pid.prm + params[i].off);
         struct core_result *res = core_result_new(k, r, "tune", r->target);
         res->ok = true;
-        snprintf(res->old_v, sizeof res->old_v, "%g", *f);
-        snprintf(res->new_v, sizeof res->new_v, "%g", v);
-        snprintf(res->text, sizeof res->text, "%s %g -> %g", r->target, *f, v);
+        (void)numtext(res->old_v, sizeof res->old_v, *f);
+        (void)numtext(res->new_v, sizeof res->new_v, v);
+        snprintf(res->text, sizeof res->text, "%s %s -> %s", r->target, res->old_v, res->new_v);
         *f = v;
         /* re-initialise the integrator from the output: a retune never bumps */
         pid_init_output(&k->loops.loop[li].pid, k->loops.loop[li].pid.out);
@@ -213,10 +214,10 @@ static int gate_cmd(struct core *k, const struct core_req *r)
     if (cmd == PERM_PUMP_SPEED) {
         struct core_result *res = core_result_new(k, r, "cmd", r->target);
         res->ok = true;
-        snprintf(res->old_v, sizeof res->old_v, "%g", k->pump_pct);
-        snprintf(res->new_v, sizeof res->new_v, "%g", arg);
-        snprintf(res->text, sizeof res->text, "pump speed %g -> %g %% (until the next phase)",
-                 k->pump_pct, arg);
+        (void)numtext(res->old_v, sizeof res->old_v, k->pump_pct);
+        (void)numtext(res->new_v, sizeof res->new_v, arg);
+        snprintf(res->text, sizeof res->text, "pump speed %s -> %s %% (until the next phase)",
+                 res->old_v, res->new_v);
         k->pump_pct = arg;
         k->pump_manual = true;
         return 0;

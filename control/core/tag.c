@@ -6,7 +6,14 @@
  *   CDAB  reg0 = CD  reg1 = AB   (word-swapped)
  *   BADC  reg0 = BA  reg1 = DC   (byte-swapped)
  *   DCBA  reg0 = DC  reg1 = BA   (little-endian)
- * Engineering value: eng = raw * scale + offset.
+ * Engineering value: eng = raw * scale + offset; a decimal scale (the double
+ * nearest 1/k, k an integer: 0.1, 0.01, 0.5) is applied as raw / k, so 7453
+ * at 0.1 reads as the double nearest 745.3, not 745.3000000000001.
+ *
+ * The fault sentinel is a raw value, compared in the tag's own type: a float32
+ * tag's -9999.9 is the float nearest it (-9999.900390625), which is what a PLC
+ * sends.  NaN and infinity from the registers, and a value that scaling makes
+ * infinite, are BAD_SENSOR and never reach the engineering value.
  */
 #include "tag.h"
 
@@ -67,6 +74,25 @@ static void raw_limits(enum tag_type ty, double *lo, double *hi)
     }
 }
 
+/* Is `raw` the tag's fault sentinel, as the registers would carry it? */
+static bool is_fault(const struct cfg_tag *t, double raw)
+{
+    if (!t->has_fault)
+        return false;
+    if (t->type == TAG_FLOAT32)
+        return (float)raw == (float)t->fault;
+    return raw == t->fault;
+}
+
+/* raw -> engineering value (see the top of the file for the decimal scale) */
+static double scaled(const struct cfg_tag *t, double raw)
+{
+    double k = nearbyint(1.0 / t->scale);
+    if (fabs(k) >= 2 && fabs(k) <= 9007199254740992.0 && 1.0 / k == t->scale)
+        return raw / k + t->offset;
+    return raw * t->scale + t->offset;
+}
+
 int tag_width(const struct cfg_tag *t)
 {
     switch (t->type) {
@@ -93,11 +119,11 @@ double tag_raw(const struct cfg_tag *t, const uint16_t *regs)
 enum tag_quality tag_decode(const struct cfg_tag *t, const uint16_t *regs, double *eng)
 {
     double raw = tag_raw(t, regs);
-    if (!isfinite(raw))
+    if (!isfinite(raw) || is_fault(t, raw))
         return Q_BAD_SENSOR;
-    if (t->has_fault && raw == t->fault)
+    double v = t->type == TAG_BOOL ? raw : scaled(t, raw);
+    if (!isfinite(v))
         return Q_BAD_SENSOR;
-    double v = t->type == TAG_BOOL ? raw : raw * t->scale + t->offset;
     *eng = v;
     if (t->has_range && (v < t->range_lo || v > t->range_hi))
         return Q_BAD_SENSOR;
@@ -143,12 +169,14 @@ int tag_encode(const struct cfg_tag *t, double eng, uint16_t *regs, char *err, s
     }
     double raw = to_raw(t, eng), lo, hi;
     raw_limits(t->type, &lo, &hi);
-    if (!isfinite(raw) || raw < lo || raw > hi) {
+    /* a float32 too small for its type would arrive as 0 */
+    bool lost = t->type == TAG_FLOAT32 && raw != 0 && (float)raw == 0;
+    if (!isfinite(raw) || raw < lo || raw > hi || lost) {
         snprintf(err, errlen, "%s: %g %s does not fit the register (%s)", t->name, eng, t->unit,
                  cfg_type_name(t->type));
         return -1;
     }
-    if (t->has_fault && raw == t->fault) {
+    if (is_fault(t, raw)) {
         snprintf(err, errlen, "%s: %g %s would be sent as the fault sentinel %g", t->name, eng,
                  t->unit, t->fault);
         return -1;
@@ -167,8 +195,15 @@ void tag_encode_sensor(const struct cfg_tag *t, double eng, uint16_t *regs)
         raw = lo;
     if (raw > hi)
         raw = hi;
-    if (t->has_fault && raw == t->fault && t->type != TAG_FLOAT32)
-        raw += raw > lo ? -1 : 1;
+    if (is_fault(t, raw)) {
+        if (t->type != TAG_FLOAT32) {
+            raw += raw > lo ? -1 : 1;
+        } else {
+            /* the float next to the sentinel, towards zero (away from it at zero) */
+            uint32_t u = float_to_u32((float)raw);
+            raw = u32_to_float(u & 0x7fffffffu ? u - 1 : 1);
+        }
+    }
     store(t, raw, regs);
 }
 

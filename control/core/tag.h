@@ -32,7 +32,10 @@ int tag_width(const struct cfg_tag *t);
 /* Decode the tag from its registers: regs[0] is the register at t->addr
  * (for bool, regs[0] is 0 or 1).  Returns the quality; *eng is set to the
  * scaled value even when the quality is BAD_SENSOR because of the range
- * (so diagnostics can show it), and left untouched for a fault sentinel. */
+ * (so diagnostics can show it), and left untouched for a fault sentinel
+ * (compared in the tag's type: a float32 tag's configured -9999.9 matches
+ * the float -9999.900390625 a PLC sends), a NaN or infinity in the
+ * registers, and a value that scaling makes infinite. */
 enum tag_quality tag_decode(const struct cfg_tag *t, const uint16_t *regs, double *eng);
 
 /* The raw (unscaled) integer or float held by the registers, for

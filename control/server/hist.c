@@ -35,6 +35,7 @@
 #include "hist.h"
 
 #include "dayfile.h"
+#include "numtext.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -615,11 +616,12 @@ struct csv {
     struct cell cell[CFG_MAX_TAGS];
 };
 
-/* Ten significant digits: every value a 32-bit register holds, without the float noise
- * of the scaling (7453 * 0.1 is written 745.3). */
+/* Exactly the stored double, in its shortest decimal (config/numtext.h): a reader gets
+ * back what the historian holds, whatever its digits (the tag codec decodes a decimal
+ * scale as a division, so 7453 at scale 0.1 is 745.3 and is written so). */
 static void num_text(double v, char *buf, size_t len)
 {
-    snprintf(buf, len, "%.10g", v);
+    (void)numtext(buf, len, v);
 }
 
 static void time_text(double t, char *buf, size_t len)

@@ -480,6 +480,10 @@ int session_accept(struct sessions *ss, const struct cfg_server *srv, double now
         ss->refused++;
         return -1;
     }
+    /* a snapshot is one packet: the default buffer (net.core.wmem_default)
+     * may be smaller than the largest; the kernel caps this at wmem_max */
+    int sndbuf = 2 * PROTO_MAX_MSG;
+    (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
     struct session_peer *p = malloc(sizeof *p);
     char err[300];
     int got = p ? session_peer_of(fd, srv, p, err, sizeof err) : -1;

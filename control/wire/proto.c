@@ -2,11 +2,14 @@
 #include "proto.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "numtext.h"
 
 static const char *const type_names[PT_COUNT] = {
     [PT_HELLO] = "hello", [PT_SNAP] = "snap", [PT_JOURNAL] = "journal",
@@ -120,10 +123,11 @@ void proto_kv(struct proto_out *o, const char *key, const char *value)
 
 void proto_kvf(struct proto_out *o, const char *key, double value)
 {
-    if (isfinite(value))
-        proto_add(o, " %s=%.6g", key, value);
-    else
+    char num[NUMTEXT_MAX];
+    if (!isfinite(value) || !numtext(num, sizeof num, value))
         proto_add(o, " %s=nan", key);
+    else
+        proto_add(o, " %s=%s", key, num);
 }
 
 void proto_kvi(struct proto_out *o, const char *key, long long value)
@@ -199,15 +203,19 @@ const char *proto_get(const struct proto_line *l, const char *key)
     return NULL;
 }
 
+/* A decimal number as proto_kvf writes it: digits, sign, point, exponent,
+ * and nothing else (no hex, no "inf"/"nan", no spaces), read in the C
+ * numeric locale.  A subnormal reads exactly (strtod flags it ERANGE as an
+ * underflow, but its value is the right one); an overflow is refused. */
 int proto_getf(const struct proto_line *l, const char *key, double *v)
 {
     const char *s = proto_get(l, key);
-    if (!s || !*s)
+    if (!s || !*s || s[strspn(s, "0123456789+-.eE")])
         return -1;
     char *end;
     errno = 0;
     double d = strtod(s, &end);
-    if (*end || errno || !isfinite(d))
+    if (end == s || *end || !isfinite(d) || (errno == ERANGE && fabs(d) >= DBL_MIN))
         return -1;
     *v = d;
     return 0;

@@ -25,7 +25,13 @@
 #include <stddef.h>
 
 #define PROTO_VERSION 1
-#define PROTO_MAX_MSG 65536
+/* The largest snapshot (CFG_MAX_TAGS tags, CFG_MAX_LOOPS loops,
+ * CFG_MAX_ALARMS alarms shelved with full reasons, SNAP_MAX_PERMS blocked
+ * commands with full conditions, every text %-escaped whole, every number
+ * the longest exact decimal) is 106,626 bytes; tests/test_snap.c builds it
+ * and checks that it fits.  The server asks for a socket send buffer that
+ * holds two of these (session_accept). */
+#define PROTO_MAX_MSG 131072
 #define PROTO_MAX_LINES 640
 #define PROTO_MAX_TOKENS 48
 
@@ -56,7 +62,10 @@ void proto_nl(struct proto_out *o);
 
 /* Append " key=ESCAPED(value)". */
 void proto_kv(struct proto_out *o, const char *key, const char *value);
-/* Append " key=NUMBER" (%.6g; non-finite numbers are written as "nan"). */
+/* Append " key=NUMBER": the shortest decimal that reads back as exactly
+ * `value` (config/numtext.h: 5002754.25 -> "5002754.25", never rounded);
+ * a non-finite value is written "nan", which proto_getf() refuses (so an
+ * optional field reads as absent). */
 void proto_kvf(struct proto_out *o, const char *key, double value);
 void proto_kvi(struct proto_out *o, const char *key, long long value);
 
@@ -84,7 +93,9 @@ int proto_parse(const char *data, size_t len, struct proto_msg *m, char *why, si
 /* The value of key=... on a line, decoded (NULL if absent).  Values are
  * decoded by proto_parse already. */
 const char *proto_get(const struct proto_line *l, const char *key);
-/* Numeric values: 0 on success, -1 if absent or not a finite number. */
+/* Numeric values: 0 on success, -1 if absent or not a finite number.
+ * proto_getf() takes plain decimals only (digits, sign, '.', exponent) and
+ * gives back bit for bit the double proto_kvf() wrote. */
 int proto_getf(const struct proto_line *l, const char *key, double *v);
 int proto_geti(const struct proto_line *l, const char *key, long long *v);
 

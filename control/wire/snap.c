@@ -22,7 +22,7 @@ void snap_encode(const struct snap *s, struct proto_out *o)
     proto_begin(o, PT_SNAP);
     proto_kvi(o, "seq", s->seq);
     proto_kvf(o, "t", s->t);
-    proto_add(o, " wall=%.3f", s->wall);
+    proto_kvf(o, "wall", s->wall);
     proto_kvi(o, "cyc", (long long)s->cycles);
     proto_kvi(o, "slow", (long long)s->slow_cycles);
     proto_kvf(o, "p50", s->late_p50_ms);
