@@ -456,6 +456,31 @@ static void test_plc_heartbeat_frozen(void **state)
     assert_int_not_equal(a->state, ALARM_NORMAL);
 }
 
+/* A server started long after boot: the first heartbeat read starts the
+ * watch, so a PLC whose counter happens to read as the core's initial value
+ * is not judged stale on the first cycle. */
+static void test_plc_heartbeat_first_read_not_stale(void **state)
+{
+    (void)state;
+    static struct core fresh;
+    char err[300];
+    assert_int_equal(core_init(&fresh, &cfg, err, sizeof err), 0);
+    set("plc_heartbeat", 0); /* the same as the core's initial hb_last */
+    struct core_status st = {.link_up = true, .disk_ok = true};
+    struct core_times tm = {.t_proc = 1e6, .dt_proc = 0, .t_mono = 1e6};
+    core_step(&fresh, tags, &st, &tm);
+    assert_false(fresh.plc_stale);
+    const struct alarm *a = alarm_get(&fresh.alarms, "plc_stale");
+    assert_non_null(a);
+    assert_int_equal(a->state, ALARM_NORMAL);
+    /* and it still goes stale when the counter then stands still */
+    for (int i = 0; i < 4 * 5; i++) {
+        tm.t_mono += 0.25;
+        core_step(&fresh, tags, &st, &tm);
+    }
+    assert_true(fresh.plc_stale);
+}
+
 static void test_phase_download_and_view(void **state)
 {
     (void)state;
@@ -491,6 +516,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_starts_from_readback, setup),
+        cmocka_unit_test_setup(test_plc_heartbeat_first_read_not_stale, setup),
         cmocka_unit_test_setup(test_nothing_written_before_first_read, setup),
         cmocka_unit_test_setup(test_waits_for_a_good_readback, setup),
         cmocka_unit_test_setup(test_state_survives_a_restart, setup),

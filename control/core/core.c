@@ -391,13 +391,16 @@ void core_step(struct core *k, const struct tag_value *tags, const struct core_s
 
     /* the PLC's heartbeat, judged on the monotonic clock */
     if (st->link_up && p->plc_heartbeat.q == Q_GOOD) {
-        if (p->plc_heartbeat.v != k->hb_last) {
+        if (p->plc_heartbeat.v != k->hb_last || !k->hb_seen) {
+            /* the first reading starts the watch: no stale verdict before it */
             k->hb_last = p->plc_heartbeat.v;
             k->hb_t_change = k->t_mono;
+            k->hb_seen = true;
         }
         k->plc_stale = k->t_mono - k->hb_t_change > k->cfg->plc.heartbeat_stale_s;
     } else if (!st->link_up) {
         k->hb_t_change = k->t_mono; /* the link alarm covers it */
+        k->hb_seen = false;
         k->plc_stale = false;
     }
 

@@ -101,6 +101,7 @@ struct core {
     int start_waits;            /* live cycles waited for a good read-back */
     /* PLC heartbeat watch (monotonic) */
     double hb_last, hb_t_change;
+    bool hb_seen;               /* a GOOD heartbeat has been read since the link came up */
     bool plc_stale;
     uint16_t console_hb;
     /* the handshake: one command in flight, the rest queued in order */
