@@ -330,17 +330,17 @@ static void test_gate_reads_strictly(void **state)
         {ROLE_OPERATOR, "set", "bath.out", "-0x1", "r", "bath.out: \"-0x1"},
         {ROLE_ENGINEER, "tune", "bath.kp", "0x10", "r", "bath.kp: \"0x10"},
         {ROLE_OPERATOR, "set", "bath.sp", "745", "\n\n",
-         "set bath.sp: the reason has a control character (a line break at character 1); write "
+         "bath.sp: the reason has a control character (a line break at character 1); write "
          "it on one line"},
         {ROLE_OPERATOR, "set", "bath.sp", "745", " \xc2\xa0 ",
          "bath.sp: the reason is blank: write why, not only spaces"},
         {ROLE_OPERATOR, "set", "bath.sp", "745", r201,
-         "set bath.sp: the reason is 201 characters long; the most is 200"},
+         "bath.sp: the reason is 201 characters long; the most is 200"},
         {ROLE_OPERATOR, "set", "bath.sp", "745", bad_utf8,
-         "set bath.sp: the reason is not valid UTF-8 text (byte 0xFF at character 4)"},
+         "bath.sp: the reason is not valid UTF-8 text (byte 0xFF at character 4)"},
         /* an optional reason, when given, is read the same way */
         {ROLE_OPERATOR, "ack", "roof_h", "", "\t",
-         "ack roof_h: the reason has a control character (a tab at character 1); write it on "
+         "roof_h: the reason has a control character (a tab at character 1); write it on "
          "one line"},
         {ROLE_OPERATOR, "cmd", "charge", "3.456", "",
          "Charge scrap: 3.456 t has more than 2 decimals; the PLC takes the mass in 0.01 t"},

@@ -255,7 +255,7 @@ int core_request(struct core *k, const struct core_req *r)
     /* every reason, required or not, is printable text within the maximum */
     char rwhy[200];
     if (input_reason(r->reason, false, INPUT_REASON_CHARS, sizeof r->reason, rwhy, sizeof rwhy) < 0)
-        return refuse(k, r, "%s%s%s: %s", r->verb, *r->target ? " " : "", r->target, rwhy);
+        return refuse(k, r, "%s: %s", *r->target ? r->target : r->verb, rwhy);
     if (!strcmp(r->verb, "set"))
         return gate_set(k, r);
     if (!strcmp(r->verb, "tune"))
