@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "input.h"
+
 /* A fresh getopt: optind = 0 asks glibc to reinitialise, which it does on
  * the next call; make that call on a vector with nothing to parse. */
 static void opt_reset(const char *optstring, const struct option *longopts)
@@ -29,14 +31,11 @@ static void opt_reset(const char *optstring, const struct option *longopts)
     (void)getopt_long(1, none, optstring, longopts, NULL);
 }
 
+/* "-5", "-2.5": a negative number (input.h's rule), not an option. */
 static bool negative_number(const char *s)
 {
-    if (s[0] != '-' || !((s[1] >= '0' && s[1] <= '9') || s[1] == '.'))
-        return false;
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    return !*end && !errno && isfinite(v);
+    double v;
+    return s[0] == '-' && input_number(s, &v, NULL, 0) == 0;
 }
 
 /* The long option named in "--name[=value]", or NULL. */

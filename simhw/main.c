@@ -32,6 +32,7 @@
 
 #include "cfg.h"
 #include "clock.h"
+#include "input.h"
 #include "opt.h"
 #include "sim_plc.h"
 #include "sim_run.h"
@@ -170,12 +171,12 @@ static int take(void *ctx, int val, const char *arg, char *err, size_t errlen)
     }
     a->given |= 1u << (val - O_PORT);
     if (num) {
-        char *end;
-        errno = 0;
-        double d = strtod(arg, &end);
-        if (!*arg || *end || errno || !isfinite(d) || d < lo || d > hi) {
+        double d;
+        char shown[INPUT_SHOW_SIZE];
+        if (input_number(arg, &d, NULL, 0) < 0 || d < lo || d > hi) {
+            input_show(shown, sizeof shown, arg);
             snprintf(err, errlen, "--%s \"%s\": expected a number from %g to %g", opt_name(val),
-                     arg, lo, hi);
+                     shown, lo, hi);
             return -1;
         }
         *num = d;

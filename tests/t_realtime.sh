@@ -77,7 +77,7 @@ grep -q "priority: 37$" "$tmp/chrt" || fail "not priority 37: $(cat "$tmp/chrt")
 lck=$(awk '/^VmLck:/ {print $2}' "/proc/$srvpid/status")
 case $B in
 */san) # ASan's interceptor makes mlockall() a no-op that returns 0 (sanitizer_common)
-    say "NOT CHECKED in the sanitizer build: VmLck (ASan turns mlockall into a no-op)" ;;
+    say "NOT CHECKED in the sanitizer build: VmLck (root cannot: ASan turns mlockall into a no-op)" ;;
 *) [ "${lck:-0}" -gt 0 ] || fail "no memory locked (VmLck ${lck:-?} kB)" ;;
 esac
 "$MC" -c "$tmp/r/m.ini" journal --since -5m | grep -q 'real time (SCHED_FIFO 37, memory locked)' ||
@@ -125,7 +125,7 @@ say "nobody without RLIMIT_RTPRIO: refused with the sentence, foreground and det
 
 # CAP_SYS_NICE (ambient) lets nobody have SCHED_FIFO; RLIMIT_MEMLOCK lowered to 64 kB
 case $B in
-*/san) say "NOT CHECKED in the sanitizer build: the mlockall refusal (ASan turns it into a no-op)" ;;
+*/san) say "NOT CHECKED in the sanitizer build: the mlockall refusal (root cannot: ASan turns it into a no-op)" ;;
 *)
     refused "$tmp/n" "nobody, RLIMIT_MEMLOCK 64 kB" \
         "realtime = yes but mlockall() is not permitted: .*RLIMIT_MEMLOCK is 64 kB.*LimitMEMLOCK=infinity" \
@@ -156,8 +156,8 @@ if prlimit --rtprio=50:50 true 2>/dev/null; then
 else
     # raising a hard limit needs CAP_SYS_RESOURCE, which systemd has and this
     # sandbox does not: the limits route is checked wherever it can be
-    say "NOT CHECKED here: the limits route (raising RLIMIT_RTPRIO needs CAP_SYS_RESOURCE," \
-        "which this root lacks)"
+    say "NOT CHECKED here: the limits route (root cannot: raising RLIMIT_RTPRIO needs" \
+        "CAP_SYS_RESOURCE, which this root lacks)"
 fi
 started "CAP_SYS_NICE and CAP_IPC_LOCK (ambient)" "--rtprio=0" \
     --inh-caps=+sys_nice,+ipc_lock --ambient-caps=+sys_nice,+ipc_lock

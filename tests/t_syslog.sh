@@ -123,10 +123,13 @@ EOF
 }
 
 me=$(id -un)
+# a reason is one line of printable UTF-8 (config/input.h): no newline to
+# carry any more, but the UTF-8 must arrive as it was typed
+reason_utf8="St$(printf '\303\266')rung am Brenner 2"
 set_ok="[x for x in r if x.get('MELTCON_VERB') == 'set' and x.get('MELTCON_TARGET') == 'bath.sp' \
  and x.get('MELTCON_RESULT') == 'ok' and x.get('MELTCON_USER') == '$me' and x.get('MELTCON_FURNACE') == '$furnace' \
  and x.get('SYSLOG_IDENTIFIER') == 'meltcon' and x.get('PRIORITY') == '5' and x.get('MELTCON_NEW') == '745' \
- and x.get('MELTCON_REASON') == 'two\nlines' and 'bath.sp' in x.get('MESSAGE', '')]"
+ and x.get('MELTCON_REASON') == 'St\u00f6rung am Brenner 2' and 'bath.sp' in x.get('MESSAGE', '')]"
 set_no="[x for x in r if x.get('MELTCON_VERB') == 'set' and x.get('MELTCON_TARGET') == 'bath.sp' \
  and x.get('MELTCON_RESULT') == 'refused' and x.get('PRIORITY') == '4' and x.get('MELTCON_USER') == '$me' \
  and 'outside the limits' in x.get('MELTCON_TEXT', '') and x.get('MELTCON_FURNACE') == '$furnace']"
@@ -139,8 +142,7 @@ if [ -S /run/systemd/journal/socket ] && command -v journalctl >/dev/null; then
     M server -f >>"$tmp/srv.log" 2>&1 &
     srvpid=$!
     wait_for 50 M status || fail "the server did not answer: $(cat "$tmp/srv.log")"
-    M set bath.sp 745 --reason "two
-lines" >"$tmp/out" 2>&1 || fail "set: $(cat "$tmp/out")"
+    M set bath.sp 745 --reason "$reason_utf8" >"$tmp/out" 2>&1 || fail "set: $(cat "$tmp/out")"
     M set bath.sp 900 --reason test >"$tmp/out" 2>&1 && fail "900 degC accepted"
     stop_fg
     got() {
@@ -156,8 +158,7 @@ for l in sys.stdin:
 elif [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null; then
     # ---- no journald: a listener in a private mount namespace --------------------------------
     start_ns read
-    M set bath.sp 745 --reason "two
-lines" >"$tmp/out" 2>&1 || fail "set: $(cat "$tmp/out")"
+    M set bath.sp 745 --reason "$reason_utf8" >"$tmp/out" 2>&1 || fail "set: $(cat "$tmp/out")"
     M set bath.sp 900 --reason test >"$tmp/out" 2>&1 && fail "900 degC accepted"
     wait_for 50 field_check "$tmp/sys.json" "$set_ok" || field_check "$tmp/sys.json" "$set_ok" ||
         fail "the accepted set's fields"

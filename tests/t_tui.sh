@@ -114,6 +114,11 @@ tui_keys "$cur" u
 w 'Manual output of pressure'
 tui_type "$cur" abc
 w '"abc" is not a number'
+# the server's own reader (config/input.h): no hexadecimal
+tui_keys "$cur" BSpace BSpace BSpace
+tui_type "$cur" 0x2E9
+w '"0x2E9" is not a number: digits'
+tui_keys "$cur" BSpace BSpace BSpace BSpace BSpace
 tui_keys "$cur" BSpace BSpace BSpace
 tui_type "$cur" 150
 w 'is outside the limits 5 to 100'
@@ -150,7 +155,18 @@ tui_keys "$cur" k
 w 'ACKED +roof_temp_bad'
 tui_keys "$cur" s
 w 'Shelve roof_temp_bad'
+# whole minutes only: what is confirmed is what is applied
+tui_keys "$cur" BSpace BSpace
+tui_type "$cur" 0.5
+w '"0.5": a whole number here'
+tui_keys "$cur" BSpace BSpace BSpace
+tui_type "$cur" 30
 tui_keys "$cur" Enter
+# a blank reason is refused with a sentence, not sent
+tui_type "$cur" "   "
+tui_keys "$cur" Enter
+w 'The reason is blank: write why, not only spaces'
+tui_keys "$cur" C-u
 tui_type "$cur" "TC being replaced"
 tui_keys "$cur" Enter
 w 'Shelve roof_temp_bad for [0-9]+ min\?'

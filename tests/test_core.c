@@ -148,19 +148,37 @@ static int setup(void **state)
     return 0;
 }
 
+/* A bumpless start: the firing demand IS written in the first step of kc,
+ * exactly once, and within a step of the PID's of the read-back demand (the
+ * controller starts from it; one 0.25 s step moves it less than 1.5 %).  A
+ * loop over the writes that finds none must fail, not pass. */
+/* The step that started control wrote firing_demand exactly once, at the
+ * value the PLC held before it (readback: taken before any write of the
+ * core reached the simulated PLC, so the check cannot compare a write with
+ * itself). */
+static void assert_bumpless(const struct core *kc, double readback)
+{
+    int fi = cfg_tag_index(&cfg, "firing_demand");
+    assert_true(fi >= 0);
+    int found = 0;
+    double v = NAN;
+    for (int i = 0; i < kc->nwrites; i++)
+        if (kc->writes[i].tag == fi) {
+            found++;
+            v = kc->writes[i].value;
+        }
+    if (found != 1)
+        fail_msg("firing_demand written %d times in the first step (want once)", found);
+    if (!(fabs(v - readback) < 1.5))
+        fail_msg("firing_demand %g written, read back %g: a bump", v, readback);
+}
+
 static void test_starts_from_readback(void **state)
 {
     (void)state;
     assert_true(k.started);
     /* the first writes carry the read-back firing demand, not a bump */
-    int fi = cfg_tag_index(&cfg, "firing_demand");
-    bool found = false;
-    for (int i = 0; i < k.nwrites; i++)
-        if (k.writes[i].tag == fi) {
-            found = true;
-            assert_true(fabs(k.writes[i].value - 35) < 1.5);
-        }
-    assert_true(found);
+    assert_bumpless(&k, 35); /* plant_holding()'s firing demand */
 }
 
 static void test_waits_for_a_good_readback(void **state)
@@ -182,9 +200,7 @@ static void test_waits_for_a_good_readback(void **state)
     struct core_times tm = {.t_proc = 6, .dt_proc = 0.25, .t_mono = 6};
     core_step(&k2, tags, &st, &tm);
     assert_true(k2.started);
-    for (int i = 0; i < k2.nwrites; i++)
-        if (k2.writes[i].tag == fi)
-            assert_true(fabs(k2.writes[i].value - 35) < 1.5);
+    assert_bumpless(&k2, 35);
 }
 
 static void test_melt_to_charge_with_empty_hearth(void **state)
@@ -243,10 +259,7 @@ static void test_state_survives_a_restart(void **state)
     assert_true(k2.loops.loop[loops_find(&k2.loops, "hc")].pid.sp == 950);
     /* restored, then started from the plant: no bump */
     start(&k2);
-    int fi = cfg_tag_index(&cfg, "firing_demand");
-    for (int i = 0; i < k2.nwrites; i++)
-        if (k2.writes[i].tag == fi)
-            assert_true(fabs(k2.writes[i].value - 35) < 1.5);
+    assert_bumpless(&k2, 35);
 }
 
 static void test_nothing_written_before_first_read(void **state)
@@ -272,13 +285,13 @@ static void test_gate_refusals(void **state)
         {ROLE_VIEWER, "set", "bath.sp", "745", "r", "viewer role may look but not change"},
         {ROLE_OPERATOR, "set", "bath.sp", "abc", "r", "\"abc\" is not a number"},
         {ROLE_OPERATOR, "set", "bath.sp", "", "r", "no value given"},
-        {ROLE_OPERATOR, "set", "bath.sp", "nan", "r", "not a finite number"},
-        {ROLE_OPERATOR, "set", "bath.sp", "inf", "r", "not a finite number"},
-        {ROLE_OPERATOR, "set", "bath.sp", "1e999", "r", "not a finite number"},
+        {ROLE_OPERATOR, "set", "bath.sp", "nan", "r", "\"nan\" is not a number"},
+        {ROLE_OPERATOR, "set", "bath.sp", "inf", "r", "\"inf\" is not a number"},
+        {ROLE_OPERATOR, "set", "bath.sp", "1e999", "r", "\"1e999\" is not a number"},
         {ROLE_OPERATOR, "set", "bath.sp", "900", "r", "800"},
         {ROLE_OPERATOR, "set", "bath.sp", "780", "r", "30"},
         {ROLE_OPERATOR, "set", "bath.sp", "745", "", "a reason is required"},
-        {ROLE_OPERATOR, "set", "bath.sp", "745", "   ", "a reason is required"},
+        {ROLE_OPERATOR, "set", "bath.sp", "745", "   ", "the reason is blank"},
         {ROLE_OPERATOR, "set", "bth.sp", "745", "r", "no loop \"bth\"; loops are bath, hc"},
         {ROLE_OPERATOR, "set", "bath", "745", "r", "expected LOOP.sp"},
         {ROLE_OPERATOR, "set", "bath.kp", "745", "r", "expected LOOP.sp"},
@@ -315,6 +328,123 @@ static void test_gate_refusals(void **state)
         assert_int_equal(k.seq.phase, ph_before);
         assert_int_equal(k.nqueue, 0);
     }
+}
+
+/* What people type, read strictly (config/input.c) at the gate: each
+ * refusal with its whole sentence, and nothing changed. */
+static void test_gate_reads_strictly(void **state)
+{
+    (void)state;
+    static char r201[202], r200[201], bad_utf8[] = "tc \xff replaced", huge[401];
+    memset(r201, 'r', 201);
+    memset(r200, 'r', 200);
+    memset(huge, '7', 400);
+    const char *nan_rule = "\" is not a number: digits with an optional sign and decimal point, "
+                           "e.g. 745 or -2.5";
+    char s_hex[200], s_e308[200], s_huge[200];
+    snprintf(s_hex, sizeof s_hex, "bath.sp: \"0x2E9%s", nan_rule);
+    snprintf(s_e308, sizeof s_e308, "bath.sp: \"1e308%s", nan_rule);
+    snprintf(s_huge, sizeof s_huge, "bath.sp: \"77777777777777777777777…\" has more than 15 digits");
+    const struct {
+        enum core_role role;
+        const char *verb, *target, *value, *reason, *says;
+    } cases[] = {
+        {ROLE_OPERATOR, "set", "bath.sp", "0x2E9", "r", s_hex},
+        {ROLE_OPERATOR, "set", "bath.sp", "1e308", "r", s_e308},
+        {ROLE_OPERATOR, "set", "bath.sp", huge + 337, "r", s_huge}, /* 63 digits: the value's size */
+        {ROLE_OPERATOR, "set", "bath.sp", " 745", "r",
+         "bath.sp: \" 745\": a number without spaces, e.g. 745"},
+        {ROLE_OPERATOR, "set", "bath.sp", "745,5", "r",
+         "bath.sp: \"745,5\": use a decimal point, e.g. 745.5"},
+        {ROLE_OPERATOR, "set", "bath.out", "-0x1", "r", "bath.out: \"-0x1"},
+        {ROLE_ENGINEER, "tune", "bath.kp", "0x10", "r", "bath.kp: \"0x10"},
+        {ROLE_OPERATOR, "set", "bath.sp", "745", "\n\n",
+         "bath.sp: the reason has a control character (a line break at character 1); write "
+         "it on one line"},
+        {ROLE_OPERATOR, "set", "bath.sp", "745", " \xc2\xa0 ",
+         "bath.sp: the reason is blank: write why, not only spaces"},
+        {ROLE_OPERATOR, "set", "bath.sp", "745", r201,
+         "bath.sp: the reason is 201 characters long; the most is 200"},
+        {ROLE_OPERATOR, "set", "bath.sp", "745", bad_utf8,
+         "bath.sp: the reason is not valid UTF-8 text (byte 0xFF at character 4)"},
+        /* an optional reason, when given, is read the same way */
+        {ROLE_OPERATOR, "ack", "roof_h", "", "\t",
+         "roof_h: the reason has a control character (a tab at character 1); write it on "
+         "one line"},
+        {ROLE_OPERATOR, "cmd", "charge", "3.456", "",
+         "Charge scrap: 3.456 t has more than 2 decimals; the PLC takes the mass in 0.01 t"},
+        {ROLE_OPERATOR, "cmd", "charge", "0x3", "", "\"0x3\" is not a number"},
+        {ROLE_OPERATOR, "shelve", "roof_h", "0.001", "tc replaced",
+         "Shelve roof_h: 0.001 min is not a whole number of minutes; shelving is in whole "
+         "minutes"},
+        {ROLE_OPERATOR, "shelve", "roof_h", "2.5", "tc replaced",
+         "Shelve roof_h: 2.5 min is not a whole number of minutes"},
+        {ROLE_OPERATOR, "shelve", "roof_h", "0", "tc replaced",
+         "Shelve roof_h: the time must be at least 1 min"},
+        {ROLE_OPERATOR, "shelve", "roof_h", "1e308", "tc replaced", "\"1e308\" is not a number"},
+        {ROLE_OPERATOR, "shelve", "roof_h", "30", r200,
+         "Shelve roof_h: the reason is 200 characters long; the most is 95"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const struct pid *bath = &k.loops.loop[loops_find(&k.loops, "bath")].pid;
+        double sp_before = bath->sp, out_before = bath->out, kp_before = bath->prm.kp;
+        enum cfg_phase ph_before = k.seq.phase;
+        struct core_req r = req(cases[i].role, cases[i].verb, cases[i].target, cases[i].value,
+                                cases[i].reason);
+        assert_int_equal(core_request(&k, &r), -1);
+        const struct core_result *y = reply();
+        assert_non_null(y);
+        if (y->ok || !strstr(y->text, cases[i].says)) {
+            print_error("case %zu: \"%s\" does not say \"%s\"\n", i, y->text, cases[i].says);
+            fail();
+        }
+        assert_true(strlen(y->text) < 250); /* no echo floods the sentence */
+        assert_true(bath->sp == sp_before && bath->out == out_before && bath->prm.kp == kp_before);
+        assert_int_equal(k.seq.phase, ph_before);
+        assert_int_equal(k.nqueue, 0);
+        for (int a = 0; a < k.alarms.n; a++)
+            assert_false(k.alarms.al[a].shelved);
+        /* what is recorded of a refused reason is printable: escaped, never raw */
+        if (cases[i].reason == bad_utf8)
+            assert_string_equal(y->reason, "tc \\xff replaced");
+        if (!strcmp(cases[i].reason, "\n\n"))
+            assert_string_equal(y->reason, "\\x0a\\x0a");
+    }
+}
+
+/* Accepted values are recorded and applied exactly as typed. */
+static void test_gate_applies_what_was_typed(void **state)
+{
+    (void)state;
+    struct core_req r = req(ROLE_OPERATOR, "set", "bath.sp", "745.123456789012", "precise");
+    assert_int_equal(core_request(&k, &r), 0);
+    const struct core_result *y = reply();
+    assert_non_null(y);
+    assert_true(y->ok);
+    assert_string_equal(y->new_v, "745.123456789012");
+    assert_true(k.loops.loop[loops_find(&k.loops, "bath")].pid.sp == 745.123456789012);
+    r = req(ROLE_OPERATOR, "shelve", "roof_h", "7", "thermocouple being replaced");
+    assert_int_equal(core_request(&k, &r), 0);
+    y = reply();
+    assert_non_null(y);
+    assert_string_equal(y->text, "roof_h shelved for 7 min");
+    int a = -1;
+    for (int i = 0; i < k.alarms.n; i++)
+        if (!strcmp(k.alarms.al[i].def.name, "roof_h"))
+            a = i;
+    assert_true(a >= 0 && k.alarms.al[a].shelved);
+    assert_true(k.alarms.al[a].shelve_until == k.t_proc + 7 * 60);
+    /* a reason of 200 characters, some of them two bytes, is taken whole */
+    char r200[401];
+    for (int i = 0; i < 200; i++)
+        memcpy(r200 + 2 * i, "\xc3\xa4", 2);
+    r200[400] = 0;
+    r = req(ROLE_OPERATOR, "set", "bath.sp", "744", r200);
+    assert_int_equal(core_request(&k, &r), 0);
+    y = reply();
+    assert_non_null(y);
+    assert_true(y->ok);
+    assert_string_equal(y->reason, r200);
 }
 
 static void test_set_accepted_old_new(void **state)
@@ -522,6 +652,8 @@ int main(void)
         cmocka_unit_test_setup(test_state_survives_a_restart, setup),
         cmocka_unit_test_setup(test_melt_to_charge_with_empty_hearth, setup),
         cmocka_unit_test_setup(test_gate_refusals, setup),
+        cmocka_unit_test_setup(test_gate_reads_strictly, setup),
+        cmocka_unit_test_setup(test_gate_applies_what_was_typed, setup),
         cmocka_unit_test_setup(test_set_accepted_old_new, setup),
         cmocka_unit_test_setup(test_handshake_ok_and_order, setup),
         cmocka_unit_test_setup(test_handshake_interlock_and_timeout, setup),

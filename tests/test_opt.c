@@ -90,6 +90,8 @@ static void test_good(void **state)
         {"-c f -- status", true, 4, "c=f ", ""},
         {"--json", true, 0, "j ", ""},
         {"-5", false, 0, "", "[-5]"},
+        {"-2.5 a", false, 0, "", "[-2.5][a]"},
+        {"-.5", false, 0, "", "[-.5]"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct got g;
@@ -125,6 +127,9 @@ static void test_mistakes(void **state)
         {"-x", false, "-x is refused"},
         {"--bogus status", true, "unknown option \"--bogus\""},
         {"-5", true, "unknown option \"-5\""},
+        /* only a decimal number (input.h) is taken for a negative argument */
+        {"-0x5", false, "unknown option \"-0\""},
+        {"-1e3", false, "unknown option \"-1\""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct got g;

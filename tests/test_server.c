@@ -216,6 +216,17 @@ static void test_time_bad(void **state)
         "2026-1-29",
         "2026-11-29T10:00+25:00",
         "@-5",
+        /* numbers in times are decimal only, as every typed number (input.h) */
+        "@0x10",
+        "@1e9",
+        "@inf",
+        "@+5",
+        "-0x10h",
+        "-1e3s",
+        "-infh",
+        "-1.5.0h",
+        "2026-11-29T10:00:00.5e3Z",
+        "2026-11-29T10:00:00.Z",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char err[300] = "";

@@ -63,20 +63,33 @@ static void test_check_sentences(void **state)
     } bad[] = {
         {&bath_sp, "", "Type the new value"},
         {&bath_sp, "   ", "Type the new value"},
-        {&bath_sp, "74S", "\"74S\" is not a number"},
-        {&bath_sp, "abc", "\"abc\" is not a number"},
-        {&bath_sp, "1e3", "\"1e3\" is not a number"},
-        {&bath_sp, "0x10", "\"0x10\" is not a number"},
-        {&bath_sp, "nan", "\"nan\" is not a number"},
-        {&bath_sp, "745 degC", "\"745 degC\" is not a number"},
-        {&bath_sp, "-", "\"-\" is not a number"},
+        {&bath_sp, "74S", "\"74S\" is not a number"
+                   ": digits with an optional sign and decimal point, e.g. 745 or -2.5"},
+        {&bath_sp, "abc", "\"abc\" is not a number"
+                   ": digits with an optional sign and decimal point, e.g. 745 or -2.5"},
+        {&bath_sp, "1e3", "\"1e3\" is not a number"
+                   ": digits with an optional sign and decimal point, e.g. 745 or -2.5"},
+        {&bath_sp, "0x10", "\"0x10\" is not a number"
+                   ": digits with an optional sign and decimal point, e.g. 745 or -2.5"},
+        {&bath_sp, "nan", "\"nan\" is not a number"
+                   ": digits with an optional sign and decimal point, e.g. 745 or -2.5"},
+        {&bath_sp, "745 degC", "\"745 degC\" is not a number"
+                   ": digits with an optional sign and decimal point, e.g. 745 or -2.5"},
+        {&bath_sp, "-", "\"-\" is not a number"
+                   ": digits with an optional sign and decimal point, e.g. 745 or -2.5"},
         {&bath_sp, "745,5", "\"745,5\": use a decimal point, e.g. 745.5"},
         {&bath_sp, "900", "900 degC is outside the limits 680 to 800 degC"},
         {&bath_sp, "679.99", "679.99 degC is outside the limits 680 to 800 degC"},
         {&bath_sp, "790", "740 to 790 is a step of 50 degC, beyond the largest step 30 degC"},
         {&bath_sp, "709.5", "740 to 709.5 is a step of 30.5 degC, beyond the largest step 30 degC"},
         {&bath_sp, "740", "740 degC is the current value"},
-        {&bath_sp, "740.001", "740 degC is the current value"},
+        {&bath_sp, "740.001", "\"740.001\": at most 2 decimals here"},
+        {&bath_sp, "745.555", "\"745.555\": at most 2 decimals here"},
+        {&charge, "3.25", "\"3.25\": at most 1 decimal here"},
+        {&bath_sp, "0x2E9", "\"0x2E9\" is not a number" ": digits with an optional sign and decimal point, e.g. 745 or -2.5"},
+        {&bath_sp, "inf", "\"inf\" is not a number" ": digits with an optional sign and decimal point, e.g. 745 or -2.5"},
+        {&bath_sp, "1234567890123456", "\"1234567890123456\" has more than 15 digits"},
+        {&bath_sp, "74 5", "\"74 5\" is not a number" ": digits with an optional sign and decimal point, e.g. 745 or -2.5"},
         {&charge, "0", "0 t is outside the charge limits: more than 0 t and at most 5 t"},
         {&charge, "-2", "-2 t is outside the charge limits: more than 0 t and at most 5 t"},
         {&charge, "5.5", "5.5 t is outside the charge limits: more than 0 t and at most 5 t"},
@@ -160,6 +173,82 @@ static void test_setpoint_flow(void **state)
     struct snap_reply ok = {.id = 41, .ok = true, .text = "bath.sp 740 -> 745 degC"};
     assert_true(dialog_reply(&d, &ok));
     assert_false(d.open);
+}
+
+/* The request carries the digits confirmed: the text typed, not a
+ * reformatting of the double. */
+static void test_request_is_what_was_confirmed(void **state)
+{
+    (void)state;
+    static struct dialog d;
+    char buf[200];
+    dialog_open(&d, &bath_sp);
+    type(&d, " 745.25 ");
+    assert_string_equal(d.problem, "");
+    dialog_key(&d, '\t');
+    type(&d, "x");
+    assert_int_equal(dialog_key(&d, '\n'), DR_NONE);
+    assert_int_equal(d.stage, DS_CONFIRM);
+    dialog_confirm_text(&d, buf, sizeof buf, "->");
+    assert_string_equal(buf, "bath.sp 740 -> 745.25 degC?");
+    assert_int_equal(dialog_key(&d, 'y'), DR_SEND);
+    struct snap_req r;
+    dialog_request(&d, &r);
+    assert_string_equal(r.value, "745.25");
+    assert_true(d.parsed == 745.25);
+}
+
+/* The reason field: input_reason()'s sentences before CONFIRM, UTF-8 as the
+ * terminal sends it, the maximum refused with a sentence, not dropped. */
+static void test_reason_field(void **state)
+{
+    (void)state;
+    static struct dialog d;
+    dialog_open(&d, &bath_sp);
+    type(&d, "745");
+    dialog_key(&d, '\t');
+    /* blank: not sent, and said */
+    type(&d, "   ");
+    assert_int_equal(dialog_key(&d, '\n'), DR_NONE);
+    assert_int_equal(d.stage, DS_EDIT);
+    assert_int_equal(d.field, 1);
+    assert_string_equal(d.problem, "The reason is blank: write why, not only spaces");
+    dialog_key(&d, 21);
+    assert_string_equal(d.problem, "");
+    /* UTF-8 typed byte by byte; backspace takes a whole character */
+    type(&d, "St\xc3\xb6rung\xc3\xa4");
+    dialog_key(&d, KEY_BACKSPACE);
+    assert_string_equal(d.reason, "St\xc3\xb6rung");
+    /* a byte that is not UTF-8 (a Latin-1 terminal): refused with the sentence */
+    dialog_key(&d, 0xE4);
+    assert_int_equal(dialog_key(&d, '\n'), DR_NONE);
+    assert_int_equal(d.stage, DS_EDIT);
+    assert_string_equal(d.problem,
+                        "The reason is not valid UTF-8 text (byte 0xE4 at character 8)");
+    dialog_key(&d, KEY_BACKSPACE);
+    assert_string_equal(d.reason, "St\xc3\xb6rung");
+    assert_int_equal(dialog_key(&d, '\n'), DR_NONE);
+    assert_int_equal(d.stage, DS_CONFIRM);
+    assert_int_equal(dialog_key(&d, 'y'), DR_SEND);
+    struct snap_req r;
+    dialog_request(&d, &r);
+    assert_string_equal(r.reason, "St\xc3\xb6rung");
+    /* the maximum: the 201st character is refused with a sentence */
+    dialog_open(&d, &bath_sp);
+    type(&d, "745");
+    dialog_key(&d, '\t');
+    for (int i = 0; i < 199; i++)
+        dialog_key(&d, 'r');
+    type(&d, "\xc3\xa4"); /* the 200th, two bytes */
+    assert_string_equal(d.problem, "");
+    dialog_key(&d, 's');
+    assert_string_equal(d.problem, "A reason has at most 200 characters");
+    assert_int_equal(strlen(d.reason), 201); /* 200 characters, nothing dropped silently */
+    assert_int_equal(dialog_key(&d, '\n'), DR_NONE);
+    assert_int_equal(d.stage, DS_CONFIRM);
+    assert_int_equal(dialog_key(&d, 'y'), DR_SEND);
+    dialog_request(&d, &r);
+    assert_string_equal(r.reason, d.reason);
 }
 
 static void test_refusal_is_shown(void **state)
@@ -325,6 +414,8 @@ int main(void)
         cmocka_unit_test(test_setpoint_flow),
         cmocka_unit_test(test_refusal_is_shown),
         cmocka_unit_test(test_reason_required_and_cancel),
+        cmocka_unit_test(test_request_is_what_was_confirmed),
+        cmocka_unit_test(test_reason_field),
         cmocka_unit_test(test_choice_and_command),
         cmocka_unit_test(test_limits_text_and_text_dialog),
     };

@@ -307,6 +307,8 @@ static void test_since(void **state)
     assert_true(t == now - 7200);
     assert_int_equal(view_since("-1d", now, &t, why, sizeof why), 0);
     assert_true(t == now - 86400);
+    assert_int_equal(view_since("-1.5h", now, &t, why, sizeof why), 0);
+    assert_true(t == now - 5400);
     assert_int_equal(view_since("08:00", now, &t, why, sizeof why), 0);
     assert_true(t == 1795946400 - 2 * 3600); /* today */
     assert_int_equal(view_since("23:00", now, &t, why, sizeof why), 0);
@@ -314,7 +316,9 @@ static void test_since(void **state)
     assert_int_equal(view_since("2026-11-28T23:00", now, &t, why, sizeof why), 0);
     assert_true(t == 1795946400 - 11 * 3600);
     static const char *const bad[] = {"",      "yesterday",        "-5x",    "-m",  "25:00",
-                                      "10:61", "2026-13-01 00:00", "08:00 ", "-1d2"};
+                                      "10:61", "2026-13-01 00:00", "08:00 ", "-1d2",
+                                      /* decimal only (input.h) */
+                                      "-0x10m", "-1e2h", "-infd", "-nanm", "--5m", "-+5m"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         t = 42;
         why[0] = 0;

@@ -26,6 +26,7 @@
 
 #include "cfgmatch.h"
 #include "console.h"
+#include "input.h"
 #include "opt.h"
 #include "server.h"
 #include "session.h"
@@ -185,11 +186,41 @@ static int parse_args(const struct verb *v, int argc, char **argv, struct cli_ar
 
 /* ---- the verbs ------------------------------------------------------------------------------ */
 
+/* What the protocol cannot carry whole is not sent (a cut reason or value
+ * would be another request): 0, or -1 with the sentence on stderr.  All
+ * else goes to the server, whose gate judges it with the same readers
+ * (config/input.h) and journals the refusal. */
+static int fits(const char *verb, const char *target, const char *value, const char *reason)
+{
+    struct snap_req *q = NULL;
+    char why[200], shown[INPUT_SHOW_SIZE];
+    const struct {
+        const char *what, *s;
+        size_t size;
+    } f[] = {{"name", target, sizeof q->target}, {"value", value, sizeof q->value}};
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+        if (f[i].s && strlen(f[i].s) >= f[i].size) {
+            input_show(shown, sizeof shown, f[i].s);
+            fprintf(stderr, "meltcon %s: not sent: the %s \"%s\" is %zu bytes long; the most is %zu\n",
+                    verb, f[i].what, shown, strlen(f[i].s), f[i].size - 1);
+            return -1;
+        }
+    }
+    if (reason && strlen(reason) >= sizeof q->reason) {
+        input_reason(reason, false, INPUT_REASON_CHARS, sizeof q->reason, why, sizeof why);
+        fprintf(stderr, "meltcon %s: not sent: %s\n", verb, why);
+        return -1;
+    }
+    return 0;
+}
+
 /* Send one request and print the answer: 0 accepted, 1 refused or failed. */
 static int request(struct cli_conn *c, const char *verb, const char *target,
                    const char *value, const char *reason, int wait_ms)
 {
     char err[300];
+    if (fits(verb, target, value, reason) < 0)
+        return 1;
     struct snap_reply *rep = malloc(sizeof *rep);
     long id = cli_conn_req(c, verb, target, value, reason);
     int rc = 1;

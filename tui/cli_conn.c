@@ -15,6 +15,7 @@
 
 #include "clock.h"
 #include "session.h"
+#include "util.h"
 
 /* Monotonic milliseconds: clock_mono_ns() cut to whole ms, as the waits count them. */
 int64_t cli_now_ms(void)
@@ -58,10 +59,12 @@ long cli_conn_req(struct cli_conn *c, const char *verb, const char *target, cons
     struct snap_req r;
     memset(&r, 0, sizeof r);
     r.id = ++c->next_id;
-    snprintf(r.verb, sizeof r.verb, "%s", verb);
-    snprintf(r.target, sizeof r.target, "%s", target ? target : "");
-    snprintf(r.value, sizeof r.value, "%s", value ? value : "");
-    snprintf(r.reason, sizeof r.reason, "%s", reason ? reason : "");
+    /* whole or not at all: a cut value or reason would be a different request */
+    if (!str_copy(r.verb, sizeof r.verb, verb) || !str_copy(r.target, sizeof r.target, target) ||
+        !str_copy(r.value, sizeof r.value, value) || !str_copy(r.reason, sizeof r.reason, reason)) {
+        errno = EMSGSIZE;
+        return -1;
+    }
     snap_req_encode(&r, &c->out);
     if (c->out.overflow || send(c->fd, c->out.buf, c->out.len, MSG_NOSIGNAL) < 0)
         return -1;

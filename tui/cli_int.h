@@ -56,7 +56,8 @@ void cli_conn_close(struct cli_conn *c);
  * (c->bye may say why), -2 on timeout. */
 int cli_conn_recv(struct cli_conn *c, int64_t deadline_ms);
 
-/* Send a request; its id, or -1 (errno says why). */
+/* Send a request; its id, or -1 (errno says why: EMSGSIZE when a field does
+ * not fit the protocol's request whole; nothing is cut). */
 long cli_conn_req(struct cli_conn *c, const char *verb, const char *target, const char *value,
                   const char *reason);
 

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "input.h"
+
 /* ---- time arguments ------------------------------------------------------------ */
 
 static const struct {
@@ -50,12 +52,13 @@ static int parse_iso(const char *s, double *out)
             p++;
             if (parse_digits(&p, 2, &se) < 0)
                 return -1;
-            if (*p == '.') {
-                char *end;
-                frac = strtod(p, &end);
-                if (end == p + 1)
+            if (*p == '.') { /* decimal digits only: no exponent, no locale */
+                double scale = 0.1;
+                const char *f0 = ++p;
+                for (; *p >= '0' && *p <= '9'; p++, scale /= 10)
+                    frac += (*p - '0') * scale;
+                if (p == f0)
                     return -1;
-                p = end;
             }
         }
     }
@@ -90,26 +93,30 @@ static int parse_iso(const char *s, double *out)
 
 int cli_parse_time(const char *s, double now, double *out, char *err, size_t errlen)
 {
-    char *end;
+    char shown[INPUT_SHOW_SIZE], num[INPUT_NUMBER_CHARS + 1];
     if (!s || !*s)
         goto bad;
     if (!strcmp(s, "now")) {
         *out = now;
         return 0;
     }
+    /* the numbers in a time are read as every typed number is (input.h):
+     * decimal only, so "@0x10" or "-1e3h" are mistakes, not times */
+    double v;
     if (s[0] == '@') {
-        errno = 0;
-        double v = strtod(s + 1, &end);
-        if (end == s + 1 || *end || errno || !isfinite(v) || v < 0)
+        if (input_number(s + 1, &v, NULL, 0) < 0 || v < 0 || s[1] == '-' || s[1] == '+')
             goto bad;
         *out = v;
         return 0;
     }
-    if ((s[0] == '-' || s[0] == '+') && s[1] >= '0' && s[1] <= '9') {
-        errno = 0;
-        double v = strtod(s + 1, &end);
+    size_t len = strlen(s);
+    if ((s[0] == '-' || s[0] == '+') && s[1] >= '0' && s[1] <= '9' && len - 2 < sizeof num) {
+        memcpy(num, s + 1, len - 2);
+        num[len - 2] = 0;
+        if (input_number(num, &v, NULL, 0) < 0)
+            goto bad;
         for (size_t i = 0; i < sizeof time_units / sizeof time_units[0]; i++)
-            if (end[0] == time_units[i].unit && !end[1] && !errno && isfinite(v)) {
+            if (s[len - 1] == time_units[i].unit) {
                 *out = now + (s[0] == '-' ? -v : v) * time_units[i].seconds;
                 return 0;
             }
@@ -118,10 +125,11 @@ int cli_parse_time(const char *s, double now, double *out, char *err, size_t err
     if (parse_iso(s, out) == 0)
         return 0;
 bad:
+    input_show(shown, sizeof shown, s);
     snprintf(err, errlen,
              "\"%s\": expected a time like 2026-11-29T10:00 (local), 2026-11-29T10:00Z (UTC), "
              "-1h, -10m, -30s, -2d, now or @UNIX_SECONDS",
-             s ? s : "");
+             shown);
     return -1;
 }
 

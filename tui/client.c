@@ -16,6 +16,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "input.h"
+#include "util.h"
+
 void client_init(struct client *c, const char *path, double stale_s)
 {
     memset(c, 0, offsetof(struct client, tmp));
@@ -208,10 +211,16 @@ long client_send(struct client *c, const char *verb, const char *target, const c
     struct snap_req r;
     memset(&r, 0, sizeof r);
     r.id = c->next_id;
-    snprintf(r.verb, sizeof r.verb, "%s", verb ? verb : "");
-    snprintf(r.target, sizeof r.target, "%s", target ? target : "");
-    snprintf(r.value, sizeof r.value, "%s", value ? value : "");
-    snprintf(r.reason, sizeof r.reason, "%s", reason ? reason : "");
+    /* whole or not at all: a cut value or reason would be a different request */
+    if (!str_copy(r.verb, sizeof r.verb, verb) || !str_copy(r.target, sizeof r.target, target) ||
+        !str_copy(r.value, sizeof r.value, value)) {
+        snprintf(err, errlen, "request too long");
+        return -1;
+    }
+    if (!str_copy(r.reason, sizeof r.reason, reason)) {
+        input_reason(reason, false, INPUT_REASON_CHARS, sizeof r.reason, err, errlen);
+        return -1;
+    }
     snap_req_encode(&r, &c->out);
     if (c->out.overflow) {
         snprintf(err, errlen, "request too long");

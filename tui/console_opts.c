@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "input.h"
 #include "screens.h"
 
 const char *console_usage(void)
@@ -39,7 +40,7 @@ void console_opts_init(struct console_opts *o)
 
 int console_option(struct console_opts *o, int code, const char *arg, char *err, size_t errlen)
 {
-    char *end;
+    char shown[INPUT_SHOW_SIZE];
     switch (code) {
     case CO_MONO:
         o->mono = true;
@@ -54,18 +55,18 @@ int console_option(struct console_opts *o, int code, const char *arg, char *err,
         o->screen = screen_by_name(arg);
         if (o->screen >= 0)
             return 0;
+        input_show(shown, sizeof shown, arg);
         snprintf(err, errlen,
                  "--screen \"%s\": expected overview, loops, commands, alarms, trends, events, "
                  "diag or help",
-                 arg);
+                 shown);
         return -1;
     case CO_BENCH:
-        errno = 0;
-        o->bench_s = strtod(arg, &end);
-        if (!*end && !errno && o->bench_s > 0 && o->bench_s <= 86400)
+        if (input_number(arg, &o->bench_s, NULL, 0) == 0 && o->bench_s > 0 && o->bench_s <= 86400)
             return 0;
+        input_show(shown, sizeof shown, arg);
         snprintf(err, errlen,
-                 "--bench-seconds \"%s\": expected seconds, more than 0 and at most 86400", arg);
+                 "--bench-seconds \"%s\": expected seconds, more than 0 and at most 86400", shown);
         return -1;
     default:
         snprintf(err, errlen, "not an option of the console");

@@ -1,12 +1,14 @@
 /* dialog — entry dialogs as a pure state machine (see dialog.h).
  *
  * Numbers are shown with at most spec->dec decimals and no trailing zeros.
- * Number rule: optional sign, digits, optional point and digits ("745",
- * "-2.5", ".5"); nothing else is a number (no "1e3", "0x10", "nan", no
- * trailing text), because an operator who typed "74S" meant something and
- * must be told, not guessed at.  The value is then checked in this order:
- * range (lo, hi; lo exclusive when lo_open), the largest step |new - old| <=
- * max_step (0: any), and "unchanged" (within half a display step of old).
+ * Number rule: config/input.h's input_number(), the server's own reader
+ * (optional sign, digits, optional point and digits: "745", "-2.5", ".5";
+ * no "1e3", "0x10", "nan", no trailing text), because an operator who typed
+ * "74S" meant something and must be told, not guessed at.  The value is then
+ * checked in this order: at most spec->dec decimals (so the confirmation
+ * shows every digit that is sent), range (lo, hi; lo exclusive when
+ * lo_open), the largest step |new - old| <= max_step (0: any), and
+ * "unchanged" (within half a display step of old).
  */
 #include "dialog.h"
 
@@ -16,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "numtext.h"
 
 #define KEY_ESC 27
 
@@ -40,26 +41,6 @@ static const char *sp_unit(const struct dialog_spec *s)
     return s->unit[0] ? " " : "";
 }
 
-static bool is_number(const char *t)
-{
-    const char *p = t;
-    if (*p == '+' || *p == '-')
-        p++;
-    int digits = 0;
-    while (*p >= '0' && *p <= '9') {
-        p++;
-        digits++;
-    }
-    if (*p == '.') {
-        p++;
-        while (*p >= '0' && *p <= '9') {
-            p++;
-            digits++;
-        }
-    }
-    return digits > 0 && *p == 0;
-}
-
 /* Copy t without leading and trailing blanks. */
 static void trim(char *dst, size_t n, const char *t)
 {
@@ -79,22 +60,20 @@ int dialog_check(const struct dialog_spec *s, const char *text, double *out, cha
         snprintf(why, n, "Type the new value");
         return -1;
     }
-    if (strchr(t, ',') && !strchr(t, '.')) {
-        char fixed[DIALOG_VALUE_MAX];
-        snprintf(fixed, sizeof fixed, "%s", t);
-        for (char *p = fixed; *p; p++)
-            if (*p == ',')
-                *p = '.';
-        if (is_number(fixed)) {
-            snprintf(why, n, "\"%s\": use a decimal point, e.g. %s", t, fixed);
-            return -1;
-        }
-    }
-    if (!is_number(t)) {
-        snprintf(why, n, "\"%s\" is not a number", t);
+    double v;
+    if (input_number(t, &v, why, n) < 0)
+        return -1;
+    int dec = input_decimals(t);
+    if (dec > (s->dec < 0 ? 0 : s->dec)) {
+        char shown[INPUT_SHOW_SIZE];
+        input_show(shown, sizeof shown, t);
+        if (s->dec <= 0)
+            snprintf(why, n, "\"%s\": a whole number here", shown);
+        else
+            snprintf(why, n, "\"%s\": at most %d decimal%s here", shown, s->dec,
+                     s->dec == 1 ? "" : "s");
         return -1;
     }
-    double v = strtod(t, NULL);
     const char *lim = s->lim_name[0] ? s->lim_name : "limits";
     fmtnum(a, sizeof a, v, s->dec);
     fmtnum(b, sizeof b, s->lo, s->dec);
@@ -154,6 +133,15 @@ static bool is_backspace(int key)
     return key == KEY_BACKSPACE || key == 127 || key == 8;
 }
 
+/* Characters (UTF-8 lead bytes) in s. */
+static int chars(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
 static char *field_text(struct dialog *d, size_t *cap)
 {
     if (d->field == 0) {
@@ -188,6 +176,13 @@ static bool complete(struct dialog *d)
     }
     if (d->spec.reason_required && !d->reason[0]) {
         snprintf(d->problem, sizeof d->problem, "A reason is required");
+        d->field = 1;
+        return false;
+    }
+    if (input_reason(d->reason, false, INPUT_REASON_CHARS, sizeof d->reason, d->problem,
+                     sizeof d->problem) < 0) {
+        if (d->problem[0] >= 'a' && d->problem[0] <= 'z') /* a sentence of its own */
+            d->problem[0] = (char)(d->problem[0] - 'a' + 'A');
         d->field = 1;
         return false;
     }
@@ -239,12 +234,23 @@ static enum dialog_result edit_key(struct dialog *d, int key)
     size_t cap;
     char *f = field_text(d, &cap);
     size_t len = strlen(f);
+    /* the reason takes UTF-8 as the terminal sends it, a byte per key (an
+     * invalid sequence is refused by input_reason before CONFIRM) */
+    bool text_byte = (key >= 32 && key < 127) || (d->field == 1 && key >= 0x80 && key <= 0xFF);
     if (is_backspace(key)) {
+        while (len > 0 && ((unsigned char)f[len - 1] & 0xC0) == 0x80) /* a whole character */
+            f[--len] = 0;
         if (len > 0)
             f[len - 1] = 0;
     } else if (key == 21) { /* Ctrl-U */
         f[0] = 0;
-    } else if (key >= 32 && key < 127) {
+    } else if (text_byte) {
+        bool starts_char = (key & 0xC0) != 0x80;
+        if (d->field == 1 && starts_char && chars(f) >= INPUT_REASON_CHARS) {
+            snprintf(d->problem, sizeof d->problem, "A reason has at most %d characters",
+                     INPUT_REASON_CHARS);
+            return DR_NONE;
+        }
         if (len + 1 < cap) {
             f[len] = (char)key;
             f[len + 1] = 0;
@@ -254,8 +260,8 @@ static enum dialog_result edit_key(struct dialog *d, int key)
     }
     if (d->field == 0)
         recheck(d);
-    else if (d->reason[0] && !strcmp(d->problem, "A reason is required"))
-        d->problem[0] = 0;
+    else if (!strncmp(d->problem, "A reason ", 9) || !strncmp(d->problem, "The reason ", 11))
+        d->problem[0] = 0; /* the reason's problem is being fixed */
     return DR_NONE;
 }
 
@@ -293,7 +299,7 @@ void dialog_request(const struct dialog *d, struct snap_req *r)
     snprintf(r->verb, sizeof r->verb, "%s", d->spec.verb);
     snprintf(r->target, sizeof r->target, "%s", d->spec.target);
     if (d->spec.kind == DV_NUMBER)
-        (void)numtext(r->value, sizeof r->value, d->parsed); /* exactly what was typed */
+        trim(r->value, sizeof r->value, d->value); /* checked by dialog_check() */
     else if (d->spec.kind == DV_CHOICE && d->choice >= 0 && d->choice < d->spec.nchoices)
         snprintf(r->value, sizeof r->value, "%s", d->spec.choices[d->choice]);
     snprintf(r->reason, sizeof r->reason, "%s", d->reason);

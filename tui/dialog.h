@@ -6,8 +6,11 @@
  *
  *   EDIT      the value field (typed, or a choice) and the reason field; the
  *             value is checked on every keystroke and what is wrong with it is
- *             shown as a sentence (not a number, outside the limits, beyond
- *             the largest step, unchanged);
+ *             shown as a sentence (not a number, too many decimals, outside
+ *             the limits, beyond the largest step, unchanged); the reason is
+ *             checked by input_reason() before CONFIRM (printable UTF-8, not
+ *             blank, at most INPUT_REASON_CHARS characters: a key past the
+ *             maximum is refused with that sentence, not dropped);
  *   CONFIRM   "bath.sp 740 -> 745 degC?": y or Enter sends, n or Esc goes
  *             back to EDIT;
  *   WAIT      the request is out; the server's reply closes the dialog when
@@ -24,11 +27,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "input.h"
 #include "snap.h"
 
 #define DIALOG_CHOICES 4
 #define DIALOG_VALUE_MAX 24
-#define DIALOG_REASON_MAX 120
+#define DIALOG_REASON_MAX INPUT_REASON_SIZE /* INPUT_REASON_CHARS characters of UTF-8 */
 
 enum dialog_value {
     DV_NONE,   /* a command without an argument: reason and confirmation only */
@@ -87,9 +91,12 @@ struct dialog {
 };
 
 /* Check the text typed for a DV_NUMBER spec.  Returns 0 with *out set, or -1
- * with one sentence in why: not a number, a comma for a decimal point,
- * outside the limits, beyond the largest step, or unchanged.  Empty text is
- * -1 with why = "Type the new value". */
+ * with one sentence in why: not a number (input_number's sentences: the
+ * server reads the value with the same reader), more decimals than the
+ * dialog shows (what is confirmed must be what is sent), outside the limits,
+ * beyond the largest step, or unchanged.  Blanks around the text are
+ * dropped first (the field's, not the number's); empty text is -1 with why =
+ * "Type the new value". */
 int dialog_check(const struct dialog_spec *s, const char *text, double *out, char *why, size_t n);
 
 /* Open with the spec: EDIT stage, focus on the value (the reason field for
@@ -99,7 +106,9 @@ void dialog_open(struct dialog *d, const struct dialog_spec *s);
 /* Feed one key.  See the stages above. */
 enum dialog_result dialog_key(struct dialog *d, int key);
 
-/* The request for a dialog that answered DR_SEND. */
+/* The request for a dialog that answered DR_SEND: a number goes as the text
+ * typed (without the field's blanks), so the server reads what was
+ * confirmed, digit for digit. */
 void dialog_request(const struct dialog *d, struct snap_req *r);
 
 /* The request went out with this id (WAIT), or could not be sent (RESULT

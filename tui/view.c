@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "alarm.h"
+#include "input.h"
 #include "seq.h"
 #include "tag.h"
 #include "trend.h"
@@ -373,16 +374,20 @@ int view_since(const char *text, double now, double *since, char *why, size_t n)
         char unit;
         double s;
     } units[] = {{'m', 60}, {'h', 3600}, {'d', 86400}};
-    char c;
     int a, b, used = 0;
     double v;
-    if (text[0] == '-' && sscanf(text + 1, "%lf%c%n", &v, &c, &used) == 2 && !text[1 + used] &&
-        v >= 0 && v <= 3650) {
-        for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-            if (c == units[i].unit) {
-                *since = now - v * units[i].s;
-                return 0;
-            }
+    char num[INPUT_NUMBER_CHARS + 1];
+    size_t len = strlen(text);
+    /* -N followed by a unit; N read as every typed number is (input.h) */
+    if (text[0] == '-' && len >= 3 && len - 2 < sizeof num && text[1] != '-' && text[1] != '+') {
+        memcpy(num, text + 1, len - 2);
+        num[len - 2] = 0;
+        if (input_number(num, &v, NULL, 0) == 0 && v >= 0 && v <= 3650)
+            for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+                if (text[len - 1] == units[i].unit) {
+                    *since = now - v * units[i].s;
+                    return 0;
+                }
     }
     if (sscanf(text, "%2d:%2d%n", &a, &b, &used) == 2 && !text[used] && a >= 0 && a < 24 &&
         b >= 0 && b < 60) {
@@ -399,10 +404,13 @@ int view_since(const char *text, double now, double *since, char *why, size_t n)
             return 0;
         }
     }
-    snprintf(why, n,
-             "since \"%s\": expected -30m, -2h, -1d, HH:MM or YYYY-MM-DD HH:MM (UTC, as the "
-             "journal's times)",
-             text);
+    char shown[INPUT_SHOW_SIZE];
+    input_show(shown, sizeof shown, text);
+    if (why && n)
+        snprintf(why, n,
+                 "since \"%s\": expected -30m, -2h, -1d, HH:MM or YYYY-MM-DD HH:MM (UTC, as the "
+                 "journal's times)",
+                 shown);
     return -1;
 }
 

@@ -544,9 +544,22 @@ void wg_dialog(struct wg_lines *l, int width, const struct dialog *d, const stru
     else
         add_line(l, SEV_NONE, 0, 0, " ");
     if (s->ask_reason || s->kind == DV_NONE) {
-        snprintf(val, sizeof val, "%.50s%s", d->reason, cursor && d->field == 1 ? "_" : "");
-        add_line(l, SEV_NONE, 0, 0, "Reason%s %s[%-*s]", s->reason_required ? "*   " : "    ",
-                 d->field == 1 && cursor ? ">" : " ", 40, val);
+        /* the field is 40 wide; a longer reason shows its end, where one types */
+        const char *r = d->reason;
+        int nch = 0;
+        for (const char *p = r; *p; p++)
+            nch += ((unsigned char)*p & 0xC0) != 0x80;
+        for (; nch > 38; r++)
+            if (((unsigned char)r[1] & 0xC0) != 0x80)
+                nch--;
+        char rv[4 * 40 + 8]; /* 38 characters of UTF-8, the mark and the cursor */
+        size_t k = 0;
+        rv[0] = 0;
+        (void)(cat(rv, sizeof rv, &k, r == d->reason ? "" : g->utf8 ? "…" : "<") &&
+               cat(rv, sizeof rv, &k, r) && cat(rv, sizeof rv, &k, cursor && d->field == 1 ? "_" : ""));
+        int pad = 40 - wg_width(rv);
+        add_line(l, SEV_NONE, 0, 0, "Reason%s %s[%s%*s]", s->reason_required ? "*   " : "    ",
+                 d->field == 1 && cursor ? ">" : " ", rv, pad > 0 ? pad : 0, "");
     }
     add_line(l, SEV_NONE, 0, 0, " ");
     switch (d->stage) {

@@ -41,6 +41,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "input.h"
+
 #define TIME_EPS 1e-9        /* against sums of dt landing a hair short of a delay */
 #define ALARM_DETAIL_MAX 100 /* with a message (< CFG_TEXT_MAX) fits ALARM_EVENT_TEXT */
 
@@ -445,20 +447,10 @@ int alarm_ack_all(struct alarms *a, const char *user, double now_s, char *msg, s
     return 0;
 }
 
-static bool blank(const char *s)
-{
-    if (!s)
-        return true;
-    for (; *s; s++)
-        if (!isspace((unsigned char)*s))
-            return false;
-    return true;
-}
-
 int alarm_shelve(struct alarms *a, const char *name, double minutes, const char *reason,
                  const char *user, bool role_is_engineer, double now_s, char *msg, size_t msglen)
 {
-    char text[ALARM_EVENT_TEXT];
+    char text[ALARM_EVENT_TEXT], why[160];
     int i = lookup(a, name, msg, msglen);
     if (i < 0)
         return -1;
@@ -467,13 +459,16 @@ int alarm_shelve(struct alarms *a, const char *name, double minutes, const char 
     double lim = al->def.max_shelve_min;
     if (al->oos)
         snprintf(text, sizeof text, "Shelve %s: it is out of service", n);
-    else if (blank(reason))
-        snprintf(text, sizeof text, "Shelve %s: a reason is required", n);
-    else if (strlen(reason) >= ALARM_REASON_MAX)
-        snprintf(text, sizeof text, "Shelve %s: the reason is longer than %d characters", n,
-                 ALARM_REASON_MAX - 1);
-    else if (!isfinite(minutes) || minutes <= 0)
-        snprintf(text, sizeof text, "Shelve %s: the time must be more than 0 min", n);
+    else if (input_reason(reason, true, ALARM_REASON_MAX - 1, ALARM_REASON_MAX, why, sizeof why) <
+             0)
+        snprintf(text, sizeof text, "Shelve %s: %s", n, why);
+    else if (isfinite(minutes) && minutes != floor(minutes))
+        snprintf(text, sizeof text,
+                 "Shelve %s: %.15g min is not a whole number of minutes; shelving is in whole "
+                 "minutes",
+                 n, minutes);
+    else if (!isfinite(minutes) || minutes < 1)
+        snprintf(text, sizeof text, "Shelve %s: the time must be at least 1 min", n);
     else if (minutes > ALARM_SHELVE_LIMIT_MIN)
         snprintf(text, sizeof text,
                  "Shelve %s: %.0f min is more than the %.0f min anyone may shelve; take it out "

@@ -178,7 +178,9 @@ int alarm_ack(struct alarms *a, const char *name, const char *user, double now_s
               size_t msglen);
 int alarm_ack_all(struct alarms *a, const char *user, double now_s, char *msg, size_t msglen);
 
-/* Shelve for `minutes`.  A reason is required.  Operators may shelve up to
+/* Shelve for `minutes`: whole minutes, at least 1 (the time shown is the
+ * time applied).  A reason is required: printable UTF-8 of at most
+ * ALARM_REASON_MAX - 1 characters and bytes (input_reason).  Operators may shelve up to
  * the alarm's max_shelve_min (0: not at all); an engineer may exceed it, but
  * nobody past ALARM_SHELVE_LIMIT_MIN.  Shelving again replaces the time and
  * reason.  The shelving ends by itself at its time and the alarm

@@ -83,7 +83,13 @@ struct core_result *core_result_new(struct core *k, const struct core_req *r, co
         res->client = r->client;
         str_copy(res->user, sizeof res->user, r->user);
         str_copy(res->origin, sizeof res->origin, r->origin);
-        str_copy(res->reason, sizeof res->reason, r->reason);
+        /* a reason refused as unprintable is recorded escaped, never raw
+         * (and shortened with an ellipsis if the escapes do not fit) */
+        if (!input_escape(res->reason, sizeof res->reason, r->reason)) {
+            input_escape(res->reason, sizeof res->reason - 3, r->reason);
+            size_t l = strlen(res->reason);
+            memcpy(res->reason + l, "…", sizeof "…");
+        }
     } else {
         str_copy(res->user, sizeof res->user, "meltcon");
         str_copy(res->origin, sizeof res->origin, "core");

@@ -22,6 +22,7 @@
 #include "alarm.h"
 #include "cfg.h"
 #include "core_view.h"
+#include "input.h"
 #include "loops.h"
 #include "master.h"
 #include "perm.h"
@@ -35,14 +36,15 @@ enum core_role { ROLE_VIEWER, ROLE_OPERATOR, ROLE_ENGINEER };
 #define CORE_RESULTS 64    /* results and events not yet taken by the shell */
 
 /* One request, as a client sent it plus who sent it (the protocol's
- * request, control/wire/snap.h, has the same text sizes: snap_view.c checks). */
+ * request, control/wire/snap.h, has the same text sizes: snap_view.c checks).
+ * reason holds INPUT_REASON_CHARS characters of UTF-8 whole (input.h). */
 struct core_req {
     long id;
     int client;                 /* opaque to the core, echoed in the result */
     enum core_role role;
     char user[CFG_NAME_MAX];
     char origin[48];            /* tty or SSH client */
-    char verb[16], target[64], value[64], reason[200];
+    char verb[16], target[64], value[64], reason[INPUT_REASON_SIZE];
 };
 
 /* A finished request or a core event, with everything the journal line and
@@ -57,7 +59,7 @@ struct core_result {
     char kind[16];              /* set, cmd, ack, shelve, phase, alarm, loop, ... */
     char what[64];              /* bath.sp, sc_door_open, roof_h, ... */
     char old_v[48], new_v[48];
-    char reason[200];
+    char reason[INPUT_REASON_SIZE]; /* as given; escaped (input_escape) when refused as unprintable */
     char text[600];             /* the sentence: what changed, or why refused */
 };
 

@@ -2,10 +2,19 @@
  * and its per-verb checks (see core.h): role -> value -> limits ->
  * permissives -> applied now, or queued for the PLC handshake (core.c).
  * Every refusal is a result with a sentence that says why.
+ *
+ * What a person typed is read by config/input.c, the same reader the
+ * console's dialogs and the CLI use: numbers strictly decimal, reasons
+ * printable UTF-8, not blank, at most INPUT_REASON_CHARS characters (checked
+ * once for every verb in core_request(), required by set, tune and oos here
+ * and by shelving in alarm.c).  What is accepted is exactly what is applied
+ * and recorded: values typed are echoed with %.15g (every number the reader
+ * accepts has at most 15 significant digits, so its text comes back whole),
+ * a charge is refused with more decimals than the PLC's 0.01 t, a shelving
+ * with a time that is not whole minutes (alarm.c).
  */
 #include "core.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +25,7 @@
 
 #include "core_int.h"
 #include "numtext.h"
+#include "input.h"
 #include "util.h"
 
 __attribute__((format(printf, 3, 4))) static int refuse(struct core *k, const struct core_req *r,
@@ -30,38 +40,13 @@ __attribute__((format(printf, 3, 4))) static int refuse(struct core *k, const st
     return -1;
 }
 
-int core_parse_value(const char *s, double *v, char *why, size_t n)
-{
-    while (*s == ' ')
-        s++;
-    if (!*s) {
-        snprintf(why, n, "no value given");
-        return -1;
-    }
-    char *end;
-    errno = 0;
-    double d = strtod(s, &end);
-    while (*end == ' ')
-        end++;
-    if (end == s || *end) {
-        snprintf(why, n, "\"%.30s\" is not a number", s);
-        return -1;
-    }
-    if (!isfinite(d) || errno == ERANGE) {
-        snprintf(why, n, "\"%.30s\" is not a finite number", s);
-        return -1;
-    }
-    *v = d;
-    return 0;
-}
-
+/* The reason of r, which the verb requires: given, and (like every reason,
+ * core_request) printable, not blank, not too long. */
 static int need_reason(struct core *k, const struct core_req *r)
 {
-    const char *s = r->reason;
-    while (*s == ' ')
-        s++;
-    if (!*s)
-        return refuse(k, r, "%s: a reason is required (it goes into the journal)", r->target);
+    char why[200];
+    if (input_reason(r->reason, true, INPUT_REASON_CHARS, sizeof r->reason, why, sizeof why) < 0)
+        return refuse(k, r, "%s: %s", r->target, why);
     return 0;
 }
 
@@ -95,7 +80,7 @@ static int gate_set(struct core *k, const struct core_req *r)
     int rc;
     if (!strcmp(field, "sp") || !strcmp(field, "out")) {
         double v;
-        if (core_parse_value(r->value, &v, why, sizeof why) < 0)
+        if (input_number(r->value, &v, why, sizeof why) < 0)
             return refuse(k, r, "%s: %s", r->target, why);
         bool sp = field[0] == 's';
         (void)numtext(old, sizeof old, sp ? p->sp : p->out);
@@ -153,7 +138,7 @@ static int gate_tune(struct core *k, const struct core_req *r)
         if (strcmp(dot + 1, params[i].name))
             continue;
         double v;
-        if (core_parse_value(r->value, &v, why, sizeof why) < 0)
+        if (input_number(r->value, &v, why, sizeof why) < 0)
             return refuse(k, r, "%s: %s", r->target, why);
         if (v < params[i].lo || v > params[i].hi)
             return refuse(k, r, "%s: %g is outside %g..%g", r->target, v, params[i].lo,
@@ -198,9 +183,13 @@ static int gate_cmd(struct core *k, const struct core_req *r)
     enum perm_cmd cmd = (enum perm_cmd)pc;
     double arg = 0;
     if (cmd == PERM_CHARGE || cmd == PERM_PUMP_SPEED) {
-        if (core_parse_value(r->value, &arg, why, sizeof why) < 0)
+        if (input_number(r->value, &arg, why, sizeof why) < 0)
             return refuse(k, r, "%s: %s (%s)", perm_cmd_label(cmd), why,
                           cmd == PERM_CHARGE ? "charge mass in t" : "pump speed in %");
+        /* the PLC takes the mass in 0.01 t: what is confirmed is what it gets */
+        if (cmd == PERM_CHARGE && input_decimals(r->value) > 2)
+            return refuse(k, r, "%s: %.15g t has more than 2 decimals; the PLC takes the mass "
+                          "in 0.01 t", perm_cmd_label(cmd), arg);
     }
     if (cmd == PERM_SETPOINT || cmd == PERM_MODE)
         return refuse(k, r, "use `set LOOP.sp VALUE` or `set LOOP.mode MODE`");
@@ -317,6 +306,10 @@ int core_request(struct core *k, const struct core_req *r)
                       "operators are members of group %s",
                       r->verb, r->target,
                       *k->cfg->server.operator_group ? k->cfg->server.operator_group : "(none)");
+    /* every reason, required or not, is printable text within the maximum */
+    char rwhy[200];
+    if (input_reason(r->reason, false, INPUT_REASON_CHARS, sizeof r->reason, rwhy, sizeof rwhy) < 0)
+        return refuse(k, r, "%s: %s", *r->target ? r->target : r->verb, rwhy);
     if (!strcmp(r->verb, "set"))
         return gate_set(k, r);
     if (!strcmp(r->verb, "tune"))
@@ -352,7 +345,7 @@ int core_request(struct core *k, const struct core_req *r)
     if (!strcmp(r->verb, "shelve")) {
         double min;
         char why[200];
-        if (core_parse_value(r->value, &min, why, sizeof why) < 0)
+        if (input_number(r->value, &min, why, sizeof why) < 0)
             return refuse(k, r, "shelve %s: %s (minutes)", r->target, why);
         int rc = alarm_shelve(&k->alarms, r->target, min, r->reason, r->user,
                               r->role == ROLE_ENGINEER, k->t_proc, msg, sizeof msg);

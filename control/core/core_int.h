@@ -26,7 +26,4 @@ void core_phase_event(struct core *k, const struct core_req *r, enum cfg_phase f
 /* The permissives' view of the core now. */
 void core_perm_context(const struct core *k, struct perm_ctx *ctx);
 
-/* Parse an operator's number: 0, or -1 with a sentence. */
-int core_parse_value(const char *s, double *v, char *why, size_t n);
-
 #endif

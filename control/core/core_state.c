@@ -4,8 +4,11 @@
  */
 #include "core.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core_int.h"
@@ -43,6 +46,20 @@ static void add_err(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
+/* A number as core_state_save() wrote it (%.17g: it may carry an exponent,
+ * which a person's input may not, so not input_number()); 0 or -1.  The
+ * server never sets a locale, so strtod reads the C locale's point. */
+static int state_value(const char *s, double *v)
+{
+    char *end;
+    errno = 0;
+    double d = strtod(s, &end);
+    if (end == s || *end || errno == ERANGE || !isfinite(d))
+        return -1;
+    *v = d;
+    return 0;
+}
+
 /* "key=NUMBER" among the words; 0 or -1. */
 static int state_num(char *const *w, int nw, const char *key, double lo, double hi, double *v)
 {
@@ -50,9 +67,8 @@ static int state_num(char *const *w, int nw, const char *key, double lo, double 
     for (int i = 0; i < nw; i++) {
         if (strncmp(w[i], key, kl) || w[i][kl] != '=')
             continue;
-        char why[80];
         double d;
-        if (core_parse_value(w[i] + kl + 1, &d, why, sizeof why) < 0 || d < lo || d > hi)
+        if (state_value(w[i] + kl + 1, &d) < 0 || d < lo || d > hi)
             return -1;
         *v = d;
         return 0;

@@ -19,12 +19,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "input.h"
+
 #define JOURNAL_USER_MAX 32
 #define JOURNAL_ORIGIN_MAX 64
 #define JOURNAL_KIND_MAX 16
 #define JOURNAL_WHAT_MAX 64
 #define JOURNAL_VALUE_MAX 64
-#define JOURNAL_REASON_MAX 256
+#define JOURNAL_REASON_MAX INPUT_REASON_SIZE /* a whole reason (input.h) */
 #define JOURNAL_RESULT_MAX 640 /* "refused: " + a core result's sentence, whole */
 #define JOURNAL_LINE_MAX 8192 /* longest line, newline included */
 #define JOURNAL_PATH_MAX 256

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "input.h"
 #include "util.h"
 
 /* A session's and a request's fields go whole into journal entries and core
@@ -49,7 +50,8 @@ static void refusal(struct server *sv, const struct session *s, const char *kind
     (void)str_copy(e.origin, sizeof e.origin, s->origin);
     (void)str_copy(e.kind, sizeof e.kind, kind);
     (void)str_copy(e.what, sizeof e.what, what);
-    (void)str_copy(e.reason, sizeof e.reason, reason);
+    /* printable, never raw: the reason may be what was refused (input.h) */
+    (void)input_escape(e.reason, sizeof e.reason, reason);
     snprintf(e.result, sizeof e.result, "refused: %s", text);
     server_journal_put(sv, &e, true);
 }
@@ -256,6 +258,14 @@ static void handle_req(struct server *sv, int slot, const struct snap_req *r, do
                      "stop: stopping the server needs the engineer role (the PLC watchdog would "
                      "put the burners to low fire); you are %s",
                      core_role_name(s->role));
+            refusal(sv, s, "server", "stop", r->reason, why);
+            server_reply(sv, slot, r->id, false, why, now);
+            return;
+        }
+        char rwhy[200];
+        if (input_reason(r->reason, false, INPUT_REASON_CHARS, sizeof r->reason, rwhy,
+                         sizeof rwhy) < 0) {
+            snprintf(why, sizeof why, "stop: %s", rwhy);
             refusal(sv, s, "server", "stop", r->reason, why);
             server_reply(sv, slot, r->id, false, why, now);
             return;

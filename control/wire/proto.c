@@ -114,11 +114,20 @@ int proto_unesc(char *s)
     return 0;
 }
 
+/* The whole value, escaped a piece at a time: a value of any length goes
+ * out whole, or the message is marked overflow; never cut. */
 void proto_kv(struct proto_out *o, const char *key, const char *value)
 {
-    char esc[3 * 512 + 1];
-    proto_esc(esc, sizeof esc, value ? value : "");
-    proto_add(o, " %s=%s", key, esc);
+    char esc[3 * 128 + 1], piece[129];
+    proto_add(o, " %s=", key);
+    for (const char *v = value ? value : ""; *v;) {
+        size_t n = strnlen(v, sizeof piece - 1);
+        memcpy(piece, v, n);
+        piece[n] = 0;
+        proto_esc(esc, sizeof esc, piece);
+        put(o, esc, strlen(esc));
+        v += n;
+    }
 }
 
 void proto_kvf(struct proto_out *o, const char *key, double value)

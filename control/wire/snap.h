@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "cfg.h"
+#include "input.h"
 #include "proto.h"
 
 enum snap_link { LINK_DOWN, LINK_UP, LINK_CONNECTING };
@@ -118,7 +119,7 @@ struct snap_req {
     char verb[16];
     char target[64];
     char value[64];
-    char reason[200];
+    char reason[INPUT_REASON_SIZE]; /* INPUT_REASON_CHARS characters of UTF-8 */
 };
 
 struct snap_reply {
