@@ -51,7 +51,6 @@
 #include "cfgmatch.h"
 #include "client.h"
 #include "clock.h"
-#include "input.h"
 #include "keys.h"
 #include "screens.h"
 #include "trend.h"
