@@ -48,19 +48,22 @@ static uint8_t *bits_of(const struct simimg *m, enum tag_table t)
 
 static void load_words(const struct simimg *m, const struct cfg_tag *t, uint16_t w[2])
 {
-    for (int k = 0; k < tag_width(t); k++)
-        w[k] = bit_table(t->table) ? bits_of(m, t->table)[t->addr + k]
-                                   : regs_of(m, t->table)[t->addr + k];
+    int n = tag_width(t);
+    if (bit_table(t->table))
+        for (int k = 0; k < n; k++)
+            w[k] = bits_of(m, t->table)[t->addr + k];
+    else
+        memcpy(w, regs_of(m, t->table) + t->addr, (size_t)n * sizeof *w);
 }
 
 static void store_words(struct simimg *m, const struct cfg_tag *t, const uint16_t w[2])
 {
-    for (int k = 0; k < tag_width(t); k++) {
-        if (bit_table(t->table))
+    int n = tag_width(t);
+    if (bit_table(t->table))
+        for (int k = 0; k < n; k++)
             bits_of(m, t->table)[t->addr + k] = w[k] != 0;
-        else
-            regs_of(m, t->table)[t->addr + k] = w[k];
-    }
+    else
+        memcpy(regs_of(m, t->table) + t->addr, w, (size_t)n * sizeof *w);
 }
 
 static bool valid_index(const struct simimg *m, int i)
