@@ -291,45 +291,6 @@ static void inject_path(const struct cfg *c, int port, char *buf, size_t n)
         snprintf(buf, n, "/tmp/meltsim-%d-%u.sock", port, (unsigned)getuid());
 }
 
-/* ---- the image: splc <-> tags -------------------------------------------------- */
-
-struct image {
-    int out_idx[64], in_idx[32];
-};
-
-static void image_init(struct image *im, const struct cfg *c)
-{
-    for (size_t i = 0; i < splc_out_nfields && i < 64; i++)
-        im->out_idx[i] = cfg_tag_index(c, splc_out_fields[i].tag);
-    for (size_t i = 0; i < splc_in_nfields && i < 32; i++)
-        im->in_idx[i] = cfg_tag_index(c, splc_in_fields[i].tag);
-}
-
-static void image_put(const struct image *im, struct simsrv *srv, const struct splc_out *o)
-{
-    for (size_t i = 0; i < splc_out_nfields && i < 64; i++) {
-        if (im->out_idx[i] < 0)
-            continue;
-        double v;
-        bool broken = false;
-        if (splc_out_get(o, splc_out_fields[i].tag, &v, &broken) < 0)
-            continue;
-        if (broken)
-            simsrv_set_fault(srv, im->out_idx[i]);
-        else
-            simsrv_set(srv, im->out_idx[i], v);
-    }
-}
-
-static void image_get(const struct image *im, const struct simsrv *srv, struct splc_in *in)
-{
-    for (size_t i = 0; i < splc_in_nfields && i < 32; i++) {
-        double v;
-        if (im->in_idx[i] >= 0 && simsrv_get(srv, im->in_idx[i], &v) >= 0)
-            splc_in_set(in, splc_in_fields[i].tag, v);
-    }
-}
-
 /* ---- the instructor's channel -------------------------------------------------- */
 
 static int inject_listen(const char *path)
@@ -476,22 +437,13 @@ static int serve(const struct cfg *c, const char *bind_addr, int port, double sp
         fprintf(stderr, "meltsim: %s\n", err);
         return 1;
     }
-    struct image im;
-    image_init(&im, c);
+    struct simimg *img = simsrv_image(srv);
     struct splc_in in;
     struct splc_out out;
     splc_in_initial(&plc, &in);
-    for (size_t i = 0; i < splc_in_nfields && i < 32; i++) {
-        double v = 0;
-        if (im.in_idx[i] >= 0) {
-            const struct splc_field *f = &splc_in_fields[i];
-            v = f->kind == SPLC_DOUBLE ? *(const double *)((const char *)&in + f->off)
-                                       : *(const uint16_t *)((const char *)&in + f->off);
-            simsrv_set(srv, im.in_idx[i], v);
-        }
-    }
+    simimg_put_inputs(img, &in);
     splc_output(&plc, &out);
-    image_put(&im, srv, &out);
+    simimg_put_outputs(img, &out);
 
     char ipath[256];
     inject_path(c, port, ipath, sizeof ipath);
@@ -532,7 +484,7 @@ static int serve(const struct cfg *c, const char *bind_addr, int port, double sp
         double target_s = (double)(now - t0) / 1000.0 * speed;
         int scans = 0;
         while (done_s + scan_s <= target_s + 1e-9 && scans < 100000) {
-            image_get(&im, srv, &in);
+            simimg_get_inputs(img, &in);
             double silent = 0;
             if (scen)
                 scen_run_due(scen, &plc, plc.clock_s, &silent, log_line, NULL);
@@ -543,7 +495,7 @@ static int serve(const struct cfg *c, const char *bind_addr, int port, double sp
             scans++;
         }
         if (scans)
-            image_put(&im, srv, &out);
+            simimg_put_outputs(img, &out);
         next += (int64_t)tick_ms;
         if (next < now - 1000) /* the machine stalled: do not try to catch up a backlog */
             next = now + (int64_t)tick_ms;

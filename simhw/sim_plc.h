@@ -206,6 +206,12 @@ int splc_out_get(const struct splc_out *o, const char *tag, double *v, bool *bro
  * wrapped to 16 bits.  -1 if the tag is not a PLC output. */
 int splc_in_set(struct splc_in *in, const char *tag, double v);
 
+/* The same by field, for a caller that looked the field up once: the value of field f
+ * of the struct at base (splc_out or splc_in; bools as 0/1), and storing v into it
+ * (integers rounded and wrapped to 16 bits, bools v != 0; -1 for a v not finite). */
+double splc_field_get(const struct splc_field *f, const void *base);
+int splc_field_set(const struct splc_field *f, void *base, double v);
+
 /* ---- faults --------------------------------------------------------------- */
 
 struct splc_fault_desc {

@@ -84,32 +84,53 @@ static const struct splc_field *field_find(const struct splc_field *f, size_t n,
     return NULL;
 }
 
+double splc_field_get(const struct splc_field *f, const void *base)
+{
+    const char *p = (const char *)base + f->off;
+    switch (f->kind) {
+    case SPLC_DOUBLE: {
+        double x;
+        memcpy(&x, p, sizeof x);
+        return x;
+    }
+    case SPLC_U16: {
+        uint16_t u;
+        memcpy(&u, p, sizeof u);
+        return u;
+    }
+    case SPLC_BOOL:
+    default: {
+        bool b;
+        memcpy(&b, p, sizeof b);
+        return b;
+    }
+    }
+}
+
+int splc_field_set(const struct splc_field *f, void *base, double v)
+{
+    if (!isfinite(v))
+        return -1;
+    char *p = (char *)base + f->off;
+    if (f->kind == SPLC_DOUBLE) {
+        memcpy(p, &v, sizeof v);
+    } else if (f->kind == SPLC_U16) {
+        uint16_t u = (uint16_t)((long long)llround(fmod(v, 65536.0)) & 0xFFFF);
+        memcpy(p, &u, sizeof u);
+    } else {
+        bool b = v != 0;
+        memcpy(p, &b, sizeof b);
+    }
+    return 0;
+}
+
 int splc_out_get(const struct splc_out *o, const char *tag, double *v, bool *broken)
 {
     const struct splc_field *f = field_find(splc_out_fields, splc_out_nfields, tag);
     if (!f)
         return -1;
-    const char *base = (const char *)o + f->off;
-    double x = 0;
-    switch (f->kind) {
-    case SPLC_DOUBLE:
-        memcpy(&x, base, sizeof x);
-        break;
-    case SPLC_U16: {
-        uint16_t u;
-        memcpy(&u, base, sizeof u);
-        x = u;
-        break;
-    }
-    case SPLC_BOOL: {
-        bool b;
-        memcpy(&b, base, sizeof b);
-        x = b;
-        break;
-    }
-    }
     if (v)
-        *v = x;
+        *v = splc_field_get(f, o);
     if (broken)
         *broken = f->tc >= 0 && o->broken[f->tc];
     return 0;
@@ -118,16 +139,7 @@ int splc_out_get(const struct splc_out *o, const char *tag, double *v, bool *bro
 int splc_in_set(struct splc_in *in, const char *tag, double v)
 {
     const struct splc_field *f = field_find(splc_in_fields, splc_in_nfields, tag);
-    if (!f || !isfinite(v))
-        return -1;
-    char *base = (char *)in + f->off;
-    if (f->kind == SPLC_DOUBLE) {
-        memcpy(base, &v, sizeof v);
-    } else {
-        uint16_t u = (uint16_t)((long long)llround(fmod(v, 65536.0)) & 0xFFFF);
-        memcpy(base, &u, sizeof u);
-    }
-    return 0;
+    return f ? splc_field_set(f, in, v) : -1;
 }
 
 const char *splc_tc_name(enum splc_tc tc)

@@ -39,9 +39,6 @@
 
 #define MBAP_LEN 7   /* transaction, protocol, length, unit id */
 #define MBAP_FIXED 6 /* bytes before the unit id, not counted in L */
-#define NTABLES 4
-
-enum { F_MAPPED = 1, F_WRITABLE = 2 };
 
 struct client {
     int fd;           /* -1: free slot */
@@ -52,15 +49,11 @@ struct client {
 
 struct simsrv {
     modbus_t *mb;
-    modbus_mapping_t *map;
+    struct simimg *img; /* the register image (sim_image.c) */
     int listen_fd;
     int64_t mute_until_ms;
-    int size[NTABLES];       /* highest mapped address + 1 */
-    uint8_t *flags[NTABLES]; /* F_MAPPED | F_WRITABLE per address */
     struct client cl[SIMSRV_MAX_CLIENTS];
     struct simsrv_stats st;
-    int ntags;
-    struct cfg_tag tags[CFG_MAX_TAGS];
 };
 
 enum fc_kind { FC_READ, FC_WRITE_ONE, FC_WRITE_MANY, FC_WRITE_READ };
@@ -115,62 +108,6 @@ static const struct fc_rule fc_rules[] = {
                                             .max_write = MODBUS_MAX_WR_WRITE_REGISTERS},
 };
 
-/* ---- the register image ---------------------------------------------------- */
-
-static bool bit_table(enum tag_table t)
-{
-    return t == TAG_DI || t == TAG_CO;
-}
-
-static uint16_t *regs_of(const struct simsrv *s, enum tag_table t)
-{
-    return t == TAG_IR ? s->map->tab_input_registers : s->map->tab_registers;
-}
-
-static uint8_t *bits_of(const struct simsrv *s, enum tag_table t)
-{
-    return t == TAG_DI ? s->map->tab_input_bits : s->map->tab_bits;
-}
-
-static void load_words(const struct simsrv *s, const struct cfg_tag *t, uint16_t w[2])
-{
-    for (int k = 0; k < tag_width(t); k++)
-        w[k] = bit_table(t->table) ? bits_of(s, t->table)[t->addr + k]
-                                   : regs_of(s, t->table)[t->addr + k];
-}
-
-static void store_words(struct simsrv *s, const struct cfg_tag *t, const uint16_t w[2])
-{
-    for (int k = 0; k < tag_width(t); k++) {
-        if (bit_table(t->table))
-            bits_of(s, t->table)[t->addr + k] = w[k] != 0;
-        else
-            regs_of(s, t->table)[t->addr + k] = w[k];
-    }
-}
-
-static bool valid_index(const struct simsrv *s, int i)
-{
-    return i >= 0 && i < s->ntags;
-}
-
-static bool mapped(const struct simsrv *s, enum tag_table t, int addr)
-{
-    return (unsigned)t < NTABLES && addr >= 0 && addr < s->size[t] &&
-           (s->flags[t][addr] & F_MAPPED);
-}
-
-/* Every address of [addr, addr+n) has all the flags in `need`. */
-static bool span_ok(const struct simsrv *s, enum tag_table t, int addr, int n, uint8_t need)
-{
-    if (addr + n > s->size[t])
-        return false;
-    for (int a = addr; a < addr + n; a++)
-        if ((s->flags[t][a] & need) != need)
-            return false;
-    return true;
-}
-
 /* ---- requests ---------------------------------------------------------------- */
 
 static int u16(const uint8_t *p)
@@ -185,25 +122,24 @@ static int check_request(const struct simsrv *s, const uint8_t *pdu, int plen)
     if (fc >= (int)(sizeof fc_rules / sizeof fc_rules[0]) || !fc_rules[fc].served)
         return MODBUS_EXCEPTION_ILLEGAL_FUNCTION;
     const struct fc_rule *r = &fc_rules[fc];
-    const uint8_t rw = F_MAPPED | F_WRITABLE;
     if (plen < 5)
         return MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE;
     int addr = u16(pdu + 1), nb = u16(pdu + 3);
     switch (r->kind) {
     case FC_READ:
-        if (plen != 5 || nb < 1 || nb > r->max_read)
+        if (plen != 5)
             return MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE;
-        return span_ok(s, r->table, addr, nb, F_MAPPED) ? 0 : MODBUS_EXCEPTION_ILLEGAL_DATA_ADDRESS;
+        return simimg_check(s->img, r->table, addr, nb, r->max_read, false);
     case FC_WRITE_ONE:
         if (plen != 5 || (r->bits && nb != 0xFF00 && nb != 0))
             return MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE;
-        return span_ok(s, r->table, addr, 1, rw) ? 0 : MODBUS_EXCEPTION_ILLEGAL_DATA_ADDRESS;
+        return simimg_check(s->img, r->table, addr, 1, 1, true);
     case FC_WRITE_MANY: {
         int bytes = plen > 5 ? pdu[5] : -1;
         int want = r->bits ? (nb + 7) / 8 : nb * 2;
         if (nb < 1 || nb > r->max_write || bytes != want || plen != 6 + bytes)
             return MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE;
-        return span_ok(s, r->table, addr, nb, rw) ? 0 : MODBUS_EXCEPTION_ILLEGAL_DATA_ADDRESS;
+        return simimg_check(s->img, r->table, addr, nb, r->max_write, true);
     }
     case FC_WRITE_READ:
     default: {
@@ -213,9 +149,8 @@ static int check_request(const struct simsrv *s, const uint8_t *pdu, int plen)
         if (nb < 1 || nb > r->max_read || wnb < 1 || wnb > r->max_write || bytes != wnb * 2 ||
             plen != 10 + bytes)
             return MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE;
-        if (!span_ok(s, r->table, waddr, wnb, rw) || !span_ok(s, r->table, addr, nb, F_MAPPED))
-            return MODBUS_EXCEPTION_ILLEGAL_DATA_ADDRESS;
-        return 0;
+        int code = simimg_check(s->img, r->table, waddr, wnb, r->max_write, true);
+        return code ? code : simimg_check(s->img, r->table, addr, nb, r->max_read, false);
     }
     }
 }
@@ -238,7 +173,7 @@ static int serve(struct simsrv *s, struct client *c, int len, int64_t now_ms)
         s->st.requests++;
         if (fc_rules[c->buf[MBAP_LEN]].kind != FC_READ)
             s->st.writes++;
-        rc = modbus_reply(s->mb, c->buf, len, s->map);
+        rc = modbus_reply(s->mb, c->buf, len, simimg_mapping(s->img));
     }
     modbus_set_socket(s->mb, -1);
     return rc < 0 ? -1 : 0;
@@ -337,18 +272,6 @@ struct simsrv *simsrv_open(const struct cfg *c, const char *bind, int port, char
         snprintf(err, errlen, "[sim] port = %d: expected 1 to 65535", port);
         return NULL;
     }
-    if (c->ntags < 0 || c->ntags > CFG_MAX_TAGS) {
-        snprintf(err, errlen, "%d tags: expected 0 to %d", c->ntags, CFG_MAX_TAGS);
-        return NULL;
-    }
-    for (int i = 0; i < c->ntags; i++) {
-        const struct cfg_tag *t = &c->tags[i];
-        if ((unsigned)t->table >= NTABLES || t->addr < 0 || t->addr + tag_width(t) > 65536) {
-            snprintf(err, errlen, "[tag.%s] addr = %d: outside the Modbus address space", t->name,
-                     t->addr);
-            return NULL;
-        }
-    }
     struct simsrv *s = calloc(1, sizeof *s);
     if (!s) {
         snprintf(err, errlen, "out of memory");
@@ -357,30 +280,12 @@ struct simsrv *simsrv_open(const struct cfg *c, const char *bind, int port, char
     s->listen_fd = -1;
     for (int i = 0; i < SIMSRV_MAX_CLIENTS; i++)
         s->cl[i].fd = -1;
-    s->ntags = c->ntags;
-    memcpy(s->tags, c->tags, sizeof s->tags[0] * (size_t)c->ntags);
-    for (int i = 0; i < s->ntags; i++) {
-        const struct cfg_tag *t = &s->tags[i];
-        int end = t->addr + tag_width(t);
-        if (end > s->size[t->table])
-            s->size[t->table] = end;
+    if (!(s->img = simimg_new(c, err, errlen))) {
+        simsrv_close(s);
+        return NULL;
     }
-    for (int k = 0; k < NTABLES; k++) {
-        s->flags[k] = calloc((size_t)s->size[k] + 1, 1);
-        if (!s->flags[k]) {
-            snprintf(err, errlen, "out of memory");
-            simsrv_close(s);
-            return NULL;
-        }
-    }
-    for (int i = 0; i < s->ntags; i++) {
-        const struct cfg_tag *t = &s->tags[i];
-        for (int a = t->addr; a < t->addr + tag_width(t); a++)
-            s->flags[t->table][a] |= F_MAPPED | (t->writable ? F_WRITABLE : 0);
-    }
-    s->map = modbus_mapping_new(s->size[TAG_CO], s->size[TAG_DI], s->size[TAG_HR], s->size[TAG_IR]);
     s->mb = modbus_new_tcp(bind, port);
-    if (!s->map || !s->mb) {
+    if (!s->mb) {
         snprintf(err, errlen, "cannot set up the Modbus server: %s", modbus_strerror(errno));
         simsrv_close(s);
         return NULL;
@@ -413,10 +318,7 @@ void simsrv_close(struct simsrv *s)
         close(s->listen_fd);
     if (s->mb)
         modbus_free(s->mb);
-    if (s->map)
-        modbus_mapping_free(s->map);
-    for (int k = 0; k < NTABLES; k++)
-        free(s->flags[k]);
+    simimg_free(s->img);
     free(s);
 }
 
@@ -453,59 +355,34 @@ void simsrv_mute(struct simsrv *s, int64_t until_ms)
     s->mute_until_ms = until_ms;
 }
 
+struct simimg *simsrv_image(struct simsrv *s)
+{
+    return s->img;
+}
+
 int simsrv_set(struct simsrv *s, int tag_index, double eng)
 {
-    if (!valid_index(s, tag_index))
-        return -1;
-    const struct cfg_tag *t = &s->tags[tag_index];
-    uint16_t w[2] = {0, 0};
-    if (t->writable) {
-        char err[200];
-        if (tag_encode(t, eng, w, err, sizeof err) < 0)
-            return -1;
-    } else {
-        tag_encode_sensor(t, eng, w);
-    }
-    store_words(s, t, w);
-    return 0;
+    return simimg_set(s->img, tag_index, eng);
 }
 
 int simsrv_set_fault(struct simsrv *s, int tag_index)
 {
-    if (!valid_index(s, tag_index) || !s->tags[tag_index].has_fault)
-        return -1;
-    uint16_t w[2] = {0, 0};
-    tag_encode_fault(&s->tags[tag_index], w);
-    store_words(s, &s->tags[tag_index], w);
-    return 0;
+    return simimg_set_fault(s->img, tag_index);
 }
 
 int simsrv_get(const struct simsrv *s, int tag_index, double *eng)
 {
-    if (!valid_index(s, tag_index))
-        return -1;
-    uint16_t w[2] = {0, 0};
-    load_words(s, &s->tags[tag_index], w);
-    return (int)tag_decode(&s->tags[tag_index], w, eng);
+    return simimg_get(s->img, tag_index, eng);
 }
 
 int simsrv_set_raw(struct simsrv *s, enum tag_table table, int addr, uint16_t v)
 {
-    if (!mapped(s, table, addr))
-        return -1;
-    if (bit_table(table))
-        bits_of(s, table)[addr] = v != 0;
-    else
-        regs_of(s, table)[addr] = v;
-    return 0;
+    return simimg_set_raw(s->img, table, addr, v);
 }
 
 int simsrv_get_raw(const struct simsrv *s, enum tag_table table, int addr, uint16_t *v)
 {
-    if (!mapped(s, table, addr))
-        return -1;
-    *v = bit_table(table) ? bits_of(s, table)[addr] : regs_of(s, table)[addr];
-    return 0;
+    return simimg_get_raw(s->img, table, addr, v);
 }
 
 void simsrv_stats(const struct simsrv *s, struct simsrv_stats *out)

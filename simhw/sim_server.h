@@ -1,11 +1,12 @@
-/* simsrv — meltsim's Modbus TCP server: the register image of the tag map.
+/* simsrv — meltsim's Modbus TCP server over the register image of the tag map.
  *
- * The server serves exactly the tag map of a config: one table per Modbus
- * table (ir, hr, di, co) sized 0..highest mapped address, and an address no
- * tag covers answers ILLEGAL DATA ADDRESS.  Only tags with `writable = yes`
- * accept writes.  It knows nothing of the furnace: the simulator's glue puts
- * live values in with simsrv_set() and reads what clients wrote with
- * simsrv_get().
+ * The server serves exactly the tag map of a config, held in a struct simimg
+ * (sim_image.h: one table per Modbus table (ir, hr, di, co) sized
+ * 0..highest mapped address); an address no tag covers answers ILLEGAL DATA
+ * ADDRESS, and only tags with `writable = yes` accept writes.  The server
+ * itself knows nothing of the furnace: the simulator's glue puts live values
+ * in with simimg_put_outputs() on simsrv_image() (or simsrv_set()) and reads
+ * what clients wrote with simimg_get_inputs() (or simsrv_get()).
  *
  * Several clients at once, none able to stall the others: every socket is
  * non-blocking, frames are assembled per client from the MBAP length, so
@@ -25,6 +26,7 @@
 #include <stdint.h>
 
 #include "cfg.h"
+#include "sim_image.h"
 #include "tag.h"
 
 #define SIMSRV_MAX_CLIENTS 16
@@ -67,6 +69,9 @@ int simsrv_poll(struct simsrv *s, int timeout_ms, int64_t now_ms);
  * read and dropped without a reply; connections stay open.  An until_ms in
  * the past (e.g. 0) ends it. */
 void simsrv_mute(struct simsrv *s, int64_t until_ms);
+
+/* The register image the server serves (owned by the server). */
+struct simimg *simsrv_image(struct simsrv *s);
 
 /* Put tag `tag_index` (index into cfg->tags) in the image.  A writable tag
  * is encoded strictly (tag_encode: -1 if refused, image unchanged); any other

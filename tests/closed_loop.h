@@ -1,8 +1,10 @@
 /* closed_loop — what the files of the closed-loop harness share: the harness (the core, the
- * simulated PLC, the register image between them, the operator, the figures) and the
+ * simulated PLC, the link between them, the operator, the figures) and the
  * functions each file gives the others.  The family (build/closed-loop):
  *   tool_closed-loop.c       main, the set-up and one cycle of the shift (overview on top)
- *   closed_loop_image.c      the register image: core <-> simulator through the tag codec
+ *   closed_loop_link.c       the link: the console's real plc_link.c over an in-memory PLC
+ *                            that serves the simulator's register image (simhw/sim_image.c),
+ *                            with injected link faults
  *   closed_loop_operator.c   the simulated operator: replies and events, duties, the shift
  *   closed_loop_measure.c    the figures measured at every cycle, the --trace rows
  *   closed_loop_expect.c     the report: the figures and the fault scripts judged
@@ -16,6 +18,8 @@
 
 #include "cfg.h"
 #include "core.h"
+#include "plc_link.h"
+#include "sim_image.h"
 #include "sim_plc.h"
 #include "sim_scenario.h"
 #include "tag.h"
@@ -40,15 +44,38 @@
 #define STEP_BAND 0.1     /* --step: settled: within this share of the step ... */
 #define STEP_STAY_S 300.0 /* ... for this long */
 
-/* ---- the lockstep ------------------------------------------------------------------- */
+/* ---- the link ------------------------------------------------------------------------- */
 
-/* Where a tag's value comes from: a PLC input or a holding register the console writes. */
-enum src { SRC_NONE, SRC_OUT, SRC_HR };
+/* A fault of the link, --link-fault or a scenario's "silent N", active for t in [at, until). */
+enum lf_kind {
+    LF_NONE,
+    LF_REFUSE,  /* the PLC answers every read that covers table:addr with an exception */
+    LF_TIMEOUT, /* the PLC stops answering: every request times out; connecting works */
+    LF_DROP,    /* the connection is reset, and connecting is refused */
+};
 
-struct image {
-    enum src src[CFG_MAX_TAGS];
-    const struct splc_field *fld[CFG_MAX_TAGS]; /* SRC_OUT, SRC_HR */
-    uint16_t regs[CFG_MAX_TAGS][2];
+struct link_fault {
+    enum lf_kind kind;
+    enum tag_table table; /* LF_REFUSE */
+    int addr;
+    double at, until;
+};
+
+/* The in-memory PLC behind plc_link's ops: the simulator's register image, answered
+ * synchronously; what went over the link, counted. */
+struct memplc {
+    struct simimg *img;
+    double now;            /* process time of the transaction */
+    struct link_fault lf;  /* --link-fault */
+    double silent_until;   /* a scenario's "silent N": timeouts */
+    bool connected, reset; /* a dropped connection fails until closed */
+    unsigned long reads, writes, connects, refused, timeouts, resets;
+    int reads_cycle, writes_cycle; /* this cycle */
+    /* the command handshake as the PLC receives it */
+    int a_code, a_arg, a_seq; /* hr addresses of cmd_code, cmd_arg, cmd_seq, -1 none */
+    bool code_fresh, arg_fresh;
+    uint16_t last_seq;
+    unsigned long cmds, seq_first, seq_repeated;
 };
 
 struct charge_rec {
@@ -66,6 +93,19 @@ struct figs {
     double roof_max, roof_true_max, hc_gas_max, bath_true_min, bath_true_max;
     double fuel_j0, melted_kg0, tapped_kg0, pyro_j0;
     unsigned long write_errors, silent_text;
+    /* the link: read transactions per cycle against the read plan, the command handshake */
+    int plan_open, reads_first; /* blocks planned at plc_open; read in the first cycle */
+    int reads_min, reads_max;   /* later cycles in which every block was read */
+    long read_cycles, write_cycles;
+    unsigned long writes_sum, cmds_sent, cmds_not_sent;
+    /* a link fault (--link-fault, or a scenario's "silent") */
+    int lf_tag;                     /* the tag followed: the refused one, -1 none */
+    double lf_t_comms, lf_t_stale;  /* first seen COMMS, STALE during the fault */
+    double lf_last_good, lf_t_good; /* its last GOOD read before; GOOD again after */
+    int lf_other_bad;               /* cycles a tag of another block was not GOOD */
+    bool lf_link_lost;              /* the link was down during the fault */
+    double lf_out0[CFG_MAX_LOOPS], lf_out_drift[CFG_MAX_LOOPS]; /* outputs held in MAN */
+    double t_link_down, t_link_up; /* first down; first up again after that */
     int raised[CFG_MAX_ALARMS];
     int annunciations, critical, floods, max_per_10min;
     /* faults */
@@ -137,19 +177,23 @@ struct harness {
     struct splc plc;
     struct splc_in in;
     struct splc_out out;
-    struct image im;
+    struct memplc mp;     /* the PLC's side of the link */
+    struct plc_link link; /* the console's side: control/server/plc_link.c */
+    bool link_up;         /* as the server judges it: read this cycle, link UP */
     struct tag_value tags[CFG_MAX_TAGS];
     struct scenario scen;
     bool have_scen;
     const char *script; /* file name of the script, "" for a normal shift */
-    double dt, t, hours, silent_until;
+    const char *lf_key; /* "link refuse", "link timeout", "link drop"; "" none */
+    double dt, t, hours;
     bool quiet;
     FILE *trace;
     double next_trace;
     struct op op;
     struct figs f;
     int t_firing_demand;
-    struct stepper st; /* --step */
+    double firing_demand; /* in the PLC's holding register after this cycle's writes */
+    struct stepper st;    /* --step */
 };
 
 /* ---- tool_closed-loop.c ------------------------------------------------------------- */
@@ -157,14 +201,25 @@ struct harness {
 /* A line of the run's log, stamped with the process time; nothing with --quiet. */
 __attribute__((format(printf, 2, 3))) void say(const struct harness *h, const char *fmt, ...);
 
-/* ---- closed_loop_image.c: the register image ---------------------------------------- */
+/* ---- closed_loop_link.c: the link ------------------------------------------------------ */
 
-/* Map every tag of the config onto the PLC once; preset the holding registers. */
-void image_init(struct harness *h);
-/* The PLC's inputs into h->tags through their registers (COMMS while the link is silent). */
-void image_read(struct harness *h);
-/* The core's writes and command to the PLC through the holding registers. */
-void image_apply_writes(struct harness *h);
+/* "KIND,AT_S,FOR_S" (KIND refuse:TABLE:ADDR, timeout or drop) -> *lf; -1 with a sentence. */
+int link_fault_parse(const char *arg, struct link_fault *lf, char *err, size_t errlen);
+/* The register image of the config's map, preset from the PLC's start state, and the
+ * console's link over it (nothing sent yet).  -1 with a sentence. */
+int link_init(struct harness *h, char *err, size_t errlen);
+void link_free(struct harness *h);
+/* A scenario's "silent N" from now: every request times out for N s (followed by the
+ * figures as a timeout fault when no --link-fault is given). */
+void link_silence(struct harness *h, double seconds);
+/* What the console wrote into the PLC; after the scan, the PLC's outputs into the image. */
+void link_plc_inputs(struct harness *h);
+void link_plc_outputs(struct harness *h);
+/* The console's read cycle: plc_read_all into h->tags; sets h->link_up. */
+void link_read(struct harness *h);
+/* The core's outputs and command over the link, as the server writes them; then
+ * h->firing_demand from the PLC's register. */
+void link_write(struct harness *h);
 
 /* ---- closed_loop_operator.c: the simulated operator ---------------------------------- */
 

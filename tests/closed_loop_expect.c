@@ -1,7 +1,9 @@
 /* closed_loop_expect — the report of a run: the figures judged (on a normal shift), the
- * --step response, the alarms, the loops, the operator's counts, and each fault script
- * judged on what an operator expects to see (table `expects`, keyed by the script's file
- * name: sim_scenario rejects unknown sections, so the expectations live here).
+ * --step response, the alarms, the loops, the operator's counts, the link (transactions
+ * against the read plan, the command handshake as the PLC received it), and each fault
+ * script or link fault judged on what an operator expects to see (table `expects`, keyed by
+ * the script's file name — sim_scenario rejects unknown sections, so the expectations live
+ * here — or by "link KIND" for --link-fault).
  */
 #include <math.h>
 #include <stdarg.h>
@@ -45,7 +47,7 @@ static void report_figures(const struct harness *h, struct verdict *v)
 {
     const struct figs *f = &h->f;
     const struct phys_state *s = &h->plc.phys;
-    bool normal = !h->have_scen && h->st.loop < 0;
+    bool normal = !h->have_scen && !*h->lf_key && h->st.loop < 0;
     bool long_run = h->hours >= MELT_MIN_HOURS;
 
     judge(v, normal && f->hold_s > 0, f->hold_dev_k <= HOLD_BAND_K,
@@ -109,7 +111,7 @@ static void report_alarms(const struct harness *h)
 /* ---- expectations of the fault scripts ------------------------------------------------ */
 
 struct expect {
-    const char *script; /* file name of the scenario */
+    const char *script; /* file name of the scenario, or "link KIND" for --link-fault */
     const char *what;   /* what an operator expects to see */
     bool (*met)(const struct harness *h, char *got, size_t n);
 };
@@ -219,6 +221,90 @@ static bool x_watchdog(const struct harness *h, char *got, size_t n)
            !plant_on(h->core.plant.watchdog_tripped);
 }
 
+/* The followed tag through a link fault, as plc_link.h defines its quality: COMMS from the
+ * first failed read, STALE once its last good read is older than stale_ms; with a refused
+ * block, the other blocks GOOD and the link up throughout. */
+static bool x_lf_stale(const struct harness *h, char *got, size_t n)
+{
+    const struct figs *f = &h->f;
+    const struct link_fault *lf = &h->mp.lf;
+    double stale_s = h->link.stale_ms / 1000.0, age = f->lf_t_stale - f->lf_last_good;
+    const char *name = f->lf_tag >= 0 ? h->cfg.tags[f->lf_tag].name : "?";
+    GOT("%s: COMMS %.2f s into the fault, STALE %.2f s after its last good read (stale after "
+        "%.2f s); %d cycles with another block not GOOD; link %s",
+        name, f->lf_t_comms >= 0 ? f->lf_t_comms - lf->at : -1, f->lf_t_stale >= 0 ? age : -1,
+        stale_s, f->lf_other_bad, f->lf_link_lost ? "down at times" : "up throughout");
+    bool q = f->lf_t_comms >= lf->at && f->lf_t_comms <= lf->at + h->dt + 1e-6 &&
+             f->lf_t_stale >= 0 && f->lf_last_good >= 0 && age > stale_s + 1e-6 &&
+             age <= stale_s + h->dt + 1e-6;
+    bool refuse = lf->kind == LF_REFUSE;
+    return q &&
+           (!refuse || (f->lf_other_bad == 0 && !f->lf_link_lost && raised(h, "plc_link") == 0));
+}
+
+/* Does loop l read its PV in the block that was refused? */
+static bool pv_in_refused_block(const struct harness *h, int l)
+{
+    int pv = h->core.loops.loop[l].pv_tag, t = h->f.lf_tag;
+    return pv >= 0 && t >= 0 && h->link.plan.block_of[pv] == h->link.plan.block_of[t];
+}
+
+static bool x_lf_dropped(const struct harness *h, char *got, size_t n)
+{
+    const struct figs *f = &h->f;
+    const struct link_fault *lf = &h->mp.lf;
+    bool ok = true;
+    size_t used = 0;
+    for (int l = 0; l < h->core.loops.n && used < n; l++) {
+        bool dep = pv_in_refused_block(h, l);
+        double at = f->t_dropped[l];
+        bool fine = dep ? at >= lf->at && at <= lf->at + h->dt + 1e-6 && !isnan(f->lf_out0[l]) &&
+                              f->lf_out_drift[l] <= 0.01
+                        : at < 0;
+        ok = ok && fine;
+        used += (size_t)snprintf(got + used, n - used, "%s%s %s", used ? "; " : "",
+                                 h->core.loops.loop[l].pid.prm.name,
+                                 !dep     ? (at < 0 ? "kept its mode" : "DROPPED")
+                                 : at < 0 ? "NOT dropped"
+                                 : fine   ? "dropped, held"
+                                          : "dropped late or moved");
+    }
+    return ok && h->core.loops.n > 0;
+}
+
+static bool x_lf_recovered(const struct harness *h, char *got, size_t n)
+{
+    const struct figs *f = &h->f;
+    const struct link_fault *lf = &h->mp.lf;
+    bool ok = f->lf_t_good >= lf->until && f->lf_t_good <= lf->until + h->dt + 1e-6;
+    int back = 0, dropped = 0;
+    for (int l = 0; l < h->core.loops.n; l++) {
+        if (!pv_in_refused_block(h, l))
+            continue;
+        dropped++;
+        bool b =
+            f->t_restored[l] >= lf->until && h->core.loops.loop[l].pid.mode == h->cfg.loops[l].mode;
+        back += b;
+    }
+    GOT("every tag GOOD %.2f s after the fault; %d of %d dropped loops back in their modes",
+        f->lf_t_good >= 0 ? f->lf_t_good - lf->until : -1, back, dropped);
+    return ok && back == dropped;
+}
+
+static bool x_lf_reconnect(const struct harness *h, char *got, size_t n)
+{
+    const struct figs *f = &h->f;
+    const struct link_fault *lf = &h->mp.lf;
+    double cap = h->cfg.plc.reconnect_max_ms / 1000.0;
+    GOT("link down %.2f s into the fault, up again %.2f s after it ended (backoff at most "
+        "%.1f s); %lu reconnects",
+        f->t_link_down >= 0 ? f->t_link_down - lf->at : -1,
+        f->t_link_up >= 0 ? f->t_link_up - lf->until : -1, cap, h->link.stats.reconnects);
+    return f->t_link_down >= lf->at && f->t_link_down <= lf->at + h->dt + 1e-6 &&
+           f->t_link_up >= lf->until && f->t_link_up - lf->until <= cap + h->dt + 1e-6 &&
+           h->link.stats.reconnects >= 1;
+}
+
 static const struct expect expects[] = {
     {"flame_failure_melt.ini", "flame_failure and lockout alarms raised", x_flame_alarms},
     {"flame_failure_melt.ini", "HC loop tracks the forced firing; no jump at the restart",
@@ -239,21 +325,37 @@ static const struct expect expects[] = {
     {"pump_trip.ini", "bath within 3 K of SP within 30 min of the restart", x_back_in_band},
     {"plc_silent.ini", "plc_link alarm raised; every loop kept its mode (outputs held)", x_link},
     {"plc_silent.ini", "PLC watchdog tripped by the silence, reset by the operator", x_watchdog},
+    {"plc_silent.ini", "values COMMS at once, STALE after the link's stale age", x_lf_stale},
+    {"plc_silent.ini", "link down at once, reconnected within the backoff cap", x_lf_reconnect},
+    {"link refuse", "refused block COMMS then STALE; other blocks GOOD, link up", x_lf_stale},
+    {"link refuse", "loops with a PV in the block dropped to MAN at once, outputs held",
+     x_lf_dropped},
+    {"link refuse", "every tag GOOD at the first read after; loops back in their modes",
+     x_lf_recovered},
+    {"link refuse", "bath within 3 K of SP within 30 min of AUTO", x_back_in_band},
+    {"link drop", "plc_link alarm raised; every loop kept its mode (outputs held)", x_link},
+    {"link drop", "values COMMS at once, STALE after the link's stale age", x_lf_stale},
+    {"link drop", "link down at once, reconnected within the backoff cap", x_lf_reconnect},
+    {"link drop", "PLC watchdog tripped by the silence, reset by the operator", x_watchdog},
+    {"link timeout", "plc_link alarm raised; every loop kept its mode (outputs held)", x_link},
+    {"link timeout", "values COMMS at once, STALE after the link's stale age", x_lf_stale},
+    {"link timeout", "link down at once, reconnected within the backoff cap", x_lf_reconnect},
 };
 
 static void report_expectations(const struct harness *h, struct verdict *v)
 {
     int found = 0;
     for (size_t i = 0; i < sizeof expects / sizeof expects[0]; i++) {
-        if (strcmp(expects[i].script, h->script))
+        if (strcmp(expects[i].script, h->script) && strcmp(expects[i].script, h->lf_key))
             continue;
         char got[300];
         bool ok = expects[i].met(h, got, sizeof got);
         judge(v, true, ok, "%s: %s", expects[i].what, got);
         found++;
     }
-    if (h->have_scen && !found)
-        printf("       no expectations for %s: generic checks only\n", h->script);
+    if ((h->have_scen || *h->lf_key) && !found)
+        printf("       no expectations for %s: generic checks only\n",
+               h->have_scen ? h->script : h->lf_key);
 }
 
 static void report_loops(const struct harness *h)
@@ -300,13 +402,42 @@ static void report_step(const struct harness *h)
            st->t_settled >= 0 ? (st->t_settled - st->t0) / 60 : -1);
 }
 
+/* What went over the link, judged: every cycle in which all blocks were read took exactly
+ * the plan's transactions (the first cycle the plan made at open, with gaps; later the plan
+ * as the link re-made it); the PLC received each command's code and arg with or before
+ * its seq, every command the core sent exactly once. */
+static void report_link(const struct harness *h, struct verdict *v)
+{
+    const struct figs *f = &h->f;
+    const struct plc_stats *s = &h->link.stats;
+    const struct memplc *m = &h->mp;
+    int now = plc_plan_count(&h->link.plan, -1);
+    judge(v, true,
+          f->reads_first == f->plan_open && f->read_cycles > 0 && f->reads_min == now &&
+              f->reads_max == now,
+          "link: read transactions per cycle: %d in the first (plan at open: %d blocks), then "
+          "%d..%d in %ld cycles with every block read (plan now: %d blocks, %lu re-plans)",
+          f->reads_first, f->plan_open, f->reads_min, f->reads_max, f->read_cycles, now,
+          s->replans);
+    printf("       link: %lu reads, %lu writes (%.2f write requests per cycle); %lu connects, "
+           "%lu reconnects; %lu refused, %lu timed out, %lu reset\n",
+           m->reads, m->writes, f->write_cycles ? (double)f->writes_sum / f->write_cycles : 0,
+           m->connects, s->reconnects, m->refused, m->timeouts, m->resets);
+    judge(v, true, m->cmds == f->cmds_sent && m->seq_first == 0 && m->seq_repeated == 0,
+          "handshake: %lu commands reached the PLC of %lu sent (%lu not sent); %lu with "
+          "cmd_seq before its cmd_code and cmd_arg, %lu cmd_seq written again",
+          m->cmds, f->cmds_sent, f->cmds_not_sent, m->seq_first, m->seq_repeated);
+}
+
 int expect_report(const struct harness *h, double wall_s)
 {
     struct verdict verdict = {0}, *v = &verdict;
     const struct op *o = &h->op;
     printf("closed-loop: %.1f h simulated in %.3f s (%.0fx real time), seed %u, %s\n", h->hours,
            wall_s, wall_s > 0 ? h->hours * 3600 / wall_s : 0, h->plc.prm.seed,
-           h->have_scen ? h->scen.path : "normal shift");
+           h->have_scen ? h->scen.path
+           : *h->lf_key ? h->lf_key
+                        : "normal shift");
     report_figures(h, v);
     report_step(h);
     report_alarms(h);
@@ -317,6 +448,7 @@ int expect_report(const struct harness *h, double wall_s)
     judge(v, true, h->f.silent_text == 0 && h->f.write_errors == 0,
           "every reply carries a sentence (%lu without); the codec took every write (%lu refused)",
           h->f.silent_text, h->f.write_errors);
+    report_link(h, v);
     report_expectations(h, v);
     printf("result: %s\n", v->failed ? "FAIL" : "PASS");
     return v->failed;

@@ -51,7 +51,7 @@ static void measure_burner(struct harness *h, bool live)
 {
     struct figs *f = &h->f;
     const struct plant *p = &h->core.plant;
-    double demand = h->tags[h->t_firing_demand].v;
+    double demand = h->firing_demand;
     bool firing = p->bms_state.q == Q_GOOD && (int)p->bms_state.v == BMS_FIRING;
     bool locked = plant_on(p->bms_lockout);
     const struct core *k = &h->core;
@@ -91,7 +91,7 @@ static void measure_faults(struct harness *h, bool live)
             f->bad_bath_lo = f->bad_bath_hi = bath;
         }
         f->bad_out_drift = fmax(f->bad_out_drift, fabs(out - f->bad_out0));
-        f->bad_fire_max = fmax(f->bad_fire_max, h->tags[h->t_firing_demand].v);
+        f->bad_fire_max = fmax(f->bad_fire_max, h->firing_demand);
         f->bad_bath_lo = fmin(f->bad_bath_lo, bath);
         f->bad_bath_hi = fmax(f->bad_bath_hi, bath);
     }
@@ -121,6 +121,8 @@ static void measure_loops(struct harness *h)
 {
     struct figs *f = &h->f;
     const struct loops *lp = &h->core.loops;
+    if (!h->core.started) /* the loops wait for a good read-back of the outputs */
+        return;
     for (int i = 0; i < lp->n; i++) {
         const struct pid *p = &lp->loop[i].pid;
         if (f->lq_started)
@@ -135,6 +137,59 @@ static void measure_loops(struct harness *h)
         f->lq_max[i] = fmax(f->lq_max[i], fabs(e));
     }
     f->lq_started = true;
+}
+
+/* The link: when it went down and came back, and around a link fault: the followed tag's
+ * quality (COMMS first, STALE once its last good read is older than the link's stale_ms),
+ * every tag GOOD again after the fault, and for a refused block the tags of the other
+ * blocks (GOOD throughout) and the outputs of the loops dropped to MAN (held). */
+static void measure_link(struct harness *h)
+{
+    struct figs *f = &h->f;
+    const struct link_fault *lf = &h->mp.lf;
+    if (!h->link_up && f->t_link_down < 0)
+        f->t_link_down = h->t;
+    if (h->link_up && f->t_link_down >= 0 && f->t_link_up < 0)
+        f->t_link_up = h->t;
+    int i = f->lf_tag;
+    if (i < 0)
+        return;
+    enum tag_quality q = h->tags[i].q;
+    if ((lf->kind == LF_NONE || h->t < lf->at) && q == Q_GOOD)
+        f->lf_last_good = h->t;
+    if (lf->kind == LF_NONE)
+        return;
+    bool during = h->t >= lf->at && h->t < lf->until;
+    if (during) {
+        if (q == Q_BAD_COMMS && f->lf_t_comms < 0)
+            f->lf_t_comms = h->t;
+        if (q == Q_STALE && f->lf_t_stale < 0)
+            f->lf_t_stale = h->t;
+        bool other_bad = false;
+        for (int t = 0; t < h->cfg.ntags && lf->kind == LF_REFUSE; t++)
+            if (h->link.plan.block_of[t] != h->link.plan.block_of[i] && h->tags[t].q != Q_GOOD &&
+                h->tags[t].q != Q_BAD_SENSOR)
+                other_bad = true;
+        f->lf_other_bad += other_bad;
+        f->lf_link_lost |= !h->link_up;
+        if (lf->kind != LF_REFUSE)
+            return;
+        const struct loops *lp = &h->core.loops;
+        for (int l = 0; l < lp->n; l++) {
+            const struct pid *p = &lp->loop[l].pid;
+            if (p->mode != LOOP_MAN || f->t_dropped[l] < lf->at)
+                continue;
+            if (isnan(f->lf_out0[l])) /* its first cycle in MAN */
+                f->lf_out0[l] = p->out;
+            f->lf_out_drift[l] = fmax(f->lf_out_drift[l], fabs(p->out - f->lf_out0[l]));
+        }
+    } else if (h->t >= lf->until && f->lf_t_good < 0) {
+        bool all = true;
+        for (int t = 0; t < h->cfg.ntags && all; t++)
+            all = h->tags[t].q == Q_GOOD;
+        if (all)
+            f->lf_t_good = h->t;
+    }
 }
 
 static void measure_step(struct harness *h)
@@ -170,7 +225,7 @@ void measure_cycle(struct harness *h)
     const struct core *k = &h->core;
     const struct plant *p = &k->plant;
     const struct phys_state *s = &h->plc.phys;
-    bool live = h->t >= h->silent_until;
+    bool live = h->link_up;
     double sp = k->seq.out.bath_sp, bath = phys_bath_c(s);
 
     f->roof_true_max = fmax(f->roof_true_max, s->roof_c);
@@ -205,6 +260,7 @@ void measure_cycle(struct harness *h)
             f->pyro_co_max = fmax(f->pyro_co_max, p->co_ppm.v);
     }
     measure_loops(h);
+    measure_link(h);
     measure_step(h);
     measure_recovery(h, live);
     measure_burner(h, live);
@@ -257,8 +313,12 @@ void measure_init(struct harness *h)
     f->t_fixed = f->t_back_in_band = f->last_firing = f->t_wd_reset = -1;
     f->was_firing = true;
     f->last_phase = PH_COUNT;
-    for (int i = 0; i < CFG_MAX_LOOPS; i++)
+    for (int i = 0; i < CFG_MAX_LOOPS; i++) {
         f->t_dropped[i] = f->t_restored[i] = -1;
+        f->lf_out0[i] = NAN;
+    }
+    f->t_link_down = f->t_link_up = f->lf_t_comms = f->lf_t_stale = -1;
+    f->lf_last_good = f->lf_t_good = -1;
     f->bath_true_min = 1e9;
     f->bath_true_max = -1e9;
     f->fuel_j0 = h->plc.phys.led.fuel_j;

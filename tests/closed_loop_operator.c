@@ -297,7 +297,7 @@ static bool when_tapped(const struct harness *h)
 static bool when_healthy(const struct harness *h)
 {
     const struct plant *p = &h->core.plant;
-    if (h->t < h->silent_until || !plant_on(p->flame_on) || !plant_on(p->pump_running) ||
+    if (!h->link_up || !plant_on(p->flame_on) || !plant_on(p->pump_running) ||
         plant_on(p->watchdog_tripped))
         return false;
     for (int i = 0; i < h->core.loops.n; i++)
@@ -433,7 +433,7 @@ static void do_step(struct harness *h)
 void op_operate(struct harness *h)
 {
     struct op *o = &h->op;
-    if (o->pending || h->t < h->silent_until)
+    if (o->pending || !h->link_up)
         return;
     if (o->answered) {
         o->answered = false;

@@ -1,9 +1,12 @@
 #!/bin/sh
 # The closed-loop harness (tests/tool_closed-loop.c) under make test: an 8-hour normal
-# shift judged on the targets of tests/README.md, then each fault script judged on what an
-# operator expects (the table `expects` in tests/closed_loop_expect.c).  Every part runs;
-# the test fails if any part misses, and shows the report of each part that did.  About
-# 0.5 s in all (~3x that under SANITIZE=1); nothing here is judged on wall time.
+# shift judged on the targets of tests/README.md, then each fault script and two faults of
+# the PLC link (the ir block refused for 30 s, the connection dropped for 20 s, both at
+# 10 min) judged on what an operator expects (the table `expects` in
+# tests/closed_loop_expect.c).  Every run also judges the link's read transactions per
+# cycle against the read plan and the command handshake as the PLC received it.  Every
+# part runs; the test fails if any part misses, and shows the report of each part that
+# did.  About 1 s in all (~3x that under SANITIZE=1); nothing here is judged on wall time.
 set -u
 B=${BUILD_DIR:-build}
 CL="$B/closed-loop"
@@ -23,6 +26,8 @@ part shift --hours 8
 for s in flame_failure_melt broken_bath_tc pump_trip plc_silent; do
     part "$s" --hours 1.5 --script "simhw/scenarios/$s.ini"
 done
+part link_refuse --hours 1.5 --link-fault refuse:ir:2,600,30
+part link_drop --hours 1.5 --link-fault drop,600,20
 [ -z "$failed" ] && { echo ok; exit 0; }
 for name in $failed; do
     echo "--- $name"

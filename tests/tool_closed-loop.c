@@ -2,22 +2,30 @@
  * with a simulated operator who works a shift through the one gate (control/README.md; tests/README.md, 'Targets').
  *
  *   build/closed-loop [-c FILE] [--hours H] [--script FILE] [--seed N] [--quiet]
- *                     [--trace FILE] [--step LOOP:DELTA]
+ *                     [--trace FILE] [--step LOOP:DELTA] [--link-fault FAULT]
  *
  * This file: main, the set-up and one cycle of the run; the parts are tests/closed_loop_*.c
- * (see tests/closed_loop.h): the register image, the operator, the measuring, the report.
+ * (see tests/closed_loop.h): the link, the operator, the measuring, the report.
  *
  * One step every cycle period of process time (250 ms with the shipped config):
- *   scenario events due -> splc_step (PLC logic + physics) -> every PLC input encoded into its
- *   registers with the tag codec (tag_encode_sensor, tag_encode_fault for a broken sensor)
- *   and decoded with tag_decode, so quantisation, valid ranges and fault sentinels are real
- *   -> core_step -> k->writes encoded into the holding registers, decoded and handed to the
- *   PLC, then cmd_code, cmd_arg, cmd_seq in that order, once -> the operator looks at what
- *   the console shows and may make one request through core_request().
+ *   scenario events due -> the PLC takes what the console wrote from its holding registers
+ *   -> splc_step (PLC logic + physics) -> the PLC's outputs into its register image
+ *   (simhw/sim_image.c, the map and encoding meltsim serves, a broken sensor as its fault
+ *   sentinel) -> the server's cycle over the console's real PLC link (plc_link.c, through
+ *   an in-memory transport that answers from that image: closed_loop_link.c): plc_read_all
+ *   (the read plan, decoding, GOOD/BAD/COMMS/STALE) -> core_step -> plc_write of every
+ *   output, plc_write_now of a command (cmd_code, cmd_arg, then cmd_seq), plc_flush_writes
+ *   -> the operator looks at what the console shows and may make one request through
+ *   core_request().
  * Process time and the core's monotonic time are both the step count x period, so a run is
  * deterministic for a seed (the seed drives the sensor noise and the operator's waits).  A
- * scenario's "silent N" takes the link down for N s: the core sees COMMS and nothing reaches
- * the PLC, whose watchdog trips as in the plant.
+ * scenario's "silent N" makes the PLC stop answering for N s (every request times out, as
+ * meltsim mutes its server): the link goes down, the core sees COMMS then STALE, nothing
+ * reaches the PLC, whose watchdog trips as in the plant, and the link reconnects with its
+ * backoff.  --link-fault FAULT injects one fault of the link at AT_S for FOR_S seconds:
+ *   refuse:TABLE:ADDR,AT_S,FOR_S   every read covering TABLE:ADDR is refused (exception 04)
+ *   timeout,AT_S,FOR_S             no answers (as "silent")
+ *   drop,AT_S,FOR_S                the connection is reset and connecting refused
  *
  * The operator (table `shift` in closed_loop_operator.c) runs the semi-continuous cycle of a
  * twin-chamber furnace: HOLD (20 min at the start of the shift; after a tap only until the next
@@ -33,7 +41,8 @@
  * No charge and no push while a fault is being dealt with.  A refusal is logged with its
  * sentence and the request made again later.
  *
- * Figures (tests/README.md, 'Targets'), judged on a normal shift (no --script, no --step):
+ * Figures (tests/README.md, 'Targets'), judged on a normal shift (no --script, --link-fault
+ * or --step):
  *   HOLD      |bath_hc_temp - SP| <= 3 K at every step from 10 min after entering HOLD until
  *             HOLD ends (bath_hc_temp as decoded: the bath loop's PV).
  *   recovery  for every charge, from the scrap dropping into the bath (the push) to the start
@@ -46,9 +55,11 @@
  *   speed     simulated-to-wall ratio, printed only (make bench reports it).
  * Fault scripts are judged by the table `expects` (closed_loop_expect.c), keyed by the
  * script's file name (sim_scenario rejects unknown sections, so the expectations live in the
- * harness); a script without
- * expectations gets the generic checks only.  Always judged: every reply carries a sentence,
- * the tag codec accepts every value the core writes.
+ * harness), link faults by "link KIND"; a script without expectations gets the generic
+ * checks only.  Always judged: every reply carries a sentence, the tag codec accepts every
+ * value the core writes, the read transactions of each cycle are the read plan's blocks
+ * (the first cycle the plan made at open, later the plan as the link re-made it), and the
+ * PLC received every command's code and arg with or before its seq, each seq once.
  * --step LOOP:DELTA (tuning): no shift; at 10 min the loop's setpoint moves by DELTA and the
  * rise, overshoot and settling of its PV are printed.  --trace FILE: a CSV row every 10 s.
  *
@@ -85,22 +96,25 @@ static void scen_log(void *ctx, const char *line)
     say(ctx, "%s", line);
 }
 
-/* One cycle: scenario, PLC scan, registers, core, writes, operator, figures. */
+/* One cycle: scenario, PLC scan, the link's reads, core, the link's writes, operator,
+ * figures. */
 static void cycle(struct harness *h)
 {
     if (h->have_scen) {
         double silent = 0;
         scen_run_due(&h->scen, &h->plc, h->t, &silent, scen_log, h);
         if (silent > 0)
-            h->silent_until = h->t + h->dt + silent;
+            link_silence(h, silent);
     }
+    link_plc_inputs(h);
     splc_step(&h->plc, &h->in, &h->out, h->dt);
+    link_plc_outputs(h);
     h->t += h->dt;
-    image_read(h);
-    struct core_status st = {.link_up = h->t >= h->silent_until, .disk_ok = true};
+    link_read(h);
+    struct core_status st = {.link_up = h->link_up, .disk_ok = true};
     struct core_times tm = {.t_proc = h->t, .dt_proc = h->dt, .t_mono = h->t};
     core_step(&h->core, h->tags, &st, &tm);
-    image_apply_writes(h);
+    link_write(h);
     op_drain(h);
     op_operate(h);
     measure_cycle(h);
@@ -112,7 +126,9 @@ static void cycle(struct harness *h)
 static void usage(void)
 {
     fprintf(stderr, "usage: closed-loop [-c FILE] [--hours H] [--script FILE] [--seed N] "
-                    "[--quiet] [--trace FILE] [--step LOOP:DELTA]\n");
+                    "[--quiet] [--trace FILE] [--step LOOP:DELTA] [--link-fault FAULT]\n"
+                    "  FAULT: refuse:TABLE:ADDR,AT_S,FOR_S | timeout,AT_S,FOR_S | "
+                    "drop,AT_S,FOR_S\n");
 }
 
 static int number(const char *opt, const char *s, double lo, double hi, double *v)
@@ -186,7 +202,10 @@ static int setup(struct harness *h, const char *cfg_path, const char *script, un
     splc_init(&h->plc, &p, &pp, h->have_scen && h->scen.cold);
     splc_in_initial(&h->plc, &h->in);
     splc_output(&h->plc, &h->out);
-    image_init(h);
+    if (link_init(h, err, sizeof err) < 0) {
+        fprintf(stderr, "closed-loop: %s\n", err);
+        return -1;
+    }
     h->dt = h->cfg.cycle.period_ms / 1000.0;
     op_init(h, seed);
     measure_init(h);
@@ -196,7 +215,7 @@ static int setup(struct harness *h, const char *cfg_path, const char *script, un
 int main(int argc, char **argv)
 {
     static struct harness h;
-    const char *cfg_path = NULL, *script = NULL, *trace = NULL, *step = NULL;
+    const char *cfg_path = NULL, *script = NULL, *trace = NULL, *step = NULL, *fault = NULL;
     double hours = 8, seed = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -217,6 +236,8 @@ int main(int argc, char **argv)
             trace = next;
         else if (!strcmp(a, "--step"))
             step = next;
+        else if (!strcmp(a, "--link-fault"))
+            fault = next;
         else if (!strcmp(a, "--hours")) {
             if (number(a, next, 0.01, 1000, &hours) < 0)
                 return 2;
@@ -228,7 +249,17 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    h.script = "";
+    h.script = h.lf_key = "";
+    if (fault) {
+        char err[300];
+        static const char *const keys[] = {
+            [LF_REFUSE] = "link refuse", [LF_TIMEOUT] = "link timeout", [LF_DROP] = "link drop"};
+        if (link_fault_parse(fault, &h.mp.lf, err, sizeof err) < 0) {
+            fprintf(stderr, "closed-loop: %s\n", err);
+            return 2;
+        }
+        h.lf_key = keys[h.mp.lf.kind];
+    }
     if (setup(&h, cfg_default_path(cfg_path), script, (unsigned)seed) < 0 ||
         step_parse(&h, step) < 0)
         return 2;
@@ -245,5 +276,7 @@ int main(int argc, char **argv)
     double wall = clock_mono_s() - w0;
     if (h.trace)
         fclose(h.trace);
-    return expect_report(&h, wall) ? 1 : 0;
+    int missed = expect_report(&h, wall);
+    link_free(&h);
+    return missed ? 1 : 0;
 }
