@@ -127,6 +127,11 @@ struct cfg_sim {
     double ignition_s;        /* trial for ignition */
     double pump_min_level_mm; /* PLC hard interlock: pump refused below */
     double pump_freeze_c;     /* PLC hard interlock: metal too cold to pump */
+    double door_co_max_ppm;   /* PLC: no door opens with flue CO above this ... */
+    double door_o2_min_pct;   /* ... or flue O2 below this (fuel-rich atmosphere) */
+    double push_min_scrap_c;  /* PLC: no push with the scrap surface colder (wet) ... */
+    double push_min_dry_min;  /* ... or sooner than this after the last charge */
+    double max_level_mm;      /* PLC: no charge or push at or above this level (overfill) */
     char inject_socket[CFG_PATH_MAX]; /* instructor channel, "" = default */
 };
 
@@ -136,6 +141,7 @@ struct cfg_limits {
     double roof_max_c;        /* no high fire above this roof temperature */
     double sc_gas_max_door_c; /* charging door stays shut above this SC gas */
     double co_max_door_ppm;   /* ... or while CO is above this (pyrolysis gas) */
+    double door_o2_min_pct;   /* no door opens with flue O2 below this (fuel-rich) */
     double push_min_scrap_c;  /* scrap dry: surface at least this */
     double push_min_dry_min;  /* minimum time in pyrolysis before a push */
     double pump_min_bath_c;   /* freezing guard */

@@ -23,6 +23,8 @@
  *   5. hard interlocks on the drives: pump stopped below pump_min_level_mm or with
  *      bath_sc_temp below pump_freeze_c (a broken bath_sc thermocouple counts as frozen,
  *      a broken roof thermocouple as roof HH: fail-safe), tap closed at the heel;
+ *      the commands meet the hazard interlocks (sim_plc_cmd.c): a refused command is
+ *      answered INTERLOCK with the refusing bits in plc_interlocks until the next one;
  *   6. drives ramp to their demands, doors travel, the pusher strokes (before step 4 in
  *      the code, so a door that starts to open drops the firing in the same scan);
  *   7. physics for dt; sensors: y += (x - y)(1 - exp(-dt / tc_lag)), reading = y + drift
@@ -74,6 +76,12 @@ static const struct splc_params splc_defaults = {
     .o2_trim_sp_pct = 2.0,
     .o2_trim_rate = 1.0,
     .afterburn_max_pct = 100.0,
+    .door_co_max_ppm = 3000.0,
+    .door_o2_min_pct = 0.5,
+    .push_min_scrap_c = 350.0,
+    .push_min_dry_s = 600.0,
+    .max_level_mm = 1050.0,
+    .capacity_kg = 65000.0,
 };
 
 void splc_params_default(struct splc_params *p)
@@ -99,9 +107,21 @@ void splc_params_from_cfg(struct splc_params *p, struct phys_params *pp, const s
         p->pump_min_level_mm = s->pump_min_level_mm;
     if (s->pump_freeze_c > 0)
         p->pump_freeze_c = s->pump_freeze_c;
+    if (s->door_co_max_ppm > 0)
+        p->door_co_max_ppm = s->door_co_max_ppm;
+    if (s->door_o2_min_pct > 0)
+        p->door_o2_min_pct = s->door_o2_min_pct;
+    if (s->push_min_scrap_c > 0)
+        p->push_min_scrap_c = s->push_min_scrap_c;
+    if (s->push_min_dry_min > 0)
+        p->push_min_dry_s = s->push_min_dry_min * 60.0;
+    if (s->max_level_mm > 0)
+        p->max_level_mm = s->max_level_mm;
     p->seed = s->seed;
     if (c->furnace.heel_t > 0)
         p->heel_kg = c->furnace.heel_t * 1000.0;
+    if (c->furnace.capacity_t > 0)
+        p->capacity_kg = c->furnace.capacity_t * 1000.0;
     if (c->furnace.low_fire_pct > 0)
         p->low_fire_pct = c->furnace.low_fire_pct;
     if (pp) {
@@ -124,6 +144,7 @@ void splc_init(struct splc *plc, const struct splc_params *p, const struct phys_
     plc->charge_hv_mj_kg = p->charge_hv_mj_kg;
     plc->damper = 50.0;
     plc->firing = p->low_fire_pct;
+    plc->since_charge_s = p->push_min_dry_s; /* whatever lies on the hearth at start is dry */
     if (cold) {
         phys_init_cold(&plc->phys, pp);
         plc->bms = SPLC_BMS_OFF;
@@ -154,11 +175,13 @@ void splc_step(struct splc *plc, const struct splc_in *in, struct splc_out *out,
     if (!(dt >= 0) || !isfinite(dt))
         dt = 0;
     plc->clock_s += dt;
+    plc->since_charge_s += dt;
     plc->heartbeat++;
     splc_watchdog(plc, in->console_heartbeat, dt);
     splc_estop(plc);
     if (in->cmd_seq != plc->last_seq) {
         plc->last_seq = in->cmd_seq;
+        plc->refused = 0;
         plc->result = splc_command(plc, in->cmd_code, in->cmd_arg);
         plc->ack_seq = in->cmd_seq;
         splc_estop(plc);
@@ -226,6 +249,7 @@ void splc_output(const struct splc *plc, struct splc_out *out)
     out->hc_door_closed = plc->hc_door <= 0;
     out->flame_on = plc->bms == SPLC_BMS_FIRING;
     out->estop_ok = !plc->estop_latched;
+    out->estop_released = !plc->faults.estop;
     out->gas_ok = splc_gas_ok(plc);
     out->air_ok = splc_air_ok(plc);
     out->pump_running = plc->pump_on;

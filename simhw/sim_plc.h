@@ -71,6 +71,13 @@ struct splc_params {
     double o2_trim_sp_pct;    /* afterburning air: flue O2 the trim holds (2) */
     double o2_trim_rate;      /* ... integral action, % of full-fire air per s per % O2 (1) */
     double afterburn_max_pct; /* ... its fan's capacity, % of the burners' full-fire air (100) */
+    /* the hazard interlocks of the commands (sim_plc_cmd.c) */
+    double door_co_max_ppm;   /* no door opens with flue CO above (3000) */
+    double door_o2_min_pct;   /* ... or flue O2 below (0.5): fuel-rich atmosphere */
+    double push_min_scrap_c;  /* no push with the scrap surface colder (350): wet */
+    double push_min_dry_s;    /* ... or within this long of the last charge (600) */
+    double max_level_mm;      /* no charge or push at or above this bath level (1050) */
+    double capacity_kg;       /* ... nor one that takes metal + scrap past this (65000) */
 };
 
 /* What the console writes (holding registers), in engineering units. */
@@ -99,6 +106,7 @@ struct splc_out {
     bool sc_door_closed, hc_door_closed, flame_on, estop_ok, gas_ok, air_ok, pump_running,
         fan_running, tap_open, pusher_home, bms_lockout, watchdog_tripped;
     bool pump_trip, fan_trip;   /* motor protection tripped (while the fault lasts) */
+    bool estop_released;        /* the E-stop button is not pressed (estop_ok is the latch) */
     bool flame_failure;         /* flame lost or never proven: latched until the lockout reset */
     bool broken[SPLC_TC_COUNT]; /* send the tag's fault sentinel instead */
 };
@@ -135,7 +143,9 @@ struct splc {
     double pusher;  /* stroke position 0 home .. 1 out */
     int pusher_dir; /* +1 out, -1 back, 0 at rest */
     bool estop_latched;
+    double since_charge_s; /* process time since the last accepted CHARGE (drying) */
     uint16_t interlocks;
+    uint16_t refused; /* plc_interlock bits that refused the last command (held till the next) */
     /* command handshake */
     uint16_t last_seq, ack_seq, result;
     /* watchdog */
@@ -155,8 +165,8 @@ struct splc {
 void splc_params_default(struct splc_params *p);
 
 /* Defaults, then the [sim] and [furnace] values of a loaded config: watchdog, purge,
- * ignition, noise, lag, seed, pump limits, heel, low fire into *p, and the burner power
- * into *pp (which may be NULL). */
+ * ignition, noise, lag, seed, pump limits, the door, push and overfill interlocks, heel,
+ * capacity, low fire into *p, and the burner power into *pp (which may be NULL). */
 void splc_params_from_cfg(struct splc_params *p, struct phys_params *pp, const struct cfg *c);
 
 /* Start the PLC and the furnace: hot (45 t at 740 degC, burners firing at the holding

@@ -10,6 +10,14 @@
 
 /* ---- commands --------------------------------------------------------------- */
 
+/* Refused by the hard interlocks `bits`: they show in plc_interlocks until the next
+ * command, so the console can name what refused it. */
+static uint16_t refuse(struct splc *plc, unsigned bits)
+{
+    plc->refused = (uint16_t)(plc->refused | bits);
+    return PLC_RES_INTERLOCK;
+}
+
 static int free_hearth_slots(const struct splc *plc)
 {
     int n = 0;
@@ -18,12 +26,24 @@ static int free_hearth_slots(const struct splc *plc)
     return n;
 }
 
+/* Burners start only with the E-stop clear, the doors shut, no lockout, gas pressure made
+ * and the roof below its limiter (a broken roof TC counts as HH). */
 static uint16_t cmd_burner_start(struct splc *plc, uint16_t arg)
 {
     (void)arg;
-    if (plc->estop_latched || !splc_doors_closed(plc) || plc->bms == SPLC_BMS_LOCKOUT ||
-        !splc_gas_ok(plc))
-        return PLC_RES_INTERLOCK;
+    unsigned b = 0;
+    if (plc->estop_latched)
+        b |= PLC_IL_ESTOP;
+    if (!splc_doors_closed(plc))
+        b |= PLC_IL_DOOR_OPEN_FIRING;
+    if (plc->bms == SPLC_BMS_LOCKOUT)
+        b |= PLC_IL_LOCKOUT;
+    if (!splc_gas_ok(plc))
+        b |= PLC_IL_GAS_PRESSURE;
+    if (splc_roof_hh(plc))
+        b |= PLC_IL_ROOF_HH;
+    if (b)
+        return refuse(plc, b);
     if (plc->bms == SPLC_BMS_OFF) {
         plc->bms = SPLC_BMS_PREPURGE;
         plc->bms_timer_s = plc->prm.purge_s;
@@ -43,20 +63,35 @@ static uint16_t cmd_lockout_reset(struct splc *plc, uint16_t arg)
 {
     (void)arg;
     if (plc->estop_latched)
-        return PLC_RES_INTERLOCK;
+        return refuse(plc, PLC_IL_ESTOP);
     if (plc->bms == SPLC_BMS_LOCKOUT)
         plc->bms = SPLC_BMS_OFF;
     plc->flame_failed = false;
     return PLC_RES_OK;
 }
 
+/* A door opens only with the E-stop clear, the other door shut (never a draught through
+ * both chambers) and the atmosphere not fuel-rich (air let into unburnt pyrolysis gas
+ * burns at the door).  The charging door waits for the pusher.  Closing always may. */
 static uint16_t door_cmd(struct splc *plc, bool *opening, bool open)
 {
     if (plc->estop_latched)
-        return PLC_RES_INTERLOCK;
-    if (open && opening == &plc->sc_door_opening && plc->pusher_dir != 0)
+        return refuse(plc, PLC_IL_ESTOP);
+    if (!open) {
+        *opening = false;
+        return PLC_RES_OK;
+    }
+    bool sc = opening == &plc->sc_door_opening;
+    unsigned b = 0;
+    if (sc ? plc->hc_door > 0 || plc->hc_door_opening : plc->sc_door > 0 || plc->sc_door_opening)
+        b |= PLC_IL_DOOR_OPEN_FIRING;
+    if (splc_fuel_rich(plc))
+        b |= PLC_IL_FUEL_RICH;
+    if (b)
+        return refuse(plc, b);
+    if (sc && plc->pusher_dir != 0)
         return PLC_RES_BUSY;
-    *opening = open;
+    *opening = true;
     return PLC_RES_OK;
 }
 
@@ -87,9 +122,17 @@ static uint16_t cmd_hc_door_close(struct splc *plc, uint16_t arg)
 static uint16_t cmd_pump_start(struct splc *plc, uint16_t arg)
 {
     (void)arg;
-    if (plc->estop_latched || splc_level_low(plc) || splc_metal_frozen(plc) ||
-        plc->faults.pump_trip)
-        return PLC_RES_INTERLOCK;
+    unsigned b = 0;
+    if (plc->estop_latched)
+        b |= PLC_IL_ESTOP;
+    if (splc_level_low(plc))
+        b |= PLC_IL_LEVEL_LOW;
+    if (splc_metal_frozen(plc))
+        b |= PLC_IL_METAL_FROZEN;
+    if (plc->faults.pump_trip)
+        b |= PLC_IL_DRIVE_TRIP;
+    if (b)
+        return refuse(plc, b);
     plc->pump_on = true;
     return PLC_RES_OK;
 }
@@ -101,11 +144,20 @@ static uint16_t cmd_pump_stop(struct splc *plc, uint16_t arg)
     return PLC_RES_OK;
 }
 
+/* The fan draws gas through the SC: not with the charging door open (it would pull air
+ * in over the scrap). */
 static uint16_t cmd_fan_start(struct splc *plc, uint16_t arg)
 {
     (void)arg;
-    if (plc->estop_latched || plc->faults.fan_trip)
-        return PLC_RES_INTERLOCK;
+    unsigned b = 0;
+    if (plc->estop_latched)
+        b |= PLC_IL_ESTOP;
+    if (plc->sc_door > 0 || plc->sc_door_opening)
+        b |= PLC_IL_DOOR_OPEN_FIRING;
+    if (plc->faults.fan_trip)
+        b |= PLC_IL_DRIVE_TRIP;
+    if (b)
+        return refuse(plc, b);
     plc->fan_on = true;
     return PLC_RES_OK;
 }
@@ -117,12 +169,21 @@ static uint16_t cmd_fan_stop(struct splc *plc, uint16_t arg)
     return PLC_RES_OK;
 }
 
+/* A charge needs the charging door fully open, room on the hearth, and room in the
+ * furnace: the level below max_level_mm and metal + scrap + this charge within capacity. */
 static uint16_t cmd_charge(struct splc *plc, uint16_t arg)
 {
     if (arg < CHARGE_MIN_ARG || arg > CHARGE_MAX_ARG)
         return PLC_RES_INVALID;
-    if (plc->estop_latched || plc->sc_door < 1.0)
-        return PLC_RES_INTERLOCK;
+    unsigned b = 0;
+    if (plc->estop_latched)
+        b |= PLC_IL_ESTOP;
+    if (plc->sc_door < 1.0)
+        b |= PLC_IL_CHARGE_DOOR;
+    if (splc_overfill(plc, arg * 10.0))
+        b |= PLC_IL_OVERFILL;
+    if (b)
+        return refuse(plc, b);
     if (plc->pusher_dir != 0 || free_hearth_slots(plc) == 0)
         return PLC_RES_BUSY;
     const struct splc_faults *f = &plc->faults;
@@ -131,14 +192,25 @@ static uint16_t cmd_charge(struct splc *plc, uint16_t arg)
     if (phys_charge(&plc->phys, &plc->phys_prm, arg * 10.0, plc->charge_temp_c, org, wet,
                     plc->charge_hv_mj_kg) != 0)
         return PLC_RES_INVALID;
+    plc->since_charge_s = 0;
     return PLC_RES_OK;
 }
 
+/* A push needs the charging door shut, dry scrap (splc_scrap_wet) and no overfill. */
 static uint16_t cmd_push(struct splc *plc, uint16_t arg)
 {
     (void)arg;
-    if (plc->estop_latched || plc->sc_door > 0)
-        return PLC_RES_INTERLOCK;
+    unsigned b = 0;
+    if (plc->estop_latched)
+        b |= PLC_IL_ESTOP;
+    if (plc->sc_door > 0)
+        b |= PLC_IL_DOOR_OPEN_FIRING;
+    if (splc_scrap_wet(plc))
+        b |= PLC_IL_WET_PUSH;
+    if (splc_overfill(plc, 0))
+        b |= PLC_IL_OVERFILL;
+    if (b)
+        return refuse(plc, b);
     if (plc->pusher_dir != 0)
         return PLC_RES_BUSY;
     plc->pusher_dir = 1;
@@ -148,8 +220,13 @@ static uint16_t cmd_push(struct splc *plc, uint16_t arg)
 static uint16_t cmd_tap_open(struct splc *plc, uint16_t arg)
 {
     (void)arg;
-    if (plc->estop_latched || splc_at_heel(plc))
-        return PLC_RES_INTERLOCK;
+    unsigned b = 0;
+    if (plc->estop_latched)
+        b |= PLC_IL_ESTOP;
+    if (splc_at_heel(plc))
+        b |= PLC_IL_HEEL;
+    if (b)
+        return refuse(plc, b);
     plc->tap_open = true;
     return PLC_RES_OK;
 }
@@ -169,11 +246,12 @@ static uint16_t cmd_watchdog_reset(struct splc *plc, uint16_t arg)
     return PLC_RES_OK;
 }
 
+/* The latch clears only with the button released. */
 static uint16_t cmd_estop_reset(struct splc *plc, uint16_t arg)
 {
     (void)arg;
     if (plc->faults.estop)
-        return PLC_RES_INTERLOCK;
+        return refuse(plc, PLC_IL_ESTOP);
     plc->estop_latched = false;
     return PLC_RES_OK;
 }

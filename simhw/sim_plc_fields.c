@@ -67,6 +67,7 @@ const struct splc_field splc_out_fields[] = {
     OUT_B(pump_trip),
     OUT_B(fan_trip),
     OUT_B(flame_failure),
+    OUT_B(estop_released),
 };
 const size_t splc_out_nfields = sizeof splc_out_fields / sizeof splc_out_fields[0];
 

@@ -30,8 +30,18 @@ bool splc_level_low(const struct splc *plc);
 bool splc_metal_frozen(const struct splc *plc); /* a broken bath_sc TC counts as frozen */
 bool splc_at_heel(const struct splc *plc);
 bool splc_roof_hh(const struct splc *plc); /* a broken roof TC counts as HH */
+/* Metal in the bath from the measured level, as the metal_mass input reports it. */
+double splc_metal_meas_kg(const struct splc *plc);
+/* Flue CO above door_co_max_ppm or O2 below door_o2_min_pct: no door may open. */
+bool splc_fuel_rich(const struct splc *plc);
+/* Scrap on the hearth that may be wet: charged less than push_min_dry_s ago, or its
+ * surface colder than push_min_scrap_c (a broken pyrometer counts as wet). */
+bool splc_scrap_wet(const struct splc *plc);
+/* The level at max_level_mm, or metal + scrap + add_kg past capacity_kg. */
+bool splc_overfill(const struct splc *plc, double add_kg);
 
-/* The plc_interlocks register (enum plc_interlock bits) for the present state. */
+/* The plc_interlocks register (enum plc_interlock bits) for the present state, with the
+ * bits that refused the last command. */
 uint16_t splc_interlock_bits(const struct splc *plc);
 
 /* ---- the stages of one scan, in the order splc_step() calls them -------------- */

@@ -89,6 +89,30 @@ bool splc_roof_hh(const struct splc *plc)
     return plc->faults.tc_broken[SPLC_TC_ROOF] || plc->tc_meas[SPLC_TC_ROOF] >= plc->prm.roof_hh_c;
 }
 
+double splc_metal_meas_kg(const struct splc *plc)
+{
+    return plc->level_meas / 1000.0 * plc->phys_prm.rho_liquid * plc->phys_prm.hearth_area_m2;
+}
+
+bool splc_fuel_rich(const struct splc *plc)
+{
+    return plc->co_meas > plc->prm.door_co_max_ppm || plc->o2_meas < plc->prm.door_o2_min_pct;
+}
+
+bool splc_scrap_wet(const struct splc *plc)
+{
+    if (phys_hearth_kg(&plc->phys) <= 0)
+        return false;
+    return plc->since_charge_s < plc->prm.push_min_dry_s || plc->faults.tc_broken[SPLC_TC_SCRAP] ||
+           !(plc->tc_meas[SPLC_TC_SCRAP] >= plc->prm.push_min_scrap_c);
+}
+
+bool splc_overfill(const struct splc *plc, double add_kg)
+{
+    return plc->level_meas >= plc->prm.max_level_mm ||
+           splc_metal_meas_kg(plc) + phys_hearth_kg(&plc->phys) + add_kg > plc->prm.capacity_kg;
+}
+
 uint16_t splc_interlock_bits(const struct splc *plc)
 {
     unsigned b = 0;
@@ -112,7 +136,15 @@ uint16_t splc_interlock_bits(const struct splc *plc)
         b |= PLC_IL_HEEL;
     if (splc_roof_hh(plc))
         b |= PLC_IL_ROOF_HH;
-    return (uint16_t)b;
+    if (splc_fuel_rich(plc))
+        b |= PLC_IL_FUEL_RICH;
+    if (splc_scrap_wet(plc))
+        b |= PLC_IL_WET_PUSH;
+    if (splc_overfill(plc, 0))
+        b |= PLC_IL_OVERFILL;
+    if (plc->faults.pump_trip || plc->faults.fan_trip)
+        b |= PLC_IL_DRIVE_TRIP;
+    return (uint16_t)(b | plc->refused);
 }
 
 /* ---- the scan ------------------------------------------------------------------ */

@@ -36,6 +36,7 @@ static void nominal(struct fx *x)
     G(sc_gas_temp, 400);
     G(scrap_temp, 450);
     G(co_ppm, 100);
+    G(o2_pct, 3);
     G(firing_fb, 25);
     G(bath_level, 800);
     G(metal_mass, 50000);
@@ -43,6 +44,7 @@ static void nominal(struct fx *x)
     G(sc_door_closed, 1);
     G(hc_door_closed, 1);
     G(estop_ok, 1);
+    G(estop_released, 1);
     G(gas_ok, 1);
     G(air_ok, 1);
     G(pusher_home, 1);
@@ -60,7 +62,7 @@ static int setup(void **state)
                                    .min_pyro_min = 20, .co_end_ppm = 500 };
     x.lim = (struct cfg_limits){
         .low_fire_pct = 30, .roof_max_c = 1180, .sc_gas_max_door_c = 450,
-        .co_max_door_ppm = 2000, .push_min_scrap_c = 400, .push_min_dry_min = 15,
+        .co_max_door_ppm = 2000, .door_o2_min_pct = 1, .push_min_scrap_c = 400, .push_min_dry_min = 15,
         .pump_min_bath_c = 690, .pump_min_level_mm = 500, .max_level_mm = 1000,
         .max_charge_t = 5, .heel_min_t = 25,
     };
@@ -191,6 +193,15 @@ static void test_doors(void **state)
         { .cmd = PERM_SC_DOOR_OPEN, .phase = PH_CHARGE, .poke = { BADQ(sc_gas_temp) } },
         { .cmd = PERM_SC_DOOR_OPEN, .poke = { P(hc_door_closed, 0) },
           .expect = { "Open charging door: HC door open" } },
+        /* a fuel-rich chamber: no air let in at either door (the case) */
+        { .cmd = PERM_SC_DOOR_OPEN, .poke = { P(o2_pct, 0.06), P(co_ppm, 5040) },
+          .expect = { "Open charging door: CO 5040 ppm > door CO limit 2000 ppm",
+                      "Open charging door: O2 0.06 % < door O2 minimum (fuel-rich below) 1.00 %" } },
+        { .cmd = PERM_SC_DOOR_OPEN, .poke = { P(o2_pct, 1), P(co_ppm, 2000) } },
+        { .cmd = PERM_SC_DOOR_OPEN, .poke = { BADQ(o2_pct) },
+          .expect = { "Open charging door: O2 BAD (no good value)" } },
+        { .cmd = PERM_SC_DOOR_OPEN, .poke = { P(estop_ok, 0) },
+          .expect = { "Open charging door: E-stop pressed" } },
         { .cmd = PERM_SC_DOOR_CLOSE, .poke = { P(firing_fb, 100), P(co_ppm, 9000) } },
         { .cmd = PERM_HC_DOOR_OPEN },
         { .cmd = PERM_HC_DOOR_OPEN, .poke = { P(firing_fb, 40.4) },
@@ -199,6 +210,19 @@ static void test_doors(void **state)
           .expect = { "Open HC door: charging door open" } },
         { .cmd = PERM_HC_DOOR_OPEN, .poke = { BADQ(sc_door_closed) },
           .expect = { "Open HC door: charging door BAD (no good value)" } },
+        { .cmd = PERM_HC_DOOR_OPEN, .poke = { P(o2_pct, 0.06), P(co_ppm, 5040) },
+          .expect = { "Open HC door: CO 5040 ppm > door CO limit 2000 ppm",
+                      "Open HC door: O2 0.06 % < door O2 minimum (fuel-rich below) 1.00 %" } },
+        { .cmd = PERM_HC_DOOR_OPEN, .poke = { P(co_ppm, 2001) },
+          .expect = { "Open HC door: CO 2001 ppm > door CO limit 2000 ppm" } },
+        { .cmd = PERM_HC_DOOR_OPEN, .poke = { P(o2_pct, 0.99) },
+          .expect = { "Open HC door: O2 0.99 % < door O2 minimum (fuel-rich below) 1.00 %" } },
+        { .cmd = PERM_HC_DOOR_OPEN, .poke = { P(o2_pct, 1), P(co_ppm, 2000) } },
+        { .cmd = PERM_HC_DOOR_OPEN, .poke = { BADQ(co_ppm) },
+          .expect = { "Open HC door: CO BAD (no good value)" } },
+        { .cmd = PERM_HC_DOOR_OPEN, .poke = { P(estop_ok, 0) },
+          .expect = { "Open HC door: E-stop pressed" } },
+        { .cmd = PERM_HC_DOOR_CLOSE, .poke = { P(o2_pct, 0), P(co_ppm, 20000) } },
         { .cmd = PERM_HC_DOOR_CLOSE, .poke = { P(firing_fb, 100) } },
     };
     check_rows(*state, rows, NROWS(rows));
@@ -267,6 +291,8 @@ static void test_charge(void **state)
         { .cmd = PERM_CHARGE, .phase = PH_CHARGE, .arg = 3,
           .poke = { DOOR_OPEN, P(bath_level, 1000) },
           .expect = { "Charge scrap: bath level 1000 mm ≥ overfill level 1000 mm" } },
+        { .cmd = PERM_CHARGE, .phase = PH_CHARGE, .arg = 3, .poke = { DOOR_OPEN, P(estop_ok, 0) },
+          .expect = { "Charge scrap: E-stop pressed" } },
     };
     check_rows(*state, rows, NROWS(rows));
 }
@@ -292,6 +318,16 @@ static void test_push(void **state)
           .expect = { "Push scrap: charging door open" } },
         { .cmd = PERM_PUSH, .phase = PH_PYROLYSIS, .dry_min = 20, .poke = { P(pusher_home, 0) },
           .expect = { "Push scrap: pusher not home" } },
+        /* overfill: the scrap on the hearth goes into the bath */
+        { .cmd = PERM_PUSH, .phase = PH_PYROLYSIS, .dry_min = 20,
+          .poke = { P(metal_mass, 62000), P(scrap_on_hearth, 3000) } },
+        { .cmd = PERM_PUSH, .phase = PH_PYROLYSIS, .dry_min = 20,
+          .poke = { P(metal_mass, 63000), P(scrap_on_hearth, 3000) },
+          .expect = { "Push scrap: bath after push 66.0 t > capacity 65.0 t" } },
+        { .cmd = PERM_PUSH, .phase = PH_PYROLYSIS, .dry_min = 20, .poke = { P(bath_level, 1000) },
+          .expect = { "Push scrap: bath level 1000 mm ≥ overfill level 1000 mm" } },
+        { .cmd = PERM_PUSH, .phase = PH_PYROLYSIS, .dry_min = 20, .poke = { P(estop_ok, 0) },
+          .expect = { "Push scrap: E-stop pressed" } },
     };
     check_rows(*state, rows, NROWS(rows));
 }
@@ -312,6 +348,8 @@ static void test_tap(void **state)
         { .cmd = PERM_TAP_OPEN, .phase = PH_TAP, .poke = { P(bath_hc_temp, 780) },
           .expect = { "Open tap: bath 780 °C > tapping window high 760 °C" } },
         { .cmd = PERM_TAP_OPEN, .phase = PH_HOLD, .expect = { "Open tap: phase HOLD, not TAP" } },
+        { .cmd = PERM_TAP_OPEN, .phase = PH_TAP, .poke = { P(estop_ok, 0) },
+          .expect = { "Open tap: E-stop pressed" } },
         { .cmd = PERM_TAP_CLOSE, .phase = PH_HOLD,
           .poke = { BADQ(metal_mass), P(metal_mass, 20000) } },
     };
@@ -330,6 +368,23 @@ static void test_watchdog_setpoint_mode(void **state)
           .expect = { "Reset PLC watchdog: PLC watchdog BAD (no good value)" } },
         { .cmd = PERM_SETPOINT, .arg = 750 },
         { .cmd = PERM_MODE, .arg = 1 },
+    };
+    check_rows(*state, rows, NROWS(rows));
+}
+
+/* ---- E-stop reset: tripped, and the button released ----------------------------- */
+
+static void test_estop_reset(void **state)
+{
+    static const struct row rows[] = {
+        { .cmd = PERM_ESTOP_RESET, .poke = { P(estop_ok, 0) } },
+        { .cmd = PERM_ESTOP_RESET, .expect = { "Reset E-stop: E-stop not tripped" } },
+        { .cmd = PERM_ESTOP_RESET, .poke = { P(estop_ok, 0), P(estop_released, 0) },
+          .expect = { "Reset E-stop: E-stop button still pressed" } },
+        { .cmd = PERM_ESTOP_RESET, .poke = { P(estop_ok, 0), BADQ(estop_released) },
+          .expect = { "Reset E-stop: E-stop button BAD (no good value)" } },
+        { .cmd = PERM_ESTOP_RESET, .poke = { BADQ(estop_ok) },
+          .expect = { "Reset E-stop: E-stop BAD (no good value)" } },
     };
     check_rows(*state, rows, NROWS(rows));
 }
@@ -397,7 +452,8 @@ static void test_bad_quality_blocks_everything(void **state)
     for (int i = 0; i < x->r.nfail; i++)
         assert_non_null(strstr(x->r.fail[i], " BAD (no good value)"));
     assert_int_equal(perm_eval(PERM_PUSH, &x->ctx, 0, &x->r), PERM_BLOCKED);
-    assert_int_equal(x->r.nfail, 3); /* scrap, door, pusher; phase/drying/wet are the sequencer's */
+    /* scrap, door, pusher, bath after push, level, E-stop; phase/drying/wet are the sequencer's */
+    assert_int_equal(x->r.nfail, 6);
     assert_string_equal(x->r.fail[0], "Push scrap: scrap BAD (no good value)");
     /* stops stay READY */
     assert_int_equal(perm_eval(PERM_BURNER_STOP, &x->ctx, 0, &x->r), PERM_READY);
@@ -449,7 +505,7 @@ static void test_unknown_command(void **state)
     struct fx *x = *state;
     assert_int_equal(perm_eval((enum perm_cmd)PERM_COUNT, &x->ctx, 0, &x->r), PERM_BLOCKED);
     assert_int_equal(x->r.nfail, 1);
-    assert_string_equal(x->r.fail[0], "Unknown command 20");
+    assert_string_equal(x->r.fail[0], "Unknown command 21");
     assert_null(perm_cmd_name((enum perm_cmd)PERM_COUNT));
     assert_null(perm_cmd_label((enum perm_cmd)-1));
     assert_int_equal(perm_cmd_plc((enum perm_cmd)PERM_COUNT), PLC_CMD_NONE);
@@ -484,6 +540,7 @@ static void test_names_and_plc(void **state)
         { PERM_TAP_CLOSE, "tap_close", "Close tap", PLC_CMD_TAP_CLOSE },
         { PERM_PHASE_ADVANCE, "phase_advance", "Advance phase", PLC_CMD_NONE },
         { PERM_WATCHDOG_RESET, "watchdog_reset", "Reset PLC watchdog", PLC_CMD_WATCHDOG_RESET },
+        { PERM_ESTOP_RESET, "estop_reset", "Reset E-stop", PLC_CMD_ESTOP_RESET },
         { PERM_SETPOINT, "setpoint", "Change setpoint", PLC_CMD_NONE },
         { PERM_MODE, "mode", "Change loop mode", PLC_CMD_NONE },
     };
@@ -518,6 +575,7 @@ int main(void)
         T(test_push),
         T(test_tap),
         T(test_watchdog_setpoint_mode),
+        T(test_estop_reset),
         T(test_phase_advance),
         T(test_all_failures_listed),
         T(test_bad_quality_blocks_everything),

@@ -84,6 +84,18 @@ static bool il(const struct rig *r, unsigned bit)
     return (r->out.plc_interlocks & bit) != 0;
 }
 
+/* The PLC refuses `code` by a hard interlock and names `bit` among those that refused it. */
+static void refused(struct rig *r, uint16_t code, uint16_t arg, unsigned bit)
+{
+    uint16_t res = cmd(r, code, arg);
+    if (res != PLC_RES_INTERLOCK || !(r->plc.refused & bit) || !il(r, bit))
+        print_error("command %u: result %u, refused by 0x%x, interlocks 0x%x; want bit 0x%x\n",
+                    code, res, r->plc.refused, r->out.plc_interlocks, bit);
+    assert_int_equal(res, PLC_RES_INTERLOCK);
+    assert_true(r->plc.refused & bit);
+    assert_true(il(r, bit));
+}
+
 /* Open the charging door and wait until it is fully open. */
 static void open_sc_door(struct rig *r)
 {
@@ -433,12 +445,16 @@ static void test_charge_and_push(void **state)
     assert_near(r->out.scrap_on_hearth, 3000, 1e-6);
     assert_near(r->plc.phys.hearth[0].organics_kg, 90, 1e-6); /* default 3 % */
     assert_near(r->plc.phys.hearth[0].moisture_kg, 0, 0);
-    assert_int_equal(cmd(r, PLC_CMD_PUSH, 0), PLC_RES_INTERLOCK); /* SC door open */
+    refused(r, PLC_CMD_PUSH, 0, PLC_IL_DOOR_OPEN_FIRING); /* SC door open */
     assert_true(r->out.pusher_home);
     close_sc_door(r);
+    refused(r, PLC_CMD_PUSH, 0, PLC_IL_WET_PUSH); /* charged 10 s ago: not dry */
+    r->plc.since_charge_s = r->plc.prm.push_min_dry_s;
+    r->plc.tc_meas[SPLC_TC_SCRAP] = r->plc.prm.push_min_scrap_c;
     double m0 = r->plc.phys.bath_hc_kg + r->plc.phys.bath_sc_kg + r->plc.phys.solid_kg;
     assert_int_equal(cmd(r, PLC_CMD_PUSH, 0), PLC_RES_OK);
     assert_false(r->out.pusher_home);
+    r->plc.tc_meas[SPLC_TC_SCRAP] = r->plc.prm.push_min_scrap_c; /* dry: busy, not wet */
     assert_int_equal(cmd(r, PLC_CMD_PUSH, 0), PLC_RES_BUSY);
     assert_int_equal(cmd(r, PLC_CMD_SC_DOOR_OPEN, 0), PLC_RES_BUSY); /* pusher out */
     run(r, 21);
@@ -461,6 +477,168 @@ static void test_charge_hearth_full(void **state)
         assert_int_equal(cmd(r, PLC_CMD_CHARGE, 100), PLC_RES_OK);
     assert_int_equal(cmd(r, PLC_CMD_CHARGE, 100), PLC_RES_BUSY);
     assert_near(r->out.scrap_on_hearth, 4000, 1e-6);
+    free(r);
+}
+
+/* ---- the hazards the PLC owns: each refused with its bit, accepted once it is gone ---- */
+
+/* Metal in the bath for a measured level (the PLC's own conversion). */
+static double level_for_kg(const struct rig *r, double kg)
+{
+    return kg / (r->plc.phys_prm.rho_liquid * r->plc.phys_prm.hearth_area_m2) * 1000.0;
+}
+
+/* Air into a fuel-rich chamber: no door opens with flue CO above door_co_max_ppm or O2
+ * below door_o2_min_pct (the issue's case: O2 0.06 %, CO 5040 ppm).  The command is acted
+ * on before this scan's sensors, so the PLC's measurement is set just before it. */
+static void test_hazard_fuel_rich_doors(void **state)
+{
+    (void)state;
+    const uint16_t doors[] = {PLC_CMD_SC_DOOR_OPEN, PLC_CMD_HC_DOOR_OPEN};
+    for (size_t i = 0; i < 2; i++) {
+        struct rig *r = rig_new(false);
+        r->plc.o2_meas = 0.06;
+        r->plc.co_meas = 5040;
+        refused(r, doors[i], 0, PLC_IL_FUEL_RICH);
+        run(r, 10);
+        assert_true(r->out.sc_door_closed && r->out.hc_door_closed);
+        r->plc.o2_meas = 2;
+        r->plc.co_meas = 3001; /* CO alone */
+        refused(r, doors[i], 0, PLC_IL_FUEL_RICH);
+        r->plc.o2_meas = 0.49; /* O2 alone */
+        r->plc.co_meas = 100;
+        refused(r, doors[i], 0, PLC_IL_FUEL_RICH);
+        r->plc.o2_meas = 0.5; /* at the limits: allowed */
+        r->plc.co_meas = 3000;
+        assert_int_equal(cmd(r, doors[i], 0), PLC_RES_OK);
+        assert_int_equal(r->plc.refused, 0);
+        run(r, 10);
+        assert_false(i == 0 ? r->out.sc_door_closed : r->out.hc_door_closed);
+        /* closing is never refused, whatever the atmosphere */
+        r->plc.co_meas = 20000;
+        assert_int_equal(cmd(r, i == 0 ? PLC_CMD_SC_DOOR_CLOSE : PLC_CMD_HC_DOOR_CLOSE, 0),
+                         PLC_RES_OK);
+        free(r);
+    }
+}
+
+/* Never both doors open; no fan start with the charging door open. */
+static void test_hazard_door_pairs_and_fan(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(false);
+    assert_int_equal(cmd(r, PLC_CMD_SC_DOOR_OPEN, 0), PLC_RES_OK);
+    refused(r, PLC_CMD_HC_DOOR_OPEN, 0, PLC_IL_DOOR_OPEN_FIRING); /* the same scan, still shut */
+    assert_int_equal(cmd(r, PLC_CMD_FAN_STOP, 0), PLC_RES_OK);
+    refused(r, PLC_CMD_FAN_START, 0, PLC_IL_DOOR_OPEN_FIRING);
+    close_sc_door(r);
+    assert_int_equal(cmd(r, PLC_CMD_FAN_START, 0), PLC_RES_OK);
+    assert_int_equal(cmd(r, PLC_CMD_HC_DOOR_OPEN, 0), PLC_RES_OK);
+    run(r, 2);
+    refused(r, PLC_CMD_SC_DOOR_OPEN, 0, PLC_IL_DOOR_OPEN_FIRING);
+    assert_int_equal(cmd(r, PLC_CMD_HC_DOOR_CLOSE, 0), PLC_RES_OK);
+    run(r, 10);
+    assert_int_equal(cmd(r, PLC_CMD_SC_DOOR_OPEN, 0), PLC_RES_OK);
+    free(r);
+}
+
+/* Wet scrap into metal: no push sooner than push_min_dry_s after the charge, nor with the
+ * scrap surface below push_min_scrap_c, nor with a broken pyrometer (fail-safe). */
+static void test_hazard_wet_push(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(false);
+    scan(r);
+    assert_false(il(r, PLC_IL_WET_PUSH)); /* an empty hearth is not wet */
+    open_sc_door(r);
+    assert_int_equal(cmd(r, PLC_CMD_CHARGE, 300), PLC_RES_OK);
+    close_sc_door(r);
+    assert_true(il(r, PLC_IL_WET_PUSH));
+    refused(r, PLC_CMD_PUSH, 0, PLC_IL_WET_PUSH);
+    r->plc.since_charge_s = r->plc.prm.push_min_dry_s - 1;
+    r->plc.tc_meas[SPLC_TC_SCRAP] = 500;
+    refused(r, PLC_CMD_PUSH, 0, PLC_IL_WET_PUSH); /* a second short of dry */
+    r->plc.since_charge_s = r->plc.prm.push_min_dry_s;
+    r->plc.tc_meas[SPLC_TC_SCRAP] = r->plc.prm.push_min_scrap_c - 1;
+    refused(r, PLC_CMD_PUSH, 0, PLC_IL_WET_PUSH); /* dry long enough, still cold */
+    inject(r, "tc_broken", "scrap_temp", NAN);
+    r->plc.tc_meas[SPLC_TC_SCRAP] = 500;
+    refused(r, PLC_CMD_PUSH, 0, PLC_IL_WET_PUSH); /* no pyrometer: taken as wet */
+    inject(r, "clear", "tc_broken", NAN);
+    r->plc.tc_meas[SPLC_TC_SCRAP] = r->plc.prm.push_min_scrap_c;
+    assert_int_equal(cmd(r, PLC_CMD_PUSH, 0), PLC_RES_OK);
+    assert_false(r->out.pusher_home);
+    free(r);
+}
+
+/* Overfill: no charge that takes metal + scrap + the charge past capacity, none at the
+ * overfill level, and no push with metal + scrap past capacity. */
+static void test_hazard_overfill(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(false);
+    open_sc_door(r);
+    double cap = r->plc.prm.capacity_kg;
+    r->plc.level_meas = level_for_kg(r, cap - 2500);
+    refused(r, PLC_CMD_CHARGE, 300, PLC_IL_OVERFILL); /* 3 t into 2.5 t of room */
+    assert_near(r->out.scrap_on_hearth, 0, 0);
+    r->plc.level_meas = level_for_kg(r, cap - 2500);
+    assert_int_equal(cmd(r, PLC_CMD_CHARGE, 200), PLC_RES_OK); /* 2 t fits */
+    r->plc.level_meas = level_for_kg(r, cap - 2500);
+    refused(r, PLC_CMD_CHARGE, 100, PLC_IL_OVERFILL); /* the 2 t on the hearth count */
+    /* the overfill level on its own, with room by mass */
+    r->plc.prm.capacity_kg = 1e6;
+    r->plc.level_meas = r->plc.prm.max_level_mm;
+    refused(r, PLC_CMD_CHARGE, 100, PLC_IL_OVERFILL);
+    r->plc.level_meas = r->plc.prm.max_level_mm - 1;
+    assert_int_equal(cmd(r, PLC_CMD_CHARGE, 100), PLC_RES_OK);
+    /* a push with metal + scrap (3 t) past capacity */
+    r->plc.prm.capacity_kg = cap;
+    close_sc_door(r);
+    r->plc.since_charge_s = r->plc.prm.push_min_dry_s;
+    r->plc.tc_meas[SPLC_TC_SCRAP] = 500;
+    r->plc.level_meas = level_for_kg(r, cap - 2000);
+    refused(r, PLC_CMD_PUSH, 0, PLC_IL_OVERFILL);
+    r->plc.tc_meas[SPLC_TC_SCRAP] = 500;
+    r->plc.level_meas = level_for_kg(r, cap - 3500);
+    assert_int_equal(cmd(r, PLC_CMD_PUSH, 0), PLC_RES_OK);
+    free(r);
+}
+
+/* No burner start with the roof at the limiter (a broken roof TC counts as HH). */
+static void test_hazard_roof_start(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(false);
+    assert_int_equal(cmd(r, PLC_CMD_BURNER_STOP, 0), PLC_RES_OK);
+    r->plc.tc_meas[SPLC_TC_ROOF] = r->plc.prm.roof_hh_c;
+    refused(r, PLC_CMD_BURNER_START, 0, PLC_IL_ROOF_HH);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_OFF);
+    inject(r, "tc_broken", "roof_temp", NAN);
+    refused(r, PLC_CMD_BURNER_START, 0, PLC_IL_ROOF_HH);
+    inject(r, "clear", "tc_broken", NAN);
+    r->plc.tc_meas[SPLC_TC_ROOF] = r->plc.prm.roof_hh_c - 1;
+    assert_int_equal(cmd(r, PLC_CMD_BURNER_START, 0), PLC_RES_OK);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_PREPURGE);
+    free(r);
+}
+
+/* The drives and the tap name their interlock; a refusal's bits last until the next command. */
+static void test_hazard_bits_named_and_held(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(false);
+    inject(r, "pump_trip", NULL, NAN);
+    refused(r, PLC_CMD_PUMP_START, 0, PLC_IL_DRIVE_TRIP);
+    inject(r, "clear", NULL, NAN);
+    r->plc.tc_meas[SPLC_TC_BATH_SC] = r->plc.prm.pump_freeze_c - 1;
+    refused(r, PLC_CMD_PUMP_START, 0, PLC_IL_METAL_FROZEN);
+    assert_int_equal(cmd(r, PLC_CMD_CHARGE, 300), PLC_RES_INTERLOCK);
+    assert_int_equal(r->plc.refused, PLC_IL_CHARGE_DOOR); /* door shut: the only reason */
+    run(r, 5);
+    assert_true(il(r, PLC_IL_CHARGE_DOOR)); /* held while no other command comes */
+    assert_int_equal(cmd(r, PLC_CMD_TAP_CLOSE, 0), PLC_RES_OK);
+    assert_false(il(r, PLC_IL_CHARGE_DOOR));
     free(r);
 }
 
@@ -1036,7 +1214,7 @@ static void test_tags_by_name(void **state)
         "hc_door_closed", "flame_on",         "estop_ok",         "gas_ok",
         "air_ok",         "pump_running",     "fan_running",      "tap_open",
         "pusher_home",    "bms_lockout",      "watchdog_tripped", "pump_trip",
-        "fan_trip",       "flame_failure"};
+        "fan_trip",       "flame_failure",    "estop_released"};
     assert_int_equal(splc_out_nfields, sizeof inputs / sizeof inputs[0]);
     struct rig *r = rig_new(false);
     scan(r);
@@ -1129,6 +1307,12 @@ int main(void)
         cmocka_unit_test(test_pump_refused_frozen),
         cmocka_unit_test(test_charge_and_push),
         cmocka_unit_test(test_charge_hearth_full),
+        cmocka_unit_test(test_hazard_fuel_rich_doors),
+        cmocka_unit_test(test_hazard_door_pairs_and_fan),
+        cmocka_unit_test(test_hazard_wet_push),
+        cmocka_unit_test(test_hazard_overfill),
+        cmocka_unit_test(test_hazard_roof_start),
+        cmocka_unit_test(test_hazard_bits_named_and_held),
         cmocka_unit_test(test_tap_stops_at_heel),
         cmocka_unit_test(test_tap_close),
         cmocka_unit_test(test_estop),

@@ -596,7 +596,7 @@ static void test_unmapped_addresses_are_refused(void **state)
     expect_errno(modbus_read_registers(mb, 0, 21, r), EMBXILADD);       /* gap hr:4..9 */
     expect_errno(modbus_read_registers(mb, 4, 1, r), EMBXILADD);
     expect_errno(modbus_write_register(mb, 5, 1), EMBXILADD);
-    expect_errno(modbus_read_input_bits(mb, 15, 1, b), EMBXILADD);
+    expect_errno(modbus_read_input_bits(mb, 16, 1, b), EMBXILADD);
     expect_errno(modbus_read_bits(mb, 0, 1, b), EMBXILADD); /* the map has no coils */
     expect_errno(modbus_write_bit(mb, 0, 1), EMBXILADD);
 

@@ -44,6 +44,9 @@ static const struct {
     {PLC_IL_LOCKOUT, "LOCKOUT"},     {PLC_IL_WATCHDOG, "WATCHDOG"},
     {PLC_IL_LEVEL_LOW, "LEVEL-LOW"}, {PLC_IL_METAL_FROZEN, "FROZEN"},
     {PLC_IL_HEEL, "HEEL"},           {PLC_IL_ROOF_HH, "ROOF-HH"},
+    {PLC_IL_FUEL_RICH, "FUEL-RICH"}, {PLC_IL_WET_PUSH, "WET-PUSH"},
+    {PLC_IL_OVERFILL, "OVERFILL"},   {PLC_IL_DRIVE_TRIP, "DRIVE-TRIP"},
+    {PLC_IL_CHARGE_DOOR, "CHARGE-DOOR"},
 };
 
 static const char *const link_words[] = {

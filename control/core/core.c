@@ -230,7 +230,9 @@ static void interlock_text(char *buf, size_t n, const struct plant *p)
 {
     static const char *const names[] = {"E-stop", "door open", "gas pressure", "combustion air",
                                         "burner lockout", "watchdog", "bath level low",
-                                        "metal frozen", "at heel", "roof limiter"};
+                                        "metal frozen", "at heel", "roof limiter",
+                                        "fuel-rich atmosphere", "scrap not dry", "overfill",
+                                        "drive tripped", "charging door not open"};
     buf[0] = 0;
     if (p->plc_interlocks.q != Q_GOOD)
         return;

@@ -16,10 +16,14 @@
  * UNIT", or "LABEL: NAME STATE" for a bool, or "LABEL: NAME BAD (no good
  * value)" when a value it reads is not GOOD — bad quality always blocks.
  *
- * Hazards (control/README.md, 'Hazards') and the rows that cover them:
- *   pyrolysis gas and air   charging door: CO <= co_max_door_ppm; SC gas <=
- *                           sc_gas_max_door_c in PYROLYSIS and PUSH; not both
- *                           doors open; fan start only with the door shut
+ * Hazards (control/README.md, 'Hazards') and the rows that cover them; the
+ * PLC has its own interlock for each (its limits in [sim] for meltsim), and
+ * these limits are the same or stricter, so the console explains first:
+ *   pyrolysis gas and air   either door: CO <= co_max_door_ppm, O2 >=
+ *                           door_o2_min_pct (fuel-rich); charging door: SC
+ *                           gas <= sc_gas_max_door_c in PYROLYSIS and PUSH;
+ *                           not both doors open; fan start only with the
+ *                           door shut
  *   wet scrap into metal    push: drying time >= push_min_dry_min, no wet
  *                           flag, scrap >= push_min_scrap_c, PYROLYSIS/PUSH
  *   roof heat               burner start: roof <= roof_max_c (high fire is
@@ -27,9 +31,12 @@
  *   pump freeze             pump start: bath >= pump_min_bath_c, level >=
  *                           pump_min_level_mm
  *   overfill                charge: bath after charge <= capacity, level <
- *                           max_level_mm, charge <= max_charge_t
+ *                           max_level_mm, charge <= max_charge_t; push: bath
+ *                           after push <= capacity, level < max_level_mm
  *   door at high fire       either door: firing <= low_fire_pct
  *   tapping below the heel  tap open: metal > heel_min_t
+ *   E-stop                  every command the PLC refuses under it; its
+ *                           reset only with the button released
  * Stops and closes only make the furnace safer: their tables are empty.
  * Setpoint and mode changes are bounded per loop (cfg_loop sp_lo/sp_hi, PV
  * quality) by the loop module, not here: their tables are empty too.
@@ -307,6 +314,15 @@ int perm_ncond(enum perm_cmd cmd)
 #define IS_OFF(f, name_, fail_) { PV(f), .cmp = CMP_OFF, .name = (name_), .fail = (fail_) }
 #define IN_PHASES(set) { .src = SRC_PHASE, .cmp = CMP_IN, .phases = (set), .name = "phase" }
 #define ESTOP IS_ON(estop_ok, "E-stop", "pressed")
+#define DOOR_CO                                                                               \
+    { PV(co_ppm), .cmp = CMP_LE, LIMIT(co_max_door_ppm), .name = "CO", .unit = "ppm",           \
+      .lim_name = "door CO limit" }
+#define DOOR_O2                                                                               \
+    { PV(o2_pct), .cmp = CMP_GE, LIMIT(door_o2_min_pct), .name = "O2", .unit = "%",             \
+      .lim_name = "door O2 minimum (fuel-rich below)", .dec = 2 }
+#define OVERFILL_LEVEL                                                                        \
+    { PV(bath_level), .cmp = CMP_LT, LIMIT(max_level_mm), .name = "bath level", .unit = "mm",   \
+      .lim_name = "overfill level" }
 #define FIRING_LOW                                                                            \
     { PV(firing_fb), .cmp = CMP_LE, LIMIT(low_fire_pct), .name = "firing", .unit = "%",        \
       .lim_name = "low-fire limit" }
@@ -339,12 +355,13 @@ static const struct perm_def defs[PERM_COUNT] = {
         .name = "sc_door_open", .label = "Open charging door", .plc = PLC_CMD_SC_DOOR_OPEN,
         .cond = {
             FIRING_LOW,
-            { PV(co_ppm), .cmp = CMP_LE, LIMIT(co_max_door_ppm), .name = "CO", .unit = "ppm",
-              .lim_name = "door CO limit" },
+            DOOR_CO,
+            DOOR_O2,
             { PV(sc_gas_temp), .cmp = CMP_LE, LIMIT(sc_gas_max_door_c),
               .only = PH(PH_PYROLYSIS) | PH(PH_PUSH), .name = "SC gas", .unit = "°C",
               .lim_name = "door SC gas limit" },
             IS_ON(hc_door_closed, "HC door", "open"),
+            ESTOP,
         },
     },
     [PERM_SC_DOOR_CLOSE] = { .name = "sc_door_close", .label = "Close charging door",
@@ -353,7 +370,10 @@ static const struct perm_def defs[PERM_COUNT] = {
         .name = "hc_door_open", .label = "Open HC door", .plc = PLC_CMD_HC_DOOR_OPEN,
         .cond = {
             FIRING_LOW,
+            DOOR_CO,
+            DOOR_O2,
             IS_ON(sc_door_closed, "charging door", "open"),
+            ESTOP,
         },
     },
     [PERM_HC_DOOR_CLOSE] = { .name = "hc_door_close", .label = "Close HC door",
@@ -397,8 +417,8 @@ static const struct perm_def defs[PERM_COUNT] = {
               .lim_name = "charge limit", .dec = 1 },
             { .src = SRC_FILL_T, .cmp = CMP_LE, FURNACE(capacity_t), .name = "bath after charge",
               .unit = "t", .lim_name = "capacity", .dec = 1 },
-            { PV(bath_level), .cmp = CMP_LT, LIMIT(max_level_mm), .name = "bath level",
-              .unit = "mm", .lim_name = "overfill level" },
+            OVERFILL_LEVEL,
+            ESTOP,
         },
     },
     [PERM_PUSH] = {
@@ -412,6 +432,10 @@ static const struct perm_def defs[PERM_COUNT] = {
               .unit = "°C", .lim_name = "dry-scrap minimum" },
             IS_ON(sc_door_closed, "charging door", "open"),
             IS_ON(pusher_home, "pusher", "not home"),
+            { .src = SRC_FILL_T, .cmp = CMP_LE, FURNACE(capacity_t), .name = "bath after push",
+              .unit = "t", .lim_name = "capacity", .dec = 1 },
+            OVERFILL_LEVEL,
+            ESTOP,
         },
     },
     [PERM_TAP_OPEN] = {
@@ -424,6 +448,7 @@ static const struct perm_def defs[PERM_COUNT] = {
               .lim_name = "tapping window low" },
             { PV(bath_hc_temp), .cmp = CMP_LE, PROGRAM(tap_hi), .name = "bath", .unit = "°C",
               .lim_name = "tapping window high" },
+            ESTOP,
         },
     },
     [PERM_TAP_CLOSE] = { .name = "tap_close", .label = "Close tap", .plc = PLC_CMD_TAP_CLOSE },
@@ -437,6 +462,13 @@ static const struct perm_def defs[PERM_COUNT] = {
         .name = "watchdog_reset", .label = "Reset PLC watchdog", .plc = PLC_CMD_WATCHDOG_RESET,
         .cond = {
             IS_ON(watchdog_tripped, "PLC watchdog", "not tripped"),
+        },
+    },
+    [PERM_ESTOP_RESET] = {
+        .name = "estop_reset", .label = "Reset E-stop", .plc = PLC_CMD_ESTOP_RESET,
+        .cond = {
+            IS_OFF(estop_ok, "E-stop", "not tripped"),
+            IS_ON(estop_released, "E-stop button", "still pressed"),
         },
     },
     [PERM_SETPOINT] = { .name = "setpoint", .label = "Change setpoint", .plc = PLC_CMD_NONE },

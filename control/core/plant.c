@@ -19,7 +19,8 @@ static const struct {
     ROLE(plc_clock),       ROLE(metal_mass),      ROLE(scrap_on_hearth), ROLE(sc_door_closed),
     ROLE(hc_door_closed),  ROLE(flame_on),        ROLE(estop_ok),      ROLE(gas_ok),
     ROLE(air_ok),          ROLE(pump_running),    ROLE(fan_running),   ROLE(tap_open),
-    ROLE(pusher_home),     ROLE(bms_lockout),     ROLE(watchdog_tripped), ROLE(firing_demand),
+    ROLE(pusher_home),     ROLE(bms_lockout),     ROLE(watchdog_tripped), ROLE(estop_released),
+    ROLE(firing_demand),
     ROLE(pump_demand),     ROLE(fan_demand),      ROLE(damper_demand),
 };
 

@@ -22,7 +22,8 @@ struct plant {
         plc_clock, metal_mass, scrap_on_hearth;
     /* discrete inputs: v is 0 or 1 */
     struct tag_value sc_door_closed, hc_door_closed, flame_on, estop_ok, gas_ok, air_ok,
-        pump_running, fan_running, tap_open, pusher_home, bms_lockout, watchdog_tripped;
+        pump_running, fan_running, tap_open, pusher_home, bms_lockout, watchdog_tripped,
+        estop_released;
     /* outputs as read back */
     struct tag_value firing_demand, pump_demand, fan_demand, damper_demand;
 };

@@ -8,6 +8,12 @@
  * cmd_ack_seq = cmd_seq.  A console that sees cmd_ack_seq == its seq reads
  * the result.  Codes unknown to the PLC are answered PLC_RES_INVALID.
  *
+ * A command refused by a hard interlock is answered PLC_RES_INTERLOCK, and
+ * plc_interlocks then carries the bit of every interlock that refused it,
+ * held until the PLC acts on the next command, beside the bits of the
+ * conditions active at the time (a refusal for a charge that would overfill
+ * shows PLC_IL_OVERFILL even while there is room for a smaller one).
+ *
  * The PLC never writes the registers the console writes (writable = yes in
  * the map): they hold what the console wrote last.  The console relies on
  * it to see another master writing them (control/core/master.h).
@@ -55,7 +61,12 @@ enum plc_interlock {
     PLC_IL_LEVEL_LOW = 1u << 6,      /* bath below pump minimum: pump stopped */
     PLC_IL_METAL_FROZEN = 1u << 7,   /* metal too cold to pump */
     PLC_IL_HEEL = 1u << 8,           /* at the heel: tap closed */
-    PLC_IL_ROOF_HH = 1u << 9,        /* roof excess-temperature limiter: low fire */
+    PLC_IL_ROOF_HH = 1u << 9,        /* roof excess-temperature limiter: low fire, no start */
+    PLC_IL_FUEL_RICH = 1u << 10,     /* flue CO high or O2 low: no door opens (air into fuel) */
+    PLC_IL_WET_PUSH = 1u << 11,      /* scrap on the hearth not dry: no push */
+    PLC_IL_OVERFILL = 1u << 12,      /* bath at the overfill level or capacity: no charge, push */
+    PLC_IL_DRIVE_TRIP = 1u << 13,    /* pump or fan motor protection tripped: no start */
+    PLC_IL_CHARGE_DOOR = 1u << 14,   /* charge refused: the charging door is not fully open */
 };
 
 #endif
