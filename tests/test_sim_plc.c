@@ -7,6 +7,7 @@
 
 #include <cmocka.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1284,6 +1285,48 @@ static void test_params_from_cfg(void **state)
     assert_near(p.roof_hh_c, 1250, 0); /* not in the config: default */
     splc_params_from_cfg(&p, NULL, &c);
     assert_near(p.watchdog_s, 3, 0);
+    /* the hazard interlocks: from [sim], capacity from [furnace]; 0 keeps the default */
+    assert_near(p.door_co_max_ppm, 3000, 0);
+    c.sim.door_co_max_ppm = 2500;
+    c.sim.door_o2_min_pct = 0.8;
+    c.sim.push_min_scrap_c = 300;
+    c.sim.push_min_dry_min = 12;
+    c.sim.max_level_mm = 1020;
+    c.furnace.capacity_t = 60;
+    splc_params_from_cfg(&p, NULL, &c);
+    assert_near(p.door_co_max_ppm, 2500, 0);
+    assert_near(p.door_o2_min_pct, 0.8, 0);
+    assert_near(p.push_min_scrap_c, 300, 0);
+    assert_near(p.push_min_dry_s, 720, 0);
+    assert_near(p.max_level_mm, 1020, 0);
+    assert_near(p.capacity_kg, 60000, 0);
+}
+
+/* The console explains before the PLC refuses: in the shipped config every console limit
+ * ([limits], [furnace]) is the same as or stricter than meltsim's PLC's for that hazard. */
+static void test_shipped_console_limits_stricter(void **state)
+{
+    (void)state;
+    static struct cfg c;
+    static struct cfg_errors e;
+    char path[512];
+    const char *root = getenv("MELTCON_SRC");
+    snprintf(path, sizeof path, "%s/config/meltcon.ini", root ? root : ".");
+    assert_int_equal(cfg_load(path, &c, &e), 0);
+    struct splc_params p;
+    splc_params_from_cfg(&p, NULL, &c);
+    const struct cfg_limits *l = &c.limits;
+    assert_true(l->co_max_door_ppm <= p.door_co_max_ppm);
+    assert_true(l->door_o2_min_pct >= p.door_o2_min_pct);
+    assert_true(l->push_min_scrap_c >= p.push_min_scrap_c);
+    assert_true(l->push_min_dry_min * 60 >= p.push_min_dry_s); /* in PYROLYSIS <= since charge */
+    assert_true(l->max_level_mm <= p.max_level_mm);
+    assert_true(c.furnace.capacity_t * 1000 <= p.capacity_kg);
+    assert_true(l->pump_min_bath_c >= p.pump_freeze_c);
+    assert_true(l->pump_min_level_mm >= p.pump_min_level_mm);
+    assert_true(l->heel_min_t * 1000 >= p.heel_kg);
+    assert_true(l->roof_max_c <= p.roof_hh_c);
+    assert_true(l->max_charge_t * 100 <= 500); /* the PLC's largest charge argument */
 }
 
 int main(void)
@@ -1334,6 +1377,7 @@ int main(void)
         cmocka_unit_test(test_noise_and_lag),
         cmocka_unit_test(test_tags_by_name),
         cmocka_unit_test(test_params_from_cfg),
+        cmocka_unit_test(test_shipped_console_limits_stricter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
