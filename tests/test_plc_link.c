@@ -278,22 +278,22 @@ static void assert_tags_covered(const struct plc_plan *p, const struct cfg *c)
     assert_int_equal(counted, c->ntags);
 }
 
-/* The shipped map: ir 0..29 (ir:28 is a uint32) in one block, di 0..14 in one,
+/* The shipped map: ir 0..29 (ir:28 is a uint32) in one block, di 0..15 in one,
  * hr 0..3 + 10..12 + 20 in one block of 21 (gaps 4..9 and 13..19 are 6 and 7
- * registers, within the 8 allowed): 3 transactions per cycle for 50 tags. */
+ * registers, within the 8 allowed): 3 transactions per cycle for 51 tags. */
 static void test_plan_shipped(void **state)
 {
     (void)state;
     struct plc_plan p;
     assert_int_equal(plc_plan_build(&p, &shipped, NULL), 3);
-    assert_int_equal(shipped.ntags, 50);
+    assert_int_equal(shipped.ntags, 51);
     assert_int_equal(plc_plan_count(&p, -1), 3);
     assert_int_equal(plc_plan_count(&p, TAG_IR), 1);
     assert_int_equal(plc_plan_count(&p, TAG_HR), 1);
     assert_int_equal(plc_plan_count(&p, TAG_DI), 1);
     assert_int_equal(plc_plan_count(&p, TAG_CO), 0);
     assert_block(&p, TAG_IR, 0, 0, 30, 27);
-    assert_block(&p, TAG_DI, 0, 0, 15, 15);
+    assert_block(&p, TAG_DI, 0, 0, 16, 16);
     assert_block(&p, TAG_HR, 0, 0, 21, 8);
     assert_false(find_block(&p, TAG_IR, 0)->holes);
     assert_true(find_block(&p, TAG_HR, 0)->holes);
