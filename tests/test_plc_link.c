@@ -728,7 +728,7 @@ static void test_write_now(void **state)
     double gv[2] = {5, 11};
     fx.fk.write_except_addr = 10;
     assert_int_equal(plc_write_now(&fx.l, gap, gv, 2, 0, fx.err, sizeof fx.err), -1);
-    assert_non_null(strstr(fx.err, "write hr:10+1"));
+    assert_non_null(strstr(fx.err, "write hr:10 cmd_code"));
     assert_int_equal(fx.fk.nw, 3);
     assert_int_equal(fx.fk.mem[TAG_HR][12], 9);
     fx.fk.write_except_addr = -1;

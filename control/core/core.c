@@ -414,7 +414,11 @@ void core_step(struct core *k, const struct tag_value *tags, const struct core_s
                                .disk_ok = st->disk_ok,
                                .phase = k->seq.phase,
                                .foreign_master = k->master.active,
-                               .master_note = k->master.detail};
+                               .master_note = k->master.detail,
+                               .overrun = st->overrun,
+                               .overrun_note = st->overrun_note,
+                               .refused = st->refused,
+                               .refused_note = st->refused_note};
     alarm_step(&k->alarms, &ain, k->t_proc, dt);
     struct alarm_event ev[32];
     int nev;
