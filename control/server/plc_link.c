@@ -561,7 +561,8 @@ static int write_list(struct plc_link *l, uint64_t now_ms, const int *list, uint
                          t->addr, run_n, t->name);
             if (request_failed(l, now_ms, t->table, what, e) < 0)
                 return -1;
-            for (int j = k; remember && j < end; j++) {
+            for (int j = k; remember && j < end; j++) { /* pending: sent again next time */
+                l->is_written[list[j]] = false;
                 l->write_refused[list[j]]++;
                 refusal_text(l->write_refused_text[list[j]], sizeof l->write_refused_text[0],
                              what, e);
