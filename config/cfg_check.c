@@ -213,8 +213,8 @@ static void check_alarms(struct cfg_ctx *x)
             [ALARM_REFUSED] = "refused"};
         if ((size_t)a->kind < sizeof tagless / sizeof tagless[0] && tagless[a->kind]) {
             if (*a->tag)
-                xerr(x, "alarm", a->name, "tag", "a %s alarm has no source tag",
-                     tagless[a->kind]);
+                xerr(x, "alarm", a->name, "tag", "%s %s alarm has no source tag",
+                     strchr("aeiou", tagless[a->kind][0]) ? "an" : "a", tagless[a->kind]);
             continue;
         }
         if (!*a->tag) {

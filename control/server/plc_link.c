@@ -270,6 +270,7 @@ static bool ensure_connected(struct plc_link *l, uint64_t now_ms)
     l->connected = true;
     l->stats.state = PLC_CONNECTING;
     l->refresh_all = true;
+    l->refreshing = false; /* a refresh begun before the loss starts again */
     return true;
 }
 
@@ -549,6 +550,7 @@ static int write_list(struct plc_link *l, uint64_t now_ms, const int *list, uint
             for (int j = k; remember && j < end; j++) {
                 memcpy(l->written[list[j]], vals[j], sizeof vals[j]);
                 l->is_written[list[j]] = true;
+                l->refreshed[list[j]] = true;
                 l->write_refused[list[j]] = 0;
             }
         } else {
@@ -580,13 +582,19 @@ int plc_flush_writes(struct plc_link *l, uint64_t now_ms)
     if (!l->connected)
         return -1;
     long period_ms = (long)l->cfg->plc.write_refresh_s * 1000;
-    bool all =
-        l->refresh_all || (period_ms > 0 && now_ms - l->last_refresh_ms >= (uint64_t)period_ms);
+    /* a refresh lasts until every staged output has been written once
+     * (the budget may spread it over several cycles) */
+    if (!l->refreshing &&
+        (l->refresh_all || (period_ms > 0 && now_ms - l->last_refresh_ms >= (uint64_t)period_ms))) {
+        l->refreshing = true;
+        memset(l->refreshed, 0, sizeof l->refreshed);
+    }
+    bool all = l->refreshing;
     int list[CFG_MAX_TAGS] = {0}, n = 0;
     uint16_t vals[CFG_MAX_TAGS][2] = {{0}};
 
     for (int i = 0; i < l->cfg->ntags; i++)
-        if (l->is_staged[i] && (all || pending(l, i)))
+        if (l->is_staged[i] && ((all && !l->refreshed[i]) || pending(l, i)))
             list[n++] = i;
     for (int i = 1; i < n; i++) { /* order of staging */
         int k = list[i], j = i;
@@ -600,7 +608,7 @@ int plc_flush_writes(struct plc_link *l, uint64_t now_ms)
     int before = l->stats.cycle_deferred_writes;
     int sent = write_list(l, now_ms, list, vals, n, true, false, true);
     if (sent >= 0 && all && l->stats.cycle_deferred_writes == before) {
-        l->refresh_all = false;
+        l->refreshing = l->refresh_all = false;
         l->last_refresh_ms = now_ms;
     }
     return sent;

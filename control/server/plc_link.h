@@ -140,6 +140,8 @@ struct plc_link {
     unsigned long stage_seq[CFG_MAX_TAGS], seq;
     uint64_t last_refresh_ms;
     bool refresh_all;
+    bool refreshing;                /* a refresh under way: ... */
+    bool refreshed[CFG_MAX_TAGS];   /* ... these written since it began */
     /* the cycle's budget */
     uint64_t cycle_t0_us;
     uint64_t dur_us[PLC_EST_RING]; /* the last answers' times */
