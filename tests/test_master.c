@@ -129,6 +129,46 @@ static void test_detector_table(void **state)
     }
 }
 
+/* The link's budget puts blocks off (STALE: not read this step).  Listening
+ * counts only fresh reads, and compares a fresh read with the last one
+ * before the STALE steps: a heartbeat that moved meanwhile is heard. */
+static void test_listening_across_stale_reads(void **state)
+{
+    (void)state;
+    static struct master m;
+    int hb = tag("console_heartbeat");
+    master_init(&m, &cfg);
+    for (int i = 0; i < cfg.ntags; i++)
+        tags[i] = (struct tag_value){0, Q_STALE};
+    set("console_heartbeat", 41);
+    master_step(&m, tags, true, t += 0.25);
+    for (int k = 0; k < 2 * MASTER_LISTEN; k++) { /* put off: neither quiet reads nor heard */
+        tags[hb].q = Q_STALE;
+        master_step(&m, tags, true, t += 0.25);
+        assert_int_equal(m.listened, 0);
+        assert_false(m.tripped);
+    }
+    for (int k = 1; k <= MASTER_LISTEN; k++) { /* one fresh read every other step */
+        set("console_heartbeat", 41);
+        master_step(&m, tags, true, t += 0.25);
+        assert_int_equal(m.listened, k);
+        tags[hb].q = Q_STALE;
+        master_step(&m, tags, true, t += 0.25);
+        assert_int_equal(m.listened, k);
+    }
+    /* another server's heartbeat moved while its block was put off */
+    master_init(&m, &cfg);
+    set("console_heartbeat", 41);
+    master_step(&m, tags, true, t += 0.25);
+    tags[hb].q = Q_STALE;
+    master_step(&m, tags, true, t += 0.25);
+    master_step(&m, tags, true, t += 0.25);
+    set("console_heartbeat", 44);
+    master_step(&m, tags, true, t += 0.25);
+    assert_true(m.tripped_now);
+    assert_non_null(strstr(m.detail, "console_heartbeat hr:20 changed 41 -> 44"));
+}
+
 static void test_listening_hears_another_master(void **state)
 {
     (void)state;
@@ -435,6 +475,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_detector_table, setup),
         cmocka_unit_test_setup(test_listening_hears_another_master, setup),
+        cmocka_unit_test_setup(test_listening_across_stale_reads, setup),
         cmocka_unit_test_setup(test_core_stops_writing_and_engineer_gives_back, setup),
         cmocka_unit_test_setup(test_second_server_stands_down_before_writing, setup),
         cmocka_unit_test_setup(test_command_waits_for_the_start, setup),
