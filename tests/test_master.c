@@ -5,7 +5,8 @@
  * once, commands are refused, an operator cannot give the outputs back, an
  * engineer can once the other master has stopped, and control restarts
  * from the PLC's read-back without a bump; a command waits for the start.
- * A config without the alarm gets it built in. */
+ * A config without the alarm gets it built in, and the overrun and refused
+ * alarms likewise. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -460,6 +461,17 @@ static void test_builtin_alarm_without_config(void **state)
     assert_int_equal(a->def.priority, PRIO_CRITICAL);
     assert_true(a->def.latching);
     assert_int_equal(k2.alarms.n, cfg.nalarms);
+    /* nor the PLC's link faults: overrun and refused built in too */
+    j = 0;
+    for (int i = 0; i < c2.nalarms; i++)
+        if (c2.alarms[i].kind != ALARM_OVERRUN && c2.alarms[i].kind != ALARM_REFUSED)
+            c2.alarms[j++] = c2.alarms[i];
+    assert_int_equal(j, cfg.nalarms - 3);
+    c2.nalarms = j;
+    assert_int_equal(core_init(&k2, &c2, err, sizeof err), 0);
+    assert_int_equal(k2.alarms.n, cfg.nalarms);
+    assert_int_equal(alarm_get(&k2.alarms, "cycle_overrun")->def.kind, ALARM_OVERRUN);
+    assert_int_equal(alarm_get(&k2.alarms, "plc_refused")->def.kind, ALARM_REFUSED);
     /* a table already full: a sentence, no controller */
     static struct cfg full;
     full = c2;
