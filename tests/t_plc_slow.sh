@@ -138,7 +138,7 @@ done
 M journal --since -1m >"$tmp/j"
 grep 'plc_refused' "$tmp/j" | grep -q 'read di:0+15 refused: Illegal data address' ||
     fail "plc_refused does not name the block: $(grep -e plc_refused -e refuse "$tmp/j")"
-grep -q 'the PLC refuses read di:0+15 refused: Illegal data address' "$tmp/j" ||
+grep -q 'refused 4 times in a row: read di:0+15 refused: Illegal data address' "$tmp/j" ||
     fail "the refusal is not journalled: $(grep refuse "$tmp/j")"
 M status --json | json 'd["tags"]["estop_ok"]["q"]' | grep -qx COMMS ||
     fail "estop_ok should be COMMS while its block is refused"
@@ -162,9 +162,9 @@ until M status --json | json '[a["name"] for a in d["alarms"] if a["name"] == "p
     i=$((i + 1)); [ "$i" -ge 30 ] && fail "plc_refused not raised within 3 s of the PLC refusing hr:0"; sleep 0.1
 done
 M journal --since -1m >"$tmp/j"
-grep -q 'the PLC refuses write hr:0.* firing_demand.* refused: Illegal data address' "$tmp/j" ||
+grep -q 'refused 4 times in a row: write hr:0.* firing_demand.* refused: Illegal data address' "$tmp/j" ||
     fail "the refused write is not named: $(grep refuse "$tmp/j")"
-say "refused write: $(grep 'the PLC refuses write' "$tmp/j" | head -1 | cut -c1-200)"
+say "refused write: $(grep 'in a row: write' "$tmp/j" | head -1 | cut -c1-200)"
 control ""
 i=0
 until M status --json | json '[a for a in d["alarms"] if a["name"] == "plc_refused" and a["state"] in ("UNACK", "ACKED")] == []' |

@@ -131,15 +131,22 @@ static uint64_t clock_us(const struct plc_link *l)
 
 /* ---- the cycle's budget ----------------------------------------------------- */
 
-/* The longest of the last PLC_EST_RING answers: what the next one is
- * expected to take. */
+/* What the next answer is expected to take: the third longest of the last
+ * PLC_EST_RING answers, so one or two late answers (a scheduling hiccup)
+ * put nothing off while a PLC that has become slow is judged so after three. */
 static uint64_t estimate_us(const struct plc_link *l)
 {
-    uint64_t m = 0;
-    for (int i = 0; i < PLC_EST_RING; i++)
-        if (l->dur_us[i] > m)
-            m = l->dur_us[i];
-    return m;
+    uint64_t top[3] = {0, 0, 0}; /* largest first */
+    for (int i = 0; i < PLC_EST_RING; i++) {
+        uint64_t d = l->dur_us[i];
+        for (int k = 0; k < 3; k++)
+            if (d > top[k]) {
+                uint64_t t = top[k];
+                top[k] = d;
+                d = t;
+            }
+    }
+    return top[2];
 }
 
 /* May another request start, keeping room for `reserve` more after it? */

@@ -23,8 +23,10 @@
  * timeout per transaction (libmodbus also bounds connect() by it).
  *
  * The cycle's budget (plc_cycle_begin): the requests of one cycle start only
- * while the time spent since plc_cycle_begin plus the longest of the last
- * PLC_EST_RING answers fits the budget (reads keep room for one write), the
+ * while the time spent since plc_cycle_begin plus the expected answer time
+ * (the third longest of the last PLC_EST_RING answers: one or two late ones
+ * are a hiccup, three a slow PLC) fits the budget (reads keep room for one
+ * write), the
  * cycle's first read and first write excepted, so every cycle reads and
  * writes something however slow the PLC.  Reads go round the plan, each
  * cycle starting at the block after the last one read; a block put off is
@@ -56,7 +58,7 @@
 #define PLC_TABLES 4                /* enum tag_table: ir hr di co */
 #define PLC_MAX_BLOCKS CFG_MAX_TAGS /* worst case: one block per tag */
 #define PLC_STALE_CYCLES 8          /* default stale age, in cycle periods */
-#define PLC_EST_RING 8              /* answers whose longest predicts the next */
+#define PLC_EST_RING 8              /* answers that predict the next one */
 #define PLC_REFUSAL_TEXT 80         /* "read di:0+15 refused: Illegal data address" */
 
 enum plc_state {

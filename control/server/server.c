@@ -157,7 +157,8 @@ static void judge_refusals(struct server *sv)
     if (!strcmp(now, sv->refusals))
         return;
     if (*now)
-        server_event(sv, "link", "refused", "the PLC refuses %s", now);
+        server_event(sv, "link", "refused", "refused %d times in a row: %s",
+                     sv->cfg->plc.refused_cycles, now);
     else
         server_event(sv, "link", "refused", "the PLC accepts every read and write again");
     (void)str_copy(sv->refusals, sizeof sv->refusals, now);
