@@ -348,12 +348,13 @@ static void sleep_until(int64_t deadline)
 }
 
 /* Serve clients until 1 ms before the deadline, then sleep to it exactly.
- * The first round always runs: past the deadline (a cycle that overran) it
- * polls without waiting and handles everything that is waiting, so no
- * cycle goes by without serving the clients. */
+ * After a cycle the first round always runs: past the deadline (a cycle
+ * that overran) it polls without waiting and handles everything that is
+ * waiting, so no cycle goes by without serving the clients.  (Not before
+ * the first cycle: a hello tells what was read from the PLC.) */
 static void serve_until(struct server *sv, int64_t deadline)
 {
-    for (bool first = true;; first = false) {
+    for (bool first = sv->cycles > 0;; first = false) {
         if (server_stop_signal || sv->stopping)
             return;
         int64_t now = clock_mono_ns(), rem = deadline - now;
