@@ -80,6 +80,7 @@ struct cfg_plc {
     int write_refresh_s;      /* unchanged outputs rewritten this often */
     double heartbeat_stale_s; /* plc_heartbeat unchanged this long = frozen PLC */
     int cmd_timeout_ms;       /* command handshake timeout */
+    int refused_cycles;       /* a read block or write refused this often in a row: alarm */
 };
 
 enum cfg_clock { CLOCK_SRC_MONOTONIC, CLOCK_SRC_PLC };
@@ -91,6 +92,7 @@ struct cfg_cycle {
     double slow_factor;       /* a cycle later than factor*period is "slow" */
     bool realtime;            /* SCHED_FIFO at rt_priority and mlockall, or refuse */
     int rt_priority;          /* 1..99 */
+    int plc_io_pct;           /* share of the period the PLC I/O may use */
 };
 
 /* A system furnace is run by systemd with system-wide socket, lock and
@@ -192,6 +194,8 @@ enum cfg_alarm_kind {
     ALARM_DOOR_OPEN,/* bool tag false (door closed = false) for longer than delay */
     ALARM_DISK,     /* journal or historian cannot write */
     ALARM_MASTER,   /* another Modbus master writes the PLC (control/core/master.h) */
+    ALARM_OVERRUN,  /* cycles overrun: PLC I/O put off by its budget, or deadlines missed */
+    ALARM_REFUSED,  /* the PLC refuses a read block or a write, refused_cycles in a row */
 };
 enum cfg_priority { PRIO_LOW, PRIO_MEDIUM, PRIO_HIGH, PRIO_CRITICAL };
 
@@ -202,7 +206,8 @@ enum cfg_phase { PH_HOLD, PH_CHARGE, PH_PYROLYSIS, PH_PUSH, PH_MELT, PH_ALLOY, P
 struct cfg_alarm {
     char name[CFG_NAME_MAX];
     enum cfg_alarm_kind kind;
-    char tag[CFG_NAME_MAX];       /* source tag ("" for link/stale/disk/foreign_master) */
+    char tag[CFG_NAME_MAX];       /* source tag ("" for link/stale/disk/foreign_master/
+                                     overrun/refused) */
     double limit;
     double deadband;              /* return when clear of limit by this */
     double on_delay_s, off_delay_s;

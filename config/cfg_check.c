@@ -29,7 +29,7 @@ __attribute__((format(printf, 5, 6))) static void xerr(struct cfg_ctx *x, const 
                                                        const char *name, const char *key,
                                                        const char *fmt, ...)
 {
-    char sec[80], msg[300];
+    char sec[80], msg[480];
     snprintf(sec, sizeof sec, "%s%s%s", prefix, *name ? "." : "", name);
     int si = cfg_scan_find_sec(&x->sc, sec);
     const char *val = key && si >= 0 ? cfg_key_value(x, si, key) : NULL;
@@ -376,15 +376,14 @@ static void check_alarms(struct cfg_ctx *x)
         struct cfg_alarm *a = &c->alarms[i];
         if (a->kind == ALARM_MASTER)
             check_master_alarm(x, a, &masters);
-        bool tagless = a->kind == ALARM_LINK || a->kind == ALARM_STALE || a->kind == ALARM_DISK ||
-                       a->kind == ALARM_MASTER;
-        if (tagless) {
+        static const char *const tagless[] = {
+            [ALARM_LINK] = "link",   [ALARM_STALE] = "stale",     [ALARM_DISK] = "disk",
+            [ALARM_MASTER] = "foreign_master", [ALARM_OVERRUN] = "overrun",
+            [ALARM_REFUSED] = "refused"};
+        if ((size_t)a->kind < sizeof tagless / sizeof tagless[0] && tagless[a->kind]) {
             if (*a->tag)
-                xerr(x, "alarm", a->name, "tag", "a %s alarm has no source tag",
-                     a->kind == ALARM_LINK    ? "link"
-                     : a->kind == ALARM_STALE ? "stale"
-                     : a->kind == ALARM_DISK  ? "disk"
-                                              : "foreign_master");
+                xerr(x, "alarm", a->name, "tag", "%s %s alarm has no source tag",
+                     strchr("aeiou", tagless[a->kind][0]) ? "an" : "a", tagless[a->kind]);
             continue;
         }
         if (!*a->tag) {
@@ -402,6 +401,76 @@ static void check_alarms(struct cfg_ctx *x)
             xerr(x, "alarm", a->name, "kind", "hi and lo alarms need an analog tag; use on or off "
                  "for [tag.%s]", a->tag);
     }
+}
+
+/* Requests a full round of PLC I/O takes at worst: one read per contiguous
+ * run of addresses of a table (no unused gaps taken in, at most 125
+ * registers or 2000 bits: the plan the link falls back to when the PLC
+ * refuses unmapped addresses, control/server/plc_link.c), and one write per
+ * contiguous run of writable holding registers plus one per writable coil. */
+static void io_requests(const struct cfg *c, const bool *bad, int *reads, int *writes)
+{
+    *reads = *writes = 0;
+    for (int t = TAG_IR; t <= TAG_CO; t++) {
+        int idx[CFG_MAX_TAGS], n = 0;
+        for (int i = 0; i < c->ntags; i++)
+            if (!bad[i] && (int)c->tags[i].table == t) {
+                int j = n++; /* insertion by address */
+                for (; j > 0 && c->tags[idx[j - 1]].addr > c->tags[i].addr; j--)
+                    idx[j] = idx[j - 1];
+                idx[j] = i;
+            }
+        int maxn = t == TAG_DI || t == TAG_CO ? 2000 : 125;
+        int r0 = 0, rend = -1, w0 = 0, wend = -1; /* the open read and write runs */
+        for (int k = 0; k < n; k++) {
+            const struct cfg_tag *g = &c->tags[idx[k]];
+            int end = g->addr + tag_regs(g);
+            if (rend < 0 || g->addr > rend || end - r0 > maxn) {
+                (*reads)++;
+                r0 = g->addr;
+            }
+            if (end > rend)
+                rend = end;
+            if (!g->writable || t == TAG_IR || t == TAG_DI) {
+                wend = -1;
+                continue;
+            }
+            if (t == TAG_CO || wend < 0 || g->addr != wend || end - w0 > 123) {
+                (*writes)++;
+                w0 = g->addr;
+            }
+            wend = end;
+        }
+    }
+}
+
+/* The PLC's time: a cycle always makes one read and one write, each of which
+ * may take response_timeout_ms from a PLC answering just in time; that must
+ * leave part of the period to serve the consoles.  A full round of I/O at
+ * that speed must fit the PLC's watchdog (what the file says of it: [sim]
+ * watchdog_s), which trips when the console heartbeat stops. */
+static void check_timing(struct cfg_ctx *x)
+{
+    const struct cfg *c = x->c;
+    int t = c->plc.response_timeout_ms, p = c->cycle.period_ms;
+    if (2L * t >= p)
+        xerr(x, "plc", "", "response_timeout_ms",
+             "a cycle makes at least one read and one write, each taking up to "
+             "response_timeout_ms: 2 x %d ms must be less than [cycle] period_ms = %d ms to "
+             "leave time to serve the consoles; lower response_timeout_ms below %d or raise "
+             "period_ms above %d",
+             t, p, (p + 1) / 2, 2 * t);
+    int reads, writes;
+    io_requests(c, x->bad_tag, &reads, &writes);
+    long round = (long)(reads + writes) * t, wd = lround(c->sim.watchdog_s * 1000.0);
+    if (reads + writes > 0 && round >= wd)
+        xerr(x, "plc", "", "response_timeout_ms",
+             "reading every input and writing every output once takes %d requests (%d reads, "
+             "%d writes); at response_timeout_ms = %d ms that is %ld ms, which must be less "
+             "than the PLC watchdog ([sim] watchdog_s = %g s) or a PLC answering just in time "
+             "trips it; lower response_timeout_ms below %ld",
+             reads + writes, reads, writes, t, round, c->sim.watchdog_s,
+             (wd + reads + writes - 1) / (reads + writes));
 }
 
 static void check_rest(struct cfg_ctx *x)
@@ -439,5 +508,6 @@ void cfg_check_cross(struct cfg_ctx *x)
     check_tags(x);
     check_loops(x);
     check_alarms(x);
+    check_timing(x);
     check_rest(x);
 }

@@ -24,7 +24,8 @@ static const char *const mode_names[] = {"auto", "system", "private", NULL};
 static const char *const action_names[] = {"reverse", "direct", NULL};
 static const char *const alarm_kind_names[] = {"hi",   "lo",    "on",        "off",
                                                "bad",  "link",  "stale",     "door_open",
-                                               "disk", "foreign_master", NULL};
+                                               "disk", "foreign_master", "overrun",
+                                               "refused",   NULL};
 
 #define BIG 1e12
 
@@ -77,6 +78,9 @@ static const struct cfg_key plc_keys[] = {
         "plc_heartbeat unchanged this long means the PLC program has stopped"),
     INT("cmd_timeout_ms", cmd_timeout_ms, 100, 60000, "3000", "ms",
         "a command not acknowledged by the PLC in this time is reported failed"),
+    INT("refused_cycles", refused_cycles, 1, 1000, "4", "",
+        "a read block or a write the PLC refuses this many times in a row raises the refused "
+        "alarm, naming it"),
     END,
 };
 #undef S
@@ -95,6 +99,10 @@ static const struct cfg_key cycle_keys[] = {
          "a server not permitted both refuses to start"),
     INT("rt_priority", rt_priority, 1, 99, "50", "",
         "SCHED_FIFO priority of the server when realtime = yes"),
+    INT("plc_io_pct", plc_io_pct, 10, 90, "60", "%",
+        "share of each period the PLC reads and writes may use; what does not fit waits for "
+        "the next cycles (its tags STALE meanwhile) and the rest of the period serves the "
+        "consoles"),
     END,
 };
 #undef S
@@ -256,8 +264,9 @@ static const struct cfg_key loop_keys[] = {
 static const struct cfg_key alarm_keys[] = {
     ENUM("kind", kind, alarm_kind_names, NULL,
          "hi, lo (analog limit), on, off (bool tag), bad (quality), link, stale, door_open, disk, "
-         "foreign_master"),
-    NAME("tag", tag, "", "source tag (not for link, stale, disk, foreign_master)"),
+         "foreign_master, overrun (cycles overrun), refused (the PLC refuses a read or write)"),
+    NAME("tag", tag, "",
+         "source tag (not for link, stale, disk, foreign_master, overrun, refused)"),
     DBL("limit", limit, -BIG, BIG, "0", "", "alarm limit for hi and lo"),
     DBL("deadband", deadband, 0, BIG, "0", "", "returns only when this far back inside the limit"),
     DBL("on_delay_s", on_delay_s, 0, 86400, "0", "s", "condition must last this long to alarm"),

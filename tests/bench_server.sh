@@ -11,7 +11,8 @@
 #   real time ([cycle] realtime = yes, SCHED_FIFO RT_PRIO, mlockall) beside
 #     cyclictest -p RT_PRIO -m at the same period, idle and loaded: the same
 #     p99 goal against SCHED_FIFO cyclictest.
-# Every run starts a fresh server (its lateness ring and max start empty) on a
+# The 10 ms cycle answers a PLC in at most 4 ms (check-config: one read and one
+# write must fit the period).  Every run starts a fresh server (its lateness ring and max start empty) on a
 # temp config; meltsim serves a free port; everything is stopped by its pid.
 # The machine is shared: these are figures to read, nothing fails on a timing.
 # Usage: bench_server.sh BUILD_DIR      (BENCH_SECONDS: length of each run, default 20;
@@ -50,7 +51,9 @@ cfg() {
     sed -e "s/^port = 1502$/port = $port/" -e "s|^socket =.*|socket = $tmp/m.sock|" \
         -e "s|^state_dir =.*|state_dir = $tmp/state|" \
         -e "s|^inject_socket =.*|inject_socket = $tmp/i.sock|" \
-        -e "s/^period_ms = .*/period_ms = $1/" config/meltcon.ini >"$2"
+        -e "s/^period_ms = .*/period_ms = $1/" \
+        -e "s/^response_timeout_ms = .*/response_timeout_ms = $(($1 < 250 ? ($1 - 1) / 2 : 100))/" \
+        config/meltcon.ini >"$2"
 }
 cfg 250 "$tmp/c250.ini"
 cfg 10 "$tmp/c10.ini"

@@ -493,6 +493,59 @@ static void test_link_stale_disk(void **state)
     assert_true(raised >= 1);
 }
 
+/* overrun follows the shell's judgement; refused holds while the link is
+ * down (the link alarm covers it); both name their source from the note,
+ * refused keeping the last one named once it returns. */
+static void test_overrun_refused(void **state)
+{
+    struct fx *f = *state;
+    struct cfg_alarm *d = add(f, "overrun", ALARM_OVERRUN, "", 0, PRIO_HIGH);
+    d->on_delay_s = 3;
+    add(f, "refused", ALARM_REFUSED, "", 0, PRIO_HIGH);
+    start(f);
+    f->in.overrun = true;
+    f->in.overrun_note = "PLC too slow for its 150 ms budget: 4 reads, 1 writes put off";
+    run(f, 2.75);
+    assert_int_equal(st(f, "overrun"), ALARM_NORMAL);
+    run(f, 0.5);
+    assert_int_equal(st(f, "overrun"), ALARM_UNACK);
+    f->in.overrun = false;
+    run(f, 0.25);
+    assert_int_equal(st(f, "overrun"), ALARM_RTN_UNACK);
+
+    f->in.refused = true;
+    f->in.refused_note = "read di:0+15 refused: Illegal data address";
+    f->in.link_up = false; /* held: neither raised ... */
+    run(f, 1);
+    assert_int_equal(st(f, "refused"), ALARM_NORMAL);
+    f->in.link_up = true;
+    run(f, 0.25);
+    assert_int_equal(st(f, "refused"), ALARM_UNACK);
+    f->in.refused = false;
+    f->in.refused_note = "";
+    f->in.link_up = false; /* ... nor returned while the link is down */
+    run(f, 1);
+    assert_int_equal(st(f, "refused"), ALARM_UNACK);
+    f->in.link_up = true;
+    run(f, 0.25);
+    assert_int_equal(st(f, "refused"), ALARM_RTN_UNACK);
+    assert_string_equal(f->a.al[alarm_find(&f->a, "refused")].note,
+                        "read di:0+15 refused: Illegal data address");
+    drain(f);
+    int raised = 0;
+    for (int i = 0; i < f->nev; i++) {
+        if (f->ev[i].kind != AEV_RAISED)
+            continue;
+        raised++;
+        const char *want = strcmp(f->ev[i].name, "refused") == 0
+                               ? "read di:0+15 refused: Illegal data address"
+                               : "PLC too slow for its 150 ms budget";
+        if (!strstr(f->ev[i].text, want))
+            fail_msg("%s raised: \"%s\" lacks \"%s\"", f->ev[i].name, f->ev[i].text, want);
+    }
+    assert_int_equal(raised, 2);
+}
+
 static void test_door_open(void **state)
 {
     struct fx *f = *state;
@@ -1007,6 +1060,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_quality_holds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_quality_restarts_on_delay, setup, teardown),
         cmocka_unit_test_setup_teardown(test_link_stale_disk, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_overrun_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_door_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shelve_reason_required, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shelve_and_expiry, setup, teardown),

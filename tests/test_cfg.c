@@ -237,6 +237,24 @@ static const struct bad_case bad_cases[] = {
     {"port = 1502\n", "port = 1502\nhost = 10.0.0.300\n", "plc", "host",
      "expected an IPv4 address"},
     {"[cycle]", "[sim]\nbind = localhost\n[cycle]", "sim", "bind", "expected an IPv4 address"},
+    /* the PLC's time: one read and one write a cycle; a full round inside the watchdog */
+    {"port = 1502\n", "port = 1502\nresponse_timeout_ms = 1000\n", "plc", "response_timeout_ms",
+     "2 x 1000 ms must be less than [cycle] period_ms = 250 ms"},
+    {"slow_factor = 1.5\n", "slow_factor = 1.5\nperiod_ms = 200\n", "plc",
+     "response_timeout_ms", "2 x 100 ms must be less than [cycle] period_ms = 200 ms"},
+    {"port = 1502\n", "port = 1502\nresponse_timeout_ms = 120\n[sim]\nwatchdog_s = 0.5\n", "plc",
+     "response_timeout_ms", "takes 5 requests (4 reads, 1 writes); at response_timeout_ms = 120 "
+     "ms that is 600 ms, which must be less than the PLC watchdog ([sim] watchdog_s = 0.5 s)"},
+    {"[cycle]", "[sim]\nwatchdog_s = 0.5\n[cycle]", "plc", "response_timeout_ms",
+     "that is 500 ms, which must be less than the PLC watchdog ([sim] watchdog_s = 0.5 s)"},
+    {"slow_factor = 1.5\n", "slow_factor = 1.5\nplc_io_pct = 95\n", "cycle", "plc_io_pct",
+     "out of range"},
+    {"port = 1502\n", "port = 1502\nrefused_cycles = 0\n", "plc", "refused_cycles",
+     "out of range"},
+    {"kind = hi\ntag = temp", "kind = overrun\ntag = temp", "alarm.a1", "tag",
+     "an overrun alarm has no source tag"},
+    {"kind = hi\ntag = temp", "kind = refused\ntag = temp", "alarm.a1", "tag",
+     "a refused alarm has no source tag"},
     {"name = t1\n",
      "name = t1\ndescription = "
      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"

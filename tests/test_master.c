@@ -5,7 +5,8 @@
  * once, commands are refused, an operator cannot give the outputs back, an
  * engineer can once the other master has stopped, and control restarts
  * from the PLC's read-back without a bump; a command waits for the start.
- * A config without the alarm gets it built in. */
+ * A config without the alarm gets it built in, and the overrun and refused
+ * alarms likewise. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -127,6 +128,46 @@ static void test_detector_table(void **state)
             assert_true(m.active);
         }
     }
+}
+
+/* The link's budget puts blocks off (STALE: not read this step).  Listening
+ * counts only fresh reads, and compares a fresh read with the last one
+ * before the STALE steps: a heartbeat that moved meanwhile is heard. */
+static void test_listening_across_stale_reads(void **state)
+{
+    (void)state;
+    static struct master m;
+    int hb = tag("console_heartbeat");
+    master_init(&m, &cfg);
+    for (int i = 0; i < cfg.ntags; i++)
+        tags[i] = (struct tag_value){0, Q_STALE};
+    set("console_heartbeat", 41);
+    master_step(&m, tags, true, t += 0.25);
+    for (int k = 0; k < 2 * MASTER_LISTEN; k++) { /* put off: neither quiet reads nor heard */
+        tags[hb].q = Q_STALE;
+        master_step(&m, tags, true, t += 0.25);
+        assert_int_equal(m.listened, 0);
+        assert_false(m.tripped);
+    }
+    for (int k = 1; k <= MASTER_LISTEN; k++) { /* one fresh read every other step */
+        set("console_heartbeat", 41);
+        master_step(&m, tags, true, t += 0.25);
+        assert_int_equal(m.listened, k);
+        tags[hb].q = Q_STALE;
+        master_step(&m, tags, true, t += 0.25);
+        assert_int_equal(m.listened, k);
+    }
+    /* another server's heartbeat moved while its block was put off */
+    master_init(&m, &cfg);
+    set("console_heartbeat", 41);
+    master_step(&m, tags, true, t += 0.25);
+    tags[hb].q = Q_STALE;
+    master_step(&m, tags, true, t += 0.25);
+    master_step(&m, tags, true, t += 0.25);
+    set("console_heartbeat", 44);
+    master_step(&m, tags, true, t += 0.25);
+    assert_true(m.tripped_now);
+    assert_non_null(strstr(m.detail, "console_heartbeat hr:20 changed 41 -> 44"));
 }
 
 static void test_listening_hears_another_master(void **state)
@@ -420,6 +461,17 @@ static void test_builtin_alarm_without_config(void **state)
     assert_int_equal(a->def.priority, PRIO_CRITICAL);
     assert_true(a->def.latching);
     assert_int_equal(k2.alarms.n, cfg.nalarms);
+    /* nor the PLC's link faults: overrun and refused built in too */
+    j = 0;
+    for (int i = 0; i < c2.nalarms; i++)
+        if (c2.alarms[i].kind != ALARM_OVERRUN && c2.alarms[i].kind != ALARM_REFUSED)
+            c2.alarms[j++] = c2.alarms[i];
+    assert_int_equal(j, cfg.nalarms - 3);
+    c2.nalarms = j;
+    assert_int_equal(core_init(&k2, &c2, err, sizeof err), 0);
+    assert_int_equal(k2.alarms.n, cfg.nalarms);
+    assert_int_equal(alarm_get(&k2.alarms, "cycle_overrun")->def.kind, ALARM_OVERRUN);
+    assert_int_equal(alarm_get(&k2.alarms, "plc_refused")->def.kind, ALARM_REFUSED);
     /* a table already full: a sentence, no controller */
     static struct cfg full;
     full = c2;
@@ -435,6 +487,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_detector_table, setup),
         cmocka_unit_test_setup(test_listening_hears_another_master, setup),
+        cmocka_unit_test_setup(test_listening_across_stale_reads, setup),
         cmocka_unit_test_setup(test_core_stops_writing_and_engineer_gives_back, setup),
         cmocka_unit_test_setup(test_second_server_stands_down_before_writing, setup),
         cmocka_unit_test_setup(test_command_waits_for_the_start, setup),

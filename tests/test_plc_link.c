@@ -46,6 +46,7 @@ struct fake {
     struct fake_write w[FAKE_LOG];
     int nw;
     uint64_t clock;
+    uint64_t delay_us; /* what each request takes on the fake clock (0: 400 us) */
 };
 
 static int fk_connect(void *ctx)
@@ -72,7 +73,7 @@ static void fk_close(void *ctx)
 /* Common checks of a request; 0 to go ahead. */
 static int fk_request(struct fake *f)
 {
-    f->clock += 400;
+    f->clock += f->delay_us ? f->delay_us : 400;
     if (!f->connected) {
         errno = EBADF;
         return -1;
@@ -555,6 +556,177 @@ static void test_stale_ageing(void **state)
     assert_all_quality(Q_GOOD);
 }
 
+/* ---- the cycle's budget ------------------------------------------------------------------ */
+
+static void assert_write(int k, int addr, int n, const uint16_t *v);
+static void stage(const char *tag, double v);
+
+/* Tags of block bi all have quality q. */
+static void assert_block_quality(int bi, enum tag_quality q)
+{
+    for (int i = 0; i < fx.cfg.ntags; i++)
+        if (fx.l.plan.block_of[i] == bi && fx.out[i].q != q)
+            fail_msg("%s (block %d): %s, expected %s", fx.cfg.tags[i].name, bi,
+                     tag_quality_name(fx.out[i].q), tag_quality_name(q));
+}
+
+/* A PLC answering in 70 ms against a 150 ms budget.  Until three answers
+ * have shown it slow, a cycle reads on (the first one here reads all, over
+ * budget).  Then one read a cycle (the next would leave no room for a
+ * write), round the plan; the blocks put off read STALE with their age (or
+ * BAD_COMMS if never read); last_good_read_ms is the oldest block's read. */
+static void test_budget_round_robin(void **state)
+{
+    (void)state;
+    int nb = fx.l.plan.nblocks;
+    assert_int_equal(nb, 3);
+    fx.fk.delay_us = 70000;
+    plc_cycle_begin(&fx.l, 150000);
+    assert_int_equal(read_at(0), 0);
+    assert_int_equal(fx.l.stats.cycle_reads, 3);
+    assert_int_equal(fx.l.stats.cycle_io_us, 210000);
+    assert_all_quality(Q_GOOD);
+    for (int c = 0; c < nb; c++) {
+        plc_cycle_begin(&fx.l, 150000);
+        assert_int_equal(read_at((uint64_t)(c + 1) * 250), 0);
+        assert_int_equal(fx.l.stats.cycle_reads, 1);
+        assert_int_equal(fx.l.stats.cycle_deferred_reads, nb - 1);
+        assert_int_equal(fx.l.stats.cycle_io_us, 70000);
+        assert_int_equal(fx.l.stats.budget_us, 150000);
+        for (int bi = 0; bi < nb; bi++)
+            assert_block_quality(bi, bi == c ? Q_GOOD : Q_STALE);
+        assert_int_equal(fx.l.stats.last_good_read_ms, c < nb - 1 ? 0 : 250);
+    }
+    assert_int_equal(fx.l.stats.deferred, (unsigned long)(nb * (nb - 1)));
+    assert_served_values();
+    for (int i = 0; i < fx.cfg.ntags; i++) /* each tag's age: when its block was read */
+        assert_int_equal(fx.l.read_ms[i], (uint64_t)(fx.l.plan.block_of[i] + 1) * 250);
+    /* the next cycle starts the round again at block 0 */
+    plc_cycle_begin(&fx.l, 150000);
+    assert_int_equal(read_at((uint64_t)(nb + 1) * 250), 0);
+    assert_block_quality(0, Q_GOOD);
+    assert_block_quality(1, Q_STALE);
+    assert_int_equal(fx.l.stats.last_good_read_ms, 500); /* block 1 is now the oldest */
+
+    /* never read and put off: BAD_COMMS, not STALE */
+    plc_open(&fx.l, &fx.cfg, &fake_ops, &fx.fk, 0);
+    memcpy(fx.l.dur_us, (const uint64_t[PLC_EST_RING]){70000, 70000, 70000}, 3 * sizeof(uint64_t));
+    plc_cycle_begin(&fx.l, 150000);
+    assert_int_equal(read_at(2000), 0);
+    assert_block_quality(0, Q_GOOD);
+    assert_block_quality(1, Q_BAD_COMMS);
+    assert_false(fx.l.stats.ever_good);
+
+    /* a fast PLC reads every block in a cycle within the same budget */
+    fx.fk.delay_us = 1000;
+    for (int c = 0; c < 3; c++) { /* three answers to judge it fast again */
+        plc_cycle_begin(&fx.l, 150000);
+        assert_int_equal(read_at(5000 + (uint64_t)c * 250), 0);
+    }
+    assert_int_equal(fx.l.stats.cycle_reads, nb);
+    assert_int_equal(fx.l.stats.cycle_deferred_reads, 0);
+    assert_all_quality(Q_GOOD);
+    assert_int_equal(fx.l.stats.last_good_read_ms, 5500);
+}
+
+/* No budget (plc_cycle_begin never called, or 0): a slow PLC is read whole. */
+static void test_budget_none(void **state)
+{
+    (void)state;
+    fx.fk.delay_us = 70000;
+    assert_int_equal(read_at(0), 0);
+    assert_int_equal(fx.l.stats.cycle_deferred_reads, 0);
+    assert_all_quality(Q_GOOD);
+    plc_cycle_begin(&fx.l, 0);
+    assert_int_equal(read_at(250), 0);
+    assert_int_equal(fx.l.stats.cycle_reads, fx.l.plan.nblocks);
+    assert_all_quality(Q_GOOD);
+}
+
+/* Writes that do not fit stay staged and go first in the next cycle; the
+ * cycle's first write always goes, and a command (write_now) is never put
+ * off. */
+static void test_budget_writes(void **state)
+{
+    (void)state;
+    assert_int_equal(read_at(0), 0);
+    fx.fk.delay_us = 70000;
+    plc_cycle_begin(&fx.l, 150000);
+    assert_int_equal(read_at(250), 0); /* 3 x 70 ms: now judged slow */
+    stage("firing_demand", 50);        /* hr:0 */
+    stage("console_heartbeat", 7);     /* hr:20: another request */
+    stage("fan_demand", 20);           /* hr:2: and another */
+    assert_int_equal(plc_flush_writes(&fx.l, 250), 1); /* the first write only */
+    assert_int_equal(fx.l.stats.cycle_deferred_writes, 2);
+    assert_write(0, 0, 1, (const uint16_t[]){500});
+
+    plc_cycle_begin(&fx.l, 150000);
+    assert_int_equal(read_at(500), 0);
+    stage("console_heartbeat", 8); /* keeps its place, takes the new value */
+    stage("firing_demand", 51);    /* pending again: after the two put off */
+    assert_int_equal(plc_flush_writes(&fx.l, 500), 1);
+    assert_write(1, 20, 1, (const uint16_t[]){8});
+    assert_int_equal(fx.l.stats.cycle_deferred_writes, 2);
+
+    plc_cycle_begin(&fx.l, 150000);
+    int cmd[3] = {idx("cmd_code"), idx("cmd_arg"), idx("cmd_seq")};
+    double cv[3] = {4, 0, 9};
+    assert_int_equal(plc_write_now(&fx.l, cmd, cv, 3, 750, fx.err, sizeof fx.err), 0);
+    assert_int_equal(read_at(750), 0); /* its first read goes: 140 ms */
+    assert_int_equal(plc_flush_writes(&fx.l, 750), 0); /* no room left, the first write was the command */
+    assert_int_equal(fx.l.stats.cycle_deferred_writes, 2);
+    assert_write(2, 10, 3, (const uint16_t[]){4, 0, 9});
+
+    fx.fk.delay_us = 400; /* fast again: everything that waits goes, in staging order */
+    plc_cycle_begin(&fx.l, 150000);
+    assert_int_equal(plc_flush_writes(&fx.l, 1000), 2);
+    assert_write(3, 2, 1, (const uint16_t[]){200});
+    assert_write(4, 0, 1, (const uint16_t[]){510});
+}
+
+/* A block or a write refused refused_cycles (4) times in a row is named by
+ * plc_refusals; once accepted it is not. */
+static void test_refusals(void **state)
+{
+    (void)state;
+    char buf[300];
+    const struct plc_block *di = find_block(&fx.l.plan, TAG_DI, 0);
+    fx.fk.except_table = TAG_DI;
+    fx.fk.except_addr = di->addr;
+    fx.fk.except_errno = EMBXILADD;
+    assert_int_equal(fx.cfg.plc.refused_cycles, 4);
+    for (int c = 0; c < 3; c++) {
+        assert_int_equal(read_at((uint64_t)c * 250), 1);
+        assert_int_equal(plc_refusals(&fx.l, buf, sizeof buf), 0);
+        assert_string_equal(buf, "");
+    }
+    assert_int_equal(read_at(750), 1);
+    assert_int_equal(plc_refusals(&fx.l, buf, sizeof buf), 1);
+    assert_string_equal(buf, "read di:0+15 refused: Illegal data address");
+    assert_int_equal(qual("estop_ok"), Q_BAD_COMMS);
+
+    /* a write refused too: both named */
+    fx.fk.write_except_addr = 0;
+    stage("firing_demand", 50);
+    stage("pump_demand", 30);
+    for (int c = 0; c < 4; c++) {
+        assert_int_equal(plc_refusals(&fx.l, buf, sizeof buf), 1);
+        assert_int_equal(plc_flush_writes(&fx.l, 1000 + (uint64_t)c * 250), 1); /* again each time */
+    }
+    assert_int_equal(plc_refusals(&fx.l, buf, sizeof buf), 2);
+    assert_string_equal(buf, "read di:0+15 refused: Illegal data address; "
+                             "write hr:0+2 firing_demand... refused: Illegal data value");
+
+    fx.fk.except_errno = 0; /* accepted again */
+    assert_int_equal(read_at(2000), 0);
+    assert_int_equal(plc_refusals(&fx.l, buf, sizeof buf), 1);
+    fx.fk.write_except_addr = -1;
+    assert_int_equal(plc_flush_writes(&fx.l, 2000), 1);
+    assert_int_equal(plc_refusals(&fx.l, buf, sizeof buf), 0);
+    assert_string_equal(buf, "");
+    assert_write(0, 0, 2, (const uint16_t[]){500, 300});
+}
+
 /* ---- writing ---------------------------------------------------------------------------- */
 
 static void assert_write(int k, int addr, int n, const uint16_t *v)
@@ -728,7 +900,7 @@ static void test_write_now(void **state)
     double gv[2] = {5, 11};
     fx.fk.write_except_addr = 10;
     assert_int_equal(plc_write_now(&fx.l, gap, gv, 2, 0, fx.err, sizeof fx.err), -1);
-    assert_non_null(strstr(fx.err, "write hr:10+1"));
+    assert_non_null(strstr(fx.err, "write hr:10 cmd_code"));
     assert_int_equal(fx.fk.nw, 3);
     assert_int_equal(fx.fk.mem[TAG_HR][12], 9);
     fx.fk.write_except_addr = -1;
@@ -911,6 +1083,10 @@ int main(void)
         cmocka_unit_test_setup(test_link_error_and_backoff, setup),
         cmocka_unit_test_setup(test_connected_but_refused, setup),
         cmocka_unit_test_setup(test_stale_ageing, setup),
+        cmocka_unit_test_setup(test_budget_round_robin, setup),
+        cmocka_unit_test_setup(test_budget_none, setup),
+        cmocka_unit_test_setup(test_budget_writes, setup),
+        cmocka_unit_test_setup(test_refusals, setup),
         cmocka_unit_test_setup(test_writes_changed_and_refresh, setup),
         cmocka_unit_test_setup(test_writes_forget, setup),
         cmocka_unit_test_setup(test_write_refused, setup),

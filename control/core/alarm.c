@@ -7,6 +7,8 @@
  *   BAD        tag quality not GOOD     LINK   link down
  *   STALE      PLC heartbeat frozen     DISK   journal/historian cannot write
  *   MASTER     another master writes the PLC (the core's detector, master.h)
+ *   OVERRUN    cycles overrun (the shell's judgement)
+ *   REFUSED    the PLC refuses a read block or a write; holds while the link is down
  * HI, LO, ON, OFF and DOOR_OPEN hold (neither raise nor clear) while the tag's
  * quality is not GOOD: the BAD alarm of that tag covers it.  BAD and STALE
  * hold while the link is down (and BAD while the PLC is stale): they are
@@ -102,6 +104,8 @@ static enum cond condition(const struct alarm *al, struct tag_value v,
     case ALARM_STALE: return in->link_up ? cond_of(in->plc_stale) : C_HOLD;
     case ALARM_DISK: return cond_of(!in->disk_ok);
     case ALARM_MASTER: return cond_of(in->foreign_master);
+    case ALARM_OVERRUN: return cond_of(in->overrun);
+    case ALARM_REFUSED: return in->link_up ? cond_of(in->refused) : C_HOLD;
     default: return C_HOLD;
     }
 }
@@ -155,7 +159,9 @@ static void detail(const struct alarm *al, char *buf, size_t len)
             snprintf(buf, len, "%s %s", d->tag, v->v > 0.5 ? "true" : "false");
         break;
     case ALARM_BAD: snprintf(buf, len, "%s quality %s", d->tag, tag_quality_name(v->q)); break;
-    case ALARM_MASTER: snprintf(buf, len, "%s", al->note); break;
+    case ALARM_MASTER:
+    case ALARM_OVERRUN:
+    case ALARM_REFUSED: snprintf(buf, len, "%s", al->note); break;
     default: break;
     }
 }
@@ -347,7 +353,8 @@ int alarm_init(struct alarms *a, const struct cfg *c, char *err, size_t errlen)
 int alarm_add(struct alarms *a, const struct cfg_alarm *def, char *err, size_t errlen)
 {
     bool tagless = def->kind == ALARM_LINK || def->kind == ALARM_STALE ||
-                   def->kind == ALARM_DISK || def->kind == ALARM_MASTER;
+                   def->kind == ALARM_DISK || def->kind == ALARM_MASTER ||
+                   def->kind == ALARM_OVERRUN || def->kind == ALARM_REFUSED;
     if (!tagless || def->tag[0]) {
         if (err && errlen)
             snprintf(err, errlen, "alarm %s: only alarms without a source tag can be added",
@@ -378,8 +385,12 @@ void alarm_step(struct alarms *a, const struct alarm_inputs *in, double now_s, d
         struct alarm *al = &a->al[i];
         struct tag_value v = source(al, in);
         al->last = v;
-        if (al->def.kind == ALARM_MASTER && in->master_note)
-            snprintf(al->note, sizeof al->note, "%s", in->master_note);
+        const char *note = al->def.kind == ALARM_MASTER    ? in->master_note
+                           : al->def.kind == ALARM_OVERRUN ? in->overrun_note
+                           : al->def.kind == ALARM_REFUSED ? in->refused_note
+                                                           : NULL;
+        if (note && (al->def.kind != ALARM_REFUSED || *note))
+            snprintf(al->note, sizeof al->note, "%s", note);
         debounce(al, condition(al, v, in), now_s);
         if (al->shelved && !al->oos && now_s >= al->shelve_until - TIME_EPS) {
             al->shelved = false;

@@ -1,7 +1,8 @@
 /* alarm — the furnace's alarm system, after ISA-18.2.
  *
  * Each [alarm.NAME] of the config becomes one struct alarm: a condition on a
- * tag (or on the link, the PLC heartbeat, the disk, another master), debounced by on- and
+ * tag (or on the link, the PLC heartbeat, the disk, another master, cycles
+ * overrun, requests the PLC refuses), debounced by on- and
  * off-delays and a deadband, and a state the operator sees:
  *
  *   NORMAL      condition clear, nothing to do
@@ -31,7 +32,8 @@
 #define ALARM_EVENTS_MAX 256 /* queue between two drains; oldest dropped */
 #define ALARM_EVENT_TEXT 200
 #define ALARM_REASON_MAX 96
-#define ALARM_NOTE_MAX 100 /* what the core says of a foreign_master alarm's source */
+#define ALARM_NOTE_MAX 100 /* what the core says of a foreign_master, overrun or refused
+                              alarm's source */
 #define ALARM_FLOOD_WINDOW_S 600.0  /* sliding window of the annunciation rate */
 #define ALARM_FLOOD_START 10        /* more than this in the window: flood */
 #define ALARM_FLOOD_END 5           /* fewer than this in the window: flood over */
@@ -109,6 +111,10 @@ struct alarm_inputs {
     enum cfg_phase phase; /* current melt phase */
     bool foreign_master;  /* another master writes the PLC (control/core/master.h) */
     const char *master_note; /* which registers, for the journal; NULL: none */
+    bool overrun;            /* cycles overrun (the shell's judgement, held over a while) */
+    const char *overrun_note; /* what did not fit; NULL: none */
+    bool refused;            /* the PLC refuses a read block or a write, repeatedly */
+    const char *refused_note; /* which ones, and the PLC's answer; NULL: none */
 };
 
 struct alarms {

@@ -58,6 +58,34 @@ static const struct cfg_alarm master_alarm_builtin = {
     .action = "Stop the other master (second server, tool); an engineer acknowledges",
 };
 
+/* What a config without its own overrun or refused alarm gets: the PLC's
+ * link faults are never silent (issue 12). */
+static const struct cfg_alarm link_alarms_builtin[] = {
+    {.name = "cycle_overrun",
+     .kind = ALARM_OVERRUN,
+     .priority = PRIO_HIGH,
+     .on_delay_s = 3,
+     .off_delay_s = 5,
+     .max_shelve_min = 480,
+     .message = "Control cycle overrun: the PLC answers too slowly, values are read late",
+     .action = "Check the PLC's load and the network; loops with STALE values are in MAN"},
+    {.name = "plc_refused",
+     .kind = ALARM_REFUSED,
+     .priority = PRIO_HIGH,
+     .max_shelve_min = 480,
+     .message = "The PLC refuses a read or a write: those values are not live",
+     .action = "Check the PLC program against the register map ([tag.NAME] addr)"},
+};
+
+/* Add the built-in alarm of def's kind unless the config has one of that kind. */
+static int builtin_alarm(struct core *k, const struct cfg_alarm *def, char *err, size_t errlen)
+{
+    for (int i = 0; i < k->alarms.n; i++)
+        if (k->alarms.al[i].def.kind == def->kind)
+            return i;
+    return alarm_add(&k->alarms, def, err, errlen);
+}
+
 const char *core_role_name(enum core_role r)
 {
     static const char *const n[] = {"viewer", "operator", "engineer"};
@@ -142,6 +170,9 @@ int core_init(struct core *k, const struct cfg *c, char *err, size_t errlen)
     if (k->master_alarm < 0 &&
         (k->master_alarm = alarm_add(&k->alarms, &master_alarm_builtin, err, errlen)) < 0)
         return -1;
+    for (size_t i = 0; i < sizeof link_alarms_builtin / sizeof link_alarms_builtin[0]; i++)
+        if (builtin_alarm(k, &link_alarms_builtin[i], err, errlen) < 0)
+            return -1;
     seq_init(&k->seq, k->prog, PH_HOLD);
     k->t_cmd_code = cfg_tag_index(c, "cmd_code");
     k->t_cmd_arg = cfg_tag_index(c, "cmd_arg");
@@ -426,7 +457,11 @@ void core_step(struct core *k, const struct tag_value *tags, const struct core_s
                                .disk_ok = st->disk_ok,
                                .phase = k->seq.phase,
                                .foreign_master = k->master.active,
-                               .master_note = k->master.detail};
+                               .master_note = k->master.detail,
+                               .overrun = st->overrun,
+                               .overrun_note = st->overrun_note,
+                               .refused = st->refused,
+                               .refused_note = st->refused_note};
     alarm_step(&k->alarms, &ain, k->t_proc, dt);
     struct alarm_event ev[32];
     int nev;

@@ -80,6 +80,10 @@ struct core_status {
     bool disk_ok;               /* journal and historian writing */
     bool writes_failed;         /* some of the previous cycle's writes were refused or not
                                    sent: the read-back cannot be judged against them */
+    bool overrun;               /* cycles overrun (alarm kind overrun) */
+    const char *overrun_note;   /* what did not fit, for the alarm; NULL: none */
+    bool refused;               /* the PLC keeps refusing a read or write (kind refused) */
+    const char *refused_note;   /* which, for the alarm; NULL: none */
 };
 
 struct core_cmd {

@@ -70,9 +70,13 @@ static void trip(struct master *m, bool listening, double t_mono)
     m->t_activity = t_mono;
 }
 
-/* Has register i moved since the last read?  Keeps last_rb. */
+/* Has register i moved since the last read?  Keeps last_rb.  A STALE value
+ * was not read this step (the link put its block off to a later cycle):
+ * nothing to judge, and the last read stays the one to compare with. */
 static bool moved(struct master_reg *r, struct tag_value v)
 {
+    if (v.q == Q_STALE)
+        return false;
     if (v.q != Q_GOOD) {
         r->has_rb = false;
         return false;
@@ -103,7 +107,7 @@ static void listen(struct master *m, const struct tag_value *tags, double t_mono
             continue;
         struct master_reg *r = &m->reg[i];
         r->known = true; /* watched if it trips */
-        any |= r->has_rb;
+        any |= r->has_rb && tags[i].q == Q_GOOD; /* a fresh read to compare */
         if (moved(r, tags[i])) {
             r->bad = MASTER_PERSIST;
             heard = true;

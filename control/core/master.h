@@ -26,6 +26,9 @@
  *   forget     a step whose read or whose previous writes failed (link
  *              down, a write refused) forgets what was written: the PLC may
  *              hold anything, and the link writes every output again
+ *   stale      a register whose block was not read this step (STALE: the
+ *              link's per-cycle budget put it off) is not judged, and its
+ *              last read stays the one the next read is compared with
  *
  * Tripped: the core stops writing (master_release() ends it, on an
  * engineer's acknowledgement) and the watch turns to the register image:

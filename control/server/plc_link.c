@@ -129,6 +129,94 @@ static uint64_t clock_us(const struct plc_link *l)
     return l->ops->clock_us ? l->ops->clock_us(l->ctx) : 0;
 }
 
+/* ---- the cycle's budget ----------------------------------------------------- */
+
+/* What the next answer is expected to take: the third longest of the last
+ * PLC_EST_RING answers, so one or two late answers (a scheduling hiccup)
+ * put nothing off while a PLC that has become slow is judged so after three. */
+static uint64_t estimate_us(const struct plc_link *l)
+{
+    uint64_t top[3] = {0, 0, 0}; /* largest first */
+    for (int i = 0; i < PLC_EST_RING; i++) {
+        uint64_t d = l->dur_us[i];
+        for (int k = 0; k < 3; k++)
+            if (d > top[k]) {
+                uint64_t t = top[k];
+                top[k] = d;
+                d = t;
+            }
+    }
+    return top[2];
+}
+
+/* May another request start, keeping room for `reserve` more after it? */
+static bool budget_allows(const struct plc_link *l, int reserve)
+{
+    if (!l->stats.budget_us || !l->ops->clock_us)
+        return true;
+    uint64_t spent = clock_us(l) - l->cycle_t0_us;
+    return spent + estimate_us(l) * (uint64_t)(1 + reserve) <= l->stats.budget_us;
+}
+
+/* Note how long a request that started at t0 took. */
+static void request_done(struct plc_link *l, uint64_t t0)
+{
+    if (!l->ops->clock_us)
+        return;
+    uint64_t now = clock_us(l);
+    l->dur_us[l->dur_head] = now - t0;
+    l->dur_head = (l->dur_head + 1) % PLC_EST_RING;
+    l->stats.cycle_io_us = now - l->cycle_t0_us;
+}
+
+void plc_cycle_begin(struct plc_link *l, uint64_t budget_us)
+{
+    struct plc_stats *s = &l->stats;
+    s->budget_us = budget_us;
+    s->cycle_reads = s->cycle_writes = 0;
+    s->cycle_deferred_reads = s->cycle_deferred_writes = 0;
+    s->cycle_io_us = 0;
+    l->cycle_t0_us = clock_us(l);
+}
+
+/* ---- refusals ------------------------------------------------------------------ */
+
+/* "read di:0+15 refused: Illegal data address" (a Modbus exception) or
+ * "... failed: Invalid data" (another transaction error). */
+static void refusal_text(char *buf, size_t len, const char *what, int e)
+{
+    bool exception = e > MODBUS_ENOBASE && e - MODBUS_ENOBASE < MODBUS_EXCEPTION_MAX;
+    int r = snprintf(buf, len, "%s %s: %s", what, exception ? "refused" : "failed",
+                     modbus_strerror(e));
+    if (r >= (int)len && len > 4) /* cut: say so */
+        memcpy(buf + len - 4, "...", 4);
+}
+
+int plc_refusals(const struct plc_link *l, char *buf, size_t len)
+{
+    int n = 0, need = l->cfg->plc.refused_cycles > 0 ? l->cfg->plc.refused_cycles : 1;
+    size_t k = 0;
+    if (len)
+        buf[0] = '\0';
+    const char *seen[PLC_MAX_BLOCKS + CFG_MAX_TAGS];
+    for (int i = 0; i < l->plan.nblocks + l->cfg->ntags; i++) {
+        bool rd = i < l->plan.nblocks;
+        int j = rd ? i : i - l->plan.nblocks;
+        if ((rd ? l->read_refused[j] : l->write_refused[j]) < need)
+            continue;
+        const char *t = rd ? l->read_refused_text[j] : l->write_refused_text[j];
+        bool dup = false; /* the tags of one write request share its text */
+        for (int m = 0; m < n && !dup; m++)
+            dup = !strcmp(seen[m], t);
+        if (dup)
+            continue;
+        seen[n++] = t;
+        if (k < len)
+            k += (size_t)snprintf(buf + k, len - k, "%s%s", k ? "; " : "", t);
+    }
+    return n;
+}
+
 /* Record a failure of `what` (a request, "connect ...") with errno `e`. */
 static void note_error(struct plc_link *l, uint64_t now_ms, const char *what, int e)
 {
@@ -189,6 +277,7 @@ static bool ensure_connected(struct plc_link *l, uint64_t now_ms)
     l->connected = true;
     l->stats.state = PLC_CONNECTING;
     l->refresh_all = true;
+    l->refreshing = false; /* a refresh begun before the loss starts again */
     return true;
 }
 
@@ -209,11 +298,14 @@ static int request_failed(struct plc_link *l, uint64_t now_ms, enum tag_table t,
 
 /* ---- reading ---------------------------------------------------------------- */
 
-static void mark_unread(struct plc_link *l, int i, uint64_t now_ms)
+/* Tag i was not read this cycle: its read failed (BAD_COMMS, STALE once
+ * older than stale_ms) or, put_off, the budget left its block for later
+ * (STALE: an old value, with its age; BAD_COMMS if never read). */
+static void mark_unread(struct plc_link *l, int i, uint64_t now_ms, bool put_off)
 {
-    bool stale =
+    bool old =
         l->ever_read[i] && now_ms > l->read_ms[i] && now_ms - l->read_ms[i] > (uint64_t)l->stale_ms;
-    l->val[i].q = stale ? Q_STALE : Q_BAD_COMMS;
+    l->val[i].q = (old || (put_off && l->ever_read[i])) ? Q_STALE : Q_BAD_COMMS;
 }
 
 static void decode_block(struct plc_link *l, int bi, const uint16_t *regs, const uint8_t *bits,
@@ -245,40 +337,96 @@ static void block_name(const struct plc_block *b, const char *verb, char *buf, s
     snprintf(buf, len, "%s %s:%d+%d", verb, cfg_table_name(b->table), b->addr, b->n);
 }
 
+/* After a re-plan the blocks are new: a block counts as read when its
+ * oldest tag was, and its refusals start again. */
+static void blocks_from_tags(struct plc_link *l)
+{
+    memset(l->read_refused, 0, sizeof l->read_refused);
+    for (int bi = 0; bi < l->plan.nblocks; bi++) {
+        l->block_read[bi] = true;
+        l->block_ok_ms[bi] = UINT64_MAX;
+    }
+    for (int i = 0; i < l->cfg->ntags; i++) {
+        int bi = l->plan.block_of[i];
+        if (bi < 0)
+            continue;
+        if (!l->ever_read[i])
+            l->block_read[bi] = false;
+        else if (l->read_ms[i] < l->block_ok_ms[bi])
+            l->block_ok_ms[bi] = l->read_ms[i];
+    }
+    l->rr_next = 0;
+}
+
+/* Every block has been read at or after the time returned; false if one never was. */
+static bool oldest_block(const struct plc_link *l, uint64_t *t)
+{
+    if (l->plan.nblocks == 0)
+        return false;
+    *t = UINT64_MAX;
+    for (int bi = 0; bi < l->plan.nblocks; bi++) {
+        if (!l->block_read[bi])
+            return false;
+        if (l->block_ok_ms[bi] < *t)
+            *t = l->block_ok_ms[bi];
+    }
+    return true;
+}
+
 int plc_read_all(struct plc_link *l, uint64_t now_ms, struct tag_value *out)
 {
-    int ntags = l->cfg->ntags, failed = 0, ok = 0, rc = 0;
+    int ntags = l->cfg->ntags, failed = 0, ok = 0, rc = 0, nb = l->plan.nblocks;
     bool replan = false;
-    bool done[PLC_MAX_BLOCKS] = {false};
+    bool done[PLC_MAX_BLOCKS] = {false}, put_off[PLC_MAX_BLOCKS] = {false};
 
     if (ensure_connected(l, now_ms)) {
         uint64_t t0 = clock_us(l);
-        for (int bi = 0; bi < l->plan.nblocks; bi++) {
+        int k = 0;
+        for (; k < nb; k++) {
+            int bi = (l->rr_next + k) % nb;
+            /* the cycle's first read always; later ones keep room for a write */
+            if (l->stats.cycle_reads > 0 && !budget_allows(l, 1))
+                break;
             const struct plc_block *b = &l->plan.block[bi];
             uint16_t regs[MODBUS_MAX_READ_REGISTERS];
             uint8_t bits[MODBUS_MAX_READ_BITS];
+            uint64_t r0 = clock_us(l);
             int r = is_bit_table(b->table)
                         ? l->ops->read_bits(l->ctx, b->table, b->addr, b->n, bits)
                         : l->ops->read_regs(l->ctx, b->table, b->addr, b->n, regs);
             int e = errno;
+            request_done(l, r0);
             l->stats.transactions[b->table]++;
+            l->stats.cycle_reads++;
+            char what[64];
+            block_name(b, "read", what, sizeof what);
             if (r == 0) {
                 decode_block(l, bi, regs, bits, now_ms);
                 done[bi] = true;
+                l->block_read[bi] = true;
+                l->block_ok_ms[bi] = now_ms;
+                l->read_refused[bi] = 0;
                 ok++;
                 continue;
             }
-            char what[64];
-            block_name(b, "read", what, sizeof what);
             if (request_failed(l, now_ms, b->table, what, e) < 0) {
                 rc = -1;
                 break;
             }
+            l->read_refused[bi]++;
+            refusal_text(l->read_refused_text[bi], sizeof l->read_refused_text[bi], what, e);
             failed++;
             if (e == EMBXILADD && b->holes && l->max_gap[b->table] > 0) {
                 l->max_gap[b->table] = 0;
                 replan = true;
             }
+        }
+        if (rc == 0 && nb > 0) {
+            for (int j = k; j < nb; j++)
+                put_off[(l->rr_next + j) % nb] = true;
+            l->stats.cycle_deferred_reads = nb - k;
+            l->stats.deferred += (unsigned long)(nb - k);
+            l->rr_next = (l->rr_next + k) % nb;
         }
         uint64_t dt = clock_us(l) - t0;
         l->stats.rtt_us = dt;
@@ -286,9 +434,10 @@ int plc_read_all(struct plc_link *l, uint64_t now_ms, struct tag_value *out)
             l->stats.rtt_max_us = dt;
         if (ok > 0 && rc == 0)
             link_answered(l);
-        if (rc == 0 && failed == 0) {
+        uint64_t t_all;
+        if (rc == 0 && failed == 0 && oldest_block(l, &t_all)) {
             l->stats.ever_good = true;
-            l->stats.last_good_read_ms = now_ms;
+            l->stats.last_good_read_ms = t_all;
         }
     } else {
         rc = -1;
@@ -297,11 +446,12 @@ int plc_read_all(struct plc_link *l, uint64_t now_ms, struct tag_value *out)
     for (int i = 0; i < ntags; i++) {
         int bi = l->plan.block_of[i];
         if (rc < 0 || bi < 0 || !done[bi])
-            mark_unread(l, i, now_ms);
+            mark_unread(l, i, now_ms, rc == 0 && bi >= 0 && put_off[bi]);
     }
     if (replan) {
         plc_plan_build(&l->plan, l->cfg, l->max_gap);
         l->stats.replans++;
+        blocks_from_tags(l);
     }
     if (out)
         memcpy(out, l->val, (size_t)ntags * sizeof *out);
@@ -352,42 +502,81 @@ static bool extends_run(const struct cfg *c, int a, int b, int run_n)
            run_n + tag_width(tb) <= MODBUS_MAX_WRITE_REGISTERS;
 }
 
+/* The request that starts at list[k]: a contiguous ascending run of holding
+ * registers, packed into buf.  Returns the index after it; *run_n registers. */
+static int run_end(const struct plc_link *l, const int *list, uint16_t (*vals)[2], int n, int k,
+                   uint16_t *buf, int *run_n)
+{
+    int end = k;
+    *run_n = 0;
+    do {
+        int w = tag_width(&l->cfg->tags[list[end]]);
+        memcpy(buf + *run_n, vals[end], (size_t)w * sizeof buf[0]);
+        *run_n += w;
+        end++;
+    } while (end < n && extends_run(l->cfg, list[end - 1], list[end], *run_n));
+    return end;
+}
+
 /* Write list[k] = vals[k] for k in 0..n-1, in list order, a contiguous
  * ascending run of holding registers in one request.  With `remember`, what
- * each successful request carried becomes the tag's last written value.
- * Returns the requests sent; -1 on a link error, or with `stop_on_error` on
- * the first refused request. */
+ * each successful request carried becomes the tag's last written value and
+ * the tags' refusals are counted; with `budgeted`, a request that does not
+ * fit the cycle's budget is not sent (nor any after it; counted in
+ * cycle_deferred_writes), the cycle's first write excepted.  Returns the
+ * requests sent; -1 on a link error, or with `stop_on_error` on the first
+ * refused request. */
 static int write_list(struct plc_link *l, uint64_t now_ms, const int *list, uint16_t (*vals)[2],
-                      int n, bool remember, bool stop_on_error)
+                      int n, bool remember, bool stop_on_error, bool budgeted)
 {
     int sent = 0;
+    bool put_off = false;
     for (int k = 0; k < n;) {
         const struct cfg_tag *t = &l->cfg->tags[list[k]];
         uint16_t buf[MODBUS_MAX_WRITE_REGISTERS];
-        int end = k, run_n = 0;
-        do {
-            int w = tag_width(&l->cfg->tags[list[end]]);
-            memcpy(buf + run_n, vals[end], (size_t)w * sizeof buf[0]);
-            run_n += w;
-            end++;
-        } while (end < n && extends_run(l->cfg, list[end - 1], list[end], run_n));
-
+        int run_n;
+        int end = run_end(l, list, vals, n, k, buf, &run_n);
+        if (budgeted && !put_off && l->stats.cycle_writes > 0 && !budget_allows(l, 0))
+            put_off = true;
+        if (put_off) {
+            l->stats.cycle_deferred_writes++;
+            l->stats.deferred++;
+            k = end;
+            continue;
+        }
+        uint64_t r0 = clock_us(l);
         int r = t->table == TAG_CO ? l->ops->write_bit(l->ctx, t->addr, vals[k][0] != 0)
                                    : l->ops->write_regs(l->ctx, t->addr, run_n, buf);
         int e = errno;
+        request_done(l, r0);
         l->stats.transactions[t->table]++;
+        l->stats.cycle_writes++;
         sent++;
         if (r == 0) {
             link_answered(l);
             for (int j = k; remember && j < end; j++) {
                 memcpy(l->written[list[j]], vals[j], sizeof vals[j]);
                 l->is_written[list[j]] = true;
+                l->refreshed[list[j]] = true;
+                l->write_refused[list[j]] = 0;
             }
         } else {
-            char what[64];
-            snprintf(what, sizeof what, "write %s:%d+%d", cfg_table_name(t->table), t->addr,
-                     t->table == TAG_CO ? 1 : run_n);
-            if (request_failed(l, now_ms, t->table, what, e) < 0 || stop_on_error)
+            char what[64 + CFG_NAME_MAX];
+            if (t->table == TAG_CO || run_n == 1)
+                snprintf(what, sizeof what, "write %s:%d %s", cfg_table_name(t->table), t->addr,
+                         t->name);
+            else
+                snprintf(what, sizeof what, "write %s:%d+%d %s...", cfg_table_name(t->table),
+                         t->addr, run_n, t->name);
+            if (request_failed(l, now_ms, t->table, what, e) < 0)
+                return -1;
+            for (int j = k; remember && j < end; j++) { /* pending: sent again next time */
+                l->is_written[list[j]] = false;
+                l->write_refused[list[j]]++;
+                refusal_text(l->write_refused_text[list[j]], sizeof l->write_refused_text[0],
+                             what, e);
+            }
+            if (stop_on_error)
                 return -1;
         }
         k = end;
@@ -400,13 +589,19 @@ int plc_flush_writes(struct plc_link *l, uint64_t now_ms)
     if (!l->connected)
         return -1;
     long period_ms = (long)l->cfg->plc.write_refresh_s * 1000;
-    bool all =
-        l->refresh_all || (period_ms > 0 && now_ms - l->last_refresh_ms >= (uint64_t)period_ms);
+    /* a refresh lasts until every staged output has been written once
+     * (the budget may spread it over several cycles) */
+    if (!l->refreshing &&
+        (l->refresh_all || (period_ms > 0 && now_ms - l->last_refresh_ms >= (uint64_t)period_ms))) {
+        l->refreshing = true;
+        memset(l->refreshed, 0, sizeof l->refreshed);
+    }
+    bool all = l->refreshing;
     int list[CFG_MAX_TAGS] = {0}, n = 0;
     uint16_t vals[CFG_MAX_TAGS][2] = {{0}};
 
     for (int i = 0; i < l->cfg->ntags; i++)
-        if (l->is_staged[i] && (all || pending(l, i)))
+        if (l->is_staged[i] && ((all && !l->refreshed[i]) || pending(l, i)))
             list[n++] = i;
     for (int i = 1; i < n; i++) { /* order of staging */
         int k = list[i], j = i;
@@ -417,9 +612,10 @@ int plc_flush_writes(struct plc_link *l, uint64_t now_ms)
     for (int k = 0; k < n; k++)
         memcpy(vals[k], l->staged[list[k]], sizeof vals[k]);
 
-    int sent = write_list(l, now_ms, list, vals, n, true, false);
-    if (sent >= 0 && all) {
-        l->refresh_all = false;
+    int before = l->stats.cycle_deferred_writes;
+    int sent = write_list(l, now_ms, list, vals, n, true, false, true);
+    if (sent >= 0 && all && l->stats.cycle_deferred_writes == before) {
+        l->refreshing = l->refresh_all = false;
         l->last_refresh_ms = now_ms;
     }
     return sent;
@@ -429,6 +625,7 @@ void plc_writes_forget(struct plc_link *l)
 {
     memset(l->is_staged, 0, sizeof l->is_staged);
     memset(l->is_written, 0, sizeof l->is_written);
+    memset(l->write_refused, 0, sizeof l->write_refused);
 }
 
 int plc_write_now(struct plc_link *l, const int *tags, const double *eng, int n, uint64_t now_ms,
@@ -449,7 +646,7 @@ int plc_write_now(struct plc_link *l, const int *tags, const double *eng, int n,
         snprintf(err, errlen, "PLC link down (%s)", l->stats.last_error);
         return -1;
     }
-    if (write_list(l, now_ms, tags, vals, n, false, true) < 0) {
+    if (write_list(l, now_ms, tags, vals, n, false, true, false) < 0) {
         snprintf(err, errlen, "%s", l->stats.last_error);
         return -1;
     }

@@ -22,8 +22,27 @@
  * driven by now_ms.  No call blocks longer than the configured response
  * timeout per transaction (libmodbus also bounds connect() by it).
  *
+ * The cycle's budget (plc_cycle_begin): the requests of one cycle start only
+ * while the time spent since plc_cycle_begin plus the expected answer time
+ * (the third longest of the last PLC_EST_RING answers: one or two late ones
+ * are a hiccup, three a slow PLC) fits the budget (reads keep room for one
+ * write), the
+ * cycle's first read and first write excepted, so every cycle reads and
+ * writes something however slow the PLC.  Reads go round the plan, each
+ * cycle starting at the block after the last one read; a block put off is
+ * read in a later cycle and its tags are STALE (with read_ms, their age)
+ * until then.  Writes put off stay staged and go first in the next cycle
+ * (the order of staging).  Without plc_cycle_begin, or with the budget 0,
+ * or with ops that have no clock, nothing is put off.
+ *
+ * Refusals: a read block or a write request that fails with a transaction
+ * error (the PLC answers with an exception) is counted per block and per
+ * written tag, in a row; plc_refusals() names those refused
+ * [plc] refused_cycles times in a row, for the refused alarm.
+ *
  * Time: every decision uses `now_ms` from the caller (process or monotonic
- * time); the ops' optional clock is used only to measure round-trip times.
+ * time); the ops' optional clock measures round-trip times and the cycle's
+ * budget.
  * No threads, no globals, no allocation (plc_modbus_new aside).
  */
 #ifndef MELTCON_PLC_LINK_H
@@ -39,6 +58,8 @@
 #define PLC_TABLES 4                /* enum tag_table: ir hr di co */
 #define PLC_MAX_BLOCKS CFG_MAX_TAGS /* worst case: one block per tag */
 #define PLC_STALE_CYCLES 8          /* default stale age, in cycle periods */
+#define PLC_EST_RING 8              /* answers that predict the next one */
+#define PLC_REFUSAL_TEXT 80         /* "read di:0+15 refused: Illegal data address" */
 
 enum plc_state {
     PLC_DOWN,       /* not connected; next attempt at stats.next_attempt_ms */
@@ -91,7 +112,13 @@ struct plc_stats {
     unsigned long replans;    /* tables re-planned without gaps */
     uint64_t next_attempt_ms; /* when DOWN: next connect attempt */
     bool ever_good;
-    uint64_t last_good_read_ms; /* last cycle in which every block was read */
+    uint64_t last_good_read_ms; /* every block has been read at or after this time */
+    /* the cycle's budget (plc_cycle_begin) */
+    unsigned long deferred;       /* requests put off to a later cycle, since open */
+    int cycle_reads, cycle_writes; /* requests sent in this cycle */
+    int cycle_deferred_reads, cycle_deferred_writes; /* put off in this cycle */
+    uint64_t cycle_io_us;         /* time the cycle's requests took (with a clock) */
+    uint64_t budget_us;           /* this cycle's budget, 0: none */
 };
 
 /* The link.  Read stats, plan and val; the rest is the link's own. */
@@ -115,6 +142,20 @@ struct plc_link {
     unsigned long stage_seq[CFG_MAX_TAGS], seq;
     uint64_t last_refresh_ms;
     bool refresh_all;
+    bool refreshing;                /* a refresh under way: ... */
+    bool refreshed[CFG_MAX_TAGS];   /* ... these written since it began */
+    /* the cycle's budget */
+    uint64_t cycle_t0_us;
+    uint64_t dur_us[PLC_EST_RING]; /* the last answers' times */
+    int dur_head;
+    int rr_next; /* block the next cycle's reads start at */
+    bool block_read[PLC_MAX_BLOCKS];
+    uint64_t block_ok_ms[PLC_MAX_BLOCKS]; /* last good read of each block */
+    /* refusals in a row, and what was refused */
+    int read_refused[PLC_MAX_BLOCKS];
+    char read_refused_text[PLC_MAX_BLOCKS][PLC_REFUSAL_TEXT];
+    int write_refused[CFG_MAX_TAGS];
+    char write_refused_text[CFG_MAX_TAGS][PLC_REFUSAL_TEXT];
 };
 
 /* Plan the reads of every tag of `c` (all four tables: holding registers and
@@ -134,13 +175,26 @@ void plc_open(struct plc_link *l, const struct cfg *c, const struct plc_ops *ops
 /* Close the connection (if any).  The link may be used again: it reconnects. */
 void plc_close(struct plc_link *l);
 
-/* One read cycle: connect if DOWN and the backoff has expired, run the plan,
- * decode every tag with its quality into l->val and, if `out` is not NULL,
- * into out[] (indexed like cfg->tags).  A tag not read this cycle keeps its
- * last value and reads BAD_COMMS, or STALE once its last good read is older
- * than stale_ms.  Returns the number of blocks that failed with a
- * transaction error (0: all read), or -1 when the link is down. */
+/* Begin one control cycle's PLC I/O: the reads and writes until the next
+ * call share budget_us microseconds (0: no budget), measured on the ops'
+ * clock from now.  See 'The cycle's budget' above. */
+void plc_cycle_begin(struct plc_link *l, uint64_t budget_us);
+
+/* One read cycle: connect if DOWN and the backoff has expired, run the plan
+ * (within the cycle's budget), decode every tag with its quality into l->val
+ * and, if `out` is not NULL, into out[] (indexed like cfg->tags).  A tag
+ * whose read failed keeps its last value and reads BAD_COMMS, or STALE once
+ * its last good read is older than stale_ms; a tag whose block the budget
+ * put off reads STALE (BAD_COMMS if never read).  Returns the number of
+ * blocks that failed with a transaction error (0: all read or put off), or
+ * -1 when the link is down. */
 int plc_read_all(struct plc_link *l, uint64_t now_ms, struct tag_value *out);
+
+/* The reads and writes refused (or failed with another transaction error)
+ * at least [plc] refused_cycles times in a row, as "read di:0+15 refused:
+ * Illegal data address; write hr:0 firing_demand refused: ...", into buf.
+ * Returns how many ("" and 0: none). */
+int plc_refusals(const struct plc_link *l, char *buf, size_t len);
 
 /* Stage `eng` for the writable tag `tag` (index in cfg->tags).  The value is
  * encoded now: a value the tag cannot take (out of range, not finite, not
@@ -155,7 +209,9 @@ int plc_write(struct plc_link *l, int tag, double eng, char *err, size_t errlen)
  * ascending contiguous addresses goes in one write_registers request.  A run
  * the PLC refuses (exception) stays pending and the flush carries on, so one
  * refused output never starves the heartbeat.  Returns the number of write
- * requests sent, or -1 if the link is down or failed. */
+ * requests sent, or -1 if the link is down or failed.  Requests that do not
+ * fit the cycle's budget stay staged for the next flush (counted in
+ * stats.cycle_deferred_writes). */
 int plc_flush_writes(struct plc_link *l, uint64_t now_ms);
 
 /* Forget every staged and written value: the next flush writes nothing
@@ -170,7 +226,8 @@ void plc_writes_forget(struct plc_link *l);
  * repeat a command).  Every value is encoded first; one refusal writes
  * nothing.  Consecutive ascending contiguous registers share one request (the
  * PLC receives them together, in address order).  Stops at the first failed
- * request.  Returns 0, or -1 with the reason in err. */
+ * request.  Never put off by the cycle's budget (it counts against it).
+ * Returns 0, or -1 with the reason in err. */
 int plc_write_now(struct plc_link *l, const int *tags, const double *eng, int n, uint64_t now_ms,
                   char *err, size_t errlen);
 

@@ -10,8 +10,9 @@
  *       the deadline, not on poll's millisecond rounding);
  *     start = now; late = start - deadline (ring for p50/p99, max since
  *       start); slow when start - previous start > slow_factor x period
- *     cycle: plc_read_all -> process time -> core_step -> plc_write each
- *       output -> plc_write_now(cmd_out) when the core sends a command
+ *     cycle: plc_cycle_begin (the PLC I/O's budget: [cycle] plc_io_pct of
+ *       the period) -> plc_read_all -> process time -> core_step -> plc_write
+ *       each output -> plc_write_now(cmd_out) when the core sends a command
  *       (never staged) -> plc_flush_writes (nothing at all, and the staged
  *       outputs forgotten, while the core has suspended writes because
  *       another master writes the PLC) -> journal + reply every core
@@ -19,7 +20,18 @@
  *     deadline = cycle_deadline_next(deadline, now): + period; a whole
  *       period or more behind -> skip the missed deadlines, count, journal.
  *
- * Clients are served only in the time between cycles and never waited for:
+ * A slow PLC gets its share of the period and no more: what does not fit
+ * is read or written in the next cycles (plc_link.h, 'The cycle's budget'),
+ * its tags STALE meanwhile, so the time between cycles stays for the
+ * clients.  A cycle that put PLC I/O off, or missed deadlines, is an
+ * overrun: the condition of the overrun alarm, held for OVERRUN_HOLD_MS so
+ * an intermittent overrun stays one alarm.  Reads or writes the PLC keeps
+ * refusing ([plc] refused_cycles in a row) are the refused alarm's,
+ * named in its note and journalled whenever the list changes.
+ *
+ * Clients are served in the time between cycles and never waited for;
+ * each round of serving handles at least what is waiting at its start,
+ * even when the cycle ran past its deadline.  They are never waited for:
  * their sockets are written with MSG_DONTWAIT (session.c), requests are
  * taken as they come (server_clients.c), and anything that reads files for
  * a client runs in a forked child (server_jobs.c).
@@ -41,6 +53,8 @@
 #include "util.h"
 
 /* ---- the cycle ------------------------------------------------------------------------------ */
+
+#define OVERRUN_HOLD_MS 2000 /* the overrun condition outlives the last overrun cycle by this */
 
 static void link_event(struct server *sv)
 {
@@ -98,8 +112,56 @@ static void stage_outputs(struct server *sv, uint64_t now_ms)
     if (*err && strcmp(err, sv->write_err) != 0)
         server_event(sv, "link", "write", "output not written: %s", err);
     (void)str_copy(sv->write_err, sizeof sv->write_err, err);
-    if (plc_flush_writes(&sv->link, now_ms) < 0 || write_errors(&sv->link) != errors)
+    /* a write put off by the budget did not reach the PLC either */
+    if (plc_flush_writes(&sv->link, now_ms) < 0 || write_errors(&sv->link) != errors ||
+        sv->link.stats.cycle_deferred_writes > 0)
         sv->writes_failed = true;
+}
+
+/* The PLC I/O against its budget (this cycle's reads, the last cycle's
+ * writes: `writes_off`) and the deadlines missed since the last cycle: the
+ * overrun alarm's condition and note. */
+static void judge_overrun(struct server *sv, uint64_t now_ms, int writes_off)
+{
+    const struct plc_stats *ps = &sv->link.stats;
+    uint64_t missed = sv->missed - sv->missed_seen;
+    sv->missed_seen = sv->missed;
+    int off = ps->cycle_deferred_reads + writes_off;
+    if (off > 0 || missed > 0) {
+        int p = sv->cfg->cycle.period_ms;
+        sv->overrun_hold = (OVERRUN_HOLD_MS + p - 1) / p;
+        uint64_t oldest = 0; /* ms */
+        for (int i = 0; i < sv->cfg->ntags; i++)
+            if (sv->link.ever_read[i] && now_ms - sv->link.read_ms[i] > oldest)
+                oldest = now_ms - sv->link.read_ms[i];
+        unsigned ds = oldest > 9999999 ? 99999u : (unsigned)(oldest / 100);
+        if (off > 0)
+            snprintf(sv->overrun_note, sizeof sv->overrun_note,
+                     "PLC too slow for its %u ms budget: %d reads, %d writes put off; oldest "
+                     "value %u.%u s old",
+                     (unsigned)(ps->budget_us / 1000 % 100000), ps->cycle_deferred_reads,
+                     writes_off, ds / 10, ds % 10);
+        else
+            snprintf(sv->overrun_note, sizeof sv->overrun_note,
+                     "%llu cycle deadlines missed", (unsigned long long)missed);
+    } else if (sv->overrun_hold > 0) {
+        sv->overrun_hold--;
+    }
+}
+
+/* The reads and writes the PLC keeps refusing: journalled when the list changes. */
+static void judge_refusals(struct server *sv)
+{
+    char now[sizeof sv->refusals];
+    plc_refusals(&sv->link, now, sizeof now);
+    if (!strcmp(now, sv->refusals))
+        return;
+    if (*now)
+        server_event(sv, "link", "refused", "refused %d times in a row: %s",
+                     sv->cfg->plc.refused_cycles, now);
+    else
+        server_event(sv, "link", "refused", "the PLC accepts every read and write again");
+    (void)str_copy(sv->refusals, sizeof sv->refusals, now);
 }
 
 /* One control cycle, started at now_ns on the monotonic clock: read the
@@ -108,6 +170,9 @@ static void cycle(struct server *sv, int64_t now_ns)
 {
     double mono = (double)now_ns / 1e9, wall = clock_wall_s();
     uint64_t now_ms = (uint64_t)(now_ns / 1000000);
+    int writes_off = sv->link.stats.cycle_deferred_writes;
+    plc_cycle_begin(&sv->link, (uint64_t)sv->cfg->cycle.period_ms * 10u *
+                                   (uint64_t)sv->cfg->cycle.plc_io_pct);
     int rc = plc_read_all(&sv->link, now_ms, sv->tags);
     /* a block refused on the first read (before the link re-plans around
      * unmapped addresses) leaves its tags BAD_COMMS: the core waits for a
@@ -124,9 +189,15 @@ static void cycle(struct server *sv, int64_t now_ns)
 
     if (!sv->journal_ok && wall >= sv->journal_retry)
         server_event(sv, "server", "disk-retry", "journal writes again after a failure");
+    judge_overrun(sv, now_ms, writes_off);
+    judge_refusals(sv);
     struct core_status st = {.link_up = up,
                              .disk_ok = sv->journal_ok && sv->hist_ok,
-                             .writes_failed = sv->writes_failed};
+                             .writes_failed = sv->writes_failed,
+                             .overrun = sv->overrun_hold > 0,
+                             .overrun_note = sv->overrun_note,
+                             .refused = sv->refusals[0] != '\0',
+                             .refused_note = sv->refusals};
     struct core_times tm = {.t_proc = sv->pclock.t, .dt_proc = dt, .t_mono = mono};
     core_step(&sv->core, sv->tags, &st, &tm);
     stage_outputs(sv, now_ms);
@@ -276,28 +347,32 @@ static void sleep_until(int64_t deadline)
         ;
 }
 
-/* Serve clients until 1 ms before the deadline, then sleep to it exactly. */
+/* Serve clients until 1 ms before the deadline, then sleep to it exactly.
+ * After a cycle the first round always runs: past the deadline (a cycle
+ * that overran) it polls without waiting and handles everything that is
+ * waiting, so no cycle goes by without serving the clients.  (Not before
+ * the first cycle: a hello tells what was read from the PLC.) */
 static void serve_until(struct server *sv, int64_t deadline)
 {
-    for (;;) {
+    for (bool first = sv->cycles > 0;; first = false) {
         if (server_stop_signal || sv->stopping)
             return;
         int64_t now = clock_mono_ns(), rem = deadline - now;
-        if (rem <= 0)
-            return;
-        if (rem <= 1000000) {
-            sleep_until(deadline);
+        if (!first && rem <= 1000000) {
+            if (rem > 0)
+                sleep_until(deadline);
             return;
         }
         build_pfds(sv);
-        struct timespec ts = clock_ts(rem - 1000000);
+        struct timespec ts = clock_ts(rem > 1000000 ? rem - 1000000 : 0);
         int r = ppoll(sv->pfd, (nfds_t)sv->npfd, &ts, NULL);
         if (r < 0 && errno != EINTR) {
-            sleep_until(deadline);
+            if (rem > 0)
+                sleep_until(deadline);
             return;
         }
         if (r > 0)
-            handle_pfds(sv, deadline);
+            handle_pfds(sv, first && rem <= 1000000 ? INT64_MAX : deadline);
         server_broadcast_flush(sv, (double)clock_mono_ns() / 1e9);
     }
 }

@@ -104,7 +104,8 @@ static void send_hello(struct server *sv, int slot, double now)
     (void)str_copy(h.user, sizeof h.user, s->user);
     (void)str_copy(h.role, sizeof h.role, core_role_name(s->role));
     h.server_pid = (long)getpid();
-    if (sv->t_plc_mode >= 0 && sv->tags[sv->t_plc_mode].q == Q_GOOD)
+    if (sv->t_plc_mode >= 0 &&
+        (sv->tags[sv->t_plc_mode].q == Q_GOOD || sv->tags[sv->t_plc_mode].q == Q_STALE))
         h.plc_mode = (int)sv->tags[sv->t_plc_mode].v;
     (void)str_copy(h.config, sizeof h.config, sv->cfg->path);
     (void)str_copy(h.config_sha256, sizeof h.config_sha256, sv->cfg->sha256);

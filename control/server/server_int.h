@@ -108,6 +108,11 @@ struct server {
     bool sd_on, sd_ready;
     int64_t sd_wd_ns, sd_wd_last; /* WATCHDOG_USEC in ns (0: none); last ping */
     bool writes_failed; /* the last cycle's writes were not all accepted (core_status) */
+    /* the PLC's share of the cycle (server.c): overrun and refusals for the core's alarms */
+    int overrun_hold;              /* cycles the overrun condition still holds */
+    uint64_t missed_seen;          /* sv->missed at the last cycle */
+    char overrun_note[160];        /* what did not fit, for the overrun alarm (its note keeps 100) */
+    char refusals[ALARM_NOTE_MAX]; /* plc_refusals() of the last cycle, for the refused alarm */
     /* clients */
     double next_snap, snap_every;
     uint32_t snap_seq;
