@@ -15,7 +15,8 @@
  *       (never staged) -> plc_flush_writes (nothing at all, and the staged
  *       outputs forgotten, while the core has suspended writes because
  *       another master writes the PLC) -> journal + reply every core
- *       result -> historian sample -> snapshot to every client at ui_rate_hz
+ *       result (queued for the writer) -> the historian's image to the
+ *       writer -> snapshot to every client at ui_rate_hz
  *     deadline = cycle_deadline_next(deadline, now): + period; a whole
  *       period or more behind -> skip the missed deadlines, count, journal.
  *
@@ -24,9 +25,13 @@
  * taken as they come (server_clients.c), and anything that reads files for
  * a client runs in a forked child (server_jobs.c).
  *
+ * The cycle never touches the disk: journal lines, the loops' state and the
+ * historian's samples are queued for the writer's thread (writer.c), which
+ * wakes the loop through its fd when lines are on disk, so the replies
+ * that wait for them go out between cycles (server_record.c).
+ *
  * Process time comes from plc_clock through cycle_pclock_step; the
- * equations are at the top of control/core/cycle.c.  The record (journal,
- * DISK alarm) is server_record.c.
+ * equations are at the top of control/core/cycle.c.
  */
 #include "server_int.h"
 
@@ -122,24 +127,15 @@ static void cycle(struct server *sv, int64_t now_ns)
     bool clk = up && tc >= 0 && sv->tags[tc].q == Q_GOOD;
     double dt = cycle_pclock_step(&sv->pclock, mono, clk, tc >= 0 ? sv->tags[tc].v : 0);
 
-    if (!sv->journal_ok && wall >= sv->journal_retry)
-        server_event(sv, "server", "disk-retry", "journal writes again after a failure");
+    server_record_poll(sv, mono);
     struct core_status st = {.link_up = up,
-                             .disk_ok = sv->journal_ok && sv->hist_ok,
+                             .disk_ok = sv->record_ok && sv->wst.hist_ok,
                              .writes_failed = sv->writes_failed};
     struct core_times tm = {.t_proc = sv->pclock.t, .dt_proc = dt, .t_mono = mono};
     core_step(&sv->core, sv->tags, &st, &tm);
     stage_outputs(sv, now_ms);
     server_drain_results(sv, mono);
-    if (hist_sample(&sv->hist, wall, sv->tags) < 0) {
-        if (sv->hist_ok)
-            server_event(sv, "server", "historian", "historian cannot write: %s",
-                         strerror(sv->hist.last_errno));
-        sv->hist_ok = false;
-    } else {
-        sv->hist_ok = true;
-    }
-    server_prune(sv, wall);
+    wr_sample(sv->wr, wall, sv->tags, sv->cfg->ntags); /* the historian's, on the writer */
     sv->cycles++;
 }
 
@@ -213,6 +209,7 @@ static void build_pfds(struct server *sv)
 {
     sv->npfd = 0;
     add_pfd(sv, sv->ss.listen_fd, POLLIN, PFD_LISTEN, 0);
+    add_pfd(sv, wr_fd(sv->wr), POLLIN, PFD_WRITER, 0);
     for (int i = 0; i < sv->ss.max; i++) {
         const struct session *s = &sv->ss.s[i];
         if (s->fd < 0)
@@ -263,6 +260,9 @@ static void handle_pfds(struct server *sv, int64_t deadline)
         case PFD_JOB:
             if (sv->jobs[ref].pid > 0)
                 server_job_pump(sv, &sv->jobs[ref], now);
+            break;
+        case PFD_WRITER: /* lines on disk: their replies go out now, not next cycle */
+            server_record_poll(sv, now);
             break;
         }
     }
