@@ -185,12 +185,16 @@ static void publish(struct server *sv, double mono)
             server_drop(sv, i, "connection lost", false);
 }
 
-/* Drop clients that took nothing for SESSION_DROP_S; reap finished children. */
+/* Drop clients that took nothing for SESSION_DROP_S; refuse connections
+ * the account database left waiting for SESSION_WAIT_S; reap finished
+ * children. */
 static void housekeeping(struct server *sv, double mono)
 {
     for (int i = 0; i < sv->ss.max; i++)
         if (session_stuck(&sv->ss.s[i], mono))
             server_drop(sv, i, "not reading: nothing could be sent for 10 s", true);
+    if (session_waiting(&sv->ss) > 0)
+        server_accept_clients(sv, mono);
     while (waitpid(-1, NULL, WNOHANG) > 0)
         ;
 }
@@ -210,6 +214,7 @@ static void build_pfds(struct server *sv)
     sv->npfd = 0;
     add_pfd(sv, sv->ss.listen_fd, POLLIN, PFD_LISTEN, 0);
     add_pfd(sv, wr_fd(sv->wr), POLLIN, PFD_WRITER, 0);
+    add_pfd(sv, ident_fd(sv->ss.ident), POLLIN, PFD_IDENT, 0);
     for (int i = 0; i < sv->ss.max; i++) {
         const struct session *s = &sv->ss.s[i];
         if (s->fd < 0)
@@ -263,6 +268,10 @@ static void handle_pfds(struct server *sv, int64_t deadline)
             break;
         case PFD_WRITER: /* lines on disk: their replies go out now, not next cycle */
             server_record_poll(sv, now);
+            break;
+        case PFD_IDENT: /* an account looked up: the connections that waited for it */
+            ident_ack(sv->ss.ident);
+            server_accept_clients(sv, now);
             break;
         }
     }

@@ -7,6 +7,7 @@
  *   server_record.c   journal messages and lines through the writer, replies held
  *                     until their line is on disk, the record's state for the gate
  *   writer.c          the writer's thread: journal, loops' state, historian, prune
+ *   ident.c           the account cache's thread: uid -> name and groups (NSS)
  *   server_jobs.c     journal and export readers in forked children
  *   server_life.c     directories, lock, signals, start (detached), stop
  *   sysjournal.c      every journal event also to the system journal
@@ -27,6 +28,7 @@
 #include "core.h"
 #include "cycle.h"
 #include "hist.h"
+#include "ident.h"
 #include "journal.h"
 #include "plc_link.h"
 #include "proto.h"
@@ -89,7 +91,7 @@ struct job_spec {
     const char *tags[CFG_MAX_TAGS];
 };
 
-enum pfd_kind { PFD_LISTEN, PFD_SESSION, PFD_JOB, PFD_WRITER };
+enum pfd_kind { PFD_LISTEN, PFD_SESSION, PFD_JOB, PFD_WRITER, PFD_IDENT };
 
 struct server {
     const struct cfg *cfg;

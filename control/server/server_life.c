@@ -123,7 +123,12 @@ static int serve(struct server *sv, int notify_fd, char *msg, size_t msglen)
         return fail_start(notify_fd, msg, msglen, err);
     }
     if (!(sv->mb = plc_modbus_new(&c->plc, err, sizeof err)) ||
-        session_listen(&sv->ss, sv->sock, c->server.max_clients, err, sizeof err) < 0) {
+        session_listen(&sv->ss, sv->sock, c->server.max_clients, err, sizeof err) < 0 ||
+        !(sv->ss.ident = ident_start(&c->server, NULL))) {
+        if (sv->ss.max && !sv->ss.ident)
+            snprintf(err, sizeof err, "cannot start the account lookups: %s", strerror(errno));
+        if (sv->ss.max)
+            session_shutdown(&sv->ss, NULL);
         if (sv->mb)
             plc_modbus_free(sv->mb);
         server_record_stop(sv);
@@ -131,7 +136,7 @@ static int serve(struct server *sv, int notify_fd, char *msg, size_t msglen)
     }
     sv->sysj = sysjournal_start(c->furnace.name);
     server_restore_state(sv);
-    int npfd = 2 + sv->ss.max + SERVER_JOBS; /* listening socket, writer, clients, jobs */
+    int npfd = 3 + sv->ss.max + SERVER_JOBS; /* listening socket, writer, ident, clients, jobs */
     sv->pfd = calloc((size_t)npfd, sizeof *sv->pfd);
     sv->pfd_kind = calloc((size_t)npfd, sizeof *sv->pfd_kind);
     sv->pfd_ref = calloc((size_t)npfd, sizeof *sv->pfd_ref);
@@ -186,6 +191,8 @@ static int serve(struct server *sv, int notify_fd, char *msg, size_t msglen)
     server_record_stop(sv); /* every line on disk, the replies that waited for them sent */
     server_broadcast_flush(sv, (double)clock_mono_ns() / 1e9);
     session_shutdown(&sv->ss, "server stopped");
+    ident_stop(sv->ss.ident); /* waits for a lookup in progress */
+    sv->ss.ident = NULL;
     sysjournal_stop(sv->sysj);
     sv->sysj = NULL;
     plc_close(&sv->link);
