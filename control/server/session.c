@@ -569,6 +569,7 @@ static int admit_waiting(struct sessions *ss, const struct cfg_server *srv, doub
         if (a == IDENT_WAIT && now - w->since < SESSION_WAIT_S)
             continue;
         int fd = w->fd;
+        unsigned uid = w->uid;
         ss->nwait--;
         memmove(&ss->wait[i], &ss->wait[i + 1], sizeof ss->wait[0] * (size_t)(ss->nwait - i));
         if (a == IDENT_OK) {
@@ -579,8 +580,8 @@ static int admit_waiting(struct sessions *ss, const struct cfg_server *srv, doub
             snprintf(err, sizeof err,
                      "the account database did not answer for uid %u within %.0f s: the server "
                      "cannot tell your role; try again",
-                     p.uid, SESSION_WAIT_S);
-        snprintf(who, CFG_NAME_MAX, "uid%u", p.uid);
+                     uid, SESSION_WAIT_S);
+        snprintf(who, CFG_NAME_MAX, "uid%u", uid);
         return refuse_fd(ss, fd, why, whylen, err);
     }
     return -2;
