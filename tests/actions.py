@@ -45,14 +45,18 @@ def main():
     while True:
         now = time.monotonic()
         if i < count and now >= t0 + i / rate:
-            i += 1
-            value = "%.2f" % (base + 0.01 * i)
-            want[i] = value
-            s.send(("req 1 id=%d verb=set target=bath.sp value=%s reason=%s"
-                    % (i, value, esc("bench action %d" % i))).encode())
-            if i == count:
-                last = time.monotonic()
-            continue
+            value = "%.2f" % (base + 0.01 * (i + 1))
+            try:  # a server that does not read: the socket fills, we wait for it
+                s.send(("req 1 id=%d verb=set target=bath.sp value=%s reason=%s"
+                        % (i + 1, value, esc("bench action %d" % (i + 1)))).encode())
+            except BlockingIOError:
+                time.sleep(0.002)
+            else:
+                i += 1
+                want[i] = value
+                if i == count:
+                    last = time.monotonic()
+                continue
         try:
             m = s.recv(70000).decode(errors="replace")
         except BlockingIOError:

@@ -44,8 +44,12 @@ sed -e "s/^port = 1502$/port = $port/" -e "s|^socket =.*|socket = $tmp/m.sock|" 
     -e "s|^state_dir =.*|state_dir = $tmp/state|" -e "s|^inject_socket =.*|inject_socket = $tmp/i.sock|" \
     -e "s/^period_ms = .*/period_ms = 250/" "$SRC/config/meltcon.ini" >"$cfg"
 chmod 644 "$cfg"
-json() { python3 -c "import json, sys; d = json.load(open(sys.argv[1])); print($2)" "$1"; }
+json() { python3 -c "import json, sys; d = json.load(open(sys.argv[1])); print($2)" "$1" 2>/dev/null || echo '?'; }
 status() { "$MC" -c "$cfg" status --json >"$1" 2>/dev/null; }
+status_retry() { # FILE: a server held up by its disk may not answer at once
+    for _ in 1 2 3 4 5; do status "$1" && return 0; sleep 1; done
+    return 1
+}
 
 "$B/meltsim" -c "$cfg" --port "$port" >"$tmp/sim.log" 2>&1 &
 simpid=$!
@@ -72,14 +76,16 @@ stop_server() {
 }
 # run NAME: 50 actions/s for D s against the running server, then the figures
 run() {
-    status "$tmp/a.json"
+    status_retry "$tmp/a.json"
     python3 "$SRC/tests/actions.py" "$tmp/m.sock" 50 $((50 * D)) >/dev/null 2>"$tmp/act"
-    status "$tmp/b.json"
+    status_retry "$tmp/b.json" || say "($1: status did not answer for 5 tries)"
     lines=$(cat "$tmp/state/journal/"journal-*.log 2>/dev/null | wc -l)
-    printf '   %-16s slow cycles %s, lateness p99 %s ms (max %s ms); %s; %s journal lines\n' "$1" \
-        "$(($(json "$tmp/b.json" 'd["cycle"]["slow"]') - $(json "$tmp/a.json" 'd["cycle"]["slow"]')))" \
+    printf '   %-16s slow cycles %s, lateness p99 %s ms (max %s ms; max before the run %s ms); %s; %s journal lines\n' "$1" \
+        "$(python3 -c 'import sys; print(int(sys.argv[1]) - int(sys.argv[2]))' \
+            "$(json "$tmp/b.json" 'd["cycle"]["slow"]')" "$(json "$tmp/a.json" 'd["cycle"]["slow"]')" 2>/dev/null || echo '?')" \
         "$(json "$tmp/b.json" 'round(d["cycle"]["late_p99_ms"], 2)')" \
         "$(json "$tmp/b.json" 'round(d["cycle"]["late_max_ms"], 1)')" \
+        "$(json "$tmp/a.json" 'round(d["cycle"]["late_max_ms"], 1)')" \
         "$(tail -1 "$tmp/act")" "$lines"
 }
 

@@ -106,7 +106,7 @@ if [ "${1:-}" = --full-disk ]; then
     M journal --verify >"$tmp/out" 2>&1 || fail "journal --verify after the full disk: $(cat "$tmp/out")"
     stop_server
     umount "$mnt"
-    say "full disk: space back: alarm returned, state saved, lost lines counted, chain verifies, a restart keeps the setpoint"
+    say "full disk: space back: alarm returned, state saved, what the journal refused counted, chain verifies, a restart keeps the setpoint"
     exit 0
 fi
 

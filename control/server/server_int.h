@@ -112,6 +112,7 @@ struct server {
     double journal_retry;    /* wall s: try the failing journal again from here */
     unsigned long unrecorded; /* lines not written since the journal last wrote */
     struct held_reply *held; /* WR_QUEUE replies, by line sequence */
+    bool record_closing;     /* the writer has stopped: no more probes */
     /* the cycle */
     int64_t period_ns;
     uint64_t cycles, slow, missed;

@@ -110,6 +110,9 @@ static int serve(struct server *sv, int notify_fd, char *msg, size_t msglen)
                  strerror(errno));
         return fail_start(notify_fd, msg, msglen, err);
     }
+    /* the tail clients get on connect starts from the file, read before the writer appends */
+    server_tail_load(sv);
+    server_jmsg_begin(&sv->bc, 0); /* journal lines for every client */
     if (hist_open(&hist, sv->hist_dir, c) < 0) {
         snprintf(err, sizeof err, "cannot open the historian in %s: %s", sv->hist_dir,
                  strerror(errno));
@@ -154,9 +157,6 @@ static int serve(struct server *sv, int notify_fd, char *msg, size_t msglen)
     sv->link_state = -1;
     for (int i = 0; i < CFG_MAX_TAGS; i++)
         sv->tags[i] = (struct tag_value){.v = 0, .q = Q_BAD_COMMS};
-    server_jmsg_begin(&sv->bc, 0);
-    /* the tail clients get on connect starts from the file */
-    server_tail_load(sv);
     server_notify_init(sv, notify_fd < 0);
     char rt[64] = "";
     if (c->cycle.realtime)
