@@ -26,7 +26,7 @@ int getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t len, struct passw
 {
     int (*real)(uid_t, struct passwd *, char *, size_t, struct passwd **) =
         (int (*)(uid_t, struct passwd *, char *, size_t, struct passwd **))dlsym(RTLD_NEXT,
-                                                                               "getpwuid_r");
+                                                                                 "getpwuid_r");
     nap();
     return real(uid, pw, buf, len, res);
 }

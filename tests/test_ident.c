@@ -145,8 +145,7 @@ static void test_refused_and_failed(void **state)
     wait_answer(c);
     assert_int_equal(ident_get(c, 3000, t, &p, err, sizeof err), IDENT_REFUSED);
     assert_string_equal(err, "no account for uid 3000");
-    assert_int_equal(ident_get(c, 3000, t + IDENT_RETRY_S + 1, &p, err, sizeof err),
-                     IDENT_REFUSED);
+    assert_int_equal(ident_get(c, 3000, t + IDENT_RETRY_S + 1, &p, err, sizeof err), IDENT_REFUSED);
     set_fake(false, -2); /* the database failed: told, then forgotten */
     assert_int_equal(ident_get(c, 4000, t, &p, err, sizeof err), IDENT_WAIT);
     wait_answer(c);

@@ -43,11 +43,11 @@
 struct spy {
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    bool hold, held;     /* hold the next fsync until hold is cleared; held: one is waiting */
-    char fail[32];       /* fail fsyncs of files whose name starts with this */
+    bool hold, held; /* hold the next fsync until hold is cleared; held: one is waiting */
+    char fail[32];   /* fail fsyncs of files whose name starts with this */
     int fail_errno;
     int n;
-    char name[512][64];  /* the files synced, in order */
+    char name[512][64]; /* the files synced, in order */
 };
 
 static struct spy spy;
@@ -397,7 +397,7 @@ static void test_full_disk_state(void **state)
     entry(&e, "bath.sp", 1);
     wr_push(f->w, &e, true);
     take_n(f->w, &d, 1);
-    assert_int_equal(d.err, 0);           /* the journal took the line */
+    assert_int_equal(d.err, 0);            /* the journal took the line */
     assert_int_equal(d.state_err, ENOSPC); /* but not the state: never "ok" */
     struct wr_status st;
     wr_status(f->w, &st);

@@ -28,16 +28,16 @@
 #include "cfg.h"
 #include "session.h"
 
-#define IDENT_CACHE 64      /* uids kept; the least recently used goes first */
-#define IDENT_FRESH_S 60.0  /* an answer older than this is looked up again */
-#define IDENT_RETRY_S 2.0   /* a failed lookup is forgotten after this */
+#define IDENT_CACHE 64     /* uids kept; the least recently used goes first */
+#define IDENT_FRESH_S 60.0 /* an answer older than this is looked up again */
+#define IDENT_RETRY_S 2.0  /* a failed lookup is forgotten after this */
 
 enum ident_answer { IDENT_OK, IDENT_REFUSED, IDENT_WAIT };
 
 /* The lookup the thread runs: session_lookup's contract (0 found, -1 a
  * refusal with a sentence, -2 the database failed, with a sentence). */
-typedef int (*ident_lookup_fn)(unsigned uid, const struct cfg_server *srv,
-                               struct session_peer *p, char *err, size_t errlen);
+typedef int (*ident_lookup_fn)(unsigned uid, const struct cfg_server *srv, struct session_peer *p,
+                               char *err, size_t errlen);
 
 struct ident;
 

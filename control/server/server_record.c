@@ -48,6 +48,10 @@ _Static_assert(sizeof((struct journal_entry *)0)->reason >= sizeof((struct core_
 _Static_assert(sizeof((struct journal_entry *)0)->result >=
                    sizeof "refused: " + sizeof((struct core_result *)0)->text,
                "journal result: a refusal's whole sentence");
+/* The loops' state goes whole into the writer's buffer: every loop's line
+ * (core_state_save: a name and four %.17g numbers of at most 24 bytes). */
+#define STATE_LINE_MAX (sizeof "loop  mode=AUTO sp= kp= ti_s= td_s=\n" + CFG_NAME_MAX + 4 * 24)
+_Static_assert(WR_STATE_MAX >= CFG_MAX_LOOPS * STATE_LINE_MAX, "the loops' state fits the writer");
 /* A held reply keeps a core result's sentence whole, and the mark fits beside it. */
 _Static_assert(sizeof((struct held_reply *)0)->text >= sizeof((struct core_result *)0)->text + 300,
                "held reply");
@@ -188,6 +192,8 @@ static void send_final(struct server *sv, int client, long id, bool ok, bool mar
     char why[sizeof sv->record_why];
     if (!sv->record_ok)
         (void)str_copy(why, sizeof why, sv->record_why);
+    else if (err < 0)
+        (void)str_copy(why, sizeof why, "the disk is not keeping up: the writer's queue is full");
     else if (err || state_err)
         (void)str_copy(why, sizeof why, strerror(err ? err : state_err));
     else

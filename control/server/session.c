@@ -477,19 +477,6 @@ static int peer_cred(int fd, unsigned *uid, long *pid, char *err, size_t errlen)
     return 0;
 }
 
-int session_peer_of(int fd, const struct cfg_server *srv, struct session_peer *p, char *err,
-                    size_t errlen)
-{
-    unsigned uid;
-    long pid;
-    memset(p, 0, sizeof *p);
-    if (peer_cred(fd, &uid, &pid, err, errlen) < 0)
-        return -1;
-    int rc = session_lookup(uid, srv, p, err, errlen);
-    p->pid = pid;
-    return rc < 0 ? -1 : 0;
-}
-
 /* Refuse a connection before it has a slot: a `bye` that says why. */
 static int refuse_fd(struct sessions *ss, int fd, char *why, size_t whylen, const char *text)
 {

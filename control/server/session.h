@@ -140,11 +140,6 @@ void session_shutdown(struct sessions *ss, const char *reason);
 int session_lookup(unsigned uid, const struct cfg_server *srv, struct session_peer *p, char *err,
                    size_t errlen);
 
-/* The peer of a connected socket (SO_PEERCRED, then session_lookup, here
- * and now).  Returns 0, or -1 with a sentence. */
-int session_peer_of(int fd, const struct cfg_server *srv, struct session_peer *p, char *err,
-                    size_t errlen);
-
 /* Accept one connection and decide its role: first one that waited for the
  * account database and now has its answer (or waited SESSION_WAIT_S: then
  * refused), else a new one from the socket.  Its peer comes from ss->ident

@@ -90,7 +90,6 @@ struct wr {
 };
 
 _Static_assert(WR_QUEUE >= 2 * WR_HEADROOM, "the headroom is a small part of the queue");
-_Static_assert(WR_STATE_MAX >= 4096, "the loops' state text (server_record.c) fits");
 
 /* ---- helpers (writer thread unless said) ----------------------------------------------- */
 
@@ -332,8 +331,8 @@ static void *run(void *arg)
             struct wr_slot *s = &w->slot[i % WR_QUEUE];
             if (s->state)
                 s->state_err = w->state_saved >= s->state_gen ? 0
-                               : st->state_errno       ? st->state_errno
-                                                       : EAGAIN;
+                               : st->state_errno              ? st->state_errno
+                                                              : EAGAIN;
         }
         if (r.img) {
             st->hist_ok = herr == 0;
@@ -345,8 +344,8 @@ static void *run(void *arg)
         bool changed = r.end > r.from || w->nnotes > 0 || old.journal_ok != st->journal_ok ||
                        old.state_ok != st->state_ok || old.hist_ok != st->hist_ok ||
                        old.space_ok != st->space_ok;
-        bool finished = r.stopping && w->done == w->head &&
-                        (w->state_gen == w->state_saved || r.state_due);
+        bool finished =
+            r.stopping && w->done == w->head && (w->state_gen == w->state_saved || r.state_due);
         pthread_mutex_unlock(&w->mu);
         if (changed)
             wake_cycle(w);
@@ -371,8 +370,8 @@ struct wr *wr_start(const struct wr_conf *c, struct journal *j, struct hist *h, 
     w->j = *j;
     w->h = *h;
     w->prune_day = -1;
-    w->st = (struct wr_status){.journal_ok = true, .state_ok = true, .hist_ok = true,
-                               .space_ok = true, .free_bytes = -1};
+    w->st = (struct wr_status){
+        .journal_ok = true, .state_ok = true, .hist_ok = true, .space_ok = true, .free_bytes = -1};
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

@@ -41,20 +41,20 @@
 #include "journal.h"
 #include "tag.h"
 
-#define WR_QUEUE 256                  /* journal lines between the cycle and the writer */
-#define WR_HEADROOM 32                /* fewer free slots than this: the record is behind */
-#define WR_STATE_MAX 4096             /* the loops' state text */
-#define WR_RESERVE_BYTES (1L << 20)   /* free space the record keeps for itself */
-#define WR_NOTES 8                    /* sentences for the journal, waiting for the cycle */
+#define WR_QUEUE 256                /* journal lines between the cycle and the writer */
+#define WR_HEADROOM 32              /* fewer free slots than this: the record is behind */
+#define WR_STATE_MAX 4096           /* the loops' state text */
+#define WR_RESERVE_BYTES (1L << 20) /* free space the record keeps for itself */
+#define WR_NOTES 8                  /* sentences for the journal, waiting for the cycle */
 #define WR_NOTE_MAX 400
-#define WR_RETRY_S 2.0                /* a failed state save is tried again after this */
+#define WR_RETRY_S 2.0 /* a failed state save is tried again after this */
 
 /* What the writer needs besides the journal and historian it is given. */
 struct wr_conf {
     char state_dir[CFG_PATH_MAX + 64]; /* loops.state lives here; statvfs here */
     char journal_dir[CFG_PATH_MAX + 80], hist_dir[CFG_PATH_MAX + 80];
     int journal_retention_days, hist_retention_days; /* 0: keep everything */
-    long reserve_bytes;                 /* WR_RESERVE_BYTES; a test may lower it */
+    long reserve_bytes;                              /* WR_RESERVE_BYTES; a test may lower it */
     /* fsync, for a test to count, hold back or fail; NULL: fsync(2) */
     int (*fsync)(int fd, void *ctx);
     void *fsync_ctx;
@@ -62,24 +62,24 @@ struct wr_conf {
 
 /* One line the writer has finished with. */
 struct wr_done {
-    long long seq;           /* as wr_push returned it */
-    struct journal_entry e;  /* the line as written (its seq set when written) */
-    int err;                 /* 0: on disk (fsynced); else the errno it failed with */
-    bool state;              /* pushed with state: */
-    int state_err;           /*   0 the state that includes it is on disk, else errno */
+    long long seq;          /* as wr_push returned it */
+    struct journal_entry e; /* the line as written (its seq set when written) */
+    int err;                /* 0: on disk (fsynced); else the errno it failed with */
+    bool state;             /* pushed with state: */
+    int state_err;          /*   0 the state that includes it is on disk, else errno */
 };
 
 struct wr_status {
     bool journal_ok, state_ok, hist_ok, space_ok;
     int journal_errno, state_errno, hist_errno;
-    long long free_bytes;       /* in the state directory's file system, -1 unknown */
-    int queued;                 /* lines pushed and not yet taken back */
-    bool behind;                /* fewer than WR_HEADROOM free slots */
-    unsigned long long rounds;  /* rounds that wrote journal lines */
-    unsigned long long lines;   /* lines written */
+    long long free_bytes;      /* in the state directory's file system, -1 unknown */
+    int queued;                /* lines pushed and not yet taken back */
+    bool behind;               /* fewer than WR_HEADROOM free slots */
+    unsigned long long rounds; /* rounds that wrote journal lines */
+    unsigned long long lines;  /* lines written */
     unsigned long long journal_fsyncs, state_saves;
-    unsigned long long lost;    /* pushes refused: the queue was full */
-    unsigned long long failed;  /* lines the journal refused */
+    unsigned long long lost;   /* pushes refused: the queue was full */
+    unsigned long long failed; /* lines the journal refused */
 };
 
 struct wr;
