@@ -4,9 +4,9 @@
 # sentence, a viewer cannot write, a garbage client is dropped while others
 # carry on, the PLC killed and restarted (alarm at once, recovery by itself),
 # the server killed (bumpless restart; the PLC's watchdog trips), SIGHUP
-# survived, every refusal journalled, a clean stop, a full disk (DISK alarm,
-# the cycle carries on; root only, on a tiny tmpfs).  meltsim runs on a free
-# port; everything is stopped by its pid.
+# survived, every refusal journalled, a clean stop (a full disk:
+# t_record.sh).  meltsim runs on a free port; everything is stopped by its
+# pid.
 set -u
 B=${BUILD_DIR:-build}
 MC=${MELTCON:-$B/meltcon}
@@ -15,7 +15,6 @@ tmp=$(mktemp -d)
 chmod 755 "$tmp" # a viewer (nobody) must reach the socket and the config
 simpid=""
 srvpid=""
-mnt=""
 say() { echo "t_server: $*"; }
 fail() {
     echo "FAIL: $*"
@@ -31,7 +30,6 @@ daemon_pid() { # the detached server's pid, from its lock file, if it is ours
 cleanup() {
     for p in $srvpid $simpid $(daemon_pid); do kill -9 "$p" 2>/dev/null; done
     wait 2>/dev/null
-    [ -n "$mnt" ] && umount "$mnt"
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -290,53 +288,5 @@ grep -q 'server stopped (root@\|server stopped ('"$(id -un)"'@' "$tmp/state/jour
     fail "no 'server stopped' line"
 say "stop: clean, journalled"
 
-# ---- a full disk: the DISK alarm, and the cycle carries on (needs a tiny tmpfs) ------------
-mkdir "$tmp/full"
-# As root this runs; only a mount that root itself is refused (a container
-# without CAP_SYS_ADMIN) is a reason not to, and the line says so.
-mounted=no
-if [ "$(id -u)" -eq 0 ]; then
-    if mount -t tmpfs -o size=256k tmpfs "$tmp/full" 2>"$tmp/mount.err"; then
-        mounted=yes
-    else
-        say "SKIP full disk check: root cannot mount here: $(head -1 "$tmp/mount.err")"
-    fi
-else
-    say "SKIP full disk check: not root (uid $(id -u)); mounting a tiny tmpfs needs root"
-fi
-if [ $mounted = yes ]; then
-    mnt=$tmp/full
-    sed -e "s|^state_dir =.*|state_dir = $mnt/state|" "$cfg" >"$tmp/full.ini"
-    cfg=$tmp/full.ini
-    start_server_fg
-    dd if=/dev/zero of="$mnt/fill" bs=4k >/dev/null 2>&1 # until the disk is full
-    i=0 # the journal's last page may still take a few lines
-    out=""
-    until echo "${out:-}" | grep -q 'NOT journalled'; do
-        i=$((i + 1)); [ $i -gt 60 ] && fail "a set on a full disk claims to be journalled: $out"
-        out=$(M set bath.sp $((741 + i % 2 * 2)) --reason "disk full" 2>&1) ||
-            fail "set on a full disk: $out"
-    done
-    disk() { status_json | json '[a["state"] for a in d["alarms"] if a["name"] == "journal_disk"]'; }
-    i=0
-    until disk | grep -q UNACK; do
-        i=$((i + 1)); [ $i -gt 20 ] && fail "no DISK alarm: $(disk)"; sleep 0.2
-    done
-    c1=$(status_json | json 'd["cycle"]["cycles"]')
-    sleep 0.6
-    status_json | json 'd["link"]["state"] == "UP" and d["cycle"]["cycles"] > '"$c1" | grep -qx True ||
-        fail "the cycle stopped on a full disk"
-    rm -f "$mnt/fill"
-    i=0
-    until disk | grep -q RTN_UNACK; do
-        i=$((i + 1)); [ $i -gt 30 ] && fail "the DISK alarm did not return: $(disk)"; sleep 0.2
-    done
-    out=$(M set bath.sp 742 --reason "disk freed" 2>&1) || fail "set after the disk was freed: $out"
-    echo "$out" | grep -q 'NOT journalled' && fail "still not journalled after the disk was freed"
-    M journal --since -1m | grep -q 'reason="disk freed"' || fail "the set after freeing is not journalled"
-    kill "$srvpid"
-    wait "$srvpid" 2>/dev/null
-    srvpid=""
-    say "full disk: DISK alarm, the cycle carried on, recovered when freed"
-fi
+# A full disk, a slow disk and a slow account database: tests/t_record.sh.
 echo ok

@@ -472,6 +472,92 @@ static void test_set_accepted_old_new(void **state)
     assert_true(k.loops.loop[loops_find(&k.loops, "sc")].pid.prm.kp == 1.2);
 }
 
+/* While the record cannot be written: every change away from the safe
+ * state refused with the sentence and nothing changed; those toward it
+ * carried out (the shell marks their replies).  Back to normal when the
+ * record can be written again. */
+static void test_record_down(void **state)
+{
+    (void)state;
+    int bath = loops_find(&k.loops, "bath"), pres = loops_find(&k.loops, "pressure");
+    struct core_req r = req(ROLE_OPERATOR, "set", "hc.mode", "MAN", "r");
+    assert_int_equal(core_request(&k, &r), 0); /* the firing in MAN, to lower it below */
+    take();
+    core_set_record(&k, false, "disk full");
+    static const struct {
+        enum core_role role;
+        const char *verb, *target, *value, *reason;
+        bool safe;
+    } cases[] = {
+        {ROLE_OPERATOR, "set", "bath.sp", "745", "r", false},      /* higher: more heat */
+        {ROLE_OPERATOR, "set", "bath.sp", "735", "r", true},       /* lower */
+        {ROLE_OPERATOR, "set", "sc.sp", "440", "r", true},
+        {ROLE_OPERATOR, "set", "pressure.sp", "5", "r", false},    /* not a temperature */
+        {ROLE_OPERATOR, "set", "bath.mode", "MAN", "r", false},
+        {ROLE_OPERATOR, "set", "hc.out", "10", "r", true},         /* less firing */
+        {ROLE_OPERATOR, "set", "hc.out", "90", "r", false},
+        {ROLE_OPERATOR, "set", "pressure.out", "10", "r", false},
+        {ROLE_OPERATOR, "set", "bath.sp", "abc", "r", false},
+        {ROLE_ENGINEER, "tune", "bath.kp", "5", "r", false},
+        {ROLE_OPERATOR, "cmd", "burner_start", "", "", false},
+        {ROLE_OPERATOR, "cmd", "burner_stop", "", "", true},
+        {ROLE_OPERATOR, "cmd", "tap_close", "", "", true},
+        {ROLE_OPERATOR, "cmd", "tap_open", "", "", false},
+        {ROLE_OPERATOR, "cmd", "sc_door_close", "", "", true},
+        {ROLE_OPERATOR, "cmd", "watchdog_reset", "", "", false},
+        {ROLE_OPERATOR, "cmd", "charge", "3", "", false},
+        {ROLE_OPERATOR, "phase", "CHARGE", "", "", false},
+        {ROLE_OPERATOR, "shelve", "roof_h", "30", "r", false},
+        {ROLE_OPERATOR, "unshelve", "roof_h", "", "", true},
+        {ROLE_OPERATOR, "ack", "all", "", "", true},
+        {ROLE_ENGINEER, "oos", "roof_h", "on", "r", false},
+        {ROLE_ENGINEER, "oos", "roof_h", "off", "r", true},
+        {ROLE_OPERATOR, "wet", "", "yes", "", true},
+        {ROLE_OPERATOR, "wet", "", "no", "", false},
+        {ROLE_OPERATOR, "confirm", "", "", "", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct core_req q = req(cases[i].role, cases[i].verb, cases[i].target, cases[i].value,
+                                cases[i].reason);
+        if (core_req_toward_safe(&k, &q) != cases[i].safe) {
+            print_error("case %zu: %s %s %s: toward safe should be %d\n", i, q.verb, q.target,
+                        q.value, cases[i].safe);
+            fail();
+        }
+        if (cases[i].safe)
+            continue;
+        double sp = k.loops.loop[bath].pid.sp, psp = k.loops.loop[pres].pid.sp;
+        enum cfg_phase ph = k.seq.phase;
+        assert_int_equal(core_request(&k, &q), -1);
+        const struct core_result *y = reply();
+        assert_non_null(y);
+        assert_false(y->ok);
+        if (!strstr(y->text, "the record cannot be written (disk full): changes are refused "
+                             "until it can;")) {
+            print_error("case %zu: \"%s\"\n", i, y->text);
+            fail();
+        }
+        assert_true(k.loops.loop[bath].pid.sp == sp);
+        assert_true(k.loops.loop[pres].pid.sp == psp);
+        assert_int_equal(k.seq.phase, ph);
+        assert_int_equal(k.nqueue, 0);
+    }
+    /* toward safe: carried out */
+    r = req(ROLE_OPERATOR, "set", "bath.sp", "735", "disk full, cooling");
+    assert_int_equal(core_request(&k, &r), 0);
+    assert_true(reply()->ok);
+    assert_true(k.loops.loop[bath].pid.sp == 735);
+    r = req(ROLE_OPERATOR, "cmd", "burner_stop", "", "");
+    assert_int_equal(core_request(&k, &r), 0);
+    assert_int_equal(k.nqueue, 1);
+    /* the record back: changes again */
+    core_set_record(&k, true, "");
+    r = req(ROLE_OPERATOR, "set", "bath.sp", "745", "r");
+    assert_int_equal(core_request(&k, &r), 0);
+    assert_true(reply()->ok);
+    assert_true(k.loops.loop[bath].pid.sp == 745);
+}
+
 /* Index of a tag among this cycle's writes, or -1. */
 static int write_pos(const char *name, double *v)
 {
@@ -655,6 +741,7 @@ int main(void)
         cmocka_unit_test_setup(test_gate_reads_strictly, setup),
         cmocka_unit_test_setup(test_gate_applies_what_was_typed, setup),
         cmocka_unit_test_setup(test_set_accepted_old_new, setup),
+        cmocka_unit_test_setup(test_record_down, setup),
         cmocka_unit_test_setup(test_handshake_ok_and_order, setup),
         cmocka_unit_test_setup(test_handshake_interlock_and_timeout, setup),
         cmocka_unit_test_setup(test_link_down_holds_and_refuses_commands, setup),

@@ -230,7 +230,19 @@ static void test_hello_req_reply(void **state)
     assert_int_equal(proto_parse(o.buf, o.len, &m, why, sizeof why), 0);
     assert_int_equal(snap_reply_decode(&m, &y2), 0);
     assert_false(y2.ok);
+    assert_false(y2.unrecorded);
     assert_string_equal(y2.text, y.text);
+    assert_null(strstr(o.buf, "unrec")); /* sent only when set */
+    /* carried out but not recorded (a full disk) */
+    y.unrecorded = true;
+    snap_reply_encode(&y, &o);
+    assert_int_equal(proto_parse(o.buf, o.len, &m, why, sizeof why), 0);
+    assert_int_equal(snap_reply_decode(&m, &y2), 0);
+    assert_false(y2.ok);
+    assert_true(y2.unrecorded);
+    static const char bad_unrec[] = "reply 1 id=9 ok=0 unrec=2 text=x";
+    assert_int_equal(proto_parse(bad_unrec, strlen(bad_unrec), &m, why, sizeof why), 0);
+    assert_int_equal(snap_reply_decode(&m, &y2), -1);
 
     static const char *const badreq[] = {"req 1 verb=set", "req 1 id=x verb=set", "req 1 id=1",
                                          "req 1 id=1 verb=averyveryverylongverb"};

@@ -214,7 +214,8 @@ static int fits(const char *verb, const char *target, const char *value, const c
     return 0;
 }
 
-/* Send one request and print the answer: 0 accepted, 1 refused or failed. */
+/* Send one request and print the answer: 0 accepted, 1 refused or failed,
+ * 3 carried out but not kept by the record (a full disk). */
 static int request(struct cli_conn *c, const char *verb, const char *target,
                    const char *value, const char *reason, int wait_ms)
 {
@@ -228,6 +229,9 @@ static int request(struct cli_conn *c, const char *verb, const char *target,
         fprintf(stderr, "meltcon %s: cannot send the request: %s\n", verb, strerror(errno));
     } else if (cli_conn_reply(c, id, wait_ms, NULL, rep, err, sizeof err) < 0) {
         fprintf(stderr, "meltcon %s: %s\n", verb, err);
+    } else if (rep->unrecorded) {
+        fprintf(stderr, "meltcon %s: %s\n", verb, rep->text);
+        rc = 3;
     } else if (!rep->ok) {
         fprintf(stderr, "meltcon %s: refused: %s\n", verb, rep->text);
     } else {
@@ -240,14 +244,15 @@ static int request(struct cli_conn *c, const char *verb, const char *target,
 
 static int verb_stop(struct cli_conn *c, const struct cli_args *a)
 {
-    if (request(c, "stop", "", "", a->reason, REPLY_WAIT_MS) != 0)
+    int rc = request(c, "stop", "", "", a->reason, REPLY_WAIT_MS); /* 3: not recorded */
+    if (rc == 1)
         return 1;
     int64_t end = cli_now_ms() + STOP_WAIT_MS;
     for (;;) {
         int t = cli_conn_recv(c, end);
         if (t == -1) {
             printf("server stopped\n");
-            return 0;
+            return rc;
         }
         if (t == -2) {
             fprintf(stderr, "meltcon stop: the server did not stop within %d s\n",

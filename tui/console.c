@@ -539,6 +539,8 @@ static void replies(struct ui *u, unsigned long *seen)
                 screen_msg(u, SEV_NONE, "Done: %s", r->text);
         } else if (r->ok) {
             screen_msg(u, SEV_NONE, "Done: %s", r->text);
+        } else if (r->unrecorded) {
+            screen_msg(u, SEV_HIGH, "Done, NOT RECORDED: %s", r->text);
         } else {
             screen_msg(u, SEV_HIGH, "REFUSED: %s", r->text);
         }

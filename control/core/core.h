@@ -136,6 +136,10 @@ struct core {
     struct master master;
     int master_alarm;           /* index in alarms of the foreign_master alarm */
     int sc_loop, bath_loop;
+    /* the record (journal, loops' state) cannot be written: the gate carries
+     * out only changes toward the safe state (core_set_record) */
+    bool record_down;
+    char record_why[80];
 };
 
 /* Build the core for c (which must outlive it).  A config without an alarm
@@ -165,6 +169,21 @@ bool core_writes_suspended(const struct core *k);
  * command is queued for the handshake and its result follows from a later
  * core_step.  Returns 0 if accepted so far, -1 if refused (result queued). */
 int core_request(struct core *k, const struct core_req *r);
+
+/* Tell the gate whether the record (the journal and the loops' state) can
+ * be written; the shell's writer knows, the core cannot.  While it cannot,
+ * core_request refuses every change away from the safe state with "the
+ * record cannot be written (WHY): changes are refused until it can; ..."
+ * and carries out those core_req_toward_safe accepts.  why: a few words
+ * ("disk full"), ignored when ok. */
+void core_set_record(struct core *k, bool ok, const char *why);
+
+/* Whether r moves the furnace toward its safe state, or brings an alarm
+ * back into view: a stop or a close, a lower setpoint of a temperature loop
+ * (bath, hc, sc), a lower firing in MAN, an acknowledgement (not one that
+ * gives the outputs back after another master), unshelving, an alarm back
+ * in service, a charge flagged wet.  The table is in core_gate.c. */
+bool core_req_toward_safe(const struct core *k, const struct core_req *r);
 
 /* Take up to max results (oldest first); returns how many. */
 int core_results_take(struct core *k, struct core_result *out, int max);

@@ -298,6 +298,104 @@ static int gate_ack(struct core *k, const struct core_req *r)
     return alarm_result(k, r, rc, msg, "ack");
 }
 
+/* ---- toward the safe state ------------------------------------------------------ */
+
+/* What the gate still carries out while the record cannot be written: each
+ * row moves the furnace toward its safe state (less heat, doors and tap
+ * shut, things stopped) or brings an alarm back into view.  Every other
+ * request is a change away from it and is refused, so nothing is changed
+ * that the record could not keep.  control/README.md, 'The record'. */
+enum safe_rule {
+    SAFE_ALWAYS,
+    SAFE_LOWER_SP,     /* LOOP.sp below the setpoint now, LOOP a temperature loop */
+    SAFE_LOWER_FIRING, /* the HC loop's output (the firing) below what it is now */
+    SAFE_ACK,          /* not the acknowledgement that gives the outputs back */
+    SAFE_VALUE_OFF,    /* value "off" or "0" */
+    SAFE_VALUE_ON,     /* any value but "no" or "0" */
+};
+
+static const struct {
+    const char *verb, *target; /* target NULL: any; ".sp"/".out": LOOP.sp/LOOP.out */
+    enum safe_rule rule;
+} toward_safe[] = {
+    {"cmd", "burner_stop", SAFE_ALWAYS},
+    {"cmd", "sc_door_close", SAFE_ALWAYS},
+    {"cmd", "hc_door_close", SAFE_ALWAYS},
+    {"cmd", "pump_stop", SAFE_ALWAYS},
+    {"cmd", "fan_stop", SAFE_ALWAYS},
+    {"cmd", "tap_close", SAFE_ALWAYS},
+    {"set", ".sp", SAFE_LOWER_SP},
+    {"set", ".out", SAFE_LOWER_FIRING},
+    {"ack", NULL, SAFE_ACK},
+    {"unshelve", NULL, SAFE_ALWAYS},
+    {"oos", NULL, SAFE_VALUE_OFF},
+    {"wet", NULL, SAFE_VALUE_ON},
+};
+
+/* The loop of "LOOP.field" when field matches, else -1. */
+static int loop_of(const struct core *k, const char *target, const char *field)
+{
+    const char *dot = strchr(target, '.');
+    char name[CFG_NAME_MAX];
+    if (!dot || strcmp(dot, field) || (size_t)(dot - target) >= sizeof name)
+        return -1;
+    snprintf(name, sizeof name, "%.*s", (int)(dot - target), target);
+    return loops_find(&k->loops, name);
+}
+
+static bool safe_by_rule(const struct core *k, const struct core_req *r, enum safe_rule rule,
+                         const char *field)
+{
+    char why[120];
+    double v;
+    int li;
+    switch (rule) {
+    case SAFE_ALWAYS:
+        return true;
+    case SAFE_LOWER_SP:
+        li = loop_of(k, r->target, field);
+        return li >= 0 && (li == k->bath_loop || li == k->hc_loop || li == k->sc_loop) &&
+               input_number(r->value, &v, why, sizeof why) == 0 &&
+               v < k->loops.loop[li].pid.sp;
+    case SAFE_LOWER_FIRING:
+        li = loop_of(k, r->target, field);
+        return li >= 0 && li == k->hc_loop &&
+               input_number(r->value, &v, why, sizeof why) == 0 &&
+               v < k->loops.loop[li].pid.out;
+    case SAFE_ACK: {
+        const struct alarm *ma = &k->alarms.al[k->master_alarm];
+        bool master = !strcmp(r->target, ma->def.name) ||
+                      (!strcmp(r->target, "all") && awaits_ack(ma) && r->role == ROLE_ENGINEER);
+        return !(master && k->master.tripped);
+    }
+    case SAFE_VALUE_OFF:
+        return !strcasecmp(r->value, "off") || !strcmp(r->value, "0");
+    case SAFE_VALUE_ON:
+        return strcasecmp(r->value, "no") != 0 && strcmp(r->value, "0") != 0;
+    }
+    return false;
+}
+
+bool core_req_toward_safe(const struct core *k, const struct core_req *r)
+{
+    for (size_t i = 0; i < sizeof toward_safe / sizeof toward_safe[0]; i++) {
+        const char *t = toward_safe[i].target;
+        if (strcmp(r->verb, toward_safe[i].verb))
+            continue;
+        const char *dot = strchr(r->target, '.');
+        if (t && (t[0] == '.' ? !dot || strcmp(dot, t) : strcmp(r->target, t)))
+            continue;
+        return safe_by_rule(k, r, toward_safe[i].rule, t);
+    }
+    return false;
+}
+
+void core_set_record(struct core *k, bool ok, const char *why)
+{
+    k->record_down = !ok;
+    str_copy(k->record_why, sizeof k->record_why, ok ? "" : why);
+}
+
 int core_request(struct core *k, const struct core_req *r)
 {
     char msg[300] = "";
@@ -310,6 +408,11 @@ int core_request(struct core *k, const struct core_req *r)
     char rwhy[200];
     if (input_reason(r->reason, false, INPUT_REASON_CHARS, sizeof r->reason, rwhy, sizeof rwhy) < 0)
         return refuse(k, r, "%s: %s", *r->target ? r->target : r->verb, rwhy);
+    if (k->record_down && !core_req_toward_safe(k, r))
+        return refuse(k, r, "%s %s: the record cannot be written (%s): changes are refused "
+                      "until it can; stops, closes, lower temperature setpoints, lower firing, "
+                      "acknowledgements and unshelving are still carried out",
+                      r->verb, r->target, k->record_why);
     if (!strcmp(r->verb, "set"))
         return gate_set(k, r);
     if (!strcmp(r->verb, "tune"))

@@ -50,6 +50,8 @@ struct journal_entry {
 struct journal {
     char dir[JOURNAL_PATH_MAX];
     int fd;                               /* the day file being appended, -1 none */
+    int old_fd;                           /* the one before it (a new day, a failed append),
+                                             kept open for journal_sync; -1 none */
     long day;                             /* its day number (days since 1970), -1 none */
     unsigned char head[JOURNAL_HASH_LEN]; /* hash of the last line written */
     long seq;                             /* sequence number of that line */
@@ -75,6 +77,14 @@ int journal_open(struct journal *j, const char *dir, double now);
  * back to its previous length and the chain is unchanged, so the next
  * append carries on. */
 int journal_append(struct journal *j, const struct journal_entry *e, bool sync);
+
+/* Make every line appended so far durable: fsync the day file, and the
+ * one before it when a new day or a failed append replaced it since the
+ * last sync (then closed).  fsync_fn(fd, ctx) does the syncing (NULL:
+ * fsync(2)), so a writer can count or hold it.  This is the group commit:
+ * many appends without sync, one journal_sync.  Returns 0, or -1 with
+ * errno when a sync failed (the lines may not be on disk). */
+int journal_sync(struct journal *j, int (*fsync_fn)(int fd, void *ctx), void *ctx);
 
 void journal_close(struct journal *j);
 

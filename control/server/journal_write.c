@@ -34,6 +34,17 @@ static int cut_pending(struct journal *j)
     return rc;
 }
 
+/* A replaced day file stays open until journal_sync has synced it (one
+ * kept: a second replacement in one round syncs the first now). */
+static void keep_old(struct journal *j, int fd)
+{
+    if (j->old_fd >= 0) {
+        fsync(j->old_fd);
+        close(j->old_fd);
+    }
+    j->old_fd = fd;
+}
+
 /* Open the file of `day` for appending.  O_NONBLOCK: a day file that is not a
  * regular file (a FIFO without a reader) fails instead of blocking the cycle. */
 static int open_day(struct journal *j, long day)
@@ -50,7 +61,7 @@ static int open_day(struct journal *j, long day)
     if (created)
         journal_fsync_dir(j->dir);
     if (j->fd >= 0)
-        close(j->fd);
+        keep_old(j, j->fd); /* its lines still wait for journal_sync */
     j->fd = fd;
     j->day = day;
     return 0;
@@ -95,7 +106,7 @@ int journal_append(struct journal *j, const struct journal_entry *e, bool sync)
             if (ftruncate(j->fd, st.st_size) == 0)
                 j->cut_to = -1;
         }
-        close(j->fd);
+        keep_old(j, j->fd); /* the lines before this one still wait for journal_sync */
         j->fd = -1;
         return fail(j, err);
     }
@@ -109,6 +120,7 @@ int journal_open(struct journal *j, const char *dir, double now)
 {
     memset(j, 0, sizeof *j);
     j->fd = -1;
+    j->old_fd = -1;
     j->day = -1;
     j->cut_to = -1;
     if (strlen(dir) >= sizeof j->dir) {
@@ -181,8 +193,30 @@ int journal_open(struct journal *j, const char *dir, double now)
     return 0;
 }
 
+int journal_sync(struct journal *j, int (*fsync_fn)(int fd, void *ctx), void *ctx)
+{
+    int rc = 0, err = 0;
+    if (j->old_fd >= 0) {
+        if ((fsync_fn ? fsync_fn(j->old_fd, ctx) : fsync(j->old_fd)) != 0) {
+            rc = -1;
+            err = errno;
+        }
+        close(j->old_fd);
+        j->old_fd = -1;
+    }
+    if (j->fd >= 0 && (fsync_fn ? fsync_fn(j->fd, ctx) : fsync(j->fd)) != 0) {
+        rc = -1;
+        err = errno;
+    }
+    errno = err;
+    return rc;
+}
+
 void journal_close(struct journal *j)
 {
+    if (j->old_fd >= 0)
+        close(j->old_fd);
+    j->old_fd = -1;
     if (j->fd >= 0)
         close(j->fd);
     j->fd = -1;

@@ -16,7 +16,8 @@
  *       (never staged) -> plc_flush_writes (nothing at all, and the staged
  *       outputs forgotten, while the core has suspended writes because
  *       another master writes the PLC) -> journal + reply every core
- *       result -> historian sample -> snapshot to every client at ui_rate_hz
+ *       result (queued for the writer) -> the historian's image to the
+ *       writer -> snapshot to every client at ui_rate_hz
  *     deadline = cycle_deadline_next(deadline, now): + period; a whole
  *       period or more behind -> skip the missed deadlines, count, journal.
  *
@@ -36,9 +37,13 @@
  * taken as they come (server_clients.c), and anything that reads files for
  * a client runs in a forked child (server_jobs.c).
  *
+ * The cycle never touches the disk: journal lines, the loops' state and the
+ * historian's samples are queued for the writer's thread (writer.c), which
+ * wakes the loop through its fd when lines are on disk, so the replies
+ * that wait for them go out between cycles (server_record.c).
+ *
  * Process time comes from plc_clock through cycle_pclock_step; the
- * equations are at the top of control/core/cycle.c.  The record (journal,
- * DISK alarm) is server_record.c.
+ * equations are at the top of control/core/cycle.c.
  */
 #include "server_int.h"
 
@@ -187,12 +192,11 @@ static void cycle(struct server *sv, int64_t now_ns)
     bool clk = up && tc >= 0 && sv->tags[tc].q == Q_GOOD;
     double dt = cycle_pclock_step(&sv->pclock, mono, clk, tc >= 0 ? sv->tags[tc].v : 0);
 
-    if (!sv->journal_ok && wall >= sv->journal_retry)
-        server_event(sv, "server", "disk-retry", "journal writes again after a failure");
+    server_record_poll(sv, mono);
     judge_overrun(sv, now_ms, writes_off);
     judge_refusals(sv);
     struct core_status st = {.link_up = up,
-                             .disk_ok = sv->journal_ok && sv->hist_ok,
+                             .disk_ok = sv->record_ok && sv->wst.hist_ok,
                              .writes_failed = sv->writes_failed,
                              .overrun = sv->overrun_hold > 0,
                              .overrun_note = sv->overrun_note,
@@ -202,15 +206,7 @@ static void cycle(struct server *sv, int64_t now_ns)
     core_step(&sv->core, sv->tags, &st, &tm);
     stage_outputs(sv, now_ms);
     server_drain_results(sv, mono);
-    if (hist_sample(&sv->hist, wall, sv->tags) < 0) {
-        if (sv->hist_ok)
-            server_event(sv, "server", "historian", "historian cannot write: %s",
-                         strerror(sv->hist.last_errno));
-        sv->hist_ok = false;
-    } else {
-        sv->hist_ok = true;
-    }
-    server_prune(sv, wall);
+    wr_sample(sv->wr, wall, sv->tags, sv->cfg->ntags); /* the historian's, on the writer */
     sv->cycles++;
 }
 
@@ -260,12 +256,16 @@ static void publish(struct server *sv, double mono)
             server_drop(sv, i, "connection lost", false);
 }
 
-/* Drop clients that took nothing for SESSION_DROP_S; reap finished children. */
+/* Drop clients that took nothing for SESSION_DROP_S; refuse connections
+ * the account database left waiting for SESSION_WAIT_S; reap finished
+ * children. */
 static void housekeeping(struct server *sv, double mono)
 {
     for (int i = 0; i < sv->ss.max; i++)
         if (session_stuck(&sv->ss.s[i], mono))
             server_drop(sv, i, "not reading: nothing could be sent for 10 s", true);
+    if (session_waiting(&sv->ss) > 0)
+        server_accept_clients(sv, mono);
     while (waitpid(-1, NULL, WNOHANG) > 0)
         ;
 }
@@ -284,6 +284,8 @@ static void build_pfds(struct server *sv)
 {
     sv->npfd = 0;
     add_pfd(sv, sv->ss.listen_fd, POLLIN, PFD_LISTEN, 0);
+    add_pfd(sv, wr_fd(sv->wr), POLLIN, PFD_WRITER, 0);
+    add_pfd(sv, ident_fd(sv->ss.ident), POLLIN, PFD_IDENT, 0);
     for (int i = 0; i < sv->ss.max; i++) {
         const struct session *s = &sv->ss.s[i];
         if (s->fd < 0)
@@ -334,6 +336,13 @@ static void handle_pfds(struct server *sv, int64_t deadline)
         case PFD_JOB:
             if (sv->jobs[ref].pid > 0)
                 server_job_pump(sv, &sv->jobs[ref], now);
+            break;
+        case PFD_WRITER: /* lines on disk: their replies go out now, not next cycle */
+            server_record_poll(sv, now);
+            break;
+        case PFD_IDENT: /* an account looked up: the connections that waited for it */
+            ident_ack(sv->ss.ident);
+            server_accept_clients(sv, now);
             break;
         }
     }

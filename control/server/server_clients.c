@@ -3,7 +3,8 @@
  * dropping a client, and the requests a client sends.
  *
  * Requests are taken as they come: core requests go to core_request and
- * their results are journalled and answered at once; `journal` and
+ * their results are journalled and answered once the line is on disk
+ * (server_record.c); `journal` and
  * `export` start a job (server_jobs.c); `stop` and `origin` are the
  * server's own.  Nothing here waits for a client (session.c sends with
  * MSG_DONTWAIT).
@@ -40,9 +41,10 @@ _Static_assert(FITS(((struct snap_hello *)0)->config_sha256, ((struct cfg *)0)->
 
 /* ---- sessions ------------------------------------------------------------------------ */
 
-/* A client's action refused by the server itself (not by the core's gate). */
-static void refusal(struct server *sv, const struct session *s, const char *kind, const char *what,
-                    const char *reason, const char *text)
+/* A client's action refused by the server itself (not by the core's gate);
+ * the line's sequence for server_reply_after. */
+static long long refusal(struct server *sv, const struct session *s, const char *kind,
+                         const char *what, const char *reason, const char *text)
 {
     struct journal_entry e;
     memset(&e, 0, sizeof e);
@@ -53,7 +55,7 @@ static void refusal(struct server *sv, const struct session *s, const char *kind
     /* printable, never raw: the reason may be what was refused (input.h) */
     (void)input_escape(e.reason, sizeof e.reason, reason);
     snprintf(e.result, sizeof e.result, "refused: %s", text);
-    server_journal_put(sv, &e, true);
+    return server_journal_put(sv, &e);
 }
 
 void server_drop(struct server *sv, int slot, const char *why, bool journal)
@@ -67,7 +69,7 @@ void server_drop(struct server *sv, int slot, const char *why, bool journal)
         (void)str_copy(e.kind, sizeof e.kind, "session");
         (void)str_copy(e.what, sizeof e.what, "client");
         snprintf(e.result, sizeof e.result, "closed: %s", why ? why : "-");
-        server_journal_put(sv, &e, false);
+        server_journal_put(sv, &e);
         sv->ss.dropped++;
     }
     server_jobs_kill(sv, s->id);
@@ -145,7 +147,7 @@ void server_accept_clients(struct server *sv, double now)
         (void)str_copy(e.kind, sizeof e.kind, "session");
         (void)str_copy(e.what, sizeof e.what, "connect");
         snprintf(e.result, sizeof e.result, "refused: %s", why);
-        server_journal_put(sv, &e, false);
+        server_journal_put(sv, &e);
     }
 }
 
@@ -225,7 +227,8 @@ static int export_spec(const struct server *sv, const struct snap_req *r, struct
 }
 
 /* Act on one request: `origin` and `stop` here, `journal` and `export` as a
- * job, everything else through the core (its results answered at once). */
+ * job, everything else through the core (its results journalled at once,
+ * answered when the journal has them on disk). */
 static void handle_req(struct server *sv, int slot, const struct snap_req *r, double now)
 {
     struct session *s = &sv->ss.s[slot];
@@ -259,8 +262,8 @@ static void handle_req(struct server *sv, int slot, const struct snap_req *r, do
                      "stop: stopping the server needs the engineer role (the PLC watchdog would "
                      "put the burners to low fire); you are %s",
                      core_role_name(s->role));
-            refusal(sv, s, "server", "stop", r->reason, why);
-            server_reply(sv, slot, r->id, false, why, now);
+            long long seq = refusal(sv, s, "server", "stop", r->reason, why);
+            server_reply_after(sv, seq, s->id, r->id, false, why, now);
             return;
         }
         char rwhy[200];
@@ -280,11 +283,11 @@ static void handle_req(struct server *sv, int slot, const struct snap_req *r, do
         (void)str_copy(e.what, sizeof e.what, "stop");
         (void)str_copy(e.reason, sizeof e.reason, r->reason);
         (void)str_copy(e.result, sizeof e.result, "ok: stopping");
-        server_journal_put(sv, &e, true);
+        long long seq = server_journal_put(sv, &e);
         snprintf(why, sizeof why,
                  "server stopping; without a server the PLC's watchdog puts "
                  "the burners to low fire");
-        server_reply(sv, slot, r->id, true, why, now);
+        server_reply_after(sv, seq, s->id, r->id, true, why, now); /* sent before it stops */
         sv->stopping = true;
         return;
     }

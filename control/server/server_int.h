@@ -4,7 +4,10 @@
  *
  *   server.c          the cycle; serving clients between cycles
  *   server_clients.c  sessions: hello, replies, broadcast, drop; requests
- *   server_record.c   journal messages and lines, the loops' state, retention
+ *   server_record.c   journal messages and lines through the writer, replies held
+ *                     until their line is on disk, the record's state for the gate
+ *   writer.c          the writer's thread: journal, loops' state, historian, prune
+ *   ident.c           the account cache's thread: uid -> name and groups (NSS)
  *   server_jobs.c     journal and export readers in forked children
  *   server_life.c     directories, lock, signals, start (detached), stop
  *   sysjournal.c      every journal event also to the system journal
@@ -25,12 +28,14 @@
 #include "core.h"
 #include "cycle.h"
 #include "hist.h"
+#include "ident.h"
 #include "journal.h"
 #include "plc_link.h"
 #include "proto.h"
 #include "session.h"
 #include "snap.h"
 #include "sysjournal.h"
+#include "writer.h"
 
 #define SERVER_JOBS 4      /* journal/export readers running at once */
 #define JMSG_MAX 60000     /* bytes of one journal message we build */
@@ -40,6 +45,16 @@
 #define TAIL_LINE_MAX 512
 
 /* ---- the server's state ----------------------------------------------------------- */
+
+/* A reply waiting for its journal line (server_reply_after). */
+struct held_reply {
+    bool used;
+    bool ok;
+    bool marked; /* carried out while the record could not be written */
+    int client;  /* session id */
+    long id;
+    char text[sizeof((struct snap_reply *)0)->text];
+};
 
 enum job_kind { JOB_TAIL, JOB_SINCE, JOB_VERIFY, JOB_EXPORT };
 
@@ -76,7 +91,7 @@ struct job_spec {
     const char *tags[CFG_MAX_TAGS];
 };
 
-enum pfd_kind { PFD_LISTEN, PFD_SESSION, PFD_JOB };
+enum pfd_kind { PFD_LISTEN, PFD_SESSION, PFD_JOB, PFD_WRITER, PFD_IDENT };
 
 struct server {
     const struct cfg *cfg;
@@ -88,12 +103,16 @@ struct server {
     struct plc_link link;
     void *mb;
     struct sessions ss;
-    struct journal jnl;
     struct sysjournal *sysj; /* the system journal's sender, NULL without one */
-    struct hist hist;
-    bool journal_ok, hist_ok;
-    double journal_retry;
-    long day; /* UTC day of the last prune */
+    /* the record (server_record.c): the writer owns the journal and the historian */
+    struct wr *wr;
+    struct wr_status wst;    /* as of the last server_record_poll */
+    bool record_ok;          /* journal and state writable, room left, not behind */
+    char record_why[80];     /* why not, for the gate's sentence and the replies */
+    double journal_retry;    /* wall s: try the failing journal again from here */
+    unsigned long unrecorded; /* lines not written since the journal last wrote */
+    struct held_reply *held; /* WR_QUEUE replies, by line sequence */
+    bool record_closing;     /* the writer has stopped: no more probes */
     /* the cycle */
     int64_t period_ns;
     uint64_t cycles, slow, missed;
@@ -159,20 +178,36 @@ void server_client_input(struct server *sv, int slot, double now);
 void server_jmsg_begin(struct jmsg *m, long id);
 /* Append one line; -1 when the message is full (nothing appended). */
 int server_jmsg_add(struct jmsg *m, const char *line);
-/* Write one journal line (sync: on disk before returning), keep it for the
- * tail and pass it to every client.  Returns 0, or -1 when the journal
- * could not write it (the DISK alarm follows from journal_ok). */
-int server_journal_put(struct server *sv, struct journal_entry *e, bool sync);
+/* Start and stop the writer (the journal and historian opened, handed over). */
+int server_record_start(struct server *sv, struct journal *j, struct hist *h, char *err,
+                        size_t errlen);
+void server_record_stop(struct server *sv);
+/* Queue one journal line for the writer (stamped with the time now).  It
+ * goes to the tail, the clients and the system journal once the writer has
+ * finished it.  Returns its sequence number for server_reply_after, or -1
+ * when the writer's queue is full (the line then goes to the clients and
+ * the system journal at once and is counted as not written). */
+long long server_journal_put(struct server *sv, struct journal_entry *e);
+/* Answer request id of session `client` once line seq is on disk; a line
+ * that did not get there marks an accepted action as carried out but not
+ * recorded (reply ok = 0, unrecorded), never as a plain success.  seq < 0:
+ * answer now, so marked. */
+void server_reply_after(struct server *sv, long long seq, int client, long id, bool ok,
+                        const char *text, double now);
+/* Take what the writer finished: lines to the tail, clients and system
+ * journal, held replies out, its notes journalled; then tell the core's
+ * gate whether the record can be written.  Called every cycle and when the
+ * writer's fd is readable. */
+void server_record_poll(struct server *sv, double now);
 /* A server event: one journal line by user meltcon, origin server. */
 __attribute__((format(printf, 4, 5))) void server_event(struct server *sv, const char *kind,
                                                         const char *what, const char *fmt, ...);
 /* Fill the tail clients get on connect from the journal's files. */
 void server_tail_load(struct server *sv);
 void server_restore_state(struct server *sv);
-/* Journal every result of the core; answer the client that asked. */
+/* Journal every result of the core; answer the client that asked once its
+ * line (and the loops' state, for a change of a setting) is on disk. */
 void server_drain_results(struct server *sv, double now);
-/* Once per UTC day: remove the journal and historian files past retention. */
-void server_prune(struct server *sv, double wall);
 
 /* ---- server_notify.c: the service manager ----------------------------------------------- */
 

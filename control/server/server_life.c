@@ -103,31 +103,43 @@ static int serve(struct server *sv, int notify_fd, char *msg, size_t msglen)
     if (ftruncate(sv->lock_fd, 0) < 0 || pwrite(sv->lock_fd, pid, (size_t)n, 0) != n)
         return fail_start(notify_fd, msg, msglen, "cannot write the pid to the lock file");
     set_signals();
-    if (journal_open(&sv->jnl, sv->journal_dir, clock_wall_s()) < 0) {
+    struct journal jnl;
+    static struct hist hist; /* large; handed to the writer, which keeps its own copy */
+    if (journal_open(&jnl, sv->journal_dir, clock_wall_s()) < 0) {
         snprintf(err, sizeof err, "cannot open the journal in %s: %s", sv->journal_dir,
                  strerror(errno));
         return fail_start(notify_fd, msg, msglen, err);
     }
-    sv->journal_ok = true;
-    if (hist_open(&sv->hist, sv->hist_dir, c) < 0) {
+    /* the tail clients get on connect starts from the file, read before the writer appends */
+    server_tail_load(sv);
+    server_jmsg_begin(&sv->bc, 0); /* journal lines for every client */
+    if (hist_open(&hist, sv->hist_dir, c) < 0) {
         snprintf(err, sizeof err, "cannot open the historian in %s: %s", sv->hist_dir,
                  strerror(errno));
-        journal_close(&sv->jnl);
+        journal_close(&jnl);
         return fail_start(notify_fd, msg, msglen, err);
     }
-    sv->hist_ok = true;
     if (core_init(&sv->core, c, err, sizeof err) < 0 ||
-        !(sv->mb = plc_modbus_new(&c->plc, err, sizeof err)) ||
-        session_listen(&sv->ss, sv->sock, c->server.max_clients, err, sizeof err) < 0) {
+        server_record_start(sv, &jnl, &hist, err, sizeof err) < 0) {
+        hist_close(&hist);
+        journal_close(&jnl);
+        return fail_start(notify_fd, msg, msglen, err);
+    }
+    if (!(sv->mb = plc_modbus_new(&c->plc, err, sizeof err)) ||
+        session_listen(&sv->ss, sv->sock, c->server.max_clients, err, sizeof err) < 0 ||
+        !(sv->ss.ident = ident_start(&c->server, NULL))) {
+        if (sv->ss.max && !sv->ss.ident)
+            snprintf(err, sizeof err, "cannot start the account lookups: %s", strerror(errno));
+        if (sv->ss.max)
+            session_shutdown(&sv->ss, NULL);
         if (sv->mb)
             plc_modbus_free(sv->mb);
-        hist_close(&sv->hist);
-        journal_close(&sv->jnl);
+        server_record_stop(sv);
         return fail_start(notify_fd, msg, msglen, err);
     }
     sv->sysj = sysjournal_start(c->furnace.name);
     server_restore_state(sv);
-    int npfd = 1 + sv->ss.max + SERVER_JOBS;
+    int npfd = 3 + sv->ss.max + SERVER_JOBS; /* listening socket, writer, ident, clients, jobs */
     sv->pfd = calloc((size_t)npfd, sizeof *sv->pfd);
     sv->pfd_kind = calloc((size_t)npfd, sizeof *sv->pfd_kind);
     sv->pfd_ref = calloc((size_t)npfd, sizeof *sv->pfd_ref);
@@ -143,12 +155,8 @@ static int serve(struct server *sv, int notify_fd, char *msg, size_t msglen)
     sv->snap_every = 1.0 / c->cycle.ui_rate_hz;
     sv->next_snap = (double)t0 / 1e9;
     sv->link_state = -1;
-    sv->day = -1;
     for (int i = 0; i < CFG_MAX_TAGS; i++)
         sv->tags[i] = (struct tag_value){.v = 0, .q = Q_BAD_COMMS};
-    server_jmsg_begin(&sv->bc, 0);
-    /* the tail clients get on connect starts from the file */
-    server_tail_load(sv);
     server_notify_init(sv, notify_fd < 0);
     char rt[64] = "";
     if (c->cycle.realtime)
@@ -179,15 +187,16 @@ static int serve(struct server *sv, int notify_fd, char *msg, size_t msglen)
     (void)str_copy(e.what, sizeof e.what, "stop");
     snprintf(e.result, sizeof e.result, "server stopped (%s) after %llu cycles", sv->stop_by,
              (unsigned long long)sv->cycles);
-    server_journal_put(sv, &e, true);
+    server_journal_put(sv, &e);
+    server_record_stop(sv); /* every line on disk, the replies that waited for them sent */
     server_broadcast_flush(sv, (double)clock_mono_ns() / 1e9);
     session_shutdown(&sv->ss, "server stopped");
+    ident_stop(sv->ss.ident); /* waits for a lookup in progress */
+    sv->ss.ident = NULL;
     sysjournal_stop(sv->sysj);
     sv->sysj = NULL;
     plc_close(&sv->link);
     plc_modbus_free(sv->mb);
-    hist_close(&sv->hist);
-    journal_close(&sv->jnl);
     free(sv->pfd);
     free(sv->pfd_kind);
     free(sv->pfd_ref);

@@ -3,11 +3,16 @@
  * event, the tail a client gets on connect, the loops' settings kept across
  * a restart, and retention.
  *
- * Every core result and server event is one journal line (operator actions
- * and refusals with fsync before the reply goes out); a failed journal or
- * historian write clears core_status.disk_ok (the DISK alarm) and the cycle
- * carries on; while the journal fails the server tries again every 2 s so
- * the alarm clears once there is room.
+ * Every core result and server event is one journal line, queued for the
+ * writer (writer.c), which appends a round of them with one fsync.  A reply
+ * to a request waits in sv->held until its line comes back finished: on
+ * disk, it is the plain answer; not on disk (or accepted while the record
+ * could not be written), an accepted action is answered as carried out but
+ * not recorded (unrecorded, ok = 0: the CLI exits non-zero).  After every
+ * poll the core's gate learns whether the record can be written
+ * (core_set_record): while not, it refuses changes away from the safe
+ * state.  A failed journal is tried again every WR_RETRY_S with a
+ * `disk-retry` line, so the DISK alarm clears once there is room.
  */
 #include "server_int.h"
 
@@ -22,8 +27,6 @@
 
 #include "clock.h"
 #include "util.h"
-
-#define DISK_RETRY_S 2.0
 
 /* A core result becomes a journal entry field by field: none may be cut. */
 _Static_assert(sizeof((struct journal_entry *)0)->user >= sizeof((struct core_result *)0)->user,
@@ -45,6 +48,13 @@ _Static_assert(sizeof((struct journal_entry *)0)->reason >= sizeof((struct core_
 _Static_assert(sizeof((struct journal_entry *)0)->result >=
                    sizeof "refused: " + sizeof((struct core_result *)0)->text,
                "journal result: a refusal's whole sentence");
+/* The loops' state goes whole into the writer's buffer: every loop's line
+ * (core_state_save: a name and four %.17g numbers of at most 24 bytes). */
+#define STATE_LINE_MAX (sizeof "loop  mode=AUTO sp= kp= ti_s= td_s=\n" + CFG_NAME_MAX + 4 * 24)
+_Static_assert(WR_STATE_MAX >= CFG_MAX_LOOPS * STATE_LINE_MAX, "the loops' state fits the writer");
+/* A held reply keeps a core result's sentence whole, and the mark fits beside it. */
+_Static_assert(sizeof((struct held_reply *)0)->text >= sizeof((struct core_result *)0)->text + 300,
+               "held reply");
 
 /* ---- journal messages ------------------------------------------------------------ */
 
@@ -86,28 +96,222 @@ static void tail_add(struct server *sv, const char *line)
         sv->tail_n++;
 }
 
-/* Write one journal line (sync: on disk before returning), keep it for the
- * tail and pass it to every client.  Returns 0, or -1 when the journal
- * could not write it (the DISK alarm follows from journal_ok). */
-int server_journal_put(struct server *sv, struct journal_entry *e, bool sync)
+/* A finished (or lost) line: to the system journal, the tail, the clients. */
+static void publish_line(struct server *sv, const struct journal_entry *e)
 {
     char line[JOURNAL_LINE_MAX];
-    e->t = clock_wall_s();
-    int rc = journal_append(&sv->jnl, e, sync);
-    sv->journal_ok = rc == 0;
-    if (rc < 0)
-        sv->journal_retry = e->t + DISK_RETRY_S;
-    if (rc < 0 && !strcmp(e->what, "disk-retry"))
-        return rc; /* only a retry that worked is news */
     sysjournal_put(sv->sysj, e); /* also when the disk refused it: a second record */
     if (journal_format(e, line, sizeof line) < 0)
-        return rc;
+        return;
     tail_add(sv, line);
     if (server_jmsg_add(&sv->bc, line) < 0) {
         server_broadcast_flush(sv, (double)clock_mono_ns() / 1e9);
         server_jmsg_add(&sv->bc, line);
     }
-    return rc;
+}
+
+int server_record_start(struct server *sv, struct journal *j, struct hist *h, char *err,
+                        size_t errlen)
+{
+    struct wr_conf c;
+    memset(&c, 0, sizeof c);
+    (void)str_copy(c.state_dir, sizeof c.state_dir, sv->state_dir);
+    (void)str_copy(c.journal_dir, sizeof c.journal_dir, sv->journal_dir);
+    (void)str_copy(c.hist_dir, sizeof c.hist_dir, sv->hist_dir);
+    c.journal_retention_days = sv->cfg->server.journal_retention_days;
+    c.hist_retention_days = sv->cfg->server.historian_retention_days;
+    c.reserve_bytes = WR_RESERVE_BYTES;
+    sv->held = calloc(WR_QUEUE, sizeof *sv->held);
+    sv->wr = sv->held ? wr_start(&c, j, h, err, errlen) : NULL;
+    if (!sv->wr) {
+        if (!sv->held)
+            snprintf(err, errlen, "out of memory for the writer's replies");
+        free(sv->held);
+        sv->held = NULL;
+        return -1;
+    }
+    sv->record_ok = true;
+    wr_status(sv->wr, &sv->wst);
+    return 0;
+}
+
+void server_record_stop(struct server *sv)
+{
+    if (!sv->wr)
+        return;
+    wr_stop(sv->wr); /* everything queued is written first */
+    sv->record_closing = true;
+    server_record_poll(sv, (double)clock_mono_ns() / 1e9);
+    wr_free(sv->wr);
+    sv->wr = NULL;
+    free(sv->held);
+    sv->held = NULL;
+}
+
+long long server_journal_put(struct server *sv, struct journal_entry *e)
+{
+    e->t = clock_wall_s();
+    long long seq = sv->wr ? wr_push(sv->wr, e, false) : -1;
+    if (seq < 0) {
+        sv->unrecorded++;
+        publish_line(sv, e);
+    }
+    return seq;
+}
+
+/* Queue a line that records a change kept in the loops' state: the state
+ * first, so the writer's round that takes the line takes that state too. */
+static long long journal_put_state(struct server *sv, struct journal_entry *e)
+{
+    char text[WR_STATE_MAX];
+    int n = core_state_save(&sv->core, text, sizeof text);
+    if (n < 0 || !sv->wr)
+        return server_journal_put(sv, e);
+    wr_state(sv->wr, text, (size_t)n);
+    e->t = clock_wall_s();
+    long long seq = wr_push(sv->wr, e, true);
+    if (seq < 0) {
+        sv->unrecorded++;
+        publish_line(sv, e);
+    }
+    return seq;
+}
+
+/* The reply to an action, with what the record could not keep said plainly. */
+static void send_final(struct server *sv, int client, long id, bool ok, bool marked,
+                       const char *text, int err, bool state, int state_err, double now)
+{
+    int slot = session_find(&sv->ss, client);
+    if (slot < 0)
+        return;
+    bool lost = ok && (marked || err || (state && state_err));
+    if (!lost) {
+        server_reply(sv, slot, id, ok, text, now);
+        return;
+    }
+    char why[sizeof sv->record_why];
+    if (!sv->record_ok)
+        (void)str_copy(why, sizeof why, sv->record_why);
+    else if (err < 0)
+        (void)str_copy(why, sizeof why, "the disk is not keeping up: the writer's queue is full");
+    else if (err || state_err)
+        (void)str_copy(why, sizeof why, strerror(err ? err : state_err));
+    else
+        (void)str_copy(why, sizeof why, "it was failing when this was accepted");
+    char t[sizeof((struct snap_reply *)0)->text];
+    snprintf(t, sizeof t,
+             "%s -- carried out, but the record cannot be written (%s): %s%s; see the DISK "
+             "alarm",
+             text, why,
+             err ? "NOT in the journal (the system journal has it)" : "in the journal",
+             !state        ? ""
+             : state_err   ? ", the loops' settings NOT kept: a restart would forget this"
+                           : ", the loops' settings kept");
+    struct snap_reply r = {.id = id, .ok = false, .unrecorded = true};
+    (void)str_copy(r.text, sizeof r.text, t);
+    snap_reply_encode(&r, &sv->out);
+    if (sv->out.overflow ||
+        session_send(&sv->ss.s[slot], sv->out.buf, sv->out.len, true, now) < 0)
+        server_drop(sv, slot, "it does not read its replies", true);
+}
+
+void server_reply_after(struct server *sv, long long seq, int client, long id, bool ok,
+                        const char *text, double now)
+{
+    bool marked = !sv->record_ok;
+    if (seq < 0) { /* not queued: nothing to wait for, and nothing recorded */
+        send_final(sv, client, id, ok, marked, text, -1, false, 0, now);
+        return;
+    }
+    struct held_reply *h = &sv->held[seq % WR_QUEUE];
+    h->used = true;
+    h->ok = ok;
+    h->marked = marked;
+    h->client = client;
+    h->id = id;
+    (void)str_copy(h->text, sizeof h->text, text);
+}
+
+/* The reason the record cannot be written, for the gate and the replies. */
+static void record_state(struct server *sv, const struct wr_status *st)
+{
+    char why[sizeof sv->record_why] = "";
+    int e = !st->journal_ok ? st->journal_errno : !st->state_ok ? st->state_errno : 0;
+    if (!st->space_ok || e == ENOSPC || e == EDQUOT)
+        snprintf(why, sizeof why, "disk full");
+    else if (!st->journal_ok)
+        snprintf(why, sizeof why, "the journal: %s", strerror(st->journal_errno));
+    else if (!st->state_ok)
+        snprintf(why, sizeof why, "loops.state: %s", strerror(st->state_errno));
+    else if (st->behind)
+        snprintf(why, sizeof why, "the disk is not keeping up: %d lines waiting", st->queued);
+    bool ok = !*why;
+    if (ok != sv->record_ok || strcmp(why, sv->record_why) != 0)
+        core_set_record(&sv->core, ok, why);
+    sv->record_ok = ok;
+    (void)str_copy(sv->record_why, sizeof sv->record_why, why);
+}
+
+void server_record_poll(struct server *sv, double now)
+{
+    if (!sv->wr)
+        return;
+    wr_ack(sv->wr);
+    struct wr_done *d = malloc(sizeof *d);
+    if (!d)
+        return;
+    bool wrote = false;
+    while (wr_take(sv->wr, d)) {
+        struct held_reply *h = &sv->held[d->seq % WR_QUEUE];
+        bool retry = !strcmp(d->e.what, "disk-retry") && !strcmp(d->e.kind, "server");
+        if (d->err) {
+            if (!retry) /* a probe that failed is not a line anyone lost */
+                sv->unrecorded++;
+            sv->journal_retry = clock_wall_s() + WR_RETRY_S;
+        } else {
+            wrote = true;
+        }
+        if (!(retry && d->err)) /* only a retry that worked is news */
+            publish_line(sv, &d->e);
+        if (h->used) {
+            h->used = false;
+            send_final(sv, h->client, h->id, h->ok, h->marked, h->text, d->err, d->state,
+                       d->state_err, now);
+        }
+    }
+    free(d);
+    char what[JOURNAL_WHAT_MAX], note[WR_NOTE_MAX];
+    while (wr_note(sv->wr, what, sizeof what, note, sizeof note))
+        server_event(sv, "server", what, "%s", note);
+    struct wr_status st;
+    wr_status(sv->wr, &st);
+    if (!st.hist_ok && sv->wst.hist_ok)
+        server_event(sv, "server", "historian", "historian cannot write: %s",
+                     strerror(st.hist_errno));
+    if (wrote && st.journal_ok && sv->unrecorded > 0) {
+        unsigned long n = sv->unrecorded;
+        sv->unrecorded = 0;
+        server_event(sv, "server", "disk",
+                     "%lu journal line%s could not be written before this one; the system "
+                     "journal has %s",
+                     n, n == 1 ? "" : "s", n == 1 ? "it" : "them");
+    }
+    if (!st.journal_ok && st.queued == 0 && clock_wall_s() >= sv->journal_retry &&
+        !sv->record_closing) {
+        /* a probe, pushed directly: published only if the journal takes it */
+        struct journal_entry e;
+        memset(&e, 0, sizeof e);
+        (void)str_copy(e.user, sizeof e.user, "meltcon");
+        (void)str_copy(e.origin, sizeof e.origin, "server");
+        (void)str_copy(e.kind, sizeof e.kind, "server");
+        (void)str_copy(e.what, sizeof e.what, "disk-retry");
+        (void)str_copy(e.result, sizeof e.result, "journal writes again after a failure");
+        e.t = clock_wall_s();
+        sv->journal_retry = e.t + WR_RETRY_S;
+        (void)wr_push(sv->wr, &e, false);
+    }
+    sv->wst = st;
+    record_state(sv, &st);
 }
 
 void server_event(struct server *sv, const char *kind, const char *what, const char *fmt, ...)
@@ -122,7 +326,7 @@ void server_event(struct server *sv, const char *kind, const char *what, const c
     va_start(ap, fmt);
     vsnprintf(e.result, sizeof e.result, fmt, ap);
     va_end(ap);
-    server_journal_put(sv, &e, false);
+    server_journal_put(sv, &e);
 }
 
 void server_tail_load(struct server *sv)
@@ -139,32 +343,10 @@ void server_tail_load(struct server *sv)
 
 /* ---- the loops' state ------------------------------------------------------------- */
 
-/* Keep what operators set across a restart: state_dir/loops.state, written
- * whole to a temporary file, synced and renamed, so a crash leaves the old
- * or the new file, never half of one. */
-static void save_state(struct server *sv)
-{
-    char text[4096], path[sizeof sv->state_dir + 32], tmp[sizeof sv->state_dir + 40];
-    int n = core_state_save(&sv->core, text, sizeof text);
-    if (n < 0)
-        return;
-    snprintf(path, sizeof path, "%s/loops.state", sv->state_dir);
-    snprintf(tmp, sizeof tmp, "%s/loops.state.tmp", sv->state_dir);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-    bool ok = fd >= 0 && write(fd, text, (size_t)n) == n && fsync(fd) == 0;
-    if (fd >= 0 && close(fd) != 0)
-        ok = false;
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        server_event(sv, "server", "state", "cannot keep the loops' settings in %s: %s", path,
-                     strerror(errno));
-    }
-}
-
 void server_restore_state(struct server *sv)
 {
-    char path[sizeof sv->state_dir + 32], text[4096], err[600];
-    snprintf(path, sizeof path, "%s/loops.state", sv->state_dir);
+    char path[sizeof sv->state_dir + 32], text[WR_STATE_MAX], err[600];
+    wr_state_path(sv->state_dir, path, sizeof path);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return; /* first start: the config's modes and setpoints */
@@ -181,8 +363,9 @@ void server_restore_state(struct server *sv)
 
 /* ---- core results ----------------------------------------------------------------- */
 
-/* Journal every result of the core; answer the client that asked; keep the
- * loops' state after every accepted change of a setting. */
+/* Journal every result of the core; answer the client that asked once its
+ * line is on disk, and for an accepted change of a setting the loops'
+ * state with it. */
 void server_drain_results(struct server *sv, double now)
 {
     int n;
@@ -205,35 +388,11 @@ void server_drain_results(struct server *sv, double now)
                 snprintf(e.result, sizeof e.result, "ok: %s", r->text);
             else
                 (void)str_copy(e.result, sizeof e.result, "ok");
-            bool asked = r->client >= 0;
-            int rc = server_journal_put(sv, &e, asked);
-            if (r->ok && (!strcmp(r->kind, "set") || !strcmp(r->kind, "tune") ||
-                          !strcmp(r->kind, "program") || !strcmp(r->kind, "loop")))
-                save_state(sv);
-            int slot = asked ? session_find(&sv->ss, r->client) : -1;
-            if (slot < 0)
-                continue;
-            char text[sizeof r->text + 80];
-            snprintf(text, sizeof text, "%s%s", r->text,
-                     rc < 0 && r->ok ? " (NOT journalled: the journal cannot write; see the "
-                                       "DISK alarm)"
-                                     : "");
-            server_reply(sv, slot, r->id, r->ok, text, now);
+            bool keep = r->ok && (!strcmp(r->kind, "set") || !strcmp(r->kind, "tune") ||
+                                  !strcmp(r->kind, "program") || !strcmp(r->kind, "loop"));
+            long long seq = keep ? journal_put_state(sv, &e) : server_journal_put(sv, &e);
+            if (r->client >= 0)
+                server_reply_after(sv, seq, r->client, r->id, r->ok, r->text, now);
         }
     }
-}
-
-/* ---- retention --------------------------------------------------------------------- */
-
-void server_prune(struct server *sv, double wall)
-{
-    long day = (long)floor(wall / 86400.0);
-    if (day == sv->day)
-        return;
-    sv->day = day;
-    int a = journal_prune(sv->journal_dir, wall, sv->cfg->server.journal_retention_days);
-    int b = hist_prune(sv->hist_dir, wall, sv->cfg->server.historian_retention_days);
-    if (a > 0 || b > 0)
-        server_event(sv, "server", "retention", "removed %d journal and %d historian day files",
-                     a > 0 ? a : 0, b > 0 ? b : 0);
 }

@@ -27,6 +27,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "ident.h"
 #include "proto.h"
 #include "util.h"
 
@@ -308,6 +309,12 @@ void session_shutdown(struct sessions *ss, const char *reason)
 {
     for (int i = 0; i < ss->max; i++)
         session_close(ss, i, reason);
+    for (int i = 0; i < ss->nwait; i++) {
+        if (reason)
+            send_bye(ss->wait[i].fd, reason);
+        close(ss->wait[i].fd);
+    }
+    ss->nwait = 0;
     if (ss->listen_fd >= 0) {
         close(ss->listen_fd);
         unlink(ss->path);
@@ -389,37 +396,31 @@ static bool has_gid(const gid_t *gids, int n, gid_t g)
     return false;
 }
 
-int session_peer_of(int fd, const struct cfg_server *srv, struct session_peer *p, char *err,
-                    size_t errlen)
+int session_lookup(unsigned uid, const struct cfg_server *srv, struct session_peer *p, char *err,
+                   size_t errlen)
 {
-    struct ucred cr;
-    socklen_t l = sizeof cr;
     memset(p, 0, sizeof *p);
-    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &l) < 0) {
-        snprintf(err, errlen, "SO_PEERCRED: %s", strerror(errno));
-        return -1;
-    }
-    p->uid = cr.uid;
-    p->pid = cr.pid;
-    snprintf(p->user, sizeof p->user, "uid%u", (unsigned)cr.uid);
+    p->uid = uid;
+    snprintf(p->user, sizeof p->user, "uid%u", uid);
     char *buf = NULL;
     gid_t *gids = NULL;
     struct passwd pw;
     bool found = false;
-    int rc = -1;
-    int e = pw_lookup(cr.uid, &pw, &buf, &found);
+    int rc = -2;
+    int e = pw_lookup((uid_t)uid, &pw, &buf, &found);
     if (e) {
         snprintf(err, errlen,
                  "cannot look up uid %u in the account database (%s): the server cannot "
                  "tell your role",
-                 (unsigned)cr.uid, strerror(e));
+                 uid, strerror(e));
         goto out;
     }
+    rc = -1;
     if (!found) {
         snprintf(err, errlen,
                  "uid %u has no account in the account database: the server cannot tell its "
                  "groups, so it cannot tell its role",
-                 (unsigned)cr.uid);
+                 uid);
         goto out;
     }
     /* a name cut to fit would journal actions under a name that is not the user's */
@@ -428,10 +429,11 @@ int session_peer_of(int fd, const struct cfg_server *srv, struct session_peer *p
                  CFG_NAME_MAX - 1);
         goto out;
     }
-    if (cr.uid == 0) { /* root is an engineer whatever its groups */
+    if (uid == 0) { /* root is an engineer whatever its groups */
         rc = 0;
         goto out;
     }
+    rc = -2;
     int ng = all_groups(pw.pw_name, pw.pw_gid, &gids);
     if (ng < 0) {
         snprintf(err, errlen, "cannot list the groups of %s: out of memory", p->user);
@@ -461,60 +463,61 @@ out:
     return rc;
 }
 
-int session_accept(struct sessions *ss, const struct cfg_server *srv, double now, char *why,
-                   size_t whylen, char who[CFG_NAME_MAX])
+/* The peer's uid and pid from the socket (no account database). */
+static int peer_cred(int fd, unsigned *uid, long *pid, char *err, size_t errlen)
 {
-    why[0] = 0;
-    (void)str_copy(who, CFG_NAME_MAX, "?");
-    int fd = accept4(ss->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-    if (fd < 0)
+    struct ucred cr;
+    socklen_t l = sizeof cr;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &l) < 0) {
+        snprintf(err, errlen, "SO_PEERCRED: %s", strerror(errno));
         return -1;
+    }
+    *uid = cr.uid;
+    *pid = cr.pid;
+    return 0;
+}
+
+/* Refuse a connection before it has a slot: a `bye` that says why. */
+static int refuse_fd(struct sessions *ss, int fd, char *why, size_t whylen, const char *text)
+{
+    snprintf(why, whylen, "%s", text);
+    send_bye(fd, why);
+    close(fd);
+    ss->refused++;
+    return -1;
+}
+
+/* Give a connection whose peer is known a slot and a role, or refuse it. */
+static int admit(struct sessions *ss, const struct cfg_server *srv, int fd,
+                 const struct session_peer *p, double now, char *why, size_t whylen)
+{
     int slot = -1;
     for (int i = 0; i < ss->max && slot < 0; i++)
         if (ss->s[i].fd < 0)
             slot = i;
     if (slot < 0) {
-        snprintf(why, whylen, "%d clients attached already ([server] max_clients)", ss->max);
-        send_bye(fd, why);
-        close(fd);
-        ss->refused++;
-        return -1;
-    }
-    /* a snapshot is one packet: the default buffer (net.core.wmem_default)
-     * may be smaller than the largest; the kernel caps this at wmem_max */
-    int sndbuf = 2 * PROTO_MAX_MSG;
-    (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
-    struct session_peer *p = malloc(sizeof *p);
-    char err[300];
-    int got = p ? session_peer_of(fd, srv, p, err, sizeof err) : -1;
-    if (p)
-        (void)str_copy(who, CFG_NAME_MAX, p->user);
-    if (got < 0) {
-        snprintf(why, whylen, "%s", p ? err : "out of memory");
-        send_bye(fd, why);
-        close(fd);
-        free(p);
-        ss->refused++;
-        return -1;
+        char t[120];
+        snprintf(t, sizeof t, "%d clients attached already ([server] max_clients)", ss->max);
+        return refuse_fd(ss, fd, why, whylen, t);
     }
     int role = session_role(p->uid, (const char(*)[CFG_NAME_MAX])p->groups, p->ngroups, srv);
     if (role < 0) {
-        char names[3 * CFG_NAME_MAX + 8] = "";
+        char names[3 * CFG_NAME_MAX + 8] = "", t[600];
         const char *g[] = {srv->viewer_group, srv->operator_group, srv->engineer_group};
         for (int i = 0; i < 3; i++)
             if (*g[i])
                 snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
                          *names ? ", " : "", g[i]);
-        snprintf(why, whylen,
+        snprintf(t, sizeof t,
                  "user %s is in none of the groups allowed to view this furnace (%s); ask for "
                  "membership of %s",
                  p->user, names, srv->viewer_group);
-        send_bye(fd, why);
-        close(fd);
-        free(p);
-        ss->refused++;
-        return -1;
+        return refuse_fd(ss, fd, why, whylen, t);
     }
+    /* a snapshot is one packet: the default buffer (net.core.wmem_default)
+     * may be smaller than the largest; the kernel caps this at wmem_max */
+    int sndbuf = 2 * PROTO_MAX_MSG;
+    (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
     struct session *s = &ss->s[slot];
     s->fd = fd;
     s->id = ss->next_id++;
@@ -526,8 +529,97 @@ int session_accept(struct sessions *ss, const struct cfg_server *srv, double now
     s->quiet = false;
     s->nqueue = 0;
     ss->accepted++;
-    free(p);
     return slot;
+}
+
+/* The peer of a connection: from the cache (IDENT_WAIT: not known yet), or
+ * looked up here when the server has no cache (a test). */
+static enum ident_answer peer_of(struct sessions *ss, const struct cfg_server *srv, unsigned uid,
+                                 long pid, double now, struct session_peer *p, char *err,
+                                 size_t errlen)
+{
+    enum ident_answer a;
+    if (ss->ident)
+        a = ident_get(ss->ident, uid, now, p, err, errlen);
+    else
+        a = session_lookup(uid, srv, p, err, errlen) == 0 ? IDENT_OK : IDENT_REFUSED;
+    p->pid = pid;
+    return a;
+}
+
+/* A connection that waited for the account database and now has its
+ * answer (or has waited SESSION_WAIT_S): admitted or refused, -2 none. */
+static int admit_waiting(struct sessions *ss, const struct cfg_server *srv, double now, char *why,
+                         size_t whylen, char who[CFG_NAME_MAX])
+{
+    for (int i = 0; i < ss->nwait; i++) {
+        struct session_wait *w = &ss->wait[i];
+        struct session_peer p;
+        char err[300];
+        enum ident_answer a = peer_of(ss, srv, w->uid, w->pid, now, &p, err, sizeof err);
+        if (a == IDENT_WAIT && now - w->since < SESSION_WAIT_S)
+            continue;
+        int fd = w->fd;
+        unsigned uid = w->uid;
+        ss->nwait--;
+        memmove(&ss->wait[i], &ss->wait[i + 1], sizeof ss->wait[0] * (size_t)(ss->nwait - i));
+        if (a == IDENT_OK) {
+            (void)str_copy(who, CFG_NAME_MAX, p.user);
+            return admit(ss, srv, fd, &p, now, why, whylen);
+        }
+        if (a == IDENT_WAIT)
+            snprintf(err, sizeof err,
+                     "the account database did not answer for uid %u within %.0f s: the server "
+                     "cannot tell your role; try again",
+                     uid, SESSION_WAIT_S);
+        snprintf(who, CFG_NAME_MAX, "uid%u", uid);
+        return refuse_fd(ss, fd, why, whylen, err);
+    }
+    return -2;
+}
+
+int session_accept(struct sessions *ss, const struct cfg_server *srv, double now, char *why,
+                   size_t whylen, char who[CFG_NAME_MAX])
+{
+    why[0] = 0;
+    (void)str_copy(who, CFG_NAME_MAX, "?");
+    int got = admit_waiting(ss, srv, now, why, whylen, who);
+    if (got != -2)
+        return got;
+    int fd = accept4(ss->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    unsigned uid;
+    long pid;
+    char err[300];
+    if (peer_cred(fd, &uid, &pid, err, sizeof err) < 0)
+        return refuse_fd(ss, fd, why, whylen, err);
+    snprintf(who, CFG_NAME_MAX, "uid%u", uid);
+    struct session_peer *p = malloc(sizeof *p);
+    if (!p)
+        return refuse_fd(ss, fd, why, whylen, "out of memory");
+    enum ident_answer a = peer_of(ss, srv, uid, pid, now, p, err, sizeof err);
+    int rc = -1;
+    if (a == IDENT_WAIT && ss->nwait < SESSION_WAITING) {
+        /* the client waits for the account database; the cycle does not */
+        ss->wait[ss->nwait++] = (struct session_wait){.fd = fd, .uid = uid, .pid = pid,
+                                                      .since = now};
+    } else if (a == IDENT_WAIT) {
+        rc = refuse_fd(ss, fd, why, whylen,
+                       "too many connections are waiting for the account database; try again");
+    } else if (a == IDENT_REFUSED) {
+        rc = refuse_fd(ss, fd, why, whylen, err);
+    } else {
+        (void)str_copy(who, CFG_NAME_MAX, p->user);
+        rc = admit(ss, srv, fd, p, now, why, whylen);
+    }
+    free(p);
+    return rc;
+}
+
+int session_waiting(const struct sessions *ss)
+{
+    return ss->nwait;
 }
 
 int session_find(const struct sessions *ss, int id)

@@ -7,9 +7,10 @@
  *   who      SO_PEERCRED gives the peer's uid; its user name and every one
  *            of its groups come from the account database (getpwuid_r,
  *            getgrouplist with a buffer that grows, getgrnam_r for the three
- *            configured groups).  A uid without an account, or a lookup
- *            that fails, refuses the connection with a `bye` that says so:
- *            a role is never guessed.
+ *            configured groups), looked up on a thread of its own and kept
+ *            (ident.h), so an accept never waits on NSS.  A uid without an
+ *            account, or a lookup that fails, refuses the connection with a
+ *            `bye` that says so: a role is never guessed.
  *   role     session_role(): root -> engineer; a member of engineer_group ->
  *            engineer; of operator_group -> operator; anyone else -> viewer,
  *            unless viewer_group is set and the user is in none of the three
@@ -43,6 +44,10 @@
 #define SESSION_QUEUE_MSG 4096 /* largest queued message */
 #define SESSION_MAX_GROUPS 3   /* the configured role groups a user can be in */
 #define SESSION_ORIGIN_MAX 48  /* as core_req.origin */
+#define SESSION_WAITING 32     /* connections waiting for the account database */
+#define SESSION_WAIT_S 10.0    /* refused when it has not answered in this time */
+
+struct ident;
 
 /* Who is on the other end of a connection. */
 struct session_peer {
@@ -67,6 +72,14 @@ struct session {
     char queue[SESSION_QUEUE][SESSION_QUEUE_MSG];
 };
 
+/* A connection accepted whose account the cache does not know yet. */
+struct session_wait {
+    int fd;
+    unsigned uid;
+    long pid;
+    double since;
+};
+
 struct sessions {
     int listen_fd;
     char path[108]; /* sun_path */
@@ -74,6 +87,9 @@ struct sessions {
     int next_id;
     struct session *s; /* max slots */
     unsigned long accepted, refused, dropped;
+    struct ident *ident; /* the account cache (ident.h); NULL: look up at accept (tests) */
+    int nwait;
+    struct session_wait wait[SESSION_WAITING];
 };
 
 /* Decide the role of a user from the uid and the names of the groups the
@@ -115,18 +131,29 @@ int session_listen(struct sessions *ss, const char *path, int max, char *err, si
  * socket, remove the socket file and free the slots. */
 void session_shutdown(struct sessions *ss, const char *reason);
 
-/* Look up the peer of a connected socket: its uid, name, and which of the
- * groups configured in srv it belongs to.  Returns 0, or -1 with a sentence
- * (no account for the uid, or the account database failed). */
-int session_peer_of(int fd, const struct cfg_server *srv, struct session_peer *p, char *err,
-                    size_t errlen);
+/* Who uid is in the account database: its name and which of the groups
+ * configured in srv it belongs to (getpwuid_r, getgrouplist, getgrnam_r:
+ * these can block for seconds when a directory server is down, so the
+ * server runs them on the ident thread, never on the cycle).  Returns 0,
+ * -1 with a sentence when the database says no (no account, a name too
+ * long), -2 with a sentence when the database failed. */
+int session_lookup(unsigned uid, const struct cfg_server *srv, struct session_peer *p, char *err,
+                   size_t errlen);
 
-/* Accept one pending connection and decide its role.  Returns the slot, or
- * -1 when nothing was accepted (no connection pending, all slots taken, or
- * refused: the peer got a `bye`, *why says why ("" when nothing was
- * pending) and who names the peer, "uidN" without an account, "?" unknown). */
+/* Accept one connection and decide its role: first one that waited for the
+ * account database and now has its answer (or waited SESSION_WAIT_S: then
+ * refused), else a new one from the socket.  Its peer comes from ss->ident
+ * without waiting: a uid the cache does not know yet is parked (at most
+ * SESSION_WAITING; the client waits, the server does not) and admitted by a
+ * later call once ident_fd says the answer is there.  Returns the slot, or
+ * -1 when nothing was accepted (none pending, parked, all slots taken, or
+ * refused: the peer got a `bye`, *why says why ("" when nothing was refused)
+ * and who names the peer, "uidN" without an account, "?" unknown). */
 int session_accept(struct sessions *ss, const struct cfg_server *srv, double now, char *why,
                    size_t whylen, char who[CFG_NAME_MAX]);
+
+/* Connections waiting for the account database. */
+int session_waiting(const struct sessions *ss);
 
 /* Send one message.  queue: on a full socket, keep it (replies, job output)
  * instead of skipping it (snapshots).  Returns 1 sent, 0 skipped or queued,

@@ -310,6 +310,8 @@ void snap_reply_encode(const struct snap_reply *r, struct proto_out *o)
     proto_begin(o, PT_REPLY);
     proto_kvi(o, "id", r->id);
     proto_kvi(o, "ok", r->ok);
+    if (r->unrecorded)
+        proto_kvi(o, "unrec", 1);
     proto_kv(o, "text", r->text);
 }
 
@@ -319,11 +321,13 @@ int snap_reply_decode(const struct proto_msg *m, struct snap_reply *r)
         return -1;
     memset(r, 0, sizeof *r);
     const struct proto_line *l = &m->line[0];
-    long long id, ok;
-    if (geti(l, "id", 0, I32, true, &id) < 0 || geti(l, "ok", 0, 1, true, &ok) < 0)
+    long long id, ok, unrec;
+    if (geti(l, "id", 0, I32, true, &id) < 0 || geti(l, "ok", 0, 1, true, &ok) < 0 ||
+        geti(l, "unrec", 0, 1, false, &unrec) < 0)
         return -1;
     r->id = (long)id;
     r->ok = ok != 0;
+    r->unrecorded = unrec != 0 && !r->ok;
     str_copy(r->text, sizeof r->text, proto_get(l, "text"));
     return 0;
 }

@@ -125,6 +125,10 @@ struct snap_req {
 struct snap_reply {
     long id;
     bool ok;
+    /* with ok false: the action WAS carried out, but the record could not
+     * keep it (a full disk: control/README.md, 'The record'); the text says
+     * what was done and what is missing.  Sent as unrec=1 only when set. */
+    bool unrecorded;
     char text[1024];      /* accepted: what changed; refused: why */
 };
 
