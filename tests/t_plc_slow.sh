@@ -136,9 +136,9 @@ until M status --json | json '[a["name"] for a in d["alarms"] if a["name"] == "p
     i=$((i + 1)); [ "$i" -ge 30 ] && fail "plc_refused not raised within 3 s of the PLC refusing di"; sleep 0.1
 done
 M journal --since -1m >"$tmp/j"
-grep 'plc_refused' "$tmp/j" | grep -q 'read di:0+15 refused: Illegal data address' ||
+grep 'plc_refused' "$tmp/j" | grep -q 'read di:0+16 refused: Illegal data address' ||
     fail "plc_refused does not name the block: $(grep -e plc_refused -e refuse "$tmp/j")"
-grep -q 'refused 4 times in a row: read di:0+15 refused: Illegal data address' "$tmp/j" ||
+grep -q 'refused 4 times in a row: read di:0+16 refused: Illegal data address' "$tmp/j" ||
     fail "the refusal is not journalled: $(grep refuse "$tmp/j")"
 M status --json | json 'd["tags"]["estop_ok"]["q"]' | grep -qx COMMS ||
     fail "estop_ok should be COMMS while its block is refused"

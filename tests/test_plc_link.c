@@ -702,7 +702,7 @@ static void test_refusals(void **state)
     }
     assert_int_equal(read_at(750), 1);
     assert_int_equal(plc_refusals(&fx.l, buf, sizeof buf), 1);
-    assert_string_equal(buf, "read di:0+15 refused: Illegal data address");
+    assert_string_equal(buf, "read di:0+16 refused: Illegal data address");
     assert_int_equal(qual("estop_ok"), Q_BAD_COMMS);
 
     /* a write refused too: both named */
@@ -714,7 +714,7 @@ static void test_refusals(void **state)
         assert_int_equal(plc_flush_writes(&fx.l, 1000 + (uint64_t)c * 250), 1); /* again each time */
     }
     assert_int_equal(plc_refusals(&fx.l, buf, sizeof buf), 2);
-    assert_string_equal(buf, "read di:0+15 refused: Illegal data address; "
+    assert_string_equal(buf, "read di:0+16 refused: Illegal data address; "
                              "write hr:0+2 firing_demand... refused: Illegal data value");
 
     fx.fk.except_errno = 0; /* accepted again */
