@@ -80,6 +80,7 @@
 
 #define SIGMA 5.670374e-8
 #define TAP_MIN_LIQUID_KG 5000.0
+#define FREEZE_MIN_LIQUID_KG 500.0 /* a side never freezes below this (it cools instead) */
 #define T_DRY_C 100.0
 #define MELT_FLOOR_T 0.2 /* t: the last of a lump still has surface */
 #define JET_EXP 0.8      /* forced convection: Nu ~ Re^0.8 */
@@ -276,11 +277,14 @@ static double freeze(struct phys_state *s, const struct phys_params *p, double *
 {
     if (!(*t < p->t_melt_c) || *m <= 0)
         return 0;
-    double dm = *m * p->cp_liquid_kj * (p->t_melt_c - *t) / p->latent_kj;
-    if (dm > *m)
-        dm = *m;
+    double deficit = *m * p->cp_liquid_kj * 1e3 * (p->t_melt_c - *t); /* J */
+    double dm = deficit / (p->latent_kj * 1e3);
+    if (dm > *m - FREEZE_MIN_LIQUID_KG) /* a frozen furnace: keep a pool (model limit) */
+        dm = *m > FREEZE_MIN_LIQUID_KG ? *m - FREEZE_MIN_LIQUID_KG : 0;
+    if (dm <= 0)
+        return 0;
+    *t = p->t_melt_c - (deficit - dm * p->latent_kj * 1e3) / ((*m - dm) * p->cp_liquid_kj * 1e3);
     *m -= dm;
-    *t = p->t_melt_c;
     s->solid_c = s->solid_kg + dm > 0
                      ? (s->solid_kg * s->solid_c + dm * p->t_melt_c) / (s->solid_kg + dm)
                      : p->t_melt_c;
