@@ -30,19 +30,37 @@
  *   organics  m_o' = -k(T) m_o, k = A(T) - A(pyro_start) above pyro_start (no step at the
  *             onset), A(T) = pyro_k450 exp(pyro_e (1/723.15 - 1/(T + 273.15))); the gas
  *             burns: share sc_burn * fan (+ sc_burn_door * door) in the SC (door closed, its
- *             oxygen comes only with the recirculated gas), the rest in the HC
+ *             oxygen comes only with the recirculated gas), the rest comes over to the HC's
+ *             combustibles, with the organics burning off the bath (well_burn_tau)
+ *   HC gas    combustibles E (J of heating value, m kg) burn only as far as the oxygen goes:
+ *   burning   Ppyro_hc = min(E / comb_burn_tau, air - P) (air as below, in the fuel power it
+ *             can burn); what does not burn stays in the HC and leaves unburnt in the flue
+ *             with the residence time comb_flush / q (q as for the pressure).  With oxygen
+ *             to spare ~comb_burn_tau / (comb_flush / q), 0.5-2.5 %, leaves unburnt; with
+ *             none, no heat at all, the inventory grows and burns when the air comes back
  *   unmelted  Qmelt = ua_melt (m_t + 0.2)^(2/3) (0.25 + 0.75 pump) (Tbs - Tsol) raises Tsol
- *             to t_melt, then melts dm = Q / latent into the SC liquid (dross_frac of it
- *             becomes dross)
+ *             to t_melt, then melts dm = Q / latent into the SC liquid (the frozen shell
+ *             first; dross_frac of the scrap becomes dross, its oxide skin)
+ *   freezing  a bath side below t_melt freezes: dm = m cpl (Tm - T) / latent joins the lump
+ *             as its shell and the liquid stays at Tm (enthalpy kept exactly); at least
+ *             500 kg stays liquid on each side (below that it cools, a model limit)
+ *   dross     the HC bath oxidises at dross_ox_kg_h (O2 / 2 %) 2^((Tbh - 750) / dross_ox_
+ *             double_k) kg/h: 15 kg/h at 750 degC and 2 % O2, doubling every 50 K, none
+ *             without O2 (the metal leaves with its enthalpy; the oxidation heat is neglected)
  *   tap       m_h' = -tap_kg_s while open (not below 5 t of liquid)
  *   level     (liquid + unmelted) / (rho * area);  the liquid is redistributed every step so
  *             the HC side holds hc_split of it (the level equalises under the arch)
  *   pressure  p' = (K (q / o)^2 - draft - p) / p_tau, q = (P + Ppyro) / burner * (Tg+273)/1273
  *             + 0.05, o = damper_min + (1 - damper_min) damper; an open door vents it
  *   O2        20.9 * excess / (air + 0.06 burnt), air = lambda P + base_air burner
- *             + afterburn lambda burner (the PLC's O2 trim), excess = air - P - Ppyro_hc
+ *             + afterburn lambda burner (the PLC's O2 trim), excess = air - P - Ppyro_hc >= 0
  *             (dry-flue approximation for natural gas; the afterburning air's heat leaves
  *             in the flue share fp of what it burns)
+ *   CO        co_base + co_per_kg_s pyro / (0.2 + 0.8 fan) + co_unburnt u / (1 + u), u the
+ *             unburnt gas leaving (W of heating value) over air + burnt: the analyser reads
+ *             percent-level CO from a fuel-rich HC (clamped at 30000 ppm, its range)
+ *   sensors   phys_lag: a thermocouple's first-order lag y' = (x - y) / tau, stepped exactly
+ *             for an input held over dt (the PLC gives each sensor its own tau)
  *
  * Integration: explicit Euler, all flows from the start-of-step state, each applied to both
  * of its nodes, so the ledger closes to rounding.  Liquid enthalpy per kg is affine in T
@@ -54,8 +72,10 @@
  * pass t_melt without melting nor be cooled below the liquid around it.
  *
  * Simplifications: organics and water carry no heat capacity; pyrolysis is thermally neutral;
- * liquid below t_melt_c stays liquid (the PLC's freeze interlock covers that case); metal on
- * the hearth never passes t_melt_c.
+ * the pyrolysis gas needs the same air per joule as natural gas; the SC's share burns
+ * whatever the HC's O2; metal frozen on either side joins the one lump melted from the SC
+ * side; oxidation releases no heat; metal on the hearth never passes t_melt_c.  Only what
+ * burns counts as pyro_j: unburnt gas leaves the ledger's scope (counted in unburnt_kg).
  *
  * Calibration (simhw/README.md, 'Typical figures'; tests/test_sim_physics.c measures each):
  *   holding 740 degC: 15.2 % firing (1.2 MW), HC gas 895, roof 845, empty SC with the fan
@@ -64,7 +84,11 @@
  *     of the pyrolysis gas;
  *   full fire, bath at 735: HC gas 1115, the bath gains 4.1 MW net (jets 3.8 MW);
  *     cold 3 t pushed at full fire: 12 t/h with the HC gas below 1150;
- *   3 t into 62 t at 750, no heat: -46 K cold, -26 K at 500 degC; burners off: ~30 K/h;
+ *   3 t into 62 t at 750, no heat: -46 K cold, -26 K at 500 degC; burners off: ~29 K in
+ *     the first hour (then ~17 K/h over hours 2-4 as the bath reaches 660 and freezes: it
+ *     was ~33 K/h down to ~610 degC while the model never froze metal);
+ *   O2-limited burning: with the PLC's O2 trim the test cycle's fuel stays 491 kWh/t (489
+ *     before), CO max 8600 ppm; without air, no heat and the gas piles up in the HC;
  *   c_roof: the roof's hot face over a melt cycle (~3 cm of a 40 m2 roof and the HC walls),
  *     not its whole thickness, which held the heat of a recovery for an hour;
  *   ua_charge, pyro kinetics: a 3 t charge under a 550 degC SC gas dries and pyrolyses in
