@@ -116,6 +116,8 @@ struct cfg_server {
     int max_clients;
 };
 
+#define CFG_SIM_TC_COUNT 7 /* the simulator's thermocouples (tc_lag_*_s) */
+
 struct cfg_sim {
     char bind[64];
     int port;
@@ -125,6 +127,10 @@ struct cfg_sim {
     double scan_ms;           /* PLC scan period (process time) */
     double noise_k;           /* thermocouple noise, 1 sigma */
     double tc_lag_s;          /* thermocouple first-order lag */
+    /* per sensor, in the order hc_gas, roof, bath_hc, bath_sc, sc_gas, flue, scrap: the
+     * lag where given (has_tc_lag), else tc_lag_s */
+    double tc_lag_each_s[CFG_SIM_TC_COUNT];
+    bool has_tc_lag[CFG_SIM_TC_COUNT];
     double purge_s;           /* burner pre-purge time */
     double ignition_s;        /* trial for ignition */
     double pump_min_level_mm; /* PLC hard interlock: pump refused below */

@@ -138,6 +138,11 @@ static const struct cfg_key server_keys[] = {
 #undef S
 
 #define S struct cfg_sim
+/* One sensor's lag: optional; not given, the sensor lags by tc_lag_s. */
+#define TC_LAG(k, i, what)                                                                      \
+    {.key = k, .type = KT_DOUBLE, .min = 0, .max = 300, .def = "", .unit = "s",                 \
+     .help = "first-order lag of " what "; not given: tc_lag_s",                                \
+     .off = offsetof(S, tc_lag_each_s[i]), .has = offsetof(S, has_tc_lag[i])}
 static const struct cfg_key sim_keys[] = {
     STR("bind", bind, "127.0.0.1", "address meltsim listens on (loopback unless told otherwise)"),
     INT("port", port, 1, 65535, "1502", "", "Modbus TCP port meltsim listens on"),
@@ -147,7 +152,15 @@ static const struct cfg_key sim_keys[] = {
     DBL("speed", speed, 0.1, 1000, "1", "x", "process time runs this many times the wall clock"),
     DBL("scan_ms", scan_ms, 10, 1000, "100", "ms", "PLC scan period (process time)"),
     DBL("noise_k", noise_k, 0, 20, "0.3", "K", "thermocouple noise, one standard deviation"),
-    DBL("tc_lag_s", tc_lag_s, 0, 300, "8", "s", "thermocouple first-order lag"),
+    DBL("tc_lag_s", tc_lag_s, 0, 300, "8", "s",
+        "thermocouple first-order lag (every sensor without its own tc_lag_*_s)"),
+    TC_LAG("tc_lag_hc_gas_s", 0, "hc_gas_temp"),
+    TC_LAG("tc_lag_roof_s", 1, "roof_temp"),
+    TC_LAG("tc_lag_bath_hc_s", 2, "bath_hc_temp (a sheathed immersion thermocouple: 30-60 s)"),
+    TC_LAG("tc_lag_bath_sc_s", 3, "bath_sc_temp (a sheathed immersion thermocouple: 30-60 s)"),
+    TC_LAG("tc_lag_sc_gas_s", 4, "sc_gas_temp"),
+    TC_LAG("tc_lag_flue_s", 5, "flue_temp"),
+    TC_LAG("tc_lag_scrap_s", 6, "scrap_temp (the pyrometer)"),
     DBL("purge_s", purge_s, 1, 600, "60", "s", "burner pre-purge time (with air proven)"),
     DBL("ignition_s", ignition_s, 1, 60, "10", "s", "trial for ignition"),
     DBL("pump_min_level_mm", pump_min_level_mm, 0, 3000, "450", "mm",
@@ -168,6 +181,7 @@ static const struct cfg_key sim_keys[] = {
         "instructor's fault channel; empty = $XDG_RUNTIME_DIR/meltsim-PORT.sock"),
     END,
 };
+#undef TC_LAG
 #undef S
 
 #define S struct cfg_limits

@@ -30,19 +30,37 @@
  *   organics  m_o' = -k(T) m_o, k = A(T) - A(pyro_start) above pyro_start (no step at the
  *             onset), A(T) = pyro_k450 exp(pyro_e (1/723.15 - 1/(T + 273.15))); the gas
  *             burns: share sc_burn * fan (+ sc_burn_door * door) in the SC (door closed, its
- *             oxygen comes only with the recirculated gas), the rest in the HC
+ *             oxygen comes only with the recirculated gas), the rest comes over to the HC's
+ *             combustibles, with the organics burning off the bath (well_burn_tau)
+ *   HC gas    combustibles E (J of heating value, m kg) burn only as far as the oxygen goes:
+ *   burning   Ppyro_hc = min(E / comb_burn_tau, air - P) (air as below, in the fuel power it
+ *             can burn); what does not burn stays in the HC and leaves unburnt in the flue
+ *             with the residence time comb_flush / q (q as for the pressure).  With oxygen
+ *             to spare ~comb_burn_tau / (comb_flush / q), 0.5-2.5 %, leaves unburnt; with
+ *             none, no heat at all, the inventory grows and burns when the air comes back
  *   unmelted  Qmelt = ua_melt (m_t + 0.2)^(2/3) (0.25 + 0.75 pump) (Tbs - Tsol) raises Tsol
- *             to t_melt, then melts dm = Q / latent into the SC liquid (dross_frac of it
- *             becomes dross)
+ *             to t_melt, then melts dm = Q / latent into the SC liquid (the frozen shell
+ *             first; dross_frac of the scrap becomes dross, its oxide skin)
+ *   freezing  a bath side below t_melt freezes: dm = m cpl (Tm - T) / latent joins the lump
+ *             as its shell and the liquid stays at Tm (enthalpy kept exactly); at least
+ *             500 kg stays liquid on each side (below that it cools, a model limit)
+ *   dross     the HC bath oxidises at dross_ox_kg_h (O2 / 2 %) 2^((Tbh - 750) / dross_ox_
+ *             double_k) kg/h: 15 kg/h at 750 degC and 2 % O2, doubling every 50 K, none
+ *             without O2 (the metal leaves with its enthalpy; the oxidation heat is neglected)
  *   tap       m_h' = -tap_kg_s while open (not below 5 t of liquid)
  *   level     (liquid + unmelted) / (rho * area);  the liquid is redistributed every step so
  *             the HC side holds hc_split of it (the level equalises under the arch)
  *   pressure  p' = (K (q / o)^2 - draft - p) / p_tau, q = (P + Ppyro) / burner * (Tg+273)/1273
  *             + 0.05, o = damper_min + (1 - damper_min) damper; an open door vents it
  *   O2        20.9 * excess / (air + 0.06 burnt), air = lambda P + base_air burner
- *             + afterburn lambda burner (the PLC's O2 trim), excess = air - P - Ppyro_hc
+ *             + afterburn lambda burner (the PLC's O2 trim), excess = air - P - Ppyro_hc >= 0
  *             (dry-flue approximation for natural gas; the afterburning air's heat leaves
  *             in the flue share fp of what it burns)
+ *   CO        co_base + co_per_kg_s pyro / (0.2 + 0.8 fan) + co_unburnt u / (1 + u), u the
+ *             unburnt gas leaving (W of heating value) over air + burnt: the analyser reads
+ *             percent-level CO from a fuel-rich HC (clamped at 30000 ppm, its range)
+ *   sensors   phys_lag: a thermocouple's first-order lag y' = (x - y) / tau, stepped exactly
+ *             for an input held over dt (the PLC gives each sensor its own tau)
  *
  * Integration: explicit Euler, all flows from the start-of-step state, each applied to both
  * of its nodes, so the ledger closes to rounding.  Liquid enthalpy per kg is affine in T
@@ -54,8 +72,10 @@
  * pass t_melt without melting nor be cooled below the liquid around it.
  *
  * Simplifications: organics and water carry no heat capacity; pyrolysis is thermally neutral;
- * liquid below t_melt_c stays liquid (the PLC's freeze interlock covers that case); metal on
- * the hearth never passes t_melt_c.
+ * the pyrolysis gas needs the same air per joule as natural gas; the SC's share burns
+ * whatever the HC's O2; metal frozen on either side joins the one lump melted from the SC
+ * side; oxidation releases no heat; metal on the hearth never passes t_melt_c.  Only what
+ * burns counts as pyro_j: unburnt gas leaves the ledger's scope (counted in unburnt_kg).
  *
  * Calibration (simhw/README.md, 'Typical figures'; tests/test_sim_physics.c measures each):
  *   holding 740 degC: 15.2 % firing (1.2 MW), HC gas 895, roof 845, empty SC with the fan
@@ -64,7 +84,11 @@
  *     of the pyrolysis gas;
  *   full fire, bath at 735: HC gas 1115, the bath gains 4.1 MW net (jets 3.8 MW);
  *     cold 3 t pushed at full fire: 12 t/h with the HC gas below 1150;
- *   3 t into 62 t at 750, no heat: -46 K cold, -26 K at 500 degC; burners off: ~30 K/h;
+ *   3 t into 62 t at 750, no heat: -46 K cold, -26 K at 500 degC; burners off: ~29 K in
+ *     the first hour (then ~17 K/h over hours 2-4 as the bath reaches 660 and freezes: it
+ *     was ~33 K/h down to ~610 degC while the model never froze metal);
+ *   O2-limited burning: with the PLC's O2 trim the test cycle's fuel stays 491 kWh/t (489
+ *     before), CO max 8600 ppm; without air, no heat and the gas piles up in the HC;
  *   c_roof: the roof's hot face over a melt cycle (~3 cm of a 40 m2 roof and the HC walls),
  *     not its whole thickness, which held the heat of a recovery for an hour;
  *   ua_charge, pyro kinetics: a 3 t charge under a 550 degC SC gas dries and pyrolyses in
@@ -80,6 +104,7 @@
 
 #define SIGMA 5.670374e-8
 #define TAP_MIN_LIQUID_KG 5000.0
+#define FREEZE_MIN_LIQUID_KG 500.0 /* a side never freezes below this (it cools instead) */
 #define T_DRY_C 100.0
 #define MELT_FLOOR_T 0.2 /* t: the last of a lump still has surface */
 #define JET_EXP 0.8      /* forced convection: Nu ~ Re^0.8 */
@@ -125,6 +150,8 @@ static const struct phys_params phys_defaults = {
     .dross_frac = 0.02,
     .dross_cover_kg = 3000.0,
     .skim_kg_s = 2.0,
+    .dross_ox_kg_h = 15.0,
+    .dross_ox_double_k = 50.0,
     .pyro_k450 = 1.0 / 200.0,
     .pyro_e_k = 6000.0,
     .pyro_start_c = 280.0,
@@ -133,8 +160,11 @@ static const struct phys_params phys_defaults = {
     .sc_burn_door = 0.40,
     .well_burn_tau_s = 300.0,
     .latent_water_mj = 2.26,
+    .comb_burn_tau_s = 0.5,
+    .comb_flush_s = 20.0,
     .co_base_ppm = 30.0,
     .co_ppm_per_kg_s = 15000.0,
+    .co_ppm_unburnt = 50000.0,
     .p_k_pa = 7.5,
     .p_draft_pa = 2.0,
     .p_tau_s = 2.0,
@@ -248,6 +278,46 @@ static void rebalance(struct phys_state *s, const struct phys_params *p)
     }
 }
 
+/* Combustion air, as fuel power it can burn (W): the burners' at their air ratio, the
+ * leakage, and the afterburning air (a share of the burners' full-fire air). */
+static double air_w(const struct phys_params *p, double fuel_w, double afterburn)
+{
+    double burner_w = p->burner_mw * 1e6;
+    return p->air_ratio * (fuel_w + afterburn * burner_w) + p->base_air_frac * burner_w;
+}
+
+/* Residence time (s) of the HC's gas at the flue flow that burning burnt_w makes: the time
+ * constant with which unburnt gas leaves in the flue. */
+static double flush_tau(const struct phys_params *p, const struct phys_state *s, double burnt_w)
+{
+    double q = burnt_w / (p->burner_mw * 1e6) * (s->hc_gas_c + 273.15) / 1273.15 + 0.05;
+    return p->comb_flush_s / (q > 0.05 ? q : 0.05);
+}
+
+/* Bath below t_melt_c freezes: the liquid (m, t) goes back to t_melt_c and the latent heat
+ * of the metal that freezes pays for it, dm = m cpl (Tm - t) / latent (enthalpy kept
+ * exactly); the frozen metal joins the unmelted lump as its shell.  Returns dm. */
+static double freeze(struct phys_state *s, const struct phys_params *p, double *m, double *t)
+{
+    if (!(*t < p->t_melt_c) || *m <= 0)
+        return 0;
+    double deficit = *m * p->cp_liquid_kj * 1e3 * (p->t_melt_c - *t); /* J */
+    double dm = deficit / (p->latent_kj * 1e3);
+    if (dm > *m - FREEZE_MIN_LIQUID_KG) /* a frozen furnace: keep a pool (model limit) */
+        dm = *m > FREEZE_MIN_LIQUID_KG ? *m - FREEZE_MIN_LIQUID_KG : 0;
+    if (dm <= 0)
+        return 0;
+    *t = p->t_melt_c - (deficit - dm * p->latent_kj * 1e3) / ((*m - dm) * p->cp_liquid_kj * 1e3);
+    *m -= dm;
+    s->solid_c = s->solid_kg + dm > 0
+                     ? (s->solid_kg * s->solid_c + dm * p->t_melt_c) / (s->solid_kg + dm)
+                     : p->t_melt_c;
+    s->solid_kg += dm;
+    s->shell_kg += dm;
+    s->frozen_kg += dm;
+    return dm;
+}
+
 /* O2, pressure target and the rest of the derived values from the current state. */
 static double pressure_target(const struct phys_params *p, const struct phys_state *s,
                               double burnt_w, double damper, double door)
@@ -262,14 +332,16 @@ static void derive(struct phys_state *s, const struct phys_params *p, double pyr
                    double pyro_kg_s, double fan, double afterburn)
 {
     double burner_w = p->burner_mw * 1e6;
-    double air = p->air_ratio * (s->fuel_w + afterburn * burner_w) + p->base_air_frac * burner_w;
+    double air = air_w(p, s->fuel_w, afterburn);
     double burnt = s->fuel_w + pyro_hc_w;
     double excess = air - burnt;
     s->o2_pct = excess > 0 ? clampd(20.9 * excess / (air + 0.06 * burnt), 0, 20.9) : 0;
     s->pyro_kg_s = pyro_kg_s;
+    s->comb_burn_w = pyro_hc_w;
     double co = p->co_base_ppm + p->co_ppm_per_kg_s * pyro_kg_s / (0.2 + 0.8 * fan);
-    if (excess < 0 && burnt > 0)
-        co += 5000.0 * (-excess / burnt);
+    double out_w = s->comb_j / flush_tau(p, s, burnt);
+    if (out_w > 0)
+        co += p->co_ppm_unburnt * out_w / (air + burnt + out_w);
     s->co_ppm = clampd(co, 0, 30000.0);
     s->flue_c = s->hc_gas_c + p->flue_rise_k * s->fuel_w / burner_w;
     s->level_mm = phys_metal_kg(s) / (p->rho_liquid * p->hearth_area_m2) * 1000.0;
@@ -318,14 +390,32 @@ static void step1(struct phys_state *s, const struct phys_params *p, const struc
     }
     double f_sc = clampd(p->sc_burn_frac * fan + p->sc_burn_door * dsc, 0, 1);
     double pyro_sc_j = f_sc * pyro_j;
-    double pyro_hc_j = pyro_j - pyro_sc_j;
+    s->comb_kg += (1.0 - f_sc) * pyro_kg; /* the rest comes over to the HC */
+    s->comb_j += pyro_j - pyro_sc_j;
     if (s->well_organics_kg > 0) {
         double dm = s->well_organics_kg * (1.0 - exp(-h / p->well_burn_tau_s));
         s->well_organics_kg -= dm;
         pyro_kg += dm;
-        pyro_hc_j += dm * s->well_hv_j_kg;
-        pyro_j += dm * s->well_hv_j_kg;
+        s->comb_kg += dm;
+        s->comb_j += dm * s->well_hv_j_kg;
     }
+    /* the HC's combustibles burn as far as the oxygen left by the burners goes; what does
+     * not burn stays (a fuel-rich chamber) and leaves unburnt with the flue gas */
+    double pyro_hc_j = 0;
+    if (s->comb_j > 0) {
+        double avail = air_w(p, s->fuel_w, afterburn) - s->fuel_w;
+        double want = s->comb_j * (1.0 - exp(-h / p->comb_burn_tau_s));
+        pyro_hc_j = clampd(want, 0, avail > 0 ? avail * h : 0);
+        double left = s->comb_j - pyro_hc_j;
+        double out = left * (1.0 - exp(-h / flush_tau(p, s, s->fuel_w + pyro_hc_j / h)));
+        double kg_out = s->comb_kg * (pyro_hc_j + out) / s->comb_j;
+        s->unburnt_kg += s->comb_kg * out / s->comb_j;
+        s->comb_kg -= kg_out;
+        s->comb_j = left - out;
+        if (s->comb_j < 1.0 || s->comb_kg <= 0) /* below a joule: gone */
+            s->comb_j = s->comb_kg = 0;
+    }
+    pyro_j = pyro_sc_j + pyro_hc_j; /* the heat released: only what burnt */
 
     /* unmelted scrap in the bath */
     double melt_j = 0, melted = 0;
@@ -391,14 +481,34 @@ static void step1(struct phys_state *s, const struct phys_params *p, const struc
 
     /* mass moves: melt into the SC side, tap from the HC side, skim, level out */
     if (melted > 0) {
-        double dd = melted * p->dross_frac;
+        double shell = fmin(melted, s->shell_kg); /* the frozen shell melts back first */
+        s->shell_kg -= shell;
+        s->remelted_kg += shell;
+        double dd = (melted - shell) * p->dross_frac; /* melt loss of the scrap only */
         double dl = melted - dd;
         s->bath_sc_c = mix_in(s->bath_sc_kg, s->bath_sc_c, dl, p->t_melt_c);
         s->bath_sc_kg += dl;
         s->dross_kg += dd;
         led->dross_j += dd * h_liquid(p, p->t_melt_c);
-        s->melted_kg += melted;
+        s->melted_kg += melted - shell;
     }
+    if (s->solid_kg <= 0)
+        s->shell_kg = 0;
+    /* surface oxidation of the HC bath: dross from temperature and O2 (the metal leaves
+     * the liquid with its enthalpy; the heat of oxidation is neglected) */
+    if (p->dross_ox_kg_h > 0 && p->dross_ox_double_k > 0 && s->bath_hc_kg > TAP_MIN_LIQUID_KG) {
+        double dm = p->dross_ox_kg_h / 3600.0 * h * s->o2_pct / 2.0 *
+                    exp(log(2.0) * (s->bath_hc_c - 750.0) / p->dross_ox_double_k);
+        dm = clampd(dm, 0, 0.01 * s->bath_hc_kg);
+        led->dross_j += dm * h_liquid(p, s->bath_hc_c);
+        s->bath_hc_kg -= dm;
+        s->dross_kg += dm;
+        s->dross_ox_kg += dm;
+    }
+    /* metal below the melting point freezes onto the lump (the heat it gives up is its
+     * latent heat: nothing leaves the ledger) */
+    freeze(s, p, &s->bath_sc_kg, &s->bath_sc_c);
+    freeze(s, p, &s->bath_hc_kg, &s->bath_hc_c);
     if (in->tap_open) {
         double room = s->bath_hc_kg + s->bath_sc_kg - TAP_MIN_LIQUID_KG;
         double dm = clampd(p->tap_kg_s * h, 0, room > 0 ? room : 0);
@@ -585,6 +695,13 @@ void phys_push(struct phys_state *s, const struct phys_params *p)
         memset(c, 0, sizeof *c);
     }
     s->level_mm = phys_metal_kg(s) / (p->rho_liquid * p->hearth_area_m2) * 1000.0;
+}
+
+double phys_lag(double y, double x, double tau_s, double dt)
+{
+    if (!(tau_s > 0))
+        return x;
+    return y + (x - y) * (1.0 - exp(-dt / tau_s));
 }
 
 double phys_metal_kg(const struct phys_state *s)

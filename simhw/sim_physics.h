@@ -67,6 +67,8 @@ struct phys_params {
     double dross_frac; /* share of the melted scrap that becomes dross */
     double dross_cover_kg; /* dross at which the HC gas->bath transfer is cut by a third */
     double skim_kg_s;      /* dross removed while the HC door is open */
+    double dross_ox_kg_h;  /* bath surface oxidation at 750 degC and 2 % flue O2, kg/h */
+    double dross_ox_double_k; /* ... doubling every this many K of the HC bath */
     /* scrap on the hearth */
     double pyro_k450;        /* pyrolysis rate constant at 450 degC, 1/s */
     double pyro_e_k;         /* activation temperature, K (Arrhenius) */
@@ -76,9 +78,13 @@ struct phys_params {
     double sc_burn_door;    /* added share with the charging door fully open */
     double well_burn_tau_s; /* organics pushed into the bath burn off with this time constant */
     double latent_water_mj; /* 2.26 */
+    /* combustibles in the HC: pyrolysis gas burns only as far as the oxygen goes */
+    double comb_burn_tau_s; /* mixing and burning with oxygen to spare (0.5) */
+    double comb_flush_s;    /* unburnt gas leaves in the flue: HC residence at full-fire flow */
     /* gas analysis and pressure */
     double co_base_ppm;
     double co_ppm_per_kg_s; /* CO per kg/s of pyrolysis at 100 % fan (higher with less fan) */
+    double co_ppm_unburnt;  /* CO reading per unit share of unburnt gas in the flue (by heat) */
     double p_k_pa;          /* pressure = p_k_pa * (flow / opening)^2 - p_draft_pa */
     double p_draft_pa;
     double p_tau_s;
@@ -100,7 +106,8 @@ struct phys_charge {
  * in minus out (phys_ledger_in_j, phys_ledger_out_j, phys_stored_j). */
 struct phys_ledger {
     double fuel_j;      /* in: burner fuel */
-    double pyro_j;      /* in: organics burnt (SC, HC, or off the bath) */
+    double pyro_j;      /* in: organics burnt (SC, HC, or off the bath); unburnt gas that
+                           leaves in the flue never counts (phys_state.unburnt_kg) */
     double charge_j;    /* in: sensible heat of charges put in above ambient */
     double flue_j;      /* out: flue gas */
     double roof_wall_j; /* out: roof and HC walls */
@@ -131,14 +138,21 @@ struct phys_state {
     double bath_hc_kg, bath_hc_c;          /* liquid, HC side */
     double bath_sc_kg, bath_sc_c;          /* liquid, SC side and charge well */
     double solid_kg, solid_c;              /* pushed scrap not yet melted (one lump, <= t_melt_c) */
+    double shell_kg;                       /* of solid_kg: metal frozen from the bath onto it */
     double well_organics_kg, well_hv_j_kg; /* organics pushed into the bath, burning off */
+    double comb_kg, comb_j; /* unburnt pyrolysis gas in the HC: mass, heating value held */
     struct phys_charge hearth[PHYS_MAX_CHARGES];
     double dross_kg;
     double pressure_pa;
     /* derived, refreshed by every step */
     double o2_pct, co_ppm, flue_c, pyro_kg_s, level_mm;
+    double comb_burn_w; /* pyrolysis gas burning in the HC now */
     /* counters since init */
     double time_s, melted_kg, tapped_kg, steam_kg; /* steam_kg: water pushed into metal */
+    double frozen_kg, remelted_kg; /* bath metal frozen below t_melt_c; melted back (not in
+                                      melted_kg, which counts scrap only) */
+    double unburnt_kg;             /* pyrolysis gas that left in the flue unburnt */
+    double dross_ox_kg;            /* dross from surface oxidation (the rest: melt loss) */
     struct phys_ledger led;
 };
 
@@ -177,6 +191,10 @@ double phys_scrap_surface_c(const struct phys_state *s);
 double phys_stored_j(const struct phys_state *s, const struct phys_params *p);
 double phys_ledger_in_j(const struct phys_ledger *l);
 double phys_ledger_out_j(const struct phys_ledger *l);
+
+/* A thermocouple's first-order lag: the reading y after dt seconds of a true value x held
+ * over dt, with time constant tau_s (exact for a held input; tau_s <= 0: no lag). */
+double phys_lag(double y, double x, double tau_s, double dt);
 
 /* Firing (%) at which the hot-start state is steady; used by phys_init_hot. */
 double phys_hold_firing_pct(const struct phys_params *p);

@@ -27,7 +27,8 @@
  *      answered INTERLOCK with the refusing bits in plc_interlocks until the next one;
  *   6. drives ramp to their demands, doors travel, the pusher strokes (before step 4 in
  *      the code, so a door that starts to open drops the firing in the same scan);
- *   7. physics for dt; sensors: y += (x - y)(1 - exp(-dt / tc_lag)), reading = y + drift
+ *   7. physics for dt; sensors: y += (x - y)(1 - exp(-dt / tc_lag)) (phys_lag; each
+ *      thermocouple its own tc_lag_each_s, else tc_lag_s), reading = y + drift
  *      offset + N(0, noise_k) from a splitmix64 generator held in the struct;
  *   8. afterburning air (the burners' O2 trim): the burners run at a fixed air ratio, and
  *      the pyrolysis gas that comes over from the SC burns in the HC as well, so the PLC
@@ -67,6 +68,7 @@ static const struct splc_params splc_defaults = {
     .gas_low_mbar = 60.0,
     .gas_lhv_mj_nm3 = 36.0,
     .tc_lag_s = 10.0,
+    .tc_lag_each_s = {-1, -1, -1, -1, -1, -1, -1},
     .noise_k = 0.5,
     .seed = 1,
     .charge_organics = 0.03,
@@ -103,6 +105,10 @@ void splc_params_from_cfg(struct splc_params *p, struct phys_params *pp, const s
         p->noise_k = s->noise_k;
     if (s->tc_lag_s >= 0)
         p->tc_lag_s = s->tc_lag_s;
+    _Static_assert(CFG_SIM_TC_COUNT == SPLC_TC_COUNT, "[sim] tc_lag_*_s: one per thermocouple");
+    for (int i = 0; i < SPLC_TC_COUNT; i++)
+        if (s->has_tc_lag[i])
+            p->tc_lag_each_s[i] = s->tc_lag_each_s[i];
     if (s->pump_min_level_mm > 0)
         p->pump_min_level_mm = s->pump_min_level_mm;
     if (s->pump_freeze_c > 0)

@@ -62,6 +62,7 @@ struct splc_params {
     double gas_low_mbar;      /* what the supply reads under the gas_low fault (60) */
     double gas_lhv_mj_nm3;    /* natural gas, for gas_flow (36) */
     double tc_lag_s;          /* thermocouple first-order lag (10) */
+    double tc_lag_each_s[SPLC_TC_COUNT]; /* one sensor's own lag; < 0: tc_lag_s (-1) */
     double noise_k;           /* thermocouple noise, 1 sigma (0.5) */
     unsigned seed;            /* noise generator (1) */
     double charge_organics;   /* default charge: share of organics (0.03) */

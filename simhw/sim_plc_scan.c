@@ -292,9 +292,9 @@ void splc_sensors(struct splc *plc, double dt)
 {
     double t[SPLC_TC_COUNT];
     tc_true(plc, t);
-    double a = plc->prm.tc_lag_s > 0 ? 1.0 - exp(-dt / plc->prm.tc_lag_s) : 1.0;
     for (int i = 0; i < SPLC_TC_COUNT; i++) {
-        plc->tc_lagged[i] += (t[i] - plc->tc_lagged[i]) * a;
+        double lag = plc->prm.tc_lag_each_s[i] >= 0 ? plc->prm.tc_lag_each_s[i] : plc->prm.tc_lag_s;
+        plc->tc_lagged[i] = phys_lag(plc->tc_lagged[i], t[i], lag, dt);
         plc->tc_offset[i] += plc->faults.tc_drift_k_min[i] / 60.0 * dt;
         plc->tc_meas[i] = plc->tc_lagged[i] + plc->tc_offset[i] + plc->prm.noise_k * gauss(plc);
     }

@@ -25,8 +25,8 @@
 #include "tag.h"
 
 /* The figures' limits (see the top of tool_closed-loop.c) and the harness's sizes. */
-#define HOLD_SETTLE_S 600.0  /* HOLD figure: judged from this long after entering HOLD */
-#define HOLD_BAND_K 3.0      /* bath within this of SP in HOLD */
+#define HOLD_SETTLE_S 600.0  /* HOLD figure judged from this long after entering HOLD ... */
+#define HOLD_BAND_K 3.0      /* ... bath within this of SP; over all HOLD time: printed */
 #define RECOVER_BAND_K 3.0   /* recovery: bath_hc_temp within this of the holding SP ... */
 #define RECOVER_STAY_S 300.0 /* ... for this long */
 #define RECOVER_MAX_S 1200.0 /* recovery target */
@@ -43,6 +43,11 @@
 #define STEP_FILTER_S 2.0 /* --step: PV filter time constant (sensor noise) */
 #define STEP_BAND 0.1     /* --step: settled: within this share of the step ... */
 #define STEP_STAY_S 300.0 /* ... for this long */
+#define O2_LOW_PCT 0.5     /* flue O2 below this is fuel-rich (issue 13: never for > 60 s) */
+#define O2_LOW_MAX_S 60.0
+#define INGOT_AT_S 600.0   /* --cold-ingot: the ingot goes into the bath at this time ... */
+#define INGOT_KG 3000.0    /* ... this heavy, at ambient */
+#define INGOT_MELT_MAX_S 1800.0 /* goal: all solid melted within this */
 
 /* ---- the link ------------------------------------------------------------------------- */
 
@@ -79,15 +84,17 @@ struct memplc {
 };
 
 struct charge_rec {
-    double t_drop;      /* scrap into the bath */
-    double t_run;       /* start of the current in-band stretch, -1 none */
-    double recovered_s; /* -1: not recovered */
+    double t_drop;          /* scrap into the bath */
+    double t_run, t_run_sc; /* start of the current in-band stretch (HC, SC TC), -1 none */
+    double recovered_s, recovered_sc_s; /* -1: not recovered */
+    double melted_s;        /* from the drop until no solid is left in the bath, -1 not yet */
     bool open;
 };
 
 /* What the harness measures; the report and the expectations read it after the run. */
 struct figs {
     double hold_dev_k, hold_s, hold_true_dev_k, hold_ep_dev_k, hold_ep_s;
+    double hold_all_dev_k, hold_all_s; /* over all HOLD time, from entering it */
     int ncharges;
     struct charge_rec ch[MAX_CHARGES];
     double roof_max, roof_true_max, hc_gas_max, bath_true_min, bath_true_max;
@@ -130,6 +137,10 @@ struct figs {
     int ph_n[PH_COUNT];
     enum cfg_phase last_phase;
     double pyro_sc_max, pyro_sc_dev, pyro_s, pyro_co_max; /* SC gas and CO in PYROLYSIS */
+    /* combustion (true values of the physics): flue O2 low, CO, unburnt gas in the HC */
+    double o2_min, o2_low_s, o2_low_run, o2_low_run_max, co_max, comb_max;
+    /* --cold-ingot */
+    double t_ingot, ingot_melted_s, sc_true_min, frozen_kg0;
     /* trackers of the previous step */
     double last_firing, solid_before;
     bool was_locked, was_firing;
@@ -187,6 +198,9 @@ struct harness {
     const char *lf_key; /* "link refuse", "link timeout", "link drop"; "" none */
     double dt, t, hours;
     bool quiet;
+    double organics_pct; /* --organics: the scrap's organics share, -1 the PLC's default */
+    double tc_lag_s;     /* --tc-lag: every thermocouple's lag, -1 the config's */
+    bool cold_ingot;     /* --cold-ingot: no shift; INGOT_KG cold into the bath at INGOT_AT_S */
     FILE *trace;
     double next_trace;
     struct op op;

@@ -43,11 +43,108 @@ static int raised(const struct harness *h, const char *name)
     return a >= 0 ? h->f.raised[a] : 0;
 }
 
+/* The recovery figures over the charges (the last one may still be open when the run ends:
+ * not counted). */
+struct rec {
+    double worst, sum, worst_sc, melt_worst;
+    int n, bad, n_sc, bad_sc, melt_never;
+};
+
+static struct rec recovery_of(const struct figs *f)
+{
+    struct rec r = {0};
+    for (int i = 0; i < f->ncharges; i++) {
+        const struct charge_rec *c = &f->ch[i];
+        if (c->open && i == f->ncharges - 1)
+            continue;
+        if (c->recovered_s < 0)
+            r.bad++;
+        else {
+            r.worst = fmax(r.worst, c->recovered_s);
+            r.sum += c->recovered_s;
+            r.n++;
+        }
+        if (c->recovered_sc_s < 0)
+            r.bad_sc++;
+        else {
+            r.worst_sc = fmax(r.worst_sc, c->recovered_sc_s);
+            r.n_sc++;
+        }
+        if (c->melted_s < 0)
+            r.melt_never++;
+        else
+            r.melt_worst = fmax(r.melt_worst, c->melted_s);
+    }
+    return r;
+}
+
+static const char *lag_text(const struct harness *h)
+{
+    static char buf[64];
+    const struct splc_params *p = &h->plc.prm;
+    bool own = false;
+    for (int i = 0; i < SPLC_TC_COUNT; i++)
+        own |= p->tc_lag_each_s[i] >= 0;
+    snprintf(buf, sizeof buf, "%.0f s%s", p->tc_lag_s, own ? " (some sensors their own)" : "");
+    return buf;
+}
+
+/* --cold-ingot, judged against issue 13's goal: no deadlock. */
+static void report_ingot(const struct harness *h, struct verdict *v)
+{
+    const struct figs *f = &h->f;
+    const struct phys_state *s = &h->plc.phys;
+    if (!h->cold_ingot)
+        return;
+    judge(v, true, f->t_ingot >= 0 && f->ingot_melted_s >= 0 && f->ingot_melted_s <= INGOT_MELT_MAX_S,
+          "cold ingot: %.0f t at %.0f min; all solid melted %.1f min later (goal %.0f min; -1: "
+          "not by the end, %.0f kg left); %.0f kg of bath froze onto it; SC side min %.1f degC "
+          "true",
+          INGOT_KG / 1000, f->t_ingot / 60, f->ingot_melted_s >= 0 ? f->ingot_melted_s / 60 : -1,
+          INGOT_MELT_MAX_S / 60, s->solid_kg, s->frozen_kg - f->frozen_kg0, f->sc_true_min);
+    bool stopped = f->t_pump_stop >= 0, back = f->t_pump_restart > f->t_pump_stop;
+    judge(v, true, !stopped || back,
+          "cold ingot: pump %s%s (%d starts refused by the console, %d by the PLC)",
+          !stopped ? "never stopped" : "stopped",
+          !stopped ? ""
+          : back   ? ", running again"
+                   : ", never running again",
+          h->op.refused_gate, h->op.refused_plc);
+    if (stopped)
+        printf("       cold ingot: pump stopped at %.1f min, back at %.1f min\n",
+               f->t_pump_stop / 60, back ? f->t_pump_restart / 60 : -1);
+}
+
+/* One line for scripts (tests/bench_envelope.sh): the figures as KEY=VALUE. */
+static void report_machine(const struct harness *h)
+{
+    const struct figs *f = &h->f;
+    const struct phys_state *s = &h->plc.phys;
+    struct rec r = recovery_of(f);
+    double tonnes = (s->melted_kg - f->melted_kg0) / 1000;
+    double kwh = (s->led.fuel_j - f->fuel_j0) / 3.6e6;
+    const struct stepper *st = &h->st;
+    double span = st->sp1 - st->y0;
+    double overshoot = st->loop >= 0 && st->stage == 2 && span != 0
+                           ? 100 * (st->peak - st->sp1) / span
+                           : -1; /* -1: no --step */
+    printf("figures: hold_dev=%.2f hold_all=%.2f rec_worst=%.1f rec_bad=%d rec_sc_worst=%.1f rec_sc_bad=%d "
+           "charges=%d melt_worst=%.1f melt_never=%d kwh_t=%.0f t_h=%.2f o2_min=%.2f "
+           "o2_low_s=%.0f o2_low_run=%.0f co_max=%.0f comb_max=%.2f hc_gas_max=%.0f "
+           "hc_gas_hh=%d solid_end=%.0f ingot_melt=%.1f pump_back=%d overshoot=%.1f\n",
+           f->hold_dev_k, f->hold_all_dev_k, r.worst / 60, r.bad, r.worst_sc / 60, r.bad_sc, r.n + r.bad,
+           r.melt_worst / 60, r.melt_never, tonnes > 0 ? kwh / tonnes : 0,
+           tonnes / h->hours, f->o2_min, f->o2_low_s, f->o2_low_run_max, f->co_max, f->comb_max,
+           f->hc_gas_max, raised(h, "hc_gas_hh"), s->solid_kg,
+           f->ingot_melted_s >= 0 ? f->ingot_melted_s / 60 : -1,
+           f->t_pump_stop < 0 ? 1 : f->t_pump_restart > f->t_pump_stop, overshoot);
+}
+
 static void report_figures(const struct harness *h, struct verdict *v)
 {
     const struct figs *f = &h->f;
     const struct phys_state *s = &h->plc.phys;
-    bool normal = !h->have_scen && !*h->lf_key && h->st.loop < 0;
+    bool normal = !h->have_scen && !*h->lf_key && h->st.loop < 0 && !h->cold_ingot;
     bool long_run = h->hours >= MELT_MIN_HOURS;
 
     judge(v, normal && f->hold_s > 0, f->hold_dev_k <= HOLD_BAND_K,
@@ -57,25 +154,30 @@ static void report_figures(const struct harness *h, struct verdict *v)
     if (normal && f->hold_s <= 0)
         judge(v, true, false, "HOLD: no HOLD lasted %.0f min: nothing measured",
               HOLD_SETTLE_S / 60);
-    double worst = 0, sum = 0;
-    int n = 0, bad = 0;
-    for (int i = 0; i < f->ncharges; i++) {
-        if (f->ch[i].open && i == f->ncharges - 1)
-            continue; /* the last charge may still be recovering when the run ends */
-        if (f->ch[i].recovered_s < 0) {
-            bad++;
-            continue;
-        }
-        worst = fmax(worst, f->ch[i].recovered_s);
-        sum += f->ch[i].recovered_s;
-        n++;
-    }
-    judge(v, normal && (n + bad) > 0, bad == 0 && worst <= RECOVER_MAX_S,
+    judge(v, false, true,
+          "HOLD over all HOLD time, from entering it: max %.2f K off SP over %.0f min (issue "
+          "13's goal: %.0f K; judged once the control meets it)",
+          f->hold_all_dev_k, f->hold_all_s / 60, HOLD_BAND_K);
+    struct rec r = recovery_of(f);
+    judge(v, normal && (r.n + r.bad) > 0, r.bad == 0 && r.worst <= RECOVER_MAX_S,
           "recovery after a 3 t charge to %.0f K of the holding SP (from the push): worst %.1f "
           "min, mean %.1f min over %d charges, %d not recovered (target %.0f min)",
-          RECOVER_BAND_K, worst / 60, n ? sum / n / 60 : 0, n, bad, RECOVER_MAX_S / 60);
-    if (normal && n + bad == 0)
+          RECOVER_BAND_K, r.worst / 60, r.n ? r.sum / r.n / 60 : 0, r.n, r.bad,
+          RECOVER_MAX_S / 60);
+    if (normal && r.n + r.bad == 0)
         judge(v, true, false, "recovery: no charge was pushed and melted");
+    judge(v, false, true,
+          "recovery on the SC side's thermocouple: worst %.1f min, %d of %d not recovered; "
+          "all solid melted after a charge: worst %.1f min, %d never; %.0f kg solid at the end",
+          r.worst_sc / 60, r.bad_sc, r.n_sc + r.bad_sc, r.melt_worst / 60, r.melt_never,
+          s->solid_kg);
+    judge(v, false, true,
+          "combustion: flue O2 min %.2f %%, below %.1f %% for %.0f s in all, %.0f s at most at "
+          "once (goal <= %.0f s); CO max %.0f ppm; unburnt gas in the HC max %.1f kg, %.1f kg "
+          "left unburnt in the flue; hc_gas_hh x%d; organics %.1f %%, thermocouple lag %s",
+          f->o2_min, O2_LOW_PCT, f->o2_low_s, f->o2_low_run_max, O2_LOW_MAX_S, f->co_max,
+          f->comb_max, s->unburnt_kg, raised(h, "hc_gas_hh"), h->plc.prm.charge_organics * 100,
+          lag_text(h));
     double hh = alarm_limit(&h->cfg, ROOF_HH_ALARM, 1250);
     judge(v, normal, f->roof_max < hh && f->roof_true_max < hh && !raised(h, ROOF_HH_ALARM),
           "roof: max %.1f degC read, %.1f degC true (HH %.0f); HC gas max %.1f degC", f->roof_max,
@@ -435,10 +537,12 @@ int expect_report(const struct harness *h, double wall_s)
     const struct op *o = &h->op;
     printf("closed-loop: %.1f h simulated in %.3f s (%.0fx real time), seed %u, %s\n", h->hours,
            wall_s, wall_s > 0 ? h->hours * 3600 / wall_s : 0, h->plc.prm.seed,
-           h->have_scen ? h->scen.path
-           : *h->lf_key ? h->lf_key
-                        : "normal shift");
+           h->have_scen    ? h->scen.path
+           : *h->lf_key    ? h->lf_key
+           : h->cold_ingot ? "cold ingot"
+                           : "normal shift");
     report_figures(h, v);
+    report_ingot(h, v);
     report_step(h);
     report_alarms(h);
     report_loops(h);
@@ -450,6 +554,7 @@ int expect_report(const struct harness *h, double wall_s)
           h->f.silent_text, h->f.write_errors);
     report_link(h, v);
     report_expectations(h, v);
+    report_machine(h);
     printf("result: %s\n", v->failed ? "FAIL" : "PASS");
     return v->failed;
 }

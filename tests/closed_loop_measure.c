@@ -10,11 +10,29 @@
 /* ---- measuring ----------------------------------------------------------------------------- */
 
 /* Recovery after each charge: a charge opens when the scrap drops into the bath (the push);
- * it is recovered at the start of the first stretch in which bath_hc_temp stays within
- * RECOVER_BAND_K of the program's holding setpoint for RECOVER_STAY_S, whatever the phase;
- * still open when the next charge drops (or the run ends): not recovered.  The SC side is
- * not judged: at 30 % pump it sits ~3 K below the HC side in a steady hold, which the bath
- * loop cannot change. */
+ * it is recovered, on each bath thermocouple (HC and SC side) apart, at the start of the
+ * first stretch in which that reading stays within RECOVER_BAND_K of the program's holding
+ * setpoint for RECOVER_STAY_S, whatever the phase; still open when the next charge drops (or
+ * the run ends): not recovered.  Also measured: the time from the drop until no solid is
+ * left in the bath.  Only the HC side is judged on a normal shift: at 30 % pump the SC side
+ * sits ~3 K below it in a steady hold, which the bath loop (HC thermocouple only) cannot
+ * change; both are printed, for the bath PV that will see both chambers. */
+static bool recovered_on(struct harness *h, bool live, const struct tag_value *tv, double *t_run,
+                         double t_drop, double *recovered)
+{
+    if (*recovered >= 0)
+        return true;
+    bool in_band = live && tv->q == Q_GOOD &&
+                   fabs(tv->v - h->core.prog->bath_sp) <= RECOVER_BAND_K;
+    if (!in_band)
+        *t_run = -1;
+    else if (*t_run < 0)
+        *t_run = h->t;
+    if (*t_run >= 0 && h->t - *t_run >= RECOVER_STAY_S)
+        *recovered = *t_run - t_drop;
+    return *recovered >= 0;
+}
+
 static void measure_recovery(struct harness *h, bool live)
 {
     struct figs *f = &h->f;
@@ -25,24 +43,56 @@ static void measure_recovery(struct harness *h, bool live)
             f->ch[f->ncharges - 1].open = false;
             say(h, "figure: not recovered before the next charge");
         }
-        f->ch[f->ncharges++] =
-            (struct charge_rec){.t_drop = h->t, .t_run = -1, .recovered_s = -1, .open = true};
+        f->ch[f->ncharges++] = (struct charge_rec){.t_drop = h->t,
+                                                   .t_run = -1,
+                                                   .t_run_sc = -1,
+                                                   .recovered_s = -1,
+                                                   .recovered_sc_s = -1,
+                                                   .melted_s = -1,
+                                                   .open = true};
     }
     f->solid_before = solid;
     if (f->ncharges == 0 || !f->ch[f->ncharges - 1].open)
         return;
     struct charge_rec *c = &f->ch[f->ncharges - 1];
-    bool in_band = live && p->bath_hc_temp.q == Q_GOOD &&
-                   fabs(p->bath_hc_temp.v - h->core.prog->bath_sp) <= RECOVER_BAND_K;
-    if (!in_band)
-        c->t_run = -1;
-    else if (c->t_run < 0)
-        c->t_run = h->t;
-    if (c->t_run >= 0 && h->t - c->t_run >= RECOVER_STAY_S) {
-        c->recovered_s = c->t_run - c->t_drop;
-        c->open = false;
-        say(h, "figure: recovered to %.0f K %.1f min after the push", RECOVER_BAND_K,
+    if (c->melted_s < 0 && solid <= 0)
+        c->melted_s = h->t - c->t_drop;
+    bool was_hc = c->recovered_s >= 0, was_sc = c->recovered_sc_s >= 0;
+    bool hc = recovered_on(h, live, &p->bath_hc_temp, &c->t_run, c->t_drop, &c->recovered_s);
+    bool sc = recovered_on(h, live, &p->bath_sc_temp, &c->t_run_sc, c->t_drop, &c->recovered_sc_s);
+    if (hc && !was_hc)
+        say(h, "figure: HC side recovered to %.0f K %.1f min after the push", RECOVER_BAND_K,
             c->recovered_s / 60);
+    if (sc && !was_sc)
+        say(h, "figure: SC side recovered to %.0f K %.1f min after the push", RECOVER_BAND_K,
+            c->recovered_sc_s / 60);
+    c->open = !(hc && sc && c->melted_s >= 0);
+}
+
+/* Combustion over the whole run, from the physics' true values: the flue O2's minimum, its
+ * time below O2_LOW_PCT in all and in the longest stretch, the CO, the unburnt gas held in
+ * the HC; and for --cold-ingot, the drop, the time until no solid is left, the SC side's
+ * lowest true temperature. */
+static void measure_combustion(struct harness *h)
+{
+    struct figs *f = &h->f;
+    const struct phys_state *s = &h->plc.phys;
+    f->o2_min = fmin(f->o2_min, s->o2_pct);
+    if (s->o2_pct < O2_LOW_PCT) {
+        f->o2_low_s += h->dt;
+        f->o2_low_run += h->dt;
+        f->o2_low_run_max = fmax(f->o2_low_run_max, f->o2_low_run);
+    } else {
+        f->o2_low_run = 0;
+    }
+    f->co_max = fmax(f->co_max, s->co_ppm);
+    f->comb_max = fmax(f->comb_max, s->comb_kg);
+    if (f->t_ingot < 0)
+        return;
+    f->sc_true_min = fmin(f->sc_true_min, s->bath_sc_c);
+    if (f->ingot_melted_s < 0 && s->solid_kg <= 0) {
+        f->ingot_melted_s = h->t - f->t_ingot;
+        say(h, "figure: all solid melted %.1f min after the ingot", f->ingot_melted_s / 60);
     }
 }
 
@@ -235,8 +285,12 @@ void measure_cycle(struct harness *h)
         f->roof_max = fmax(f->roof_max, p->roof_temp.v);
     if (live && p->hc_gas_temp.q == Q_GOOD)
         f->hc_gas_max = fmax(f->hc_gas_max, p->hc_gas_temp.v);
-    if (k->seq.phase == PH_HOLD && k->seq.t_phase_s >= HOLD_SETTLE_S && live &&
-        p->bath_hc_temp.q == Q_GOOD) {
+    bool hold = k->seq.phase == PH_HOLD && live && p->bath_hc_temp.q == Q_GOOD;
+    if (hold) {
+        f->hold_all_dev_k = fmax(f->hold_all_dev_k, fabs(p->bath_hc_temp.v - sp));
+        f->hold_all_s += h->dt;
+    }
+    if (hold && k->seq.t_phase_s >= HOLD_SETTLE_S) {
         double dev = fabs(p->bath_hc_temp.v - sp);
         f->hold_dev_k = fmax(f->hold_dev_k, dev);
         f->hold_ep_dev_k = fmax(f->hold_ep_dev_k, dev);
@@ -263,6 +317,7 @@ void measure_cycle(struct harness *h)
     measure_link(h);
     measure_step(h);
     measure_recovery(h, live);
+    measure_combustion(h);
     measure_burner(h, live);
     measure_faults(h, live);
     if (f->t_fixed >= 0 && f->t_back_in_band < f->t_fixed && live && p->bath_hc_temp.q == Q_GOOD &&
@@ -282,7 +337,7 @@ void measure_trace_header(struct harness *h)
     if (h->trace)
         fprintf(h->trace, "t_s,phase,bath_hc,bath_sc,bath_sp,hc_gas,hc_sp,roof,sc_gas,sc_sp,"
                           "firing,fan,damper,pressure,scrap,co,metal_kg,solid_kg,melted_kg,"
-                          "fuel_kwh,o2_pct,afterburn,pyro_kg_s\n");
+                          "fuel_kwh,o2_pct,afterburn,pyro_kg_s,comb_kg\n");
 }
 
 void measure_trace_row(struct harness *h)
@@ -297,13 +352,13 @@ void measure_trace_row(struct harness *h)
     double sc_sp = k->sc_loop >= 0 ? lp->loop[k->sc_loop].pid.sp_eff : 0;
     fprintf(h->trace,
             "%.0f,%s,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.0f,%.0f,"
-            "%.0f,%.0f,%.0f,%.2f,%.1f,%.3f\n",
+            "%.0f,%.0f,%.0f,%.2f,%.1f,%.3f,%.2f\n",
             h->t, cfg_phase_name(k->seq.phase), p->bath_hc_temp.v, p->bath_sc_temp.v,
             k->seq.out.bath_sp, p->hc_gas_temp.v, hc_sp, p->roof_temp.v, p->sc_gas_temp.v, sc_sp,
             p->firing_fb.v, p->fan_speed_fb.v, p->damper_fb.v, p->furnace_pressure.v,
             p->scrap_temp.v, p->co_ppm.v, p->metal_mass.v, h->plc.phys.solid_kg,
             h->plc.phys.melted_kg, h->plc.phys.led.fuel_j / 3.6e6, p->o2_pct.v, h->plc.afterburn,
-            h->plc.phys.pyro_kg_s);
+            h->plc.phys.pyro_kg_s, h->plc.phys.comb_kg);
 }
 
 void measure_init(struct harness *h)
@@ -319,7 +374,8 @@ void measure_init(struct harness *h)
     }
     f->t_link_down = f->t_link_up = f->lf_t_comms = f->lf_t_stale = -1;
     f->lf_last_good = f->lf_t_good = -1;
-    f->bath_true_min = 1e9;
+    f->bath_true_min = f->o2_min = f->sc_true_min = 1e9;
+    f->t_ingot = f->ingot_melted_s = -1;
     f->bath_true_max = -1e9;
     f->fuel_j0 = h->plc.phys.led.fuel_j;
     f->pyro_j0 = h->plc.phys.led.pyro_j;

@@ -450,7 +450,7 @@ void op_operate(struct harness *h)
         return;
     if (h->st.loop >= 0)
         do_step(h);
-    else
+    else if (!h->cold_ingot)
         do_shift(h);
 }
 

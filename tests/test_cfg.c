@@ -255,6 +255,8 @@ static const struct bad_case bad_cases[] = {
      "an overrun alarm has no source tag"},
     {"kind = hi\ntag = temp", "kind = refused\ntag = temp", "alarm.a1", "tag",
      "a refused alarm has no source tag"},
+    {"[cycle]", "[sim]\ntc_lag_bath_hc_s = 400\n[cycle]", "sim", "tc_lag_bath_hc_s", "300"},
+    {"[cycle]", "[sim]\ntc_lag_roof_s = 8s\n[cycle]", "sim", "tc_lag_roof_s", "number"},
     {"name = t1\n",
      "name = t1\ndescription = "
      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
@@ -310,6 +312,25 @@ static void test_foreign_master_alarm_loads(void **state)
     assert_int_equal(c.alarms[1].kind, ALARM_MASTER);
     assert_true(c.alarms[1].latching);
     assert_string_equal(c.alarms[1].tag, "");
+    free(text);
+}
+
+/* A thermocouple's own lag is optional: given, it is marked; not given, the sensor lags by
+ * tc_lag_s (the simulator reads has_tc_lag). */
+static void test_sim_tc_lag_per_sensor(void **state)
+{
+    (void)state;
+    static struct cfg c;
+    static struct cfg_errors e;
+    char *text = patched("[cycle]", "[sim]\ntc_lag_s = 9\ntc_lag_bath_hc_s = 60\n[cycle]");
+    int rc = cfg_load_text("lag.ini", text, strlen(text), &c, &e);
+    for (int i = 0; i < e.n; i++)
+        print_error("%s\n", e.e[i].text);
+    assert_int_equal(rc, 0);
+    assert_true(c.sim.tc_lag_s == 9);
+    assert_true(c.sim.has_tc_lag[2] && c.sim.tc_lag_each_s[2] == 60); /* bath_hc */
+    for (int i = 0; i < CFG_SIM_TC_COUNT; i++)
+        assert_true(i == 2 || !c.sim.has_tc_lag[i]);
     free(text);
 }
 
@@ -986,6 +1007,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_base_loads),
         cmocka_unit_test(test_foreign_master_alarm_loads),
+        cmocka_unit_test(test_sim_tc_lag_per_sensor),
         cmocka_unit_test(test_every_mistake_reported_and_nothing_changed),
         cmocka_unit_test(test_line_numbers_and_value_in_message),
         cmocka_unit_test(test_all_errors_collected),

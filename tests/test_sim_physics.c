@@ -166,7 +166,8 @@ static double charge_drop(double charge_c)
     assert_true(s.solid_kg <= 0);
     run(&s, &p, &in, 300, 1.0);
     assert_near(s.bath_hc_c, s.bath_sc_c, 0.5);
-    assert_near(phys_metal_kg(&s), 62000 + 3000 * (1 - p.dross_frac), 1);
+    /* the scrap's melt loss, and the bath surface's oxidation (no O2 here: no burners) */
+    assert_near(phys_metal_kg(&s), 62000 + 3000 * (1 - p.dross_frac) - s.dross_ox_kg, 1);
     print_message("3 t at %.0f degC into 62 t at 750 (65 t after): melted in %d s, drop %.1f K\n",
                   charge_c, t, 750 - phys_bath_c(&s));
     return 750 - phys_bath_c(&s);
@@ -353,6 +354,8 @@ static struct cycle_result cycle(double hours, double wet_frac, double dt, bool 
             in.firing_pct = 10;
         in.fan_pct = clampd(50 + 5 * (550 - s.sc_gas_c), 10, 100);
         in.pump_pct = s.solid_kg > 0 ? 100 : 40;
+        /* the PLC's O2 trim on the afterburning air (sim_plc.c, step 8) */
+        in.afterburn_pct = clampd(in.afterburn_pct + (2.0 - s.o2_pct) * dt, 0, 100);
         tcyc += dt;
         if (tcyc >= 120)
             in.sc_door_open = 0;
@@ -465,6 +468,7 @@ static void test_pyrolysis(void **state)
     double co_max = 0, org_at_280 = -1, pyro_peak_t = 0, peak = 0;
     for (int t = 0; t < 3600; t++) {
         in.fan_pct = clampd(50 + 5 * (550 - s.sc_gas_c), 10, 100);
+        in.afterburn_pct = clampd(in.afterburn_pct + (2.0 - s.o2_pct), 0, 100); /* O2 trim */
         phys_step(&s, &p, &in, 1.0);
         if (org_at_280 < 0 && s.hearth[0].temp_c >= 280)
             org_at_280 = s.hearth[0].organics_kg;
@@ -481,7 +485,10 @@ static void test_pyrolysis(void **state)
     assert_between(pyro_peak_t, 380, 560); /* fast at 400..550 */
     assert_true(s.hearth[0].organics_kg < 0.05 * 90);
     assert_true(co_max > 1000);
-    assert_near(s.led.pyro_j, (90 - s.hearth[0].organics_kg) * 30e6, 1e3);
+    /* what pyrolysed burnt, left unburnt in the flue, or is still in the HC */
+    assert_near(s.led.pyro_j, (90 - s.hearth[0].organics_kg - s.unburnt_kg - s.comb_kg) * 30e6,
+                1e3);
+    assert_true(s.unburnt_kg < 0.1 * 90); /* the trim's air burns nearly all of it */
 }
 
 static void test_moisture_first(void **state)
@@ -561,7 +568,8 @@ static void test_tap_and_level(void **state)
                          .tap_open = true};
     double m0 = phys_metal_kg(&s);
     run(&s, &p, &in, 600, 0.5);
-    assert_near(m0 - phys_metal_kg(&s), p.tap_kg_s * 600, 1);
+    assert_near(m0 - phys_metal_kg(&s) - s.dross_ox_kg, p.tap_kg_s * 600, 1);
+    assert_between(s.dross_ox_kg, 0.5, 10); /* 10 min of surface oxidation at ~2.8 % O2 */
     assert_near(s.tapped_kg, p.tap_kg_s * 600, 1);
     assert_near(s.level_mm, phys_metal_kg(&s) / (p.rho_liquid * p.hearth_area_m2) * 1000, 0.01);
     /* the two sides stay in proportion */
@@ -638,6 +646,158 @@ static void test_afterburn_air(void **state)
     assert_true(a.led.flue_j > ff * (a.led.fuel_j + a.led.pyro_j));
 }
 
+/* ---- combustion, freezing, sensors (issue 13) ------------------------------------------ */
+
+/* No oxygen, no heat: with the burners off and no afterburning air, pyrolysis gas in the HC
+ * releases nothing, piles up as combustibles and shows as CO with no O2; when the air
+ * comes back it burns (the heat shows in the HC gas) and the ledger still closes. */
+static void test_o2_limited_combustion(void **state)
+{
+    (void)state;
+    struct phys_params p;
+    struct phys_state s;
+    phys_params_default(&p);
+    p.base_air_frac = 0; /* a tight chamber: no leakage air */
+    phys_init_hot(&s, &p);
+    s.fuel_w = 0; /* the burners are out */
+    double e0 = phys_stored_j(&s, &p);
+    s.well_organics_kg = 20; /* organics pushed into the bath, burning off */
+    s.well_hv_j_kg = 30e6;
+    struct phys_in in = {.pump_pct = 30, .damper_pct = 50}; /* burners off, no air */
+    run(&s, &p, &in, 120, 0.5);
+    double tg_starved = s.hc_gas_c, comb = s.comb_kg;
+    print_message("no air: pyrolysis heat %.3f MJ, combustibles %.2f kg, O2 %.2f %%, CO %.0f ppm, "
+                  "%.2f kg gone unburnt\n",
+                  s.led.pyro_j / 1e6, comb, s.o2_pct, s.co_ppm, s.unburnt_kg);
+    assert_near(s.led.pyro_j, 0, 1e-6);
+    assert_near(s.comb_burn_w, 0, 1e-9);
+    assert_true(comb > 1.0);
+    assert_near(s.o2_pct, 0, 1e-9);
+    assert_true(s.co_ppm > 5000);
+    /* what left the bath is in the HC, gone unburnt or still in the well */
+    assert_near(s.comb_kg + s.unburnt_kg + s.well_organics_kg, 20, 1e-6);
+    /* the air comes back (the PLC's afterburning air): the inventory burns */
+    in.afterburn_pct = 100;
+    run(&s, &p, &in, 60, 0.5);
+    print_message("air back: %.1f MJ burnt in 60 s, combustibles %.2f kg, HC gas %.0f -> %.0f, "
+                  "O2 %.2f %%\n",
+                  s.led.pyro_j / 1e6, s.comb_kg, tg_starved, s.hc_gas_c, s.o2_pct);
+    assert_true(s.led.pyro_j > comb * 30e6); /* the inventory and what came on */
+    assert_true(s.comb_kg < 0.1 * comb);
+    assert_true(s.hc_gas_c > tg_starved + 5);
+    assert_true(s.o2_pct > 1);
+    assert_true(fabs(ledger_error(&s, &p, e0)) < 1e-12);
+    /* partly short: the gas burns exactly as far as the air left by the burners goes */
+    phys_init_hot(&s, &p);
+    s.well_organics_kg = 50;
+    s.well_hv_j_kg = 30e6;
+    struct phys_in lean = {.flame_on = true, .firing_pct = 40, .pump_pct = 30, .damper_pct = 50};
+    run(&s, &p, &lean, 60, 0.5);
+    double spare = (p.air_ratio - 1) * s.fuel_w; /* no leakage, no afterburning air */
+    print_message("burners at 40 %%: gas burning %.2f MW of %.2f MW spare air, O2 %.2f %%\n",
+                  s.comb_burn_w / 1e6, spare / 1e6, s.o2_pct);
+    assert_near(s.comb_burn_w, spare, 0.01 * spare);
+    assert_true(s.o2_pct < 0.05);
+    assert_true(s.comb_kg > 0);
+}
+
+/* Metal below 660.3 degC freezes onto the lump (the latent heat it gives up keeps the
+ * liquid at the melting point), and the frozen shell takes its latent heat again to melt. */
+static void test_freeze_and_remelt(void **state)
+{
+    (void)state;
+    struct phys_params p;
+    struct phys_state s;
+    phys_params_default(&p);
+    phys_init_hot(&s, &p);
+    s.bath_hc_kg = p.hc_split * 40000;
+    s.bath_sc_kg = 40000 - s.bath_hc_kg;
+    s.bath_hc_c = s.bath_sc_c = 670;
+    s.fuel_w = 0; /* burners out */
+    double e0 = phys_stored_j(&s, &p);
+    assert_int_equal(phys_charge(&s, &p, 6000, 25, 0, 0, 0), 0); /* cold ingots */
+    phys_push(&s, &p);
+    struct phys_in off = {.pump_pct = 100, .damper_pct = 50};
+    double solid_max = 0;
+    for (int t = 0; t < 1200; t++) {
+        phys_step(&s, &p, &off, 1.0);
+        solid_max = fmax(solid_max, s.solid_kg);
+        assert_true(s.bath_sc_c >= p.t_melt_c - 1e-9 && s.bath_hc_c >= p.t_melt_c - 1e-9);
+    }
+    print_message("6 t cold into 40 t at 670, no heat: %.0f kg frozen, solid max %.0f kg, "
+                  "bath %.2f degC\n",
+                  s.frozen_kg, solid_max, phys_bath_c(&s));
+    assert_true(s.frozen_kg > 500);
+    assert_true(solid_max > 6000 + 400);
+    assert_near(phys_metal_kg(&s) + s.dross_ox_kg, 46000, 1e-6); /* no mass lost */
+    /* nothing came in: the stored heat fell by exactly what left */
+    assert_near((phys_stored_j(&s, &p) - e0 + phys_ledger_out_j(&s.led)) / e0, 0, 1e-12);
+    /* the heat comes back: the shell melts first, with its latent heat, then the ingots */
+    struct phys_in fire = {.flame_on = true, .firing_pct = 100, .pump_pct = 100, .damper_pct = 80};
+    double melted0 = s.melted_kg;
+    int t = 0;
+    while (s.solid_kg > 0 && t < 7200) {
+        phys_step(&s, &p, &fire, 1.0);
+        t++;
+    }
+    print_message("full fire: all solid melted after %d s (%.0f kg remelted, %.0f kg scrap)\n", t,
+                  s.remelted_kg, s.melted_kg - melted0);
+    assert_true(s.solid_kg <= 0 && s.shell_kg == 0);
+    assert_near(s.remelted_kg, s.frozen_kg, 1e-6); /* every frozen kg melted back ... */
+    assert_near(s.melted_kg - melted0, 6000, 1e-6); /* ... and counts apart from the scrap */
+    /* latent heat both ways: the ledger closes over freezing and remelting */
+    assert_true(fabs(ledger_error(&s, &p, e0)) < 1e-12);
+}
+
+/* The thermocouple's lag: a step reaches 63.2 % after one time constant, 95 % after three,
+ * whatever the step size taken; no lag follows at once. */
+static void test_tc_lag(void **state)
+{
+    (void)state;
+    const double taus[] = {8, 30, 60};
+    for (int i = 0; i < 3; i++) {
+        double y = 700, t63 = -1;
+        for (int k = 1; k <= 4000; k++) {
+            y = phys_lag(y, 800, taus[i], 0.1);
+            if (t63 < 0 && y >= 700 + 100 * (1 - exp(-1)))
+                t63 = k * 0.1;
+        }
+        print_message("lag %.0f s: 63.2 %% of a step after %.1f s\n", taus[i], t63);
+        assert_near(t63, taus[i], 0.15); /* to the 0.1 s step */
+        double a = phys_lag(0, 1, taus[i], 3 * taus[i]), b = 0;
+        for (int k = 0; k < 300; k++)
+            b = phys_lag(b, 1, taus[i], taus[i] / 100);
+        assert_near(a, 1 - exp(-3), 1e-12);
+        assert_near(b, a, 1e-12);
+    }
+    assert_near(phys_lag(700, 800, 0, 0.1), 800, 0);
+}
+
+/* Dross forms faster with a hotter bath and more O2 (doubling every dross_ox_double_k),
+ * and none without oxygen. */
+static void test_dross_from_t_and_o2(void **state)
+{
+    (void)state;
+    struct phys_params p;
+    phys_params_default(&p);
+    double got[3];
+    const double bath[3] = {750, 800, 750}, o2[3] = {2, 2, 0};
+    for (int i = 0; i < 3; i++) {
+        struct phys_state s;
+        phys_init_hot(&s, &p);
+        s.bath_hc_c = s.bath_sc_c = bath[i];
+        s.o2_pct = o2[i];
+        struct phys_in in = {.pump_pct = 30, .damper_pct = 50};
+        phys_step(&s, &p, &in, 1.0); /* one step: the O2 it starts from */
+        got[i] = s.dross_ox_kg * 3600;
+    }
+    print_message("dross: %.1f kg/h at 750 degC and 2 %% O2, %.1f at 800, %.1f without O2\n",
+                  got[0], got[1], got[2]);
+    assert_near(got[0], p.dross_ox_kg_h, 1e-3 * p.dross_ox_kg_h); /* the bath moved in the step */
+    assert_near(got[1], 2 * p.dross_ox_kg_h, 2e-3 * p.dross_ox_kg_h);
+    assert_near(got[2], 0, 0);
+}
+
 /* dt up to 1 s is stable and close to a finer step; longer steps are split. */
 static void test_step_size(void **state)
 {
@@ -711,6 +871,10 @@ int main(void)
         cmocka_unit_test(test_tap_and_level),
         cmocka_unit_test(test_door_losses),
         cmocka_unit_test(test_pressure_and_o2),
+        cmocka_unit_test(test_o2_limited_combustion),
+        cmocka_unit_test(test_freeze_and_remelt),
+        cmocka_unit_test(test_tc_lag),
+        cmocka_unit_test(test_dross_from_t_and_o2),
         cmocka_unit_test(test_step_size),
         cmocka_unit_test(test_bad_inputs),
     };

@@ -653,10 +653,11 @@ static void test_tap_stops_at_heel(void **state)
     assert_false(r->out.tap_open);
     assert_true(il(r, PLC_IL_HEEL));
     double m = phys_metal_kg(&r->plc.phys);
+    double ox = r->plc.phys.dross_ox_kg; /* the bath surface oxidises on (sim_physics.c) */
     assert_true(m <= 25000 && m > 24900);
     assert_int_equal(cmd(r, PLC_CMD_TAP_OPEN, 0), PLC_RES_INTERLOCK);
     run(r, 60);
-    assert_near(phys_metal_kg(&r->plc.phys), m, 1e-6);
+    assert_near(phys_metal_kg(&r->plc.phys) + r->plc.phys.dross_ox_kg - ox, m, 1e-6);
     free(r);
 }
 
@@ -667,10 +668,10 @@ static void test_tap_close(void **state)
     assert_int_equal(cmd(r, PLC_CMD_TAP_OPEN, 0), PLC_RES_OK);
     run(r, 60);
     assert_int_equal(cmd(r, PLC_CMD_TAP_CLOSE, 0), PLC_RES_OK);
-    double m = phys_metal_kg(&r->plc.phys);
+    double m = phys_metal_kg(&r->plc.phys), ox = r->plc.phys.dross_ox_kg;
     assert_near(m, 45000 - r->plc.phys_prm.tap_kg_s * 60.25, 10);
     run(r, 60);
-    assert_near(phys_metal_kg(&r->plc.phys), m, 1e-6);
+    assert_near(phys_metal_kg(&r->plc.phys) + r->plc.phys.dross_ox_kg - ox, m, 1e-6);
     free(r);
 }
 
@@ -1196,6 +1197,15 @@ static void test_noise_and_lag(void **state)
     r->plc.phys.bath_hc_c += 50;
     run(r, 10);
     assert_near(r->out.bath_sc_temp - before, 0.63 * 50, 5);
+    /* each sensor its own lag: the HC bath thermocouple at 60 s, the SC one at tc_lag_s */
+    r->plc.prm.tc_lag_each_s[SPLC_TC_BATH_HC] = 60;
+    run(r, 120);
+    double hc0 = r->out.bath_hc_temp, sc0 = r->out.bath_sc_temp;
+    r->plc.phys.bath_sc_c += 50;
+    r->plc.phys.bath_hc_c += 50;
+    run(r, 60);
+    assert_near(r->out.bath_hc_temp - hc0, 0.63 * 50, 5);
+    assert_near(r->out.bath_sc_temp - sc0, 50, 3);
     free(r);
 }
 
@@ -1262,6 +1272,9 @@ static void test_params_from_cfg(void **state)
     c.sim.ignition_s = 8;
     c.sim.noise_k = 0.2;
     c.sim.tc_lag_s = 4;
+    c.sim.tc_lag_each_s[SPLC_TC_BATH_SC] = 45;
+    c.sim.has_tc_lag[SPLC_TC_BATH_SC] = true;
+    c.sim.tc_lag_each_s[SPLC_TC_ROOF] = 99; /* not given: ignored */
     c.sim.seed = 7;
     c.sim.pump_min_level_mm = 400;
     c.sim.pump_freeze_c = 690;
@@ -1276,6 +1289,8 @@ static void test_params_from_cfg(void **state)
     assert_near(p.ignition_s, 8, 0);
     assert_near(p.noise_k, 0.2, 0);
     assert_near(p.tc_lag_s, 4, 0);
+    assert_near(p.tc_lag_each_s[SPLC_TC_BATH_SC], 45, 0);
+    assert_true(p.tc_lag_each_s[SPLC_TC_ROOF] < 0 && p.tc_lag_each_s[SPLC_TC_BATH_HC] < 0);
     assert_int_equal(p.seed, 7);
     assert_near(p.pump_min_level_mm, 400, 0);
     assert_near(p.pump_freeze_c, 690, 0);
