@@ -439,5 +439,6 @@ void cfg_check_cross(struct cfg_ctx *x)
     check_tags(x);
     check_loops(x);
     check_alarms(x);
+    cfg_check_alarm_rules(x);
     check_rest(x);
 }
