@@ -42,7 +42,6 @@
 #define ALARM_CHATTER_WINDOW_S 60.0 /* ... within this: chattering */
 #define ALARM_KPI_TOP 10
 #define ALARM_SHELVE_LIMIT_MIN 10080.0 /* nobody shelves longer (7 days): use OOS */
-#define ALARM_HIGH_SHELVE_LIMIT_MIN CFG_HIGH_SHELVE_MAX_MIN /* a high alarm, by anyone */
 #define ALARM_CONS_MAX 8 /* consequences one alarm may suppress */
 
 enum alarm_state {
