@@ -202,6 +202,9 @@ enum cfg_alarm_kind {
     ALARM_MASTER,   /* another Modbus master writes the PLC (control/core/master.h) */
     ALARM_OVERRUN,  /* cycles overrun: PLC I/O put off by its budget, or deadlines missed */
     ALARM_REFUSED,  /* the PLC refuses a read block or a write, refused_cycles in a row */
+    ALARM_DEV,      /* |tag - setpoint of loop| >= limit */
+    ALARM_DIFF,     /* tag - tag2 beyond limit (when): two sensors disagree */
+    ALARM_AND,      /* tag beyond limit (when) and tag2 beyond limit2 (when2) */
 };
 enum cfg_priority { PRIO_LOW, PRIO_MEDIUM, PRIO_HIGH, PRIO_CRITICAL };
 
@@ -220,10 +223,25 @@ struct cfg_alarm {
     enum cfg_priority priority;
     bool latching;                /* stays until acknowledged after return */
     unsigned suppress_phases;     /* bit per enum cfg_phase */
-    double max_shelve_min;        /* operator shelving limit; engineer may exceed */
+    double max_shelve_min;        /* operator shelving limit; engineer may exceed (not a high) */
+    bool has_max_shelve;          /* max_shelve_min given in the file */
+    char loop[CFG_NAME_MAX];      /* dev: the loop whose setpoint is the reference */
+    char tag2[CFG_NAME_MAX];      /* diff, and: the second tag */
+    double limit2, deadband2;     /* and: the second condition */
+    int when, when2;              /* 0 hi, 1 lo, 2 both (diff only): see the schema */
+    unsigned phases;              /* evaluated only in these phases (bit per phase), 0 = all */
+    char suppresses[CFG_TEXT_MAX]; /* alarms it makes consequential, comma-separated */
+    double suppress_s;            /* ... when they come within this after it */
+    char group[CFG_NAME_MAX];     /* first-out group, "" = none */
+    double group_window_s;        /* first-out: raised with none of its group this long before */
     char message[CFG_TEXT_MAX];
     char action[CFG_TEXT_MAX];    /* what the operator should do */
 };
+
+/* The alarm philosophy's hard rules (config/meltcon.ini, control/README.md):
+ * a critical alarm latches and is never shelved or suppressed; no high
+ * alarm is shelved longer than one shift, by anyone. */
+#define CFG_HIGH_SHELVE_MAX_MIN 480.0
 
 /* ---- melt programs -------------------------------------------------------- */
 
@@ -329,6 +347,11 @@ const struct cfg_program *cfg_program_find(const struct cfg *c, const char *name
 const char *cfg_phase_name(enum cfg_phase p);          /* "HOLD" ... */
 int cfg_phase_from_name(const char *s);                /* -1 if unknown */
 const char *cfg_priority_name(enum cfg_priority p);    /* "critical" ... */
+
+/* The alarms by priority, the philosophy's figure (check-config prints it):
+ * "alarms by priority: critical 3 (7 %), high 7 (16 %), medium 20 (44 %),
+ * low 15 (33 %)". */
+void cfg_alarm_shares(const struct cfg *c, char *buf, size_t len);
 const char *cfg_loop_mode_name(enum cfg_loop_mode m);  /* "MAN" "AUTO" "CAS" */
 const char *cfg_table_name(enum tag_table t);          /* "ir" ... */
 const char *cfg_type_name(enum tag_type t);            /* "int16" ... */

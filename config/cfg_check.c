@@ -509,5 +509,6 @@ void cfg_check_cross(struct cfg_ctx *x)
     check_loops(x);
     check_alarms(x);
     check_timing(x);
+    cfg_check_alarm_rules(x);
     check_rest(x);
 }

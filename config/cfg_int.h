@@ -108,6 +108,9 @@ void cfg_join_names(char *out, size_t n, const char *const *names);
  * against their tables, the references of loops and alarms, the rest. */
 void cfg_check_cross(struct cfg_ctx *x);
 
+/* The alarm philosophy's rules (cfg_alarms.c); run by cfg_check_cross. */
+void cfg_check_alarm_rules(struct cfg_ctx *x);
+
 /* ---- names (cfg_names.c) -------------------------------------------------- */
 
 /* Index of s in names[] (NULL-terminated, case-insensitive), -1 if absent. */

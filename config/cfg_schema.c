@@ -25,7 +25,8 @@ static const char *const action_names[] = {"reverse", "direct", NULL};
 static const char *const alarm_kind_names[] = {"hi",   "lo",    "on",        "off",
                                                "bad",  "link",  "stale",     "door_open",
                                                "disk", "foreign_master", "overrun",
-                                               "refused",   NULL};
+                                               "refused", "dev", "diff", "and", NULL};
+static const char *const when_names[] = {"hi", "lo", "both", NULL};
 
 #define BIG 1e12
 
@@ -278,21 +279,47 @@ static const struct cfg_key loop_keys[] = {
 static const struct cfg_key alarm_keys[] = {
     ENUM("kind", kind, alarm_kind_names, NULL,
          "hi, lo (analog limit), on, off (bool tag), bad (quality), link, stale, door_open, disk, "
-         "foreign_master, overrun (cycles overrun), refused (the PLC refuses a read or write)"),
+         "foreign_master, overrun (cycles overrun), refused (the PLC refuses a read or write), "
+         "dev (tag off its loop's setpoint), diff (tag and tag2 disagree), and (two limits at once)"),
     NAME("tag", tag, "",
          "source tag (not for link, stale, disk, foreign_master, overrun, refused)"),
-    DBL("limit", limit, -BIG, BIG, "0", "", "alarm limit for hi and lo"),
+    DBL("limit", limit, -BIG, BIG, "0", "",
+        "alarm limit for hi, lo and the first condition of and; for dev and diff the largest "
+        "difference"),
     DBL("deadband", deadband, 0, BIG, "0", "", "returns only when this far back inside the limit"),
+    NAME("loop", loop, "", "dev: the loop whose setpoint the tag is compared with"),
+    NAME("tag2", tag2, "", "diff and and: the second tag"),
+    ENUM("when", when, when_names, "both",
+         "and: the first condition is tag >= limit (hi) or <= (lo); diff: tag - tag2 >= limit "
+         "(hi), <= -limit (lo) or either (both)"),
+    DBL("limit2", limit2, -BIG, BIG, "0", "", "and: the limit of tag2"),
+    DBL("deadband2", deadband2, 0, BIG, "0", "", "and: the deadband of the second condition"),
+    ENUM("when2", when2, when_names, "hi", "and: the second condition is tag2 >= limit2 (hi) or <= (lo)"),
     DBL("on_delay_s", on_delay_s, 0, 86400, "0", "s", "condition must last this long to alarm"),
     DBL("off_delay_s", off_delay_s, 0, 86400, "0", "s",
         "condition must be clear this long to return"),
-    ENUM("priority", priority, cfg_priority_names, NULL, "low, medium, high or critical"),
-    BOOL("latching", latching, "no", "stays until acknowledged, even after returning"),
+    ENUM("priority", priority, cfg_priority_names, NULL,
+         "low, medium, high or critical, by the philosophy at the top of the alarms"),
+    BOOL("latching", latching, "no", "stays until acknowledged, even after returning (critical: must)"),
+    {.key = "phases", .type = KT_PHASES, .def = "", .unit = "",
+     .help = "melt phases in which the condition exists (the others: clear); none given = all",
+     .off = offsetof(S, phases), .has = -1},
     {.key = "suppress_phases", .type = KT_PHASES, .def = "", .unit = "",
-     .help = "comma-separated melt phases in which the alarm is suppressed by design",
+     .help = "comma-separated melt phases in which the alarm is suppressed by design (not critical)",
      .off = offsetof(S, suppress_phases), .has = -1},
-    DBL("max_shelve_min", max_shelve_min, 0, 100000, "480", "min",
-        "longest shelving an operator may set (an engineer may exceed it)"),
+    {.key = "max_shelve_min", .type = KT_DOUBLE, .min = 0, .max = 100000, .def = "480",
+     .unit = "min",
+     .help = "longest shelving an operator may set; an engineer may exceed it, except for a high "
+             "alarm (at most 480); critical alarms are never shelved",
+     .off = offsetof(S, max_shelve_min), .has = offsetof(S, has_max_shelve)},
+    STR("suppresses", suppresses, "",
+        "alarms this one makes consequential, comma-separated: when they come within suppress_s "
+        "of it they are recorded, not annunciated, while it is annunciated"),
+    DBL("suppress_s", suppress_s, 0, 86400, "60", "s",
+        "how soon after this alarm its consequences must come to be suppressed"),
+    NAME("group", group, "", "first-out group: the first alarm of the group raised is marked"),
+    DBL("group_window_s", group_window_s, 0, 86400, "60", "s",
+        "first-out: raised with no other of its group raised this long before (same in a group)"),
     STR("message", message, NULL, "what the operator reads"),
     STR("action", action, "", "what the operator should do"),
     END,

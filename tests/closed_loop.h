@@ -114,6 +114,8 @@ struct figs {
     double lf_out0[CFG_MAX_LOOPS], lf_out_drift[CFG_MAX_LOOPS]; /* outputs held in MAN */
     double t_link_down, t_link_up; /* first down; first up again after that */
     int raised[CFG_MAX_ALARMS];
+    int first_out[CFG_MAX_ALARMS];   /* raised first out of its group */
+    int consequence[CFG_MAX_ALARMS]; /* recorded as another alarm's consequence */
     int annunciations, critical, floods, max_per_10min;
     /* faults */
     int lockouts;

@@ -87,10 +87,14 @@ static void on_result(struct harness *h, const struct core_result *r)
         int a = alarm_find(&h->core.alarms, r->what);
         if (!strncmp(r->text, "raised ", 7) && a >= 0) {
             f->raised[a]++;
+            f->first_out[a] += strstr(r->text, "first out") != NULL;
             f->annunciations++;
             f->critical += h->core.alarms.al[a].def.priority == PRIO_CRITICAL;
             h->op.t_rang[a] = h->t;
         }
+        if (!strncmp(r->text, "suppressed ", 11) && strstr(r->text, "as a consequence of") &&
+            a >= 0)
+            f->consequence[a]++;
         if (!strncmp(r->text, "flood start", 11))
             f->floods++;
         if (strncmp(r->text, "acked", 5))

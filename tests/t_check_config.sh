@@ -8,6 +8,14 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 out=$("$MELTCON" check-config config/meltcon.ini) || fail "shipped config refused: $out"
 echo "$out" | grep -q '^config/meltcon.ini: OK: furnace tcf1 (private), [0-9]* tags, 4 loops, [0-9]* alarms, [0-9]* programs$' \
     || fail "summary line: $out"
+echo "$out" | grep -qx 'config/meltcon.ini: alarms by priority: critical 3 (7 %), high 7 (16 %), medium 24 (53 %), low 11 (24 %)' \
+    || fail "priority shares: $out"
+
+# the philosophy's hard rule: a critical alarm that could be shelved is refused
+sed '/^\[alarm.fuel_rich\]$/a max_shelve_min = 60' config/meltcon.ini >"$tmp/shelf.ini"
+"$MELTCON" check-config "$tmp/shelf.ini" >"$tmp/out" 2>&1 && fail "a shelvable critical alarm passed"
+grep -qF '[alarm.fuel_rich] max_shelve_min = "60": a critical alarm is never shelved' "$tmp/out" ||
+    fail "shelvable critical: $(cat "$tmp/out")"
 
 sed -e 's/^addr = ir:7$/addr = ir:7x/' -e 's/^port = 1502$/port = 12abc/' \
     -e 's/^\[cycle\]$/[cycel]/' config/meltcon.ini >"$tmp/bad.ini"

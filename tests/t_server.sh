@@ -146,6 +146,9 @@ refused 'meltcon set: not sent: the reason is 900 characters long; the most is 2
     set bath.sp 744 --reason "$(printf 'r%.0s' $(seq 900))"
 refused 'meltcon shelve: refused: Shelve roof_h: 0.001 min is not a whole number of minutes; shelving is in whole minutes' \
     shelve roof_h 0.001 --reason 'tc check'
+# issue 13: a critical alarm is never shelved, whatever the role (the CLI runs as root: engineer)
+refused 'meltcon shelve: refused: Shelve fuel_rich: a critical alarm cannot be shelved, by anyone; clear its cause (an engineer may take it out of service for repair)' \
+    shelve fuel_rich 5 --reason 'analyser check'
 refused 'meltcon cmd: refused: Charge scrap: 3.456 t has more than 2 decimals; the PLC takes the mass in 0.01 t' \
     cmd charge 3.456 --reason test
 status_json | json 'd["loops"][0]["name"] + " " + str(d["loops"][0]["sp"])' | grep -qx 'bath 745' ||

@@ -105,7 +105,7 @@ run() { # NAME COLS ROWS LOCALE
     tui_keys "$cur" g
     w '^>hc_gas_temp '
     tui_keys "$cur" F5
-    w '> *! +HIGH UNACK +roof_h'
+    w '> *! +MED +UNACK +roof_h'
     tui_keys "$cur" g
     w '^>roof_temp '
 
@@ -184,7 +184,7 @@ run() { # NAME COLS ROWS LOCALE
 
     # alarms: acknowledge, then shelve with a reason
     tui_keys "$cur" F5
-    w '> *! +HIGH UNACK +roof_h'
+    w '> *! +MED +UNACK +roof_h'
     tui_keys "$cur" k
     w 'ACKED +roof_h'
     logged 'verb=ack target=roof_h'

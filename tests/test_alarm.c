@@ -13,13 +13,14 @@
 
 #define DT 0.25
 
-enum { T_ROOF, T_BATH, T_SC_DOOR, T_FLAME, T_O2, NTAGS };
+enum { T_ROOF, T_BATH, T_SC_DOOR, T_FLAME, T_O2, T_BATH_SC, T_CO, T_LOCK, NTAGS };
 
 struct fx {
     struct cfg cfg;
     struct alarms a;
     struct tag_value tags[NTAGS];
     struct alarm_inputs in;
+    double loop_sp[1]; /* the loop "bath" */
     double t;
     struct alarm_event ev[ALARM_EVENTS_MAX];
     int nev;
@@ -60,6 +61,15 @@ static int setup(void **state)
     add_tag(&f->cfg, "sc_door_closed", "");
     add_tag(&f->cfg, "flame_on", "");
     add_tag(&f->cfg, "o2_pct", "%");
+    add_tag(&f->cfg, "bath_sc_temp", "degC");
+    add_tag(&f->cfg, "co_ppm", "ppm");
+    add_tag(&f->cfg, "bms_lockout", "");
+    snprintf(f->cfg.loops[0].name, sizeof f->cfg.loops[0].name, "bath");
+    f->cfg.nloops = 1;
+    f->loop_sp[0] = 740;
+    f->tags[T_BATH_SC] = (struct tag_value){738, Q_GOOD};
+    f->tags[T_CO] = (struct tag_value){30, Q_GOOD};
+    f->tags[T_LOCK] = (struct tag_value){0, Q_GOOD};
     f->tags[T_ROOF] = (struct tag_value){1100, Q_GOOD};
     f->tags[T_BATH] = (struct tag_value){740, Q_GOOD};
     f->tags[T_SC_DOOR] = (struct tag_value){1, Q_GOOD};
@@ -70,7 +80,9 @@ static int setup(void **state)
                                   .link_up = true,
                                   .plc_stale = false,
                                   .disk_ok = true,
-                                  .phase = PH_HOLD};
+                                  .phase = PH_HOLD,
+                                  .loop_sp = f->loop_sp,
+                                  .nloops = 1};
     *state = f;
     return 0;
 }
@@ -576,7 +588,7 @@ static void test_shelve_reason_required(void **state)
 {
     struct fx *f = *state;
     char msg[200];
-    add(f, "roof_h", ALARM_HI, "roof_temp", 1200, PRIO_HIGH);
+    add(f, "roof_h", ALARM_HI, "roof_temp", 1200, PRIO_MEDIUM);
     start(f);
     f->tags[T_ROOF].v = 1210;
     step(f);
@@ -727,11 +739,57 @@ static const struct {
     {60, ALARM_SHELVE_LIMIT_MIN + 1, true, -1},
 };
 
+/* The philosophy: a critical alarm is never shelved; a high one no longer
+ * than its max_shelve_min, by anyone. */
+static const struct {
+    enum cfg_priority prio;
+    double max_shelve_min, minutes;
+    bool engineer;
+    int rc;
+    const char *says;
+} shelve_by_priority[] = {
+    {PRIO_CRITICAL, 480, 1, false, -1,
+     "Shelve w: a critical alarm cannot be shelved, by anyone; clear its cause (an engineer may "
+     "take it out of service for repair)"},
+    {PRIO_CRITICAL, 480, 1, true, -1, "a critical alarm cannot be shelved, by anyone"},
+    {PRIO_HIGH, 60, 60, false, 0, "w shelved for 60 min"},
+    {PRIO_HIGH, 60, 60, true, 0, "w shelved for 60 min"},
+    {PRIO_HIGH, 60, 61, false, -1,
+     "Shelve w: 61 min is more than the 60 min this high alarm may be shelved, by anyone"},
+    {PRIO_HIGH, 60, 61, true, -1, "more than the 60 min this high alarm may be shelved"},
+    {PRIO_HIGH, 0, 1, true, -1, "Shelve w: this high alarm cannot be shelved (max_shelve_min = 0)"},
+    {PRIO_MEDIUM, 60, 61, true, 0, "w shelved for 61 min"},
+    {PRIO_LOW, 60, 600, true, 0, "w shelved for 600 min"},
+};
+
+static void test_shelve_by_priority(void **state)
+{
+    struct fx *f = *state;
+    char msg[200];
+    struct cfg_alarm *d = add(f, "w", ALARM_ON, "flame_on", 0, PRIO_LOW);
+    d->latching = true;
+    for (size_t k = 0; k < sizeof shelve_by_priority / sizeof shelve_by_priority[0]; k++) {
+        d->priority = shelve_by_priority[k].prio;
+        d->max_shelve_min = shelve_by_priority[k].max_shelve_min;
+        start(f);
+        step(f); /* flame_on is true: raised */
+        drain(f);
+        int rc = alarm_shelve(&f->a, "w", shelve_by_priority[k].minutes, "burners at low fire",
+                              "erik", shelve_by_priority[k].engineer, f->t, msg, sizeof msg);
+        if (rc != shelve_by_priority[k].rc || !strstr(msg, shelve_by_priority[k].says))
+            fail_msg("case %zu: rc %d: %s", k, rc, msg);
+        /* refused: nothing changed, nothing journalled */
+        assert_int_equal(st(f, "w"), rc == 0 ? ALARM_SHELVED : ALARM_UNACK);
+        drain(f);
+        assert_int_equal(f->nev, rc == 0 ? 1 : 0);
+    }
+}
+
 static void test_shelve_limits(void **state)
 {
     struct fx *f = *state;
     char msg[200];
-    struct cfg_alarm *d = add(f, "roof_h", ALARM_HI, "roof_temp", 1200, PRIO_HIGH);
+    struct cfg_alarm *d = add(f, "roof_h", ALARM_HI, "roof_temp", 1200, PRIO_MEDIUM);
     for (size_t k = 0; k < sizeof shelve_limits / sizeof shelve_limits[0]; k++) {
         d->max_shelve_min = shelve_limits[k].max_shelve_min;
         start(f);
@@ -745,6 +803,221 @@ static void test_shelve_limits(void **state)
     start(f);
     alarm_shelve(&f->a, "roof_h", 5, "maintenance", "anna", false, 0, msg, sizeof msg);
     assert_string_equal(msg, "Shelve roof_h: only an engineer may shelve this alarm");
+}
+
+
+/* ---- dev, diff, and: the alarms issue 13 found missing ---------------------- */
+
+/* Each case: normal values (never raised), the values that raise it (not
+ * before on_delay_s, then raised), values inside the deadband (still active),
+ * values clear of it (returned after off_delay_s). */
+static const struct kind_case {
+    const char *name;
+    enum cfg_alarm_kind kind;
+    const char *tag, *tag2;
+    int when, when2;
+    double limit, deadband, limit2, deadband2;
+    double on_s, off_s;
+    int t1, t2; /* tag indices of the fixture */
+    double normal[2], raise[2], inside[2], clear[2];
+} kind_cases[] = {
+    /* bath 10 K off its setpoint (740) for 10 min: either side */
+    {"bath_dev_low", ALARM_DEV, "bath_hc_temp", "", 2, 0, 10, 3, 0, 0, 600, 60, T_BATH, T_BATH,
+     {733, 0}, {729.9, 0}, {732.5, 0}, {733.5, 0}},
+    {"bath_dev_high", ALARM_DEV, "bath_hc_temp", "", 2, 0, 10, 3, 0, 0, 600, 60, T_BATH, T_BATH,
+     {747, 0}, {750, 0}, {747.5, 0}, {746.5, 0}},
+    /* HC and SC bath thermocouples 30 K apart for 5 min, either way */
+    {"split_sc_cold", ALARM_DIFF, "bath_hc_temp", "bath_sc_temp", 2, 0, 30, 5, 0, 0, 300, 60,
+     T_BATH, T_BATH_SC, {740, 719}, {740, 710}, {740, 714}, {740, 716}},
+    {"split_hc_cold", ALARM_DIFF, "bath_hc_temp", "bath_sc_temp", 2, 0, 30, 5, 0, 0, 300, 60,
+     T_BATH, T_BATH_SC, {719, 740}, {709, 740}, {714, 740}, {716, 740}},
+    /* roof above the HC gas (here: the bath tag stands in) by 60 K: one way only */
+    {"roof_check", ALARM_DIFF, "roof_temp", "bath_hc_temp", 0, 0, 60, 10, 0, 0, 300, 60, T_ROOF,
+     T_BATH, {700, 800}, {860, 800}, {851, 800}, {849, 800}},
+    /* fuel-rich: O2 <= 0.5 % and CO >= 10000 ppm, 10 s */
+    {"fuel_rich", ALARM_AND, "o2_pct", "co_ppm", 1, 0, 0.5, 0.2, 10000, 1000, 10, 30, T_O2, T_CO,
+     {0.3, 9000}, {0.5, 10000}, {0.69, 9100}, {0.71, 12000}},
+};
+
+static void test_new_kinds(void **state)
+{
+    struct fx *f0 = *state;
+    for (size_t k = 0; k < sizeof kind_cases / sizeof kind_cases[0]; k++) {
+        const struct kind_case *c = &kind_cases[k];
+        struct fx *f = &one_case;
+        memcpy(f, f0, sizeof *f);
+        f->in.tags = f->tags;
+        f->in.loop_sp = f->loop_sp;
+        struct cfg_alarm *d = add(f, c->name, c->kind, c->tag, c->limit, PRIO_MEDIUM);
+        snprintf(d->tag2, sizeof d->tag2, "%s", c->tag2);
+        if (c->kind == ALARM_DEV)
+            snprintf(d->loop, sizeof d->loop, "bath");
+        d->when = c->when;
+        d->when2 = c->when2;
+        d->deadband = c->deadband;
+        d->limit2 = c->limit2;
+        d->deadband2 = c->deadband2;
+        d->on_delay_s = c->on_s;
+        d->off_delay_s = c->off_s;
+        start(f);
+        f->tags[c->t1].v = c->normal[0];
+        if (c->t2 != c->t1)
+            f->tags[c->t2].v = c->normal[1];
+        run(f, 2 * c->on_s + 10);
+        if (st(f, c->name) != ALARM_NORMAL)
+            fail_msg("%s: raised in normal operation", c->name);
+        f->tags[c->t1].v = c->raise[0];
+        if (c->t2 != c->t1)
+            f->tags[c->t2].v = c->raise[1];
+        run(f, c->on_s - 1);
+        if (st(f, c->name) != ALARM_NORMAL)
+            fail_msg("%s: raised before its on-delay", c->name);
+        run(f, 1.5);
+        if (st(f, c->name) != ALARM_UNACK)
+            fail_msg("%s: not raised at its limit after its on-delay", c->name);
+        drain(f);
+        assert_int_equal(f->ev[0].kind, AEV_RAISED);
+        assert_non_null(strstr(f->ev[0].text, c->tag));
+        f->tags[c->t1].v = c->inside[0];
+        if (c->t2 != c->t1)
+            f->tags[c->t2].v = c->inside[1];
+        run(f, 2 * c->off_s + 10);
+        if (st(f, c->name) != ALARM_UNACK)
+            fail_msg("%s: returned inside its deadband", c->name);
+        f->tags[c->t1].v = c->clear[0];
+        if (c->t2 != c->t1)
+            f->tags[c->t2].v = c->clear[1];
+        run(f, c->off_s - 1);
+        if (st(f, c->name) != ALARM_UNACK)
+            fail_msg("%s: returned before its off-delay", c->name);
+        run(f, 1.5);
+        if (st(f, c->name) != ALARM_RTN_UNACK)
+            fail_msg("%s: did not return clear of its deadband", c->name);
+        /* a bad second value holds, never raises */
+        f->tags[c->t1].v = c->raise[0];
+        if (c->t2 != c->t1)
+            f->tags[c->t2] = (struct tag_value){c->raise[1], Q_BAD_SENSOR};
+        else
+            f->tags[c->t1].q = Q_BAD_SENSOR;
+        run(f, 2 * c->on_s + 10);
+        if (st(f, c->name) != ALARM_RTN_UNACK)
+            fail_msg("%s: raised on a bad value", c->name);
+    }
+}
+
+static void test_phases_only(void **state)
+{
+    struct fx *f = *state;
+    struct cfg_alarm *d = add(f, "bath_dev", ALARM_DEV, "bath_hc_temp", 10, PRIO_LOW);
+    snprintf(d->loop, sizeof d->loop, "bath");
+    d->on_delay_s = 600;
+    d->phases = 1u << PH_HOLD;
+    start(f);
+    /* 20 K low all through MELT: no alarm, and HOLD starts its on-delay afresh */
+    f->in.phase = PH_MELT;
+    f->tags[T_BATH].v = 720;
+    run(f, 1200);
+    assert_int_equal(st(f, "bath_dev"), ALARM_NORMAL);
+    drain(f);
+    assert_int_equal(f->nev, 0);
+    f->in.phase = PH_HOLD;
+    run(f, 599);
+    assert_int_equal(st(f, "bath_dev"), ALARM_NORMAL);
+    run(f, 1.5);
+    assert_int_equal(st(f, "bath_dev"), ALARM_UNACK);
+    drain(f);
+    assert_non_null(strstr(f->ev[0].text, "setpoint 740.0"));
+}
+
+/* A flame failure: the lockout comes with it (the same PLC scan), O2 rises a
+ * minute later.  One annunciation, first out; the consequences recorded. */
+static void test_first_out_and_consequences(void **state)
+{
+    struct fx *f = *state;
+    struct cfg_alarm *ff = add(f, "flame_failure", ALARM_OFF, "flame_on", 0, PRIO_HIGH);
+    snprintf(ff->suppresses, sizeof ff->suppresses, "lockout, o2_high");
+    ff->suppress_s = 120;
+    ff->latching = true;
+    snprintf(ff->group, sizeof ff->group, "burner");
+    ff->group_window_s = 60;
+    struct cfg_alarm *lk = add(f, "lockout", ALARM_ON, "bms_lockout", 0, PRIO_MEDIUM);
+    snprintf(lk->group, sizeof lk->group, "burner");
+    lk->group_window_s = 60;
+    struct cfg_alarm *o2 = add(f, "o2_high", ALARM_HI, "o2_pct", 4, PRIO_LOW);
+    o2->on_delay_s = 60;
+    o2->deadband = 0.3;
+    start(f);
+    run(f, 10);
+    f->tags[T_FLAME].v = 0;
+    f->tags[T_LOCK].v = 1;
+    f->tags[T_O2].v = 8;
+    run(f, 90);
+    assert_int_equal(st(f, "flame_failure"), ALARM_UNACK);
+    assert_true(alarm_get(&f->a, "flame_failure")->first_out);
+    assert_int_equal(st(f, "lockout"), ALARM_SUPPRESSED);
+    assert_int_equal(st(f, "o2_high"), ALARM_SUPPRESSED);
+    drain(f);
+    assert_int_equal(count_kind(f, AEV_RAISED), 1);
+    assert_int_equal(count_kind(f, AEV_SUPPRESSED), 2);
+    assert_non_null(strstr(f->ev[0].text, "first out"));
+    for (int i = 1; i < f->nev; i++)
+        assert_non_null(strstr(f->ev[i].text, "suppressed as a consequence of flame_failure"));
+    struct alarm_kpi kpi;
+    alarm_kpi(&f->a, &kpi);
+    assert_int_equal(kpi.annunciations, 1);
+    int idx[4];
+    assert_int_equal(alarm_list_active(&f->a, idx, 4), 1);
+    /* the operator resets: everything returns; the consequences leave quietly */
+    f->tags[T_FLAME].v = 1;
+    f->tags[T_LOCK].v = 0;
+    f->tags[T_O2].v = 3;
+    run(f, 5);
+    assert_int_equal(st(f, "lockout"), ALARM_NORMAL);
+    assert_int_equal(st(f, "o2_high"), ALARM_NORMAL);
+    assert_int_equal(st(f, "flame_failure"), ALARM_RTN_UNACK);
+    char msg[200];
+    assert_int_equal(alarm_ack(&f->a, "flame_failure", "anna", f->t, msg, sizeof msg), 0);
+    assert_false(alarm_get(&f->a, "flame_failure")->first_out);
+    /* a lockout on its own (no flame failure) is annunciated, and first out */
+    run(f, 120);
+    drain(f);
+    f->tags[T_LOCK].v = 1;
+    step(f);
+    assert_int_equal(st(f, "lockout"), ALARM_UNACK);
+    assert_true(alarm_get(&f->a, "lockout")->first_out);
+    /* a flame failure now: its lockout was there before it, so stays annunciated; the
+     * flame failure is not first out (the lockout came within the window) */
+    f->tags[T_FLAME].v = 0;
+    run(f, 1);
+    assert_int_equal(st(f, "flame_failure"), ALARM_UNACK);
+    assert_false(alarm_get(&f->a, "flame_failure")->first_out);
+    assert_int_equal(st(f, "lockout"), ALARM_UNACK);
+    /* the consequence comes too late (past suppress_s): annunciated */
+    run(f, 70);
+    f->tags[T_O2].v = 8;
+    run(f, 61);
+    assert_int_equal(st(f, "o2_high"), ALARM_UNACK);
+}
+
+/* A cause that is shelved or out of service suppresses nothing. */
+static void test_consequence_needs_visible_cause(void **state)
+{
+    struct fx *f = *state;
+    char msg[200];
+    struct cfg_alarm *ff = add(f, "flame_failure", ALARM_OFF, "flame_on", 0, PRIO_MEDIUM);
+    snprintf(ff->suppresses, sizeof ff->suppresses, "lockout");
+    ff->suppress_s = 120;
+    add(f, "lockout", ALARM_ON, "bms_lockout", 0, PRIO_MEDIUM);
+    start(f);
+    assert_int_equal(alarm_set_oos(&f->a, "flame_failure", true, "erik", f->t, msg, sizeof msg), 0);
+    f->tags[T_FLAME].v = 0;
+    f->tags[T_LOCK].v = 1;
+    run(f, 5);
+    assert_int_equal(st(f, "lockout"), ALARM_UNACK);
+    /* an unknown consequence is a sentence at init */
+    snprintf(f->cfg.alarms[0].suppresses, sizeof f->cfg.alarms[0].suppresses, "lockout, nosuch");
+    assert_int_equal(alarm_init(&f->a, &f->cfg, msg, sizeof msg), -1);
+    assert_string_equal(msg, "[alarm.flame_failure] suppresses = \"nosuch\": no such other alarm");
 }
 
 /* ---- suppression and out of service ------------------------------------------- */
@@ -1066,7 +1339,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_shelve_and_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unshelve, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shelve_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shelve_by_priority, setup, teardown),
         cmocka_unit_test_setup_teardown(test_suppression_by_phase, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_new_kinds, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_phases_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_first_out_and_consequences, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_consequence_needs_visible_cause, setup, teardown),
         cmocka_unit_test_setup_teardown(test_out_of_service, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flood, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kpi_top_and_chatter, setup, teardown),

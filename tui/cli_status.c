@@ -131,7 +131,7 @@ static void status_json(const struct cfg *cfg, const struct snap_hello *h, const
         json_n(f, a->t);
         fputs(",\"shelved_until\":", f);
         json_n(f, a->shelved_until);
-        fputs("}", f);
+        fprintf(f, ",\"first_out\":%s}", a->first_out ? "true" : "false");
     }
     fprintf(f,
             "],\n\"alarm_counts\":{\"active\":%d,\"unacked\":%d,\"shelved\":%d,"

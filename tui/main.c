@@ -69,7 +69,7 @@ static int check_take(void *ctx, int val, const char *arg, char *err, size_t err
 
 static const char check_usage[] = "usage: meltcon [-c FILE] check-config [--describe|--man] [FILE]\n";
 
-/* Print a one-line summary and return 0, or every error and return 1;
+/* Print a summary (and the alarms' share of each priority) and return 0, or every error and return 1;
  * --describe and --man print the key reference and meltcon.ini(5). */
 static int check_config(int argc, char **argv, const char *cfgopt)
 {
@@ -129,6 +129,9 @@ static int check_config(int argc, char **argv, const char *cfgopt)
     printf("%s: OK: furnace %s (%s), %d tags, %d loops, %d alarms, %d programs\n", file,
            c.furnace.name, c.server.system ? "system" : "private", c.ntags, c.nloops, c.nalarms,
            c.nprograms);
+    char shares[160];
+    cfg_alarm_shares(&c, shares, sizeof shares);
+    printf("%s: %s\n", file, shares);
     return 0;
 }
 

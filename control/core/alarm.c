@@ -9,8 +9,15 @@
  *   MASTER     another master writes the PLC (the core's detector, master.h)
  *   OVERRUN    cycles overrun (the shell's judgement)
  *   REFUSED    the PLC refuses a read block or a write; holds while the link is down
- * HI, LO, ON, OFF and DOOR_OPEN hold (neither raise nor clear) while the tag's
- * quality is not GOOD: the BAD alarm of that tag covers it.  BAD and STALE
+ *   DEV        |v - SP| >= L, SP the setpoint of def.loop; stays while >= L - DB
+ *   DIFF       v - v2 >= L (when hi), v2 - v >= L (lo), |v - v2| >= L (both):
+ *              v2 of tag2, two sensors disagree; same deadband
+ *   AND        (v beyond L) and (v2 beyond limit2), each "beyond" hi (>=) or lo
+ *              (<=) by when/when2, each with its deadband once active
+ * Outside def.phases (when given) every condition is clear: the alarm does
+ * not exist there (a bath deviation means something only in HOLD).
+ * HI, LO, ON, OFF, DOOR_OPEN, DEV, DIFF and AND hold (neither raise nor clear)
+ * while a tag's quality is not GOOD: the BAD alarm of that tag covers it.  BAD and STALE
  * hold while the link is down (and BAD while the PLC is stale): they are
  * consequences of the LINK/STALE alarm, and raising every sensor's BAD alarm
  * at a link loss would be a flood of one cause.
@@ -30,6 +37,18 @@
  * condition keeps being tracked, and on leaving them the alarm goes to
  * NORMAL and re-evaluates at once (raising if still active).  Precedence:
  * OOS over SHELVED over SUPPRESSED.
+ *
+ * Consequential suppression: alarm C named in A's `suppresses` whose
+ * condition becomes active no earlier than A's and within A's suppress_s is
+ * SUPPRESSED (recorded, not annunciated) for as long as its condition stays
+ * active and A holds: A is not shelved, out of service or itself suppressed,
+ * and A is active or still listed.  When A stops holding, a C still active is
+ * raised.  A critical alarm is never a consequence (the loader refuses it).
+ *
+ * First-out: an alarm of a group (def.group) raised when no other alarm of
+ * its group was raised within the last group_window_s is first-out; the
+ * mark stays until it is NORMAL again.  Alarms raised in one step take config
+ * order, so a group lists its causes first.
  *
  * Flood: n = annunciations in the last ALARM_FLOOD_WINDOW_S.  A flood starts
  * when n > ALARM_FLOOD_START and ends when n < ALARM_FLOOD_END (ISA-18.2:
@@ -76,14 +95,33 @@ static struct tag_value source(const struct alarm *al, const struct alarm_inputs
     return v;
 }
 
+static struct tag_value source2(const struct alarm *al, const struct alarm_inputs *in)
+{
+    struct tag_value v = {.v = 0, .q = Q_BAD_COMMS};
+    if (al->tag2 >= 0 && in->tags && al->tag2 < in->ntags)
+        v = in->tags[al->tag2];
+    return v;
+}
+
 static enum cond cond_of(bool b) { return b ? C_SET : C_CLEAR; }
+
+/* v beyond limit: v >= limit (hi) or v <= limit (lo); once active the limit
+ * moves back by the deadband. */
+static bool beyond(double v, bool lo, double limit, double db, bool active)
+{
+    if (lo)
+        return v <= (active ? limit + db : limit);
+    return v >= (active ? limit - db : limit);
+}
 
 /* The raw condition of one alarm this step (see the table at the top). */
 static enum cond condition(const struct alarm *al, struct tag_value v,
-                           const struct alarm_inputs *in)
+                           struct tag_value v2, const struct alarm_inputs *in)
 {
     const struct cfg_alarm *d = &al->def;
-    bool good = v.q == Q_GOOD;
+    bool good = v.q == Q_GOOD, good2 = v2.q == Q_GOOD;
+    if (d->phases && (unsigned)in->phase < PH_COUNT && !(d->phases >> in->phase & 1u))
+        return C_CLEAR;
     switch (d->kind) {
     case ALARM_HI:
         if (!good)
@@ -106,6 +144,23 @@ static enum cond condition(const struct alarm *al, struct tag_value v,
     case ALARM_MASTER: return cond_of(in->foreign_master);
     case ALARM_OVERRUN: return cond_of(in->overrun);
     case ALARM_REFUSED: return in->link_up ? cond_of(in->refused) : C_HOLD;
+    case ALARM_DEV:
+        if (!good || !in->loop_sp || al->loop < 0 || al->loop >= in->nloops)
+            return C_HOLD;
+        return cond_of(beyond(fabs(v.v - in->loop_sp[al->loop]), false, d->limit, d->deadband,
+                              al->active));
+    case ALARM_DIFF:
+        if (!good || !good2)
+            return C_HOLD;
+        return cond_of(beyond(d->when == 0   ? v.v - v2.v
+                              : d->when == 1 ? v2.v - v.v
+                                             : fabs(v.v - v2.v),
+                              false, d->limit, d->deadband, al->active));
+    case ALARM_AND:
+        if (!good || !good2)
+            return C_HOLD;
+        return cond_of(beyond(v.v, d->when == 1, d->limit, d->deadband, al->active) &&
+                       beyond(v2.v, d->when2 == 1, d->limit2, d->deadband2, al->active));
     default: return C_HOLD;
     }
 }
@@ -139,6 +194,7 @@ static void detail(const struct alarm *al, char *buf, size_t len)
 {
     const struct cfg_alarm *d = &al->def;
     const struct tag_value *v = &al->last;
+    int cut = 0;
     buf[0] = '\0';
     switch (d->kind) {
     case ALARM_HI:
@@ -159,11 +215,24 @@ static void detail(const struct alarm *al, char *buf, size_t len)
             snprintf(buf, len, "%s %s", d->tag, v->v > 0.5 ? "true" : "false");
         break;
     case ALARM_BAD: snprintf(buf, len, "%s quality %s", d->tag, tag_quality_name(v->q)); break;
+    /* the kinds of two values may be cut to fit the event text: a decision */
+    case ALARM_DEV:
+        cut = snprintf(buf, len, "%s %.1f %s, setpoint %.1f, limit +-%.1f %s", d->tag, v->v, al->unit,
+                 al->last_sp, d->limit, al->unit);
+        break;
+    case ALARM_DIFF:
+        cut = snprintf(buf, len, "%s %.1f, %s %.1f: %.1f apart, limit %.1f", d->tag, v->v,
+                       d->tag2, al->last2.v, fabs(v->v - al->last2.v), d->limit);
+        break;
+    case ALARM_AND:
+        cut = snprintf(buf, len, "%s %.1f, %s %.1f", d->tag, v->v, d->tag2, al->last2.v);
+        break;
     case ALARM_MASTER:
     case ALARM_OVERRUN:
     case ALARM_REFUSED: snprintf(buf, len, "%s", al->note); break;
     default: break;
     }
+    (void)cut;
 }
 
 static void push(struct alarms *a, const struct alarm_event *e)
@@ -190,6 +259,8 @@ static void emit(struct alarms *a, int i, enum alarm_event_kind kind, enum alarm
     push(a, &e);
     al->state = to;
     al->t_state = a->now;
+    if (to == ALARM_NORMAL)
+        al->first_out = false;
 }
 
 /* Record one annunciation of alarm i for the rate, the top ten and chatter. */
@@ -213,14 +284,34 @@ static void annunciate(struct alarms *a, int i)
     al->t_raised = a->now;
 }
 
+/* Whether alarm i, raised now, is the first of its group in the window. */
+static bool first_of_group(const struct alarms *a, int i)
+{
+    const struct alarm *al = &a->al[i];
+    if (!al->def.group[0])
+        return false;
+    for (int k = 0; k < a->n; k++) {
+        const struct alarm *o = &a->al[k];
+        if (k != i && o->annunciations > 0 && !strcmp(o->def.group, al->def.group) &&
+            a->now - o->t_raised < al->def.group_window_s - TIME_EPS)
+            return false;
+    }
+    return true;
+}
+
 static void raise_alarm(struct alarms *a, int i)
 {
     char d[ALARM_DETAIL_MAX], text[ALARM_EVENT_TEXT];
-    detail(&a->al[i], d, sizeof d);
+    struct alarm *al = &a->al[i];
+    al->first_out = first_of_group(a, i);
+    const char *fo = al->first_out ? ", first out" : "";
+    detail(al, d, sizeof d);
     if (d[0])
-        snprintf(text, sizeof text, "%s (%s)", title(&a->al[i]), d);
+        snprintf(text, sizeof text, "%s (%s%s)", title(al), d, fo);
+    else if (al->first_out)
+        snprintf(text, sizeof text, "%s (first out)", title(al));
     else
-        snprintf(text, sizeof text, "%s", title(&a->al[i]));
+        snprintf(text, sizeof text, "%s", title(al));
     annunciate(a, i);
     emit(a, i, AEV_RAISED, ALARM_UNACK, "", text);
 }
@@ -236,6 +327,42 @@ static void return_alarm(struct alarms *a, int i, enum alarm_state to)
     emit(a, i, AEV_RETURNED, to, "", text);
 }
 
+static bool phase_suppressed(const struct alarms *a, const struct alarm *al)
+{
+    return (unsigned)a->phase < PH_COUNT && (al->def.suppress_phases >> a->phase & 1u);
+}
+
+/* Whether alarm j (a cause) holds its consequences suppressed: it is, or is
+ * about to be, annunciated, and active or still listed. */
+static bool cause_holds(const struct alarms *a, const struct alarm *j)
+{
+    return !j->oos && !j->shelved && !phase_suppressed(a, j) && j->sup_by < 0 &&
+           (j->active || listed(j->state));
+}
+
+/* Consequential suppression (see the top): release what no longer holds,
+ * then mark the consequences newly active within their cause's window. */
+static void consequences(struct alarms *a)
+{
+    for (int i = 0; i < a->n; i++) {
+        struct alarm *c = &a->al[i];
+        if (c->sup_by >= 0 && (!c->active || !cause_holds(a, &a->al[c->sup_by])))
+            c->sup_by = -1;
+    }
+    for (int j = 0; j < a->n; j++) {
+        const struct alarm *cause = &a->al[j];
+        if (!cause->ncons || !cause->active || !cause_holds(a, cause))
+            continue;
+        for (int k = 0; k < cause->ncons; k++) {
+            struct alarm *c = &a->al[cause->cons[k]];
+            double after = c->t_active - cause->t_active;
+            if (c->active && c->sup_by < 0 && !listed(c->state) && after >= -TIME_EPS &&
+                after <= cause->def.suppress_s + TIME_EPS)
+                c->sup_by = j;
+        }
+    }
+}
+
 /* Bring alarm i's state in line with its condition and the phase.  Shelved
  * and out-of-service alarms are left to their actions. */
 static void settle(struct alarms *a, int i)
@@ -244,11 +371,15 @@ static void settle(struct alarms *a, int i)
     char text[ALARM_EVENT_TEXT];
     if (al->oos || al->shelved)
         return;
-    bool sup = (unsigned)a->phase < PH_COUNT && (al->def.suppress_phases >> a->phase & 1u);
-    if (sup) {
+    bool by_phase = phase_suppressed(a, al);
+    if (by_phase || al->sup_by >= 0) {
         if (al->state != ALARM_SUPPRESSED) {
-            snprintf(text, sizeof text, "%s: suppressed in %s", title(al),
-                     cfg_phase_name(a->phase));
+            if (by_phase)
+                snprintf(text, sizeof text, "%s: suppressed in %s", title(al),
+                         cfg_phase_name(a->phase));
+            else
+                snprintf(text, sizeof text, "%s: suppressed as a consequence of %s",
+                         title(al), a->al[al->sup_by].def.name);
             emit(a, i, AEV_SUPPRESSED, ALARM_SUPPRESSED, "", text);
         }
         return;
@@ -322,6 +453,46 @@ static void flood_step(struct alarms *a, double dt)
 
 /* ---- public --------------------------------------------------------------- */
 
+/* The first failure of alarm_init, as its sentence; later ones only count. */
+static int init_fail(int rc, char *err, size_t errlen, const char *name, const char *key,
+                     const char *val, const char *what)
+{
+    if (rc == 0 && err && errlen)
+        snprintf(err, errlen, "[alarm.%s] %s = \"%s\": %s", name, key, val, what);
+    return -1;
+}
+
+/* Resolve def.suppresses (comma-separated alarm names) into al->cons. */
+static int init_consequences(struct alarms *a, int i, int rc, char *err, size_t errlen)
+{
+    struct alarm *al = &a->al[i];
+    const char *p = al->def.suppresses;
+    while (*p) {
+        char name[CFG_NAME_MAX];
+        size_t n = 0;
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (!*p)
+            break;
+        while (*p && *p != ',') {
+            if (*p != ' ' && n < sizeof name - 1)
+                name[n++] = *p;
+            p++;
+        }
+        name[n] = '\0';
+        int k = alarm_find(a, name);
+        if (k < 0 || k == i)
+            rc = init_fail(rc, err, errlen, al->def.name, "suppresses", name,
+                           "no such other alarm");
+        else if (al->ncons == ALARM_CONS_MAX)
+            rc = init_fail(rc, err, errlen, al->def.name, "suppresses", name,
+                           "more consequences than one alarm may suppress (8)");
+        else
+            al->cons[al->ncons++] = k;
+    }
+    return rc;
+}
+
 int alarm_init(struct alarms *a, const struct cfg *c, char *err, size_t errlen)
 {
     int rc = 0;
@@ -333,20 +504,34 @@ int alarm_init(struct alarms *a, const struct cfg *c, char *err, size_t errlen)
         struct alarm *al = &a->al[i];
         al->def = c->alarms[i];
         al->state = ALARM_NORMAL;
-        al->tag = -1;
-        al->last.q = Q_BAD_COMMS;
+        al->tag = al->tag2 = al->loop = al->sup_by = -1;
+        al->last.q = al->last2.q = Q_BAD_COMMS;
+        if (al->def.tag2[0]) {
+            al->tag2 = cfg_tag_index(c, al->def.tag2);
+            if (al->tag2 < 0)
+                rc = init_fail(rc, err, errlen, al->def.name, "tag2", al->def.tag2,
+                               "no such tag in the tag map");
+        }
+        if (al->def.loop[0]) {
+            const struct cfg_loop *l = cfg_loop_find(c, al->def.loop);
+            if (!l)
+                rc = init_fail(rc, err, errlen, al->def.name, "loop", al->def.loop,
+                               "no such loop");
+            else
+                al->loop = (int)(l - c->loops);
+        }
         if (al->def.tag[0] == '\0')
             continue;
         al->tag = cfg_tag_index(c, al->def.tag);
         if (al->tag < 0) {
-            if (rc == 0 && err && errlen)
-                snprintf(err, errlen, "[alarm.%s] tag = \"%s\": no such tag in the tag map",
-                         al->def.name, al->def.tag);
-            rc = -1;
+            rc = init_fail(rc, err, errlen, al->def.name, "tag", al->def.tag,
+                           "no such tag in the tag map");
             continue;
         }
         snprintf(al->unit, sizeof al->unit, "%s", c->tags[al->tag].unit);
     }
+    for (int i = 0; i < a->n; i++)
+        rc = init_consequences(a, i, rc, err, errlen);
     return rc;
 }
 
@@ -371,8 +556,8 @@ int alarm_add(struct alarms *a, const struct cfg_alarm *def, char *err, size_t e
     memset(al, 0, sizeof *al);
     al->def = *def;
     al->state = ALARM_NORMAL;
-    al->tag = -1;
-    al->last.q = Q_BAD_COMMS;
+    al->tag = al->tag2 = al->loop = al->sup_by = -1;
+    al->last.q = al->last2.q = Q_BAD_COMMS;
     return a->n++;
 }
 
@@ -383,15 +568,25 @@ void alarm_step(struct alarms *a, const struct alarm_inputs *in, double now_s, d
     a->phase = in->phase;
     for (int i = 0; i < a->n; i++) {
         struct alarm *al = &a->al[i];
-        struct tag_value v = source(al, in);
+        struct tag_value v = source(al, in), v2 = source2(al, in);
         al->last = v;
+        al->last2 = v2;
+        if (al->loop >= 0 && in->loop_sp && al->loop < in->nloops)
+            al->last_sp = in->loop_sp[al->loop];
         const char *note = al->def.kind == ALARM_MASTER    ? in->master_note
                            : al->def.kind == ALARM_OVERRUN ? in->overrun_note
                            : al->def.kind == ALARM_REFUSED ? in->refused_note
                                                            : NULL;
         if (note && (al->def.kind != ALARM_REFUSED || *note))
             snprintf(al->note, sizeof al->note, "%s", note);
-        debounce(al, condition(al, v, in), now_s);
+        bool was = al->active;
+        debounce(al, condition(al, v, v2, in), now_s);
+        if (al->active && !was)
+            al->t_active = now_s;
+    }
+    consequences(a);
+    for (int i = 0; i < a->n; i++) {
+        struct alarm *al = &a->al[i];
         if (al->shelved && !al->oos && now_s >= al->shelve_until - TIME_EPS) {
             al->shelved = false;
             snprintf(text, sizeof text, "%s: shelving by %s expired", title(al),
@@ -468,8 +663,14 @@ int alarm_shelve(struct alarms *a, const char *name, double minutes, const char 
     struct alarm *al = &a->al[i];
     const char *n = al->def.name;
     double lim = al->def.max_shelve_min;
+    bool high = al->def.priority == PRIO_HIGH;
     if (al->oos)
         snprintf(text, sizeof text, "Shelve %s: it is out of service", n);
+    else if (al->def.priority == PRIO_CRITICAL)
+        snprintf(text, sizeof text,
+                 "Shelve %s: a critical alarm cannot be shelved, by anyone; clear its cause "
+                 "(an engineer may take it out of service for repair)",
+                 n);
     else if (input_reason(reason, true, ALARM_REASON_MAX - 1, ALARM_REASON_MAX, why, sizeof why) <
              0)
         snprintf(text, sizeof text, "Shelve %s: %s", n, why);
@@ -485,6 +686,14 @@ int alarm_shelve(struct alarms *a, const char *name, double minutes, const char 
                  "Shelve %s: %.0f min is more than the %.0f min anyone may shelve; take it out "
                  "of service instead",
                  n, minutes, ALARM_SHELVE_LIMIT_MIN);
+    else if (high && lim <= 0)
+        snprintf(text, sizeof text, "Shelve %s: this high alarm cannot be shelved "
+                 "(max_shelve_min = 0)", n);
+    else if (high && minutes > lim)
+        snprintf(text, sizeof text,
+                 "Shelve %s: %.0f min is more than the %.0f min this high alarm may be shelved, "
+                 "by anyone",
+                 n, minutes, lim);
     else if (!role_is_engineer && lim <= 0)
         snprintf(text, sizeof text, "Shelve %s: only an engineer may shelve this alarm", n);
     else if (!role_is_engineer && minutes > lim)

@@ -10,7 +10,9 @@
  *   ACKED       condition active, acknowledged
  *   RTN_UNACK   condition returned, not acknowledged
  *   SHELVED     hidden by an operator for a time, with a reason
- *   SUPPRESSED  hidden by design in the current melt phase
+ *   SUPPRESSED  hidden by design: in the current melt phase, or as the
+ *               consequence of another alarm (`suppresses`): recorded in
+ *               the journal, not annunciated
  *   OOS         out of service (an engineer took it away)
  *
  * alarm_step() evaluates every alarm once per control cycle from the tag
@@ -42,6 +44,7 @@
 #define ALARM_CHATTER_WINDOW_S 60.0 /* ... within this: chattering */
 #define ALARM_KPI_TOP 10
 #define ALARM_SHELVE_LIMIT_MIN 10080.0 /* nobody shelves longer (7 days): use OOS */
+#define ALARM_CONS_MAX 8 /* consequences one alarm may suppress */
 
 enum alarm_state {
     ALARM_NORMAL,
@@ -84,6 +87,8 @@ struct alarm_event {
 struct alarm {
     struct cfg_alarm def;
     int tag;       /* index into the tag image, -1 for none */
+    int tag2;      /* diff, and: the second tag, -1 for none */
+    int loop;      /* dev: index of the loop whose setpoint is the reference, -1 */
     char unit[16]; /* of the tag, for messages */
     enum alarm_state state;
     bool active;          /* debounced condition */
@@ -95,7 +100,14 @@ struct alarm {
     char shelve_user[CFG_NAME_MAX];
     double t_state;        /* last state change */
     double t_raised;       /* last annunciation */
+    double t_active;       /* when the debounced condition last became active */
+    bool first_out;        /* raised first of its group (def.group) within the window */
+    int sup_by;            /* suppressed as the consequence of this alarm, -1 none */
+    int ncons;             /* the alarms it suppresses (def.suppresses), indices */
+    int cons[ALARM_CONS_MAX];
     struct tag_value last; /* source value at the last step */
+    struct tag_value last2; /* second tag (diff, and) at the last step */
+    double last_sp;         /* dev: the loop's setpoint at the last step */
     char note[ALARM_NOTE_MAX]; /* foreign_master: the registers, from alarm_inputs */
     unsigned long annunciations;
     unsigned long chatter;          /* annunciations that made ALARM_CHATTER_N in the window */
@@ -115,6 +127,8 @@ struct alarm_inputs {
     const char *overrun_note; /* what did not fit; NULL: none */
     bool refused;            /* the PLC refuses a read block or a write, repeatedly */
     const char *refused_note; /* which ones, and the PLC's answer; NULL: none */
+    const double *loop_sp;   /* setpoint of each loop, indexed like cfg->loops; NULL: none */
+    int nloops;
 };
 
 struct alarms {
@@ -161,9 +175,10 @@ struct alarm_counts {
 };
 
 /* Take the definitions from the config; every alarm NORMAL, queue empty.
- * Returns 0, or -1 with a sentence in err when an alarm's tag is not in the
- * tag map (that alarm then sees its source as BAD_COMMS: a BAD alarm on it
- * raises, a limit alarm holds).  err may be NULL. */
+ * Returns 0, or -1 with a sentence in err when an alarm's tag, tag2, loop
+ * or a name in its `suppresses` is not in the config (that alarm then sees
+ * its source as BAD_COMMS: a BAD alarm on it raises, a limit alarm holds;
+ * an unknown consequence is left out).  err may be NULL. */
 int alarm_init(struct alarms *a, const struct cfg *c, char *err, size_t errlen);
 
 /* Append one more definition (the core's built-in foreign_master alarm, for
@@ -172,9 +187,10 @@ int alarm_init(struct alarms *a, const struct cfg *c, char *err, size_t errlen);
 int alarm_add(struct alarms *a, const struct cfg_alarm *def, char *err, size_t errlen);
 
 /* Evaluate every alarm at process time now_s, dt seconds after the last
- * step: condition with deadband and hold on bad quality, on/off delays,
- * shelving expiry, suppression by phase, the state machine, then the flood
- * detector.  Events go to the queue. */
+ * step: condition with deadband and hold on bad quality, on/off delays (all
+ * alarms first), then consequential suppression, then per alarm shelving
+ * expiry, suppression by phase, the state machine with first-out, then the
+ * flood detector.  Events go to the queue. */
 void alarm_step(struct alarms *a, const struct alarm_inputs *in, double now_s, double dt);
 
 /* Operator actions.  Each returns 0 and a sentence saying what was done, or
@@ -186,9 +202,11 @@ int alarm_ack_all(struct alarms *a, const char *user, double now_s, char *msg, s
 
 /* Shelve for `minutes`: whole minutes, at least 1 (the time shown is the
  * time applied).  A reason is required: printable UTF-8 of at most
- * ALARM_REASON_MAX - 1 characters and bytes (input_reason).  Operators may shelve up to
- * the alarm's max_shelve_min (0: not at all); an engineer may exceed it, but
- * nobody past ALARM_SHELVE_LIMIT_MIN.  Shelving again replaces the time and
+ * ALARM_REASON_MAX - 1 characters and bytes (input_reason).  A critical alarm
+ * is never shelved, by anyone.  Operators may shelve up to the alarm's
+ * max_shelve_min (0: not at all); an engineer may exceed it, but not for a
+ * high alarm (its max_shelve_min binds everyone), and nobody past
+ * ALARM_SHELVE_LIMIT_MIN.  Shelving again replaces the time and
  * reason.  The shelving ends by itself at its time and the alarm
  * re-evaluates (raises at once if its condition is still active). */
 int alarm_shelve(struct alarms *a, const char *name, double minutes, const char *reason,

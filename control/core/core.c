@@ -449,8 +449,13 @@ void core_step(struct core *k, const struct tag_value *tags, const struct core_s
     if (moved || k->seq.phase != before)
         core_phase_event(k, NULL, before, k->seq.why);
 
-    /* alarms */
+    /* alarms: dev alarms compare with each loop's setpoint */
+    double loop_sp[CFG_MAX_LOOPS];
+    for (int i = 0; i < k->loops.n && i < CFG_MAX_LOOPS; i++)
+        loop_sp[i] = k->loops.loop[i].pid.sp;
     struct alarm_inputs ain = {.tags = tags,
+                               .loop_sp = loop_sp,
+                               .nloops = k->loops.n,
                                .ntags = k->cfg->ntags,
                                .link_up = st->link_up,
                                .plc_stale = k->plc_stale,

@@ -63,6 +63,7 @@ void core_view_fill(const struct core *k, const struct tag_value *tags, const do
         o->prio = a->def.priority;
         o->t = a->t_state;
         o->shelved_until = a->shelved ? a->shelve_until : 0;
+        o->first_out = a->first_out;
         if (a->shelved) {
             str_copy(o->shelved_by, sizeof o->shelved_by, a->shelve_user);
             str_copy(o->shelve_reason, sizeof o->shelve_reason, a->shelve_reason);

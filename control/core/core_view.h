@@ -43,6 +43,7 @@ struct core_view_alarm {
     double shelved_until;       /* process time; 0 when not shelved */
     char shelved_by[CFG_NAME_MAX]; /* "" when not shelved */
     char shelve_reason[ALARM_REASON_MAX];
+    bool first_out;             /* raised first of its first-out group */
 };
 
 struct core_view_perm {

@@ -76,6 +76,8 @@ void snap_encode(const struct snap *s, struct proto_out *o)
         proto_kvi(o, "pr", a->prio);
         proto_kvf(o, "t", a->t);
         proto_kvf(o, "su", a->shelved_until);
+        if (a->first_out)
+            proto_kvi(o, "fo", 1);
         if (*a->shelved_by || *a->shelve_reason) {
             proto_kv(o, "sby", a->shelved_by);
             proto_kv(o, "sr", a->shelve_reason);
@@ -206,6 +208,9 @@ int snap_decode(const struct proto_msg *m, struct snap *s)
             NEEDI(l, "pr", 0, PRIO_CRITICAL, a->prio);
             OPTF(l, "t", a->t);
             OPTF(l, "su", a->shelved_until);
+            int fo = 0;
+            OPTI(l, "fo", 0, 1, fo);
+            a->first_out = fo == 1;
             str_copy(a->shelved_by, sizeof a->shelved_by, proto_get(l, "sby"));
             str_copy(a->shelve_reason, sizeof a->shelve_reason, proto_get(l, "sr"));
         } else if (!strcmp(kind, "perm")) {

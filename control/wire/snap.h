@@ -60,6 +60,7 @@ struct snap_alarm {
     double shelved_until; /* process time, when shelved */
     char shelved_by[CFG_NAME_MAX]; /* who shelved it, and why */
     char shelve_reason[96];
+    bool first_out;  /* raised first of its first-out group */
 };
 
 struct snap_perm {

@@ -103,6 +103,7 @@ void snap_from_view(const struct core_view *v, struct snap *s)
         o->prio = a->prio;
         o->t = a->t;
         o->shelved_until = a->shelved_until;
+        o->first_out = a->first_out;
         str_copy(o->shelved_by, sizeof o->shelved_by, a->shelved_by);
         str_copy(o->shelve_reason, sizeof o->shelve_reason, a->shelve_reason);
     }
