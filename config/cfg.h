@@ -112,6 +112,10 @@ struct cfg_server {
     int historian_retention_days;
     int journal_retention_days;
     int max_clients;
+    int max_per_user;               /* connections of one account at once, 0 = no limit */
+    int reserved_slots;             /* of max_clients, never given to a viewer */
+    int refusals_per_10s;           /* an account's refusals journalled one by one */
+    int request_max_age_ms;         /* an older request is refused, not carried out */
 };
 
 struct cfg_sim {
@@ -128,6 +132,7 @@ struct cfg_sim {
     double pump_min_level_mm; /* PLC hard interlock: pump refused below */
     double pump_freeze_c;     /* PLC hard interlock: metal too cold to pump */
     char inject_socket[CFG_PATH_MAX]; /* instructor channel, "" = default */
+    double idle_timeout_s;    /* a Modbus client silent this long is dropped, 0 = never */
 };
 
 /* Permissive limits used by the console's command tables (control/core/perm.c). */
