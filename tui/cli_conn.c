@@ -58,6 +58,7 @@ long cli_conn_req(struct cli_conn *c, const char *verb, const char *target, cons
     struct snap_req r;
     memset(&r, 0, sizeof r);
     r.id = ++c->next_id;
+    r.t = clock_wall_s(); /* the server refuses it once older than request_max_age_ms */
     snprintf(r.verb, sizeof r.verb, "%s", verb);
     snprintf(r.target, sizeof r.target, "%s", target ? target : "");
     snprintf(r.value, sizeof r.value, "%s", value ? value : "");

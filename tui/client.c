@@ -16,6 +16,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 void client_init(struct client *c, const char *path, double stale_s)
 {
     memset(c, 0, offsetof(struct client, tmp));
@@ -208,6 +210,7 @@ long client_send(struct client *c, const char *verb, const char *target, const c
     struct snap_req r;
     memset(&r, 0, sizeof r);
     r.id = c->next_id;
+    r.t = clock_wall_s(); /* now, as the operator confirms: the server refuses it once old */
     snprintf(r.verb, sizeof r.verb, "%s", verb ? verb : "");
     snprintf(r.target, sizeof r.target, "%s", target ? target : "");
     snprintf(r.value, sizeof r.value, "%s", value ? value : "");
