@@ -34,7 +34,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/wait.h>
 #include <time.h>
 
 #include "clock.h"
@@ -189,14 +188,17 @@ static void publish(struct server *sv, double mono)
             server_drop(sv, i, "connection lost", false);
 }
 
-/* Drop clients that took nothing for SESSION_DROP_S; reap finished children. */
+/* Drop clients that took nothing for SESSION_DROP_S; reap finished children
+ * (each job's own, by pid); journal the refusals held back and whatever the
+ * core had to drop. */
 static void housekeeping(struct server *sv, double mono)
 {
     for (int i = 0; i < sv->ss.max; i++)
         if (session_stuck(&sv->ss.s[i], mono))
             server_drop(sv, i, "not reading: nothing could be sent for 10 s", true);
-    while (waitpid(-1, NULL, WNOHANG) > 0)
-        ;
+    server_jobs_reap(sv, 0);
+    server_refusals_flush(sv, mono, false);
+    server_note_losses(sv);
 }
 
 /* ---- serving between cycles ---------------------------------------------------------------- */
@@ -223,7 +225,7 @@ static void build_pfds(struct server *sv)
         add_pfd(sv, s->fd, ev, PFD_SESSION, i);
     }
     for (int j = 0; j < SERVER_JOBS; j++)
-        if (sv->jobs[j].pid > 0 && !sv->jobs[j].ready && !sv->jobs[j].eof)
+        if (sv->jobs[j].used && !sv->jobs[j].ready && !sv->jobs[j].eof)
             add_pfd(sv, sv->jobs[j].fd, POLLIN, PFD_JOB, j);
 }
 
@@ -253,7 +255,7 @@ static void handle_pfds(struct server *sv, int64_t deadline)
                     break;
                 }
                 for (int j = 0; j < SERVER_JOBS; j++)
-                    if (sv->jobs[j].pid > 0 && sv->jobs[j].session_id == s->id)
+                    if (sv->jobs[j].used && sv->jobs[j].session_id == s->id)
                         server_job_pump(sv, &sv->jobs[j], now);
             }
             if (re & (POLLIN | POLLHUP | POLLERR))
@@ -261,7 +263,7 @@ static void handle_pfds(struct server *sv, int64_t deadline)
             break;
         }
         case PFD_JOB:
-            if (sv->jobs[ref].pid > 0)
+            if (sv->jobs[ref].used)
                 server_job_pump(sv, &sv->jobs[ref], now);
             break;
         }

@@ -107,6 +107,9 @@ int server_journal_put(struct server *sv, struct journal_entry *e, bool sync)
         server_broadcast_flush(sv, (double)clock_mono_ns() / 1e9);
         server_jmsg_add(&sv->bc, line);
     }
+    /* after the broadcast buffer (whose flush may end a journal reader):
+     * the readers still running keep it for their client */
+    server_jobs_live(sv, rc == 0 ? sv->jnl.seq : 0, line);
     return rc;
 }
 
@@ -206,7 +209,10 @@ void server_drain_results(struct server *sv, double now)
             else
                 (void)str_copy(e.result, sizeof e.result, "ok");
             bool asked = r->client >= 0;
-            int rc = server_journal_put(sv, &e, asked);
+            /* a client's refusals beyond its quota are counted, not
+             * journalled one by one (quota.h) */
+            bool journal = r->ok || !asked || server_refusal_counts(sv, r->user, now);
+            int rc = journal ? server_journal_put(sv, &e, asked) : 0;
             if (r->ok && (!strcmp(r->kind, "set") || !strcmp(r->kind, "tune") ||
                           !strcmp(r->kind, "program") || !strcmp(r->kind, "loop")))
                 save_state(sv);
@@ -236,4 +242,23 @@ void server_prune(struct server *sv, double wall)
     if (a > 0 || b > 0)
         server_event(sv, "server", "retention", "removed %d journal and %d historian day files",
                      a > 0 ? a : 0, b > 0 ? b : 0);
+}
+
+/* ---- losses ------------------------------------------------------------------------ */
+
+void server_note_losses(struct server *sv)
+{
+    unsigned long r = sv->core.results_dropped, a = sv->core.alarms.events_dropped;
+    if (r != sv->results_lost_seen)
+        server_event(sv, "server", "results",
+                     "%lu results of the control core were lost unjournalled (more than %d "
+                     "between two drains; the oldest go first); %lu since start",
+                     r - sv->results_lost_seen, CORE_RESULTS, r);
+    if (a != sv->events_lost_seen)
+        server_event(sv, "server", "alarm-events",
+                     "%lu alarm events were lost unjournalled (more than %d between two "
+                     "drains); %lu since start",
+                     a - sv->events_lost_seen, ALARM_EVENTS_MAX, a);
+    sv->results_lost_seen = r;
+    sv->events_lost_seen = a;
 }

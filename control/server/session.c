@@ -461,6 +461,38 @@ out:
     return rc;
 }
 
+int session_admit(const struct sessions *ss, const struct cfg_server *srv, const char *user,
+                  int role, char *why, size_t whylen)
+{
+    int free_slots = 0, mine = 0;
+    for (int i = 0; i < ss->max; i++) {
+        if (ss->s[i].fd < 0)
+            free_slots++;
+        else if (!strcmp(ss->s[i].user, user))
+            mine++;
+    }
+    if (srv->max_per_user > 0 && mine >= srv->max_per_user) {
+        snprintf(why, whylen,
+                 "user %s has %d connections to this server already, the most one account may "
+                 "hold ([server] max_per_user); close a console or a `journal --follow` first",
+                 user, mine);
+        return -1;
+    }
+    if (free_slots == 0) {
+        snprintf(why, whylen, "%d clients attached already ([server] max_clients)", ss->max);
+        return -1;
+    }
+    if (role == ROLE_VIEWER && free_slots <= srv->reserved_slots) {
+        snprintf(why, whylen,
+                 "only %d of %d slots are free and the last %d are kept for operators and "
+                 "engineers ([server] reserved_slots); as a viewer, try again when a console "
+                 "closes",
+                 free_slots, ss->max, srv->reserved_slots);
+        return -1;
+    }
+    return 0;
+}
+
 int session_accept(struct sessions *ss, const struct cfg_server *srv, double now, char *why,
                    size_t whylen, char who[CFG_NAME_MAX])
 {
@@ -505,6 +537,13 @@ int session_accept(struct sessions *ss, const struct cfg_server *srv, double now
                  "user %s is in none of the groups allowed to view this furnace (%s); ask for "
                  "membership of %s",
                  p->user, names, srv->viewer_group);
+        send_bye(fd, why);
+        close(fd);
+        free(p);
+        ss->refused++;
+        return -1;
+    }
+    if (session_admit(ss, srv, p->user, role, why, whylen) < 0) {
         send_bye(fd, why);
         close(fd);
         free(p);
