@@ -4,7 +4,8 @@
  * a restart, and retention.
  *
  * Every core result and server event is one journal line (operator actions
- * and refusals with fsync before the reply goes out); a failed journal or
+ * and refusals with fsync before the reply goes out; a client's refusals
+ * beyond its quota are counted for a summary instead, quota.h); a failed journal or
  * historian write clears core_status.disk_ok (the DISK alarm) and the cycle
  * carries on; while the journal fails the server tries again every 2 s so
  * the alarm clears once there is room.
