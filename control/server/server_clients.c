@@ -370,6 +370,7 @@ static void handle_req(struct server *sv, int slot, const struct snap_req *r, do
     (void)str_copy(q.target, sizeof q.target, r->target);
     (void)str_copy(q.value, sizeof q.value, r->value);
     (void)str_copy(q.reason, sizeof q.reason, r->reason);
+    q.t_made = r->t > 0 ? now - (clock_wall_s() - r->t) : 0; /* on the monotonic clock */
     core_request(&sv->core, &q);
     server_drain_results(sv, now);
 }
