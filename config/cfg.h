@@ -114,6 +114,10 @@ struct cfg_server {
     int historian_retention_days;
     int journal_retention_days;
     int max_clients;
+    int max_per_user;               /* connections of one account at once, 0 = no limit */
+    int reserved_slots;             /* of max_clients, never given to a viewer */
+    int refusals_per_10s;           /* an account's refusals journalled one by one */
+    int request_max_age_ms;         /* an older request is refused, not carried out */
 };
 
 #define CFG_SIM_TC_COUNT 7 /* the simulator's thermocouples (tc_lag_*_s) */
@@ -141,6 +145,7 @@ struct cfg_sim {
     double push_min_dry_min;  /* ... or sooner than this after the last charge */
     double max_level_mm;      /* PLC: no charge or push at or above this level (overfill) */
     char inject_socket[CFG_PATH_MAX]; /* instructor channel, "" = default */
+    double idle_timeout_s;    /* a Modbus client silent this long is dropped, 0 = never */
 };
 
 /* Permissive limits used by the console's command tables (control/core/perm.c). */

@@ -498,6 +498,10 @@ static void check_rest(struct cfg_ctx *x)
     if (c->plc.reconnect_min_ms > c->plc.reconnect_max_ms)
         xerr(x, "plc", "", "reconnect_max_ms", "must be at least reconnect_min_ms (%d)",
              c->plc.reconnect_min_ms);
+    if (c->server.reserved_slots >= c->server.max_clients)
+        xerr(x, "server", "", "reserved_slots",
+             "must be below max_clients (%d): viewers need at least one slot",
+             c->server.max_clients);
     if (cfg_scan_find_sec(&x->sc, "furnace") < 0)
         cfg_err(x, 0, "furnace", NULL, NULL, "missing section: every file names its furnace "
                 "([furnace] name = ...)");

@@ -134,6 +134,18 @@ static const struct cfg_key server_keys[] = {
     INT("journal_retention_days", journal_retention_days, 1, 36500, "3650", "days",
         "journal files older than this are removed"),
     INT("max_clients", max_clients, 1, 256, "32", "", "consoles and CLI verbs attached at once"),
+    INT("max_per_user", max_per_user, 0, 256, "8", "",
+        "connections one account may hold at once (0: no limit); more are refused with a "
+        "sentence"),
+    INT("reserved_slots", reserved_slots, 0, 255, "4", "",
+        "the last slots of max_clients, kept for operators and engineers: a viewer never "
+        "takes them"),
+    INT("refusals_per_10s", refusals_per_10s, 1, 1000, "10", "",
+        "an account's refused requests and connections journalled one by one in 10 s; the "
+        "rest are counted and journalled as one summary line"),
+    INT("request_max_age_ms", request_max_age_ms, 100, 60000, "2000", "ms",
+        "a request older than this when the server reads it (the server was busy) is "
+        "refused, never carried out late"),
     END,
 };
 #undef S
@@ -180,6 +192,9 @@ static const struct cfg_key sim_keys[] = {
         "PLC hard interlock: no charge or push at or above this bath level"),
     STR("inject_socket", inject_socket, "",
         "instructor's fault channel; empty = $XDG_RUNTIME_DIR/meltsim-PORT.sock"),
+    DBL("idle_timeout_s", idle_timeout_s, 0, 86400, "60", "s",
+        "a Modbus client that sends nothing this long is dropped, so idle connections "
+        "cannot hold every slot (0: never)"),
     END,
 };
 #undef TC_LAG

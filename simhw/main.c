@@ -503,9 +503,9 @@ static int serve(const struct cfg *c, const char *bind_addr, int port, double sp
     struct simsrv_stats st;
     simsrv_stats(srv, &st);
     fprintf(stderr, "meltsim: stopped after %.0f s of process time; %llu requests, %llu "
-            "exceptions, %llu clients dropped\n",
+            "exceptions, %llu clients dropped, %llu closed when idle for %g s\n",
             plc.clock_s, (unsigned long long)st.requests, (unsigned long long)st.exceptions,
-            (unsigned long long)st.dropped);
+            (unsigned long long)st.dropped, (unsigned long long)st.idle, c->sim.idle_timeout_s);
     close(ifd);
     unlink(ipath);
     simsrv_close(srv);

@@ -44,6 +44,7 @@ struct client {
     int fd;           /* -1: free slot */
     int len;          /* bytes buffered, always < sizeof buf between calls */
     int64_t since_ms; /* when the unfinished frame began */
+    int64_t heard_ms; /* when it connected or last sent anything */
     uint8_t buf[MODBUS_TCP_MAX_ADU_LENGTH];
 };
 
@@ -52,6 +53,7 @@ struct simsrv {
     struct simimg *img; /* the register image (sim_image.c) */
     int listen_fd;
     int64_t mute_until_ms;
+    int64_t idle_ms; /* a client silent this long is closed; 0: never */
     struct client cl[SIMSRV_MAX_CLIENTS];
     struct simsrv_stats st;
 };
@@ -181,16 +183,14 @@ static int serve(struct simsrv *s, struct client *c, int len, int64_t now_ms)
 
 /* ---- clients ----------------------------------------------------------------- */
 
-static void client_close(struct simsrv *s, struct client *c, bool dropped)
+/* Close a client and count it under `why` (one of s->st's counters). */
+static void client_close(struct simsrv *s, struct client *c, uint64_t *why)
 {
     close(c->fd);
     c->fd = -1;
     c->len = 0;
     s->st.clients--;
-    if (dropped)
-        s->st.dropped++;
-    else
-        s->st.closed++;
+    (*why)++;
 }
 
 /* Read what is there, serve every complete frame.  Returns requests handled. */
@@ -200,17 +200,18 @@ static int client_read(struct simsrv *s, struct client *c, int64_t now_ms)
     if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
         return 0;
     if (r <= 0) {
-        client_close(s, c, c->len > 0);
+        client_close(s, c, c->len > 0 ? &s->st.dropped : &s->st.closed);
         return 0;
     }
     if (c->len == 0)
         c->since_ms = now_ms;
+    c->heard_ms = now_ms;
     c->len += (int)r;
     int handled = 0;
     while (c->len >= MBAP_FIXED) {
         int proto = u16(c->buf + 2), l = u16(c->buf + 4);
         if (proto != 0 || l < 2 || l > MODBUS_TCP_MAX_ADU_LENGTH - MBAP_FIXED) {
-            client_close(s, c, true);
+            client_close(s, c, &s->st.dropped);
             return handled;
         }
         int frame = MBAP_FIXED + l;
@@ -218,7 +219,7 @@ static int client_read(struct simsrv *s, struct client *c, int64_t now_ms)
             break;
         handled++;
         if (serve(s, c, frame, now_ms) < 0) {
-            client_close(s, c, true);
+            client_close(s, c, &s->st.dropped);
             return handled;
         }
         c->len -= frame;
@@ -228,7 +229,7 @@ static int client_read(struct simsrv *s, struct client *c, int64_t now_ms)
     return handled;
 }
 
-static void accept_clients(struct simsrv *s)
+static void accept_clients(struct simsrv *s, int64_t now_ms)
 {
     for (int k = 0; k < 2 * SIMSRV_MAX_CLIENTS; k++) {
         int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -250,6 +251,7 @@ static void accept_clients(struct simsrv *s)
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         c->fd = fd;
         c->len = 0;
+        c->heard_ms = now_ms;
         s->st.accepted++;
         s->st.clients++;
     }
@@ -278,6 +280,7 @@ struct simsrv *simsrv_open(const struct cfg *c, const char *bind, int port, char
         return NULL;
     }
     s->listen_fd = -1;
+    s->idle_ms = c->sim.idle_timeout_s > 0 ? (int64_t)(c->sim.idle_timeout_s * 1000.0) : 0;
     for (int i = 0; i < SIMSRV_MAX_CLIENTS; i++)
         s->cl[i].fd = -1;
     if (!(s->img = simimg_new(c, err, errlen))) {
@@ -340,13 +343,17 @@ int simsrv_poll(struct simsrv *s, int timeout_ms, int64_t now_ms)
     for (int k = 1; k < n; k++)
         if (pfd[k].revents)
             handled += client_read(s, &s->cl[who[k]], now_ms);
-    if (pfd[0].revents & POLLIN)
-        accept_clients(s);
+    /* the stuck and the idle go before new clients are let in: a slot an
+     * idle client held is free for one waiting now */
     for (int i = 0; i < SIMSRV_MAX_CLIENTS; i++) {
         struct client *c = &s->cl[i];
         if (c->fd >= 0 && c->len > 0 && now_ms - c->since_ms > SIMSRV_FRAME_TIMEOUT_MS)
-            client_close(s, c, true);
+            client_close(s, c, &s->st.dropped);
+        else if (c->fd >= 0 && s->idle_ms > 0 && now_ms - c->heard_ms > s->idle_ms)
+            client_close(s, c, &s->st.idle);
     }
+    if (pfd[0].revents & POLLIN)
+        accept_clients(s, now_ms);
     return handled;
 }
 

@@ -13,7 +13,9 @@
  * simsrv_poll() blocks only in poll() for at most its timeout.  A client that
  * sends garbage (a bad MBAP header), leaves a frame unfinished for
  * SIMSRV_FRAME_TIMEOUT_MS, or disconnects mid-frame is closed; the others
- * carry on.  At most SIMSRV_MAX_CLIENTS connections; more are refused.
+ * carry on.  At most SIMSRV_MAX_CLIENTS connections; more are refused, and
+ * a client that sends nothing for [sim] idle_timeout_s (0: never) is
+ * closed, so idle connections cannot hold every slot for ever.
  *
  * Times (`now_ms`, `until_ms`) are milliseconds on one monotonic clock the
  * caller chooses; the server never reads a clock itself.  Not thread-safe:
@@ -40,6 +42,7 @@ struct simsrv_stats {
     uint64_t refused;    /* connections refused: SIMSRV_MAX_CLIENTS already connected */
     uint64_t dropped;    /* closed by the server: garbage, unfinished frame, send failed */
     uint64_t closed;     /* closed by the client between frames */
+    uint64_t idle;       /* closed by the server: nothing received for idle_timeout_s */
     uint64_t requests;   /* requests answered normally */
     uint64_t writes;     /* ... of which wrote to the image */
     uint64_t exceptions; /* requests answered with a Modbus exception */
@@ -47,8 +50,9 @@ struct simsrv_stats {
 };
 
 /* Listen on bind:port (bind an IPv4 address, "0.0.0.0" for every interface;
- * port 1..65535) and serve the tag map of *c, all registers 0 at first.  The
- * tags are copied: *c need not outlive the server.  Returns NULL with a
+ * port 1..65535) and serve the tag map of *c, all registers 0 at first,
+ * dropping clients idle for c->sim.idle_timeout_s (0: never).  The tags are
+ * copied: *c need not outlive the server.  Returns NULL with a
  * sentence in err when the address is bad or the port cannot be bound. */
 struct simsrv *simsrv_open(const struct cfg *c, const char *bind, int port, char *err,
                            size_t errlen);

@@ -47,8 +47,8 @@ def main():
         if i < count and now >= t0 + i / rate:
             value = "%.2f" % (base + 0.01 * (i + 1))
             try:  # a server that does not read: the socket fills, we wait for it
-                s.send(("req 1 id=%d verb=set target=bath.sp value=%s reason=%s"
-                        % (i + 1, value, esc("bench action %d" % (i + 1)))).encode())
+                s.send(("req 1 id=%d t=%.3f verb=set target=bath.sp value=%s reason=%s"
+                        % (i + 1, time.time(), value, esc("bench action %d" % (i + 1)))).encode())
             except BlockingIOError:
                 time.sleep(0.002)
             else:

@@ -71,10 +71,11 @@ cfg() {
     chmod 644 "$1"
 }
 
-# A raw client for the console's requests that have no CLI verb:
+# A raw client for the console's requests that have no CLI verb (stamped
+# with the time it is made, as every client does):
 # req.py SOCKET VERB TARGET VALUE REASON -> "ok TEXT" (exit 0) or "refused TEXT".
 cat >"$tmp/req.py" <<'EOF'
-import socket, sys, urllib.parse
+import socket, sys, time, urllib.parse
 path, verb, target, value, reason = sys.argv[1:6]
 q = lambda s: urllib.parse.quote(s, safe="._-:/+")
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -90,7 +91,7 @@ while True:
     if head.startswith("bye "):
         sys.exit("refused: the server closed the connection: " + urllib.parse.unquote(kv.get("reason", "")))
     if head.startswith("hello ") and not sent:  # as the CLI: the request after the hello
-        s.send(("req 1 id=1 verb=%s target=%s value=%s reason=%s" % (q(verb), q(target), q(value), q(reason))).encode())
+        s.send(("req 1 id=1 t=%.3f verb=%s target=%s value=%s reason=%s" % (time.time(), q(verb), q(target), q(value), q(reason))).encode())
         sent = True
     if head.startswith("reply ") and kv.get("id") == "1":
         text = urllib.parse.unquote(kv.get("text", ""))

@@ -635,6 +635,51 @@ static void test_handshake_interlock_and_timeout(void **state)
     assert_non_null(strstr(y->text, "no answer from the PLC within 3000 ms"));
 }
 
+/* A command that waits behind another longer than request_max_age_ms is
+ * not sent when its turn comes: refused with its age (issue 12). */
+static void test_queued_command_expires(void **state)
+{
+    (void)state;
+    set("cmd_ack_seq", 0);
+    char err[300];
+    assert_int_equal(core_init(&k, &cfg, err, sizeof err), 0);
+    assert_int_equal(cfg.server.request_max_age_ms, 2000);
+    start(&k);
+    take();
+    struct core_req r = req(ROLE_OPERATOR, "cmd", "pump_stop", "", "");
+    r.t_made = t;
+    assert_int_equal(core_request(&k, &r), 0);
+    step(true);
+    assert_true(k.cmd_write);
+    r = req(ROLE_OPERATOR, "cmd", "fan_stop", "", ""); /* behind the first */
+    r.id = 43;
+    r.t_made = t;
+    assert_int_equal(core_request(&k, &r), 0);
+    for (int i = 0; i < 4 * 4; i++) /* the first is never answered: 3 s */
+        step(true);
+    int n = take();
+    bool first = false, second = false;
+    for (int i = 0; i < n; i++) {
+        if (res[i].id == 42)
+            first = strstr(res[i].text, "no answer from the PLC") != NULL;
+        if (res[i].id == 43) {
+            assert_false(res[i].ok);
+            second = strstr(res[i].text, "not sent: asked for 3.") &&
+                     strstr(res[i].text, "older than 2.0 s are not carried out");
+        }
+    }
+    assert_true(first);
+    assert_true(second);
+    assert_false(k.busy); /* nothing sent for it */
+
+    /* a fresh one behind nothing goes at once */
+    r = req(ROLE_OPERATOR, "cmd", "fan_stop", "", "");
+    r.t_made = t - 1.5;
+    assert_int_equal(core_request(&k, &r), 0);
+    step(true);
+    assert_true(k.cmd_write);
+}
+
 static void test_link_down_holds_and_refuses_commands(void **state)
 {
     (void)state;
@@ -744,6 +789,7 @@ int main(void)
         cmocka_unit_test_setup(test_record_down, setup),
         cmocka_unit_test_setup(test_handshake_ok_and_order, setup),
         cmocka_unit_test_setup(test_handshake_interlock_and_timeout, setup),
+        cmocka_unit_test_setup(test_queued_command_expires, setup),
         cmocka_unit_test_setup(test_link_down_holds_and_refuses_commands, setup),
         cmocka_unit_test_setup(test_plc_heartbeat_frozen, setup),
         cmocka_unit_test_setup(test_phase_download_and_view, setup),

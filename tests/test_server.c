@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include <grp.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,73 @@ static void test_role_empty_groups_never_match(void **state)
     assert_int_equal(session_role(1000, (const char(*)[CFG_NAME_MAX])groups, 1, &srv), ROLE_VIEWER);
     strcpy(srv.viewer_group, "meltview");
     assert_int_equal(session_role(1000, (const char(*)[CFG_NAME_MAX])groups, 1, &srv), -1);
+}
+
+/* ---- slots: per account, and kept for operators and engineers ----------------------- */
+
+/* max_clients 10, max_per_user 3, reserved_slots 4; `open` names the users
+ * holding a slot now (NULL ends), then who asks. */
+static const struct {
+    const char *open[10];
+    const char *user;
+    int role;
+    int want;        /* 0 admitted, -1 refused */
+    const char *why; /* in the sentence when refused */
+} admit_cases[] = {
+    {{NULL}, "relview", ROLE_VIEWER, 0, NULL},
+    {{"relview", "relview", NULL}, "relview", ROLE_VIEWER, 0, NULL},
+    {{"relview", "relview", "relview", NULL}, "relview", ROLE_VIEWER, -1, "max_per_user"},
+    {{"relview", "relview", "relview", NULL}, "anna", ROLE_OPERATOR, 0, NULL},
+    {{"relview", "relview", "relview", NULL}, "root", ROLE_ENGINEER, 0, NULL},
+    /* five viewers: five free, the last four kept: one more viewer fits */
+    {{"v1", "v2", "v3", "v4", "v5", NULL}, "v6", ROLE_VIEWER, 0, NULL},
+    /* six: four free, all kept */
+    {{"v1", "v2", "v3", "v4", "v5", "v6", NULL}, "v7", ROLE_VIEWER, -1, "reserved_slots"},
+    {{"v1", "v2", "v3", "v4", "v5", "v6", NULL}, "anna", ROLE_OPERATOR, 0, NULL},
+    {{"v1", "v2", "v3", "v4", "v5", "v6", "anna", "anna", "bert", NULL},
+     "carl", ROLE_ENGINEER, 0, NULL},
+    {{"v1", "v2", "v3", "v4", "v5", "v6", "anna", "anna", "bert", "carl"},
+     "dora", ROLE_ENGINEER, -1, "max_clients"},
+    /* an operator at its own limit is refused like anyone */
+    {{"anna", "anna", "anna", NULL}, "anna", ROLE_OPERATOR, -1, "max_per_user"},
+};
+
+static void test_admit(void **state)
+{
+    (void)state;
+    struct session slots[10];
+    struct sessions ss = {.max = 10, .s = slots};
+    struct cfg_server srv;
+    memset(&srv, 0, sizeof srv);
+    srv.max_clients = 10;
+    srv.max_per_user = 3;
+    srv.reserved_slots = 4;
+    for (size_t i = 0; i < sizeof admit_cases / sizeof admit_cases[0]; i++) {
+        memset(slots, 0, sizeof slots);
+        bool end = false;
+        for (int k = 0; k < 10; k++) {
+            end |= !admit_cases[i].open[k];
+            slots[k].fd = end ? -1 : 100 + k;
+            if (!end)
+                snprintf(slots[k].user, sizeof slots[k].user, "%s", admit_cases[i].open[k]);
+        }
+        char why[300] = "";
+        int got = session_admit(&ss, &srv, admit_cases[i].user, admit_cases[i].role, why,
+                                sizeof why);
+        if (got != admit_cases[i].want)
+            fail_msg("case %zu: %d, want %d (%s)", i, got, admit_cases[i].want, why);
+        if (admit_cases[i].why && !strstr(why, admit_cases[i].why))
+            fail_msg("case %zu: \"%s\" does not name %s", i, why, admit_cases[i].why);
+    }
+    /* no per-account limit */
+    srv.max_per_user = 0;
+    memset(slots, 0, sizeof slots);
+    for (int k = 0; k < 10; k++) {
+        slots[k].fd = k < 5 ? 100 + k : -1;
+        snprintf(slots[k].user, sizeof slots[k].user, "relview");
+    }
+    char why[300];
+    assert_int_equal(session_admit(&ss, &srv, "relview", ROLE_VIEWER, why, sizeof why), 0);
 }
 
 /* ---- paths ------------------------------------------------------------------------- */
@@ -366,6 +434,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_role_from_groups),
         cmocka_unit_test(test_role_empty_groups_never_match),
+        cmocka_unit_test(test_admit),
         cmocka_unit_test(test_socket_path),
         cmocka_unit_test(test_state_dir),
         cmocka_unit_test(test_time_absolute),

@@ -2,7 +2,8 @@
  * client: the shipped map read table by table, writes and their read-back,
  * exceptions for unmapped addresses, read-only tags and unserved function
  * codes, clients that send garbage or half frames while another keeps being
- * answered, the client cap, and "the PLC stops answering".
+ * answered, the client cap, idle clients closed after [sim] idle_timeout_s
+ * (a busy one never), and "the PLC stops answering".
  *
  * The server runs in a second thread of this test, polled under a mutex; the
  * test reaches its image (simsrv_set/get/stats) under the same mutex.  The
@@ -249,7 +250,7 @@ static struct simsrv_stats stats(struct fx *f)
     return st;
 }
 
-enum stat_field { ST_CLIENTS, ST_ACCEPTED, ST_DROPPED, ST_MUTED, ST_REFUSED };
+enum stat_field { ST_CLIENTS, ST_ACCEPTED, ST_DROPPED, ST_MUTED, ST_REFUSED, ST_IDLE };
 
 /* Wait (at most 5 s) until a statistic reaches `want`; returns its value. */
 static uint64_t wait_stat(struct fx *f, enum stat_field which, uint64_t want)
@@ -261,12 +262,20 @@ static uint64_t wait_stat(struct fx *f, enum stat_field which, uint64_t want)
             : which == ST_ACCEPTED ? st.accepted
             : which == ST_DROPPED  ? st.dropped
             : which == ST_MUTED    ? st.muted
+            : which == ST_IDLE     ? st.idle
                                    : st.refused;
         if (v == want)
             break;
         sleep_ms(10);
     }
     return v;
+}
+
+static int stats_clients(const struct simsrv *s)
+{
+    struct simsrv_stats st;
+    simsrv_stats(s, &st);
+    return st.clients;
 }
 
 static modbus_t *client(const struct fx *f, int timeout_ms)
@@ -857,6 +866,82 @@ static void test_client_cap(void **state)
     assert_int_equal(st.dropped, 0);
 }
 
+/* Sixteen connections that never send a thing hold every slot: a real
+ * client is refused until idle_timeout_s (60 s by default) has passed on
+ * the server's clock, then all sixteen are closed and it gets in.  A client
+ * that keeps asking is never closed, however long it stays. */
+static void test_idle_clients_closed(void **state)
+{
+    struct fx *f = *state;
+    int64_t idle_ms = (int64_t)(f->cfg->sim.idle_timeout_s * 1000);
+    assert_int_equal(idle_ms, 60000);
+    int fds[SIMSRV_MAX_CLIENTS];
+    for (int i = 0; i < SIMSRV_MAX_CLIENTS; i++)
+        fds[i] = raw_connect(f->port);
+    assert_int_equal(wait_stat(f, ST_CLIENTS, SIMSRV_MAX_CLIENTS), SIMSRV_MAX_CLIENTS);
+    int early = raw_connect(f->port);
+    assert_true(raw_closed_by_server(early)); /* every slot held */
+    close(early);
+    assert_int_equal(wait_stat(f, ST_REFUSED, 1), 1);
+
+    atomic_fetch_add(&f->now, idle_ms); /* exactly the timeout: not yet */
+    int still = raw_connect(f->port);
+    assert_true(raw_closed_by_server(still));
+    close(still);
+    assert_int_equal(wait_stat(f, ST_REFUSED, 2), 2);
+    assert_int_equal(stats(f).idle, 0);
+
+    atomic_fetch_add(&f->now, 1);
+    assert_int_equal(wait_stat(f, ST_IDLE, SIMSRV_MAX_CLIENTS), SIMSRV_MAX_CLIENTS);
+    for (int i = 0; i < SIMSRV_MAX_CLIENTS; i++) {
+        assert_true(raw_closed_by_server(fds[i]));
+        close(fds[i]);
+    }
+    set(f, "hc_gas_temp", 950.0);
+    modbus_t *busy = client(f, 1000);
+    uint16_t r[1];
+    assert_int_equal(modbus_read_input_registers(busy, 0, 1, r), 1);
+    assert_int_equal(r[0], 9500);
+
+    /* ten minutes on the server's clock, a request every 10 s */
+    for (int k = 0; k < 60; k++) {
+        atomic_fetch_add(&f->now, 10000);
+        assert_int_equal(modbus_read_input_registers(busy, 0, 1, r), 1);
+    }
+    struct simsrv_stats st = stats(f);
+    assert_int_equal(st.clients, 1);
+    assert_int_equal(st.idle, SIMSRV_MAX_CLIENTS);
+    assert_int_equal(st.dropped, 0);
+    /* and silent for longer than the timeout, it goes too */
+    atomic_fetch_add(&f->now, idle_ms + 1);
+    assert_int_equal(wait_stat(f, ST_IDLE, SIMSRV_MAX_CLIENTS + 1), SIMSRV_MAX_CLIENTS + 1);
+    assert_int_equal(wait_stat(f, ST_CLIENTS, 0), 0);
+    client_free(busy);
+}
+
+/* idle_timeout_s = 0: an idle client stays, whatever the time. */
+static void test_idle_timeout_off(void **state)
+{
+    (void)state;
+    struct cfg *c = load(false);
+    c->sim.idle_timeout_s = 0;
+    int port;
+    struct simsrv *s = open_free(c, &port);
+    assert_non_null(s);
+    int fd = raw_connect(port);
+    for (int i = 0; i < 50 && simsrv_poll(s, 10, 1000) >= 0 && !stats_clients(s); i++)
+        ;
+    assert_int_equal(stats_clients(s), 1);
+    simsrv_poll(s, 0, 1000 + 86400000LL);
+    assert_int_equal(stats_clients(s), 1);
+    struct simsrv_stats st;
+    simsrv_stats(s, &st);
+    assert_int_equal(st.idle, 0);
+    close(fd);
+    simsrv_close(s);
+    free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -874,6 +959,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_mute_then_answer_again, setup_shipped, teardown),
         cmocka_unit_test_setup_teardown(test_client_cap, setup_custom, teardown),
+        cmocka_unit_test_setup_teardown(test_idle_clients_closed, setup_shipped, teardown),
+        cmocka_unit_test(test_idle_timeout_off),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 #include <stdio.h>
+#include <math.h>
 #include <string.h>
 
 #include "core.h"
@@ -222,7 +223,31 @@ static void test_hello_req_reply(void **state)
     assert_int_equal(snap_req_decode(&m, &r2), 0);
     assert_int_equal(r2.id, 9);
     assert_string_equal(r2.reason, r.reason);
+    assert_true(r2.t == 0); /* not stamped: no t= sent, read as 0 */
+    assert_null(strstr(o.buf, " t="));
     assert_int_equal(snap_reply_decode(&m, &(struct snap_reply){0}), -1);
+
+    /* when the request was made, to the millisecond */
+    r.t = 1795000000.25;
+    snap_req_encode(&r, &o);
+    assert_int_equal(proto_parse(o.buf, o.len, &m, why, sizeof why), 0);
+    assert_int_equal(snap_req_decode(&m, &r2), 0);
+    assert_true(fabs(r2.t - 1795000000.25) < 1e-6);
+    /* tolerant: a time that is absent or not one decodes as 0 (the server
+     * refuses such a request with a sentence), the rest of the request whole */
+    static const char *const badtime[] = {"req 1 id=4 verb=set target=bath.sp value=1",
+                                          "req 1 id=4 t= verb=set target=bath.sp value=1",
+                                          "req 1 id=4 t=soon verb=set target=bath.sp value=1",
+                                          "req 1 id=4 t=-5 verb=set target=bath.sp value=1",
+                                          "req 1 id=4 t=nan verb=set target=bath.sp value=1",
+                                          "req 1 id=4 t=1e400 verb=set target=bath.sp value=1"};
+    for (size_t i = 0; i < sizeof badtime / sizeof badtime[0]; i++) {
+        assert_int_equal(proto_parse(badtime[i], strlen(badtime[i]), &m, why, sizeof why), 0);
+        assert_int_equal(snap_req_decode(&m, &r2), 0);
+        assert_true(r2.t == 0);
+        assert_int_equal(r2.id, 4);
+        assert_string_equal(r2.target, "bath.sp");
+    }
 
     struct snap_reply y = {.id = 9, .ok = false}, y2;
     strcpy(y.text, "bath.sp: 900 is above the limit 800 degC");

@@ -18,6 +18,7 @@
 
 #include "input.h"
 #include "util.h"
+#include "clock.h"
 
 void client_init(struct client *c, const char *path, double stale_s)
 {
@@ -211,6 +212,7 @@ long client_send(struct client *c, const char *verb, const char *target, const c
     struct snap_req r;
     memset(&r, 0, sizeof r);
     r.id = c->next_id;
+    r.t = clock_wall_s(); /* now, as the operator confirms: the server refuses it once old */
     /* whole or not at all: a cut value or reason would be a different request */
     if (!str_copy(r.verb, sizeof r.verb, verb) || !str_copy(r.target, sizeof r.target, target) ||
         !str_copy(r.value, sizeof r.value, value)) {

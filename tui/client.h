@@ -93,7 +93,10 @@ unsigned client_tick(struct client *c, double now);
 /* Receive every pending packet; returns the CL_* bits of what came. */
 unsigned client_poll(struct client *c, double now);
 
-/* Send a request with a fresh id.  Returns the id, or -1 with a sentence in
+/* Send a request with a fresh id, stamped with the wall clock now (the
+ * server refuses it once it is older than [server] request_max_age_ms, so a
+ * request the server is too busy to read is never carried out late; nothing
+ * here queues or resends one).  Returns the id, or -1 with a sentence in
  * err (not connected, server busy, connection lost). */
 long client_send(struct client *c, const char *verb, const char *target, const char *value,
                  const char *reason, char *err, size_t errlen);

@@ -323,6 +323,18 @@ static void handshake(struct core *k, const struct core_status *st)
         k->cur = k->queue[0];
         memmove(&k->queue[0], &k->queue[1], sizeof k->queue[0] * (size_t)(--k->nqueue));
         k->busy = true;
+        /* a command that waited its turn too long is not sent late: the
+         * operator who asked may have given up on it (issue 12) */
+        double age = k->t_mono - k->cur.req.t_made,
+               max_age = k->cfg->server.request_max_age_ms / 1000.0;
+        if (k->cur.req.t_made > 0 && age > max_age) {
+            finish_cmd(k, false,
+                       "%s: not sent: asked for %.1f s ago and it could not go sooner; requests "
+                       "older than %.1f s are not carried out ([server] request_max_age_ms); "
+                       "ask again",
+                       k->cur.label, age, max_age);
+            continue;
+        }
         if (!st->link_up) {
             finish_cmd(k, false, "%s: not sent: the PLC link is down", k->cur.label);
             continue;

@@ -45,6 +45,9 @@ struct core_req {
     char user[CFG_NAME_MAX];
     char origin[48];            /* tty or SSH client */
     char verb[16], target[64], value[64], reason[INPUT_REASON_SIZE];
+    double t_made;              /* monotonic s (as core_times.t_mono) when the client
+                                   made it, 0: not known; a command still queued
+                                   [server] request_max_age_ms after it is not sent */
 };
 
 /* A finished request or a core event, with everything the journal line and

@@ -51,7 +51,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/wait.h>
 #include <time.h>
 
 #include "clock.h"
@@ -258,7 +257,8 @@ static void publish(struct server *sv, double mono)
 
 /* Drop clients that took nothing for SESSION_DROP_S; refuse connections
  * the account database left waiting for SESSION_WAIT_S; reap finished
- * children. */
+ * children (each job's own, by pid); journal the refusals held back and
+ * whatever the core had to drop. */
 static void housekeeping(struct server *sv, double mono)
 {
     for (int i = 0; i < sv->ss.max; i++)
@@ -266,8 +266,9 @@ static void housekeeping(struct server *sv, double mono)
             server_drop(sv, i, "not reading: nothing could be sent for 10 s", true);
     if (session_waiting(&sv->ss) > 0)
         server_accept_clients(sv, mono);
-    while (waitpid(-1, NULL, WNOHANG) > 0)
-        ;
+    server_jobs_reap(sv, 0);
+    server_refusals_flush(sv, mono, false);
+    server_note_losses(sv);
 }
 
 /* ---- serving between cycles ---------------------------------------------------------------- */
@@ -296,7 +297,7 @@ static void build_pfds(struct server *sv)
         add_pfd(sv, s->fd, ev, PFD_SESSION, i);
     }
     for (int j = 0; j < SERVER_JOBS; j++)
-        if (sv->jobs[j].pid > 0 && !sv->jobs[j].ready && !sv->jobs[j].eof)
+        if (sv->jobs[j].used && !sv->jobs[j].ready && !sv->jobs[j].eof)
             add_pfd(sv, sv->jobs[j].fd, POLLIN, PFD_JOB, j);
 }
 
@@ -326,7 +327,7 @@ static void handle_pfds(struct server *sv, int64_t deadline)
                     break;
                 }
                 for (int j = 0; j < SERVER_JOBS; j++)
-                    if (sv->jobs[j].pid > 0 && sv->jobs[j].session_id == s->id)
+                    if (sv->jobs[j].used && sv->jobs[j].session_id == s->id)
                         server_job_pump(sv, &sv->jobs[j], now);
             }
             if (re & (POLLIN | POLLHUP | POLLERR))
@@ -334,7 +335,7 @@ static void handle_pfds(struct server *sv, int64_t deadline)
             break;
         }
         case PFD_JOB:
-            if (sv->jobs[ref].pid > 0)
+            if (sv->jobs[ref].used)
                 server_job_pump(sv, &sv->jobs[ref], now);
             break;
         case PFD_WRITER: /* lines on disk: their replies go out now, not next cycle */

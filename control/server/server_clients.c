@@ -8,6 +8,16 @@
  * `export` start a job (server_jobs.c); `stop` and `origin` are the
  * server's own.  Nothing here waits for a client (session.c sends with
  * MSG_DONTWAIT).
+ *
+ * Expiry: a request (all but `origin`) read more than [server]
+ * request_max_age_ms after the client made it, or dated more than
+ * REQ_SKEW_S ahead of the server's clock, or undated, is refused with a
+ * sentence and never carried out: a server held up (a slow PLC, a stopped
+ * process) does not act later on what an operator asked for, and maybe
+ * gave up on, long ago.  Both clocks are this host's (a Unix socket).
+ *
+ * Refusals (requests, connections, malformed messages) are journalled
+ * within each account's quota and summarised beyond it (quota.h).
  */
 #include "server_int.h"
 
@@ -20,7 +30,10 @@
 #include <unistd.h>
 
 #include "input.h"
+#include "clock.h"
 #include "util.h"
+
+#define REQ_SKEW_S 0.5 /* a request dated this far ahead of the server's clock is still taken */
 
 /* A session's and a request's fields go whole into journal entries and core
  * requests. */
@@ -41,11 +54,38 @@ _Static_assert(FITS(((struct snap_hello *)0)->config_sha256, ((struct cfg *)0)->
 
 /* ---- sessions ------------------------------------------------------------------------ */
 
+bool server_refusal_counts(struct server *sv, const char *user, double mono)
+{
+    return quota_take(&sv->quota, user, mono, sv->cfg->server.refusals_per_10s);
+}
+
+void server_refusals_flush(struct server *sv, double mono, bool all)
+{
+    char user[CFG_NAME_MAX];
+    unsigned long n;
+    double span;
+    while (quota_due(&sv->quota, mono, all, user, &n, &span)) {
+        struct journal_entry e;
+        memset(&e, 0, sizeof e);
+        (void)str_copy(e.user, sizeof e.user, user);
+        (void)str_copy(e.origin, sizeof e.origin, "server");
+        (void)str_copy(e.kind, sizeof e.kind, "refusals");
+        snprintf(e.result, sizeof e.result,
+                 "%lu more refusal%s from %s in %.0f s, counted, not journalled one by one "
+                 "(at most %d in %.0f s: [server] refusals_per_10s)",
+                 n, n == 1 ? "" : "s", user, span < 1 ? 1 : span,
+                 sv->cfg->server.refusals_per_10s, QUOTA_WINDOW_S);
+        (void)server_journal_put(sv, &e);
+    }
+}
+
 /* A client's action refused by the server itself (not by the core's gate);
  * the line's sequence for server_reply_after. */
 static long long refusal(struct server *sv, const struct session *s, const char *kind,
                          const char *what, const char *reason, const char *text)
 {
+    if (!server_refusal_counts(sv, s->user, clock_mono_s()))
+        return -1; /* over the quota: counted, summarised later; answered at once */
     struct journal_entry e;
     memset(&e, 0, sizeof e);
     (void)str_copy(e.user, sizeof e.user, s->user);
@@ -87,14 +127,16 @@ void server_reply(struct server *sv, int slot, long id, bool ok, const char *tex
 
 void server_broadcast_flush(struct server *sv, double now)
 {
-    if (sv->bc.nlines == 0)
-        return;
-    for (int i = 0; i < sv->ss.max; i++) {
-        struct session *s = &sv->ss.s[i];
-        if (s->fd >= 0 && !s->quiet && session_send(s, sv->bc.buf, sv->bc.len, false, now) < 0)
-            server_drop(sv, i, "connection lost", false);
+    if (sv->bc.nlines > 0) {
+        for (int i = 0; i < sv->ss.max; i++) {
+            struct session *s = &sv->ss.s[i];
+            if (s->fd >= 0 && !s->quiet &&
+                session_send(s, sv->bc.buf, sv->bc.len, false, now) < 0)
+                server_drop(sv, i, "connection lost", false);
+        }
+        server_jmsg_begin(&sv->bc, 0);
     }
-    server_jmsg_begin(&sv->bc, 0);
+    server_jobs_settle(sv, now); /* nothing pending: journal readers may end */
 }
 
 static void send_hello(struct server *sv, int slot, double now)
@@ -140,6 +182,8 @@ void server_accept_clients(struct server *sv, double now)
         }
         if (!*why)
             return;
+        if (!server_refusal_counts(sv, who, now))
+            continue;
         struct journal_entry e; /* under the refused peer's name, for the plant's log */
         memset(&e, 0, sizeof e);
         (void)str_copy(e.user, sizeof e.user, who);
@@ -226,13 +270,50 @@ static int export_spec(const struct server *sv, const struct snap_req *r, struct
     return 0;
 }
 
+/* A request the server reads too late (or cannot date) is not carried out:
+ * -1 with the sentence.  wall: the server's clock now. */
+static int expired(const struct server *sv, const struct snap_req *r, double wall, char *why,
+                   size_t n)
+{
+    double max_s = sv->cfg->server.request_max_age_ms / 1000.0, age = wall - r->t;
+    char what[sizeof r->verb + sizeof r->target + sizeof r->value];
+    snprintf(what, sizeof what, "%s%s%s%s%s", r->verb, *r->target ? " " : "", r->target,
+             *r->value ? " " : "", r->value);
+    if (r->t <= 0)
+        snprintf(why, n,
+                 "%s: the request does not say when it was made (a client older than this "
+                 "server), so it cannot be told fresh and is not carried out; use a current "
+                 "meltcon",
+                 what);
+    else if (age > max_s)
+        snprintf(why, n,
+                 "%s: not carried out: the request was made %.1f s ago and the server reads it "
+                 "only now (it was held up); requests older than %.1f s are refused ([server] "
+                 "request_max_age_ms); look at the furnace and ask again",
+                 what, age, max_s);
+    else if (-age > REQ_SKEW_S)
+        snprintf(why, n,
+                 "%s: not carried out: the request is dated %.1f s ahead of the server's clock "
+                 "(at most %.1f s is taken); the clock changed, ask again",
+                 what, -age, REQ_SKEW_S);
+    else
+        return 0;
+    return -1;
+}
+
 /* Act on one request: `origin` and `stop` here, `journal` and `export` as a
  * job, everything else through the core (its results journalled at once,
- * answered when the journal has them on disk). */
+ * answered when the journal has them on disk); any but `origin` refused
+ * once expired. */
 static void handle_req(struct server *sv, int slot, const struct snap_req *r, double now)
 {
     struct session *s = &sv->ss.s[slot];
-    char why[300];
+    char why[600]; /* with "refused: ", whole in a journal result (JOURNAL_RESULT_MAX) */
+    if (strcmp(r->verb, "origin") != 0 && expired(sv, r, clock_wall_s(), why, sizeof why) < 0) {
+        refusal(sv, s, r->verb, r->target, r->reason, why);
+        server_reply(sv, slot, r->id, false, why, now);
+        return;
+    }
     if (!strcmp(r->verb, "origin")) {
         char o[SESSION_ORIGIN_MAX];
         size_t k = 0;
@@ -302,6 +383,7 @@ static void handle_req(struct server *sv, int slot, const struct snap_req *r, do
     (void)str_copy(q.target, sizeof q.target, r->target);
     (void)str_copy(q.value, sizeof q.value, r->value);
     (void)str_copy(q.reason, sizeof q.reason, r->reason);
+    q.t_made = r->t > 0 ? now - (clock_wall_s() - r->t) : 0; /* on the monotonic clock */
     core_request(&sv->core, &q);
     server_drain_results(sv, now);
 }
@@ -341,7 +423,7 @@ void server_client_input(struct server *sv, int slot, double now)
             handle_req(sv, slot, &r, now);
             continue;
         }
-        server_drop(sv, slot, why, true);
+        server_drop(sv, slot, why, server_refusal_counts(sv, s->user, now));
         return;
     }
 }

@@ -32,12 +32,14 @@
 #include "journal.h"
 #include "plc_link.h"
 #include "proto.h"
+#include "quota.h"
 #include "session.h"
 #include "snap.h"
 #include "sysjournal.h"
 #include "writer.h"
 
 #define SERVER_JOBS 4      /* journal/export readers running at once */
+#define JOB_LIVE_MAX 4096  /* journal lines logged during one journal reader, kept for it */
 #define JMSG_MAX 60000     /* bytes of one journal message we build */
 #define JMSG_LINES 500     /* lines in one (PROTO_MAX_LINES bounds it) */
 #define LINE_WIRE_MAX 4096 /* longest line sent (the file keeps it whole) */
@@ -65,15 +67,29 @@ struct jmsg {
     char buf[JMSG_MAX];
 };
 
-/* A forked reader streaming lines to one client. */
+/* A journal line logged while a journal reader runs (see server_jobs.c). */
+struct job_live {
+    long seq;   /* its n= in the file; 0: not in the file (the journal failed) */
+    char *line; /* as broadcast */
+};
+
+/* A forked reader streaming lines to one client.  The slot is free when it
+ * serves no client and its child has been reaped: a pid is signalled only
+ * while it is known to be our unreaped child, so never a stranger. */
 struct job {
-    pid_t pid; /* 0: free */
-    int fd;    /* read end of its pipe */
+    bool used; /* serving a client */
+    pid_t pid; /* the child until reaped (waitpid on this pid only), then 0 */
+    int fd;    /* read end of its pipe, -1 once closed */
     int session_id;
     long req_id;
     char verb[16];
     long lines;
     bool eof, have_status, status_ok, ready;
+    bool replied;  /* answered; now sending the lines logged meanwhile */
+    long seq_max;  /* the newest journal line (n=) the reader sent */
+    int nlive, live_next;
+    unsigned long live_lost; /* lines logged meanwhile beyond JOB_LIVE_MAX */
+    struct job_live *live;   /* JOB_LIVE_MAX, allocated for a journal reader */
     char status[600];
     size_t plen;
     char part[LINE_WIRE_MAX + 1]; /* a line not finished yet (longer ones are cut) */
@@ -138,6 +154,8 @@ struct server {
     bool stopping;
     char stop_by[80];
     struct job jobs[SERVER_JOBS];
+    struct quota quota;             /* refusals journalled per account (quota.h) */
+    unsigned long results_lost_seen, events_lost_seen; /* core losses journalled so far */
     char tail[TAIL_LINES][TAIL_LINE_MAX];
     int tail_head, tail_n;
     struct jmsg bc; /* journal lines for every client, sent after each round */
@@ -172,6 +190,12 @@ void server_broadcast_flush(struct server *sv, double now);
 void server_accept_clients(struct server *sv, double now);
 /* Take the messages waiting on a client's socket and act on each. */
 void server_client_input(struct server *sv, int slot, double now);
+/* Whether a refusal by user (a request, a connection, a malformed message)
+ * is journalled one by one now, or only counted for a summary (quota.h). */
+bool server_refusal_counts(struct server *sv, const char *user, double mono);
+/* Journal the summaries of the refusals held back whose window is over
+ * (every one when `all`, at shutdown). */
+void server_refusals_flush(struct server *sv, double mono, bool all);
 
 /* ---- server_record.c: the record -------------------------------------------------------- */
 
@@ -208,6 +232,9 @@ void server_restore_state(struct server *sv);
 /* Journal every result of the core; answer the client that asked once its
  * line (and the loops' state, for a change of a setting) is on disk. */
 void server_drain_results(struct server *sv, double now);
+/* Journal what the core had to drop since the last call (more than
+ * CORE_RESULTS results, or ALARM_EVENTS_MAX alarm events, between drains). */
+void server_note_losses(struct server *sv);
 
 /* ---- server_notify.c: the service manager ----------------------------------------------- */
 
@@ -236,5 +263,16 @@ void server_job_pump(struct server *sv, struct job *j, double now);
 bool server_job_waits_for(const struct server *sv, int session_id);
 /* Kill and forget the jobs of one session (session_id < 0: every job). */
 void server_jobs_kill(struct server *sv, int session_id);
+/* Reap the jobs' children that have ended, each by its own pid (never
+ * waitpid(-1): nothing else is reaped here).  wait_s > 0: wait up to that
+ * long for every child (at shutdown). */
+void server_jobs_reap(struct server *sv, double wait_s);
+/* A journal line passed to the clients: every running journal reader keeps
+ * it for its client (whose broadcast is held), to send after the reply what
+ * the reader did not read.  seq: its n= in the file, 0 when not written. */
+void server_jobs_live(struct server *sv, long seq, const char *line);
+/* After the broadcast went out: finish the readers whose client has been
+ * sent everything (its broadcast resumes with nothing missed or doubled). */
+void server_jobs_settle(struct server *sv, double now);
 
 #endif

@@ -4,9 +4,23 @@
  * Anything that reads files for a client (the `journal` and `export` verbs)
  * runs in a child that writes lines into a pipe and ends with one status
  * line: the server forwards them as `journal` messages tagged id=REQUEST,
- * as fast as the client reads, and then the reply.  A client with a journal
- * job gets no journal broadcast meanwhile (the job reads those lines from
- * the file), so `journal --follow` sees each line once, in order.
+ * as fast as the client reads, and then the reply.
+ *
+ * `journal --follow` sees each line once, in order, with none missing: the
+ * client of a journal reader gets no broadcast while it runs (the reader
+ * reads the file, which has them, or not, depending on when it read); the
+ * server keeps every line logged meanwhile with its sequence number
+ * (server_jobs_live), the reader says in its status line the newest it
+ * sent (n=), and after the reply the server sends the kept lines past that
+ * one, untagged, as live lines.  Only then, at a moment when no broadcast
+ * is pending (server_jobs_settle, after a broadcast), does the client's
+ * broadcast resume, so a line is neither lost in between nor sent twice.
+ * Before this, the lines logged between the reader's read and its end were
+ * in neither stream.
+ *
+ * Children are reaped by identity: waitpid() on each job's own pid
+ * (server_jobs_reap), never waitpid(-1); a job's pid is kept until then, so
+ * kill() only ever reaches our own unreaped child, never a reused pid.
  */
 #include "server_int.h"
 
@@ -16,6 +30,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cov.h"
@@ -34,7 +50,22 @@ static int write_line(const struct journal_entry *e, const char *line, void *ctx
     return fprintf((FILE *)ctx, "%s\n", text) < 0;
 }
 
-/* The child: read the files, write lines and one status line, exit. */
+struct child_out {
+    FILE *f;
+    long seq_max; /* the newest line written (its n=) */
+};
+
+static int write_entry(const struct journal_entry *e, const char *line, void *ctx)
+{
+    struct child_out *o = ctx;
+    if (e->seq > o->seq_max)
+        o->seq_max = e->seq;
+    return write_line(e, line, o->f);
+}
+
+/* The child: read the files, write lines and one status line, exit.  The
+ * status line: JOB_STATUS, 1 or 0 (ok), the newest journal sequence number
+ * written (0: none), the sentence. */
 static void job_child(const struct server *sv, int wfd, const struct job_spec *sp)
 {
     signal(SIGPIPE, SIG_DFL); /* the client went away: stop at once */
@@ -52,12 +83,13 @@ static void job_child(const struct server *sv, int wfd, const struct job_spec *s
     }
     bool ok = true;
     char text[600];
+    struct child_out out = {.f = f};
     switch (sp->kind) {
     case JOB_TAIL: {
         struct journal_entry *e = malloc(sizeof *e * (size_t)sp->n);
         int n = e ? journal_tail(sv->journal_dir, e, sp->n) : -1;
         for (int i = 0; i < n; i++)
-            write_line(&e[i], NULL, f);
+            write_entry(&e[i], NULL, &out);
         ok = n >= 0;
         if (ok)
             snprintf(text, sizeof text, "%d journal lines", n);
@@ -68,7 +100,7 @@ static void job_child(const struct server *sv, int wfd, const struct job_spec *s
         break;
     }
     case JOB_SINCE: {
-        long n = journal_read(sv->journal_dir, sp->from, 0, write_line, f);
+        long n = journal_read(sv->journal_dir, sp->from, 0, write_entry, &out);
         ok = n >= 0;
         if (ok)
             snprintf(text, sizeof text, "%ld journal lines", n);
@@ -100,7 +132,7 @@ static void job_child(const struct server *sv, int wfd, const struct job_spec *s
         break;
     }
     }
-    fprintf(f, "%c%d %s\n", JOB_STATUS, ok, text);
+    fprintf(f, "%c%d %ld %s\n", JOB_STATUS, ok, out.seq_max, text);
     fclose(f);
     cov_flush();
     _exit(0);
@@ -113,16 +145,23 @@ int server_job_start(struct server *sv, int slot, const struct snap_req *r,
 {
     struct job *j = NULL;
     for (int i = 0; i < SERVER_JOBS && !j; i++)
-        if (sv->jobs[i].pid == 0)
+        if (!sv->jobs[i].used && sv->jobs[i].pid == 0)
             j = &sv->jobs[i];
     if (!j) {
         snprintf(why, whylen, "%d journal or export requests are running; try again shortly",
                  SERVER_JOBS);
         return -1;
     }
+    bool journal = !strcmp(r->verb, "journal");
+    struct job_live *live = NULL;
+    if (journal && !(live = malloc(sizeof *live * JOB_LIVE_MAX))) {
+        snprintf(why, whylen, "out of memory for a journal reader");
+        return -1;
+    }
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0) {
         snprintf(why, whylen, "pipe: %s", strerror(errno));
+        free(live);
         return -1;
     }
     fflush(NULL);
@@ -131,6 +170,7 @@ int server_job_start(struct server *sv, int slot, const struct snap_req *r,
         snprintf(why, whylen, "fork: %s", strerror(errno));
         close(p[0]);
         close(p[1]);
+        free(live);
         return -1;
     }
     if (pid == 0) {
@@ -141,38 +181,69 @@ int server_job_start(struct server *sv, int slot, const struct snap_req *r,
     fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_NONBLOCK);
     memset(j, 0, offsetof(struct job, part));
     j->in_off = j->in_len = 0;
+    j->used = true;
     j->pid = pid;
     j->fd = p[0];
+    j->live = live;
     j->session_id = sv->ss.s[slot].id;
     j->req_id = r->id;
     (void)str_copy(j->verb, sizeof j->verb, r->verb);
     server_jmsg_begin(&j->m, r->id);
-    /* a journal reader re-reads the lines logged meanwhile from the file, so
-     * its session skips the live ones (each line once, in order); an export
-     * does not, so its session keeps getting them */
-    if (!strcmp(r->verb, "journal"))
+    /* a journal reader's session skips the live broadcast until the reader
+     * is done, and gets the lines logged meanwhile from the job instead
+     * (each line once, in order); an export's session keeps getting them */
+    if (journal)
         sv->ss.s[slot].quiet = true;
     return 0;
 }
 
-static void job_end(struct server *sv, struct job *j, int slot, double now)
+/* The job serves no client any more: its pipe and kept lines go; its
+ * child, if not reaped yet, is killed (it is ours until reaped) and the
+ * slot stays taken until server_jobs_reap() reaps it. */
+static void job_free(struct server *sv, struct job *j)
+{
+    if (j->pid > 0 && !j->eof) /* after its end of file it is leaving by itself */
+        kill(j->pid, SIGKILL);
+    if (j->fd >= 0)
+        close(j->fd);
+    j->fd = -1;
+    for (int i = j->live_next; i < j->nlive; i++)
+        free(j->live[i].line);
+    free(j->live);
+    j->live = NULL;
+    j->nlive = j->live_next = 0;
+    j->used = false;
+    bool quiet = false;
+    int slot = session_find(&sv->ss, j->session_id);
+    for (int i = 0; i < SERVER_JOBS; i++)
+        quiet |= sv->jobs[i].used && sv->jobs[i].session_id == j->session_id &&
+                 !strcmp(sv->jobs[i].verb, "journal");
+    if (slot >= 0)
+        sv->ss.s[slot].quiet = quiet;
+}
+
+/* The reader has said everything: answer the request, then (a journal
+ * reader) send the lines logged meanwhile that it did not read. */
+static void job_reply(struct server *sv, struct job *j, int slot, double now)
 {
     close(j->fd);
-    j->pid = 0;
-    if (slot < 0)
-        return;
-    struct session *s = &sv->ss.s[slot];
-    char text[700];
+    j->fd = -1;
+    char text[sizeof j->status + 160];
     if (!j->have_status)
         snprintf(text, sizeof text, "%s: the reader ended without an answer", j->verb);
+    else if (j->live_lost)
+        snprintf(text, sizeof text,
+                 "%s; %lu lines logged meanwhile could not be kept for you: read them with "
+                 "`meltcon journal --since`",
+                 j->status, j->live_lost);
     else
         snprintf(text, sizeof text, "%s", j->status);
-    bool still = false;
-    for (int i = 0; i < SERVER_JOBS; i++)
-        still |= sv->jobs[i].pid > 0 && sv->jobs[i].session_id == s->id &&
-                 !strcmp(sv->jobs[i].verb, "journal");
-    s->quiet = still;
+    j->replied = true;
+    int id = j->session_id;
     server_reply(sv, slot, j->req_id, j->have_status && j->status_ok, text, now);
+    if (session_find(&sv->ss, id) < 0)
+        return; /* dropped for not reading its replies: the job went with it */
+    server_jmsg_begin(&j->m, 0); /* what follows the reply is the live journal */
 }
 
 /* Take one line from the pipe: the status line, or one for the message.
@@ -180,9 +251,11 @@ static void job_end(struct server *sv, struct job *j, int slot, double now)
 static int job_line(struct job *j, const char *line)
 {
     if (line[0] == JOB_STATUS) {
+        char *end = NULL;
         j->have_status = true;
         j->status_ok = line[1] == '1';
-        (void)str_copy(j->status, sizeof j->status, line[1] && line[2] ? line + 3 : "");
+        j->seq_max = line[1] && line[2] == ' ' ? strtol(line + 3, &end, 10) : 0;
+        (void)str_copy(j->status, sizeof j->status, end && *end == ' ' ? end + 1 : "");
         return 0;
     }
     if (server_jmsg_add(&j->m, line) < 0)
@@ -191,16 +264,38 @@ static int job_line(struct job *j, const char *line)
     return 0;
 }
 
+/* After the reply: put the kept lines the reader did not send (newer than
+ * its seq_max, or never written to the file) into the message.  True when
+ * there is a message to send. */
+static bool live_fill(struct job *j)
+{
+    while (j->live_next < j->nlive) {
+        struct job_live *l = &j->live[j->live_next];
+        if ((l->seq <= 0 || l->seq > j->seq_max) && server_jmsg_add(&j->m, l->line) < 0) {
+            if (j->m.nlines > 0)
+                break; /* full: the rest in the next message */
+            j->live_lost++; /* cannot happen: one line always fits an empty message */
+        }
+        free(l->line);
+        l->line = NULL;
+        j->live_next++;
+    }
+    if (j->live_next == j->nlive)
+        j->live_next = j->nlive = 0;
+    j->ready = j->m.nlines > 0;
+    return j->ready;
+}
+
 /* Move the job's output on: send the message in hand when the client's
  * socket takes it, take lines from the pipe while the message has room,
- * answer at the end.  Returns when the socket is full or the pipe empty
- * (poll brings it back) or after a bounded amount of work. */
+ * answer at the end, then send the lines logged meanwhile.  Returns when
+ * the socket is full or the pipe empty (poll brings it back) or after a
+ * bounded amount of work. */
 void server_job_pump(struct server *sv, struct job *j, double now)
 {
     int slot = session_find(&sv->ss, j->session_id);
     if (slot < 0) {
-        kill(j->pid, SIGKILL);
-        job_end(sv, j, -1, now);
+        job_free(sv, j);
         return;
     }
     for (int round = 0; round < 64; round++) {
@@ -213,7 +308,14 @@ void server_job_pump(struct server *sv, struct job *j, double now)
             if (r == 0)
                 return;
             j->ready = false;
-            server_jmsg_begin(&j->m, j->req_id);
+            server_jmsg_begin(&j->m, j->replied ? 0 : j->req_id);
+        }
+        if (j->replied) {
+            /* the rest, and the end of the job, after the next broadcast
+             * (server_jobs_settle): lines may be on their way in it */
+            if (!live_fill(j))
+                return;
+            continue;
         }
         while (j->in_off < j->in_len && !j->ready) {
             char ch = j->in[j->in_off];
@@ -236,8 +338,14 @@ void server_job_pump(struct server *sv, struct job *j, double now)
                 j->ready = true;
                 continue;
             }
-            job_end(sv, j, slot, now);
-            return;
+            job_reply(sv, j, slot, now);
+            if (session_find(&sv->ss, j->session_id) != slot)
+                return;
+            if (!j->live) { /* an export: nothing was held back */
+                job_free(sv, j);
+                return;
+            }
+            continue;
         }
         ssize_t n = read(j->fd, j->in, sizeof j->in);
         j->in_off = 0;
@@ -259,7 +367,7 @@ void server_job_pump(struct server *sv, struct job *j, double now)
 bool server_job_waits_for(const struct server *sv, int session_id)
 {
     for (int j = 0; j < SERVER_JOBS; j++)
-        if (sv->jobs[j].pid > 0 && sv->jobs[j].session_id == session_id && sv->jobs[j].ready)
+        if (sv->jobs[j].used && sv->jobs[j].session_id == session_id && sv->jobs[j].ready)
             return true;
     return false;
 }
@@ -267,9 +375,54 @@ bool server_job_waits_for(const struct server *sv, int session_id)
 void server_jobs_kill(struct server *sv, int session_id)
 {
     for (int j = 0; j < SERVER_JOBS; j++)
-        if (sv->jobs[j].pid > 0 && (session_id < 0 || sv->jobs[j].session_id == session_id)) {
-            kill(sv->jobs[j].pid, SIGKILL);
-            close(sv->jobs[j].fd);
-            sv->jobs[j].pid = 0;
+        if (sv->jobs[j].used && (session_id < 0 || sv->jobs[j].session_id == session_id))
+            job_free(sv, &sv->jobs[j]);
+}
+
+void server_jobs_reap(struct server *sv, double wait_s)
+{
+    for (int tries = 0;; tries++) {
+        bool left = false;
+        for (int j = 0; j < SERVER_JOBS; j++) {
+            pid_t pid = sv->jobs[j].pid;
+            if (pid <= 0)
+                continue;
+            pid_t r = waitpid(pid, NULL, WNOHANG);
+            if (r == pid || (r < 0 && errno == ECHILD))
+                sv->jobs[j].pid = 0;
+            else
+                left = true;
         }
+        if (!left || tries * 0.01 >= wait_s)
+            return;
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+void server_jobs_live(struct server *sv, long seq, const char *line)
+{
+    for (int i = 0; i < SERVER_JOBS; i++) {
+        struct job *j = &sv->jobs[i];
+        if (!j->used || !j->live)
+            continue;
+        char *copy = NULL;
+        if (j->nlive >= JOB_LIVE_MAX || !(copy = strdup(line))) {
+            j->live_lost++;
+            continue;
+        }
+        j->live[j->nlive++] = (struct job_live){.seq = seq, .line = copy};
+    }
+}
+
+void server_jobs_settle(struct server *sv, double now)
+{
+    for (int i = 0; i < SERVER_JOBS; i++) {
+        struct job *j = &sv->jobs[i];
+        if (!j->used || !j->replied || j->ready)
+            continue;
+        server_job_pump(sv, j, now); /* lines kept since: into a message */
+        if (j->used && !j->ready && j->live_next == j->nlive)
+            job_free(sv, j);
+    }
 }

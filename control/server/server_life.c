@@ -179,6 +179,7 @@ static int serve(struct server *sv, int notify_fd, char *msg, size_t msglen)
     if (server_stop_signal)
         snprintf(sv->stop_by, sizeof sv->stop_by, "signal %s", strsignal(server_stop_signal));
     server_notify_stopping(sv);
+    server_refusals_flush(sv, (double)clock_mono_ns() / 1e9, true);
     struct journal_entry e;
     memset(&e, 0, sizeof e);
     (void)str_copy(e.user, sizeof e.user, "meltcon");
@@ -200,8 +201,7 @@ static int serve(struct server *sv, int notify_fd, char *msg, size_t msglen)
     free(sv->pfd);
     free(sv->pfd_kind);
     free(sv->pfd_ref);
-    while (waitpid(-1, NULL, WNOHANG) > 0)
-        ;
+    server_jobs_reap(sv, 1.0); /* each job's child by its pid; SIGKILLed above */
     if (notify_fd < 0)
         fprintf(stderr, "meltcon server: stopped (%s)\n", sv->stop_by);
     snprintf(msg, msglen, "server stopped (%s)", sv->stop_by);

@@ -12,7 +12,9 @@
  * poll the core's gate learns whether the record can be written
  * (core_set_record): while not, it refuses changes away from the safe
  * state.  A failed journal is tried again every WR_RETRY_S with a
- * `disk-retry` line, so the DISK alarm clears once there is room.
+ * `disk-retry` line, so the DISK alarm clears once there is room.  A
+ * client's refusals beyond its quota are counted for a summary instead of
+ * journalled one by one (quota.h).
  */
 #include "server_int.h"
 
@@ -96,8 +98,10 @@ static void tail_add(struct server *sv, const char *line)
         sv->tail_n++;
 }
 
-/* A finished (or lost) line: to the system journal, the tail, the clients. */
-static void publish_line(struct server *sv, const struct journal_entry *e)
+/* A finished (or lost) line: to the system journal, the tail, the clients.
+ * file_seq: its sequence number in the journal file (it is there by now),
+ * 0 when it was not written. */
+static void publish_line(struct server *sv, const struct journal_entry *e, long file_seq)
 {
     char line[JOURNAL_LINE_MAX];
     sysjournal_put(sv->sysj, e); /* also when the disk refused it: a second record */
@@ -108,6 +112,9 @@ static void publish_line(struct server *sv, const struct journal_entry *e)
         server_broadcast_flush(sv, (double)clock_mono_ns() / 1e9);
         server_jmsg_add(&sv->bc, line);
     }
+    /* after the broadcast buffer (whose flush may end a journal reader):
+     * the readers still running keep it for their client */
+    server_jobs_live(sv, file_seq, line);
 }
 
 int server_record_start(struct server *sv, struct journal *j, struct hist *h, char *err,
@@ -154,7 +161,7 @@ long long server_journal_put(struct server *sv, struct journal_entry *e)
     long long seq = sv->wr ? wr_push(sv->wr, e, false) : -1;
     if (seq < 0) {
         sv->unrecorded++;
-        publish_line(sv, e);
+        publish_line(sv, e, 0);
     }
     return seq;
 }
@@ -172,7 +179,7 @@ static long long journal_put_state(struct server *sv, struct journal_entry *e)
     long long seq = wr_push(sv->wr, e, true);
     if (seq < 0) {
         sv->unrecorded++;
-        publish_line(sv, e);
+        publish_line(sv, e, 0);
     }
     return seq;
 }
@@ -272,7 +279,7 @@ void server_record_poll(struct server *sv, double now)
             wrote = true;
         }
         if (!(retry && d->err)) /* only a retry that worked is news */
-            publish_line(sv, &d->e);
+            publish_line(sv, &d->e, d->err ? 0 : d->e.seq);
         if (h->used) {
             h->used = false;
             send_final(sv, h->client, h->id, h->ok, h->marked, h->text, d->err, d->state,
@@ -388,11 +395,36 @@ void server_drain_results(struct server *sv, double now)
                 snprintf(e.result, sizeof e.result, "ok: %s", r->text);
             else
                 (void)str_copy(e.result, sizeof e.result, "ok");
+            bool asked = r->client >= 0;
+            /* a client's refusals beyond its quota are counted, not
+             * journalled one by one (quota.h) */
+            bool journal = r->ok || !asked || server_refusal_counts(sv, r->user, now);
             bool keep = r->ok && (!strcmp(r->kind, "set") || !strcmp(r->kind, "tune") ||
                                   !strcmp(r->kind, "program") || !strcmp(r->kind, "loop"));
-            long long seq = keep ? journal_put_state(sv, &e) : server_journal_put(sv, &e);
-            if (r->client >= 0)
+            long long seq = !journal ? -1
+                            : keep   ? journal_put_state(sv, &e)
+                                     : server_journal_put(sv, &e);
+            if (asked)
                 server_reply_after(sv, seq, r->client, r->id, r->ok, r->text, now);
         }
     }
+}
+
+/* ---- losses ------------------------------------------------------------------------ */
+
+void server_note_losses(struct server *sv)
+{
+    unsigned long r = sv->core.results_dropped, a = sv->core.alarms.events_dropped;
+    if (r != sv->results_lost_seen)
+        server_event(sv, "server", "results",
+                     "%lu results of the control core were lost unjournalled (more than %d "
+                     "between two drains; the oldest go first); %lu since start",
+                     r - sv->results_lost_seen, CORE_RESULTS, r);
+    if (a != sv->events_lost_seen)
+        server_event(sv, "server", "alarm-events",
+                     "%lu alarm events were lost unjournalled (more than %d between two "
+                     "drains); %lu since start",
+                     a - sv->events_lost_seen, ALARM_EVENTS_MAX, a);
+    sv->results_lost_seen = r;
+    sv->events_lost_seen = a;
 }

@@ -463,6 +463,38 @@ out:
     return rc;
 }
 
+int session_admit(const struct sessions *ss, const struct cfg_server *srv, const char *user,
+                  int role, char *why, size_t whylen)
+{
+    int free_slots = 0, mine = 0;
+    for (int i = 0; i < ss->max; i++) {
+        if (ss->s[i].fd < 0)
+            free_slots++;
+        else if (!strcmp(ss->s[i].user, user))
+            mine++;
+    }
+    if (srv->max_per_user > 0 && mine >= srv->max_per_user) {
+        snprintf(why, whylen,
+                 "user %s has %d connections to this server already, the most one account may "
+                 "hold ([server] max_per_user); close a console or a `journal --follow` first",
+                 user, mine);
+        return -1;
+    }
+    if (free_slots == 0) {
+        snprintf(why, whylen, "%d clients attached already ([server] max_clients)", ss->max);
+        return -1;
+    }
+    if (role == ROLE_VIEWER && free_slots <= srv->reserved_slots) {
+        snprintf(why, whylen,
+                 "only %d of %d slots are free and the last %d are kept for operators and "
+                 "engineers ([server] reserved_slots); as a viewer, try again when a console "
+                 "closes",
+                 free_slots, ss->max, srv->reserved_slots);
+        return -1;
+    }
+    return 0;
+}
+
 /* The peer's uid and pid from the socket (no account database). */
 static int peer_cred(int fd, unsigned *uid, long *pid, char *err, size_t errlen)
 {
@@ -514,6 +546,9 @@ static int admit(struct sessions *ss, const struct cfg_server *srv, int fd,
                  p->user, names, srv->viewer_group);
         return refuse_fd(ss, fd, why, whylen, t);
     }
+    char t[600];
+    if (session_admit(ss, srv, p->user, role, t, sizeof t) < 0)
+        return refuse_fd(ss, fd, why, whylen, t);
     /* a snapshot is one packet: the default buffer (net.core.wmem_default)
      * may be smaller than the largest; the kernel caps this at wmem_max */
     int sndbuf = 2 * PROTO_MAX_MSG;

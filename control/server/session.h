@@ -17,6 +17,11 @@
  *            groups: then the connection is refused with a `bye`.
  *   socket   mode 0666: anyone who can reach its directory may connect; the
  *            role above decides what they may do.
+ *   slots    max_clients in all; one account holds at most max_per_user of
+ *            them, and the last reserved_slots are never given to a viewer,
+ *            so a flood from one account (or from many viewers) cannot lock
+ *            an operator or an engineer out.  A connection refused gets a
+ *            `bye` with the sentence (session_admit()).
  *   origin   the socket cannot tell a tty or an SSH client; a client MAY send
  *            `req verb=origin value=TEXT` (its tty, "ssh:ADDR") before other
  *            requests and the server journals it with every action.  Until
@@ -130,6 +135,12 @@ int session_listen(struct sessions *ss, const char *path, int max, char *err, si
 /* Close every client (each gets `bye` with reason when not NULL), the
  * socket, remove the socket file and free the slots. */
 void session_shutdown(struct sessions *ss, const char *reason);
+
+/* Whether a peer (user, role) may take one more slot, given the sessions
+ * open now and [server] max_per_user and reserved_slots.  Returns 0, or -1
+ * with the sentence for its `bye`. */
+int session_admit(const struct sessions *ss, const struct cfg_server *srv, const char *user,
+                  int role, char *why, size_t whylen);
 
 /* Who uid is in the account database: its name and which of the groups
  * configured in srv it belongs to (getpwuid_r, getgrouplist, getgrnam_r:

@@ -9,6 +9,7 @@
  *   perm NAME ok= why=
  *
  * Hello: hello 1 furnace= user= role= pid= mode= config= config_sha256=
+ * Request: req 1 id= t= verb= target= value= reason=
  */
 #include "snap.h"
 
@@ -281,6 +282,8 @@ void snap_req_encode(const struct snap_req *r, struct proto_out *o)
 {
     proto_begin(o, PT_REQ);
     proto_kvi(o, "id", r->id);
+    if (r->t > 0)
+        proto_add(o, " t=%.3f", r->t);
     proto_kv(o, "verb", r->verb);
     proto_kv(o, "target", r->target);
     proto_kv(o, "value", r->value);
@@ -303,6 +306,10 @@ int snap_req_decode(const struct proto_msg *m, struct snap_req *r)
         (why && strlen(why) >= sizeof r->reason))
         return -1;
     r->id = (long)id;
+    /* tolerant: a request without a usable time decodes, with t = 0, and the
+     * server refuses it with a sentence rather than dropping the client */
+    double when;
+    r->t = proto_getf(l, "t", &when) == 0 && when > 0 ? when : 0;
     str_copy(r->verb, sizeof r->verb, verb);
     str_copy(r->target, sizeof r->target, t);
     str_copy(r->value, sizeof r->value, v);

@@ -114,9 +114,14 @@ struct snap_hello {
 /* A request from a client.  verb: set, cmd, ack, shelve, unshelve, oos,
  * phase, journal, export, stop.  target: LOOP.sp|LOOP.mode|LOOP.out, a
  * command name, an alarm name or "all", a phase.  value/arg: as text, the
- * server parses and refuses bad numbers with a sentence. */
+ * server parses and refuses bad numbers with a sentence.  t: when the
+ * request was made (the client's wall clock, Unix seconds), so the server
+ * can refuse one that waited too long to be read ([server]
+ * request_max_age_ms); 0 when the client did not say (a field absent or
+ * not a time decodes as 0, and the server judges that). */
 struct snap_req {
     long id;
+    double t;
     char verb[16];
     char target[64];
     char value[64];
