@@ -127,6 +127,7 @@ struct server {
     char record_why[80];     /* why not, for the gate's sentence and the replies */
     double journal_retry;    /* wall s: try the failing journal again from here */
     unsigned long unrecorded; /* lines not written since the journal last wrote */
+    long published_seq; /* the newest journal line (file sequence) handed to the clients */
     struct held_reply *held; /* WR_QUEUE replies, by line sequence */
     bool record_closing;     /* the writer has stopped: no more probes */
     /* the cycle */

@@ -422,7 +422,12 @@ void server_jobs_settle(struct server *sv, double now)
         if (!j->used || !j->replied || j->ready)
             continue;
         server_job_pump(sv, j, now); /* lines kept since: into a message */
-        if (j->used && !j->ready && j->live_next == j->nlive)
+        /* the writer puts a line in the file before the cycle publishes it:
+         * a reader may have sent lines the clients have not been given yet,
+         * and the client's broadcast may resume only after those (else they
+         * would reach it twice) */
+        if (j->used && !j->ready && j->live_next == j->nlive &&
+            (!j->live || sv->published_seq >= j->seq_max))
             job_free(sv, j);
     }
 }

@@ -112,6 +112,7 @@ static int serve(struct server *sv, int notify_fd, char *msg, size_t msglen)
     }
     /* the tail clients get on connect starts from the file, read before the writer appends */
     server_tail_load(sv);
+    sv->published_seq = jnl.seq; /* every line already in the file counts as published */
     server_jmsg_begin(&sv->bc, 0); /* journal lines for every client */
     if (hist_open(&hist, sv->hist_dir, c) < 0) {
         snprintf(err, sizeof err, "cannot open the historian in %s: %s", sv->hist_dir,

@@ -115,6 +115,8 @@ static void publish_line(struct server *sv, const struct journal_entry *e, long 
     /* after the broadcast buffer (whose flush may end a journal reader):
      * the readers still running keep it for their client */
     server_jobs_live(sv, file_seq, line);
+    if (file_seq > sv->published_seq)
+        sv->published_seq = file_seq;
 }
 
 int server_record_start(struct server *sv, struct journal *j, struct hist *h, char *err,
