@@ -42,7 +42,10 @@ cfg=$tmp/m.ini
 sed -e "s/^port = 1502$/port = $port/" -e "s|^socket =.*|socket = $tmp/m.sock|" \
     -e "s|^state_dir =.*|state_dir = $tmp/state|" -e "s|^inject_socket =.*|inject_socket = $tmp/i.sock|" \
     -e "s/^watchdog_s = .*/watchdog_s = 3/" -e "s/^engineer_group = .*/engineer_group = $(id -gn)/" \
+    -e "s/^refusals_per_10s = .*/refusals_per_10s = 1000/" \
     config/meltcon.ini >"$cfg"
+# refusals_per_10s 1000: this test checks each refusal's own journal line; the
+# quota that summarises a flood instead is t_pressure's
 chmod 644 "$cfg"
 M() { "$MC" -c "$cfg" "$@"; }
 
