@@ -16,8 +16,9 @@
  * and returns; a full queue is an answer (-1), not a wait.  A reply that
  * confirms an action is sent when wr_take hands back its line, so the line
  * (and the state, for a line pushed with `state`) was fsynced before the
- * operator hears "ok" (redis's AOF and bio: STYLE.md).  Which lines make a
- * round is the writer's choice: whatever is queued when it starts one, so
+ * operator hears "ok" (the model is redis's AOF and its bio thread;
+ * control/README.md, 'The writer').  Which lines make a round is the
+ * writer's choice: whatever is queued when it starts one, so
  * a slow disk makes fewer, larger rounds and still one fsync each.
  *
  * The record can be written (wr_status) while the journal and the state
