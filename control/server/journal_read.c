@@ -33,19 +33,28 @@ static void reverse(struct journal_entry *e, int lo, int hi)
         swap_entries(&e[lo], &e[hi]);
 }
 
+/* The journal's day files in *l and a buffer for one line: the buffer, or
+ * NULL with errno (nothing to free).  The caller frees both. */
+static char *days_and_buffer(const char *dir, struct dayfile_list *l)
+{
+    if (dayfile_list(dir, "journal", "log", l) < 0)
+        return NULL;
+    char *line = malloc(JOURNAL_LINE_MAX + 1);
+    if (!line) {
+        free(l->day);
+        errno = ENOMEM;
+    }
+    return line;
+}
+
 int journal_tail(const char *dir, struct journal_entry *out, int n)
 {
     struct dayfile_list l;
     if (n <= 0)
         return 0;
-    if (dayfile_list(dir, "journal", "log", &l) < 0)
+    char *line = days_and_buffer(dir, &l);
+    if (!line)
         return -1;
-    char *line = malloc(JOURNAL_LINE_MAX + 1);
-    if (!line) {
-        free(l.day);
-        errno = ENOMEM;
-        return -1;
-    }
     int want = n;
     for (int i = l.n - 1; i >= 0 && want > 0; i--) {
         char path[JOURNAL_PATH_MAX + 32];
@@ -79,14 +88,9 @@ int journal_tail(const char *dir, struct journal_entry *out, int n)
 long journal_read(const char *dir, double since, double until, journal_fn fn, void *ctx)
 {
     struct dayfile_list l;
-    if (dayfile_list(dir, "journal", "log", &l) < 0)
+    char *line = days_and_buffer(dir, &l);
+    if (!line)
         return -1;
-    char *line = malloc(JOURNAL_LINE_MAX + 1);
-    if (!line) {
-        free(l.day);
-        errno = ENOMEM;
-        return -1;
-    }
     long first = since > 0 ? dayfile_day(since) : 0, count = 0;
     bool stop = false;
     for (int i = 0; i < l.n && !stop; i++) {
@@ -168,14 +172,9 @@ int journal_verify(const char *dir, struct journal_check *c)
     if (a == 0)
         aday = -1;
     struct dayfile_list l;
-    if (dayfile_list(dir, "journal", "log", &l) < 0)
+    char *line = days_and_buffer(dir, &l);
+    if (!line)
         return -1;
-    char *line = malloc(JOURNAL_LINE_MAX + 1);
-    if (!line) {
-        free(l.day);
-        errno = ENOMEM;
-        return -1;
-    }
     bool torn_end = false;
     int rc = 0;
     for (int i = 0; i < l.n && rc == 0; i++) {
