@@ -59,7 +59,8 @@ CFLAGS   += $(OPT) $(WARN) $(SANFLAGS) $(COVFLAGS) -MMD -MP
 LDFLAGS  += $(SANFLAGS) $(COVFLAGS)
 # -lsystemd: the system journal (sd_journal_send) and systemd's notify socket (sd_notify).
 # -lnettle: SHA-256 of the config file's bytes (config/cfg.c), Debian's nettle-dev.
-LDLIBS   += -liniparser $(MODBUS_LIBS) -lm -lsystemd -lnettle
+# -lsqlite3: the historian; -lmosquitto -lprotobuf-c: the Sparkplug B publisher.
+LDLIBS   += -liniparser $(MODBUS_LIBS) -lm -lsystemd -lnettle -lsqlite3 -lmosquitto -lprotobuf-c
 
 # Dependencies point one way: tui -> control -> config; simhw -> config and
 # the shared tag codec and PLC contract (control/core/tag.h, plc_contract.h);

@@ -10,7 +10,11 @@ set -e
 # systemd, strace: t_install (systemd-analyze, -sysusers, -tmpfiles; the
 # server's system calls against the unit's filter).
 # locales: t_locale compiles de_DE.UTF-8 with localedef from its definitions.
-PKGS="libncurses-dev libmodbus-dev libiniparser-dev libcmocka-dev nettle-dev tmux pkg-config python3 libsystemd-dev groff-base man-db systemd strace locales"
+# libsqlite3-dev, sqlite3: the historian database and the query the README shows.
+# libmosquitto-dev, mosquitto, libprotobuf-c-dev, protobuf-c-compiler: the
+# Sparkplug B publisher and the broker its tests start; python3-paho-mqtt and
+# python3-protobuf (+ protobuf-compiler) decode the payloads in those tests.
+PKGS="libncurses-dev libmodbus-dev libiniparser-dev libcmocka-dev nettle-dev tmux pkg-config python3 libsystemd-dev groff-base man-db systemd strace locales libsqlite3-dev sqlite3 libmosquitto-dev mosquitto libprotobuf-c-dev protobuf-c-compiler protobuf-compiler python3-paho-mqtt python3-protobuf"
 for x in "$@" ${DEPS_EXTRA:-}; do
     case "$x" in
         bench) PKGS="$PKGS rt-tests htop" ;;
