@@ -24,8 +24,8 @@
 struct cli_args {
     int npos;
     const char *pos[4];
-    const char *reason, *since, *from, *to, *tags, *config;
-    bool json, follow, verify, all, csv, fg, help;
+    const char *reason, *since, *from, *to, *tags, *config, *expect;
+    bool json, follow, verify, all, csv, fg, help, force;
 };
 
 /* One conversation with the server. */
@@ -57,9 +57,10 @@ void cli_conn_close(struct cli_conn *c);
 int cli_conn_recv(struct cli_conn *c, int64_t deadline_ms);
 
 /* Send a request; its id, or -1 (errno says why: EMSGSIZE when a field does
- * not fit the protocol's request whole; nothing is cut). */
+ * not fit the protocol's request whole; nothing is cut).  expect: the base
+ * value for compare-and-set (snap.h), NULL or "" for none. */
 long cli_conn_req(struct cli_conn *c, const char *verb, const char *target, const char *value,
-                  const char *reason);
+                  const char *reason, const char *expect);
 
 /* Wait for the reply to id; on the way, print the lines of journal messages
  * tagged id to out.  Returns 0 with *rep filled, or -1 with a sentence. */

@@ -29,7 +29,7 @@ int cli_verb_journal(struct cli_conn *c, const struct cli_args *a)
         value = since;
     }
     struct snap_reply *rep = malloc(sizeof *rep);
-    long id = cli_conn_req(c, "journal", target, value, "");
+    long id = cli_conn_req(c, "journal", target, value, "", NULL);
     if (!rep || id < 0 || cli_conn_reply(c, id, JOB_WAIT_MS, stdout, rep, err, sizeof err) < 0) {
         fprintf(stderr, "meltcon journal: %s\n", rep && id >= 0 ? err : strerror(errno));
         free(rep);
@@ -83,7 +83,7 @@ int cli_verb_export(struct cli_conn *c, const struct cli_args *a)
     }
     snprintf(value, sizeof value, "%.3f %.3f", from, to);
     struct snap_reply *rep = malloc(sizeof *rep);
-    long id = cli_conn_req(c, "export", a->tags ? a->tags : "", value, "");
+    long id = cli_conn_req(c, "export", a->tags ? a->tags : "", value, "", NULL);
     if (!rep || id < 0 || cli_conn_reply(c, id, JOB_WAIT_MS, stdout, rep, err, sizeof err) < 0) {
         fprintf(stderr, "meltcon export: %s\n", rep && id >= 0 ? err : strerror(errno));
         free(rep);
