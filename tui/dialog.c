@@ -264,10 +264,12 @@ static enum dialog_result edit_key(struct dialog *d, int key)
             return DR_TEXT;
         }
         if (d->field == 0 && two_fields) {
-            if (complete(d) || (d->problem[0] && d->field == 1)) {
-                d->field = 1;
+            /* on to what is still needed: the confirmation when the entry is
+             * complete (an optional reason left empty), else the reason */
+            if (complete(d))
+                d->stage = DS_CONFIRM;
+            else if (d->problem[0] && d->field == 1)
                 d->problem[0] = 0;
-            }
             return DR_NONE;
         }
         if (complete(d))
