@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "cfgmatch.h"
+#include "clock.h"
 #include "console.h"
 #include "input.h"
 #include "opt.h"
@@ -266,12 +267,17 @@ static int request(struct cli_conn *c, const char *verb, const char *target,
         return 1;
     struct snap_reply *rep = malloc(sizeof *rep);
     long id = -1;
+    /* dated now, as the command was given: a server held up while the base
+     * is read must still refuse the change as old (request_max_age_ms) */
+    double made = clock_wall_s();
     if (rep && strcmp(verb, "stop") != 0)
         base_of(c, verb, target, expect, rep, base, sizeof base);
     else
         base[0] = 0;
+    c->made = made;
     if (rep)
         id = cli_conn_req(c, verb, target, value, reason, base);
+    c->made = 0;
     int rc = 1;
     if (!rep || id < 0) {
         fprintf(stderr, "meltcon %s: cannot send the request: %s\n", verb, strerror(errno));

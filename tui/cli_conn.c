@@ -59,7 +59,9 @@ long cli_conn_req(struct cli_conn *c, const char *verb, const char *target, cons
     struct snap_req r;
     memset(&r, 0, sizeof r);
     r.id = ++c->next_id;
-    r.t = clock_wall_s(); /* the server refuses it once older than request_max_age_ms */
+    /* the server refuses it once older than request_max_age_ms: the change
+     * is dated when it was asked for, before its base was read (cli.c) */
+    r.t = c->made > 0 ? c->made : clock_wall_s();
     /* whole or not at all: a cut value or reason would be a different request */
     if (!str_copy(r.verb, sizeof r.verb, verb) || !str_copy(r.target, sizeof r.target, target) ||
         !str_copy(r.value, sizeof r.value, value) || !str_copy(r.reason, sizeof r.reason, reason) ||

@@ -38,6 +38,7 @@ struct cli_conn {
     struct proto_msg msg;
     struct proto_out out;
     char buf[PROTO_MAX_MSG + 1];
+    double made;   /* when the verb's request was made (wall s), 0: as it is sent */
 };
 
 /* Monotonic milliseconds: clock_mono_ns() cut to whole ms, as the waits count them. */

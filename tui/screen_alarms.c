@@ -154,9 +154,16 @@ static bool key(struct ui *u, int ch)
         return true;
     if (ch != 'k' && ch != 'K' && ch != 's' && ch != 'u' && ch != 'g')
         return false;
-    if (ch == 'K') {
-        if (screen_may_write(u, "acknowledge all"))
-            screen_send(u, "ack", "all", "");
+    if (ch == 'K') { /* every alarm at once: asks first (K again or y sends) */
+        if (screen_may_write(u, "acknowledge all")) {
+            int waiting = u->cl->snap.n_unacked;
+            struct dialog_spec all = {.kind = DV_NONE, .verb = "ack", .target = "all",
+                                      .hotkey = 'K'};
+            snprintf(all.title, sizeof all.title, "Acknowledge all: %d alarm%s awaiting "
+                     "acknowledgement", waiting, waiting == 1 ? "" : "s");
+            snprintf(all.what, sizeof all.what, "Acknowledge all %d", waiting);
+            screen_dialog(u, &all);
+        }
         return true;
     }
     if (n == 0) {
@@ -193,7 +200,7 @@ static bool key(struct ui *u, int ch)
 static const struct screen_key keys[] = {
     {"Up/Down", "select", "select an alarm", false},
     {"k", "ack", "acknowledge the selected alarm", true},
-    {"K", "ack all", "acknowledge every alarm", true},
+    {"K", "ack all", "acknowledge every alarm (asks first: K again or y)", true},
     {"s", "shelve", "shelve the selected alarm (minutes and a reason)", true},
     {"u", "unshelve", "unshelve the selected alarm", true},
     {"g", "trend", "trend of the selected alarm's tag", false},
