@@ -522,8 +522,9 @@ void wg_dialog(struct wg_lines *l, int width, const struct dialog *d, const stru
     else if (s->kind == DV_CHOICE && s->has_old && (int)s->old >= 0 && (int)s->old < s->nchoices)
         add_line(l, SEV_NONE, 0, 0, "Current    %s", s->choices[(int)s->old]);
     if (d->moved) /* compare-and-set: what the operator decided on has moved */
-        add_line(l, SEV_HIGH, 0, 0, "Now        %s: changed since this opened; sending is refused",
-                 d->live);
+        add_line(l, SEV_HIGH, 0, 0, "Now        %s%s%s: changed since this opened; sending is "
+                 "refused", d->live, s->kind == DV_NUMBER && *unit ? " " : "",
+                 s->kind == DV_NUMBER ? unit : "");
     dialog_limits_text(s, lim, sizeof lim);
     if (lim[0])
         add_line(l, SEV_NONE, 0, 0, "Allowed    %s", lim);
