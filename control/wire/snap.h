@@ -50,6 +50,7 @@ struct snap_loop {
     int pv_q;
     double out;
     unsigned flags;  /* LF_* */
+    double kp, ti_s, td_s; /* the tuning now (0 from a server that does not say) */
 };
 
 struct snap_alarm {
@@ -87,6 +88,7 @@ struct snap {
     int phase;            /* enum cfg_phase */
     double t_phase;       /* s in phase */
     bool ready, overrun;
+    bool wet;             /* the charge is flagged wet (sent as wet=1 only when set) */
     char phase_why[SNAP_WHY_MAX];
     /* alarms */
     int n_unacked, n_active, n_shelved;
