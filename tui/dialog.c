@@ -130,6 +130,8 @@ void dialog_open(struct dialog *d, const struct dialog_spec *s)
     for (size_t i = 0; i < sizeof reason_verbs / sizeof reason_verbs[0]; i++)
         if (!strcmp(s->verb, reason_verbs[i]) && s->ask_reason)
             d->spec.reason_required = true;
+    if (s->kind == DV_NONE && d->spec.reason_required)
+        d->stage = DS_EDIT; /* the reason first */
     if (!s->base[0] && s->has_old && s->kind == DV_NUMBER)
         (void)numtext(d->spec.base, sizeof d->spec.base, s->old);
     else if (!s->base[0] && s->has_old && s->kind == DV_CHOICE && (int)s->old >= 0 &&
@@ -154,7 +156,7 @@ void dialog_track(struct dialog *d, const struct snap *s)
     char now[sizeof d->live] = "";
     if (!d->open || !sp->base[0])
         return;
-    if (!strcmp(sp->verb, "set")) {
+    if (!strcmp(sp->verb, "set") || !strcmp(sp->verb, "tune")) {
         const char *dot = strchr(sp->target, '.');
         for (int i = 0; dot && i < s->nloops; i++) {
             const struct snap_loop *l = &s->loops[i];
@@ -167,7 +169,12 @@ void dialog_track(struct dialog *d, const struct snap *s)
                 (void)numtext(now, sizeof now, l->out);
             else if (!strcmp(dot, ".mode"))
                 snprintf(now, sizeof now, "%s", cfg_loop_mode_name((enum cfg_loop_mode)l->mode));
+            else if (!strcmp(dot, ".kp") || !strcmp(dot, ".ti_s") || !strcmp(dot, ".td_s"))
+                (void)numtext(now, sizeof now,
+                              dot[1] == 'k' ? l->kp : dot[2] == 'i' ? l->ti_s : l->td_s);
         }
+    } else if (!strcmp(sp->verb, "wet")) {
+        snprintf(now, sizeof now, "%s", s->wet ? "yes" : "no");
     } else if (!strcmp(sp->verb, "cmd") || !strcmp(sp->verb, "phase") ||
                !strcmp(sp->verb, "confirm")) {
         if (strcmp(sp->target, "pump_speed") != 0)
@@ -381,6 +388,8 @@ void dialog_request(const struct dialog *d, struct snap_req *r)
         trim(r->value, sizeof r->value, d->value); /* checked by dialog_check() */
     else if (d->spec.kind == DV_CHOICE && d->choice >= 0 && d->choice < d->spec.nchoices)
         snprintf(r->value, sizeof r->value, "%s", d->spec.choices[d->choice]);
+    else if (d->spec.kind == DV_NONE)
+        snprintf(r->value, sizeof r->value, "%s", d->spec.value);
     snprintf(r->reason, sizeof r->reason, "%s", d->reason);
     snprintf(r->expect, sizeof r->expect, "%s", d->spec.base); /* what the operator saw */
 }

@@ -14,8 +14,8 @@
  *   CONFIRM   "bath.sp 740 -> 745 degC?": y (or the command's own hotkey,
  *             spec.hotkey) sends; Enter alone never does (three Enters must
  *             not issue anything); n, Esc or Backspace goes back to EDIT.  A
- *             command without a value (DV_NONE) opens here: Tab adds a
- *             reason;
+ *             command without a value (DV_NONE) opens here unless its
+ *             reason is required: Tab adds a reason;
  *   WAIT      the request is out; the server's reply closes the dialog when
  *             accepted, or moves it to
  *   RESULT    showing the server's refusal as its sentence.
@@ -88,6 +88,7 @@ struct dialog_spec {
     char base[48]; /* the value shown as current, sent as expect= ("" none; a
                       number or choice with has_old gets it from old at open) */
     int hotkey;    /* the command's own key, which confirms as y does (0 none) */
+    char value[16]; /* DV_NONE: the request's fixed value ("force"), "" none */
 };
 
 struct dialog {
@@ -130,8 +131,8 @@ void dialog_request(const struct dialog *d, struct snap_req *r);
 
 /* Follow the live value of the dialog's base in snapshot s: set d->live
  * and d->moved (numbers compared as numbers).  Bases it knows: LOOP.sp,
- * LOOP.out and LOOP.mode of `set`, the phase of `cmd`, `phase` and
- * `confirm`. */
+ * LOOP.out and LOOP.mode of `set`, LOOP.kp|ti_s|td_s of `tune`, the phase
+ * of `cmd`, `phase` and `confirm`, the wet flag of `wet`. */
 void dialog_track(struct dialog *d, const struct snap *s);
 
 /* The request went out with this id (WAIT), or could not be sent (RESULT

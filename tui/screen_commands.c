@@ -35,10 +35,10 @@
 #include "seq.h"
 #include "view.h"
 
-#define MAX_ITEMS (SNAP_MAX_PERMS + 3)
+#define MAX_ITEMS (SNAP_MAX_PERMS + 5)
 #define MAX_COND 10
 
-enum item_kind { IT_PERM, IT_NEXT_CHARGE, IT_HOLD, IT_CHEMISTRY };
+enum item_kind { IT_PERM, IT_NEXT_CHARGE, IT_HOLD, IT_CHEMISTRY, IT_WET, IT_FORCE };
 
 struct item {
     enum item_kind kind;
@@ -64,7 +64,7 @@ static const struct {
     {"fan_stop", 'F'},      {"pump_start", 'g'},     {"pump_stop", 'G'},
     {"pump_speed", 'v'},    {"lockout_reset", 'L'},  {"watchdog_reset", 'W'},
     {"estop_reset", 'E'},   {"CHARGE", 'r'},         {"HOLD", 'z'},
-    {"confirm", 'C'},
+    {"confirm", 'C'},       {"wet", 'w'},            {"force", 'P'},
 };
 
 /* The steps of each phase, in the order a cycle takes them (the names of
@@ -160,6 +160,20 @@ static int build(const struct ui *u, struct item *it)
     snprintf(c->label, sizeof c->label, "Confirm the chemistry");
     c->ready = s->phase == PH_ALLOY;
     snprintf(c->why, sizeof c->why, "%s", c->ready ? "" : "Confirm the chemistry: only in ALLOY");
+    struct item *w = &it[n++];
+    w->kind = IT_WET;
+    w->name = "wet";
+    snprintf(w->label, sizeof w->label, "%s", s->wet ? "Clear the wet flag of the charge"
+                                                     : "Flag the charge wet (no push)");
+    w->ready = true;
+    w->why[0] = 0;
+    struct item *fo = &it[n++];
+    fo->kind = IT_FORCE;
+    fo->name = "force";
+    snprintf(fo->label, sizeof fo->label, "Force phase to %s (engineer)",
+             seq_phase_name(seq_phase_next((enum cfg_phase)s->phase)));
+    fo->ready = true;
+    fo->why[0] = 0;
     order(s, it, n);
     return n;
 }
@@ -240,7 +254,7 @@ static void draw(struct ui *u)
 
 static void issue(struct ui *u, const struct item *x)
 {
-    if (!screen_may_write(u, x->label))
+    if (x->kind == IT_FORCE ? !screen_may_engineer(u, x->label) : !screen_may_write(u, x->label))
         return;
     if (!x->ready) {
         screen_msg(u, SEV_HIGH, "BLOCKED, not sent: %s", x->why);
@@ -267,6 +281,26 @@ static void issue(struct ui *u, const struct item *x)
     } else if (x->kind == IT_HOLD) {
         snprintf(s.verb, sizeof s.verb, "phase");
         snprintf(s.target, sizeof s.target, "HOLD");
+    } else if (x->kind == IT_WET) {
+        bool wet = u->cl->snap.wet;
+        snprintf(s.verb, sizeof s.verb, "wet");
+        snprintf(s.target, sizeof s.target, "charge");
+        snprintf(s.base, sizeof s.base, "%s", wet ? "yes" : "no");
+        s.kind = DV_CHOICE;
+        s.has_old = true;
+        s.nchoices = 2;
+        snprintf(s.choices[0], sizeof s.choices[0], "no");
+        snprintf(s.choices[1], sizeof s.choices[1], "yes");
+        s.old = wet ? 1 : 0;
+        s.choice = wet ? 0 : 1;
+        snprintf(s.what, sizeof s.what, "charge wet");
+    } else if (x->kind == IT_FORCE) {
+        snprintf(s.verb, sizeof s.verb, "phase");
+        snprintf(s.target, sizeof s.target, "%s",
+                 seq_phase_name(seq_phase_next((enum cfg_phase)u->cl->snap.phase)));
+        snprintf(s.value, sizeof s.value, "force");
+        snprintf(s.what, sizeof s.what, "Force phase %.12s -> %.12s without its normal exit",
+                 cfg_phase_name((enum cfg_phase)u->cl->snap.phase), s.target);
     } else if (x->kind == IT_CHEMISTRY) {
         snprintf(s.verb, sizeof s.verb, "confirm");
         snprintf(s.target, sizeof s.target, "chemistry");

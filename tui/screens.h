@@ -146,6 +146,9 @@ void screen_alarm_line(struct ui *u, const struct snap_alarm *a, bool sel);
 
 /* May this console write?  If not, says why on the message line. */
 bool screen_may_write(struct ui *u, const char *what);
+/* The same, and the engineer's role (tuning, out of service, forcing a
+ * phase); if not, says why. */
+bool screen_may_engineer(struct ui *u, const char *what);
 __attribute__((format(printf, 3, 4))) void screen_msg(struct ui *u, enum wg_sev sev,
                                                       const char *fmt, ...);
 void screen_dialog(struct ui *u, const struct dialog_spec *s);
