@@ -200,15 +200,15 @@ static bool key(struct ui *u, int ch)
         if (a->state != ALARM_UNACK && a->state != ALARM_RTN_UNACK)
             screen_msg(u, SEV_NONE, "%s is %s: nothing to acknowledge", a->name,
                        alarm_state_name((enum alarm_state)a->state));
-        else if (screen_may_write(u, "acknowledge"))
-            screen_send(u, "ack", a->name, "");
+        else if (screen_may_write(u, "acknowledge")) /* on the state shown */
+            screen_send_expect(u, "ack", a->name, "", alarm_state_name((enum alarm_state)a->state));
     } else if (ch == 's') {
         if (screen_may_write(u, "shelve"))
             shelve(u, a);
     } else if (a->state != ALARM_SHELVED) {
         screen_msg(u, SEV_NONE, "%s is not shelved", a->name);
     } else if (screen_may_write(u, "unshelve")) {
-        screen_send(u, "unshelve", a->name, "");
+        screen_send_expect(u, "unshelve", a->name, "", "SHELVED");
     }
     return true;
 }

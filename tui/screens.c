@@ -240,8 +240,14 @@ void screen_dialog(struct ui *u, const struct dialog_spec *s)
 
 void screen_send(struct ui *u, const char *verb, const char *target, const char *value)
 {
+    screen_send_expect(u, verb, target, value, NULL);
+}
+
+void screen_send_expect(struct ui *u, const char *verb, const char *target, const char *value,
+                        const char *expect)
+{
     char err[300];
-    long id = client_send(u->cl, verb, target, value, "", err, sizeof err);
+    long id = client_send_expect(u->cl, verb, target, value, "", expect, err, sizeof err);
     if (id < 0)
         screen_msg(u, SEV_HIGH, "%s %s not sent: %s", verb, target, err);
     else
