@@ -37,7 +37,9 @@ command -v tmux >/dev/null || fail "tmux is not installed (make deps)"
 port=$("$B/mbtool" freeport) || fail "no free port"
 sed -e "s/^port = 1502$/port = $port/" -e "s|^socket =.*|socket = $TUI_TMP/m.sock|" \
     -e "s|^state_dir =.*|state_dir = $TUI_TMP/state|" \
-    -e "s|^inject_socket =.*|inject_socket = $TUI_TMP/i.sock|" config/meltcon.ini >"$cfg"
+    -e "s|^inject_socket =.*|inject_socket = $TUI_TMP/i.sock|" \
+    -e "s/^operator_group = .*/operator_group = $(id -gn)/" config/meltcon.ini >"$cfg"
+# the test's own account is an operator through its group (root is engineer anyway)
 M() { "$MC" -c "$cfg" "$@"; }
 "$MS" -c "$cfg" --port "$port" >>"$TUI_TMP/sim.log" 2>&1 &
 simpid=$!

@@ -40,9 +40,11 @@ port=$("$B/mbtool" freeport) || fail "no free port"
 sed -e "s/^port = 1502$/port = $port/" -e "s|^socket =.*|socket = $TUI_TMP/m.sock|" \
     -e "s|^state_dir =.*|state_dir = $TUI_TMP/state|" \
     -e "s|^inject_socket =.*|inject_socket = $TUI_TMP/i.sock|" \
-    -e "s/^watchdog_s = .*/watchdog_s = 600/" config/meltcon.ini >"$cfg"
+    -e "s/^watchdog_s = .*/watchdog_s = 600/" \
+    -e "s/^operator_group = .*/operator_group = $(id -gn)/" config/meltcon.ini >"$cfg"
 # watchdog_s 600: at 60x a console heartbeat every 250 ms is 15 s of process
-# time, and the server starts some seconds after meltsim
+# time, and the server starts some seconds after meltsim; the test's own
+# account is an operator through its group (root is engineer anyway)
 M() { "$MC" -c "$cfg" "$@"; }
 "$MS" -c "$cfg" --port "$port" --speed 60 >>"$TUI_TMP/sim.log" 2>&1 &
 simpid=$!
