@@ -92,7 +92,7 @@ tui_wait Bc "typing; nothing was sent \(you saw 740\)" || fail "the sentence is 
 [ "$(sp)" = 725 ] || fail "bath.sp is $(sp) after B's refused change, want 725"
 M journal >"$TUI_TMP/j" || fail "journal"
 grep -q 'set bath.sp 740 -> 725 .*result="ok' "$TUI_TMP/j" || fail "A's change is not journalled: $(tail -3 "$TUI_TMP/j")"
-grep -q 'set bath.sp .*reason="lower for the alloy" result="refused: bath.sp was changed to 725 by' "$TUI_TMP/j" ||
+grep -q 'set bath.sp 740 -> 710 reason="lower for the alloy" result="refused: bath.sp was changed to 725 by' "$TUI_TMP/j" ||
     fail "B's refusal is not journalled: $(tail -3 "$TUI_TMP/j")"
 grep -q '725 -> 710' "$TUI_TMP/j" && fail "the journal records 725 -> 710: $(grep '725 -> 710' "$TUI_TMP/j")"
 say "race: B's 740 -> 710 refused after A's 725, journalled, nothing changed"

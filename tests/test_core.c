@@ -494,6 +494,8 @@ static void test_compare_and_set(void **state)
     assert_false(y->ok);
     assert_string_equal(y->text, "bath.sp was changed to 725 by root at 10:42 while you were "
                                  "typing; nothing was sent (you saw 740.0)");
+    assert_string_equal(y->old_v, "740.0"); /* recorded as asked: 740 -> 710, never 725 -> 710 */
+    assert_string_equal(y->new_v, "710");
     assert_true(k.loops.loop[bath].pid.sp == 725);
     snprintf(r.expect, sizeof r.expect, "725");
     assert_int_equal(core_request(&k, &r), 0);

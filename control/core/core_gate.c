@@ -415,8 +415,14 @@ int core_request(struct core *k, const struct core_req *r)
                       "acknowledgements and unshelving are still carried out",
                       r->verb, r->target, k->record_why);
     char cas[CORE_RESULT_TEXT];
-    if (core_cas_check(k, r, cas, sizeof cas) < 0)
-        return refuse(k, r, "%s", cas);
+    if (core_cas_check(k, r, cas, sizeof cas) < 0) {
+        refuse(k, r, "%s", cas);
+        /* the change the operator asked for, on what they saw: "740 -> 710" */
+        struct core_result *res = &k->results[k->nresults - 1];
+        (void)str_copy(res->old_v, sizeof res->old_v, r->expect);
+        (void)str_copy(res->new_v, sizeof res->new_v, r->value);
+        return -1;
+    }
     int rc = dispatch(k, r);
     /* who changed the base, for a later request made on the old value; a
      * PLC command changes it later (the phase, when its result comes) */
