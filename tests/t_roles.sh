@@ -209,7 +209,8 @@ verbs() { # WHO ROLE
         request "$w" $r accepted 'bath.kp .* -> 2' tune bath.kp 2
         request "$w" $r accepted 'out of service' oos co_high on
         check "$w" $r accepted 'bath.kp 2 -> 3' tune bath.kp 3 --reason "roles $r" --expect 2
-        check "$w" $r refused "bath.kp was changed to 3 by $w" tune bath.kp 4 --reason "roles $r" --expect 2
+        check "$w" $r refused "bath.kp was changed to 3 by $([ "$w" = self ] && id -un || echo "$w")" \
+            tune bath.kp 4 --reason "roles $r" --expect 2
         check "$w" $r accepted 'back in service' oos co_high off --reason "roles $r"
         check "$w" $r accepted 'HOLD -> CHARGE' phase CHARGE --force
         check "$w" $r accepted 'CHARGE -> PYROLYSIS' phase PYROLYSIS --force --expect CHARGE
