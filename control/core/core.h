@@ -185,7 +185,9 @@ void core_step(struct core *k, const struct tag_value *tags, const struct core_s
  * the PLC's read-back, as at start. */
 bool core_writes_suspended(const struct core *k);
 
-/* The gate.  Checks role, value, limits and permissives at once; a change
+/* The gate.  Checks role, reason, the record, compare-and-set (r->expect
+ * against core_current: a moved base is refused with who moved it and
+ * when), value, limits and permissives at once; a change
  * that needs no PLC command is applied and its result queued now; a PLC
  * command is queued for the handshake and its result follows from a later
  * core_step.  Returns 0 if accepted so far, -1 if refused (result queued). */
