@@ -5,7 +5,9 @@
 # commands screen lists the phase's steps first; every command is issued by
 # its hotkey and confirmed by the same key (a charge also takes Enter to
 # accept its mass, 3.05 t).  The test counts every key it sends to the
-# console, prints the count and fails above 40.  It waits for the screen
+# console, prints the count and fails above 40.  Each step waits until its
+# command is the one marked NEXT (the phase's steps first, the next of them
+# marked).  It waits for the screen
 # between keys, as a person watches it: those waits cost no keys.  The
 # charge is recorded as 3.05 (what was confirmed is what was sent).
 # Everything is stopped by its pid.
@@ -66,11 +68,12 @@ key() { # one key to the console, counted
     keys=$((keys + 1))
 }
 # cmd KEY PHASE LABEL DONE [SECONDS]: in PHASE, wait until the command with
-# hotkey KEY is READY, press it, check its confirmation names LABEL, press
-# it again, wait for DONE
+# hotkey KEY is READY and marked NEXT (the screen's next step is the one the
+# cycle takes), press it, check its confirmation names LABEL, press it
+# again, wait for DONE
 cmd() {
     w "Phase $2: its steps first" "${5:-120}"
-    w "\\[$1\\] READY +$3" "${5:-120}"
+    w "NEXT \\[$1\\] READY +$3" "${5:-120}"
     key "$1"
     w "y or $1 = send"
     key "$1"
@@ -82,7 +85,7 @@ cmd p HOLD 'Advance phase to CHARGE' 'Phase CHARGE: its steps first'
 cmd s CHARGE 'Open charging door' 'Done: Open charging door'
 # the charge: its mass, 3.05 t (".05" typed after the field's "3"), then Enter
 # (the reason is optional) and its key
-w '\[m\] READY +Charge scrap' 120
+w 'NEXT \[m\] READY +Charge scrap' 120
 key m
 w 'Charge scrap: mass of this charge'
 w 'New value +> *\[3_'

@@ -9,8 +9,10 @@
  * TAP) and confirming the chemistry (ALLOY).
  *
  * Order: the steps of the current phase (table `steps`, in the order a
- * cycle takes them) come first, the first READY one marked NEXT; then every
- * other command.  So the obvious next step of PYROLYSIS is "Advance phase
+ * cycle takes them) come first; then every other command.  NEXT marks the
+ * phase's advance once the phase is ready for it, else the first READY step
+ * after the last one the plant shows as done (table `done_when`: the
+ * charging door open, the scrap on the hearth ...).  So the obvious next step of PYROLYSIS is "Advance phase
  * to PUSH", and "Push scrap" is the step of PUSH (both are READY in
  * PYROLYSIS: the table says which one the cycle uses).
  *
@@ -89,7 +91,46 @@ static int hotkey_of(const char *name)
     return 0;
 }
 
-/* Put the phase's steps first (stable), and mark the first READY one. */
+/* A step that the plant shows as carried out in this phase (the door it
+ * opens is open, the charge is on the hearth ...): the next step comes
+ * after the last of these.  Steps whose effect cannot be told from the
+ * snapshot (closing a door that was closed before) have none: the phase's
+ * own "ready" covers them. */
+static const struct {
+    const char *name;
+    const char *tag;    /* GOOD tag compared with ... */
+    double lo, hi;      /* ... lo <= value <= hi */
+    const char *tag2;   /* and, when given, this one too */
+    double lo2, hi2;
+} done_when[] = {
+    {"sc_door_open", "sc_door_closed", 0, 0, NULL, 0, 0},
+    {"charge", "scrap_on_hearth", 100, 1e12, NULL, 0, 0},
+    {"sc_door_close", "sc_door_closed", 1, 1, "scrap_on_hearth", 100, 1e12},
+    {"hc_door_open", "hc_door_closed", 0, 0, NULL, 0, 0},
+    {"tap_open", "tap_open", 1, 1, NULL, 0, 0},
+};
+
+static bool tag_within(const struct snap *s, const char *name, double lo, double hi)
+{
+    for (int i = 0; i < s->ntags; i++)
+        if (!strcmp(s->tags[i].name, name))
+            return s->tags[i].q == Q_GOOD && s->tags[i].v >= lo && s->tags[i].v <= hi;
+    return false;
+}
+
+static bool step_done(const struct snap *s, const char *name)
+{
+    for (size_t i = 0; i < sizeof done_when / sizeof done_when[0]; i++)
+        if (!strcmp(done_when[i].name, name))
+            return tag_within(s, done_when[i].tag, done_when[i].lo, done_when[i].hi) &&
+                   (!done_when[i].tag2 ||
+                    tag_within(s, done_when[i].tag2, done_when[i].lo2, done_when[i].hi2));
+    return false;
+}
+
+/* Put the phase's steps first (stable), and mark the next one: the phase's
+ * advance when the phase is ready for it, else the first READY step after
+ * the last one the plant shows as done. */
 static void order(const struct snap *s, struct item *it, int n)
 {
     for (int i = 0; i < n; i++) {
@@ -109,7 +150,18 @@ static void order(const struct snap *s, struct item *it, int n)
         }
         it[j + 1] = x;
     }
-    for (int i = 0; i < n && it[i].rank < 100; i++)
+    int steps_n = 0, after = 0;
+    while (steps_n < n && it[steps_n].rank < 100)
+        steps_n++;
+    for (int i = 0; i < steps_n; i++) {
+        if (s->ready && it[i].ready && !strcmp(it[i].name, "phase_advance")) {
+            it[i].next = true;
+            return;
+        }
+        if (step_done(s, it[i].name))
+            after = i + 1;
+    }
+    for (int i = after; i < steps_n; i++)
         if (it[i].ready) {
             it[i].next = true;
             break;
