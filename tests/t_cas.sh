@@ -64,6 +64,7 @@ for c in A Bc; do
     tui_wait $c 'Bath HC' || fail "console $c did not show the furnace"
     tui_keys $c F3
     tui_wait $c '^> bath ' || fail "console $c: bath is not the selected loop"
+    tui_wait $c 'PV [0-9]+ degC +SP 740 ' || fail "console $c: no snapshot yet"
 done
 # B opens the dialog at 740 and gets to the confirmation of 740 -> 710
 tui_keys Bc s
