@@ -91,6 +91,15 @@ tui_wait Bc "REFUSED: bath.sp was changed to 725 by $me at [0-2][0-9]:[0-5][0-9]
     fail "B's confirmation was not refused with the sentence"
 tui_wait Bc "typing; nothing was sent \(you saw 740\)" || fail "the sentence is not whole"
 [ "$(sp)" = 725 ] || fail "bath.sp is $(sp) after B's refused change, want 725"
+# a key brings B's dialog back on the value now, B's entry kept; B decides
+# against it (Esc): nothing sent
+tui_wait Bc 'any key: again, on the value now' || fail "B's refusal does not offer to look again"
+tui_keys Bc Space
+tui_wait Bc 'Current +725 degC' || fail "B's dialog is not back on 725"
+tui_wait Bc 'Now 725: look again; the entry is kept' || fail "B's dialog does not say why it is back"
+tui_wait Bc 'New value +> *\[710' || fail "B's entry was not kept"
+tui_keys Bc Escape
+tui_wait_not Bc 'Setpoint of bath' || fail "Esc did not close B's dialog"
 M journal >"$TUI_TMP/j" || fail "journal"
 grep -q 'set bath.sp 740 -> 725 .*result="ok' "$TUI_TMP/j" || fail "A's change is not journalled: $(tail -3 "$TUI_TMP/j")"
 grep -q 'set bath.sp 740 -> 710 reason="lower for the alloy" result="refused: bath.sp was changed to 725 by' "$TUI_TMP/j" ||

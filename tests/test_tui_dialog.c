@@ -435,6 +435,29 @@ static void test_base_hotkey_and_reason(void **state)
     dialog_request(&d, &r);
     assert_string_equal(r.value, "710");
     assert_string_equal(r.expect, "740"); /* what was shown, not the live value */
+    /* refused on the moved base: a key brings the dialog back on 725, the
+     * entry kept; the next confirmation is 725 -> 710 and sends 725 */
+    dialog_sent(&d, 5, NULL);
+    struct snap_reply no = {.id = 5, .ok = false};
+    snprintf(no.text, sizeof no.text, "bath.sp was changed to 725 by root at 10:42 while you "
+             "were typing; nothing was sent (you saw 740)");
+    assert_false(dialog_reply(&d, &no));
+    assert_int_equal(dialog_key(&d, ' '), DR_NONE);
+    assert_true(d.open);
+    assert_int_equal(d.stage, DS_EDIT);
+    assert_string_equal(d.value, "710");
+    assert_string_equal(d.spec.base, "725");
+    assert_string_equal(d.problem, "Now 725: look again; the entry is kept");
+    assert_false(d.moved);
+    dialog_key(&d, '\n');
+    dialog_key(&d, '\n');
+    assert_int_equal(d.stage, DS_CONFIRM);
+    char cbuf[200];
+    dialog_confirm_text(&d, cbuf, sizeof cbuf, "->");
+    assert_string_equal(cbuf, "bath.sp 725 -> 710 degC?");
+    assert_int_equal(dialog_key(&d, 'y'), DR_SEND);
+    dialog_request(&d, &r);
+    assert_string_equal(r.expect, "725");
 
     struct dialog_spec push = {.title = "Push scrap", .verb = "cmd", .target = "push",
                                .kind = DV_NONE, .ask_reason = true, .hotkey = 'u',

@@ -329,6 +329,35 @@ static enum dialog_result edit_key(struct dialog *d, int key)
     return DR_NONE;
 }
 
+/* After a refusal on a moved base: the value now becomes the base (and the
+ * dialog's current value), the entry is kept, and the operator is back in
+ * EDIT to decide again.  False when the live value cannot be the base. */
+static bool rebase(struct dialog *d)
+{
+    struct dialog_spec *s = &d->spec;
+    char why[120];
+    double v;
+    if (s->kind == DV_NUMBER && s->has_old) {
+        if (input_number(d->live, &v, why, sizeof why) < 0)
+            return false;
+        s->old = v;
+    } else if (s->kind == DV_CHOICE && s->has_old) {
+        int found = -1;
+        for (int i = 0; i < s->nchoices; i++)
+            if (!strcasecmp(s->choices[i], d->live))
+                found = i;
+        if (found < 0)
+            return false;
+        s->old = found;
+    }
+    snprintf(s->base, sizeof s->base, "%s", d->live);
+    d->moved = false;
+    d->stage = s->kind == DV_NONE ? DS_CONFIRM : DS_EDIT;
+    d->field = s->kind == DV_NONE ? 1 : 0;
+    snprintf(d->problem, sizeof d->problem, "Now %s: look again; the entry is kept", d->live);
+    return true;
+}
+
 enum dialog_result dialog_key(struct dialog *d, int key)
 {
     if (!d->open)
@@ -373,6 +402,8 @@ enum dialog_result dialog_key(struct dialog *d, int key)
         }
         return DR_NONE;
     case DS_RESULT:
+        if (d->moved && !d->ok && key != KEY_ESC && rebase(d))
+            return DR_NONE; /* refused on a moved base: again, on the value now */
         d->open = false;
         return DR_CLOSE;
     }

@@ -18,7 +18,9 @@
  *             reason is required: Tab adds a reason;
  *   WAIT      the request is out; the server's reply closes the dialog when
  *             accepted, or moves it to
- *   RESULT    showing the server's refusal as its sentence.
+ *   RESULT    showing the server's refusal as its sentence; any key closes,
+ *             but a refusal while the base had moved (dialog_track) goes
+ *             back to EDIT on the value now, the entry kept (Esc closes).
  *
  * Compare-and-set: spec.base is the value the dialog shows as current
  * (the setpoint, the mode, the phase ...) and goes out as the request's

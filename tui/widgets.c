@@ -591,7 +591,8 @@ void wg_dialog(struct wg_lines *l, int width, const struct dialog *d, const stru
         char refused[sizeof d->reply + 16];
         snprintf(refused, sizeof refused, "REFUSED: %s", d->reply);
         wg_wrap(l, refused, width, 4, SEV_HIGH);
-        add_line(l, SEV_NONE, 0, 0, "any key closes");
+        add_line(l, SEV_NONE, 0, 0, "%s", d->moved ? "any key: again, on the value now   Esc closes"
+                                                   : "any key closes");
         break;
     }
     }
