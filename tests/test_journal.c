@@ -294,7 +294,7 @@ static void test_append_tail_read(void **state)
 {
     const char *dir = *state;
     struct journal j;
-    assert_int_equal(journal_open(&j, dir, T0), 0);
+    assert_int_equal(journal_open(&j, dir, T0, NULL), 0);
     write_sp(&j, T0, 5, 0);
     struct journal_entry e = ev(T0 + 600, "alarm", "roof_h", "", "raised", "", "");
     assert_int_equal(journal_append(&j, &e, false), 0);
@@ -341,7 +341,7 @@ static void test_tail_across_days(void **state)
 {
     const char *dir = *state;
     struct journal j;
-    assert_int_equal(journal_open(&j, dir, T0), 0);
+    assert_int_equal(journal_open(&j, dir, T0, NULL), 0);
     write_sp(&j, T0, 3, 0);        /* 2026-11-29 */
     write_sp(&j, T0 + DAY, 2, 10); /* 2026-11-30 */
     journal_close(&j);
@@ -367,14 +367,14 @@ static void test_verify_ok_and_reopen(void **state)
     struct journal_check c;
     assert_int_equal(journal_verify(dir, &c), 0); /* empty journal */
     assert_int_equal(c.lines, 0);
-    assert_int_equal(journal_open(&j, dir, T0), 0);
+    assert_int_equal(journal_open(&j, dir, T0, NULL), 0);
     write_sp(&j, T0, 4, 0);
     char head[65];
     journal_head_hex(&j, head);
     journal_close(&j);
 
     struct journal k;
-    assert_int_equal(journal_open(&k, dir, T0 + 300), 0); /* a restart */
+    assert_int_equal(journal_open(&k, dir, T0 + 300, NULL), 0); /* a restart */
     char head2[65];
     journal_head_hex(&k, head2);
     assert_string_equal(head, head2);
@@ -403,7 +403,7 @@ static void test_verify_changed_char(void **state)
 {
     const char *dir = *state;
     struct journal j;
-    assert_int_equal(journal_open(&j, dir, T0), 0);
+    assert_int_equal(journal_open(&j, dir, T0, NULL), 0);
     write_sp(&j, T0, 6, 0);
     journal_close(&j);
     char path[300];
@@ -423,7 +423,7 @@ static void test_verify_removed_line(void **state)
 {
     const char *dir = *state;
     struct journal j;
-    assert_int_equal(journal_open(&j, dir, T0), 0);
+    assert_int_equal(journal_open(&j, dir, T0, NULL), 0);
     write_sp(&j, T0, 6, 0);
     journal_close(&j);
     char path[300];
@@ -441,7 +441,7 @@ static void test_verify_inserted_line(void **state)
 {
     const char *dir = *state;
     struct journal j;
-    assert_int_equal(journal_open(&j, dir, T0), 0);
+    assert_int_equal(journal_open(&j, dir, T0, NULL), 0);
     write_sp(&j, T0, 4, 0);
     journal_close(&j);
     char path[300];
@@ -466,7 +466,7 @@ static void test_day_rollover_chain(void **state)
 {
     const char *dir = *state;
     struct journal j;
-    assert_int_equal(journal_open(&j, dir, DAY0 + DAY - 2), 0);
+    assert_int_equal(journal_open(&j, dir, DAY0 + DAY - 2, NULL), 0);
     write_sp(&j, DAY0 + DAY - 120, 2, 0); /* 23:58, 23:59 on the 29th */
     write_sp(&j, DAY0 + DAY + 1, 2, 2);   /* 00:00:01, 00:01:01 on the 30th */
     /* the clock goes back an hour: the line stays in the newest file */
@@ -511,7 +511,7 @@ static void test_full_disk(void **state)
 {
     const char *dir = *state;
     struct journal j;
-    assert_int_equal(journal_open(&j, dir, T0), 0);
+    assert_int_equal(journal_open(&j, dir, T0, NULL), 0);
     write_sp(&j, T0, 2, 0);
     /* the next day's file is on a full device */
     char p30[300];
@@ -545,7 +545,7 @@ static void test_half_written_line_cut(void **state)
 {
     const char *dir = *state;
     struct journal j;
-    assert_int_equal(journal_open(&j, dir, T0), 0);
+    assert_int_equal(journal_open(&j, dir, T0, NULL), 0);
     write_sp(&j, T0, 2, 0);
     char path[300];
     day_path(path, sizeof path, dir, "2026-11-29");
@@ -586,7 +586,7 @@ static void test_sync_calls_fsync(void **state)
     int rd = open(path, O_RDONLY | O_NONBLOCK);
     assert_true(rd >= 0);
     struct journal j;
-    assert_int_equal(journal_open(&j, dir, T0), 0);
+    assert_int_equal(journal_open(&j, dir, T0, NULL), 0);
     struct journal_entry e = ev(T0, "set", "bath.sp", "740", "741", "", "ok");
     assert_int_equal(journal_append(&j, &e, false), 0);
     errno = 0;
@@ -603,7 +603,7 @@ static void test_sync_calls_fsync(void **state)
     unlink(path);
 
     /* on a regular file a synced append is on disk when it returns */
-    assert_int_equal(journal_open(&j, dir, T0), 0);
+    assert_int_equal(journal_open(&j, dir, T0, NULL), 0);
     assert_int_equal(journal_append(&j, &e, true), 0);
     size_t len;
     char *text = slurp(path, &len);
@@ -619,7 +619,7 @@ static void test_open_missing_dir(void **state)
     snprintf(path, sizeof path, "%s/nowhere", dir);
     struct journal j;
     errno = 0;
-    assert_int_equal(journal_open(&j, path, T0), -1);
+    assert_int_equal(journal_open(&j, path, T0, NULL), -1);
     assert_int_equal(errno, ENOENT);
     struct journal_entry t[2];
     assert_int_equal(journal_tail(path, t, 2), -1);
@@ -633,7 +633,7 @@ static void test_torn_line_repaired(void **state)
 {
     const char *dir = *state;
     struct journal j;
-    assert_int_equal(journal_open(&j, dir, T0), 0);
+    assert_int_equal(journal_open(&j, dir, T0, NULL), 0);
     write_sp(&j, T0, 3, 0);
     journal_close(&j);
     char path[300];
@@ -648,7 +648,7 @@ static void test_torn_line_repaired(void **state)
     assert_non_null(strstr(c.text, "last line is incomplete"));
     assert_int_equal(c.lines, 3);
 
-    assert_int_equal(journal_open(&j, dir, T0 + 600), 0);
+    assert_int_equal(journal_open(&j, dir, T0 + 600, NULL), 0);
     assert_int_equal(j.repaired, 50);
     assert_int_equal(j.seq, 4);
     journal_close(&j);
@@ -668,7 +668,7 @@ static void test_prune(void **state)
 {
     const char *dir = *state;
     struct journal j;
-    assert_int_equal(journal_open(&j, dir, T0), 0);
+    assert_int_equal(journal_open(&j, dir, T0, NULL), 0);
     for (int d = 0; d < 5; d++)
         write_sp(&j, T0 + d * DAY, 2, 2 * d); /* the 29th to the 3rd */
     journal_close(&j);
@@ -689,7 +689,7 @@ static void test_prune(void **state)
     assert_non_null(strstr(c.text, "anchor"));
 
     /* carries on after a restart, and a change is still found */
-    assert_int_equal(journal_open(&j, dir, now), 0);
+    assert_int_equal(journal_open(&j, dir, now, NULL), 0);
     assert_int_equal(j.seq, 10);
     write_sp(&j, now + 60, 1, 20);
     journal_close(&j);
@@ -716,7 +716,7 @@ static void test_damaged_anchor(void **state)
 {
     const char *dir = *state;
     struct journal j;
-    assert_int_equal(journal_open(&j, dir, T0), 0);
+    assert_int_equal(journal_open(&j, dir, T0, NULL), 0);
     write_sp(&j, T0, 1, 0);
     write_sp(&j, T0 + DAY, 1, 1);
     journal_close(&j);

@@ -31,7 +31,7 @@ static void usage(FILE *f)
             "       meltcon [-c FILE] cmd NAME [ARG] [--reason TEXT]\n"
             "       meltcon [-c FILE] ack ALARM|--all\n"
             "       meltcon [-c FILE] shelve ALARM MINUTES --reason TEXT\n"
-            "       meltcon [-c FILE] journal [--since T] [--follow] [--verify]\n"
+            "       meltcon [-c FILE] journal [--since T] [--follow] [--verify [--heads FILE]]\n"
             "       meltcon [-c FILE] export --from T --to T [--tags a,b] [--csv]\n"
             "       meltcon [-c FILE] check-config [--describe|--man] [FILE]\n"
             "       meltcon VERB --help | --help | --version\n"
