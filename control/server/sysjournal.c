@@ -97,7 +97,7 @@ static void *sender(void *arg)
 {
     struct sysjournal *sj = arg;
     struct journal_entry *e = malloc(sizeof *e);
-    unsigned long reported = 0;
+    unsigned long reported = 0, heads_reported = 0;
     pthread_mutex_lock(&sj->mu);
     for (;;) {
         while (sj->n == 0 && sj->nh == 0 && !sj->stop)
@@ -106,8 +106,18 @@ static void *sender(void *arg)
             struct head h = sj->heads[0];
             memmove(sj->heads, sj->heads + 1, sizeof h * (size_t)(sj->nh - 1));
             sj->nh--;
+            unsigned long lost = sj->heads_dropped;
             pthread_mutex_unlock(&sj->mu);
             send_head(sj, &h);
+            if (lost > heads_reported) {
+                (void)sd_journal_send("MESSAGE=%lu journal heads of furnace %s were not passed "
+                                      "to the system journal: it did not take them fast enough",
+                                      lost - heads_reported, sj->furnace, "PRIORITY=%d",
+                                      LOG_WARNING, "SYSLOG_IDENTIFIER=meltcon",
+                                      "MELTCON_FURNACE=%s", sj->furnace,
+                                      "MELTCON_HEADS_DROPPED=%lu", lost - heads_reported, NULL);
+                heads_reported = lost;
+            }
             pthread_mutex_lock(&sj->mu);
             continue;
         }
