@@ -274,6 +274,14 @@ M journal --verify --heads "$tmp/heads2" >"$tmp/out" 2>&1
 M journal --heads "$tmp/heads" >"$tmp/out" 2>&1
 [ $? -eq 2 ] && grep -q -- '--heads goes with --verify' "$tmp/out" || fail "--heads without --verify: $(cat "$tmp/out")"
 
+# ---- a key others may read: no start --------------------------------------------------------------
+chmod 644 "$KEY"
+M server -f >"$tmp/out" 2>&1 && fail "the server started with a key others may read"
+grep -q "journal key $KEY has mode 0644: group or others may read it" "$tmp/out" ||
+    fail "a readable key: $(cat "$tmp/out")"
+chmod 400 "$KEY"
+say "a key with mode 0644: the server does not start, and says why"
+
 # ---- upgrade: a journal from before the key ------------------------------------------------------
 restore
 python3 "$tmp/forge.py" "$F" 0 sha || fail "make an unkeyed journal"
