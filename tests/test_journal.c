@@ -803,8 +803,11 @@ static void test_keyed_chain(void **state)
     assert_false(c.key_checked);
     assert_non_null(strstr(c.text, "HMAC NOT checked"));
     assert_non_null(strstr(c.note, "the key was not checked (Permission denied)"));
-    /* reopened with the key: no second rekey line, the chain goes on */
+    /* a keyed journal is not opened without the key */
     struct journal j;
+    assert_int_equal(journal_open(&j, dir, T0 + 600, NULL), -1);
+    assert_int_equal(errno, ENOKEY);
+    /* reopened with the key: no second rekey line, the chain goes on */
     assert_int_equal(journal_open(&j, dir, T0 + 600, KEY), 0);
     assert_int_equal(j.seq, 6);
     write_sp(&j, T0 + 600, 1, 9);

@@ -87,7 +87,8 @@ struct journal {
  * (JOURNAL_KEY_LEN bytes; NULL: unkeyed SHA-256 lines, as before the key)
  * every line is HMAC'd; when the chain so far is not keyed (a new journal,
  * or one from before the key) a `server rekey` line starts the keyed chain.
- * Returns 0, or -1 with errno. */
+ * Without a key a keyed journal is not opened (ENOKEY).  Returns 0, or -1
+ * with errno. */
 int journal_open(struct journal *j, const char *dir, double now, const unsigned char *key);
 
 /* Have fn called with the chain's head at the end of each day and at

@@ -199,6 +199,10 @@ int journal_open(struct journal *j, const char *dir, double now, const unsigned 
         j->seq = aseq;
         j->head_keyed = akeyed;
     }
+    if (!key && j->head_keyed) { /* an unkeyed line after keyed ones would never verify */
+        errno = ENOKEY;
+        return -1;
+    }
     /* a repair line goes in keyed when the chain already is */
     if (key) {
         journal_mac_init(&j->mac, key);
