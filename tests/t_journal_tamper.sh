@@ -18,7 +18,9 @@
 #     was not checked); truncation: caught given the heads, the last line
 #     named without them;
 #   - upgrade: a journal from before the key (unkeyed h= lines) gets its
-#     rekey line at the next start and still verifies as a whole.
+#     rekey line at the next start and still verifies as a whole;
+#   - a lost key: the next start makes a new one and a rekey line under it;
+#     the keyed lines before it verify for their order and form, said so.
 # meltsim runs on a free port; everything is stopped by its pid.
 set -u
 B=${BUILD_DIR:-build}
@@ -299,3 +301,16 @@ grep -q "^OK: .*HMAC checked with the key" "$tmp/out" || fail "after the upgrade
 sed -i "2s/ -> / => /" "$F" # an old line edited
 expect key "journal-$day.log line 2: changed: its hash does not match" "an old line after the upgrade"
 say "upgrade: $old unkeyed lines kept, the rekey line after them, the whole verifies; an old line edited is caught"
+
+# ---- a lost key: a new one, and a rekey line under it ------------------------------------------------
+restore
+rm -f "$KEY"
+before=$(wc -l <"$F")
+start
+stop
+sed -n "$((before + 1))p" "$F" | grep -q " server rekey .*a new key: the journal's key was not there" ||
+    fail "no rekey line for the new key: $(sed -n "$((before + 1))p" "$F")"
+M journal --verify >"$tmp/out" 2>&1 || fail "verify after a new key: $(cat "$tmp/out")"
+grep -q "^note: .*keyed lines before the last rekey line (journal-$day.log line $((before + 1))) carry the HMAC of an earlier key" "$tmp/out" ||
+    fail "after a new key the note does not say what was not checked: $(cat "$tmp/out")"
+say "a lost key: a new one at the next start, a rekey line under it; the lines before it: order and form, said so"

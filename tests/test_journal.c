@@ -1185,6 +1185,47 @@ static void test_prune_keyed(void **state)
     free(buf);
 }
 
+/* The key lost and a new one made: a second rekey line; the new key is checked from it on. */
+static void test_new_key(void **state)
+{
+    const char *dir = *state;
+    keyed_journal(dir, 3); /* lines 1-4 under KEY */
+    unsigned char k2[JOURNAL_KEY_LEN];
+    memset(k2, 0x5a, sizeof k2);
+    struct journal j;
+    assert_int_equal(journal_open(&j, dir, T0 + 600, k2), 0);
+    assert_false(j.rekeyed); /* the chain was keyed: open cannot tell the key changed */
+    assert_int_equal(journal_rekey(&j, T0 + 600, "a new key"), 0);
+    write_sp(&j, T0 + 660, 2, 5); /* lines 6-7 */
+    journal_close(&j);
+    struct journal_check c;
+    assert_int_equal(verify_key(dir, k2, &c), 0);
+    assert_int_equal(c.lines, 7);
+    assert_int_equal(c.early, 4);
+    assert_non_null(strstr(c.note, "4 keyed lines before the last rekey line "
+                                   "(journal-2026-11-29.log line 5) carry the HMAC of an earlier"));
+    assert_int_equal(verify_key(dir, KEY, &c), 1); /* the old key: fails at the new rekey */
+    assert_int_equal(c.line, 5);
+    /* a forged rekey line at the end, to move the check past an edit: fails at itself */
+    char path[300];
+    size_t len;
+    day_path(path, sizeof path, dir, "2026-11-29");
+    char *buf = slurp(path, &len);
+    char *l5 = line_at(buf, 5), *l6 = line_at(buf, 6);
+    char *r = strstr(line_at(buf, 7), "trim");
+    memcpy(r, "TRIM", 4);
+    char *out = malloc(len + (size_t)(l6 - l5) + 1);
+    assert_non_null(out);
+    memcpy(out, buf, len);
+    memcpy(out + len, l5, (size_t)(l6 - l5)); /* line 5 again as line 8, n=5 */
+    spit(path, out, len + (size_t)(l6 - l5));
+    assert_int_equal(verify_key(dir, k2, &c), 1); /* the check starts at the forged line... */
+    assert_int_equal(c.line, 8);                  /* ...and fails there */
+    assert_non_null(strstr(c.text, "inserted"));
+    free(out);
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1216,6 +1257,7 @@ int main(void)
         cmocka_unit_test(test_heads_refused),
         cmocka_unit_test_setup_teardown(test_key_file, mkdir_tmp, rm_tmp),
         cmocka_unit_test_setup_teardown(test_prune_keyed, mkdir_tmp, rm_tmp),
+        cmocka_unit_test_setup_teardown(test_new_key, mkdir_tmp, rm_tmp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -71,6 +71,7 @@ struct journal {
     long long cut_to;                     /* a half-written line to cut off first, -1 */
     bool keyed;                           /* lines are HMAC'd with mac (" k=") */
     bool head_keyed;                      /* the last line is a keyed one */
+    bool rekeyed;                         /* journal_open wrote a rekey line */
     struct hmac_sha256_ctx mac;           /* keyed with the furnace's key */
     /* Called with the head before the first line of a new day goes in (event
      * "day": the closing head of `day`) and by journal_close ("stop"); NULL
@@ -90,6 +91,12 @@ struct journal {
  * Without a key a keyed journal is not opened (ENOKEY).  Returns 0, or -1
  * with errno. */
 int journal_open(struct journal *j, const char *dir, double now, const unsigned char *key);
+
+/* Append a `server rekey` line now, keyed, with why as its reason: the key
+ * changed (a new one made because the old one is lost), so the lines before
+ * it verify for their order and form only.  On failure the journal is
+ * closed.  Returns 0, or -1 with errno. */
+int journal_rekey(struct journal *j, double now, const char *why);
 
 /* Have fn called with the chain's head at the end of each day and at
  * journal_close (see struct journal). */
@@ -147,6 +154,7 @@ struct journal_check {
     int files;      /* day files walked */
     long lines;     /* lines that verified */
     long keyed;     /* of them keyed (" k=") */
+    long early;     /* of those, keyed with an earlier key (before the last rekey line) */
     int heads;      /* published heads that matched their line */
     char file[64];  /* the first bad file, "" when ok */
     long line;      /* the first bad line in it, 1-based, 0 when ok */

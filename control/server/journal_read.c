@@ -14,6 +14,10 @@
  * the chain must be keyed: a forger who rewrites the journal and recomputes the chain
  * without the key (with SHA-256, or an HMAC with another key) fails at the first line he
  * touched, or at the first keyed line after it, or for having no keyed line at all.
+ * A later rekey line marks a new key (the old one lost: journal_rekey): the key file's key
+ * is checked from the last keyed rekey line on (a first pass finds it); keyed lines before
+ * it are checked for order and form, and the note counts them.  A forged rekey line cannot
+ * carry the key's HMAC, so the check fails at it.
  * Removing the last lines of the newest file leaves a chain that verifies; the heads the
  * server published in the system journal (journal_heads.c) find it: a published head
  * beyond the journal's last line means the journal was truncated after that line.  Without
@@ -226,6 +230,40 @@ static bool check_line(struct walk *w, const char *file, long no, const char *li
     return false;
 }
 
+/* The last keyed `server rekey` line (file index, line number): the key it
+ * starts is the key file's, so the HMAC is checked from it on; keyed lines
+ * before it carry an earlier, lost key's.  *ri -1: none (check every line). */
+static void last_rekey(const char *dir, const struct dayfile_list *l, long aday, char *line,
+                       int *ri, long *rn)
+{
+    *ri = -1;
+    *rn = 0;
+    for (int i = 0; i < l->n; i++) {
+        char path[JOURNAL_PATH_MAX + 32];
+        if (l->day[i] <= aday)
+            continue;
+        journal_day_path(path, sizeof path, dir, l->day[i]);
+        FILE *f = journal_open_read(path);
+        if (!f)
+            continue; /* the walk reports it */
+        long no = 0, len, n;
+        enum journal_line_status st;
+        while ((len = journal_next_line(f, line, JOURNAL_LINE_MAX + 1, &st)) >= 0) {
+            no++;
+            unsigned char h[JOURNAL_HASH_LEN];
+            bool k;
+            struct journal_entry e;
+            if (st == LINE_OK && strstr(line, " server rekey ") &&
+                journal_split_line(line, (size_t)len, &n, h, &k) >= 0 && k &&
+                journal_parse(line, &e) == 0 && journal_is_rekey(&e)) {
+                *ri = i;
+                *rn = no;
+            }
+        }
+        fclose(f);
+    }
+}
+
 static int by_seq(const void *a, const void *b)
 {
     const struct journal_head *x = a, *y = b;
@@ -272,7 +310,6 @@ int journal_verify_with(const char *dir, const struct journal_verify_opts *o,
     struct hmac_sha256_ctx mac;
     if (o->key_state == 1) {
         journal_mac_init(&mac, o->key);
-        w.mac = &mac;
     }
     struct journal_head *hd = NULL;
     int nh = 0, hi = 0, pruned = 0;
@@ -296,8 +333,11 @@ int journal_verify_with(const char *dir, const struct journal_verify_opts *o,
         return -1;
     }
     bool torn_end = false;
-    int rc = 0;
-    char why[400];
+    int rc = 0, ri = -1;
+    long rn = 0;
+    char why[400], rk_at[96] = "";
+    if (o->key_state == 1)
+        last_rekey(dir, &l, aday, line, &ri, &rn);
     if (!check_heads(hd, nh, &hi, &w, c, why, sizeof why)) /* a head at the anchor */
         rc = bad(c, ANCHOR, 0, why);
     for (int i = 0; i < l.n && rc == 0; i++) {
@@ -321,6 +361,9 @@ int journal_verify_with(const char *dir, const struct journal_verify_opts *o,
         enum journal_line_status st;
         while (rc == 0 && (len = journal_next_line(f, line, JOURNAL_LINE_MAX + 1, &st)) >= 0) {
             no++;
+            /* the key file's key from the last rekey line on (the whole chain when there is
+             * one rekey line); an earlier key's lines: order and form */
+            w.mac = o->key_state == 1 && (i > ri || (i == ri && no >= rn)) ? &mac : NULL;
             if (st == LINE_LONG)
                 rc = bad(c, name, no, "longer than any line the journal writes");
             else if (st == LINE_TORN && i == l.n - 1)
@@ -331,8 +374,13 @@ int journal_verify_with(const char *dir, const struct journal_verify_opts *o,
                 rc = bad(c, name, no, why);
             else if (!check_heads(hd, nh, &hi, &w, c, why, sizeof why))
                 rc = bad(c, name, no, why);
-            else
-                c->lines++, c->keyed += w.keyed;
+            else {
+                c->lines++;
+                c->keyed += w.keyed;
+                c->early += w.keyed && !w.mac && o->key_state == 1;
+                if (i == ri && no == rn)
+                    snprintf(rk_at, sizeof rk_at, "%s line %ld", name, no);
+            }
         }
         fclose(f);
     }
@@ -386,6 +434,10 @@ int journal_verify_with(const char *dir, const struct journal_verify_opts *o,
     else if (c->lines > 0 && c->keyed == 0)
         note(c, "the chain is unkeyed (plain SHA-256, from before the key): anyone can recompute "
              "it; the server starts the keyed chain when it next starts");
+    if (c->early > 0)
+        note(c, "%ld keyed line%s before the last rekey line (%s) carry the HMAC of an earlier "
+             "key, lost or replaced: checked for their order and form only",
+             c->early, c->early == 1 ? "" : "s", rk_at);
     if (nh > 0 && pruned > 0)
         note(c, "%d published head%s before the pruned files' anchor not checked", pruned,
              pruned == 1 ? "" : "s");

@@ -231,8 +231,18 @@ int journal_open(struct journal *j, const char *dir, double now, const unsigned 
         j->keyed = true;
         if (own_line(j, now, "rekey", why) < 0)
             return -1;
+        j->rekeyed = true;
     }
     return 0;
+}
+
+int journal_rekey(struct journal *j, double now, const char *why)
+{
+    if (!j->keyed) {
+        errno = ENOKEY;
+        return -1;
+    }
+    return own_line(j, now, "rekey", why);
 }
 
 void journal_publish(struct journal *j,

@@ -123,12 +123,22 @@ static int serve(struct server *sv, int notify_fd, char *msg, size_t msglen)
     static struct hist hist; /* large; handed to the writer, which keeps its own copy */
     char key[sizeof sv->state_dir + 16];
     snprintf(key, sizeof key, "%s/%s", sv->state_dir, JOURNAL_KEY_FILE);
-    if (journal_key_ensure(key, sv->journal_key, err, sizeof err) < 0)
+    int made = journal_key_ensure(key, sv->journal_key, err, sizeof err);
+    if (made < 0)
         return fail_start(notify_fd, msg, msglen, err);
     /* the system journal first: it takes the chain's head at the start */
     sv->sysj = sysjournal_start(c->furnace.name);
     if (journal_open(&jnl, sv->journal_dir, clock_wall_s(), sv->journal_key) < 0) {
         snprintf(err, sizeof err, "cannot open the journal in %s: %s", sv->journal_dir,
+                 strerror(errno));
+        return fail_start_sj(sv, notify_fd, msg, msglen, err);
+    }
+    if (made == 2 && !jnl.rekeyed && jnl.head_keyed &&
+        journal_rekey(&jnl, clock_wall_s(),
+                      "a new key: the journal's key was not there (lost or removed) and a new "
+                      "one was made; the keyed lines before this one verify for their order and "
+                      "form only") < 0) {
+        snprintf(err, sizeof err, "cannot write the journal in %s: %s", sv->journal_dir,
                  strerror(errno));
         return fail_start_sj(sv, notify_fd, msg, msglen, err);
     }
