@@ -308,9 +308,8 @@ int journal_verify_with(const char *dir, const struct journal_verify_opts *o,
         snprintf(w.keyed_at, sizeof w.keyed_at, "the anchor of the pruned files");
     long start = w.seq;
     struct hmac_sha256_ctx mac;
-    if (o->key_state == 1) {
+    if (o->key_state == 1)
         journal_mac_init(&mac, o->key);
-    }
     struct journal_head *hd = NULL;
     int nh = 0, hi = 0, pruned = 0;
     if (o->nheads > 0) {
