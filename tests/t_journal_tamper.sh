@@ -307,6 +307,9 @@ restore
 rm -f "$KEY"
 before=$(wc -l <"$F")
 start
+M journal --verify >"$tmp/out" 2>&1 || fail "the server's verify after a new key: $(cat "$tmp/out")"
+grep -q "^OK: .*; note: .*keyed lines before the last rekey line .* carry the HMAC of an earlier key" "$tmp/out" ||
+    fail "the server's verify after a new key does not say what it could not check: $(cat "$tmp/out")"
 stop
 sed -n "$((before + 1))p" "$F" | grep -q " server rekey .*a new key: the journal's key was not there" ||
     fail "no rekey line for the new key: $(sed -n "$((before + 1))p" "$F")"

@@ -184,6 +184,7 @@ struct journal_verify_opts {
     const char *key_why;
     const struct journal_head *heads; /* published heads, or NULL */
     int nheads;
+    bool live; /* the running server's own check: no note that the last line is no stop */
 };
 
 /* Walk every day file in date order and check each line's hash and
