@@ -45,7 +45,7 @@ struct opt {
 };
 
 enum { O_REASON = 0x100, O_SINCE, O_FROM, O_TO, O_TAGS, O_JSON, O_FOLLOW, O_VERIFY, O_ALL,
-       O_CSV, O_EXPECT, O_FORCE };
+       O_CSV, O_EXPECT, O_FORCE, O_HEADS };
 
 #define OPT_V(n, v, an, f, h) {n, v, an, offsetof(struct cli_args, f), h}
 #define OPT_F(n, v, f, h) {n, v, NULL, offsetof(struct cli_args, f), h}
@@ -68,6 +68,9 @@ static const struct opt opts[] = {
     OPT_F("force", O_FORCE, force, "force the phase (engineers): without its normal exit"),
     OPT_V("config", 'c', "FILE", config, "the furnace's file (as before the verb)"),
     OPT_F("help", 'h', help, "print this help and exit"),
+    OPT_V("heads", O_HEADS, "FILE", heads,
+          "with --verify: check the journal files against the heads the server published "
+          "(journalctl output; - for stdin)"),
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
@@ -113,7 +116,8 @@ static const struct verb {
      "its normal exit allows; --force (engineers) without it."},
     {"confirm", 0, 0, " reason expect ", "confirm [--reason TEXT] [--expect PHASE]",
      "Confirm the chemistry in ALLOY, so the melt may go on."},
-    {"journal", 0, 0, " since follow verify ", "journal [--since T] [--follow] [--verify]",
+    {"journal", 0, 0, " since follow verify heads ",
+     "journal [--since T] [--follow] [--verify [--heads FILE]]",
      "Print the journal of operator actions, alarms and events, or verify its hash chain."},
     {"export", 0, 0, " from to tags csv ", "export --from T --to T [--tags a,b] [--csv]",
      "Print the historian's samples between two times."},
@@ -376,7 +380,13 @@ static int run_verb(const struct verb *v, const struct cfg *cfg, const struct cl
             printf("%s\n", err);
         return rc;
     }
+    if (!strcmp(v->name, "journal") && a->verify && a->heads)
+        return cli_journal_verify_files(cfg, a);
     struct cli_conn *c = cli_conn_open(cfg, err, sizeof err);
+    if (!c && !strcmp(v->name, "journal") && a->verify) {
+        fprintf(stderr, "meltcon journal: %s; verifying the files directly\n", err);
+        return cli_journal_verify_files(cfg, a);
+    }
     if (!c) {
         fprintf(stderr, "meltcon %s: %s\n", v->name, err);
         return 1;
@@ -422,6 +432,8 @@ int cli_main(const char *cfgopt, int argc, char **argv)
     }
     if (!strcmp(v->name, "ack") && a.all == (a.npos == 1))
         return usage_err(v, "name one alarm, or --all", "");
+    if (a.heads && !a.verify)
+        return usage_err(v, "--heads goes with --verify", "");
     struct cfg *cfg = malloc(sizeof *cfg);
     if (!cfg || load(a.config ? a.config : cfgopt, cfg) < 0) {
         free(cfg);

@@ -24,7 +24,7 @@
 struct cli_args {
     int npos;
     const char *pos[4];
-    const char *reason, *since, *from, *to, *tags, *config, *expect;
+    const char *reason, *since, *from, *to, *tags, *config, *expect, *heads;
     bool json, follow, verify, all, csv, fg, help, force;
 };
 
@@ -73,5 +73,7 @@ int cli_conn_reply(struct cli_conn *c, long id, int wait_ms, FILE *out, struct s
 int cli_verb_status(struct cli_conn *c, const struct cfg *cfg, const struct cli_args *a);
 int cli_verb_journal(struct cli_conn *c, const struct cli_args *a);
 int cli_verb_export(struct cli_conn *c, const struct cli_args *a);
+/* `journal --verify` from the files, without the server (cli_journal.c). */
+int cli_journal_verify_files(const struct cfg *cfg, const struct cli_args *a);
 
 #endif

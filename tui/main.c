@@ -35,7 +35,7 @@ static void usage(FILE *f)
             "       meltcon [-c FILE] tune LOOP.kp|LOOP.ti_s|LOOP.td_s VALUE --reason TEXT\n"
             "       meltcon [-c FILE] wet yes|no | phase PHASE [--force] | confirm\n"
             "       every change also takes --expect V: only if the value now is V\n"
-            "       meltcon [-c FILE] journal [--since T] [--follow] [--verify]\n"
+            "       meltcon [-c FILE] journal [--since T] [--follow] [--verify [--heads FILE]]\n"
             "       meltcon [-c FILE] export --from T --to T [--tags a,b] [--csv]\n"
             "       meltcon [-c FILE] check-config [--describe|--man] [FILE]\n"
             "       meltcon VERB --help | --help | --version\n"
