@@ -190,6 +190,14 @@ struct cfg_loop {
     double override_limit;        /* start lowering the SP at this value */
     double override_gain;         /* K of SP reduction per K over the limit */
     double pv_filter_s;           /* first-order PV filter time constant, 0 = none */
+    /* combustion override: low O2 / high CO lower this loop's SP and cap its output */
+    char o2_pv[CFG_NAME_MAX], co_pv[CFG_NAME_MAX]; /* tags, "" none */
+    double o2_limit, o2_gain;     /* SP lowered by o2_gain x (o2_limit - O2), K/% */
+    double co_limit, co_gain;     /* SP lowered by co_gain x (CO - co_limit), K/ppm */
+    char co_flow_pv[CFG_NAME_MAX];/* % of the off-gas flow carrying the CO, "" none */
+    double co_flow_min;           /* CO load = CO x (min + (1 - min) x flow / 100) */
+    double comb_release_per_min;  /* the reduction falls at most this fast, 0 = at once */
+    double comb_cap_gain;         /* out_hi lowered by this x the reduction, out units/K */
 };
 
 /* ---- alarms --------------------------------------------------------------- */

@@ -8,7 +8,9 @@
  * of the config's map, resolved to indices once by loops_init().
  * loops_step() reads the decoded tag image, steps masters before their
  * slaves and leaves the demand of every loop with an output tag in
- * lp->out[].  The sequencer and the server pass what they impose from outside
+ * lp->out[].  A loop may also have a combustion override: a low flue O2 or a high
+ * CO lowers its setpoint and its output's high limit (the SC loop: the fan and the
+ * SC gas that drive the pyrolysis).  The sequencer and the server pass what they impose from outside
  * (a phase setpoint, a firing cap, a PLC-forced output) in struct loops_ext.
  */
 #ifndef MELTCON_LOOPS_H
@@ -28,6 +30,13 @@ struct loops_loop {
     double ovr_limit, ovr_gain;   /* roof override: SP - gain * (ovr - limit) */
     double ovr_reduce;            /* what the override takes off the SP now, >= 0 */
     bool ovr_bad;                 /* override PV not GOOD: last reduction held */
+    /* combustion override (low O2 / high CO), see loops.c */
+    int o2_tag, co_tag, flow_tag; /* indices into cfg->tags, -1 = none */
+    double co_flow_min;           /* CO load = CO x (min + (1 - min) x flow / 100) */
+    double o2_limit, o2_gain, co_limit, co_gain, comb_release_per_min, comb_cap_gain;
+    double comb_reduce;           /* what it takes off the SP now, K >= 0 */
+    double comb_cap;              /* output high limit it imposes now (out_hi: none) */
+    bool comb_bad;                /* an O2 or CO reading not GOOD: reduction held */
 };
 
 /* One demand to write: the loop and the output tag. */
