@@ -198,6 +198,7 @@ struct cfg_loop {
     double co_flow_min;           /* CO load = CO x (min + (1 - min) x flow / 100) */
     double comb_release_per_min;  /* the reduction falls at most this fast, 0 = at once */
     double comb_cap_gain;         /* out_hi lowered by this x the reduction, out units/K */
+    double out_deadband;          /* output gap: moves only when the law is this far off */
 };
 
 /* ---- alarms --------------------------------------------------------------- */

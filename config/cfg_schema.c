@@ -300,6 +300,9 @@ static const struct cfg_key loop_keys[] = {
          "combustion override: % tag of the off-gas flow that carries the CO (the fan speed)"),
     DBL("co_flow_min", co_flow_min, 0, 1, "1", "",
         "off-gas flow share at co_flow_pv 0: CO load = CO x (min + (1 - min) x pv / 100)"),
+    DBL("out_deadband", out_deadband, 0, BIG, "0", "",
+        "gap on the output: in AUTO/CAS it moves only when the law's output is this far from "
+        "the output held, 0 = every step (against actuator wear)"),
     DBL("comb_release_per_min", comb_release_per_min, 0, BIG, "0", "K/min",
         "the combustion override's reduction falls back at most this fast, 0 = at once"),
     DBL("comb_cap_gain", comb_cap_gain, 0, 1000, "0", "%/K",
