@@ -29,7 +29,8 @@
             fail_msg("%s = %.9g, expected %.9g +- %g", #a, a_, b_, (double)(eps));                 \
     } while (0)
 
-enum { T_HC_GAS, T_ROOF, T_BATH, T_SC_GAS, T_PRESS, T_FIRING_FB, T_FIRING, T_FAN, T_DAMPER, NTAGS };
+enum { T_HC_GAS, T_ROOF, T_BATH, T_SC_GAS, T_PRESS, T_FIRING_FB, T_FIRING, T_FAN, T_DAMPER,
+       T_O2, T_CO, T_FAN_FB, NTAGS };
 enum { L_BATH, L_HC, L_SC, L_PRESS };
 
 struct fx {
@@ -64,6 +65,9 @@ static void build_cfg(struct cfg *c)
     add_tag(c, T_FIRING, "firing_demand", TAG_HR, 0, "%");
     add_tag(c, T_FAN, "fan_demand", TAG_HR, 2, "%");
     add_tag(c, T_DAMPER, "damper_demand", TAG_HR, 3, "%");
+    add_tag(c, T_O2, "o2_pct", TAG_IR, 7, "%");
+    add_tag(c, T_CO, "co_ppm", TAG_IR, 8, "ppm");
+    add_tag(c, T_FAN_FB, "fan_speed_fb", TAG_IR, 14, "%");
     c->ntags = NTAGS;
     c->nloops = 4;
     c->loops[L_BATH] = (struct cfg_loop){.name = "bath",
@@ -144,6 +148,9 @@ static void plant_at_rest(struct fx *f)
     set_tag(f, T_FIRING_FB, (956.0 - 300.0) / 9.0);
     set_tag(f, T_FAN, 40.0);
     set_tag(f, T_DAMPER, 55.0);
+    set_tag(f, T_O2, 3.0);
+    set_tag(f, T_CO, 30.0);
+    set_tag(f, T_FAN_FB, 40.0);
 }
 
 static int setup(void **state)
@@ -259,6 +266,9 @@ static void test_init_errors(void **state)
         {"cycle", L_HC, "cascade", "bath", "form a cycle"},
         {"drives nothing", L_SC, "out", "", "[loop.sc] drives nothing"},
         {"CAS without master", L_SC, "mode", "", "[loop.sc] mode = CAS: no loop has"},
+        {"o2", L_SC, "o2", "o2", "[loop.sc] o2_pv = \"o2\": no such tag"},
+        {"co", L_SC, "co", "co", "[loop.sc] co_pv = \"co\": no such tag"},
+        {"co flow", L_SC, "flow", "fan", "[loop.sc] co_flow_pv = \"fan\": no such tag"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         const struct init_case *t = &cases[k];
@@ -270,6 +280,12 @@ static void test_init_errors(void **state)
             snprintf(l->out, sizeof l->out, "%s", t->value);
         else if (!strcmp(t->field, "override"))
             snprintf(l->override_pv, sizeof l->override_pv, "%s", t->value);
+        else if (!strcmp(t->field, "o2"))
+            snprintf(l->o2_pv, sizeof l->o2_pv, "%s", t->value);
+        else if (!strcmp(t->field, "co"))
+            snprintf(l->co_pv, sizeof l->co_pv, "%s", t->value);
+        else if (!strcmp(t->field, "flow"))
+            snprintf(l->co_flow_pv, sizeof l->co_flow_pv, "%s", t->value);
         else if (!strcmp(t->field, "cascade"))
             snprintf(l->cascade_to, sizeof l->cascade_to, "%s", t->value);
         else
@@ -401,6 +417,75 @@ static void test_roof_override(void **state)
         loops_step(&f->lp, f->tags, NULL, 1.0);
     assert_false(hc->ovr_bad);
     assert_near(hc->pid.sp_eff, pid_of(f, L_BATH)->out - 60.0, EPS);
+}
+
+/* The combustion override on the SC loop (loops.c): O2 below 1.5 % takes 100 K per % off
+ * the SP, a CO load (CO x (0.2 + 0.8 fan)) above 2500 ppm 0.05 K per ppm; the cut comes back
+ * at 6 K/min (0.1 K per 1 s step) and caps the fan at 100 - 1 x the cut. */
+static void test_comb_override(void **state)
+{
+    struct fx *f = *state;
+    struct cfg_loop *l = &f->c.loops[L_SC];
+    snprintf(l->o2_pv, sizeof l->o2_pv, "o2_pct");
+    snprintf(l->co_pv, sizeof l->co_pv, "co_ppm");
+    snprintf(l->co_flow_pv, sizeof l->co_flow_pv, "fan_speed_fb");
+    l->o2_limit = 1.5;
+    l->o2_gain = 100;
+    l->co_limit = 2500;
+    l->co_gain = 0.05;
+    l->co_flow_min = 0.2;
+    l->comb_release_per_min = 6;
+    l->comb_cap_gain = 1;
+    start(f);
+    const struct loops_loop *sc = &f->lp.loop[L_SC];
+    enum { GOOD, BAD };
+    static const struct {
+        const char *what;
+        double o2, co, fan;
+        int o2_q, co_q, fan_q;
+        double dt, reduce, cap;
+    } cases[] = {
+        {"clean flue", 3.0, 30, 40, GOOD, GOOD, GOOD, 1, 0, 100},
+        {"O2 at the limit", 1.5, 30, 40, GOOD, GOOD, GOOD, 1, 0, 100},
+        {"O2 low: cut at once", 1.0, 30, 40, GOOD, GOOD, GOOD, 1, 50, 50},
+        {"O2 better: released slowly", 1.3, 30, 40, GOOD, GOOD, GOOD, 1, 49.9, 50.1},
+        {"CO load at full fan", 3.0, 10000, 100, GOOD, GOOD, GOOD, 1, 375, 0},
+        {"the same CO, fan stopped: load 2000", 3.0, 10000, 0, GOOD, GOOD, GOOD, 1, 374.9, 0},
+        {"O2 analyser bad: cut held", 0.0, 30, 40, BAD, GOOD, GOOD, 1, 374.9, 0},
+        {"the CO deepens it though", 0.0, 30000, 100, BAD, GOOD, GOOD, 1, 1375, 0},
+        {"fan feedback bad: CO load unknown, held", 3.0, 30, 0, GOOD, GOOD, BAD, 1, 1375, 0},
+        {"a step of no time changes nothing", 3.0, 30, 40, GOOD, GOOD, GOOD, NAN, 1375, 0},
+        {"all good and clean: released", 3.0, 30, 40, GOOD, GOOD, GOOD, 60, 1369, 0},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        set_tag(f, T_O2, cases[k].o2);
+        set_tag(f, T_CO, cases[k].co);
+        set_tag(f, T_FAN_FB, cases[k].fan);
+        if (cases[k].o2_q == BAD)
+            f->tags[T_O2].q = Q_BAD_SENSOR;
+        if (cases[k].fan_q == BAD)
+            f->tags[T_FAN_FB].q = Q_BAD_COMMS;
+        loops_step(&f->lp, f->tags, NULL, cases[k].dt);
+        if (fabs(sc->comb_reduce - cases[k].reduce) > 1e-9 || fabs(sc->comb_cap - cases[k].cap) > 1e-9)
+            fail_msg("%s: reduce %.3f cap %.3f, expected %.3f and %.3f", cases[k].what,
+                     sc->comb_reduce, sc->comb_cap, cases[k].reduce, cases[k].cap);
+        if (isfinite(cases[k].dt)) {
+            /* the SP: never raised, down to sp_lo; the fan never above the cap */
+            double want = sc->pid.sp_work - cases[k].reduce;
+            assert_near(sc->pid.sp_eff, want < 200 ? 200 : want, 1e-9);
+            assert_true(demand(f, T_FAN) <= cases[k].cap + 1e-9);
+            assert_int_equal((sc->pid.status & PID_ST_SP_REDUCED) != 0, cases[k].reduce > 0);
+        }
+    }
+    /* without the override's tags the loop is untouched */
+    build_cfg(&f->c);
+    plant_at_rest(f);
+    start(f);
+    set_tag(f, T_O2, 0.0);
+    set_tag(f, T_CO, 30000);
+    loops_step(&f->lp, f->tags, NULL, 1.0);
+    assert_near(f->lp.loop[L_SC].comb_reduce, 0, 0);
+    assert_near(f->lp.loop[L_SC].pid.sp_eff, 450, 1e-9);
 }
 
 /* Runs the master 10 K below its SP for an hour with the gas held at the
@@ -610,6 +695,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cascade_closed_loop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_roof_override, setup, teardown),
         cmocka_unit_test_setup_teardown(test_roof_override_closed_loop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_comb_override, setup, teardown),
         cmocka_unit_test_setup_teardown(test_master_no_windup_in_override, setup, teardown),
         cmocka_unit_test_setup_teardown(test_master_held_by_slave_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_from_readback, setup, teardown),
