@@ -420,8 +420,9 @@ static void test_roof_override(void **state)
 }
 
 /* The combustion override on the SC loop (loops.c): O2 below 1.5 % takes 100 K per % off
- * the SP, a CO load (CO x (0.2 + 0.8 fan)) above 2500 ppm 0.05 K per ppm; the cut comes back
- * at 6 K/min (0.1 K per 1 s step) and caps the fan at 100 - 1 x the cut. */
+ * the SP, a CO load (CO x (0.2 + 0.8 fan)) above 2500 ppm 0.05 K per ppm, no deeper than
+ * SP 450 - sp_lo 200; the cut comes back at 6 K/min (0.1 K per 1 s step) and caps the fan at
+ * 100 - 1 x the cut. */
 static void test_comb_override(void **state)
 {
     struct fx *f = *state;
@@ -449,13 +450,13 @@ static void test_comb_override(void **state)
         {"O2 at the limit", 1.5, 30, 40, GOOD, GOOD, GOOD, 1, 0, 100},
         {"O2 low: cut at once", 1.0, 30, 40, GOOD, GOOD, GOOD, 1, 50, 50},
         {"O2 better: released slowly", 1.3, 30, 40, GOOD, GOOD, GOOD, 1, 49.9, 50.1},
-        {"CO load at full fan", 3.0, 10000, 100, GOOD, GOOD, GOOD, 1, 375, 0},
-        {"the same CO, fan stopped: load 2000", 3.0, 10000, 0, GOOD, GOOD, GOOD, 1, 374.9, 0},
-        {"O2 analyser bad: cut held", 0.0, 30, 40, BAD, GOOD, GOOD, 1, 374.9, 0},
-        {"the CO deepens it though", 0.0, 30000, 100, BAD, GOOD, GOOD, 1, 1375, 0},
-        {"fan feedback bad: CO load unknown, held", 3.0, 30, 0, GOOD, GOOD, BAD, 1, 1375, 0},
-        {"a step of no time changes nothing", 3.0, 30, 40, GOOD, GOOD, GOOD, NAN, 1375, 0},
-        {"all good and clean: released", 3.0, 30, 40, GOOD, GOOD, GOOD, 60, 1369, 0},
+        {"CO load at full fan", 3.0, 6000, 100, GOOD, GOOD, GOOD, 1, 175, 0},
+        {"the same CO, fan stopped: load 1200", 3.0, 6000, 0, GOOD, GOOD, GOOD, 1, 174.9, 0},
+        {"O2 analyser bad: cut held", 0.0, 30, 40, BAD, GOOD, GOOD, 1, 174.9, 0},
+        {"the CO deepens it, to SP - sp_lo", 0.0, 30000, 100, BAD, GOOD, GOOD, 1, 250, 0},
+        {"fan feedback bad: CO load unknown, held", 3.0, 30, 0, GOOD, GOOD, BAD, 1, 250, 0},
+        {"a step of no time changes nothing", 3.0, 30, 40, GOOD, GOOD, GOOD, NAN, 250, 0},
+        {"all good and clean: released", 3.0, 30, 40, GOOD, GOOD, GOOD, 60, 244, 0},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         set_tag(f, T_O2, cases[k].o2);

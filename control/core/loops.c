@@ -23,6 +23,7 @@
  *   COload = CO x (m + (1 - m) F / 100)   F: co_flow_pv (%), m: co_flow_min; no F: CO
  *            (a concentration times the off-gas flow that carries it: the pyrolysis gas
  *            itself, which a slower fan would otherwise seem to raise)
+ *   want   = min(want, SPwork - sp_lo)   (no deeper than the setpoint can go)
  *   reduce = want                                     when want >= reduce (at once)
  *          = max(want, reduce - release/60 dt)        else (release 0: at once)
  *   SPeff  = clamp(SPwork - max(roof reduce, reduce), sp_lo, sp_hi)
@@ -238,6 +239,13 @@ static void step_comb(struct loops_loop *x, const struct tag_value *tags, double
         else if (x->co_gain * (load - x->co_limit) > want)
             want = x->co_gain * (load - x->co_limit);
     }
+    /* no deeper than the setpoint can go: a deeper cut would act no more, only come back
+     * later (and keep the next charge cold) */
+    double span = x->pid.sp_work - x->pid.prm.sp_lo;
+    if (want > span)
+        want = span > 0 ? span : 0;
+    if (x->comb_reduce > want && x->comb_reduce > span)
+        x->comb_reduce = span > want ? span : want;
     if (want >= x->comb_reduce)
         x->comb_reduce = want;
     else if (!x->comb_bad) {
