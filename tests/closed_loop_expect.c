@@ -433,7 +433,53 @@ static bool x_lf_reconnect(const struct harness *h, char *got, size_t n)
            h->link.stats.reconnects >= 1;
 }
 
+/* wet_charge.ini: the push waits for dry scrap; no water reaches the metal. */
+static bool x_no_steam(const struct harness *h, char *got, size_t n)
+{
+    GOT("%.1f kg of water pushed into the metal; %d pushes, %d refused by the gate",
+        h->plc.phys.steam_kg, h->op.pushes, h->op.refused_gate);
+    return h->plc.phys.steam_kg <= 0 && h->op.pushes >= 1;
+}
+
+/* heavy_organics.ini: issue 13's combustion goals, and the hazard annunciated. */
+static bool x_o2_goal(const struct harness *h, char *got, size_t n)
+{
+    const struct figs *f = &h->f;
+    GOT("flue O2 min %.2f %%, below %.1f %% for %.0f s at most at once; hc_gas_hh x%d",
+        f->o2_min, O2_LOW_PCT, f->o2_low_run_max, raised(h, "hc_gas_hh"));
+    return f->o2_low_run_max <= O2_LOW_MAX_S && raised(h, "hc_gas_hh") == 0;
+}
+
+static bool x_fuel_rich_told(const struct harness *h, char *got, size_t n)
+{
+    const struct figs *f = &h->f;
+    GOT("O2 below %.1f %% for %.0f s at most at once; fuel_rich x%d", O2_LOW_PCT,
+        f->o2_low_run_max, raised(h, "fuel_rich"));
+    return f->o2_low_run_max <= O2_LOW_MAX_S || raised(h, "fuel_rich") > 0;
+}
+
+/* drifting_roof_tc.ini: the sensor is suspected, and the bath is not dragged down. */
+static bool x_roof_suspect(const struct harness *h, char *got, size_t n)
+{
+    GOT("roof_temp_bad x%d, roof_tc_check x%d", raised(h, "roof_temp_bad"),
+        raised(h, "roof_tc_check"));
+    return raised(h, "roof_temp_bad") + raised(h, "roof_tc_check") > 0;
+}
+
+static bool x_bath_kept(const struct harness *h, char *got, size_t n)
+{
+    GOT("bath (true, mixed) %.1f..%.1f degC; bath_l x%d", h->f.bath_true_min,
+        h->f.bath_true_max, raised(h, "bath_l"));
+    return h->f.bath_true_min >= 720 && h->f.bath_true_max <= 760;
+}
+
 static const struct expect expects[] = {
+    {"wet_charge.ini", "no water into the metal: the push waited for dry scrap", x_no_steam},
+    {"heavy_organics.ini", "a fuel-rich furnace is annunciated (fuel_rich, critical)",
+     x_fuel_rich_told},
+    {"heavy_organics.ini", "issue 13: O2 never below 0.5 % for > 60 s, no hc_gas_hh", x_o2_goal},
+    {"drifting_roof_tc.ini", "the drifting roof thermocouple is flagged", x_roof_suspect},
+    {"drifting_roof_tc.ini", "the bath kept within 720..760 degC, not chased down", x_bath_kept},
     {"flame_failure_melt.ini",
      "flame_failure raised first out; the lockout recorded as its consequence, not annunciated",
      x_flame_alarms},
