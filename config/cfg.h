@@ -199,6 +199,7 @@ struct cfg_loop {
     double comb_release_per_min;  /* the reduction falls at most this fast, 0 = at once */
     double comb_cap_gain;         /* out_hi lowered by this x the reduction, out units/K */
     double out_deadband;          /* output gap: moves only when the law is this far off */
+    double override_max_above_pv; /* override PV this far above the PV: implausible, 0 none */
 };
 
 /* ---- alarms --------------------------------------------------------------- */

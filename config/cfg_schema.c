@@ -286,6 +286,9 @@ static const struct cfg_key loop_keys[] = {
         "the override starts lowering the setpoint above this value"),
     DBL("override_gain", override_gain, 0, 1000, "0", "K/K",
         "setpoint lowered by gain x (override_pv - override_limit)"),
+    DBL("override_max_above_pv", override_max_above_pv, 0, BIG, "0", "K",
+        "override_pv reading more than this above the loop's PV is implausible (a drifting "
+        "sensor): the last reduction is held, 0 = no check"),
     NAME("o2_pv", o2_pv, "", "combustion override: flue O2 tag that lowers the setpoint when low"),
     DBL("o2_limit", o2_limit, 0, 21, "0", "%",
         "the combustion override starts lowering the setpoint below this O2"),

@@ -489,6 +489,41 @@ static void test_comb_override(void **state)
     assert_near(f->lp.loop[L_SC].pid.sp_eff, 450, 1e-9);
 }
 
+/* override_max_above_pv: a roof reading far above the HC gas that heats it is a drifting
+ * thermocouple; the override holds its last reduction then (and while the HC gas is bad,
+ * judges the roof alone). */
+static void test_roof_override_plausible(void **state)
+{
+    struct fx *f = *state;
+    f->c.loops[L_HC].mode = LOOP_AUTO;
+    f->c.loops[L_HC].override_max_above_pv = 200;
+    start(f);
+    const struct loops_loop *hc = &f->lp.loop[L_HC];
+    static const struct {
+        double gas, roof;
+        bool gas_bad, held;
+        double reduce;
+    } cases[] = {
+        {1050.0, 1200.0, false, false, 40},  /* 150 K above: plausible, acts */
+        {1050.0, 1240.0, false, false, 120}, /* 190 K above: still */
+        {956.0, 1230.0, false, true, 120},   /* 274 K above: drifting, last cut held */
+        {956.0, 1400.0, false, true, 120},   /* held however far it drifts */
+        {1100.0, 1190.0, false, false, 20},  /* plausible again: follows */
+        {956.0, 1300.0, true, false, 240},   /* gas bad: nothing to compare, the roof acts */
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        set_tag(f, T_HC_GAS, cases[k].gas);
+        if (cases[k].gas_bad)
+            f->tags[T_HC_GAS].q = Q_BAD_SENSOR;
+        set_tag(f, T_ROOF, cases[k].roof);
+        loops_step(&f->lp, f->tags, NULL, 1.0);
+        if (hc->ovr_bad != cases[k].held || fabs(hc->ovr_reduce - cases[k].reduce) > 1e-9)
+            fail_msg("case %zu: gas %.0f roof %.0f: held %d reduce %.1f, expected %d %.1f", k,
+                     cases[k].gas, cases[k].roof, hc->ovr_bad, hc->ovr_reduce, cases[k].held,
+                     cases[k].reduce);
+    }
+}
+
 /* Runs the master 10 K below its SP for an hour with the gas held at the
  * slave's SP; returns how far the master's integrator moved. */
 static double master_i_drift(struct fx *f, double roof)
@@ -697,6 +732,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_roof_override, setup, teardown),
         cmocka_unit_test_setup_teardown(test_roof_override_closed_loop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_comb_override, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_roof_override_plausible, setup, teardown),
         cmocka_unit_test_setup_teardown(test_master_no_windup_in_override, setup, teardown),
         cmocka_unit_test_setup_teardown(test_master_held_by_slave_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_from_readback, setup, teardown),

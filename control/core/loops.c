@@ -6,7 +6,10 @@
  *   reduce = G * (R - L)   when R > L, else 0
  *   slave SPeff = clamp(SPwork - reduce, sp_lo, sp_hi)
  * so the override only ever lowers the setpoint.  A bad override PV holds
- * the last reduction (the PLC's roof limiter stays the last line).
+ * the last reduction (the PLC's roof limiter stays the last line).  So does an
+ * implausible one: with override_max_above_pv M > 0, R > PV + M (a roof far above
+ * the HC gas that heats it is a thermocouple drifting high, which would otherwise
+ * drag the bath down with the setpoint) -- while the loop's own PV is GOOD.
  *
  * The master does not wind up when its slave cannot follow: from the slave's
  * status of the previous step,
@@ -92,6 +95,7 @@ static int resolve(struct loops *lp, const struct cfg *c, int i, char *err, size
                     l->name);
     x->ovr_limit = l->override_limit;
     x->ovr_gain = l->override_gain;
+    x->ovr_max_above = l->override_max_above_pv;
     x->o2_tag = x->co_tag = x->flow_tag = -1;
     if (l->co_flow_pv[0] && (x->flow_tag = cfg_tag_index(c, l->co_flow_pv)) < 0)
         return err_set(err, errlen, "[loop.%s] co_flow_pv = \"%s\": no such tag", l->name,
@@ -197,8 +201,10 @@ static void step_override(struct loops_loop *x, const struct tag_value *tags)
         x->ovr_reduce = 0;
         return;
     }
-    struct tag_value o = tags[x->ovr_tag];
-    x->ovr_bad = o.q != Q_GOOD || !isfinite(o.v);
+    struct tag_value o = tags[x->ovr_tag], pv = tags[x->pv_tag];
+    x->ovr_bad = o.q != Q_GOOD || !isfinite(o.v) ||
+                 (x->ovr_max_above > 0 && pv.q == Q_GOOD && isfinite(pv.v) &&
+                  o.v > pv.v + x->ovr_max_above);
     if (x->ovr_bad)
         return;
     double r = x->ovr_gain * (o.v - x->ovr_limit);

@@ -29,7 +29,8 @@ struct loops_loop {
     int master, slave;            /* loop indices, -1 = none */
     double ovr_limit, ovr_gain;   /* roof override: SP - gain * (ovr - limit) */
     double ovr_reduce;            /* what the override takes off the SP now, >= 0 */
-    bool ovr_bad;                 /* override PV not GOOD: last reduction held */
+    bool ovr_bad;                 /* override PV not GOOD or implausible: last reduction held */
+    double ovr_max_above;         /* override PV more than this above the PV: implausible */
     /* combustion override (low O2 / high CO), see loops.c */
     int o2_tag, co_tag, flow_tag; /* indices into cfg->tags, -1 = none */
     double co_flow_min;           /* CO load = CO x (min + (1 - min) x flow / 100) */
