@@ -289,6 +289,10 @@ static const struct cfg_key loop_keys[] = {
     DBL("override_max_above_pv", override_max_above_pv, 0, BIG, "0", "K",
         "override_pv reading more than this above the loop's PV is implausible (a drifting "
         "sensor): the last reduction is held, 0 = no check"),
+    DBL("ff_charge_per_t", ff_charge_per_t, 0, 1000, "0", "/t",
+        "feed-forward at a push: output raised this much per t of scrap pushed into the bath"),
+    DBL("ff_charge_tau_s", ff_charge_tau_s, 1, 36000, "600", "s",
+        "... and decaying from the push with this time constant"),
     NAME("o2_pv", o2_pv, "", "combustion override: flue O2 tag that lowers the setpoint when low"),
     DBL("o2_limit", o2_limit, 0, 21, "0", "%",
         "the combustion override starts lowering the setpoint below this O2"),

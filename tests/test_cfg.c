@@ -209,6 +209,8 @@ static const struct bad_case bad_cases[] = {
     {"kp = 1\n", "kp = 1\ncascade_to = l9\n", "loop.l1", "cascade_to", "no other [loop.l9]"},
     /* loops: output gap and combustion override */
     {"kp = 1\n", "kp = 1\nout_deadband = -1\n", "loop.l1", "out_deadband", "out of range"},
+    {"kp = 1\n", "kp = 1\nff_charge_tau_s = 0\n", "loop.l1", "ff_charge_tau_s", "out of range"},
+    {"kp = 1\n", "kp = 1\nff_charge_per_t = -1\n", "loop.l1", "ff_charge_per_t", "out of range"},
     {"kp = 1\n", "kp = 1\noverride_max_above_pv = -5\n", "loop.l1", "override_max_above_pv",
      "out of range"},
     {"kp = 1\n", "kp = 1\no2_pv = o2\n", "loop.l1", "o2_pv", "no [tag.o2] in this file"},

@@ -524,6 +524,29 @@ static void test_roof_override_plausible(void **state)
     }
 }
 
+/* The push feed-forward: per_t x tonnes, decaying; nothing for nonsense. */
+static void test_charge_ff(void **state)
+{
+    (void)state;
+    static const struct {
+        double per_t, tau, kg, age, ff;
+    } cases[] = {
+        {100, 300, 3000, 0, 300},
+        {100, 300, 3000, 300, 300 * 0.36787944117144233},
+        {100, 300, 1500, 600, 150 * 0.1353352832366127},
+        {0, 300, 3000, 0, 0},          /* no feed-forward configured */
+        {100, 300, 0, 0, 0},           /* nothing pushed */
+        {100, 300, -3000, 0, 0},       /* a negative mass */
+        {100, 300, 3000, -1, 0},       /* before the push */
+        {100, 0, 3000, 10, 0},         /* no time constant */
+        {100, 300, NAN, 10, 0},        /* mass unknown */
+        {100, 300, 3000, INFINITY, 0}, /* never */
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
+        assert_near(loops_charge_ff(cases[k].per_t, cases[k].tau, cases[k].kg, cases[k].age),
+                    cases[k].ff, 1e-9);
+}
+
 /* Runs the master 10 K below its SP for an hour with the gas held at the
  * slave's SP; returns how far the master's integrator moved. */
 static double master_i_drift(struct fx *f, double roof)
@@ -732,6 +755,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_roof_override, setup, teardown),
         cmocka_unit_test_setup_teardown(test_roof_override_closed_loop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_comb_override, setup, teardown),
+        cmocka_unit_test(test_charge_ff),
         cmocka_unit_test_setup_teardown(test_roof_override_plausible, setup, teardown),
         cmocka_unit_test_setup_teardown(test_master_no_windup_in_override, setup, teardown),
         cmocka_unit_test_setup_teardown(test_master_held_by_slave_limits, setup, teardown),

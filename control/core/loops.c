@@ -320,6 +320,14 @@ int loops_step(struct loops *lp, const struct tag_value *tags, const struct loop
     return dropped;
 }
 
+double loops_charge_ff(double per_t, double tau_s, double mass_kg, double age_s)
+{
+    if (!(per_t > 0) || !(tau_s > 0) || !(mass_kg > 0) || !(age_s >= 0) || !isfinite(per_t) ||
+        !isfinite(mass_kg) || !isfinite(age_s))
+        return 0;
+    return per_t * mass_kg / 1000.0 * exp(-age_s / tau_s);
+}
+
 int loops_find(const struct loops *lp, const char *name)
 {
     for (int i = 0; i < lp->n; i++)

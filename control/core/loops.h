@@ -90,6 +90,11 @@ int loops_init_outputs(struct loops *lp, const struct tag_value *tags);
 int loops_step(struct loops *lp, const struct tag_value *tags, const struct loops_ext *ext,
                double dt);
 
+/* The push feed-forward (charge heat demand): per_t x the tonnes pushed, decaying with
+ * tau_s from the push, age_s ago.  0 for no charge, a negative or non-finite age or mass, or a
+ * tau that is not positive. */
+double loops_charge_ff(double per_t, double tau_s, double mass_kg, double age_s);
+
 /* Index of the loop called name, or -1. */
 int loops_find(const struct loops *lp, const char *name);
 
