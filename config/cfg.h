@@ -222,6 +222,7 @@ enum cfg_alarm_kind {
     ALARM_DEV,      /* |tag - setpoint of loop| >= limit */
     ALARM_DIFF,     /* tag - tag2 beyond limit (when): two sensors disagree */
     ALARM_AND,      /* tag beyond limit (when) and tag2 beyond limit2 (when2) */
+    ALARM_OVERRIDE, /* loop's overrides (roof, combustion) take >= limit off its setpoint */
 };
 enum cfg_priority { PRIO_LOW, PRIO_MEDIUM, PRIO_HIGH, PRIO_CRITICAL };
 

@@ -394,7 +394,7 @@ static void check_alarms(struct cfg_ctx *x)
         static const char *const tagless[] = {
             [ALARM_LINK] = "link",   [ALARM_STALE] = "stale",     [ALARM_DISK] = "disk",
             [ALARM_MASTER] = "foreign_master", [ALARM_OVERRUN] = "overrun",
-            [ALARM_REFUSED] = "refused"};
+            [ALARM_REFUSED] = "refused", [ALARM_OVERRIDE] = "override"};
         if ((size_t)a->kind < sizeof tagless / sizeof tagless[0] && tagless[a->kind]) {
             if (*a->tag)
                 xerr(x, "alarm", a->name, "tag", "%s %s alarm has no source tag",

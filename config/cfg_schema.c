@@ -25,7 +25,7 @@ static const char *const action_names[] = {"reverse", "direct", NULL};
 static const char *const alarm_kind_names[] = {"hi",   "lo",    "on",        "off",
                                                "bad",  "link",  "stale",     "door_open",
                                                "disk", "foreign_master", "overrun",
-                                               "refused", "dev", "diff", "and", NULL};
+                                               "refused", "dev", "diff", "and", "override", NULL};
 static const char *const when_names[] = {"hi", "lo", "both", NULL};
 
 #define BIG 1e12
@@ -323,7 +323,8 @@ static const struct cfg_key alarm_keys[] = {
     ENUM("kind", kind, alarm_kind_names, NULL,
          "hi, lo (analog limit), on, off (bool tag), bad (quality), link, stale, door_open, disk, "
          "foreign_master, overrun (cycles overrun), refused (the PLC refuses a read or write), "
-         "dev (tag off its loop's setpoint), diff (tag and tag2 disagree), and (two limits at once)"),
+         "dev (tag off its loop's setpoint), diff (tag and tag2 disagree), and (two limits at once), "
+         "override (the loop's overrides take limit or more off its setpoint)"),
     NAME("tag", tag, "",
          "source tag (not for link, stale, disk, foreign_master, overrun, refused)"),
     DBL("limit", limit, -BIG, BIG, "0", "",

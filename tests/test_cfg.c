@@ -209,6 +209,13 @@ static const struct bad_case bad_cases[] = {
     {"kp = 1\n", "kp = 1\ncascade_to = l9\n", "loop.l1", "cascade_to", "no other [loop.l9]"},
     /* loops: output gap and combustion override */
     {"kp = 1\n", "kp = 1\nout_deadband = -1\n", "loop.l1", "out_deadband", "out of range"},
+    {"kind = hi", "kind = override\nloop = l1", "alarm.a1", "tag", "an override alarm has no source tag"},
+    {NULL, "[alarm.ov]\nkind = override\nlimit = 40\npriority = low\nmessage = m\n", "alarm.ov",
+     "loop", "name the loop"},
+    {NULL, "[alarm.ov]\nkind = override\nloop = l9\nlimit = 40\npriority = low\nmessage = m\n",
+     "alarm.ov", "loop", "no [loop.l9]"},
+    {NULL, "[alarm.ov]\nkind = override\nloop = l1\nlimit = 0\npriority = low\nmessage = m\n",
+     "alarm.ov", "limit", "must be above 0"},
     {"kp = 1\n", "kp = 1\nff_charge_tau_s = 0\n", "loop.l1", "ff_charge_tau_s", "out of range"},
     {"kp = 1\n", "kp = 1\nff_charge_per_t = -1\n", "loop.l1", "ff_charge_per_t", "out of range"},
     {"kp = 1\n", "kp = 1\noverride_max_above_pv = -5\n", "loop.l1", "override_max_above_pv",

@@ -469,11 +469,15 @@ void core_step(struct core *k, const struct tag_value *tags, const struct core_s
         core_phase_event(k, NULL, before, k->seq.why);
 
     /* alarms: dev alarms compare with each loop's setpoint */
-    double loop_sp[CFG_MAX_LOOPS];
-    for (int i = 0; i < k->loops.n && i < CFG_MAX_LOOPS; i++)
-        loop_sp[i] = k->loops.loop[i].pid.sp;
+    double loop_sp[CFG_MAX_LOOPS], loop_reduce[CFG_MAX_LOOPS];
+    for (int i = 0; i < k->loops.n && i < CFG_MAX_LOOPS; i++) {
+        const struct loops_loop *l = &k->loops.loop[i];
+        loop_sp[i] = l->pid.sp;
+        loop_reduce[i] = l->ovr_reduce > l->comb_reduce ? l->ovr_reduce : l->comb_reduce;
+    }
     struct alarm_inputs ain = {.tags = tags,
                                .loop_sp = loop_sp,
+                               .loop_reduce = loop_reduce,
                                .nloops = k->loops.n,
                                .ntags = k->cfg->ntags,
                                .link_up = st->link_up,
