@@ -139,6 +139,8 @@ struct cfg_sim {
     double ignition_s;        /* trial for ignition */
     double pump_min_level_mm; /* PLC hard interlock: pump refused below */
     double pump_freeze_c;     /* PLC hard interlock: metal too cold to pump */
+    double pump_remelt_hc_c;  /* ... unless the HC side is this hot (remelt), 0 never */
+    double pump_remelt_sc_c;  /* ... and the SC side at least this (colder: frozen) */
     double door_co_max_ppm;   /* PLC: no door opens with flue CO above this ... */
     double door_o2_min_pct;   /* ... or flue O2 below this (fuel-rich atmosphere) */
     double push_min_scrap_c;  /* PLC: no push with the scrap surface colder (wet) ... */
@@ -158,6 +160,8 @@ struct cfg_limits {
     double push_min_scrap_c;  /* scrap dry: surface at least this */
     double push_min_dry_min;  /* minimum time in pyrolysis before a push */
     double pump_min_bath_c;   /* freezing guard */
+    double pump_remelt_hc_c;  /* ... unless the HC side is this hot (remelt), 0 never */
+    double pump_remelt_sc_c;  /* ... and the SC side at least this (colder: frozen) */
     double pump_min_level_mm;
     double max_level_mm;      /* overfill */
     double max_charge_t;      /* one charge */

@@ -180,6 +180,11 @@ static const struct cfg_key sim_keys[] = {
         "PLC hard interlock: pump refused below this bath level"),
     DBL("pump_freeze_c", pump_freeze_c, 500, 800, "680", "degC",
         "PLC hard interlock: pump refused with the bath colder than this"),
+    DBL("pump_remelt_hc_c", pump_remelt_hc_c, 0, 900, "0", "degC",
+        "PLC: the pump may run colder than pump_freeze_c (remelt circulation) while the HC "
+        "side it draws from is at least this hot, 0 = never"),
+    DBL("pump_remelt_sc_c", pump_remelt_sc_c, 500, 800, "640", "degC",
+        "PLC: ... and the SC side reads at least this (colder: frozen, or a wrong reading)"),
     DBL("door_co_max_ppm", door_co_max_ppm, 100, 100000, "3000", "ppm",
         "PLC hard interlock: no door opens with flue CO above this"),
     DBL("door_o2_min_pct", door_o2_min_pct, 0.1, 21, "0.5", "%",
@@ -218,6 +223,11 @@ static const struct cfg_key limits_keys[] = {
         "minimum time in pyrolysis before a push"),
     DBL("pump_min_bath_c", pump_min_bath_c, 500, 800, "690", "degC",
         "no pump start with the bath colder than this (freezing)"),
+    DBL("pump_remelt_hc_c", pump_remelt_hc_c, 0, 900, "0", "degC",
+        "... unless the HC side the pump draws from is at least this hot (remelt circulation), "
+        "0 = never"),
+    DBL("pump_remelt_sc_c", pump_remelt_sc_c, 500, 800, "645", "degC",
+        "... and the SC side reads at least this (colder: frozen, or a wrong reading)"),
     DBL("pump_min_level_mm", pump_min_level_mm, 0, 3000, "500", "mm",
         "no pump start below this bath level"),
     DBL("max_level_mm", max_level_mm, 0, 5000, "1000", "mm", "no charge at or above this level"),
