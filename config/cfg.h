@@ -204,6 +204,9 @@ struct cfg_loop {
     double comb_cap_gain;         /* out_hi lowered by this x the reduction, out units/K */
     double out_deadband;          /* output gap: moves only when the law is this far off */
     double override_max_above_pv; /* override PV this far above the PV: implausible, 0 none */
+    char pv2[CFG_NAME_MAX];       /* second measurement, "" none */
+    double pv2_weight;            /* its share of the PV */
+    double split_max;             /* PV >= pv - split_max (split guard), 0 none */
     double ff_charge_per_t;       /* push feed-forward: output units per t pushed, 0 none */
     double ff_charge_tau_s;       /* ... decaying with this time constant */
 };

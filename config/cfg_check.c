@@ -330,6 +330,11 @@ static void check_loops(struct cfg_ctx *x)
             xerr(x, "loop", l->name, "out", "a loop needs an out tag or a cascade_to loop");
         if (*l->override_pv)
             need_tag(x, "loop", l->name, "override_pv", l->override_pv);
+        if (*l->pv2)
+            need_tag(x, "loop", l->name, "pv2", l->pv2);
+        else if (l->pv2_weight > 0 || l->split_max > 0)
+            xerr(x, "loop", l->name, l->pv2_weight > 0 ? "pv2_weight" : "split_max",
+                 "needs a pv2 tag to weigh against pv");
         if (*l->o2_pv)
             need_tag(x, "loop", l->name, "o2_pv", l->o2_pv);
         else if (l->o2_gain > 0)

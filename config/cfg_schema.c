@@ -299,6 +299,12 @@ static const struct cfg_key loop_keys[] = {
     DBL("override_max_above_pv", override_max_above_pv, 0, BIG, "0", "K",
         "override_pv reading more than this above the loop's PV is implausible (a drifting "
         "sensor): the last reduction is held, 0 = no check"),
+    NAME("pv2", pv2, "", "a second measurement of the same thing (the SC side's bath): the PV "
+         "is their weighted mean"),
+    DBL("pv2_weight", pv2_weight, 0, 1, "0", "", "pv2's share of the PV (1 - it: pv's)"),
+    DBL("split_max", split_max, 0, BIG, "0", "",
+        "split guard: the PV is never more than this below pv (0 = none), so pv cannot run "
+        "away above SP while pv2 lags far behind"),
     DBL("ff_charge_per_t", ff_charge_per_t, 0, 1000, "0", "/t",
         "feed-forward at a push: output raised this much per t of scrap pushed into the bath"),
     DBL("ff_charge_tau_s", ff_charge_tau_s, 1, 36000, "600", "s",

@@ -269,6 +269,7 @@ static void test_init_errors(void **state)
         {"o2", L_SC, "o2", "o2", "[loop.sc] o2_pv = \"o2\": no such tag"},
         {"co", L_SC, "co", "co", "[loop.sc] co_pv = \"co\": no such tag"},
         {"co flow", L_SC, "flow", "fan", "[loop.sc] co_flow_pv = \"fan\": no such tag"},
+        {"pv2", L_BATH, "pv2", "bath_sc", "[loop.bath] pv2 = \"bath_sc\": no such tag"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         const struct init_case *t = &cases[k];
@@ -284,6 +285,8 @@ static void test_init_errors(void **state)
             snprintf(l->o2_pv, sizeof l->o2_pv, "%s", t->value);
         else if (!strcmp(t->field, "co"))
             snprintf(l->co_pv, sizeof l->co_pv, "%s", t->value);
+        else if (!strcmp(t->field, "pv2"))
+            snprintf(l->pv2, sizeof l->pv2, "%s", t->value);
         else if (!strcmp(t->field, "flow"))
             snprintf(l->co_flow_pv, sizeof l->co_flow_pv, "%s", t->value);
         else if (!strcmp(t->field, "cascade"))
@@ -524,6 +527,60 @@ static void test_roof_override_plausible(void **state)
     }
 }
 
+/* Two bath thermocouples: weighted, the split guard, one failed, both failed. */
+static void test_blend_pv(void **state)
+{
+    (void)state;
+    enum { G = Q_GOOD, B = Q_BAD_SENSOR, C = Q_BAD_COMMS };
+    static const struct {
+        double a;
+        int qa;
+        double b;
+        int qb;
+        double w, split, v;
+        int q;
+    } cases[] = {
+        {740, G, 730, G, 0.35, 0, 736.5, G},  /* weighted */
+        {740, G, 730, G, 0.35, 5, 736.5, G},  /* within the guard */
+        {740, G, 700, G, 0.35, 5, 735, G},    /* SC far behind: no more than 5 below HC */
+        {740, G, 700, G, 0.35, 0, 726, G},    /* no guard */
+        {740, G, 750, G, 0.5, 5, 745, G},     /* SC above: the mean, the guard never raises */
+        {740, G, 700, B, 0.35, 5, 740, G},    /* SC failed: HC alone */
+        {740, C, 730, G, 0.35, 5, 730, G},    /* HC unread: SC alone */
+        {740, B, 730, B, 0.35, 5, 740, B},    /* both failed: the loop's PV is bad */
+        {740, G, 730, G, 1.5, 0, 740, G},     /* a weight out of range counts as 0 */
+        {740, G, 730, G, NAN, 0, 740, G},
+        {740, G, NAN, G, 0.35, 0, 740, G},    /* a NaN reading is no reading */
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        struct tag_value r = loops_blend_pv((struct tag_value){cases[k].a, cases[k].qa},
+                                            (struct tag_value){cases[k].b, cases[k].qb},
+                                            cases[k].w, cases[k].split);
+        if (fabs(r.v - cases[k].v) > 1e-9 || (int)r.q != cases[k].q)
+            fail_msg("case %zu: %.3f q%d, expected %.3f q%d", k, r.v, (int)r.q, cases[k].v,
+                     cases[k].q);
+    }
+}
+
+/* A loop with pv2 steps on the blend and drops to MAN only when both fail. */
+static void test_loop_with_pv2(void **state)
+{
+    struct fx *f = *state;
+    snprintf(f->c.loops[L_SC].pv2, sizeof f->c.loops[L_SC].pv2, "roof_temp");
+    f->c.loops[L_SC].pv2_weight = 0.5;
+    start(f);
+    set_tag(f, T_SC_GAS, 440);
+    set_tag(f, T_ROOF, 460);
+    loops_step(&f->lp, f->tags, NULL, 1.0);
+    assert_near(pid_of(f, L_SC)->pv, 450, 1e-9);
+    f->tags[T_SC_GAS].q = Q_BAD_SENSOR;
+    assert_int_equal(loops_step(&f->lp, f->tags, NULL, 1.0), 0);
+    assert_near(pid_of(f, L_SC)->pv, 460, 1e-9);
+    f->tags[T_ROOF].q = Q_BAD_SENSOR;
+    assert_int_equal(loops_step(&f->lp, f->tags, NULL, 1.0), 1); /* now it drops */
+    assert_int_equal(pid_of(f, L_SC)->mode, LOOP_MAN);
+}
+
 /* The push feed-forward: per_t x tonnes, decaying; nothing for nonsense. */
 static void test_charge_ff(void **state)
 {
@@ -756,6 +813,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_roof_override_closed_loop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_comb_override, setup, teardown),
         cmocka_unit_test(test_charge_ff),
+        cmocka_unit_test(test_blend_pv),
+        cmocka_unit_test_setup_teardown(test_loop_with_pv2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_roof_override_plausible, setup, teardown),
         cmocka_unit_test_setup_teardown(test_master_no_windup_in_override, setup, teardown),
         cmocka_unit_test_setup_teardown(test_master_held_by_slave_limits, setup, teardown),

@@ -21,6 +21,11 @@
  * When the slave is not in CAS the master tracks the slave's working SP, so
  * putting the slave back in CAS does not step it.
  *
+ * Two measurements (pv, pv2: the HC and SC bath thermocouples): the PV is their weighted
+ * mean, never more than split_max below pv (the split guard: with the SC side far behind,
+ * after a cold charge or with the pump stopped, the mean alone would drive the HC side
+ * far above SP); one failed thermocouple leaves the other (loops_blend_pv).
+ *
  * Combustion override (low O2 / high CO), a max select over two measurements:
  *   want   = max(0, o2_gain (o2_limit - O2), co_gain (COload - co_limit))
  *   COload = CO x (m + (1 - m) F / 100)   F: co_flow_pv (%), m: co_flow_min; no F: CO
@@ -96,6 +101,11 @@ static int resolve(struct loops *lp, const struct cfg *c, int i, char *err, size
     x->ovr_limit = l->override_limit;
     x->ovr_gain = l->override_gain;
     x->ovr_max_above = l->override_max_above_pv;
+    x->pv2_tag = -1;
+    if (l->pv2[0] && (x->pv2_tag = cfg_tag_index(c, l->pv2)) < 0)
+        return err_set(err, errlen, "[loop.%s] pv2 = \"%s\": no such tag", l->name, l->pv2);
+    x->pv2_weight = l->pv2_weight;
+    x->split_max = l->split_max;
     x->o2_tag = x->co_tag = x->flow_tag = -1;
     if (l->co_flow_pv[0] && (x->flow_tag = cfg_tag_index(c, l->co_flow_pv)) < 0)
         return err_set(err, errlen, "[loop.%s] co_flow_pv = \"%s\": no such tag", l->name,
@@ -289,6 +299,8 @@ int loops_step(struct loops *lp, const struct tag_value *tags, const struct loop
         int i = lp->order[k];
         struct loops_loop *x = &lp->loop[i];
         struct pid_in in = {.pv = tags[x->pv_tag]};
+        if (x->pv2_tag >= 0)
+            in.pv = loops_blend_pv(in.pv, tags[x->pv2_tag], x->pv2_weight, x->split_max);
         if (ext) {
             const struct loops_ext_loop *e = &ext->loop[i];
             in.sp_ext = e->sp_set;
@@ -318,6 +330,20 @@ int loops_step(struct loops *lp, const struct tag_value *tags, const struct loop
                 (struct loops_output){.loop = i, .tag = x->out_tag, .value = x->pid.out};
     }
     return dropped;
+}
+
+struct tag_value loops_blend_pv(struct tag_value a, struct tag_value b, double w, double split)
+{
+    bool ga = a.q == Q_GOOD && isfinite(a.v), gb = b.q == Q_GOOD && isfinite(b.v);
+    if (!(w >= 0 && w <= 1))
+        w = 0;
+    if (ga && gb) {
+        double v = (1 - w) * a.v + w * b.v;
+        if (split > 0 && v < a.v - split)
+            v = a.v - split;
+        return (struct tag_value){.v = v, .q = Q_GOOD};
+    }
+    return !ga && gb ? b : a;
 }
 
 double loops_charge_ff(double per_t, double tau_s, double mass_kg, double age_s)

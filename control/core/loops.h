@@ -32,6 +32,8 @@ struct loops_loop {
     bool ovr_bad;                 /* override PV not GOOD or implausible: last reduction held */
     double ovr_max_above;         /* override PV more than this above the PV: implausible */
     /* combustion override (low O2 / high CO), see loops.c */
+    int pv2_tag;                  /* second measurement, -1 = none (loops_blend_pv) */
+    double pv2_weight, split_max;
     int o2_tag, co_tag, flow_tag; /* indices into cfg->tags, -1 = none */
     double co_flow_min;           /* CO load = CO x (min + (1 - min) x flow / 100) */
     double o2_limit, o2_gain, co_limit, co_gain, comb_release_per_min, comb_cap_gain;
@@ -89,6 +91,13 @@ int loops_init_outputs(struct loops *lp, const struct tag_value *tags);
  * sentence is in lp->loop[i].pid.reason). */
 int loops_step(struct loops *lp, const struct tag_value *tags, const struct loops_ext *ext,
                double dt);
+
+/* The PV of a loop with two measurements a (pv) and b (pv2):
+ *   both GOOD:  max((1 - w) a + w b, a - split)   (split 0: no guard)
+ *   one GOOD:   that one alone (a failed thermocouple does not stop the loop)
+ *   neither:    a as it is (its quality drops the loop to MAN)
+ * w outside 0..1 or not finite counts as 0. */
+struct tag_value loops_blend_pv(struct tag_value a, struct tag_value b, double w, double split);
 
 /* The push feed-forward (charge heat demand): per_t x the tonnes pushed, decaying with
  * tau_s from the push, age_s ago.  0 for no charge, a negative or non-finite age or mass, or a
