@@ -184,6 +184,7 @@ int core_init(struct core *k, const struct cfg *c, char *err, size_t errlen)
     k->sc_loop = loop_by_out(k, "fan_demand");
     k->bath_loop = k->hc_loop >= 0 ? k->loops.loop[k->hc_loop].master : -1;
     k->pump_pct = k->prog->pump_pct[PH_HOLD];
+    k->ff_t0 = -1;
     return 0;
 }
 
@@ -223,6 +224,12 @@ static void phase_entry(struct core *k, enum cfg_phase ph)
         set_loop_sp(k, k->sc_loop, k->seq.out.sc_gas_sp, why);
     k->pump_pct = k->seq.out.pump_pct;
     k->pump_manual = false;
+    /* a push: the scrap on the hearth goes into the bath, a known heat demand that the
+     * bath loop's feed-forward answers at once instead of waiting for the bath to fall */
+    if (ph == PH_PUSH && k->plant.scrap_on_hearth.q == Q_GOOD && k->plant.scrap_on_hearth.v > 0) {
+        k->ff_mass_kg = k->plant.scrap_on_hearth.v;
+        k->ff_t0 = k->t_proc;
+    }
 }
 
 void core_phase_event(struct core *k, const struct core_req *r, enum cfg_phase from,
@@ -466,11 +473,15 @@ void core_step(struct core *k, const struct tag_value *tags, const struct core_s
         core_phase_event(k, NULL, before, k->seq.why);
 
     /* alarms: dev alarms compare with each loop's setpoint */
-    double loop_sp[CFG_MAX_LOOPS];
-    for (int i = 0; i < k->loops.n && i < CFG_MAX_LOOPS; i++)
-        loop_sp[i] = k->loops.loop[i].pid.sp;
+    double loop_sp[CFG_MAX_LOOPS], loop_reduce[CFG_MAX_LOOPS];
+    for (int i = 0; i < k->loops.n && i < CFG_MAX_LOOPS; i++) {
+        const struct loops_loop *l = &k->loops.loop[i];
+        loop_sp[i] = l->pid.sp;
+        loop_reduce[i] = l->ovr_reduce > l->comb_reduce ? l->ovr_reduce : l->comb_reduce;
+    }
     struct alarm_inputs ain = {.tags = tags,
                                .loop_sp = loop_sp,
+                               .loop_reduce = loop_reduce,
                                .nloops = k->loops.n,
                                .ntags = k->cfg->ntags,
                                .link_up = st->link_up,
@@ -514,6 +525,11 @@ void core_step(struct core *k, const struct tag_value *tags, const struct core_s
                 e->track_value = p->firing_fb.v;
             }
         }
+        for (int i = 0; i < k->loops.n; i++)
+            if (k->ff_t0 >= 0)
+                ext.loop[i].ff = loops_charge_ff(k->cfg->loops[i].ff_charge_per_t,
+                                                 k->cfg->loops[i].ff_charge_tau_s, k->ff_mass_kg,
+                                                 k->t_proc - k->ff_t0);
         loops_step(&k->loops, tags, &ext, dt);
         for (int i = 0; i < k->loops.n; i++) {
             const struct pid *pid = &k->loops.loop[i].pid;

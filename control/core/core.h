@@ -154,6 +154,8 @@ struct core {
     struct master master;
     int master_alarm;           /* index in alarms of the foreign_master alarm */
     int sc_loop, bath_loop;
+    /* the push feed-forward (loops_charge_ff): scrap pushed, when (process time, -1 none) */
+    double ff_mass_kg, ff_t0;
     /* the record (journal, loops' state) cannot be written: the gate carries
      * out only changes toward the safe state (core_set_record) */
     bool record_down;
