@@ -308,6 +308,23 @@ static void test_dialog_lines(void **state)
     assert_true(refused);
 }
 
+static void test_need_ascii(void **state)
+{
+    (void)state;
+    assert_false(wg_need_ascii("xterm-256color", "UTF-8"));
+    assert_false(wg_need_ascii("screen", "UTF-8"));
+    assert_false(wg_need_ascii("vte-256color", "UTF-8"));
+    assert_true(wg_need_ascii("xterm-256color", "ANSI_X3.4-1968")); /* LANG=C */
+    assert_true(wg_need_ascii("linux", "UTF-8"));
+    assert_true(wg_need_ascii("vt100", "UTF-8"));
+    assert_true(wg_need_ascii("vt220", "UTF-8"));
+    assert_true(wg_need_ascii("vt52", "UTF-8"));
+    assert_true(wg_need_ascii("dumb", "UTF-8"));
+    assert_true(wg_need_ascii(NULL, "UTF-8"));
+    assert_true(wg_need_ascii("", "UTF-8"));
+    assert_true(wg_need_ascii("xterm", NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -322,6 +339,7 @@ int main(void)
         cmocka_unit_test(test_loop_flags_and_prio),
         cmocka_unit_test(test_faceplate),
         cmocka_unit_test(test_dialog_lines),
+        cmocka_unit_test(test_need_ascii),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -3,7 +3,7 @@
  * the same config file, no PLC.
  *
  *   fakeserver [-c CONFIG] [-s SOCKET] [-l LOG] [--role ROLE] [--user NAME]
- *              [--plc-mode N] [--rate HZ]
+ *              [--plc-mode N] [--rate HZ] [--alarms NAME:STATE:AGE,...]
  *
  * It sends hello and a journal tail on connect, then a snapshot at --rate
  * (default 4 Hz): every tag of the config's map with values drifting slowly
@@ -23,6 +23,11 @@
  * appended to the log file, one line each:
  *
  *   req id=3 verb=set target=bath.sp value=745 reason=test -> ok: bath.sp 740 -> 745 degC
+ *
+ * --alarms replaces the scripted alarms by the list given: each the config
+ * alarm NAME in STATE (UNACK, ACKED, RTN_UNACK, SHELVED, SUPPRESSED, OOS)
+ * since AGE seconds, optionally ":fo" for the first out of its group (e.g.
+ * "plc_link:RTN_UNACK:90,roof_h:UNACK:10:fo"); "" for none.
  *
  * SIGUSR1 stops the snapshots (the connection stays up: a console must show
  * STALE), SIGUSR2 resumes them, SIGTERM or SIGINT close everything.
@@ -108,7 +113,8 @@ static const struct {
 struct fake_alarm {
     char name[CFG_NAME_MAX];
     int state, prio;
-    double t, su;
+    double t, tr, su; /* last change, raised, shelved until */
+    bool fo;
 };
 
 struct fake {
@@ -122,6 +128,7 @@ struct fake {
     struct fake_alarm al[MAX_FAKE_ALARMS];
     char role[16], user[CFG_NAME_MAX];
     int plc_mode;
+    const char *alarms; /* --alarms, NULL: the scripted ones */
     FILE *log;
     char journal[JOURNAL_TAIL][256];
     int jn;
@@ -195,7 +202,7 @@ static void add_alarm(struct fake *f, const char *name, int state, double age, d
     snprintf(a->name, sizeof a->name, "%s", name);
     a->state = state;
     a->prio = (int)d->priority;
-    a->t = f->t - age;
+    a->t = a->tr = f->t - age;
     a->su = su;
 }
 
@@ -210,11 +217,39 @@ static void init(struct fake *f)
         f->mode[i] = (int)f->c->loops[i].mode;
         f->out[i] = f->c->loops[i].out_lo + 0.5 * (f->c->loops[i].out_hi - f->c->loops[i].out_lo);
     }
-    add_alarm(f, "roof_h", ALARM_UNACK, 95, 0);
-    add_alarm(f, "scrap_temp_bad", ALARM_ACKED, 400, 0);
-    add_alarm(f, "o2_high", ALARM_SHELVED, 600, f->t + 1800);
+    if (!f->alarms) {
+        add_alarm(f, "roof_h", ALARM_UNACK, 95, 0);
+        add_alarm(f, "scrap_temp_bad", ALARM_ACKED, 400, 0);
+        add_alarm(f, "o2_high", ALARM_SHELVED, 600, f->t + 1800);
+    }
     for (int i = 0; i < MAX_CLIENTS; i++)
         f->cfd[i] = -1;
+}
+
+/* --alarms NAME:STATE:AGE[:fo],...; -1 with a sentence on stderr. */
+static int parse_alarms(struct fake *f, const char *spec)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", spec);
+    for (char *save = NULL, *it = strtok_r(buf, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
+        char name[CFG_NAME_MAX], state[16], fo[8] = "";
+        double age;
+        int k = sscanf(it, "%31[^:]:%15[^:]:%lf:%7s", name, state, &age, fo);
+        int st = -1;
+        for (int i = 0; k >= 3 && i < ALARM_STATE_COUNT; i++)
+            if (!strcmp(alarm_state_name((enum alarm_state)i), state))
+                st = i;
+        int before = f->nal;
+        if (st > ALARM_NORMAL)
+            add_alarm(f, name, st, age, st == ALARM_SHELVED ? f->t + 1800 : 0);
+        if (f->nal == before || (fo[0] && strcmp(fo, "fo") != 0)) {
+            fprintf(stderr, "fakeserver: --alarms: \"%s\": expected NAME:STATE:AGE[:fo] with a "
+                            "config alarm and a state such as UNACK\n", it);
+            return -1;
+        }
+        f->al[f->nal - 1].fo = fo[0] != 0;
+    }
+    return 0;
 }
 
 static void tag_value(struct fake *f, const char *name, struct snap_tag *t)
@@ -283,7 +318,9 @@ static void build(struct fake *f)
         x->state = a->state;
         x->prio = a->prio;
         x->t = a->t;
+        x->t_raised = a->tr;
         x->shelved_until = a->su;
+        x->first_out = a->fo;
         s->n_unacked += a->state == ALARM_UNACK || a->state == ALARM_RTN_UNACK;
         s->n_active +=
             a->state == ALARM_UNACK || a->state == ALARM_ACKED || a->state == ALARM_RTN_UNACK;
@@ -641,7 +678,7 @@ static int listen_on(const char *path)
 static void usage(void)
 {
     fprintf(stderr, "usage: fakeserver [-c CONFIG] [-s SOCKET] [-l LOG] [--role ROLE] "
-                    "[--user NAME] [--plc-mode N] [--rate HZ]\n");
+                    "[--user NAME] [--plc-mode N] [--rate HZ] [--alarms NAME:STATE:AGE,...]\n");
 }
 
 int main(int argc, char **argv)
@@ -672,6 +709,8 @@ int main(int argc, char **argv)
             snprintf(f.user, sizeof f.user, "%s", v);
         else if (!strcmp(argv[i], "--plc-mode"))
             f.plc_mode = atoi(v);
+        else if (!strcmp(argv[i], "--alarms"))
+            f.alarms = v;
         else if (!strcmp(argv[i], "--rate"))
             rate = atof(v) > 0 ? atof(v) : 4;
         else {
@@ -699,6 +738,8 @@ int main(int argc, char **argv)
     }
     f.c = &c;
     init(&f);
+    if (f.alarms && parse_alarms(&f, f.alarms) < 0)
+        return 2;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_quit;

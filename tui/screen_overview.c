@@ -433,8 +433,12 @@ static void alarm_rows(struct ui *u, int y0, int y1, int x0, int x1)
     int n = u->cl->have_snap ? view_alarm_order(s, idx, CFG_MAX_ALARMS) : 0;
     if (y0 >= y1)
         return;
+    struct view_counts vc;
+    char counts[100];
+    view_alarm_counts(s, &vc);
+    view_counts_text(&vc, counts, sizeof counts);
     screen_at(u, u->top + y0, x0, x1);
-    screen_add(u, SEV_NONE, " Active alarms: %d", n);
+    screen_add(u, SEV_NONE, " Alarms: %s", u->cl->have_snap ? counts : "unknown");
     if (n > y1 - y0 - 1)
         screen_add(u, SEV_NONE, " (the %d most important; F5 lists all)", y1 - y0 - 1);
     screen_eol(u);

@@ -101,6 +101,21 @@ const struct wg_glyphs *wg_glyphs(bool ascii)
     return ascii ? &ascii_glyphs : &utf8_glyphs;
 }
 
+static const char *const ascii_terms[] = {"linux", "vt1", "vt2", "vt3", "vt4", "vt5",
+                                             "dumb",  "cons", NULL};
+
+bool wg_need_ascii(const char *term, const char *codeset)
+{
+    if (!codeset || strcmp(codeset, "UTF-8") != 0)
+        return true;
+    if (!term || !*term)
+        return true;
+    for (int i = 0; ascii_terms[i]; i++)
+        if (!strncmp(term, ascii_terms[i], strlen(ascii_terms[i])))
+            return true;
+    return false;
+}
+
 int wg_width(const char *s)
 {
     int n = 0;

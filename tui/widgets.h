@@ -40,6 +40,12 @@ struct wg_glyphs {
 
 const struct wg_glyphs *wg_glyphs(bool ascii);
 
+/* Must the console draw in ASCII?  True when the locale's codeset is not
+ * UTF-8, or the terminal cannot draw UTF-8 whatever the locale: the Linux
+ * console (TERM=linux, its font has no blocks nor arrows), the DEC VTs
+ * (vt52, vt100, vt220 ...), dumb and unknown (NULL or "") terminals. */
+bool wg_need_ascii(const char *term, const char *codeset);
+
 /* Display cells of a UTF-8 string (code points; every glyph used is 1 cell). */
 int wg_width(const char *s);
 

@@ -62,6 +62,7 @@ void core_view_fill(const struct core *k, const struct tag_value *tags, const do
         o->state = a->state;
         o->prio = a->def.priority;
         o->t = a->t_state;
+        o->t_raised = a->t_raised;
         o->shelved_until = a->shelved ? a->shelve_until : 0;
         o->first_out = a->first_out;
         if (a->shelved) {

@@ -40,6 +40,7 @@ struct core_view_alarm {
     int state;                  /* enum alarm_state, not NORMAL */
     int prio;                   /* enum cfg_priority */
     double t;                   /* process time of the last change */
+    double t_raised;            /* process time of the last annunciation */
     double shelved_until;       /* process time; 0 when not shelved */
     char shelved_by[CFG_NAME_MAX]; /* "" when not shelved */
     char shelve_reason[ALARM_REASON_MAX];

@@ -57,6 +57,9 @@ struct snap_alarm {
     int state;       /* alarm state (control/alarm.h), not NORMAL */
     int prio;        /* enum cfg_priority */
     double t;        /* process time of the last change */
+    double t_raised; /* process time of the last annunciation (raise); an
+                        acknowledgement does not move it; 0 from a server
+                        older than the field */
     double shelved_until; /* process time, when shelved */
     char shelved_by[CFG_NAME_MAX]; /* who shelved it, and why */
     char shelve_reason[96];

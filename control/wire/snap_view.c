@@ -102,6 +102,7 @@ void snap_from_view(const struct core_view *v, struct snap *s)
         o->state = a->state;
         o->prio = a->prio;
         o->t = a->t;
+        o->t_raised = a->t_raised;
         o->shelved_until = a->shelved_until;
         o->first_out = a->first_out;
         str_copy(o->shelved_by, sizeof o->shelved_by, a->shelved_by);
