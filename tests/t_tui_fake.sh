@@ -177,7 +177,7 @@ run() { # NAME COLS ROWS LOCALE
     tui_keys "$cur" End Up Up
     w '> BLOCKED +Start next charge \(while melting\) +CHARGE'
     w '- phase PYROLYSIS, not MELT'
-    w '- scrap on hearth 3000 kg >= empty below 100 kg'
+    w '- scrap on hearth 3.00 t >= empty below 0.10 t'
     tui_keys "$cur" Enter
     w 'BLOCKED, not sent: Start next charge'
     not_logged 'target=CHARGE'

@@ -413,7 +413,7 @@ static void test_next_charge(void **state)
     assert_string_equal(why, "");
     s.tags[0].v = 2500; /* the last charge still on the hearth */
     assert_false(view_next_charge(&s, why, sizeof why));
-    assert_non_null(strstr(why, "scrap on hearth 2500 kg >= empty below 100 kg"));
+    assert_non_null(strstr(why, "scrap on hearth 2.50 t >= empty below 0.10 t"));
     s.tags[0].q = Q_BAD_COMMS; /* never trusted when not GOOD */
     s.tags[0].v = 0;
     assert_false(view_next_charge(&s, why, sizeof why));
@@ -425,7 +425,7 @@ static void test_next_charge(void **state)
     char cond[4][SNAP_WHY_MAX];
     assert_int_equal(view_split(why, cond, 4), 2);
     assert_non_null(strstr(cond[0], "phase PYROLYSIS, not MELT"));
-    assert_non_null(strstr(cond[1], "3000 kg"));
+    assert_non_null(strstr(cond[1], "3.00 t"));
     s.ntags = 0;
     s.phase = PH_MELT;
     assert_false(view_next_charge(&s, why, sizeof why));

@@ -4,6 +4,7 @@
  *
  *   fakeserver [-c CONFIG] [-s SOCKET] [-l LOG] [--role ROLE] [--user NAME]
  *              [--plc-mode N] [--rate HZ] [--alarms NAME:STATE:AGE,...]
+ *              [--shed LOOP]
  *
  * It sends hello and a journal tail on connect, then a snapshot at --rate
  * (default 4 Hz): every tag of the config's map with values drifting slowly
@@ -28,6 +29,9 @@
  * alarm NAME in STATE (UNACK, ACKED, RTN_UNACK, SHELVED, SUPPRESSED, OOS)
  * since AGE seconds, optionally ":fo" for the first out of its group (e.g.
  * "plc_link:RTN_UNACK:90,roof_h:UNACK:10:fo"); "" for none.
+ *
+ * --shed LOOP starts that loop in MAN marked as shed by a bad PV (LF_SHED)
+ * until a mode request puts it back to AUTO or CAS.
  *
  * SIGUSR1 stops the snapshots (the connection stays up: a console must show
  * STALE), SIGUSR2 resumes them, SIGTERM or SIGINT close everything.
@@ -124,6 +128,8 @@ struct fake {
     unsigned long noise;
     double sp[CFG_MAX_LOOPS], out[CFG_MAX_LOOPS];
     int mode[CFG_MAX_LOOPS];
+    bool shed[CFG_MAX_LOOPS]; /* --shed: in MAN after a bad PV, until put back */
+    const char *shed_loop;
     int nal;
     struct fake_alarm al[MAX_FAKE_ALARMS];
     char role[16], user[CFG_NAME_MAX];
@@ -308,6 +314,8 @@ static void build(struct fake *f)
                 l->pv_q = s->tags[k].q;
             }
         l->out = f->out[i];
+        if (f->shed[i])
+            l->flags |= LF_SHED;
     }
     for (int i = 0; i < f->nal; i++) {
         const struct fake_alarm *a = &f->al[i];
@@ -386,6 +394,8 @@ static bool do_set(struct fake *f, const struct snap_req *r, char *text, size_t 
         }
         snprintf(text, n, "%s %s -> %s", r->target, cfg_loop_mode_name(f->mode[li]), r->value);
         f->mode[li] = m;
+        if (m != LOOP_MAN)
+            f->shed[li] = false; /* put back by an operator */
         return true;
     }
     if (parse_num(r->value, &v) < 0) {
@@ -678,7 +688,7 @@ static int listen_on(const char *path)
 static void usage(void)
 {
     fprintf(stderr, "usage: fakeserver [-c CONFIG] [-s SOCKET] [-l LOG] [--role ROLE] "
-                    "[--user NAME] [--plc-mode N] [--rate HZ] [--alarms NAME:STATE:AGE,...]\n");
+                    "[--user NAME] [--plc-mode N] [--rate HZ] [--alarms NAME:STATE:AGE,...] [--shed LOOP]\n");
 }
 
 int main(int argc, char **argv)
@@ -709,6 +719,8 @@ int main(int argc, char **argv)
             snprintf(f.user, sizeof f.user, "%s", v);
         else if (!strcmp(argv[i], "--plc-mode"))
             f.plc_mode = atoi(v);
+        else if (!strcmp(argv[i], "--shed"))
+            f.shed_loop = v;
         else if (!strcmp(argv[i], "--alarms"))
             f.alarms = v;
         else if (!strcmp(argv[i], "--rate"))
@@ -740,6 +752,11 @@ int main(int argc, char **argv)
     init(&f);
     if (f.alarms && parse_alarms(&f, f.alarms) < 0)
         return 2;
+    for (int i = 0; f.shed_loop && i < c.nloops; i++)
+        if (!strcmp(c.loops[i].name, f.shed_loop)) {
+            f.shed[i] = true;
+            f.mode[i] = LOOP_MAN;
+        }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_quit;

@@ -181,7 +181,7 @@ static void metal(struct ui *u, int xend)
     char val[48];
     screen_add(u, SEV_NONE, " metal ");
     if (m.q == Q_GOOD) {
-        screen_add(u, SEV_NONE, "%.1f t", m.v / 1000.0);
+        screen_add(u, SEV_NONE, "%.*f %s", m.dec, m.v, m.unit); /* t (screen_val) */
     } else {
         wg_value(val, sizeof val, m.v, m.q, m.age, 0, "");
         screen_add(u, SEV_BAD, "%s", val);
@@ -218,7 +218,7 @@ static void hearth(struct ui *u)
     char v[48];
     screen_add(u, SEV_NONE, " Hearth ");
     if (h.q == Q_GOOD) {
-        snprintf(v, sizeof v, "%.1f t", h.v / 1000.0);
+        snprintf(v, sizeof v, "%.*f %s", h.dec, h.v, h.unit); /* t (screen_val) */
         value_out(u, "scrap_on_hearth", SEV_NONE, v);
     } else {
         wg_value(v, sizeof v, h.v, h.q, h.age, 0, "");
@@ -390,6 +390,8 @@ static void loops_row(struct ui *u, int w)
                    cfg_loop_mode_name((enum cfg_loop_mode)l->mode), dec, l->sp);
         if (l->flags & LF_BAD_PV)
             screen_add(u, SEV_BAD, " BAD PV");
+        else if (l->flags & LF_SHED)
+            screen_add(u, SEV_HIGH, " SHED");
     }
     screen_eol(u);
 }

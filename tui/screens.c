@@ -141,8 +141,10 @@ struct screen_val screen_val(struct ui *u, const char *tag)
         return r;
     r.found = true;
     r.def = &u->cfg->tags[ci];
-    r.unit = wg_unit(r.def->unit, u->g);
-    r.dec = wg_decimals(r.def->unit, r.def->has_range ? r.def->range_hi - r.def->range_lo : 0);
+    double scale = 1;
+    const char *unit = wg_tonnes(r.def->unit, &scale); /* kg: shown as t */
+    r.unit = wg_unit(unit, u->g);
+    r.dec = wg_decimals(unit, r.def->has_range ? (r.def->range_hi - r.def->range_lo) * scale : 0);
     const struct client *cl = u->cl;
     int si = cl->have_snap ? view_tag(&cl->snap, tag, ci) : -1;
     bool live = screen_live(u);
@@ -153,7 +155,7 @@ struct screen_val screen_val(struct ui *u, const char *tag)
     const struct snap_tag *t = &cl->snap.tags[si];
     r.q = view_quality(t->q, live);
     r.age = t->age_s + (live ? 0 : client_snap_age(cl, u->now));
-    r.v = wg_deadband(&u->shown[ci], &u->shown_init[ci], t->v, r.dec);
+    r.v = wg_deadband(&u->shown[ci], &u->shown_init[ci], t->v * scale, r.dec);
     return r;
 }
 

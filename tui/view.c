@@ -497,7 +497,7 @@ bool view_next_charge(const struct snap *s, char *why, size_t n)
         snprintf(why + len, n - len, "%s%s: scrap on hearth %s (no good value)", sep, label,
                  tag_quality_name((enum tag_quality)s->tags[i].q));
     else if (s->tags[i].v >= SEQ_HEARTH_EMPTY_KG)
-        snprintf(why + len, n - len, "%s%s: scrap on hearth %.0f kg >= empty below %.0f kg", sep,
-                 label, s->tags[i].v, (double)SEQ_HEARTH_EMPTY_KG);
+        snprintf(why + len, n - len, "%s%s: scrap on hearth %.2f t >= empty below %.2f t", sep,
+                 label, s->tags[i].v / 1000.0, SEQ_HEARTH_EMPTY_KG / 1000.0);
     return why[0] == 0;
 }

@@ -84,6 +84,7 @@ static const struct {
 } loop_flag_words[] = {
     {LF_SAT_HI, "SAT HI"}, {LF_SAT_LO, "SAT LO"},     {LF_RATE, "RATE"},
     {LF_BAD_PV, "BAD PV"}, {LF_OVERRIDE, "OVERRIDE"}, {LF_TRACK, "TRACK"},
+    {LF_SHED, "SHED to MAN"},
 };
 
 static const struct {
@@ -114,6 +115,15 @@ bool wg_need_ascii(const char *term, const char *codeset)
         if (!strncmp(term, ascii_terms[i], strlen(ascii_terms[i])))
             return true;
     return false;
+}
+
+const char *wg_tonnes(const char *unit, double *v)
+{
+    if (unit && !strcmp(unit, "kg")) {
+        *v /= 1000.0;
+        return "t";
+    }
+    return unit;
 }
 
 int wg_width(const char *s)
@@ -533,7 +543,19 @@ void wg_dialog(struct wg_lines *l, int width, const struct dialog *d, const stru
     l->n = 0;
     add_line(l, SEV_NONE, 0, 0, "%s", s->title);
     if (s->kind == DV_NUMBER && s->has_old)
-        add_line(l, SEV_NONE, 0, 0, "Current    %.*g%s%s", 12, s->old, *unit ? " " : "", unit);
+    {
+        /* at most the dialog's decimals, no trailing zeros: 740, 84.85 */
+        char cur[64];
+        snprintf(cur, sizeof cur, "%.*f", s->dec > 0 ? s->dec : 0, s->old);
+        if (strchr(cur, '.')) {
+            char *e = cur + strlen(cur) - 1;
+            while (*e == '0')
+                *e-- = 0;
+            if (*e == '.')
+                *e = 0;
+        }
+        add_line(l, SEV_NONE, 0, 0, "Current    %s%s%s", cur, *unit ? " " : "", unit);
+    }
     else if (s->kind == DV_CHOICE && s->has_old && (int)s->old >= 0 && (int)s->old < s->nchoices)
         add_line(l, SEV_NONE, 0, 0, "Current    %s", s->choices[(int)s->old]);
     dialog_limits_text(s, lim, sizeof lim);

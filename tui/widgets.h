@@ -58,6 +58,11 @@ int wg_fit(char *dst, size_t n, const char *s, int cells, bool pad);
  * "degC", "→" -> "->", "≤" -> "<="), anything else non-ASCII becomes '?'. */
 void wg_ascii(char *dst, size_t n, const char *s);
 
+/* One vocabulary: masses are shown in tonnes everywhere.  A value in "kg"
+ * is scaled to t in *v and "t" is returned; any other unit is returned as
+ * it is and *v is left alone. */
+const char *wg_tonnes(const char *unit, double *v);
+
 /* The unit as shown: "degC" becomes "°C" on a UTF-8 terminal. */
 const char *wg_unit(const char *unit, const struct wg_glyphs *g);
 

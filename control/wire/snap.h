@@ -28,6 +28,7 @@ enum {
     LF_BAD_PV = 1u << 3,   /* PV not GOOD: output held, loop in MAN */
     LF_OVERRIDE = 1u << 4, /* setpoint lowered by the override (roof) */
     LF_TRACK = 1u << 5,    /* output tracking a forced value (PLC low fire, door open) */
+    LF_SHED = 1u << 6,     /* dropped to MAN by a bad PV, not yet put back by an operator */
 };
 
 #define SNAP_MAX_PERMS 32
