@@ -28,7 +28,9 @@
  * --alarms replaces the scripted alarms by the list given: each the config
  * alarm NAME in STATE (UNACK, ACKED, RTN_UNACK, SHELVED, SUPPRESSED, OOS)
  * since AGE seconds, optionally ":fo" for the first out of its group (e.g.
- * "plc_link:RTN_UNACK:90,roof_h:UNACK:10:fo"); "" for none.
+ * "plc_link:RTN_UNACK:90,roof_h:UNACK:10:fo"); "" for none.  A negative AGE
+ * raises the alarm that many seconds after the start (a new alarm for a
+ * console already attached).
  *
  * --shed LOOP starts that loop in MAN marked as shed by a bad PV (LF_SHED)
  * until a mode request puts it back to AUTO or CAS.
@@ -319,8 +321,8 @@ static void build(struct fake *f)
     }
     for (int i = 0; i < f->nal; i++) {
         const struct fake_alarm *a = &f->al[i];
-        if (a->state == ALARM_NORMAL)
-            continue;
+        if (a->state == ALARM_NORMAL || a->tr > f->t)
+            continue; /* not raised (yet) */
         struct snap_alarm *x = &s->alarms[s->nalarms++];
         memcpy(x->name, a->name, sizeof x->name);
         x->state = a->state;

@@ -261,9 +261,19 @@ static void message(struct ui *u)
     bool viewer = u->cl->have_hello && !strcmp(u->cl->hello.role, "viewer");
     if (viewer)
         screen_add(u, SEV_NOTE, "viewer: read-only ");
+    /* the keys that fit whole; the rest are on the help screen */
+    const char *more = "? all keys";
     for (int i = 0; i < sc->nkeys; i++) {
         if (viewer && sc->keys[i].write)
             continue;
+        int w = wg_width(sc->keys[i].key) + 1 + wg_width(sc->keys[i].hint) + 2;
+        bool final = true;
+        for (int k = i + 1; k < sc->nkeys; k++)
+            final = final && viewer && sc->keys[k].write;
+        if (u->x + w > u->cols - (final ? 0 : wg_width(more))) {
+            screen_add(u, SEV_NONE, "%s", more);
+            break;
+        }
         screen_text(u, u->attr_key, sc->keys[i].key);
         screen_add(u, SEV_NONE, " %s  ", sc->keys[i].hint);
     }

@@ -194,6 +194,38 @@ static double raised_at(const struct snap_alarm *a)
     return a->t_raised > 0 ? a->t_raised : a->t;
 }
 
+/* The raise's wall-clock time, taken once per raise: the offset between
+ * process time and the wall clock jitters by a cycle's lateness from one
+ * snapshot to the next, and a time of day that flickers a second on the
+ * next frame (or on an acknowledgement) would not be the same raise. */
+static void raised_clock(const struct ui *u, const struct snap_alarm *a, char *buf, size_t n)
+{
+    static struct {
+        char name[CFG_NAME_MAX];
+        double tr;
+        char clock[16];
+    } memo[CFG_MAX_ALARMS];
+    double tr = raised_at(a);
+    int slot = -1;
+    for (int i = 0; i < CFG_MAX_ALARMS; i++) {
+        if (!strcmp(memo[i].name, a->name)) {
+            slot = i;
+            break;
+        }
+        if (slot < 0 && !memo[i].name[0])
+            slot = i;
+    }
+    if (slot < 0)
+        slot = 0;
+    if (strcmp(memo[slot].name, a->name) != 0 || memo[slot].tr != tr || !memo[slot].clock[0] ||
+        memo[slot].clock[0] == '-') {
+        snprintf(memo[slot].name, sizeof memo[slot].name, "%s", a->name);
+        memo[slot].tr = tr;
+        screen_clock(u, tr, memo[slot].clock, sizeof memo[slot].clock);
+    }
+    snprintf(buf, n, "%s", memo[slot].clock);
+}
+
 void screen_alarm_line(struct ui *u, const struct snap_alarm *a, bool sel)
 {
     const struct cfg_alarm *d = view_alarm_def(u->cfg, a->name);
@@ -201,7 +233,7 @@ void screen_alarm_line(struct ui *u, const struct snap_alarm *a, bool sel)
     char age[16], when[16], val[48] = "";
     double tr = raised_at(a);
     wg_age(age, sizeof age, u->cl->snap.t - tr);
-    screen_clock(u, tr, when, sizeof when);
+    raised_clock(u, a, when, sizeof when);
     enum wg_sev vs = SEV_NONE;
     if (d && d->tag[0])
         vs = screen_fmt(u, d->tag, val, sizeof val);
@@ -224,7 +256,7 @@ void screen_alarm_detail(struct ui *u, const struct snap_alarm *a)
     const struct cfg_alarm *d = view_alarm_def(u->cfg, a->name);
     char when[16], age[16], val[120] = "", shelf[300] = "";
     double tr = raised_at(a);
-    screen_clock(u, tr, when, sizeof when);
+    raised_clock(u, a, when, sizeof when);
     wg_age(age, sizeof age, u->cl->snap.t - tr);
     if (d && d->tag[0]) {
         char v[40];
