@@ -233,7 +233,8 @@ static void banner(struct ui *u)
 
 /* The message line, or the screen's keys when there is no fresh message.
  * A message longer than the line wraps upwards over the body's last rows
- * (at most MSG_ROWS), so a refusal is read whole.  Below FULL_ROWS there is
+ * (at most MSG_ROWS), so a refusal is read whole, until the next key.
+ * Below FULL_ROWS there is
  * no row of its own: the keys are not shown and a message covers the
  * body's last rows. */
 static void message(struct ui *u)
@@ -482,6 +483,10 @@ static void key(struct ui *u, struct keys_state *ks, int ch)
         ch = '\n';
     if (ch == KEY_RESIZE)
         return;
+    /* a message wrapped over the body's last rows has been read: the next
+     * key gives the rows back (a one-row message stays its MSG_SHOW_S) */
+    if (u->msg[0] && wg_width(u->msg) > u->cols - 1)
+        u->msg[0] = 0;
     if (u->quit_ask) {
         u->quit = ch == 'y' || ch == 'Y';
         u->quit_ask = false;
