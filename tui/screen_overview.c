@@ -459,7 +459,7 @@ static void panel(struct ui *u, int x0)
     screen_at(u, u->top + y++, x0, u->cols);
     screen_add(u, SEV_NONE, " %s Values", u->g->v);
     screen_eol(u);
-    for (int i = 0; i < u->cfg->ntags && y < u->height / 2; i++) {
+    for (int i = 0; i < u->cfg->ntags && y < u->height; i++) {
         const struct cfg_tag *t = &u->cfg->tags[i];
         if (t->table != TAG_IR || !t->unit[0])
             continue;
@@ -472,6 +472,33 @@ static void panel(struct ui *u, int x0)
         screen_add(u, vs == SEV_NONE ? ws : vs, "%s", val);
         screen_add(u, ws, " %s", word);
         screen_add(u, SEV_NONE, "  %s", t->description);
+        screen_eol(u);
+    }
+    /* then the loops, one line each, as far as the rows go */
+    const struct snap *s = snap_of(u);
+    if (y + 2 < u->height && u->cl->have_snap) {
+        screen_at(u, u->top + y++, x0, u->cols);
+        screen_add(u, SEV_NONE, " %s", u->g->v);
+        screen_eol(u);
+        screen_at(u, u->top + y++, x0, u->cols);
+        screen_add(u, SEV_NONE, " %s Loops", u->g->v);
+        screen_eol(u);
+    }
+    for (int i = 0; u->cl->have_snap && i < s->nloops && y < u->height; i++) {
+        const struct snap_loop *l = &s->loops[i];
+        const struct cfg_loop *d = cfg_loop_find(u->cfg, l->name);
+        char pv[48], flags[80];
+        enum wg_sev ps = d ? screen_fmt(u, d->pv, pv, sizeof pv) : SEV_NONE;
+        if (!d)
+            snprintf(pv, sizeof pv, "-");
+        struct screen_val sv = d ? screen_val(u, d->pv) : (struct screen_val){.dec = 1};
+        wg_loop_flags(flags, sizeof flags, l->flags);
+        screen_at(u, u->top + y++, x0, u->cols);
+        screen_add(u, SEV_NONE, " %s %-10s %-4s PV ", u->g->v, l->name,
+                   cfg_loop_mode_name((enum cfg_loop_mode)l->mode));
+        screen_add(u, ps, "%-11s", pv);
+        screen_add(u, SEV_NONE, " SP %-8.*f OUT %-8.1f", sv.dec, l->sp, l->out);
+        screen_add(u, l->flags & (LF_BAD_PV | LF_SHED) ? SEV_HIGH : SEV_NONE, "%s", flags);
         screen_eol(u);
     }
     for (; y < u->height; y++) {
