@@ -8,7 +8,8 @@
 #   alarms: the time of day of the raise (unchanged by an acknowledgement),
 #   the age, the value now, the first-out mark; Enter shows an alarm whole
 #   (its action not cut at ';'); the horn starts on a new high alarm and F9
-#   silences it without acknowledging; [console] horn = off keeps it quiet;
+#   silences it without acknowledging; the terminal gets a BEL (horn = bell)
+#   or a flash (flash), and nothing with horn = off;
 #   a loop shed to MAN by a bad PV is marked SHED until put back to AUTO;
 #   layout: 80x23 works (no "too small"; the message line goes first and a
 #   message covers the body's last row), 200x50 uses the width (two columns
@@ -139,6 +140,29 @@ shows 'HORN' && fail "horn = off: the horn sounded"
 done_console
 stop_fake
 CFG=
+
+# the horn's bytes: the terminal's bell (BEL) for bell, the terminal's flash
+# for flash, nothing for off; the console runs in a pty under script(1)
+command -v script >/dev/null || fail "script (util-linux) is not installed"
+horn_bytes() { # HORN: the console's bytes with [console] horn = HORN, in $TUI_TMP/pty.out
+    sed "s/^horn = bell$/horn = $1/" "$cfg" >"$TUI_TMP/h.ini"
+    CFG=$TUI_TMP/h.ini
+    start_fake --alarms roof_h:UNACK:30,roof_hh:UNACK:-2
+    sleep 8 | TERM=xterm LC_ALL=C script -q -e -c \
+        "stty cols 80 rows 24; exec $MELTCON -c $TUI_TMP/h.ini --bench-seconds 5" /dev/null \
+        >"$TUI_TMP/pty.out" 2>/dev/null
+    stop_fake
+    CFG=
+}
+bel=$(printf '\007')
+horn_bytes bell
+grep -q "$bel" "$TUI_TMP/pty.out" || fail "horn = bell: no BEL written to the terminal"
+horn_bytes flash
+grep -q "$bel" "$TUI_TMP/pty.out" && fail "horn = flash: a BEL instead of a flash"
+grep -q "$(printf '\033')\\[?5h" "$TUI_TMP/pty.out" || fail "horn = flash: no flash (ESC [?5h) written"
+horn_bytes off
+grep -q "$bel" "$TUI_TMP/pty.out" && fail "horn = off: a BEL was written"
+grep -q "$(printf '\033')\\[?5h" "$TUI_TMP/pty.out" && fail "horn = off: the screen flashed"
 
 # ---- shed: MAN after a bad PV, marked until put back ------------------------
 start_fake --shed bath

@@ -271,7 +271,7 @@ void screen_alarm_detail(struct ui *u, const struct snap_alarm *a)
                  left);
     }
     screen_detail(u, a->name,
-                  "%s %s, %s.%s\n%s\nAction: %s\n%sraised at %s (%s ago)%s; priority %s%s; "
+                  "%s %s, %s.%s\n%s\nAction: %s\n%sraised at %s (%s ago); priority %s%s; "
                   "operators may shelve it up to %g min.%s",
                   wg_prio_word(a->prio), alarm_state_name((enum alarm_state)a->state),
                   a->state == ALARM_RTN_UNACK ? "the condition has cleared, awaiting acknowledgement"
@@ -280,8 +280,7 @@ void screen_alarm_detail(struct ui *u, const struct snap_alarm *a)
                                               : "hidden from the active list",
                   a->first_out ? " First out: raised first of its group." : "",
                   d ? d->message : "(not in this console's config)", d ? d->action : "-", val,
-                  when, age, "",
-                  d ? cfg_priority_name(d->priority) : wg_prio_word(a->prio),
+                  when, age, d ? cfg_priority_name(d->priority) : wg_prio_word(a->prio),
                   d && d->latching ? ", latching" : "", d ? d->max_shelve_min : 0, shelf);
 }
 
