@@ -332,8 +332,7 @@ static void build(struct fake *f)
         x->shelved_until = a->su;
         x->first_out = a->fo;
         s->n_unacked += a->state == ALARM_UNACK || a->state == ALARM_RTN_UNACK;
-        s->n_active +=
-            a->state == ALARM_UNACK || a->state == ALARM_ACKED || a->state == ALARM_RTN_UNACK;
+        s->n_active += a->state == ALARM_UNACK || a->state == ALARM_ACKED; /* condition holds */
         s->n_shelved += a->state == ALARM_SHELVED;
     }
     s->alarms_per_10min = 2;

@@ -75,11 +75,9 @@ void core_view_fill(const struct core *k, const struct tag_value *tags, const do
     struct alarm_counts ac;
     alarm_counts(&k->alarms, &ac);
     v->n_unacked = 0;
-    v->n_active = 0;
-    for (int p = 0; p <= PRIO_CRITICAL; p++) {
+    for (int p = 0; p <= PRIO_CRITICAL; p++)
         v->n_unacked += ac.unacked[p];
-        v->n_active += ac.listed[p];
-    }
+    v->n_active = ac.by_state[ALARM_UNACK] + ac.by_state[ALARM_ACKED];
     v->n_shelved = ac.by_state[ALARM_SHELVED];
     struct alarm_kpi kpi;
     alarm_kpi(&k->alarms, &kpi);

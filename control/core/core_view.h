@@ -60,6 +60,9 @@ struct core_view {
     double t_phase;             /* s in phase */
     bool ready, overrun;
     char phase_why[CORE_VIEW_WHY_MAX];
+    /* ISA-18.2 states, never one counted as another: unacked UNACK +
+     * RTN_UNACK; active UNACK + ACKED (the condition holds now: a cleared
+     * alarm awaiting acknowledgement is not active); shelved SHELVED */
     int n_unacked, n_active, n_shelved;
     bool flood;
     double alarms_per_10min;
