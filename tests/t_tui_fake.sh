@@ -132,7 +132,7 @@ run() { # NAME COLS ROWS LOCALE
     w 'bath.sp 740 (->|→) 745 '
     not_logged 'verb=set'
     tui_keys "$cur" y
-    w 'Done: bath.sp 740 -> 745'
+    w 'Done: bath.sp 740 (->|→) 745'
     logged 'verb=set target=bath.sp value=745 reason=tmux test -> ok'
     w 'SP 745 '
 

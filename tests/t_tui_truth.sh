@@ -177,7 +177,7 @@ tui_type "$cur" "TC replaced"
 tui_keys "$cur" Enter
 w 'bath.mode MAN (->|→) AUTO'
 tui_keys "$cur" y
-w 'Done: bath.mode MAN -> AUTO'
+w 'Done: bath.mode MAN (->|→) AUTO'
 wn 'SHED to MAN'
 done_console
 stop_fake

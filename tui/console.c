@@ -410,8 +410,11 @@ static void frame(struct ui *u)
         screen_get(u->cur)->draw(u);
         if (u->detail)
             detail_box(u);
-        if (u->dlg.open)
+        if (u->dlg.open) {
+            u->literal = true; /* shown exactly as it will be sent */
             dialog_box(u);
+            u->literal = false;
+        }
         if (u->quit_ask)
             quit_box(u);
         message(u);

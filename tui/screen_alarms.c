@@ -58,8 +58,15 @@ static void detail(struct ui *u, const struct snap_alarm *a, int y)
     screen_row(u, y);
     if (a) {
         screen_add(u, SEV_NONE, " %s: %s", a->name, d ? d->message : "(not in this config)");
-        if (d && d->tag[0])
-            screen_add(u, SEV_NONE, "  [tag %s, limit %g]", d->tag, d->limit);
+        if (d && d->tag[0]) {
+            char now[48];
+            enum wg_sev vs = screen_fmt(u, d->tag, now, sizeof now);
+            screen_add(u, SEV_NONE, "  [%s now ", d->tag);
+            screen_add(u, vs, "%s", now);
+            if (d->kind == ALARM_HI || d->kind == ALARM_LO)
+                screen_add(u, SEV_NONE, ", limit %g", d->limit);
+            screen_add(u, SEV_NONE, "]");
+        }
     }
     screen_eol(u);
     screen_row(u, y + 1);

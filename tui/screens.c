@@ -57,6 +57,9 @@ void screen_text(struct ui *u, int attr, const char *s)
     if (u->ascii) {
         wg_ascii(tmp, sizeof tmp, s);
         s = tmp;
+    } else if (!u->literal) {
+        wg_utf8_signs(tmp, sizeof tmp, s);
+        s = tmp;
     }
     int w = wg_fit(fit, sizeof fit, s, u->xmax - u->x, false);
     if (w <= 0)

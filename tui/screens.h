@@ -71,6 +71,7 @@ struct ui {
     char detail_title[120];
     char detail_text[WG_MAX_LINES * 80];
     int hscroll; /* events: columns scrolled right */
+    bool literal; /* drawing what a person typed: no -> to → (wg_utf8_signs) */
     /* the horn (ISA-18.2): sounds (bell, or flash) on a new high or
      * critical UNACK alarm; silencing stops it and acknowledges nothing */
     bool horn;              /* sounding now */

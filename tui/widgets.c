@@ -15,6 +15,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -124,6 +125,35 @@ const char *wg_tonnes(const char *unit, double *v)
         return "t";
     }
     return unit;
+}
+
+void wg_utf8_signs(char *dst, size_t n, const char *s)
+{
+    size_t k = 0;
+    if (!n)
+        return;
+    for (const char *p = s; *p && k + 1 < n;) {
+        const char *rep = NULL;
+        size_t skip = 0;
+        bool word_start = p == s || !isalnum((unsigned char)p[-1]);
+        if (p[0] == '-' && p[1] == '>') {
+            rep = "→", skip = 2;
+        } else if (!strncmp(p, "degC", 4) && !isalnum((unsigned char)p[4]) &&
+                   (word_start || isdigit((unsigned char)p[-1]))) {
+            rep = "°C", skip = 4;
+        }
+        if (rep) {
+            size_t len = strlen(rep);
+            if (k + len >= n)
+                break;
+            memcpy(dst + k, rep, len);
+            k += len;
+            p += skip;
+        } else {
+            dst[k++] = *p++;
+        }
+    }
+    dst[k] = 0;
 }
 
 int wg_width(const char *s)

@@ -63,6 +63,12 @@ void wg_ascii(char *dst, size_t n, const char *s);
  * it is and *v is left alone. */
 const char *wg_tonnes(const char *unit, double *v);
 
+/* Text for a UTF-8 terminal in the console's one vocabulary: "->" becomes
+ * "→" and the word "degC" becomes "°C" (the server's replies and journal
+ * write them in ASCII).  Not for what a person typed: a dialog shows that
+ * exactly as it will be sent. */
+void wg_utf8_signs(char *dst, size_t n, const char *s);
+
 /* The unit as shown: "degC" becomes "°C" on a UTF-8 terminal. */
 const char *wg_unit(const char *unit, const struct wg_glyphs *g);
 
