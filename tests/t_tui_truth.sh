@@ -233,6 +233,22 @@ w '^>08:12:00 fakeserver'
 done_console
 stop_fake
 
+# ---- diagnostics: the cut header lines and a tag whole on Enter -------------
+start_fake
+console diag 80 24 LC_ALL=C TZ=UTC
+w 'PYROLYSIS'
+tui_keys "$cur" d
+w '^>hc_gas_temp +ir:0'
+tui_keys "$cur" Down Enter
+w 'diagnostics'
+w 'PLC link UP +127\.0\.0\.1:'
+w 'Cycle +period 250 ms .*lateness'
+w 'Tag roof_temp \(ir:1 int16\): raw [0-9]+, value 1[0-9]{3} degC, GOOD; HC roof'
+tui_keys "$cur" Escape
+wn 'any key closes'
+done_console
+stop_fake
+
 # ---- 200x50 in UTF-8: two columns, wide trends, °C and tonnes ---------------
 start_fake
 console wide 200 50 LC_ALL=C.UTF-8 TERM=xterm-256color TZ=UTC

@@ -139,8 +139,44 @@ static void draw(struct ui *u)
     screen_blank_from(u, y);
 }
 
+/* Enter: the header's lines and the selected tag, whole (the rows are cut
+ * at the terminal's width). */
+static void detail(struct ui *u)
+{
+    const struct client *cl = u->cl;
+    const struct snap *s = &cl->snap;
+    const struct cfg_tag *t = u->sel[SCR_DIAG] < u->cfg->ntags ? &u->cfg->tags[u->sel[SCR_DIAG]]
+                                                                : NULL;
+    int si = t && cl->have_snap ? view_tag(s, t->name, u->sel[SCR_DIAG]) : -1;
+    char tag[300] = "";
+    if (t) {
+        double one = 1;
+        snprintf(tag, sizeof tag, "\nTag %s (%s:%d %s): raw %s, value %s %s, %s; %s", t->name,
+                 cfg_table_name(t->table), t->addr, cfg_type_name(t->type),
+                 si >= 0 ? slow.raw[u->sel[SCR_DIAG]] : "-",
+                 si >= 0 ? slow.val[u->sel[SCR_DIAG]] : "-", wg_unit(wg_tonnes(t->unit, &one), u->g),
+                 si >= 0 ? tag_quality_name((enum tag_quality)view_quality(s->tags[si].q,
+                                                                             screen_live(u)))
+                         : "no value",
+                 t->description);
+    }
+    screen_detail(u, "diagnostics",
+                  "Server pid %ld, user %s, role %s, config %s\n%s\nPLC link %s%s%s%s\n%s%s",
+                  cl->hello.server_pid, cl->hello.user, cl->hello.role, cl->hello.config,
+                  slow.console + 1,
+                  cl->have_snap && s->link >= LINK_DOWN && s->link <= LINK_CONNECTING
+                      ? link_words[s->link]
+                      : "unknown",
+                  slow.link, s->link_err[0] ? "; last error: " : "",
+                  s->link_err, slow.cycle + 1, tag);
+}
+
 static bool key(struct ui *u, int ch)
 {
+    if (ch == '\n') {
+        detail(u);
+        return true;
+    }
     if (ch == 'g') {
         if (u->sel[SCR_DIAG] < u->cfg->ntags)
             screen_trend_open(u, u->cfg->tags[u->sel[SCR_DIAG]].name);
@@ -152,6 +188,7 @@ static bool key(struct ui *u, int ch)
 static const struct screen_key keys[] = {
     {"Up/Down PgUp/PgDn", "move", "move through the tag table", false},
     {"g", "trend", "trend of the selected tag (added as a pen when it is not one)", false},
+    {"Enter", "whole", "the server, link and cycle lines and the selected tag, whole", false},
 };
 
 const struct screen screen_diag = {
