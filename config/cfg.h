@@ -288,6 +288,12 @@ struct cfg_program {
 
 /* ---- the whole file ------------------------------------------------------- */
 
+/* The operator console's own behaviour. */
+enum cfg_horn { HORN_BELL, HORN_FLASH, HORN_OFF };
+struct cfg_console {
+    enum cfg_horn horn; /* on a new high or critical alarm */
+};
+
 struct cfg {
     char path[CFG_PATH_MAX];  /* the file, absolute when cfg_load could resolve it */
     /* SHA-256 of the exact bytes the loader parsed, lowercase hex: which
@@ -304,6 +310,7 @@ struct cfg {
     struct cfg_loop loops[CFG_MAX_LOOPS];
     struct cfg_alarm alarms[CFG_MAX_ALARMS];
     struct cfg_program programs[CFG_MAX_PROGRAMS];
+    struct cfg_console console;
 };
 
 /* One mistake, with everything needed to find and fix it. */

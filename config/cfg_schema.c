@@ -414,6 +414,16 @@ static const struct cfg_key program_keys[] = {
 };
 #undef S
 
+static const char *const horn_names[] = {"bell", "flash", "off", NULL};
+#define S struct cfg_console
+static const struct cfg_key console_keys[] = {
+    ENUM("horn", horn, horn_names, "bell",
+         "the console's horn on a new high or critical alarm: bell (the terminal's bell), "
+         "flash (the screen flashes) or off; F9 silences it and acknowledges nothing"),
+    END,
+};
+#undef S
+
 #define SINGLE(n, field, k, h) {.name = n, .help = h, .keys = k, .off = offsetof(struct cfg, field)}
 #define MULTI(n, arr, cnt, k, h, ex)                                                            \
     {.name = n, .multi = true, .help = h, .keys = k, .off = offsetof(struct cfg, arr),          \
@@ -434,5 +444,6 @@ const struct cfg_section cfg_sections[] = {
     MULTI("alarm", alarms, nalarms, alarm_keys, "one alarm", "alarm.roof_hh"),
     MULTI("program", programs, nprograms, program_keys, "one melt program (recipe) per alloy",
           "program.a226"),
+    SINGLE("console", console, console_keys, "the operator console"),
 };
 const size_t cfg_nsections = sizeof cfg_sections / sizeof cfg_sections[0];

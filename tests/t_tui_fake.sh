@@ -132,7 +132,7 @@ run() { # NAME COLS ROWS LOCALE
     w 'bath.sp 740 (->|→) 745 '
     not_logged 'verb=set'
     tui_keys "$cur" y
-    w 'Done: bath.sp 740 -> 745'
+    w 'Done: bath.sp 740 (->|→) 745'
     logged 'verb=set target=bath.sp value=745 reason=tmux test -> ok'
     logged 'expect=740 verb=set target=bath.sp value=745' # the value the dialog showed
     w 'SP 745 '
@@ -190,7 +190,7 @@ run() { # NAME COLS ROWS LOCALE
     tui_keys "$cur" r
     w '> +\[r\] BLOCKED +Start next charge \(while melting\) +CHARGE'
     w '- phase PYROLYSIS, not MELT'
-    w '- scrap on hearth 3000 kg >= empty below 100 kg'
+    w '- scrap on hearth 3.00 t >= empty below 0.10 t'
     w 'BLOCKED, not sent: Start next charge'
     not_logged 'target=CHARGE'
 

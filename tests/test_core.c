@@ -861,6 +861,34 @@ static void test_phase_download_and_view(void **state)
     assert_true(found);
 }
 
+/* The view's counts are by ISA-18.2 state: a cleared alarm awaiting its
+ * acknowledgement is unacknowledged but not active, and its raise time is
+ * carried as it was. */
+static void test_view_counts_by_state(void **state)
+{
+    (void)state;
+    static struct core_view s;
+    assert_true(k.alarms.n >= 4);
+    static const enum alarm_state st[] = {ALARM_UNACK, ALARM_ACKED, ALARM_RTN_UNACK,
+                                          ALARM_SHELVED};
+    for (int i = 0; i < 4; i++) {
+        k.alarms.al[i].state = st[i];
+        k.alarms.al[i].t_raised = 100 + i;
+    }
+    core_view_fill(&k, tags, NULL, NULL, &s);
+    assert_int_equal(s.n_active, 2);   /* UNACK, ACKED */
+    assert_int_equal(s.n_unacked, 2);  /* UNACK, RTN_UNACK */
+    assert_int_equal(s.n_shelved, 1);
+    int seen = 0;
+    for (int i = 0; i < s.nalarms; i++)
+        for (int j = 0; j < 4; j++)
+            if (!strcmp(s.alarms[i].name, k.alarms.al[j].def.name)) {
+                assert_true(s.alarms[i].t_raised == 100 + j);
+                seen++;
+            }
+    assert_int_equal(seen, 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -882,6 +910,7 @@ int main(void)
         cmocka_unit_test_setup(test_plc_heartbeat_frozen, setup),
         cmocka_unit_test_setup(test_phase_download_and_view, setup),
         cmocka_unit_test_setup(test_compare_and_set, setup),
+        cmocka_unit_test_setup(test_view_counts_by_state, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -747,13 +747,20 @@ static void test_bad_pv(void **state)
                 assert_near(p.out, held, 0);
                 assert_int_equal(p.events, 0); /* reported once */
             }
-            /* the PV returns: the block stays in MAN until asked */
+            assert_true(p.status & PID_ST_SHED);
+            /* the PV returns: the block stays in MAN until asked, marked shed */
             loop_step(&p, &f, NULL, 1.0);
             assert_int_equal(p.mode, LOOP_MAN);
             assert_false(p.status & PID_ST_BAD_PV);
+            assert_true(p.status & PID_ST_SHED);
             assert_near(p.out, held, 0);
-            assert_int_equal(pid_set_mode(&p, LOOP_AUTO, NULL, 0), 0);
+            assert_int_equal(pid_set_mode(&p, LOOP_MAN, NULL, 0), 0); /* not put back */
             loop_step(&p, &f, NULL, 1.0);
+            assert_true(p.status & PID_ST_SHED);
+            assert_int_equal(pid_set_mode(&p, LOOP_AUTO, NULL, 0), 0);
+            assert_false(p.status & PID_ST_SHED);
+            loop_step(&p, &f, NULL, 1.0);
+            assert_false(p.status & PID_ST_SHED);
             assert_near(p.out, held, EPS);
         }
     }

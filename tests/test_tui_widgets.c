@@ -326,6 +326,35 @@ static void test_dialog_lines(void **state)
     assert_true(refused);
 }
 
+static void test_utf8_signs(void **state)
+{
+    (void)state;
+    char b[128];
+    wg_utf8_signs(b, sizeof b, "bath.sp 740 -> 745 degC, roof 1200 degC");
+    assert_string_equal(b, "bath.sp 740 → 745 °C, roof 1200 °C");
+    wg_utf8_signs(b, sizeof b, "unit=degC xdegC degCx 5degC");
+    assert_string_equal(b, "unit=°C xdegC degCx 5°C"); /* only the word */
+    wg_utf8_signs(b, 6, "a -> b");                      /* never past n */
+    assert_true(strlen(b) < 6);
+}
+
+static void test_need_ascii(void **state)
+{
+    (void)state;
+    assert_false(wg_need_ascii("xterm-256color", "UTF-8"));
+    assert_false(wg_need_ascii("screen", "UTF-8"));
+    assert_false(wg_need_ascii("vte-256color", "UTF-8"));
+    assert_true(wg_need_ascii("xterm-256color", "ANSI_X3.4-1968")); /* LANG=C */
+    assert_true(wg_need_ascii("linux", "UTF-8"));
+    assert_true(wg_need_ascii("vt100", "UTF-8"));
+    assert_true(wg_need_ascii("vt220", "UTF-8"));
+    assert_true(wg_need_ascii("vt52", "UTF-8"));
+    assert_true(wg_need_ascii("dumb", "UTF-8"));
+    assert_true(wg_need_ascii(NULL, "UTF-8"));
+    assert_true(wg_need_ascii("", "UTF-8"));
+    assert_true(wg_need_ascii("xterm", NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -340,6 +369,8 @@ int main(void)
         cmocka_unit_test(test_loop_flags_and_prio),
         cmocka_unit_test(test_faceplate),
         cmocka_unit_test(test_dialog_lines),
+        cmocka_unit_test(test_need_ascii),
+        cmocka_unit_test(test_utf8_signs),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

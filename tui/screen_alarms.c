@@ -41,9 +41,11 @@ static void header(struct ui *u)
                    "priority first",
                    s->alarms_per_10min);
     } else {
-        screen_add(u, SEV_NONE,
-                   " %d active, %d unacknowledged, %d shelved;  %.0f in the last 10 min",
-                   s->n_active, s->n_unacked, s->n_shelved, s->alarms_per_10min);
+        struct view_counts vc;
+        char text[100];
+        view_alarm_counts(s, &vc);
+        view_counts_text(&vc, text, sizeof text);
+        screen_add(u, SEV_NONE, " %s;  %.0f raised in the last 10 min", text, s->alarms_per_10min);
     }
     if (u->cl->have_snap && !screen_live(u))
         screen_add(u, SEV_BAD, "  (STALE)");
@@ -56,8 +58,15 @@ static void detail(struct ui *u, const struct snap_alarm *a, int y)
     screen_row(u, y);
     if (a) {
         screen_add(u, SEV_NONE, " %s: %s", a->name, d ? d->message : "(not in this config)");
-        if (d && d->tag[0])
-            screen_add(u, SEV_NONE, "  [tag %s, limit %g]", d->tag, d->limit);
+        if (d && d->tag[0]) {
+            char now[48];
+            enum wg_sev vs = screen_fmt(u, d->tag, now, sizeof now);
+            screen_add(u, SEV_NONE, "  [%s now ", d->tag);
+            screen_add(u, vs, "%s", now);
+            if (d->kind == ALARM_HI || d->kind == ALARM_LO)
+                screen_add(u, SEV_NONE, ", limit %g", d->limit);
+            screen_add(u, SEV_NONE, "]");
+        }
     }
     screen_eol(u);
     screen_row(u, y + 1);
@@ -87,15 +96,20 @@ static void draw(struct ui *u)
     if (*sel >= n)
         *sel = n > 0 ? n - 1 : 0;
     header(u);
-    int rows = u->height - 2 - DETAIL_ROWS;
+    screen_row(u, 1);
+    /* the columns of screen_alarm_line */
+    screen_add(u, SEV_NONE, "    %-4s %-9s %-2s %-16s %8s %4s %-11s %s", "PRIO", "STATE", "FO", "NAME",
+               "RAISED", "AGE", "VALUE NOW", "MESSAGE");
+    screen_eol(u);
+    int rows = u->height - 3 - DETAIL_ROWS;
     screen_follow(*sel, rows, &u->scroll[SCR_ALARMS]);
-    int y = 1;
-    for (int k = u->scroll[SCR_ALARMS]; k < n && y < 1 + rows; k++) {
-        if (k == nact && y < 1 + rows) {
+    int y = 2;
+    for (int k = u->scroll[SCR_ALARMS]; k < n && y < 2 + rows; k++) {
+        if (k == nact && y < 2 + rows) {
             screen_row(u, y++);
             screen_add(u, SEV_NONE, " -- shelved, suppressed, out of service --");
             screen_eol(u);
-            if (y >= 1 + rows)
+            if (y >= 2 + rows)
                 break;
         }
         screen_row(u, y++);
@@ -152,7 +166,8 @@ static bool key(struct ui *u, int ch)
     int n = build(u, idx, &nact);
     if (screen_nav(ch, &u->sel[SCR_ALARMS], n, u->height / 2))
         return true;
-    if (ch != 'k' && ch != 'K' && ch != 's' && ch != 'u' && ch != 'g' && ch != 'O')
+    if (ch != 'k' && ch != 'K' && ch != 's' && ch != 'u' && ch != 'g' && ch != 'O' &&
+        ch != '\n')
         return false;
     if (ch == 'K') { /* every alarm at once: asks first (K again or y sends) */
         if (screen_may_write(u, "acknowledge all")) {
@@ -171,6 +186,10 @@ static bool key(struct ui *u, int ch)
         return true;
     }
     const struct snap_alarm *a = &u->cl->snap.alarms[idx[u->sel[SCR_ALARMS]]];
+    if (ch == '\n') {
+        screen_alarm_detail(u, a);
+        return true;
+    }
     if (ch == 'g') {
         const struct cfg_alarm *d = view_alarm_def(u->cfg, a->name);
         if (d && d->tag[0])
@@ -215,6 +234,7 @@ static bool key(struct ui *u, int ch)
 
 static const struct screen_key keys[] = {
     {"Up/Down", "select", "select an alarm", false},
+    {"Enter", "detail", "the selected alarm whole: state, message, action, raised, value now", false},
     {"k", "ack", "acknowledge the selected alarm", true},
     {"K", "ack all", "acknowledge every alarm (asks first: K again or y)", true},
     {"s", "shelve", "shelve the selected alarm (minutes and a reason)", true},

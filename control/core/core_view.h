@@ -41,6 +41,7 @@ struct core_view_alarm {
     int state;                  /* enum alarm_state, not NORMAL */
     int prio;                   /* enum cfg_priority */
     double t;                   /* process time of the last change */
+    double t_raised;            /* process time of the last annunciation */
     double shelved_until;       /* process time; 0 when not shelved */
     char shelved_by[CFG_NAME_MAX]; /* "" when not shelved */
     char shelve_reason[ALARM_REASON_MAX];
@@ -61,6 +62,9 @@ struct core_view {
     bool ready, overrun;
     bool wet;                   /* the charge is flagged wet (no push until cleared) */
     char phase_why[CORE_VIEW_WHY_MAX];
+    /* ISA-18.2 states, never one counted as another: unacked UNACK +
+     * RTN_UNACK; active UNACK + ACKED (the condition holds now: a cleared
+     * alarm awaiting acknowledgement is not active); shelved SHELVED */
     int n_unacked, n_active, n_shelved;
     bool flood;
     double alarms_per_10min;

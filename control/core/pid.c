@@ -209,6 +209,7 @@ static double step_bad_pv(struct pid *p, const struct pid_in *in)
     p->bumpless = true;
     if (p->mode != LOOP_MAN) {
         p->mode = LOOP_MAN;
+        p->shed = true;
         p->events |= PID_EV_DROPPED_MAN;
         snprintf(p->reason, sizeof p->reason, "%s: PV %s: dropped to MAN, output held at %.1f%s%s",
                  p->prm.name, isfinite(in->pv.v) ? tag_quality_name(in->pv.q) : "not a number",
@@ -275,7 +276,7 @@ double pid_step(struct pid *p, const struct pid_in *in, double dt)
     const struct pid_params *prm = &p->prm;
     if (!isfinite(dt) || dt <= 0)
         return p->out;
-    p->status = 0;
+    p->status = p->shed ? PID_ST_SHED : 0;
     p->events = 0;
     if (in->pv.q != Q_GOOD || !isfinite(in->pv.v))
         return step_bad_pv(p, in);
@@ -399,6 +400,10 @@ int pid_set_mode(struct pid *p, enum cfg_loop_mode mode, char *err, size_t errle
     if (mode == LOOP_MAN)
         p->man_out = p->out;
     p->mode = mode;
+    if (mode != LOOP_MAN) {
+        p->shed = false; /* an operator put it back */
+        p->status &= ~PID_ST_SHED;
+    }
     p->bumpless = true;
     return 0;
 }

@@ -62,6 +62,8 @@ enum pid_status {
     PID_ST_SP_LIM_DOWN = 1u << 11, /* effective SP above the requested one */
     PID_ST_SP_REDUCED = 1u << 12,  /* an override is lowering the SP */
     PID_ST_OUT_HELD = 1u << 13,    /* the output gap holds the output */
+    PID_ST_SHED = 1u << 14,        /* dropped to MAN by a bad PV and not yet put back
+                                      to AUTO/CAS by an operator (stays after repair) */
 };
 
 /* Events of the last step (struct pid.events): things to journal and alarm. */
@@ -95,6 +97,7 @@ struct pid {
     double man_out;   /* operator output in MAN (target, rate limited) */
     double p, i, d;   /* terms of the last step; i is the integrator */
     double err;       /* signed error of the last step (action applied) */
+    bool shed;        /* dropped to MAN by a bad PV; cleared by pid_set_mode to AUTO/CAS */
     unsigned status;  /* enum pid_status bits */
     unsigned events;  /* enum pid_event bits of the last step */
     char reason[160]; /* last event, as a sentence ("" if none) */

@@ -81,6 +81,7 @@ void snap_encode(const struct snap *s, struct proto_out *o)
         proto_kvi(o, "st", a->state);
         proto_kvi(o, "pr", a->prio);
         proto_kvf(o, "t", a->t);
+        proto_kvf(o, "tr", a->t_raised);
         proto_kvf(o, "su", a->shelved_until);
         if (a->first_out)
             proto_kvi(o, "fo", 1);
@@ -217,6 +218,7 @@ int snap_decode(const struct proto_msg *m, struct snap *s)
             NEEDI(l, "st", 0, 255, a->state);
             NEEDI(l, "pr", 0, PRIO_CRITICAL, a->prio);
             OPTF(l, "t", a->t);
+            OPTF(l, "tr", a->t_raised);
             OPTF(l, "su", a->shelved_until);
             int fo = 0;
             OPTI(l, "fo", 0, 1, fo);

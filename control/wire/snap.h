@@ -28,6 +28,7 @@ enum {
     LF_BAD_PV = 1u << 3,   /* PV not GOOD: output held, loop in MAN */
     LF_OVERRIDE = 1u << 4, /* setpoint lowered by the override (roof) */
     LF_TRACK = 1u << 5,    /* output tracking a forced value (PLC low fire, door open) */
+    LF_SHED = 1u << 6,     /* dropped to MAN by a bad PV, not yet put back by an operator */
 };
 
 #define SNAP_MAX_PERMS 32
@@ -58,6 +59,9 @@ struct snap_alarm {
     int state;       /* alarm state (control/alarm.h), not NORMAL */
     int prio;        /* enum cfg_priority */
     double t;        /* process time of the last change */
+    double t_raised; /* process time of the last annunciation (raise); an
+                        acknowledgement does not move it; 0 from a server
+                        older than the field */
     double shelved_until; /* process time, when shelved */
     char shelved_by[CFG_NAME_MAX]; /* who shelved it, and why */
     char shelve_reason[96];
