@@ -76,7 +76,7 @@ struct hist_db {
     bool failing;                               /* the last transaction failed */
     unsigned long long lost_noted;
     double lost_note_t;
-    bool prune_due;
+    bool prune_due, busy; /* busy: a round is being written */
     double prune_before;
     int nnotes;
     char notes[NOTES][HIST_NOTE_MAX];
@@ -413,6 +413,7 @@ static void *run(void *arg)
         d->prune_due = false;
         if (from == end && !prune && d->stop)
             break;
+        d->busy = true;
         pthread_mutex_unlock(&d->mu);
 
         int rc = from < end ? write_rows(d, from, end) : SQLITE_OK;
@@ -444,7 +445,6 @@ static void *run(void *arg)
             d->lost_noted = lost;
             d->lost_note_t = now;
         }
-        pthread_cond_broadcast(&d->idle);
         pthread_mutex_unlock(&d->mu);
         if (tell) {
             char text[HIST_NOTE_MAX];
@@ -456,6 +456,8 @@ static void *run(void *arg)
             note(d, "%s", text);
         }
         pthread_mutex_lock(&d->mu);
+        d->busy = false;
+        pthread_cond_broadcast(&d->idle); /* hist_flush: the round and what it said */
     }
     pthread_cond_broadcast(&d->idle);
     pthread_mutex_unlock(&d->mu);
@@ -768,7 +770,7 @@ void hist_flush(struct hist *h)
         return;
     pthread_mutex_lock(&d->mu);
     unsigned long long want = d->head;
-    while (d->tail < want || d->prune_due)
+    while (d->tail < want || d->prune_due || d->busy)
         pthread_cond_wait(&d->idle, &d->mu);
     pthread_mutex_unlock(&d->mu);
 }
