@@ -32,7 +32,7 @@ static void usage(FILE *f)
             "       meltcon [-c FILE] ack ALARM|--all\n"
             "       meltcon [-c FILE] shelve ALARM MINUTES --reason TEXT\n"
             "       meltcon [-c FILE] journal [--since T] [--follow] [--verify]\n"
-            "       meltcon [-c FILE] export --from T --to T [--tags a,b] [--csv]\n"
+            "       meltcon [-c FILE] export --from T --to T [--tags a,b] [--csv [--units] | --json]\n"
             "       meltcon [-c FILE] check-config [--describe|--man] [FILE]\n"
             "       meltcon VERB --help | --help | --version\n"
             "-c, --config=FILE: the furnace's file; else $MELTCON_CONFIG, else "

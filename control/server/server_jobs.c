@@ -122,7 +122,7 @@ static void job_child(const struct server *sv, int wfd, const struct job_spec *s
         break;
     }
     case JOB_EXPORT: {
-        long n = hist_export_csv(sv->hist_dir, sp->from, sp->to, sp->tags, sp->ntags, f);
+        long n = hist_export(sv->hist_dir, sp->from, sp->to, sp->tags, sp->ntags, sp->xflags, f);
         ok = n >= 0;
         if (ok)
             snprintf(text, sizeof text, "%ld rows", n);
