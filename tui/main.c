@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "console.h"
 #include "opt.h"
+#include "server.h"
 #include "version.h"
 
 static void usage(FILE *f)
@@ -177,6 +178,8 @@ int main(int argc, char **argv)
         lo[n++] = *o;
     lo[n] = (struct option){NULL, 0, NULL, 0};
 
+    if (argc > 1 && !strcmp(argv[1], SERVER_EXPORT_JOB)) /* the server's own, not a verb */
+        return server_export_job_main(argc - 1, argv + 1);
     struct main_opts m = {0};
     console_opts_init(&m.co);
     struct opt_spec spec = {
