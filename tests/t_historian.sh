@@ -24,8 +24,12 @@ fail() {
     done
     exit 1
 }
+server_pid() { # the server's pid, from its lock file, if it is ours (under strace it is not $!)
+    p=$(cat "$tmp/state/server.lock" 2>/dev/null) || return 1
+    [ -n "$p" ] && grep -q meltcon "/proc/$p/cmdline" 2>/dev/null && echo "$p"
+}
 cleanup() {
-    for p in $srvpid $simpid; do kill -9 "$p" 2>/dev/null; done
+    for p in $(server_pid) $srvpid $simpid; do kill -9 "$p" 2>/dev/null; done
     wait 2>/dev/null
     rm -rf "$tmp"
 }
@@ -188,7 +192,7 @@ n=$(grep -c 'fdatasync.*(DELAYED)' "$tmp/strace.log")
 M export --from "@$t0" --to now >"$tmp/slow.csv" 2>"$tmp/err" || fail "export: $(cat "$tmp/err")"
 [ "$(wc -l <"$tmp/slow.csv")" -ge 3 ] || fail "no samples written while the disk was slow: $(cat "$tmp/slow.csv")"
 # the server itself (its pid is in its lock file), then strace, which follows it out
-kill -TERM "$(cat "$tmp/state/server.lock")" 2>/dev/null
+p=$(server_pid) && kill -TERM "$p"
 stop_server
 say "slow disk: $n fdatasync calls delayed 1.5 s each, $cyc cycles, 0 slow; samples still written"
 kill -TERM "$simpid" 2>/dev/null
