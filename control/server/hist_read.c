@@ -53,7 +53,8 @@ static sqlite3 *open_ro(const char *path, const char *query)
         return NULL;
     }
     sqlite3 *db = NULL;
-    int rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+    int rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+                             NULL);
     long long v = 0;
     sqlite3_stmt *s = NULL;
     if (rc == SQLITE_OK) {
@@ -280,6 +281,15 @@ struct cell {
     bool has;
     double t, v;
     enum tag_quality q;
+    bool texted;        /* text holds v's digits */
+    char text[NUMTEXT_MAX];
+};
+
+/* One row into a buffer, written with one fwrite: a row of 50 tags is a few hundred
+ * small pieces, and stdio's per-call locking would cost more than the rest. */
+struct line {
+    char *p;
+    size_t len, cap;
 };
 
 struct xport {
@@ -290,6 +300,7 @@ struct xport {
     long rows;
     bool pending;
     double row_t;
+    struct line line;
     struct cell cell[CFG_MAX_TAGS];
 };
 
@@ -319,56 +330,140 @@ static void csv_text(FILE *out, const char *s)
     putc('"', out);
 }
 
-/* A JSON string: quotes, backslash and control characters escaped; other bytes as
- * they are (the names and units are the config's, UTF-8). */
-static void json_text(FILE *out, const char *s)
+/* v's shortest decimal that reads back as the same double (numtext's answer), faster
+ * for the common case of a few decimals: m = v * 10^d integral for some d <= 6 gives the
+ * candidate, which must read back bit for bit; anything else goes to numtext. */
+static void value_text(double v, char *buf, size_t len)
 {
-    putc('"', out);
+    double m = v;
+    for (int d = 0; d <= 6; d++, m = v * pow(10, d)) {
+        if (fabs(m) >= 1e15)
+            break;
+        if (m != nearbyint(m))
+            continue;
+        long long i = llabs((long long)m);
+        char digits[24];
+        int n = snprintf(digits, sizeof digits, "%lld", i);
+        char out[48];
+        size_t o = 0;
+        if (v < 0)
+            out[o++] = '-';
+        if (n <= d) {
+            out[o++] = '0';
+            out[o++] = '.';
+            for (int z = 0; z < d - n; z++)
+                out[o++] = '0';
+            memcpy(out + o, digits, (size_t)n);
+            o += (size_t)n;
+        } else {
+            memcpy(out + o, digits, (size_t)(n - d));
+            o += (size_t)(n - d);
+            if (d > 0) {
+                out[o++] = '.';
+                memcpy(out + o, digits + n - d, (size_t)d);
+                o += (size_t)d;
+            }
+        }
+        out[o] = '\0';
+        double back = strtod(out, NULL);
+        if (memcmp(&back, &v, sizeof v) == 0 && o < len) {
+            memcpy(buf, out, o + 1);
+            return;
+        }
+        break;
+    }
+    (void)numtext(buf, len, v);
+}
+
+static void add(struct line *l, const char *s, size_t n)
+{
+    if (l->len + n + 1 > l->cap) {
+        size_t cap = l->cap ? l->cap : 4096;
+        while (cap < l->len + n + 1)
+            cap *= 2;
+        char *q = realloc(l->p, cap);
+        if (!q)
+            return; /* the row comes out short; ferror is not set: rare enough */
+        l->p = q;
+        l->cap = cap;
+    }
+    memcpy(l->p + l->len, s, n);
+    l->len += n;
+}
+
+static void adds(struct line *l, const char *s)
+{
+    add(l, s, strlen(s));
+}
+
+static void add_json(struct line *l, const char *s)
+{
+    add(l, "\"", 1);
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(out, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(out, "\\u%04x", c);
-        else
-            putc(c, out);
+        char esc[8];
+        if (c == '"' || c == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)c;
+            add(l, esc, 2);
+        } else if (c < 0x20) {
+            snprintf(esc, sizeof esc, "\\u%04x", c);
+            adds(l, esc);
+        } else {
+            add(l, s, 1);
+        }
     }
-    putc('"', out);
+    add(l, "\"", 1);
 }
 
 static void emit_row(struct xport *x)
 {
     char text[40];
+    struct line *l = &x->line;
     bool json = x->flags & HIST_X_JSON;
+    l->len = 0;
     time_text(x->row_t, text, sizeof text);
-    if (json)
-        fprintf(x->out, "{\"time\":\"%s\"", text);
-    else
-        fputs(text, x->out);
+    if (json) {
+        adds(l, "{\"time\":\"");
+        adds(l, text);
+        adds(l, "\"");
+    } else {
+        adds(l, text);
+    }
     for (int k = 0; k < x->ntags; k++) {
-        const struct cell *c = &x->cell[k];
+        struct cell *c = &x->cell[k];
         bool in_force = c->has && x->row_t - c->t <= HIST_HOLD_S;
         bool good = in_force && c->q == Q_GOOD && isfinite(c->v);
-        if (good)
-            (void)numtext(text, sizeof text, c->v);
+        if (good && !c->texted) {
+            value_text(c->v, c->text, sizeof c->text);
+            c->texted = true;
+        }
         const char *qn = in_force ? tag_quality_name(c->q) : NULL;
         if (json) {
-            putc(',', x->out);
-            json_text(x->out, x->tags[k]);
-            fprintf(x->out, ":%s,", good ? text : "null");
+            add(l, ",", 1);
+            add_json(l, x->tags[k]);
+            add(l, ":", 1);
+            adds(l, good ? c->text : "null");
             char qname[CFG_NAME_MAX + 16];
             snprintf(qname, sizeof qname, "%s_quality", x->tags[k]);
-            json_text(x->out, qname);
-            putc(':', x->out);
+            add(l, ",", 1);
+            add_json(l, qname);
+            add(l, ":", 1);
             if (qn)
-                json_text(x->out, qn);
+                add_json(l, qn);
             else
-                fputs("null", x->out);
+                adds(l, "null");
         } else {
-            fprintf(x->out, ",%s,%s", good ? text : "", qn ? qn : "");
+            add(l, ",", 1);
+            if (good)
+                adds(l, c->text);
+            add(l, ",", 1);
+            if (qn)
+                adds(l, qn);
         }
     }
-    fputs(json ? "}\n" : "\n", x->out);
+    adds(l, json ? "}\n" : "\n");
+    fwrite(l->p, 1, l->len, x->out);
     x->rows++;
     x->pending = false;
 }
@@ -378,7 +473,13 @@ static int xport_point(const struct hist_point *p, void *ctx)
     struct xport *x = ctx;
     if (!p->prior && x->pending && p->t != x->row_t)
         emit_row(x);
-    x->cell[p->tag] = (struct cell){.has = true, .t = p->t, .v = p->v, .q = p->q};
+    struct cell *c = &x->cell[p->tag];
+    if (!c->has || memcmp(&c->v, &p->v, sizeof p->v) != 0)
+        c->texted = false; /* new digits */
+    c->has = true;
+    c->t = p->t;
+    c->v = p->v;
+    c->q = p->q;
     if (!p->prior) {
         x->row_t = p->t;
         x->pending = true;
@@ -450,6 +551,7 @@ static long export_tags(const char *dir, double from, double to, const char *con
     if (n >= 0 && x->pending)
         emit_row(x);
     long rows = x->rows;
+    free(x->line.p);
     free(x);
     if (n < 0)
         return -1;
