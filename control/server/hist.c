@@ -556,13 +556,21 @@ static int define_tags(struct hist *h, const struct cfg *c, sqlite3 *db)
 
 /* SQLite, run as root, gives a new -wal or -shm file the database file's owner with
  * fchown(2); the server's files are its own account's already, and its unit's system
- * call filter refuses fchown: the VFS's fchown does nothing instead. */
+ * call filter refuses fchown: the VFS's fchown does nothing instead (hist_vfs_setup,
+ * before every open, writer or reader). */
 static int no_fchown(int fd, uid_t uid, gid_t gid)
 {
     (void)fd;
     (void)uid;
     (void)gid;
     return 0;
+}
+
+void hist_vfs_setup(void)
+{
+    sqlite3_vfs *vfs = sqlite3_vfs_find(NULL);
+    if (vfs && vfs->iVersion >= 3 && vfs->xSetSystemCall)
+        (void)vfs->xSetSystemCall(vfs, "fchown", (sqlite3_syscall_ptr)no_fchown);
 }
 
 int hist_open_err(struct hist *h, const char *dir, const struct cfg *c, char *err, size_t len)
@@ -600,9 +608,7 @@ int hist_open_err(struct hist *h, const char *dir, const struct cfg *c, char *er
     char path[CFG_PATH_MAX + 32];
     if (hist_db_path(dir, path, sizeof path) < 0)
         return open_fail(NULL, ENAMETOOLONG, err, len, "%s: the path is too long", dir);
-    sqlite3_vfs *vfs = sqlite3_vfs_find(NULL);
-    if (vfs && vfs->iVersion >= 3 && vfs->xSetSystemCall)
-        (void)vfs->xSetSystemCall(vfs, "fchown", (sqlite3_syscall_ptr)no_fchown);
+    hist_vfs_setup();
     struct hist_db *d = calloc(1, sizeof *d);
     if (!d)
         return open_fail(NULL, ENOMEM, err, len, "out of memory for the historian");

@@ -29,6 +29,9 @@ int hist_import_v1(sqlite3 *db, const char *dir, double now, unsigned long long 
  * imported into.  NULL with errno (ENOENT: neither). */
 sqlite3 *hist_db_read(const char *dir);
 
+/* Before opening a database: SQLite's fchown made a no-op (hist.c says why). */
+void hist_vfs_setup(void);
+
 /* An errno for an SQLite result code. */
 int hist_errno(int rc);
 

@@ -53,6 +53,7 @@ static sqlite3 *open_ro(const char *path, const char *query)
         return NULL;
     }
     sqlite3 *db = NULL;
+    hist_vfs_setup();
     int rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
                              NULL);
     long long v = 0;
