@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "hist.h"
+#include "numtext.h"
 
 #define T0 1795946400.0   /* 2026-11-29T10:00:00Z */
 #define DAY1 1795996800.0 /* 2026-11-30T00:00:00Z */
@@ -651,8 +652,9 @@ static void test_prune(void **state)
 
 /* ---- export ------------------------------------------------------------------------ */
 
-static char *export(const char *dir, double from, double to, const char *const *tags, int n,
-                    unsigned flags, long *rows)
+__attribute__((noinline)) static char *export(const char *dir, double from, double to,
+                                             const char *const *tags, int n,
+                                             unsigned flags, long *rows)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -748,6 +750,40 @@ static void test_export_json(void **state)
     free(js);
 }
 
+/* Every value exported is the shortest decimal that reads back as the stored double:
+ * the same digits as numtext (config/numtext.h), whichever path made them.  (Not -0:
+ * SQLite keeps an integral REAL as an integer, and -0.0 comes back as 0.) */
+static void test_export_digits(void **state)
+{
+    const char *dir = *state;
+    static const double vals[] = {0.1 + 0.2, -1.5, 0, 1e20,    1234.5678, -2.25, 745.3,
+                                  7453 * 0.1, 1e-7, -1e14, 123456.789012, 5e-324};
+    enum { N = sizeof vals / sizeof vals[0] };
+    cfg.server.historian_period_s = 0;
+    int idx = add_tag("v", TAG_FLOAT32, true, -1e30, 1e30);
+    struct hist h;
+    assert_int_equal(hist_open(&h, dir, &cfg), 0);
+    for (int i = 0; i < N; i++) {
+        set(idx, vals[i], Q_GOOD);
+        assert_int_equal(hist_sample(&h, T0 + 61.0 * i, img), 1); /* the heartbeat stores it */
+    }
+    hist_close(&h);
+    long rows;
+    const char *tags[] = {"v"};
+    char *csv = export(dir, T0, T0 + 61.0 * N, tags, 1, 0, &rows);
+    assert_int_equal(rows, N);
+    char *line = strchr(csv, '\n') + 1;
+    for (int i = 0; i < N; i++) {
+        char want[NUMTEXT_MAX], got[64];
+        assert_true(numtext(want, sizeof want, vals[i]));
+        const char *a = strchr(line, ',') + 1, *b = strchr(a, ',');
+        snprintf(got, sizeof got, "%.*s", (int)(b - a), a);
+        assert_string_equal(got, want);
+        line = strchr(line, '\n') + 1;
+    }
+    free(csv);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, mkdir_tmp, rm_tmp)
@@ -757,7 +793,7 @@ int main(void)
         T(test_restart),         T(test_day_rollover),  T(test_failed_write),
         T(test_queue_full),      T(test_open_refuses),  T(test_open_refuses_newer),
         T(test_import_v1),       T(test_prune),         T(test_export_csv),
-        T(test_export_json),
+        T(test_export_json),     T(test_export_digits),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -342,9 +342,14 @@ static void value_text(double v, char *buf, size_t len)
             break;
         if (m != nearbyint(m))
             continue;
-        long long i = llabs((long long)m);
-        char digits[24];
-        int n = snprintf(digits, sizeof digits, "%lld", i);
+        unsigned long long i = (unsigned long long)llabs((long long)m);
+        char digits[24], rev[24];
+        int n = 0;
+        do
+            rev[n++] = (char)('0' + i % 10);
+        while ((i /= 10) > 0);
+        for (int k = 0; k < n; k++)
+            digits[k] = rev[n - 1 - k];
         char out[48];
         size_t o = 0;
         if (v < 0)
@@ -366,6 +371,10 @@ static void value_text(double v, char *buf, size_t len)
             }
         }
         out[o] = '\0';
+        if (d == 0 && o < len && v != 0) { /* an integer below 1e15 is exact as it is */
+            memcpy(buf, out, o + 1);
+            return;
+        }
         double back = strtod(out, NULL);
         if (memcmp(&back, &v, sizeof v) == 0 && o < len) {
             memcpy(buf, out, o + 1);
