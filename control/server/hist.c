@@ -282,11 +282,12 @@ int hist_import_v1(sqlite3 *db, const char *dir, double now, unsigned long long 
     note_buf[0] = '\0';
     snprintf(vdir, sizeof vdir, "%s/%s", dir, HIST_V1_DIR);
     struct dayfile_list l;
-    if (dayfile_list(vdir, "hist", "dat", &l) < 0)
-        return errno == ENOENT || errno == ENOTDIR ? 0 : (snprintf(note_buf, len,
-                                                                   "cannot list %s: %s", vdir,
-                                                                   strerror(errno)),
-                                                          -1);
+    if (dayfile_list(vdir, "hist", "dat", &l) < 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            return 0; /* no old day files: nothing to import */
+        snprintf(note_buf, len, "cannot list %s: %s", vdir, strerror(errno));
+        return -1;
+    }
     struct import im = {.db = db};
     sqlite3_stmt *seen = NULL, *mark = NULL;
     int files = 0, rc = SQLITE_OK;
