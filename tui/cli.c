@@ -45,7 +45,7 @@ struct opt {
 };
 
 enum { O_REASON = 0x100, O_SINCE, O_FROM, O_TO, O_TAGS, O_JSON, O_FOLLOW, O_VERIFY, O_ALL,
-       O_CSV, O_EXPECT, O_FORCE, O_HEADS };
+       O_CSV, O_EXPECT, O_FORCE, O_HEADS, O_UNITS };
 
 #define OPT_V(n, v, an, f, h) {n, v, an, offsetof(struct cli_args, f), h}
 #define OPT_F(n, v, f, h) {n, v, NULL, offsetof(struct cli_args, f), h}
@@ -61,7 +61,8 @@ static const struct opt opts[] = {
     OPT_F("follow", O_FOLLOW, follow, "then print new lines as they come, until interrupted"),
     OPT_F("verify", O_VERIFY, verify, "check the hash chain; name the first line that was changed"),
     OPT_F("all", O_ALL, all, "every unacknowledged alarm"),
-    OPT_F("csv", O_CSV, csv, "CSV with a header row instead of text"),
+    OPT_F("csv", O_CSV, csv, "CSV with a header row (export's default; not with --json)"),
+    OPT_F("units", O_UNITS, units, "a second CSV header line with each tag's unit"),
     OPT_V("expect", O_EXPECT, "V", expect,
           "change only if the value now is V (what you saw); without it, the value is read "
           "from the server just before and sent as V"),
@@ -119,8 +120,11 @@ static const struct verb {
     {"journal", 0, 0, " since follow verify heads ",
      "journal [--since T] [--follow] [--verify [--heads FILE]]",
      "Print the journal of operator actions, alarms and events, or verify its hash chain."},
-    {"export", 0, 0, " from to tags csv ", "export --from T --to T [--tags a,b] [--csv]",
-     "Print the historian's samples between two times."},
+    {"export", 0, 0, " from to tags csv json units ",
+     "export --from T --to T [--tags a,b] [--csv [--units] | --json]",
+     "Print the historian's samples between two times: CSV (a value and a quality column "
+     "per tag) or JSON lines; with no server running, read from the state directory's "
+     "historian.db."},
 };
 
 static const struct verb *verb_find(const char *name)
@@ -382,6 +386,19 @@ static int run_verb(const struct verb *v, const struct cfg *cfg, const struct cl
     }
     if (!strcmp(v->name, "journal") && a->verify && a->heads)
         return cli_journal_verify_files(cfg, a);
+    if (!strcmp(v->name, "export") || !strcmp(v->name, "journal")) {
+        /* no server answers: read the files (hist.h, journal.h) */
+        char sock[108];
+        if (session_socket_path(cfg, sock, sizeof sock, err, sizeof err) == 0) {
+            int fd = session_connect(sock, err, sizeof err);
+            if (fd >= 0)
+                close(fd);
+            else if (errno == ENOENT || errno == ECONNREFUSED)
+                return !strcmp(v->name, "export") ? cli_export_local(cfg, a)
+                       : a->verify                ? cli_journal_verify_files(cfg, a)
+                                                  : cli_journal_local(cfg, a);
+        }
+    }
     struct cli_conn *c = cli_conn_open(cfg, err, sizeof err);
     if (!c && !strcmp(v->name, "journal") && a->verify) {
         fprintf(stderr, "meltcon journal: %s; verifying the files directly\n", err);

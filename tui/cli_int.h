@@ -26,6 +26,7 @@ struct cli_args {
     const char *pos[4];
     const char *reason, *since, *from, *to, *tags, *config, *expect, *heads;
     bool json, follow, verify, all, csv, fg, help, force;
+    bool units;
 };
 
 /* One conversation with the server. */
@@ -75,5 +76,11 @@ int cli_verb_journal(struct cli_conn *c, const struct cli_args *a);
 int cli_verb_export(struct cli_conn *c, const struct cli_args *a);
 /* `journal --verify` from the files, without the server (cli_journal.c). */
 int cli_journal_verify_files(const struct cfg *cfg, const struct cli_args *a);
+
+/* The same verbs with no server answering: the files in the furnace's state
+ * directory read directly (historian.db read-only, the journal's day
+ * files). */
+int cli_export_local(const struct cfg *cfg, const struct cli_args *a);
+int cli_journal_local(const struct cfg *cfg, const struct cli_args *a);
 
 #endif
