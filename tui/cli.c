@@ -95,6 +95,14 @@ static const struct verb {
      "Print the journal of operator actions, alarms and events, or verify its hash chain."},
     {"export", 0, 0, " from to tags csv ", "export --from T --to T [--tags a,b] [--csv]",
      "Print the historian's samples between two times."},
+    {"phase", 1, 1, " reason ", "phase NAME [--reason TEXT]",
+     "Ask for the melt phase NAME (HOLD, CHARGE, PYROLYSIS, PUSH, MELT, ALLOY, SKIM, TAP) "
+     "through the sequence's rules."},
+    {"confirm", 0, 0, " reason ", "confirm [--reason TEXT]",
+     "Confirm the chemistry (ALLOY)."},
+    {"report", 1, 1, " from to csv json ", "report charge|shift|day [--from T --to T] [--csv|--json]",
+     "Per-charge, per-shift or per-day figures from the journal and the historian files "
+     "(read directly: works with the server stopped)."},
 };
 
 static const struct verb *verb_find(const char *name)
@@ -286,6 +294,8 @@ static int run_verb(const struct verb *v, const struct cfg *cfg, const struct cl
             printf("%s\n", err);
         return rc;
     }
+    if (!strcmp(v->name, "report"))
+        return cli_verb_report(cfg, a);
     struct cli_conn *c = cli_conn_open(cfg, err, sizeof err);
     if (!c) {
         fprintf(stderr, "meltcon %s: %s\n", v->name, err);
@@ -310,6 +320,10 @@ static int run_verb(const struct verb *v, const struct cfg *cfg, const struct cl
         rc = request(c, "ack", a->all ? "all" : a->pos[0], "", a->reason, REPLY_WAIT_MS);
     else if (!strcmp(v->name, "shelve"))
         rc = request(c, "shelve", a->pos[0], a->pos[1], a->reason, REPLY_WAIT_MS);
+    else if (!strcmp(v->name, "phase"))
+        rc = request(c, "phase", a->pos[0], "", a->reason, REPLY_WAIT_MS);
+    else if (!strcmp(v->name, "confirm"))
+        rc = request(c, "confirm", "chemistry", "", a->reason, REPLY_WAIT_MS);
     else if (!strcmp(v->name, "journal"))
         rc = cli_verb_journal(c, a);
     else if (!strcmp(v->name, "export"))
@@ -337,6 +351,11 @@ int cli_main(const char *cfgopt, int argc, char **argv)
     }
     if (!strcmp(v->name, "ack") && a.all == (a.npos == 1))
         return usage_err(v, "name one alarm, or --all", "");
+    if (!strcmp(v->name, "report") && strcmp(a.pos[0], "charge") && strcmp(a.pos[0], "shift") &&
+        strcmp(a.pos[0], "day"))
+        return usage_err(v, "report charge, shift or day, not ", a.pos[0]);
+    if (!strcmp(v->name, "report") && a.csv && a.json)
+        return usage_err(v, "--csv or --json, not both", "");
     struct cfg *cfg = malloc(sizeof *cfg);
     if (!cfg || load(a.config ? a.config : cfgopt, cfg) < 0) {
         free(cfg);

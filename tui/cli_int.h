@@ -72,4 +72,8 @@ int cli_verb_status(struct cli_conn *c, const struct cfg *cfg, const struct cli_
 int cli_verb_journal(struct cli_conn *c, const struct cli_args *a);
 int cli_verb_export(struct cli_conn *c, const struct cli_args *a);
 
+/* cli_report.c: `report charge|shift|day` from the journal and historian
+ * files of the furnace's state directory (no server needed). */
+int cli_verb_report(const struct cfg *cfg, const struct cli_args *a);
+
 #endif
