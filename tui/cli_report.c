@@ -27,7 +27,7 @@
 
 /* The samples the figures are made of, in the order of struct rpt_sample. */
 static const char *const sample_tags[] = {"gas_flow", "metal_mass", "bath_hc_temp", "roof_temp",
-                                          "o2_pct"};
+                                          "o2_pct", "scrap_on_hearth"};
 #define NSAMPLE ((int)(sizeof sample_tags / sizeof sample_tags[0]))
 
 /* One journal line, as much as rpt_event takes. */
@@ -135,7 +135,8 @@ static int by_time(const void *a, const void *b)
 
 static void set_field(struct rpt_sample *s, int tag, double v)
 {
-    double *f[NSAMPLE] = {&s->gas_flow, &s->metal_kg, &s->bath_c, &s->roof_c, &s->o2_pct};
+    double *f[NSAMPLE] = {&s->gas_flow, &s->metal_kg, &s->bath_c,
+                          &s->roof_c,   &s->o2_pct,   &s->scrap_kg};
     if (tag >= 0 && tag < NSAMPLE)
         *f[tag] = v;
 }
@@ -143,7 +144,7 @@ static void set_field(struct rpt_sample *s, int tag, double v)
 /* Feed the window to r in time order: at equal times the samples first. */
 static void feed(struct rpt *r, const struct loaded *l, double from)
 {
-    struct rpt_sample s = {NAN, NAN, NAN, NAN, NAN};
+    struct rpt_sample s = {NAN, NAN, NAN, NAN, NAN, NAN};
     long i = 0, j = 0;
     while (i < l->npt || j < l->nev) {
         if (i < l->npt && (j >= l->nev || l->pt[i].t <= l->ev[j].t)) {

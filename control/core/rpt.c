@@ -85,13 +85,15 @@ static void watch_dev(struct rpt *r)
 
 static void leave_phase(struct rpt *r, double t)
 {
-    double dur = t - r->ph_t0, e = r->e_kwh - r->ph_e0;
+    double dur = t - r->ph_t0;
     struct rpt_charge *c = open_charge(r);
-    if (r->phase == PH_HOLD && dur >= 60)
-        r->hold_kw = e / (dur / 3600.0);
     if (r->phase == PH_PYROLYSIS && c) {
         c->pyro_s += dur;
-        c->pyro_kwh += e;
+        if (!isnan(c->hearth0) && !isnan(r->s.scrap_kg) && c->hearth0 > r->s.scrap_kg)
+            c->organics_kg = (isnan(c->organics_kg) ? 0 : c->organics_kg) + c->hearth0 -
+                             r->s.scrap_kg;
+        else if (!isnan(c->hearth0) && !isnan(r->s.scrap_kg) && isnan(c->organics_kg))
+            c->organics_kg = 0;
     }
     if (r->phase == PH_TAP && !isnan(r->tap_metal0) && !isnan(r->s.metal_kg) &&
         r->tap_metal0 > r->s.metal_kg)
@@ -102,7 +104,9 @@ static void enter_phase(struct rpt *r, double t, enum cfg_phase ph)
 {
     r->phase = ph;
     r->ph_t0 = t;
-    r->ph_e0 = r->e_kwh;
+    struct rpt_charge *c = open_charge(r);
+    if (ph == PH_PYROLYSIS && c)
+        c->hearth0 = r->s.scrap_kg;
     if (ph == PH_TAP) {
         r->tap_metal0 = r->s.metal_kg;
         for (int i = 0; i < r->ncharges; i++)
@@ -206,8 +210,7 @@ void rpt_init(struct rpt *r, const struct rpt_params *p, double t0, enum cfg_pha
     r->p = *p;
     r->t0 = r->t_last = t0;
     r->sp = p->bath_sp;
-    r->s = (struct rpt_sample){NAN, NAN, NAN, NAN, NAN};
-    r->hold_kw = NAN;
+    r->s = (struct rpt_sample){NAN, NAN, NAN, NAN, NAN, NAN};
     r->tap_metal0 = NAN;
     r->sh.roof_max = NAN;
     r->sh.o2_min = NAN;
@@ -257,7 +260,7 @@ void rpt_event(struct rpt *r, double t, const char *user, const char *kind, cons
                                  .pyro_share = NAN,
                                  .gain_kg = NAN,
                                  .dross_kg = NAN,
-                                 .base_kw = r->hold_kw,
+                                 .hearth0 = NAN,
                                  .t_band = -1,
                                  .metal0 = r->s.metal_kg};
     } else if (!strcmp(kind, "cmd") && !strcmp(what, "push")) {
@@ -305,13 +308,10 @@ void rpt_finish(struct rpt *r, double t)
         struct rpt_charge *c = &r->ch[i];
         sh->charged_t += c->mass_kg / 1000.0;
         c->kwh_t = c->energy_kwh / (c->mass_kg / 1000.0);
-        if (!isnan(c->base_kw) && c->pyro_s > 0) {
-            double displaced = c->base_kw * c->pyro_s / 3600.0 - c->pyro_kwh;
-            if (displaced < 0)
-                displaced = 0;
-            c->organics_kg = displaced * 3.6 / r->p.organics_mj_kg;
-            double all = displaced + c->energy_kwh;
-            c->pyro_share = all > 0 ? displaced / all : 0;
+        if (!isnan(c->organics_kg)) {
+            double heat = c->organics_kg * r->p.organics_mj_kg / 3.6;
+            double all = heat + c->energy_kwh;
+            c->pyro_share = all > 0 ? heat / all : 0;
         }
         if (c->flat_s >= 0 && !c->tapped && !isnan(c->gain_kg))
             c->dross_kg = c->mass_kg - c->gain_kg - (isnan(c->organics_kg) ? 0 : c->organics_kg);

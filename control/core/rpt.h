@@ -27,12 +27,11 @@
  *                 E / mass; pyrolysis time (in PYROLYSIS); push to flat bath: from the
  *                 push until the bath (HC thermocouple) is within band_k of the setpoint
  *                 and stays there stay_s (the start of that stretch counts);
- *                 organics estimate: the fuel the pyrolysis gas displaced, base power (mean
- *                 gas power of the last HOLD before the charge, >= 60 s) x pyrolysis time
- *                 minus the fuel burnt in pyrolysis, over organics_mj_kg; pyrolysis share =
- *                 displaced / (displaced + charge energy); metal gain = metal_mass at flat
- *                 bath - at the charge; dross = mass - gain - organics (NAN if a tap fell
- *                 between, or no flat bath).
+ *                 organics estimate: what the hearth's load cells (scrap_on_hearth) lost
+ *                 in PYROLYSIS (organics and moisture gasified); pyrolysis share = their
+ *                 heat (organics x organics_mj_kg) / (that + the charge's fuel energy);
+ *                 metal gain = metal_mass at flat bath - at the charge; dross = mass -
+ *                 gain - organics (NAN if a tap fell between, or no flat bath).
  *   per shift     tonnes charged, energy, kWh/t, melt rate (t/h of the window), taps and
  *                 tonnes tapped (metal_mass fall over each TAP phase), alarm annunciations
  *                 by priority; ISA-18.2 KPIs over 10-min periods from the window's start:
@@ -76,6 +75,7 @@ struct rpt_sample {
     double bath_c;    /* bath_hc_temp */
     double roof_c;    /* roof_temp */
     double o2_pct;    /* o2_pct */
+    double scrap_kg;  /* scrap_on_hearth */
 };
 
 struct rpt_charge {
@@ -86,12 +86,12 @@ struct rpt_charge {
     double flat_s;      /* push to flat bath, -1 not reached */
     double energy_kwh;
     double kwh_t;
-    double organics_kg; /* estimate, NAN without a base */
-    double pyro_share;  /* of (fuel + displaced), NAN without a base */
+    double organics_kg; /* estimate, NAN when the load cells were not read */
+    double pyro_share;  /* of (fuel + organics heat), NAN with organics_kg */
     double gain_kg;     /* NAN unknown */
     double dross_kg;    /* NAN unknown */
     /* working state */
-    double base_kw, pyro_kwh, t_band, metal0;
+    double hearth0, t_band, metal0;
     bool tapped, done;
 };
 
@@ -127,8 +127,7 @@ struct rpt {
     enum cfg_phase phase;
     double sp;
     double e_kwh;                   /* energy since start */
-    double ph_t0, ph_e0;            /* current phase episode: start time and energy */
-    double hold_kw;                 /* mean power of the last HOLD episode >= 60 s, NAN */
+    double ph_t0;                   /* current phase episode: its start */
     double tap_metal0;              /* metal at TAP entry, NAN */
     bool out_dev;                   /* in a HOLD deviation */
     int period_n[RPT_MAX_PERIODS];  /* annunciations per period */
