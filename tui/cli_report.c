@@ -185,7 +185,7 @@ static void print_charges(const struct rpt *r, bool csv, bool json)
     if (csv)
         printf("charge,time,mass_kg,organics_kg,pyrolysis_min,push_to_flat_min,energy_kwh,"
                "kwh_per_t,pyrolysis_share_pct,metal_gain_kg,dross_kg\n");
-    else if (!json)
+    else if (!json && r->ncharges > 0)
         printf("%-3s %-20s %7s %9s %7s %8s %8s %6s %6s %8s %7s\n", "#", "charged (UTC)",
                "mass t", "organ kg", "pyro m", "flat m", "kWh", "kWh/t", "pyro%", "gain kg",
                "dross");
