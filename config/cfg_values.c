@@ -369,9 +369,19 @@ void cfg_load_section(struct cfg_ctx *x, int sec)
                 cands[nc++] = q->key;
             char dym[100];
             cfg_suggest(dym, sizeof dym, key, cands, nc);
-            cfg_err(x, sk->line, secname, key, NULL,
-                    "unknown key%s; `meltcon check-config --describe` lists the keys of [%s%s]",
-                    dym, s->name, s->multi ? ".NAME" : "");
+            if (x->table) { /* another file: name its keys here */
+                char list[300] = "";
+                for (size_t q = 0; q < nc; q++) {
+                    size_t l = strlen(list);
+                    snprintf(list + l, sizeof list - l, "%s%s", q ? ", " : "", cands[q]);
+                }
+                cfg_err(x, sk->line, secname, key, NULL, "unknown key%s; the keys of [%s%s] are %s",
+                        dym, s->name, s->multi ? ".NAME" : "", list);
+            } else {
+                cfg_err(x, sk->line, secname, key, NULL,
+                        "unknown key%s; `meltcon check-config --describe` lists the keys of [%s%s]",
+                        dym, s->name, s->multi ? ".NAME" : "");
+            }
             continue;
         }
         if (sk->bad) { /* reported by the scan: iniparser would read it otherwise */

@@ -74,8 +74,8 @@ static const struct cfg_section exercise_sections[] = {
      .max_items = EXERCISE_MAX, .example = "expect.ack_flame"},
 };
 
-static const char *const action_kinds[] = {"ack", "cmd", "phase", "set", "shelve", "confirm",
-                                           NULL};
+static const char *const action_kinds[] = {"ack",     "cmd", "phase", "set", "shelve",
+                                           "confirm", "wet", NULL};
 static const char *const when_names[] = {"start", "alarm", "clear", "phase", "event", NULL};
 
 /* "WORD REST" -> the two, false when not exactly two words (one for `start`). */
@@ -112,8 +112,8 @@ static void check(struct cfg_ctx *x)
         if (split2(q->action, w1, sizeof w1, w2, sizeof w2) != 2 ||
             cfg_enum_index(w1, action_kinds) < 0)
             cfg_err(x, cfg_key_line(x, s, "action"), sec, "action", q->action,
-                    "expected KIND WHAT, KIND one of ack, cmd, phase, set, shelve, confirm "
-                    "(e.g. ack flame_failure, cmd lockout_reset)");
+                    "expected KIND WHAT, KIND one of ack, cmd, phase, set, shelve, confirm, "
+                    "wet, WHAT a name or * for any (e.g. ack flame_failure, cmd lockout_reset)");
         else {
             str_copy(q->kind, sizeof q->kind, w1);
             str_copy(q->what, sizeof q->what, w2);
@@ -154,10 +154,20 @@ static void check(struct cfg_ctx *x)
 int exercise_load_text(const char *name, const char *text, size_t len, struct exercise *out,
                        struct cfg_errors *errs)
 {
-    memset(out, 0, sizeof *out);
-    return cfg_table_load_text(name, text, len, exercise_sections,
-                               sizeof exercise_sections / sizeof exercise_sections[0], out, check,
-                               errs);
+    struct exercise *x = calloc(1, sizeof *x);
+    if (!x) {
+        memset(errs, 0, sizeof *errs);
+        errs->n = 1;
+        snprintf(errs->e[0].text, sizeof errs->e[0].text, "%s: out of memory", name);
+        return -1;
+    }
+    int rc = cfg_table_load_text(name, text, len, exercise_sections,
+                                 sizeof exercise_sections / sizeof exercise_sections[0], x, check,
+                                 errs);
+    if (rc == 0)
+        *out = *x;
+    free(x);
+    return rc;
 }
 
 int exercise_load(const char *file, struct exercise *out, struct cfg_errors *errs)

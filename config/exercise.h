@@ -7,7 +7,7 @@
  *   type     = expected          ; expected (default) or forbidden
  *   action   = ack flame_failure ; KIND WHAT as the journal writes it: ack ALARM,
  *                                ; cmd COMMAND, phase PHASE, set LOOP.sp, shelve ALARM,
- *                                ; confirm chemistry
+ *                                ; confirm chemistry, wet ...; WHAT * is any
  *   after    = alarm flame_failure ; when the window opens: start (default), alarm NAME
  *                                ; (raised), clear NAME (returned to normal), phase NAME
  *                                ; (entered), event NAME (this file's [event.NAME])
@@ -75,11 +75,12 @@ struct exercise {
 };
 
 /* Read a scenario's text (called `name` in messages) into *out.  0, or -1 with every
- * mistake in *errs (and *out not to be used). */
+ * mistake in *errs and *out unchanged. */
 int exercise_load_text(const char *name, const char *text, size_t len, struct exercise *out,
                        struct cfg_errors *errs);
 
-/* The same from a file.  -1 with the reason in *errs when it cannot be read. */
+/* The same from a file (at most 64 KiB).  -1 with the reason in *errs when it cannot be
+ * read; *out unchanged. */
 int exercise_load(const char *file, struct exercise *out, struct cfg_errors *errs);
 
 #endif
