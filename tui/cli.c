@@ -43,7 +43,7 @@ struct opt {
 };
 
 enum { O_REASON = 0x100, O_SINCE, O_FROM, O_TO, O_TAGS, O_JSON, O_FOLLOW, O_VERIFY, O_ALL,
-       O_CSV };
+       O_CSV, O_SCENARIO, O_SPEED, O_HTML };
 
 #define OPT_V(n, v, an, f, h) {n, v, an, offsetof(struct cli_args, f), h}
 #define OPT_F(n, v, f, h) {n, v, NULL, offsetof(struct cli_args, f), h}
@@ -60,6 +60,9 @@ static const struct opt opts[] = {
     OPT_F("verify", O_VERIFY, verify, "check the hash chain; name the first line that was changed"),
     OPT_F("all", O_ALL, all, "every unacknowledged alarm"),
     OPT_F("csv", O_CSV, csv, "CSV with a header row instead of text"),
+    OPT_V("scenario", O_SCENARIO, "FILE", scenario, "the exercise's scenario file"),
+    OPT_V("speed", O_SPEED, "X", speed, "the simulator's speed in the run (default 1)"),
+    OPT_V("html", O_HTML, "FILE", html, "also write a self-contained HTML page to FILE"),
     OPT_V("config", 'c', "FILE", config, "the furnace's file (as before the verb)"),
     OPT_F("help", 'h', help, "print this help and exit"),
 };
@@ -100,6 +103,12 @@ static const struct verb {
      "through the sequence's rules."},
     {"confirm", 0, 0, " reason ", "confirm [--reason TEXT]",
      "Confirm the chemistry (ALLOY)."},
+    {"debrief", 0, 0, " scenario from to speed html ",
+     "debrief --scenario FILE [--from T] [--to T] [--speed X] [--html FILE]",
+     "Judge a training run from the record (no server needed): the timeline of malfunctions, "
+     "alarms and actions, each expectation met, late, missed or taken, process deviations "
+     "and a score; exit 0 passed, 1 failed.  --from: the run's start (default: the last "
+     "server start in the last day)."},
     {"report", 1, 1, " from to csv json ", "report charge|shift|day [--from T --to T] [--csv|--json]",
      "Per-charge, per-shift or per-day figures from the journal and the historian files "
      "(read directly: works with the server stopped)."},
@@ -296,6 +305,8 @@ static int run_verb(const struct verb *v, const struct cfg *cfg, const struct cl
     }
     if (!strcmp(v->name, "report"))
         return cli_verb_report(cfg, a);
+    if (!strcmp(v->name, "debrief"))
+        return cli_verb_debrief(cfg, a);
     struct cli_conn *c = cli_conn_open(cfg, err, sizeof err);
     if (!c) {
         fprintf(stderr, "meltcon %s: %s\n", v->name, err);
@@ -354,6 +365,8 @@ int cli_main(const char *cfgopt, int argc, char **argv)
     if (!strcmp(v->name, "report") && strcmp(a.pos[0], "charge") && strcmp(a.pos[0], "shift") &&
         strcmp(a.pos[0], "day"))
         return usage_err(v, "report charge, shift or day, not ", a.pos[0]);
+    if (!strcmp(v->name, "debrief") && !a.scenario)
+        return usage_err(v, "--scenario FILE is required", "");
     if (!strcmp(v->name, "report") && a.csv && a.json)
         return usage_err(v, "--csv or --json, not both", "");
     struct cfg *cfg = malloc(sizeof *cfg);

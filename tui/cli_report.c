@@ -26,32 +26,9 @@
 #define PHASE_LOOKBACK_S (2 * 86400.0)
 
 /* The samples the figures are made of, in the order of struct rpt_sample. */
-static const char *const sample_tags[] = {"gas_flow", "metal_mass", "bath_hc_temp", "roof_temp",
-                                          "o2_pct", "scrap_on_hearth"};
-#define NSAMPLE ((int)(sizeof sample_tags / sizeof sample_tags[0]))
-
-/* One journal line, as much as rpt_event takes. */
-struct ev {
-    double t;
-    bool ok;
-    char user[JOURNAL_USER_MAX], kind[JOURNAL_KIND_MAX], what[JOURNAL_WHAT_MAX];
-    char old_v[JOURNAL_VALUE_MAX], new_v[JOURNAL_VALUE_MAX];
-    char text[128]; /* the start of the sentence: an alarm's "raised high:" */
-};
-
-struct pt {
-    double t, v;
-    int tag;
-};
-
-struct loaded {
-    struct ev *ev;
-    long nev, cap_ev;
-    struct pt *pt;
-    long npt, cap_pt;
-    int phase; /* last phase line before the window, -1 none */
-    bool oom;
-};
+static const char *const sample_tags[] = CLI_RECORD_TAGS;
+#define NSAMPLE CLI_RECORD_NTAGS
+_Static_assert(sizeof sample_tags / sizeof sample_tags[0] == CLI_RECORD_NTAGS, "the tags");
 
 static void *grow(void *p, long *cap, size_t size)
 {
@@ -65,7 +42,7 @@ static void *grow(void *p, long *cap, size_t size)
 static int take_phase(const struct journal_entry *e, const char *line, void *ctx)
 {
     (void)line;
-    struct loaded *l = ctx;
+    struct cli_record *l = ctx;
     if (!strcmp(e->kind, "phase") && !strncmp(e->result, "ok", 2)) {
         int ph = cfg_phase_from_name(e->new_value);
         if (ph >= 0)
@@ -86,16 +63,16 @@ static void copy(char *dst, size_t n, const char *src)
 static int take_event(const struct journal_entry *e, const char *line, void *ctx)
 {
     (void)line;
-    struct loaded *l = ctx;
+    struct cli_record *l = ctx;
     if (l->nev == l->cap_ev) {
-        struct ev *q = grow(l->ev, &l->cap_ev, sizeof *q);
+        struct rec_ev *q = grow(l->ev, &l->cap_ev, sizeof *q);
         if (!q) {
             l->oom = true;
             return 1;
         }
         l->ev = q;
     }
-    struct ev *v = &l->ev[l->nev++];
+    struct rec_ev *v = &l->ev[l->nev++];
     v->t = e->t;
     v->ok = !strncmp(e->result, "ok", 2);
     const char *text = e->result;
@@ -114,22 +91,22 @@ static int take_event(const struct journal_entry *e, const char *line, void *ctx
 
 static int take_point(const struct hist_point *p, void *ctx)
 {
-    struct loaded *l = ctx;
+    struct cli_record *l = ctx;
     if (l->npt == l->cap_pt) {
-        struct pt *q = grow(l->pt, &l->cap_pt, sizeof *q);
+        struct rec_pt *q = grow(l->pt, &l->cap_pt, sizeof *q);
         if (!q) {
             l->oom = true;
             return 1;
         }
         l->pt = q;
     }
-    l->pt[l->npt++] = (struct pt){.t = p->t, .v = p->q == Q_GOOD ? p->v : NAN, .tag = p->tag};
+    l->pt[l->npt++] = (struct rec_pt){.t = p->t, .v = p->q == Q_GOOD ? p->v : NAN, .tag = p->tag};
     return 0;
 }
 
 static int by_time(const void *a, const void *b)
 {
-    double x = ((const struct pt *)a)->t, y = ((const struct pt *)b)->t;
+    double x = ((const struct rec_pt *)a)->t, y = ((const struct rec_pt *)b)->t;
     return (x > y) - (x < y);
 }
 
@@ -141,8 +118,7 @@ static void set_field(struct rpt_sample *s, int tag, double v)
         *f[tag] = v;
 }
 
-/* Feed the window to r in time order: at equal times the samples first. */
-static void feed(struct rpt *r, const struct loaded *l, double from)
+void cli_record_feed_rpt(struct rpt *r, const struct cli_record *l, double from)
 {
     struct rpt_sample s = {NAN, NAN, NAN, NAN, NAN, NAN};
     long i = 0, j = 0;
@@ -155,7 +131,7 @@ static void feed(struct rpt *r, const struct loaded *l, double from)
             }
             rpt_sample(r, t < from ? from : t, &s);
         } else {
-            const struct ev *e = &l->ev[j++];
+            const struct rec_ev *e = &l->ev[j++];
             rpt_event(r, e->t, e->user, e->kind, e->what, e->old_v, e->new_v, e->ok, e->text);
         }
     }
@@ -278,9 +254,43 @@ static void print_shift(const struct rpt *r, const char *kind, bool csv, bool js
 
 /* ---- the verb ------------------------------------------------------------------------- */
 
+int cli_record_load(const struct cfg *cfg, double from, double to, struct cli_record *l,
+                    char *err, size_t errlen)
+{
+    char state[CFG_PATH_MAX], jdir[CFG_PATH_MAX + 16], hdir[CFG_PATH_MAX + 16];
+    memset(l, 0, sizeof *l);
+    l->phase = -1;
+    if (session_state_dir(cfg, state, sizeof state, err, errlen) < 0)
+        return -1;
+    snprintf(jdir, sizeof jdir, "%s/journal", state);
+    snprintf(hdir, sizeof hdir, "%s/hist", state);
+    if (journal_read(jdir, from - PHASE_LOOKBACK_S, from, take_phase, l) < 0 ||
+        journal_read(jdir, from, to, take_event, l) < 0) {
+        snprintf(err, errlen, "cannot read the journal in %s: %s", jdir, strerror(errno));
+        return -1;
+    }
+    if (hist_query(hdir, sample_tags, NSAMPLE, from, to, true, take_point, l) < 0) {
+        snprintf(err, errlen, "cannot read the historian in %s: %s", hdir, strerror(errno));
+        return -1;
+    }
+    if (l->oom) {
+        snprintf(err, errlen, "out of memory reading the record; take a shorter window");
+        return -1;
+    }
+    qsort(l->pt, (size_t)l->npt, sizeof l->pt[0], by_time);
+    return 0;
+}
+
+void cli_record_free(struct cli_record *l)
+{
+    free(l->ev);
+    free(l->pt);
+    memset(l, 0, sizeof *l);
+}
+
 int cli_verb_report(const struct cfg *cfg, const struct cli_args *a)
 {
-    char err[300], state[CFG_PATH_MAX], jdir[CFG_PATH_MAX + 16], hdir[CFG_PATH_MAX + 16];
+    char err[400];
     const char *kind = a->pos[0];
     double now = (double)time(NULL);
     double span = !strcmp(kind, "shift") ? SHIFT_S : DAY_S;
@@ -298,49 +308,25 @@ int cli_verb_report(const struct cfg *cfg, const struct cli_args *a)
         fprintf(stderr, "meltcon report: --to must be after --from\n");
         return 2;
     }
-    if (session_state_dir(cfg, state, sizeof state, err, sizeof err) < 0) {
-        fprintf(stderr, "meltcon report: %s\n", err);
-        return 1;
-    }
-    snprintf(jdir, sizeof jdir, "%s/journal", state);
-    snprintf(hdir, sizeof hdir, "%s/hist", state);
-    struct loaded l = {.phase = -1};
-    int rc = 1;
+    struct cli_record l;
     struct rpt *r = malloc(sizeof *r);
-    if (!r) {
-        fprintf(stderr, "meltcon report: out of memory\n");
+    if (!r || cli_record_load(cfg, from, to, &l, err, sizeof err) < 0) {
+        fprintf(stderr, "meltcon report: %s\n", r ? err : "out of memory");
+        if (r)
+            cli_record_free(&l);
+        free(r);
         return 1;
     }
-    if (journal_read(jdir, from - PHASE_LOOKBACK_S, from, take_phase, &l) < 0 ||
-        journal_read(jdir, from, to, take_event, &l) < 0) {
-        fprintf(stderr, "meltcon report: cannot read the journal in %s: %s\n", jdir,
-                strerror(errno));
-        goto out;
-    }
-    if (hist_query(hdir, sample_tags, NSAMPLE, from, to, true, take_point, &l) < 0) {
-        fprintf(stderr, "meltcon report: cannot read the historian in %s: %s\n", hdir,
-                strerror(errno));
-        goto out;
-    }
-    if (l.oom) {
-        fprintf(stderr, "meltcon report: out of memory reading the record; take a shorter "
-                        "window\n");
-        goto out;
-    }
-    qsort(l.pt, (size_t)l.npt, sizeof l.pt[0], by_time); /* stable enough: equal t group */
     struct rpt_params p;
     rpt_params_default(&p, cfg);
     rpt_init(r, &p, from, l.phase >= 0 ? (enum cfg_phase)l.phase : PH_HOLD);
-    feed(r, &l, from);
+    cli_record_feed_rpt(r, &l, from);
     rpt_finish(r, to);
     if (!strcmp(kind, "charge"))
         print_charges(r, a->csv, a->json);
     else
         print_shift(r, kind, a->csv, a->json);
-    rc = 0;
-out:
-    free(l.ev);
-    free(l.pt);
+    cli_record_free(&l);
     free(r);
-    return rc;
+    return 0;
 }
