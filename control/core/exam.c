@@ -70,10 +70,11 @@ static void on_alarm(struct exam *m, double t, const char *what, const char *new
         memset(a, 0, sizeof *a);
         copy(a->name, sizeof a->name, what);
         const char *p = text + 7;
-        size_t n = strcspn(p, ":");
-        char prio[12];
-        copy(prio, sizeof prio < n + 1 ? sizeof prio : n + 1, p);
-        copy(a->prio, sizeof a->prio, prio);
+        size_t n = strcspn(p, ":"); /* "raised PRIORITY: ..." */
+        if (n >= sizeof a->prio)
+            n = sizeof a->prio - 1;
+        memcpy(a->prio, p, n);
+        a->prio[n] = 0;
         a->t_raised = t;
         a->t_acked = a->t_cleared = -1;
         open_when(m, EXW_ALARM, what, t);
