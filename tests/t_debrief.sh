@@ -9,7 +9,8 @@
 # reset_estop, restart_burner).  10x, not 30x: at 20x and above the PLC watchdog trips
 # on the console's wall-clock heartbeat (issue 16's time base, another engineer's part).
 # Also: debrief without --scenario exits 2; a scenario with a bad [expect] exits 1 with
-# the sentence.  Every process is stopped by its pid.
+# the sentence.  The account running it is the engineer (its own group as engineer_group),
+# as root or not.  Every process is stopped by its pid.
 set -u
 B=${BUILD_DIR:-build}
 MC=$(readlink -f "${MELTCON:-$B/meltcon}")
@@ -44,7 +45,8 @@ run() {
     cfg=$dir/c.ini
     sed -e "s/^port = 1502$/port = $port/" -e "s|^socket =.*|socket = $dir/s.sock|" \
         -e "s|^state_dir =.*|state_dir = $dir/state|" -e "s|^inject_socket =.*|inject_socket = $dir/i.sock|" \
-        -e "s/^mode = auto$/mode = private/" "$SRC/config/meltcon.ini" >"$cfg"
+        -e "s/^mode = auto$/mode = private/" \
+        -e "s/^engineer_group = .*/engineer_group = $(id -gn)/" "$SRC/config/meltcon.ini" >"$cfg"
     t0=$(date +%s)
     "$MS" -c "$cfg" --speed $SPEED --seed 1 --scenario "$SCEN" >"$dir/sim.log" 2>&1 &
     simpid=$!
