@@ -55,6 +55,9 @@ static const struct cfg_key expect_keys[] = {
        within_s),
     SK("while", KT_STRING, 0, 0, "", "", "forbidden: only while alarm NAME is active", while_,
        .size = sizeof(((STRUCT *)0)->while_)),
+    SK("until", KT_STRING, 0, 0, "", "",
+       "forbidden: the window closes at alarm NAME, clear NAME, phase NAME or event NAME", until,
+       .size = sizeof(((STRUCT *)0)->until)),
     SK("text", KT_STRING, 0, 0, NULL, "", "what the trainee should (not) do, for the debrief",
        text, .size = sizeof(((STRUCT *)0)->text)),
     SK("points", KT_INT, 0, 100, "10", "", "weight in the score", points),
@@ -99,7 +102,30 @@ static bool has_event(const struct exercise *e, const char *name)
     return false;
 }
 
-/* The forms of action, after and while, and the keys that go together. */
+/* KEY = "start | alarm NAME | clear NAME | phase NAME | event NAME" into *when and its
+ * NAME, or an error (start only where may_start). */
+static void when_form(struct cfg_ctx *x, const struct exercise *e, int s, const char *sec,
+                      const char *key, const char *v, bool may_start, int *when, char *what,
+                      size_t nwhat)
+{
+    char w1[EXERCISE_WORD], w2[EXERCISE_WORD];
+    int n = split2(v, w1, sizeof w1, w2, sizeof w2);
+    int wi = n > 0 ? cfg_enum_index(w1, when_names) : -1;
+    if (wi < 0 || (wi == EXW_START) != (n == 1) || (wi == EXW_START && !may_start))
+        cfg_err(x, cfg_key_line(x, s, key), sec, key, v, "expected %salarm NAME, clear NAME, "
+                "phase NAME or event NAME", may_start ? "start, " : "");
+    else if (wi == EXW_PHASE && cfg_phase_from_name(w2) < 0)
+        cfg_err(x, cfg_key_line(x, s, key), sec, key, v,
+                "no such phase; phases are HOLD, CHARGE, PYROLYSIS, PUSH, MELT, ALLOY, SKIM, TAP");
+    else if (wi == EXW_EVENT && !has_event(e, w2))
+        cfg_err(x, cfg_key_line(x, s, key), sec, key, v, "no [event.%s] in this file", w2);
+    else {
+        *when = wi;
+        str_copy(what, nwhat, w2);
+    }
+}
+
+/* The forms of action, after, until and while, and the keys that go together. */
 static void check(struct cfg_ctx *x)
 {
     struct exercise *e = (struct exercise *)x->base;
@@ -118,22 +144,15 @@ static void check(struct cfg_ctx *x)
             str_copy(q->kind, sizeof q->kind, w1);
             str_copy(q->what, sizeof q->what, w2);
         }
-        int n = split2(q->after, w1, sizeof w1, w2, sizeof w2);
-        int wi = n > 0 ? cfg_enum_index(w1, when_names) : -1;
-        if (wi < 0 || (wi == EXW_START) != (n == 1))
-            cfg_err(x, cfg_key_line(x, s, "after"), sec, "after", q->after,
-                    "expected start, alarm NAME, clear NAME, phase NAME or event NAME");
-        else if (wi == EXW_PHASE && cfg_phase_from_name(w2) < 0)
-            cfg_err(x, cfg_key_line(x, s, "after"), sec, "after", q->after,
-                    "no such phase; phases are HOLD, CHARGE, PYROLYSIS, PUSH, MELT, ALLOY, "
-                    "SKIM, TAP");
-        else if (wi == EXW_EVENT && !has_event(e, w2))
-            cfg_err(x, cfg_key_line(x, s, "after"), sec, "after", q->after,
-                    "no [event.%s] in this file", w2);
-        else {
-            q->when = wi;
-            str_copy(q->when_what, sizeof q->when_what, w2);
-        }
+        when_form(x, e, s, sec, "after", q->after, true, &q->when, q->when_what,
+                  sizeof q->when_what);
+        q->until_when = EXW_START;
+        if (*q->until)
+            when_form(x, e, s, sec, "until", q->until, false, &q->until_when, q->until_what,
+                      sizeof q->until_what);
+        if (q->type == EX_EXPECTED && *q->until)
+            cfg_err(x, cfg_key_line(x, s, "until"), sec, "until", q->until,
+                    "only a forbidden action has an `until`; an expected one has within_s");
         if (*q->while_) {
             if (split2(q->while_, w1, sizeof w1, w2, sizeof w2) != 2 || strcmp(w1, "alarm"))
                 cfg_err(x, cfg_key_line(x, s, "while"), sec, "while", q->while_,

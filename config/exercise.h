@@ -15,6 +15,8 @@
  *                                ; 0: any time after)
  *   while    = alarm co_high     ; forbidden: only while this alarm is active (UNACK or
  *                                ; ACKED); empty: never, after `after`
+ *   until    = event cleaned     ; forbidden: the window closes here (same forms as
+ *                                ; after, not start); empty: never closes
  *   text     = "Acknowledge the flame failure within a minute"
  *   points   = 20                ; weight in the score (default 10)
  *
@@ -45,6 +47,7 @@ struct exercise_expect {
     char after[EXERCISE_WORD];
     double within_s;
     char while_[EXERCISE_WORD];
+    char until[EXERCISE_WORD];
     char text[EXERCISE_TEXT];
     int points;
     /* the forms, split */
@@ -52,6 +55,8 @@ struct exercise_expect {
     int when;                     /* enum exercise_when */
     char when_what[48];           /* its NAME */
     char while_alarm[48];         /* "" none */
+    int until_when;               /* enum exercise_when; EXW_START: no end */
+    char until_what[48];
 };
 
 /* The other sections of a scenario file, read to be checked (meltsim runs them). */

@@ -124,6 +124,28 @@ static void test_forbidden(void **state)
     assert_int_equal(m.actions, 3);
 }
 
+/* A forbidden window between two of the scenario's events (`until`): before the cause is
+ * cleared the reset is taken; after it, allowed. */
+static void test_forbidden_until(void **state)
+{
+    (void)state;
+    load("[scenario]\ntitle = t\n[event.lost]\nat_min = 12\ninject = flame_failure\n"
+         "[event.cleaned]\nat_min = 20\ninject = clear flame_failure\n"
+         "[expect.early]\ntype = forbidden\naction = cmd lockout_reset\nafter = event lost\n"
+         "until = event cleaned\ntext = t\n");
+    exam_init(&m, &ex, 0, 1);
+    ev(1300, "anna", "cmd", "lockout_reset", "", true, "done"); /* after the cleaning */
+    exam_finish(&m, 1400);
+    assert_true(m.it[0].t_close == 1200);
+    assert_int_equal(m.it[0].verdict, EXV_KEPT);
+    exam_init(&m, &ex, 0, 1);
+    ev(700, "anna", "cmd", "lockout_reset", "", true, "done"); /* before the fault: fine */
+    ev(800, "anna", "cmd", "lockout_reset", "", true, "done"); /* lost at 720: taken */
+    exam_finish(&m, 1400);
+    assert_int_equal(m.it[0].verdict, EXV_TAKEN);
+    assert_true(m.it[0].t_done == 800);
+}
+
 static void test_alarm_timeline(void **state)
 {
     (void)state;
@@ -151,6 +173,7 @@ int main(void)
         cmocka_unit_test(test_met_late_missed),
         cmocka_unit_test(test_event_window),
         cmocka_unit_test(test_forbidden),
+        cmocka_unit_test(test_forbidden_until),
         cmocka_unit_test(test_alarm_timeline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

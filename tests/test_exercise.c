@@ -36,10 +36,14 @@ static void test_good(void **state)
                                "[expect.no_reset]\ntype = forbidden\naction = cmd lockout_reset\n"
                                "while = alarm flame_failure\ntext = never\n"
                                "[expect.late]\naction = cmd burner_start\nafter = event lost\n"
-                               "text = restart\n"),
+                               "text = restart\n"
+                               "[expect.early]\ntype = forbidden\naction = cmd lockout_reset\n"
+                               "after = event lost\nuntil = clear flame_failure\ntext = wait\n"),
                      0);
     assert_int_equal(ex.nevents, 1);
-    assert_int_equal(ex.n, 3);
+    assert_int_equal(ex.n, 4);
+    assert_int_equal(ex.ex[3].until_when, EXW_CLEAR);
+    assert_string_equal(ex.ex[3].until_what, "flame_failure");
     const struct exercise_expect *a = &ex.ex[0], *b = &ex.ex[1], *c = &ex.ex[2];
     assert_string_equal(a->name, "ack_flame");
     assert_int_equal(a->type, EX_EXPECTED);
@@ -91,7 +95,7 @@ static const struct bad {
 } bad[] = {
     {HEAD "[expect.a]\naction = ack x\ntext = t\ntypo = 1\n",
      "s.ini:9: [expect.a] typo: unknown key (did you mean \"type\"?); the keys of [expect.NAME] "
-     "are type, action, after, within_s, while, text, points"},
+     "are type, action, after, within_s, while, until, text, points"},
     {HEAD "[expect.a]\ntext = t\n", "s.ini:6: [expect.a] action: missing required key"},
     {HEAD "[expect.a]\naction = ack x\n", "[expect.a] text: missing required key"},
     {HEAD "[expect.a]\naction = wave hands\ntext = t\n",
@@ -117,6 +121,10 @@ static const struct bad {
     {HEAD "[expect.a]\ntype = forbidden\naction = cmd x\nwhile = co high\ntext = t\n",
      "[expect.a] while = \"co high\": expected alarm NAME"},
     {HEAD "[expect.a]\naction = ack x\npoints = 1000\ntext = t\n", "[expect.a] points = \"1000\""},
+    {HEAD "[expect.a]\naction = ack x\nuntil = event lost\ntext = t\n",
+     "s.ini:8: [expect.a] until = \"event lost\": only a forbidden action has an `until`"},
+    {HEAD "[expect.a]\ntype = forbidden\naction = cmd x\nuntil = start\ntext = t\n",
+     "[expect.a] until = \"start\": expected alarm NAME, clear NAME, phase NAME or event NAME"},
     {HEAD "[expects.a]\naction = ack x\ntext = t\n",
      "[expects.a]: unknown section (did you mean \"expect.a\"?)"},
     {HEAD "[expect.bad-name]\naction = ack x\ntext = t\n",

@@ -37,12 +37,16 @@ static bool active(struct exam *m, const char *name)
     return a && a->t_cleared < 0;
 }
 
+/* Windows that open (after) or close (until) at this happening. */
 static void open_when(struct exam *m, int when, const char *name, double t)
 {
     for (int i = 0; i < m->ex->n; i++) {
         const struct exercise_expect *q = &m->ex->ex[i];
         if (m->it[i].t_open < 0 && q->when == when && !strcmp(q->when_what, name))
             m->it[i].t_open = t;
+        if (m->it[i].t_close < 0 && q->until_when == when && when != EXW_START &&
+            !strcmp(q->until_what, name))
+            m->it[i].t_close = t;
     }
 }
 
@@ -51,13 +55,14 @@ static void open_by_time(struct exam *m, double t)
 {
     for (int i = 0; i < m->ex->n; i++) {
         const struct exercise_expect *q = &m->ex->ex[i];
-        if (m->it[i].t_open >= 0)
-            continue;
         double at = q->when == EXW_START   ? m->t_start
                     : q->when == EXW_EVENT ? exam_event_time(m, q->when_what)
                                            : -1;
-        if (at >= 0 && at <= t)
+        if (m->it[i].t_open < 0 && at >= 0 && at <= t)
             m->it[i].t_open = at;
+        double until = q->until_when == EXW_EVENT ? exam_event_time(m, q->until_what) : -1;
+        if (m->it[i].t_close < 0 && until >= 0 && until <= t)
+            m->it[i].t_close = until;
     }
 }
 
@@ -100,7 +105,7 @@ void exam_init(struct exam *m, const struct exercise *ex, double t_start, double
     m->t_start = t_start;
     m->speed = speed > 0 ? speed : 1;
     for (int i = 0; i < EXERCISE_MAX; i++)
-        m->it[i].t_open = m->it[i].t_done = -1;
+        m->it[i].t_open = m->it[i].t_done = m->it[i].t_close = -1;
     open_by_time(m, t_start);
 }
 
@@ -143,7 +148,8 @@ void exam_event(struct exam *m, double t, const char *user, const char *kind, co
         if (it->t_open < 0 || it->t_done >= 0 || !matches(q, kind, what))
             continue;
         if (q->type == EX_EXPECTED ||
-            (q->type == EX_FORBIDDEN && (!*q->while_alarm || active(m, q->while_alarm))))
+            (q->type == EX_FORBIDDEN && it->t_close < 0 &&
+             (!*q->while_alarm || active(m, q->while_alarm))))
             it->t_done = t;
     }
 }

@@ -11,8 +11,9 @@
  *                   after the opening, within within_s / speed (0: any time after);
  *              LATE the same after the window (half the points);
  *              MISSED none, or the window never opened (named as such);
- *   forbidden  TAKEN an accepted matching action after the opening while the `while`
- *                   alarm is active (UNACK or ACKED); else KEPT (its points).
+ *   forbidden  TAKEN an accepted matching action after the opening, before `until`
+ *                   closes it, while the `while` alarm is active (UNACK or ACKED);
+ *                   else KEPT (its points).
  * Score: points earned over points possible, in %.  The run passes with no expectation
  * MISSED or TAKEN and a score of at least EXAM_PASS_PCT.
  */
@@ -31,6 +32,7 @@ enum exam_verdict { EXV_MET, EXV_LATE, EXV_MISSED, EXV_TAKEN, EXV_KEPT };
 
 struct exam_item {
     double t_open;   /* the window opened, -1 never */
+    double t_close;  /* a forbidden one's window closed (until), -1 not */
     double t_done;   /* the action (expected: first matching; forbidden: first taken), -1 */
     int verdict;     /* enum exam_verdict, after exam_finish */
     int points;      /* earned */
