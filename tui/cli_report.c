@@ -277,7 +277,8 @@ int cli_record_load(const struct cfg *cfg, double from, double to, struct cli_re
         snprintf(err, errlen, "out of memory reading the record; take a shorter window");
         return -1;
     }
-    qsort(l->pt, (size_t)l->npt, sizeof l->pt[0], by_time);
+    if (l->npt > 0) /* qsort takes no NULL, even for nothing */
+        qsort(l->pt, (size_t)l->npt, sizeof l->pt[0], by_time);
     return 0;
 }
 
