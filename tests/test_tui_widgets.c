@@ -291,12 +291,30 @@ static void test_dialog_lines(void **state)
     dialog_key(&d, '4');
     dialog_key(&d, '5');
     dialog_key(&d, '\n');
+    dialog_key(&d, 'r'); /* set needs a reason (the server's gate requires one) */
     dialog_key(&d, '\n');
     wg_dialog(&l, 70, &d, A);
-    bool confirm = false;
-    for (int i = 0; i < l.n; i++)
+    bool confirm = false, send = false;
+    for (int i = 0; i < l.n; i++) {
         confirm |= strstr(l.line[i], "bath.sp 740 -> 745 degC?") != NULL;
+        send |= strstr(l.line[i], "y = send    n or Esc = back") != NULL;
+    }
     assert_true(confirm);
+    assert_true(send);
+    /* the live value moved: the dialog says so, with its unit */
+    static struct snap sn;
+    sn.nloops = 1;
+    snprintf(sn.loops[0].name, sizeof sn.loops[0].name, "bath");
+    sn.loops[0].sp = 725;
+    dialog_track(&d, &sn);
+    wg_dialog(&l, 70, &d, A);
+    bool moved = false;
+    for (int i = 0; i < l.n; i++)
+        if (strstr(l.line[i], "Now        725 degC: changed since this opened")) {
+            moved = true;
+            assert_int_equal(l.sev[i], SEV_HIGH);
+        }
+    assert_true(moved);
     struct snap_reply r = {.id = 7, .ok = false, .text = "bath.sp refused: the loop is in MAN"};
     dialog_key(&d, 'y');
     dialog_sent(&d, 7, NULL);

@@ -589,8 +589,8 @@ static void request(struct fake *f, int ci, const char *buf, size_t len)
         rep.ok = do_export(f, ci, &r, rep.text, sizeof rep.text);
     else
         rep.ok = answer(f, &r, rep.text, sizeof rep.text);
-    fprintf(f->log, "req id=%ld verb=%s target=%s value=%s reason=%s -> %s: %s\n", r.id, r.verb,
-            r.target, r.value, r.reason, rep.ok ? "ok" : "refused", rep.text);
+    fprintf(f->log, "req id=%ld expect=%s verb=%s target=%s value=%s reason=%s -> %s: %s\n", r.id,
+            r.expect, r.verb, r.target, r.value, r.reason, rep.ok ? "ok" : "refused", rep.text);
     fflush(f->log);
     snap_reply_encode(&rep, &f->o);
     send_all(f, ci);

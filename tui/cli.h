@@ -7,10 +7,8 @@
  *   meltcon [-c FILE] cmd NAME [ARG] [--reason TEXT]
  *   meltcon [-c FILE] ack ALARM|--all
  *   meltcon [-c FILE] shelve ALARM MINUTES --reason TEXT
- *   meltcon [-c FILE] journal [--since T] [--follow] [--verify]
+ *   meltcon [-c FILE] journal [--since T] [--follow] [--verify [--heads FILE]]
  *   meltcon [-c FILE] export --from T --to T [--tags a,b] [--csv]
- *   meltcon [-c FILE] phase NAME [--reason TEXT]
- *   meltcon [-c FILE] confirm [--reason TEXT]
  *   meltcon [-c FILE] report charge|shift|day [--from T] [--to T] [--csv|--json]
  *   meltcon [-c FILE] debrief --scenario FILE [--from T] [--to T] [--speed X] [--html FILE]
  *   meltcon [-c FILE] [CONSOLE OPTIONS]      attach (start the server if needed)

@@ -390,7 +390,8 @@ static void dialog_input(struct ui *u, int ch)
         struct snap_req q;
         char err[300];
         dialog_request(&u->dlg, &q);
-        long id = client_send(u->cl, q.verb, q.target, q.value, q.reason, err, sizeof err);
+        long id = client_send_expect(u->cl, q.verb, q.target, q.value, q.reason, q.expect, err,
+                                     sizeof err);
         dialog_sent(&u->dlg, id, id < 0 ? err : NULL);
     } else if (r == DR_TEXT) {
         events_filter(u, u->dlg.spec.target, u->dlg.value);
@@ -654,8 +655,10 @@ static int loop(struct ui *u, const struct console_opts *o, bool hello_ok, char 
         unsigned got = client_poll(cl, u->now);
         if (same_config(u, got, &hello_ok, refused, refusedlen) < 0)
             return 1;
-        if (got & CL_GOT_SNAP)
+        if (got & CL_GOT_SNAP) {
             trend_add_snap(u->tr, &cl->snap);
+            dialog_track(&u->dlg, &cl->snap); /* the live value beside what was shown */
+        }
         if (got & CL_GOT_REPLY) {
             replies(u, &seen);
             urgent = true;

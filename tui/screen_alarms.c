@@ -152,11 +152,18 @@ static bool key(struct ui *u, int ch)
     int n = build(u, idx, &nact);
     if (screen_nav(ch, &u->sel[SCR_ALARMS], n, u->height / 2))
         return true;
-    if (ch != 'k' && ch != 'K' && ch != 's' && ch != 'u' && ch != 'g')
+    if (ch != 'k' && ch != 'K' && ch != 's' && ch != 'u' && ch != 'g' && ch != 'O')
         return false;
-    if (ch == 'K') {
-        if (screen_may_write(u, "acknowledge all"))
-            screen_send(u, "ack", "all", "");
+    if (ch == 'K') { /* every alarm at once: asks first (K again or y sends) */
+        if (screen_may_write(u, "acknowledge all")) {
+            int waiting = u->cl->snap.n_unacked;
+            struct dialog_spec all = {.kind = DV_NONE, .verb = "ack", .target = "all",
+                                      .hotkey = 'K'};
+            snprintf(all.title, sizeof all.title, "Acknowledge all: %d alarm%s awaiting "
+                     "acknowledgement", waiting, waiting == 1 ? "" : "s");
+            snprintf(all.what, sizeof all.what, "Acknowledge all %d", waiting);
+            screen_dialog(u, &all);
+        }
         return true;
     }
     if (n == 0) {
@@ -173,19 +180,35 @@ static bool key(struct ui *u, int ch)
                        a->name);
         return true;
     }
+    if (ch == 'O') { /* out of service, or back in (engineer) */
+        if (!screen_may_engineer(u, "out of service"))
+            return true;
+        bool oos = a->state == ALARM_OOS;
+        struct dialog_spec s = {.kind = DV_NONE, .verb = "oos", .ask_reason = true,
+                                .hotkey = 'O'};
+        snprintf(s.target, sizeof s.target, "%s", a->name);
+        snprintf(s.value, sizeof s.value, "%s", oos ? "off" : "on");
+        snprintf(s.base, sizeof s.base, "%s", alarm_state_name((enum alarm_state)a->state));
+        snprintf(s.title, sizeof s.title, "%s %s", oos ? "Back in service:" : "Out of service:",
+                 a->name);
+        snprintf(s.what, sizeof s.what, "%s %s", a->name,
+                 oos ? "back in service" : "out of service");
+        screen_dialog(u, &s);
+        return true;
+    }
     if (ch == 'k') {
         if (a->state != ALARM_UNACK && a->state != ALARM_RTN_UNACK)
             screen_msg(u, SEV_NONE, "%s is %s: nothing to acknowledge", a->name,
                        alarm_state_name((enum alarm_state)a->state));
-        else if (screen_may_write(u, "acknowledge"))
-            screen_send(u, "ack", a->name, "");
+        else if (screen_may_write(u, "acknowledge")) /* on the state shown */
+            screen_send_expect(u, "ack", a->name, "", alarm_state_name((enum alarm_state)a->state));
     } else if (ch == 's') {
         if (screen_may_write(u, "shelve"))
             shelve(u, a);
     } else if (a->state != ALARM_SHELVED) {
         screen_msg(u, SEV_NONE, "%s is not shelved", a->name);
     } else if (screen_may_write(u, "unshelve")) {
-        screen_send(u, "unshelve", a->name, "");
+        screen_send_expect(u, "unshelve", a->name, "", "SHELVED");
     }
     return true;
 }
@@ -193,9 +216,10 @@ static bool key(struct ui *u, int ch)
 static const struct screen_key keys[] = {
     {"Up/Down", "select", "select an alarm", false},
     {"k", "ack", "acknowledge the selected alarm", true},
-    {"K", "ack all", "acknowledge every alarm", true},
+    {"K", "ack all", "acknowledge every alarm (asks first: K again or y)", true},
     {"s", "shelve", "shelve the selected alarm (minutes and a reason)", true},
     {"u", "unshelve", "unshelve the selected alarm", true},
+    {"O", "oos", "take the selected alarm out of service, or back in (engineer; a reason)", true},
     {"g", "trend", "trend of the selected alarm's tag", false},
 };
 

@@ -218,6 +218,21 @@ bool screen_may_write(struct ui *u, const char *what)
     return true;
 }
 
+bool screen_may_engineer(struct ui *u, const char *what)
+{
+    const struct client *cl = u->cl;
+    if (!screen_may_write(u, what))
+        return false;
+    if (cl->have_hello && strcmp(cl->hello.role, "engineer") != 0) {
+        const char *grp = u->cfg->server.engineer_group;
+        screen_msg(u, SEV_NOTE, "%s: needs the engineer role (user %s is %s, not in the "
+                   "engineer group%s%s)", what, cl->hello.user, cl->hello.role,
+                   grp[0] ? " " : "", grp);
+        return false;
+    }
+    return true;
+}
+
 void screen_dialog(struct ui *u, const struct dialog_spec *s)
 {
     dialog_open(&u->dlg, s);
@@ -225,8 +240,14 @@ void screen_dialog(struct ui *u, const struct dialog_spec *s)
 
 void screen_send(struct ui *u, const char *verb, const char *target, const char *value)
 {
+    screen_send_expect(u, verb, target, value, NULL);
+}
+
+void screen_send_expect(struct ui *u, const char *verb, const char *target, const char *value,
+                        const char *expect)
+{
     char err[300];
-    long id = client_send(u->cl, verb, target, value, "", err, sizeof err);
+    long id = client_send_expect(u->cl, verb, target, value, "", expect, err, sizeof err);
     if (id < 0)
         screen_msg(u, SEV_HIGH, "%s %s not sent: %s", verb, target, err);
     else

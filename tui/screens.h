@@ -146,11 +146,17 @@ void screen_alarm_line(struct ui *u, const struct snap_alarm *a, bool sel);
 
 /* May this console write?  If not, says why on the message line. */
 bool screen_may_write(struct ui *u, const char *what);
+/* The same, and the engineer's role (tuning, out of service, forcing a
+ * phase); if not, says why. */
+bool screen_may_engineer(struct ui *u, const char *what);
 __attribute__((format(printf, 3, 4))) void screen_msg(struct ui *u, enum wg_sev sev,
                                                       const char *fmt, ...);
 void screen_dialog(struct ui *u, const struct dialog_spec *s);
 /* Send a request that needs no dialog (acknowledge, unshelve). */
 void screen_send(struct ui *u, const char *verb, const char *target, const char *value);
+/* The same with the base the operator saw (compare-and-set, snap.h). */
+void screen_send_expect(struct ui *u, const char *verb, const char *target, const char *value,
+                        const char *expect);
 /* Open the trend screen on tag's pen, adding the pen when the tag is not
  * one yet (the console then asks the historian for its past).  Says why on
  * the message line and returns false when it cannot (no such tag, pens

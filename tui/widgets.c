@@ -521,6 +521,10 @@ void wg_dialog(struct wg_lines *l, int width, const struct dialog *d, const stru
         add_line(l, SEV_NONE, 0, 0, "Current    %.*g%s%s", 12, s->old, *unit ? " " : "", unit);
     else if (s->kind == DV_CHOICE && s->has_old && (int)s->old >= 0 && (int)s->old < s->nchoices)
         add_line(l, SEV_NONE, 0, 0, "Current    %s", s->choices[(int)s->old]);
+    if (d->moved) /* compare-and-set: what the operator decided on has moved */
+        add_line(l, SEV_HIGH, 0, 0, "Now        %s%s%s: changed since this opened; sending is "
+                 "refused", d->live, s->kind == DV_NUMBER && *unit ? " " : "",
+                 s->kind == DV_NUMBER ? unit : "");
     dialog_limits_text(s, lim, sizeof lim);
     if (lim[0])
         add_line(l, SEV_NONE, 0, 0, "Allowed    %s", lim);
@@ -574,7 +578,11 @@ void wg_dialog(struct wg_lines *l, int width, const struct dialog *d, const stru
     case DS_CONFIRM:
         dialog_confirm_text(d, tmp, sizeof tmp, g->arrow);
         add_line(l, SEV_NOTE, 0, wg_width(tmp), "%s", tmp);
-        add_line(l, SEV_NONE, 0, 0, "y or Enter = send    n or Esc = back");
+        if (s->hotkey)
+            add_line(l, SEV_NONE, 0, 0, "y or %c = send   n or Esc = back%s", s->hotkey,
+                     s->kind == DV_NONE && s->ask_reason ? "   Tab = add a reason" : "");
+        else
+            add_line(l, SEV_NONE, 0, 0, "y = send    n or Esc = back");
         break;
     case DS_WAIT:
         add_line(l, SEV_NONE, 0, 0, "Sent; waiting for the server ...   Esc closes");
@@ -583,7 +591,8 @@ void wg_dialog(struct wg_lines *l, int width, const struct dialog *d, const stru
         char refused[sizeof d->reply + 16];
         snprintf(refused, sizeof refused, "REFUSED: %s", d->reply);
         wg_wrap(l, refused, width, 4, SEV_HIGH);
-        add_line(l, SEV_NONE, 0, 0, "any key closes");
+        add_line(l, SEV_NONE, 0, 0, "%s", d->moved ? "any key: again, on the value now   Esc closes"
+                                                   : "any key closes");
         break;
     }
     }

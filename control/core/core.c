@@ -209,6 +209,9 @@ static void set_loop_sp(struct core *k, int loop, double sp, const char *why)
     (void)numtext(res->new_v, sizeof res->new_v, v);
     snprintf(res->text, sizeof res->text, "%s %s -> %s %s (%s, program %s)", what, res->old_v,
              res->new_v, p->prm.pv_unit, why, k->prog->name);
+    char by[sizeof k->changes[0].by];
+    snprintf(by, sizeof by, "the program %s", k->prog->name);
+    core_note_change(k, what, res->new_v, by, "");
 }
 
 static void phase_entry(struct core *k, enum cfg_phase ph)
@@ -231,6 +234,7 @@ void core_phase_event(struct core *k, const struct core_req *r, enum cfg_phase f
     str_copy(res->new_v, sizeof res->new_v, cfg_phase_name(k->seq.phase));
     snprintf(res->text, sizeof res->text, "phase %s -> %s: %s", cfg_phase_name(from),
              cfg_phase_name(k->seq.phase), why);
+    core_note_change(k, "phase", res->new_v, r ? r->user : "the sequencer", r ? r->when : "");
     seq_outputs(k->prog, k->seq.phase, &k->seq.out);
     phase_entry(k, k->seq.phase);
 }

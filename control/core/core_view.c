@@ -26,6 +26,7 @@ void core_view_fill(const struct core *k, const struct tag_value *tags, const do
     v->t_phase = k->seq.t_phase_s;
     v->ready = k->seq.ready;
     v->overrun = k->seq.overrun;
+    v->wet = k->seq.wet;
     if (k->seq.overrun)
         snprintf(v->phase_why, sizeof v->phase_why, "%s; %s", k->seq.overrun_why, k->seq.why);
     else
@@ -50,6 +51,9 @@ void core_view_fill(const struct core *k, const struct tag_value *tags, const do
         o->pv = l->pid.pv;
         o->pv_q = l->pv_tag >= 0 ? tags[l->pv_tag].q : Q_BAD_COMMS;
         o->out = l->pid.out;
+        o->kp = l->pid.prm.kp;
+        o->ti_s = l->pid.prm.ti_s;
+        o->td_s = l->pid.prm.td_s;
         o->status = l->pid.status;
     }
     v->nalarms = 0;

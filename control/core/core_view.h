@@ -33,6 +33,7 @@ struct core_view_loop {
     int pv_q;                   /* quality of the PV tag (BAD_COMMS: no PV tag) */
     double out;
     unsigned status;            /* PID_ST_* (pid.h) */
+    double kp, ti_s, td_s;      /* the tuning now (an engineer's `tune` changes it) */
 };
 
 struct core_view_alarm {
@@ -58,6 +59,7 @@ struct core_view {
     int phase;                  /* enum cfg_phase */
     double t_phase;             /* s in phase */
     bool ready, overrun;
+    bool wet;                   /* the charge is flagged wet (no push until cleared) */
     char phase_why[CORE_VIEW_WHY_MAX];
     int n_unacked, n_active, n_shelved;
     bool flood;

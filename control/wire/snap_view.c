@@ -70,6 +70,7 @@ void snap_from_view(const struct core_view *v, struct snap *s)
     s->t_phase = v->t_phase;
     s->ready = v->ready;
     s->overrun = v->overrun;
+    s->wet = v->wet;
     str_copy(s->phase_why, sizeof s->phase_why, v->phase_why);
     s->ntags = v->ntags;
     for (int i = 0; i < v->ntags; i++) {
@@ -92,6 +93,9 @@ void snap_from_view(const struct core_view *v, struct snap *s)
         o->pv = l->pv;
         o->pv_q = l->pv_q;
         o->out = l->out;
+        o->kp = l->kp;
+        o->ti_s = l->ti_s;
+        o->td_s = l->td_s;
         o->flags = flags_from_status(l->status);
     }
     s->nalarms = v->nalarms;
