@@ -45,7 +45,7 @@ struct opt {
 };
 
 enum { O_REASON = 0x100, O_SINCE, O_FROM, O_TO, O_TAGS, O_JSON, O_FOLLOW, O_VERIFY, O_ALL,
-       O_CSV, O_EXPECT, O_FORCE, O_HEADS, O_UNITS };
+        O_CSV, O_EXPECT, O_FORCE, O_HEADS, O_UNITS, O_SCENARIO, O_SPEED, O_HTML };
 
 #define OPT_V(n, v, an, f, h) {n, v, an, offsetof(struct cli_args, f), h}
 #define OPT_F(n, v, f, h) {n, v, NULL, offsetof(struct cli_args, f), h}
@@ -67,6 +67,9 @@ static const struct opt opts[] = {
           "change only if the value now is V (what you saw); without it, the value is read "
           "from the server just before and sent as V"),
     OPT_F("force", O_FORCE, force, "force the phase (engineers): without its normal exit"),
+    OPT_V("scenario", O_SCENARIO, "FILE", scenario, "the exercise's scenario file"),
+    OPT_V("speed", O_SPEED, "X", speed, "the simulator's speed in the run (default 1)"),
+    OPT_V("html", O_HTML, "FILE", html, "also write a self-contained HTML page to FILE"),
     OPT_V("config", 'c', "FILE", config, "the furnace's file (as before the verb)"),
     OPT_F("help", 'h', help, "print this help and exit"),
     OPT_V("heads", O_HEADS, "FILE", heads,
@@ -125,6 +128,15 @@ static const struct verb {
      "Print the historian's samples between two times: CSV (a value and a quality column "
      "per tag) or JSON lines; with no server running, read from the state directory's "
      "historian.db."},
+    {"debrief", 0, 0, " scenario from to speed html ",
+     "debrief --scenario FILE [--from T] [--to T] [--speed X] [--html FILE]",
+     "Judge a training run from the record (no server needed): the timeline of malfunctions, "
+     "alarms and actions, each expectation met, late, missed or taken, process deviations "
+     "and a score; exit 0 passed, 1 failed.  --from: the run's start (default: the last "
+     "server start in the last day)."},
+    {"report", 1, 1, " from to csv json ", "report charge|shift|day [--from T --to T] [--csv|--json]",
+     "Per-charge, per-shift or per-day figures from the journal and the historian files "
+     "(read directly: works with the server stopped)."},
 };
 
 static const struct verb *verb_find(const char *name)
@@ -399,6 +411,10 @@ static int run_verb(const struct verb *v, const struct cfg *cfg, const struct cl
                                                   : cli_journal_local(cfg, a);
         }
     }
+    if (!strcmp(v->name, "report"))
+        return cli_verb_report(cfg, a);
+    if (!strcmp(v->name, "debrief"))
+        return cli_verb_debrief(cfg, a);
     struct cli_conn *c = cli_conn_open(cfg, err, sizeof err);
     if (!c && !strcmp(v->name, "journal") && a->verify) {
         fprintf(stderr, "meltcon journal: %s; verifying the files directly\n", err);
@@ -451,6 +467,13 @@ int cli_main(const char *cfgopt, int argc, char **argv)
         return usage_err(v, "name one alarm, or --all", "");
     if (a.heads && !a.verify)
         return usage_err(v, "--heads goes with --verify", "");
+    if (!strcmp(v->name, "report") && strcmp(a.pos[0], "charge") && strcmp(a.pos[0], "shift") &&
+        strcmp(a.pos[0], "day"))
+        return usage_err(v, "report charge, shift or day, not ", a.pos[0]);
+    if (!strcmp(v->name, "debrief") && !a.scenario)
+        return usage_err(v, "--scenario FILE is required", "");
+    if (!strcmp(v->name, "report") && a.csv && a.json)
+        return usage_err(v, "--csv or --json, not both", "");
     struct cfg *cfg = malloc(sizeof *cfg);
     if (!cfg || load(a.config ? a.config : cfgopt, cfg) < 0) {
         free(cfg);
