@@ -44,6 +44,14 @@
  *
  * Process time comes from plc_clock through cycle_pclock_step; the
  * equations are at the top of control/core/cycle.c.
+ *
+ * Training time (issue 16, control/README.md 'Training time'): against a
+ * simulator (plc_mode 1) running sim_speed times faster than the wall clock,
+ * the period is divided by that speed, down to SIM_PERIOD_MIN_NS, so a cycle
+ * stays near [cycle] period_ms of process time and the loops keep their dt;
+ * frozen (sim_state), the configured period.  Deadlines the short period
+ * misses count as missed (journal, overrun alarm) only when they add up to a
+ * configured period: a held-up cycle is judged by the plant's period.
  */
 #include "server_int.h"
 
@@ -54,11 +62,43 @@
 #include <time.h>
 
 #include "clock.h"
+#include "plc_contract.h"
 #include "util.h"
 
 /* ---- the cycle ------------------------------------------------------------------------------ */
 
 #define OVERRUN_HOLD_MS 2000 /* the overrun condition outlives the last overrun cycle by this */
+
+/* ---- issue 16: the cycle's period against a sped-up simulator --------------------------------- */
+
+#define SIM_PERIOD_MIN_NS 10000000 /* 10 ms: at most 100 cycles a second */
+
+/* The period of the next cycle: [cycle] period_ms, divided by the simulator's speed. */
+static int64_t sim_period_ns(const struct server *sv)
+{
+    const struct tag_value *t = sv->tags;
+    if (sv->t_plc_mode < 0 || sv->t_sim_speed < 0 || t[sv->t_plc_mode].q != Q_GOOD ||
+        t[sv->t_plc_mode].v != 1 || t[sv->t_sim_speed].q != Q_GOOD ||
+        !(t[sv->t_sim_speed].v > 1))
+        return sv->period_ns;
+    if (sv->t_sim_state >= 0 && t[sv->t_sim_state].q == Q_GOOD &&
+        ((unsigned)t[sv->t_sim_state].v & PLC_SIM_FROZEN))
+        return sv->period_ns;
+    double p = (double)sv->period_ns / t[sv->t_sim_speed].v;
+    return p < SIM_PERIOD_MIN_NS ? SIM_PERIOD_MIN_NS : (int64_t)p;
+}
+
+/* The next deadline at the simulator's period; missed ones counted in configured periods. */
+static int64_t sim_deadline_next(struct server *sv, int64_t deadline, int64_t now)
+{
+    int64_t p = sim_period_ns(sv);
+    if (p >= sv->period_ns)
+        return cycle_deadline_next(deadline, now, sv->period_ns, &sv->missed);
+    uint64_t k = 0;
+    int64_t next = cycle_deadline_next(deadline, now, p, &k);
+    sv->missed += (uint64_t)((int64_t)k * p / sv->period_ns);
+    return next;
+}
 
 static void link_event(struct server *sv)
 {
@@ -408,7 +448,7 @@ void server_run_loop(struct server *sv)
         housekeeping(sv, mono);
         server_broadcast_flush(sv, mono);
         uint64_t missed = sv->missed;
-        deadline = cycle_deadline_next(deadline, clock_mono_ns(), sv->period_ns, &sv->missed);
+        deadline = sim_deadline_next(sv, deadline, clock_mono_ns()); /* issue 16 */
         if (sv->missed != missed)
             server_event(sv, "server", "cycle",
                          "%llu cycle deadlines missed (the server was held up "

@@ -136,6 +136,7 @@ struct server {
     struct cycle_lat lat;
     struct cycle_pclock pclock;
     int t_plc_clock, t_plc_mode;
+    int t_sim_speed, t_sim_state; /* a simulator's training clock (issue 16), -1 if not mapped */
     struct tag_value tags[CFG_MAX_TAGS];
     double age[CFG_MAX_TAGS];
     int link_state; /* enum plc_state last journalled */
