@@ -473,25 +473,29 @@ static int clock_verb(struct sim *sm, const char *req, char *rep, size_t n)
         static struct ssnap snap;
         snprintf(snap.name, sizeof snap.name, "%.*s", SSNAP_NAME_MAX, arg);
         snap.plc = *plc;
+        int64_t t0 = clock_mono_ns();
         if (ssnap_name_check(arg, why, sizeof why) < 0 ||
             ssnap_save(sm->snapdir, &snap, why, sizeof why) < 0) {
             snprintf(rep, n, "error: %s", why);
             return 1;
         }
-        snprintf(rep, n, "ok: snapshot %s at process clock %.1f s saved in %s/%s.snap", arg,
-                 plc->clock_s, sm->snapdir, arg);
+        snprintf(rep, n, "ok: snapshot %s at process clock %.1f s saved in %s/%s.snap (%zu bytes, "
+                 "%.3f ms)", arg, plc->clock_s, sm->snapdir, arg, (size_t)SSNAP_FILE_SIZE,
+                 (double)(clock_mono_ns() - t0) / 1e6);
         return 1;
     }
     case 4: {
         static struct ssnap snap;
+        int64_t t0 = clock_mono_ns();
         if (ssnap_load(sm->snapdir, arg, &snap, why, sizeof why) < 0) {
             snprintf(rep, n, "error: %s; nothing changed", why);
             return 1;
         }
         double was = plc->clock_s;
         sim_restore(sm, &snap.plc);
-        snprintf(rep, n, "ok: restored %s: process clock %.1f s -> %.1f s (restart %u)", arg,
-                 was, plc->clock_s, (unsigned)plc->restarts);
+        snprintf(rep, n, "ok: restored %s: process clock %.1f s -> %.1f s (restart %u, %.3f ms)",
+                 arg, was, plc->clock_s, (unsigned)plc->restarts,
+                 (double)(clock_mono_ns() - t0) / 1e6);
         return 1;
     }
     case 5: {
@@ -506,11 +510,13 @@ static int clock_verb(struct sim *sm, const char *req, char *rep, size_t n)
             return 1;
         }
         static struct splc saved;
+        int64_t t0 = clock_mono_ns();
         saved = *p;
         double was = plc->clock_s;
         sim_restore(sm, &saved);
-        snprintf(rep, n, "ok: back %g min: process clock %.1f s -> %.1f s (restart %u)", x, was,
-                 plc->clock_s, (unsigned)plc->restarts);
+        snprintf(rep, n, "ok: back %g min: process clock %.1f s -> %.1f s (restart %u, %.3f ms)",
+                 x, was, plc->clock_s, (unsigned)plc->restarts,
+                 (double)(clock_mono_ns() - t0) / 1e6);
         return 1;
     }
     default:
