@@ -6,6 +6,7 @@
  *   meltsim [-c FILE] inject silent SECONDS | status | list
  *   meltsim [-c FILE] inject speed X | freeze | run | snapshot NAME | restore NAME |
  *           backtrack MINUTES | snapshots
+ *   meltsim [-c FILE] instructor [--port N]
  *   meltsim [-c FILE] run --hours H [--csv FILE] [--every S] [--scenario FILE] [--cold]
  *   meltsim [inject|run] --help, meltsim --version
  *
@@ -42,6 +43,7 @@
 #include "cfg.h"
 #include "clock.h"
 #include "input.h"
+#include "instructor.h"
 #include "opt.h"
 #include "sim_plc.h"
 #include "sim_run.h"
@@ -74,6 +76,7 @@ static void usage(FILE *f)
             " [--port=N]\n"
             "       meltsim [-c FILE] inject speed X | freeze | run | snapshot NAME | restore NAME\n"
             "               | backtrack MINUTES | snapshots [--port=N]\n"
+            "       meltsim [-c FILE] instructor [--port=N]\n"
             "       meltsim [-c FILE] run --hours=H [--csv=FILE] [--every=S] [--scenario=FILE]"
             " [--cold] [--seed=N]\n"
             "       meltsim [inject|run] --help | --version\n"
@@ -83,7 +86,7 @@ static void usage(FILE *f)
 
 /* ---- the command line ------------------------------------------------------------ */
 
-enum { V_SERVE, V_INJECT, V_RUN };
+enum { V_SERVE, V_INJECT, V_RUN, V_INSTR };
 
 enum {
     O_PORT = 0x100, O_BIND, O_SPEED, O_SEED, O_COLD, O_SCENARIO, O_HOURS, O_EVERY, O_CSV,
@@ -97,8 +100,8 @@ static const struct simopt {
     const char *argname, *help;
     unsigned verbs;
 } simopts[] = {
-    {{"config", required_argument, NULL, 'c'}, "FILE", "the furnace's file", 7},
-    {{"port", required_argument, NULL, O_PORT}, "N", "Modbus TCP port (default [sim] port)", 3},
+    {{"config", required_argument, NULL, 'c'}, "FILE", "the furnace's file", 15},
+    {{"port", required_argument, NULL, O_PORT}, "N", "Modbus TCP port (default [sim] port)", 11},
     {{"bind", required_argument, NULL, O_BIND}, "ADDR", "address to listen on ([sim] bind)", 1},
     {{"speed", required_argument, NULL, O_SPEED}, "X", "times faster than real time", 1},
     {{"seed", required_argument, NULL, O_SEED}, "N", "random seed for sensor noise", 5},
@@ -109,8 +112,8 @@ static const struct simopt {
     {{"csv", required_argument, NULL, O_CSV}, "FILE", "write rows to FILE (- for stdout)", 4},
     {{"snapshots", required_argument, NULL, O_SNAPDIR}, "DIR",
      "named snapshots' folder (default $XDG_STATE_HOME/meltsim)", 1},
-    {{"help", no_argument, NULL, 'h'}, NULL, "print this help and exit", 7},
-    {{"version", no_argument, NULL, 'V'}, NULL, "print the version and exit", 7},
+    {{"help", no_argument, NULL, 'h'}, NULL, "print this help and exit", 15},
+    {{"version", no_argument, NULL, 'V'}, NULL, "print the version and exit", 15},
 };
 #define NSIMOPTS (sizeof simopts / sizeof simopts[0])
 
@@ -125,6 +128,10 @@ static const struct {
     [V_RUN] = {"run", "meltsim [-c FILE] run --hours=H [OPTIONS]",
                "Simulate H process hours headless, as fast as the machine goes, and print the "
                "figures."},
+    [V_INSTR] = {"instructor", "meltsim [-c FILE] instructor [--port=N]",
+                 "The instructor station for the simulator running on the port: the plant at a "
+                 "glance, speed, freeze, snapshots, backtrack and faults (only meltsim's own "
+                 "account or root)."},
 };
 
 static const char *opt_name(int val)
@@ -239,15 +246,20 @@ static int parse(int argc, char **argv, struct args *a, int *verb, const char **
     *nrest = 0;
     int i = opt_parse(&spec, argc, argv, NULL, 0, nrest, err, sizeof err);
     if (i >= 0 && i < argc) {
-        if (!strcmp(argv[i], "inject") || !strcmp(argv[i], "run")) {
-            *verb = !strcmp(argv[i], "inject") ? V_INJECT : V_RUN;
-            prog = *verb == V_INJECT ? "meltsim inject" : "meltsim run";
+        if (!strcmp(argv[i], "inject") || !strcmp(argv[i], "run") ||
+            !strcmp(argv[i], "instructor")) {
+            *verb = !strcmp(argv[i], "inject") ? V_INJECT
+                    : !strcmp(argv[i], "run")  ? V_RUN
+                                               : V_INSTR;
+            prog = *verb == V_INJECT ? "meltsim inject"
+                   : *verb == V_RUN  ? "meltsim run"
+                                     : "meltsim instructor";
             spec.stop_at_arg = false;
             if (opt_parse(&spec, argc - i, argv + i, rest, *verb == V_INJECT ? 3 : 0, nrest,
                           err, sizeof err) < 0)
                 i = -1;
         } else {
-            snprintf(err, sizeof err, "unknown verb \"%s\" (inject, run)", argv[i]);
+            snprintf(err, sizeof err, "unknown verb \"%s\" (inject, run, instructor)", argv[i]);
             i = -1;
         }
     }
@@ -417,6 +429,32 @@ static void list_snapshots(const struct sim *sm, char *rep, size_t n)
                  count ? "" : " none", ssnap_ring_span_min(&sm->ring, sm->plc->clock_s));
 }
 
+/* The plant at a glance, for the instructor station: a few lines of text. */
+static void glance(const struct sim *sm, char *rep, size_t n)
+{
+    struct splc_out o;
+    splc_output(sm->plc, &o);
+    static const char *const bms[] = {"off", "pre-purge", "ignition", "firing", "LOCKOUT"};
+    snprintf(rep, n,
+             "ok:\n"
+             "process clock %02d:%02d:%02d   bath HC %.1f degC  SC %.1f degC   metal %.1f t"
+             "   scrap on hearth %.1f t\n"
+             "HC gas %.0f degC  roof %.0f degC  SC gas %.0f degC  flue %.0f degC   O2 %.2f %%"
+             "  CO %.0f ppm   pressure %.1f Pa\n"
+             "burners %s, firing %.1f %%   pump %s %.0f %%   fan %s %.0f %%   damper %.0f %%\n"
+             "charging door %s   HC door %s   tap %s   E-stop %s   watchdog %s\n"
+             "interlocks 0x%04x   console heartbeat seen %s",
+             (int)(o.plc_clock / 3600), (int)(o.plc_clock / 60) % 60, (int)o.plc_clock % 60,
+             o.bath_hc_temp, o.bath_sc_temp, o.metal_mass / 1000, o.scrap_on_hearth / 1000,
+             o.hc_gas_temp, o.roof_temp, o.sc_gas_temp, o.flue_temp, o.o2_pct, o.co_ppm,
+             o.furnace_pressure, o.bms_state < 5 ? bms[o.bms_state] : "?", o.firing_fb,
+             o.pump_running ? "on" : "off", o.pump_speed_fb, o.fan_running ? "on" : "off",
+             o.fan_speed_fb, o.damper_fb, o.sc_door_closed ? "closed" : "OPEN",
+             o.hc_door_closed ? "closed" : "OPEN", o.tap_open ? "OPEN" : "closed",
+             o.estop_ok ? "ok" : "LATCHED", o.watchdog_tripped ? "TRIPPED" : "ok",
+             (unsigned)o.plc_interlocks, sm->plc->wd_armed ? "yes" : "not yet");
+}
+
 /* The training clock's verbs: speed, freeze, run, snapshot, restore, backtrack, snapshots.
  * 1 when req was one of them (reply in rep), 0 when it is not. */
 static int clock_verb(struct sim *sm, const char *req, char *rep, size_t n)
@@ -556,6 +594,8 @@ static void inject_handle(int cfd, struct sim *sm)
     } else if (!strcmp(req, "list")) {
         list_faults(rep + 4, sizeof rep - 4);
         memcpy(rep, "ok:\n", 4);
+    } else if (!strcmp(req, "glance")) {
+        glance(sm, rep, sizeof rep);
     } else if (clock_verb(sm, req, rep, sizeof rep)) {
         /* the training clock: rep filled */
     } else if (scen_parse_inject(req, fault, sizeof fault, target, sizeof target, &value, why,
@@ -590,31 +630,14 @@ static int inject_client(const struct cfg *c, int port, int argc, const char **a
         fprintf(stderr, "meltsim inject: which fault? `meltsim inject list` shows them\n");
         return 2;
     }
-    struct sockaddr_un a = {.sun_family = AF_UNIX};
-    if (strlen(path) >= sizeof a.sun_path) {
-        fprintf(stderr, "meltsim inject: socket path too long: %s\n", path);
-        return 1;
-    }
-    memcpy(a.sun_path, path, strlen(path) + 1);
-    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
-        fprintf(stderr, "meltsim inject: no simulator on port %d (%s: %s)\n", port, path,
-                strerror(errno));
-        return 1;
-    }
-    send(fd, req, strlen(req), MSG_NOSIGNAL);
     char rep[2048];
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    ssize_t n = poll(&p, 1, 3000) > 0 ? recv(fd, rep, sizeof rep - 1, 0) : -1;
-    close(fd);
-    if (n <= 0) {
-        fprintf(stderr, "meltsim inject: no answer from the simulator\n");
+    int rc = inst_request(path, req, rep, sizeof rep);
+    if (rc < 0) {
+        fprintf(stderr, "meltsim inject: %s (port %d)\n", rep, port);
         return 1;
     }
-    rep[n] = 0;
-    bool ok = !strncmp(rep, "ok", 2);
-    fprintf(ok ? stdout : stderr, "%s\n", rep);
-    return ok ? 0 : 1;
+    fprintf(rc ? stdout : stderr, "%s\n", rep);
+    return rc ? 0 : 1;
 }
 
 /* ---- serve ----------------------------------------------------------------------- */
@@ -777,6 +800,12 @@ int main(int argc, char **argv)
     }
     if (verb == V_INJECT)
         return inject_client(&c, p, nrest, rest);
+    if (verb == V_INSTR) {
+        char path[256], title[300];
+        inject_path(&c, p, path, sizeof path);
+        snprintf(title, sizeof title, "furnace %s, simulator on port %d", c.furnace.name, p);
+        return inst_main(path, title);
+    }
     if (verb == V_RUN) {
         FILE *f = NULL;
         if (a.csv_file && !(f = !strcmp(a.csv_file, "-") ? stdout : fopen(a.csv_file, "w"))) {
