@@ -524,7 +524,7 @@ static void hist_start(struct ui *u)
     const struct snap *s = &u->cl->snap;
     if (!client_connected(u->cl) || !u->cl->have_snap || !(s->wall > 0) || !isfinite(s->t))
         return;
-    trend_hist_begin(u->th, s->t, s->wall - s->t);
+    trend_hist_begin(u->th, s->wall, 0); /* trends run on the wall clock (trend.c) */
     u->hist_to = s->wall + 1;
     u->hist_from = s->wall - trend_span_s(u->trend_span);
     u->hist_next = 0;
