@@ -12,7 +12,8 @@
 # tripped (di:11), no output bump (no output the server writes ever moves faster than
 # its loop's out_rate_per_s allows: not between reads just before and just after each
 # restore, nor between any two samples),
-# the journal holds no alarm, no link or watchdog event and no restart of control, and
+# the journal holds no alarm, no link or watchdog event and no restart of control but
+# one line for each of the instructor's actions (speed, freeze, run, each restore), and
 # the instructor's verbs refuse bad input with their reason and change nothing.
 # Everything is stopped by its pid.
 set -u
@@ -181,7 +182,11 @@ if grep -E 'alarm|raised|link down|watchdog|another master|control started' "$tm
     [ -s "$tmp/badj" ] && fail "the journal: $(head -3 "$tmp/badj")"
 fi
 [ "$(grep -c 'control started' "$tmp/journal")" = 1 ] || fail "control restarted: $(grep 'control started' "$tmp/journal")"
+for line in 'simulator at 30x real time' 'simulator frozen by the instructor' \
+    'simulator running again' 'restored the plant (restart 1)' 'restored the plant (restart 2)'; do
+    grep -qF "$line" "$tmp/journal" || fail "the journal lacks \"$line\": $(grep training "$tmp/journal")"
+done
 M status >"$tmp/st2"
 grep -q '^alarms  0 active' "$tmp/st2" || fail "alarms at the end: $(grep '^alarms' "$tmp/st2")"
-say "journal: $(wc -l <"$tmp/journal") lines, no alarm, no link or watchdog event, control started once"
+say "journal: $(wc -l <"$tmp/journal") lines, no alarm, no link or watchdog event, control started once; the instructor's: $(grep -c ' training ' "$tmp/journal")"
 echo "t_training: ok"

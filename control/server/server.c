@@ -88,6 +88,47 @@ static int64_t sim_period_ns(const struct server *sv)
     return p < SIM_PERIOD_MIN_NS ? SIM_PERIOD_MIN_NS : (int64_t)p;
 }
 
+/* A GOOD tag's value, or -1. */
+static double sim_tag(const struct server *sv, int t)
+{
+    return t >= 0 && sv->tags[t].q == Q_GOOD ? sv->tags[t].v : -1;
+}
+
+/* The simulator's training clock in the journal, once per change: its speed, the
+ * instructor's freeze and run, each restore or backtrack (sim_restarts counts), with
+ * the PLC's clock, so the trainee's actions can be read beside them. */
+static void sim_events(struct server *sv)
+{
+    if (sim_tag(sv, sv->t_plc_mode) != 1)
+        return;
+    double clk = sim_tag(sv, sv->t_plc_clock), speed = sim_tag(sv, sv->t_sim_speed);
+    int state = (int)sim_tag(sv, sv->t_sim_state), rs = (int)sim_tag(sv, sv->t_sim_restarts);
+    if (speed > 0 && speed != sv->sim_speed_seen) {
+        server_event(sv, "training", "speed",
+                     "simulator at %gx real time (plc_clock %.0f s): the cycle runs every %.1f ms",
+                     speed, clk, (double)sim_period_ns(sv) / 1e6);
+        sv->sim_speed_seen = speed;
+    }
+    if (state >= 0 && state != sv->sim_state_seen) {
+        bool frozen = ((unsigned)state & PLC_SIM_FROZEN) != 0;
+        if (sv->sim_state_seen >= 0 || frozen)
+            server_event(sv, "training", "clock",
+                         frozen ? "simulator frozen by the instructor at plc_clock %.0f s: "
+                                  "process time stands still, commands are answered busy"
+                                : "simulator running again from plc_clock %.0f s",
+                         clk);
+        sv->sim_state_seen = state;
+    }
+    if (rs >= 0 && rs != sv->sim_restarts_seen) {
+        if (sv->sim_restarts_seen >= 0)
+            server_event(sv, "training", "restore",
+                         "the instructor restored the plant (restart %d): plc_clock now %.0f "
+                         "s; process time goes on, outputs go on from where they were",
+                         rs, clk);
+        sv->sim_restarts_seen = rs;
+    }
+}
+
 /* The next deadline at the simulator's period; missed ones counted in configured periods. */
 static int64_t sim_deadline_next(struct server *sv, int64_t deadline, int64_t now)
 {
@@ -232,6 +273,8 @@ static void cycle(struct server *sv, int64_t now_ns)
     double dt = cycle_pclock_step(&sv->pclock, mono, clk, tc >= 0 ? sv->tags[tc].v : 0);
 
     server_record_poll(sv, mono);
+    if (up)
+        sim_events(sv); /* issue 16 */
     judge_overrun(sv, now_ms, writes_off);
     judge_refusals(sv);
     struct core_status st = {.link_up = up,
