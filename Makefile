@@ -107,7 +107,7 @@ $(BUILD)/meltcon: $(call obj,tui/main.c) $(LIBTUI) $(LIBCONTROL) $(LIBCONFIG)
 	$(CC) $(LDFLAGS) $^ -o $@ $(NCURSES_LIBS) $(LDLIBS)
 
 $(BUILD)/meltsim: $(call obj,simhw/main.c) $(LIBSIM) $(LIBCONTROL) $(LIBCONFIG)
-	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+	$(CC) $(LDFLAGS) $^ -o $@ $(NCURSES_LIBS) $(LDLIBS)
 
 # The closed-loop harness is a family of files: tests/tool_closed-loop.c
 # (main and the shift) and tests/closed_loop_*.c (its parts).

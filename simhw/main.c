@@ -1,9 +1,12 @@
 /* meltsim — the simulated twin-chamber furnace and its PLC behind Modbus TCP.
  *
  *   meltsim [-c FILE] [--port N] [--bind ADDR] [--speed X] [--seed N] [--cold]
- *           [--scenario FILE]
+ *           [--scenario FILE] [--snapshots DIR]
  *   meltsim [-c FILE] inject FAULT [TARGET] [VALUE] [--port N]
  *   meltsim [-c FILE] inject silent SECONDS | status | list
+ *   meltsim [-c FILE] inject speed X | freeze | run | snapshot NAME | restore NAME |
+ *           backtrack MINUTES | snapshots
+ *   meltsim [-c FILE] instructor [--port N]
  *   meltsim [-c FILE] run --hours H [--csv FILE] [--every S] [--scenario FILE] [--cold]
  *   meltsim [inject|run] --help, meltsim --version
  *
@@ -17,6 +20,12 @@
  * config's tag map, and takes an instructor's faults on a Unix socket that
  * only meltsim's own user (or root) can open: a trainee's console talks to
  * the simulator only through Modbus, which has no path to inject.
+ *
+ * The same socket takes the training clock (simhw/README.md, 'Training
+ * time'): the speed, freeze and run, named snapshots and the backtrack to
+ * one of the automatic snapshots taken every process minute.  Process time
+ * is base_proc + (wall - base_wall) x speed, rebased at every change, so a
+ * new speed or a run after a freeze never jumps.
  */
 #include <errno.h>
 #include <math.h>
@@ -27,17 +36,20 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <dirent.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "cfg.h"
 #include "clock.h"
 #include "input.h"
+#include "instructor.h"
 #include "opt.h"
 #include "sim_plc.h"
 #include "sim_run.h"
 #include "sim_scenario.h"
 #include "sim_server.h"
+#include "sim_snapshot.h"
 #include "version.h"
 
 static volatile sig_atomic_t stop;
@@ -58,10 +70,13 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: meltsim [-c FILE] [--port=N] [--bind=ADDR] [--speed=X] [--seed=N] [--cold]\n"
-            "               [--scenario=FILE]\n"
+            "               [--scenario=FILE] [--snapshots=DIR]\n"
             "       meltsim [-c FILE] inject FAULT [TARGET] [VALUE] [--port=N]\n"
             "       meltsim [-c FILE] inject silent SECONDS | clear [FAULT] | status | list"
             " [--port=N]\n"
+            "       meltsim [-c FILE] inject speed X | freeze | run | snapshot NAME | restore NAME\n"
+            "               | backtrack MINUTES | snapshots [--port=N]\n"
+            "       meltsim [-c FILE] instructor [--port=N]\n"
             "       meltsim [-c FILE] run --hours=H [--csv=FILE] [--every=S] [--scenario=FILE]"
             " [--cold] [--seed=N]\n"
             "       meltsim [inject|run] --help | --version\n"
@@ -71,10 +86,11 @@ static void usage(FILE *f)
 
 /* ---- the command line ------------------------------------------------------------ */
 
-enum { V_SERVE, V_INJECT, V_RUN };
+enum { V_SERVE, V_INJECT, V_RUN, V_INSTR };
 
 enum {
-    O_PORT = 0x100, O_BIND, O_SPEED, O_SEED, O_COLD, O_SCENARIO, O_HOURS, O_EVERY, O_CSV
+    O_PORT = 0x100, O_BIND, O_SPEED, O_SEED, O_COLD, O_SCENARIO, O_HOURS, O_EVERY, O_CSV,
+    O_SNAPDIR
 };
 
 /* Every option: what it is called, its help, and the verbs that take it (a
@@ -84,8 +100,8 @@ static const struct simopt {
     const char *argname, *help;
     unsigned verbs;
 } simopts[] = {
-    {{"config", required_argument, NULL, 'c'}, "FILE", "the furnace's file", 7},
-    {{"port", required_argument, NULL, O_PORT}, "N", "Modbus TCP port (default [sim] port)", 3},
+    {{"config", required_argument, NULL, 'c'}, "FILE", "the furnace's file", 15},
+    {{"port", required_argument, NULL, O_PORT}, "N", "Modbus TCP port (default [sim] port)", 11},
     {{"bind", required_argument, NULL, O_BIND}, "ADDR", "address to listen on ([sim] bind)", 1},
     {{"speed", required_argument, NULL, O_SPEED}, "X", "times faster than real time", 1},
     {{"seed", required_argument, NULL, O_SEED}, "N", "random seed for sensor noise", 5},
@@ -94,8 +110,10 @@ static const struct simopt {
     {{"hours", required_argument, NULL, O_HOURS}, "H", "process hours to simulate", 4},
     {{"every", required_argument, NULL, O_EVERY}, "S", "a CSV row every S seconds", 4},
     {{"csv", required_argument, NULL, O_CSV}, "FILE", "write rows to FILE (- for stdout)", 4},
-    {{"help", no_argument, NULL, 'h'}, NULL, "print this help and exit", 7},
-    {{"version", no_argument, NULL, 'V'}, NULL, "print the version and exit", 7},
+    {{"snapshots", required_argument, NULL, O_SNAPDIR}, "DIR",
+     "named snapshots' folder (default $XDG_STATE_HOME/meltsim)", 1},
+    {{"help", no_argument, NULL, 'h'}, NULL, "print this help and exit", 15},
+    {{"version", no_argument, NULL, 'V'}, NULL, "print the version and exit", 15},
 };
 #define NSIMOPTS (sizeof simopts / sizeof simopts[0])
 
@@ -110,6 +128,10 @@ static const struct {
     [V_RUN] = {"run", "meltsim [-c FILE] run --hours=H [OPTIONS]",
                "Simulate H process hours headless, as fast as the machine goes, and print the "
                "figures."},
+    [V_INSTR] = {"instructor", "meltsim [-c FILE] instructor [--port=N]",
+                 "The instructor station for the simulator running on the port: the plant at a "
+                 "glance, speed, freeze, snapshots, backtrack and faults (only meltsim's own "
+                 "account or root)."},
 };
 
 static const char *opt_name(int val)
@@ -121,7 +143,7 @@ static const char *opt_name(int val)
 }
 
 struct args {
-    const char *cfg, *scen_file, *csv_file, *bind_addr;
+    const char *cfg, *scen_file, *csv_file, *bind_addr, *snapdir;
     double port, speed, seed, hours, every;
     bool cold, help, version;
     unsigned given; /* bit (code - O_PORT) per O_* option given */
@@ -161,6 +183,9 @@ static int take(void *ctx, int val, const char *arg, char *err, size_t errlen)
         break;
     case O_CSV:
         a->csv_file = arg;
+        break;
+    case O_SNAPDIR:
+        a->snapdir = arg;
         break;
     case O_SCENARIO:
         a->scen_file = arg;
@@ -221,15 +246,20 @@ static int parse(int argc, char **argv, struct args *a, int *verb, const char **
     *nrest = 0;
     int i = opt_parse(&spec, argc, argv, NULL, 0, nrest, err, sizeof err);
     if (i >= 0 && i < argc) {
-        if (!strcmp(argv[i], "inject") || !strcmp(argv[i], "run")) {
-            *verb = !strcmp(argv[i], "inject") ? V_INJECT : V_RUN;
-            prog = *verb == V_INJECT ? "meltsim inject" : "meltsim run";
+        if (!strcmp(argv[i], "inject") || !strcmp(argv[i], "run") ||
+            !strcmp(argv[i], "instructor")) {
+            *verb = !strcmp(argv[i], "inject") ? V_INJECT
+                    : !strcmp(argv[i], "run")  ? V_RUN
+                                               : V_INSTR;
+            prog = *verb == V_INJECT ? "meltsim inject"
+                   : *verb == V_RUN  ? "meltsim run"
+                                     : "meltsim instructor";
             spec.stop_at_arg = false;
             if (opt_parse(&spec, argc - i, argv + i, rest, *verb == V_INJECT ? 3 : 0, nrest,
                           err, sizeof err) < 0)
                 i = -1;
         } else {
-            snprintf(err, sizeof err, "unknown verb \"%s\" (inject, run)", argv[i]);
+            snprintf(err, sizeof err, "unknown verb \"%s\" (inject, run, instructor)", argv[i]);
             i = -1;
         }
     }
@@ -330,9 +360,213 @@ static void list_faults(char *buf, size_t n)
                  "the PLC stops answering Modbus for VALUE seconds");
 }
 
-/* Handle one instructor request; the reply starts "ok" or "error". */
-static void inject_handle(int cfd, struct splc *plc, struct simsrv *srv)
+/* The running simulator as the instructor's channel sees it. */
+struct sim {
+    const struct cfg *cfg;
+    struct splc *plc;
+    struct simsrv *srv;
+    struct scenario *scen; /* NULL without one */
+    double speed;          /* process s per wall s */
+    bool frozen;
+    int64_t base_wall;     /* ms: process time = base_proc + (wall - base_wall) x speed */
+    double base_proc, done_s;
+    double tick_ms;
+    struct ssnap_ring ring;
+    char snapdir[256];
+};
+
+/* Process time from now on runs at the present speed from where the scans are. */
+static void sim_rebase(struct sim *sm, int64_t now)
 {
+    sm->base_wall = now;
+    sm->base_proc = sm->done_s;
+    sm->tick_ms = sm->frozen ? sm->cfg->sim.scan_ms : fmax(sm->cfg->sim.scan_ms / sm->speed, 5.0);
+}
+
+/* Publish the PLC's state to the register image at once (a restore, a freeze). */
+static void sim_publish(struct sim *sm)
+{
+    struct splc_out out;
+    splc_output(sm->plc, &out);
+    simimg_put_outputs(simsrv_image(sm->srv), &out);
+}
+
+/* After a restore to the PLC's clock: the scenario's events at or before it are done. */
+static void sim_scenario_seek(struct sim *sm)
+{
+    if (!sm->scen)
+        return;
+    for (int i = 0; i < sm->scen->nevents; i++)
+        sm->scen->ev[i].done = sm->scen->ev[i].at_s <= sm->plc->clock_s + 1e-9;
+}
+
+static void sim_restore(struct sim *sm, const struct splc *saved)
+{
+    ssnap_restore(sm->plc, saved);
+    ssnap_ring_cut(&sm->ring, sm->plc->clock_s);
+    sim_scenario_seek(sm);
+    sim_publish(sm);
+}
+
+static void list_snapshots(const struct sim *sm, char *rep, size_t n)
+{
+    size_t k = (size_t)snprintf(rep, n, "ok: snapshots in %s:", sm->snapdir);
+    DIR *d = opendir(sm->snapdir);
+    int count = 0;
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) && k < n) {
+            size_t l = strlen(e->d_name);
+            if (l <= 5 || strcmp(e->d_name + l - 5, ".snap") != 0)
+                continue;
+            k += (size_t)snprintf(rep + k, n - k, "%s%.*s", count++ ? ", " : " ", (int)(l - 5),
+                                  e->d_name);
+        }
+        closedir(d);
+    }
+    if (k < n)
+        snprintf(rep + k, n - k, "%s; automatic: every process minute, reaching back %.1f min",
+                 count ? "" : " none", ssnap_ring_span_min(&sm->ring, sm->plc->clock_s));
+}
+
+/* The plant at a glance, for the instructor station: a few lines of text. */
+static void glance(const struct sim *sm, char *rep, size_t n)
+{
+    struct splc_out o;
+    splc_output(sm->plc, &o);
+    static const char *const bms[] = {"off", "pre-purge", "ignition", "firing", "LOCKOUT"};
+    snprintf(rep, n,
+             "ok:\n"
+             "process clock %02d:%02d:%02d   bath HC %.1f degC  SC %.1f degC   metal %.1f t"
+             "   scrap on hearth %.1f t\n"
+             "HC gas %.0f degC  roof %.0f degC  SC gas %.0f degC  flue %.0f degC   O2 %.2f %%"
+             "  CO %.0f ppm   pressure %.1f Pa\n"
+             "burners %s, firing %.1f %%   pump %s %.0f %%   fan %s %.0f %%   damper %.0f %%\n"
+             "charging door %s   HC door %s   tap %s   E-stop %s   watchdog %s\n"
+             "interlocks 0x%04x   console heartbeat seen %s",
+             (int)(o.plc_clock / 3600), (int)(o.plc_clock / 60) % 60, (int)o.plc_clock % 60,
+             o.bath_hc_temp, o.bath_sc_temp, o.metal_mass / 1000, o.scrap_on_hearth / 1000,
+             o.hc_gas_temp, o.roof_temp, o.sc_gas_temp, o.flue_temp, o.o2_pct, o.co_ppm,
+             o.furnace_pressure, o.bms_state < 5 ? bms[o.bms_state] : "?", o.firing_fb,
+             o.pump_running ? "on" : "off", o.pump_speed_fb, o.fan_running ? "on" : "off",
+             o.fan_speed_fb, o.damper_fb, o.sc_door_closed ? "closed" : "OPEN",
+             o.hc_door_closed ? "closed" : "OPEN", o.tap_open ? "OPEN" : "closed",
+             o.estop_ok ? "ok" : "LATCHED", o.watchdog_tripped ? "TRIPPED" : "ok",
+             (unsigned)o.plc_interlocks, sm->plc->wd_armed ? "yes" : "not yet");
+}
+
+/* The training clock's verbs: speed, freeze, run, snapshot, restore, backtrack, snapshots.
+ * 1 when req was one of them (reply in rep), 0 when it is not. */
+static int clock_verb(struct sim *sm, const char *req, char *rep, size_t n)
+{
+    char verb[32], arg[64], extra[8];
+    int k = sscanf(req, "%31s %63s %7s", verb, arg, extra);
+    static const char *const verbs[] = {"speed", "freeze", "run", "snapshot", "restore",
+                                        "backtrack", "snapshots"};
+    static const int nargs[] = {1, 0, 0, 1, 1, 1, 0};
+    int v = -1;
+    for (int i = 0; i < 7 && k >= 1; i++)
+        if (!strcmp(verb, verbs[i]))
+            v = i;
+    if (v < 0)
+        return 0;
+    if (k - 1 != nargs[v]) {
+        snprintf(rep, n, "error: %s takes %s", verb,
+                 nargs[v] == 0 ? "nothing"
+                 : v == 0      ? "one number X (0.1 to 1000 times real time)"
+                 : v == 5      ? "one number of minutes (1 to 60)"
+                               : "one NAME");
+        return 1;
+    }
+    int64_t now = now_ms();
+    struct splc *plc = sm->plc;
+    char why[400];
+    double x;
+    switch (v) {
+    case 0:
+        if (input_number(arg, &x, NULL, 0) < 0 || !(x >= 0.1 && x <= 1000)) {
+            snprintf(rep, n, "error: speed \"%.40s\": expected a number from 0.1 to 1000", arg);
+            return 1;
+        }
+        sm->speed = plc->speed = x;
+        sim_rebase(sm, now);
+        sim_publish(sm);
+        snprintf(rep, n, "ok: speed %gx real time at process clock %.1f s%s", x, plc->clock_s,
+                 sm->frozen ? " (frozen: it runs at this speed after `run`)" : "");
+        return 1;
+    case 1:
+    case 2:
+        if (sm->frozen == (v == 1)) {
+            snprintf(rep, n, "ok: already %s at process clock %.1f s",
+                     v == 1 ? "frozen" : "running", plc->clock_s);
+            return 1;
+        }
+        sm->frozen = plc->frozen = v == 1;
+        sim_rebase(sm, now);
+        sim_publish(sm);
+        snprintf(rep, n, "ok: %s at process clock %.1f s", v == 1 ? "frozen" : "running",
+                 plc->clock_s);
+        return 1;
+    case 3: {
+        static struct ssnap snap;
+        snprintf(snap.name, sizeof snap.name, "%.*s", SSNAP_NAME_MAX, arg);
+        snap.plc = *plc;
+        int64_t t0 = clock_mono_ns();
+        if (ssnap_name_check(arg, why, sizeof why) < 0 ||
+            ssnap_save(sm->snapdir, &snap, why, sizeof why) < 0) {
+            snprintf(rep, n, "error: %s", why);
+            return 1;
+        }
+        snprintf(rep, n, "ok: snapshot %s at process clock %.1f s saved in %s/%s.snap (%zu bytes, "
+                 "%.3f ms)", arg, plc->clock_s, sm->snapdir, arg, (size_t)SSNAP_FILE_SIZE,
+                 (double)(clock_mono_ns() - t0) / 1e6);
+        return 1;
+    }
+    case 4: {
+        static struct ssnap snap;
+        int64_t t0 = clock_mono_ns();
+        if (ssnap_load(sm->snapdir, arg, &snap, why, sizeof why) < 0) {
+            snprintf(rep, n, "error: %s; nothing changed", why);
+            return 1;
+        }
+        double was = plc->clock_s;
+        sim_restore(sm, &snap.plc);
+        snprintf(rep, n, "ok: restored %s: process clock %.1f s -> %.1f s (restart %u, %.3f ms)",
+                 arg, was, plc->clock_s, (unsigned)plc->restarts,
+                 (double)(clock_mono_ns() - t0) / 1e6);
+        return 1;
+    }
+    case 5: {
+        if (input_number(arg, &x, NULL, 0) < 0) {
+            snprintf(rep, n, "error: backtrack \"%.40s\": expected minutes, 1 to %d", arg,
+                     SSNAP_RING);
+            return 1;
+        }
+        const struct splc *p = ssnap_ring_find(&sm->ring, plc->clock_s, x, why, sizeof why);
+        if (!p) {
+            snprintf(rep, n, "error: %s; nothing changed", why);
+            return 1;
+        }
+        static struct splc saved;
+        int64_t t0 = clock_mono_ns();
+        saved = *p;
+        double was = plc->clock_s;
+        sim_restore(sm, &saved);
+        snprintf(rep, n, "ok: back %g min: process clock %.1f s -> %.1f s (restart %u, %.3f ms)",
+                 x, was, plc->clock_s, (unsigned)plc->restarts,
+                 (double)(clock_mono_ns() - t0) / 1e6);
+        return 1;
+    }
+    default:
+        list_snapshots(sm, rep, n);
+        return 1;
+    }
+}
+
+/* Handle one instructor request; the reply starts "ok" or "error". */
+static void inject_handle(int cfd, struct sim *sm)
+{
+    struct splc *plc = sm->plc;
     struct ucred cr;
     socklen_t cl = sizeof cr;
     char req[256], rep[2048];
@@ -352,10 +586,18 @@ static void inject_handle(int cfd, struct splc *plc, struct simsrv *srv)
     double value;
     if (!strcmp(req, "status")) {
         splc_fault_describe(plc, why, sizeof why);
-        snprintf(rep, sizeof rep, "ok: clock %.0f s, faults: %s", plc->clock_s, why);
+        snprintf(rep, sizeof rep,
+                 "ok: clock %.0f s, faults: %s; speed %gx, %s, %u restarts, automatic "
+                 "snapshots reach back %.1f min",
+                 plc->clock_s, why, sm->speed, sm->frozen ? "frozen" : "running",
+                 (unsigned)plc->restarts, ssnap_ring_span_min(&sm->ring, plc->clock_s));
     } else if (!strcmp(req, "list")) {
         list_faults(rep + 4, sizeof rep - 4);
         memcpy(rep, "ok:\n", 4);
+    } else if (!strcmp(req, "glance")) {
+        glance(sm, rep, sizeof rep);
+    } else if (clock_verb(sm, req, rep, sizeof rep)) {
+        /* the training clock: rep filled */
     } else if (scen_parse_inject(req, fault, sizeof fault, target, sizeof target, &value, why,
                                  sizeof why) < 0) {
         snprintf(rep, sizeof rep, "error: %s", why);
@@ -363,15 +605,15 @@ static void inject_handle(int cfd, struct splc *plc, struct simsrv *srv)
         if (!(value >= 1 && value <= 3600))
             snprintf(rep, sizeof rep, "error: silent SECONDS: expected 1 to 3600");
         else {
-            simsrv_mute(srv, now_ms() + (int64_t)(value * 1000));
+            simsrv_mute(sm->srv, now_ms() + (int64_t)(value * 1000));
             snprintf(rep, sizeof rep, "ok: the PLC stops answering for %g s", value);
         }
     } else if (splc_fault(plc, fault, target, value, why, sizeof why) < 0) {
         snprintf(rep, sizeof rep, "error: %s", why);
     } else {
         splc_fault_describe(plc, why, sizeof why);
-        snprintf(rep, sizeof rep, "ok: %s%s%s; active: %s", fault, *target ? " " : "", target,
-                 why);
+        snprintf(rep, sizeof rep, "ok: %s%s%s at process clock %.1f s; active: %s", fault,
+                 *target ? " " : "", target, plc->clock_s, why);
     }
     send(cfd, rep, strlen(rep), MSG_NOSIGNAL);
     fprintf(stderr, "meltsim: inject \"%s\": %s\n", req, rep);
@@ -388,31 +630,14 @@ static int inject_client(const struct cfg *c, int port, int argc, const char **a
         fprintf(stderr, "meltsim inject: which fault? `meltsim inject list` shows them\n");
         return 2;
     }
-    struct sockaddr_un a = {.sun_family = AF_UNIX};
-    if (strlen(path) >= sizeof a.sun_path) {
-        fprintf(stderr, "meltsim inject: socket path too long: %s\n", path);
-        return 1;
-    }
-    memcpy(a.sun_path, path, strlen(path) + 1);
-    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
-        fprintf(stderr, "meltsim inject: no simulator on port %d (%s: %s)\n", port, path,
-                strerror(errno));
-        return 1;
-    }
-    send(fd, req, strlen(req), MSG_NOSIGNAL);
     char rep[2048];
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    ssize_t n = poll(&p, 1, 3000) > 0 ? recv(fd, rep, sizeof rep - 1, 0) : -1;
-    close(fd);
-    if (n <= 0) {
-        fprintf(stderr, "meltsim inject: no answer from the simulator\n");
+    int rc = inst_request(path, req, rep, sizeof rep);
+    if (rc < 0) {
+        fprintf(stderr, "meltsim inject: %s (port %d)\n", rep, port);
         return 1;
     }
-    rep[n] = 0;
-    bool ok = !strncmp(rep, "ok", 2);
-    fprintf(ok ? stdout : stderr, "%s\n", rep);
-    return ok ? 0 : 1;
+    fprintf(rc ? stdout : stderr, "%s\n", rep);
+    return rc ? 0 : 1;
 }
 
 /* ---- serve ----------------------------------------------------------------------- */
@@ -424,13 +649,14 @@ static void log_line(void *ctx, const char *line)
 }
 
 static int serve(const struct cfg *c, const char *bind_addr, int port, double speed, bool cold,
-                 struct scenario *scen)
+                 struct scenario *scen, const char *snapdir)
 {
     static struct splc plc;
     struct splc_params p;
     struct phys_params pp;
     splc_params_from_cfg(&p, &pp, c);
     splc_init(&plc, &p, &pp, cold || (scen && scen->cold));
+    plc.speed = speed;
     char err[300];
     struct simsrv *srv = simsrv_open(c, bind_addr, port, err, sizeof err);
     if (!srv) {
@@ -464,41 +690,54 @@ static int serve(const struct cfg *c, const char *bind_addr, int port, double sp
     if (scen)
         fprintf(stderr, "meltsim: scenario \"%s\": %s\n", scen->title, scen->situation);
 
-    /* Scan in process time; catch up in whole scans at each wall tick. */
+    /* Scan in process time; catch up in whole scans at each wall tick.  Frozen: a frozen
+     * scan (heartbeat, watchdog, BUSY to commands) every scan_ms of wall time. */
+    static struct sim sm;
+    sm = (struct sim){.cfg = c, .plc = &plc, .srv = srv, .scen = scen, .speed = speed};
+    snprintf(sm.snapdir, sizeof sm.snapdir, "%s", snapdir);
+    ssnap_ring_init(&sm.ring);
+    ssnap_ring_tick(&sm.ring, &plc);
     double scan_s = c->sim.scan_ms / 1000.0;
-    double tick_ms = fmax(c->sim.scan_ms / speed, 5.0);
-    int64_t t0 = now_ms(), next = t0;
-    double done_s = 0;
+    int64_t next = now_ms(), last_frozen = next;
+    sim_rebase(&sm, next);
     while (!stop) {
         int64_t now = now_ms();
         int wait = next > now ? (int)(next - now) : 0;
         simsrv_poll(srv, wait < 20 ? wait : 20, now_ms());
         int cfd = accept4(ifd, NULL, NULL, SOCK_CLOEXEC);
         if (cfd >= 0) {
-            inject_handle(cfd, &plc, srv);
+            inject_handle(cfd, &sm);
             close(cfd);
         }
         now = now_ms();
         if (now < next)
             continue;
-        double target_s = (double)(now - t0) / 1000.0 * speed;
-        int scans = 0;
-        while (done_s + scan_s <= target_s + 1e-9 && scans < 100000) {
+        if (sm.frozen) {
             simimg_get_inputs(img, &in);
-            double silent = 0;
-            if (scen)
-                scen_run_due(scen, &plc, plc.clock_s, &silent, log_line, NULL);
-            if (silent > 0)
-                simsrv_mute(srv, now_ms() + (int64_t)(silent * 1000 / speed));
-            splc_step(&plc, &in, &out, scan_s);
-            done_s += scan_s;
-            scans++;
-        }
-        if (scans)
+            splc_frozen_scan(&plc, &in, &out, (double)(now - last_frozen) / 1000.0);
             simimg_put_outputs(img, &out);
-        next += (int64_t)tick_ms;
+        } else {
+            double target_s = sm.base_proc + (double)(now - sm.base_wall) / 1000.0 * sm.speed;
+            int scans = 0;
+            while (sm.done_s + scan_s <= target_s + 1e-9 && scans < 100000) {
+                simimg_get_inputs(img, &in);
+                double silent = 0;
+                if (scen)
+                    scen_run_due(scen, &plc, plc.clock_s, &silent, log_line, NULL);
+                if (silent > 0)
+                    simsrv_mute(srv, now_ms() + (int64_t)(silent * 1000 / sm.speed));
+                splc_step(&plc, &in, &out, scan_s);
+                sm.done_s += scan_s;
+                scans++;
+                ssnap_ring_tick(&sm.ring, &plc);
+            }
+            if (scans)
+                simimg_put_outputs(img, &out);
+        }
+        last_frozen = now;
+        next += (int64_t)sm.tick_ms;
         if (next < now - 1000) /* the machine stalled: do not try to catch up a backlog */
-            next = now + (int64_t)tick_ms;
+            next = now + (int64_t)sm.tick_ms;
     }
     struct simsrv_stats st;
     simsrv_stats(srv, &st);
@@ -510,6 +749,29 @@ static int serve(const struct cfg *c, const char *bind_addr, int port, double sp
     unlink(ipath);
     simsrv_close(srv);
     return 0;
+}
+
+/* The named snapshots' folder: --snapshots, else $XDG_STATE_HOME/meltsim, else
+ * ~/.local/state/meltsim (the parents made as needed, 0700). */
+static void snapdir_default(const char *opt, char *buf, size_t n)
+{
+    if (opt) {
+        snprintf(buf, n, "%s", opt);
+        return;
+    }
+    const char *st = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+    if (st && *st == '/')
+        snprintf(buf, n, "%s/meltsim", st);
+    else if (home && *home == '/')
+        snprintf(buf, n, "%s/.local/state/meltsim", home);
+    else
+        snprintf(buf, n, "/tmp/meltsim-snapshots-%u", (unsigned)getuid());
+    for (char *q = buf + 1; *q; q++)
+        if (*q == '/') {
+            *q = 0;
+            (void)mkdir(buf, 0700);
+            *q = '/';
+        }
 }
 
 /* ---- main -------------------------------------------------------------------------- */
@@ -538,6 +800,12 @@ int main(int argc, char **argv)
     }
     if (verb == V_INJECT)
         return inject_client(&c, p, nrest, rest);
+    if (verb == V_INSTR) {
+        char path[256], title[300];
+        inject_path(&c, p, path, sizeof path);
+        snprintf(title, sizeof title, "furnace %s, simulator on port %d", c.furnace.name, p);
+        return inst_main(path, title);
+    }
     if (verb == V_RUN) {
         FILE *f = NULL;
         if (a.csv_file && !(f = !strcmp(a.csv_file, "-") ? stdout : fopen(a.csv_file, "w"))) {
@@ -562,6 +830,9 @@ int main(int argc, char **argv)
                 r.melted_t, r.kwh_per_t, r.bath_min_c, r.bath_max_c);
         return 0;
     }
+    char snapdir[256];
+    snapdir_default(a.snapdir, snapdir, sizeof snapdir);
     return serve(&c, a.bind_addr ? a.bind_addr : c.sim.bind, p,
-                 a.speed > 0 ? a.speed : c.sim.speed, a.cold, a.scen_file ? &scen : NULL);
+                 a.speed > 0 ? a.speed : c.sim.speed, a.cold, a.scen_file ? &scen : NULL,
+                 snapdir);
 }

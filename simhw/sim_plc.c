@@ -4,7 +4,7 @@
  * sim_plc_fields.c, the injected faults in sim_plc_faults.c (see sim_plc_priv.h).
  *
  * A scan, in order:
- *   1. watchdog: the first change of console_heartbeat arms it; unchanged for watchdog_s
+ *   1. watchdog (in wall time: dt / speed, see splc_frozen_scan too): the first change of console_heartbeat arms it; unchanged for watchdog_s
  *      trips it (low fire, PLC_IL_WATCHDOG, every command but WATCHDOG_RESET answered BUSY;
  *      that reset is accepted once the heartbeat has changed again after the trip);
  *   2. E-stop: the button latches; burners off, pump, fan and pusher stop, tap closes,
@@ -47,6 +47,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "plc_contract.h"
 #include "sim_plc_priv.h"
 
 static const struct splc_params splc_defaults = {
@@ -159,6 +160,7 @@ void splc_init(struct splc *plc, const struct splc_params *p, const struct phys_
     plc->damper = 50.0;
     plc->firing = p->low_fire_pct;
     plc->since_charge_s = p->push_min_dry_s; /* whatever lies on the hearth at start is dry */
+    plc->speed = 1.0;
     if (cold) {
         phys_init_cold(&plc->phys, pp);
         plc->bms = SPLC_BMS_OFF;
@@ -191,7 +193,7 @@ void splc_step(struct splc *plc, const struct splc_in *in, struct splc_out *out,
     plc->clock_s += dt;
     plc->since_charge_s += dt;
     plc->heartbeat++;
-    splc_watchdog(plc, in->console_heartbeat, dt);
+    splc_watchdog(plc, in->console_heartbeat, plc->speed > 0 ? dt / plc->speed : dt);
     splc_estop(plc);
     if (in->cmd_seq != plc->last_seq) {
         plc->last_seq = in->cmd_seq;
@@ -219,6 +221,24 @@ void splc_step(struct splc *plc, const struct splc_in *in, struct splc_out *out,
     if (dt > 0) {
         splc_sensors(plc, dt);
         splc_air_trim(plc, dt);
+    }
+    plc->interlocks = splc_interlock_bits(plc);
+    if (out)
+        splc_output(plc, out);
+}
+
+void splc_frozen_scan(struct splc *plc, const struct splc_in *in, struct splc_out *out,
+                      double wall_dt)
+{
+    if (!(wall_dt >= 0) || !isfinite(wall_dt))
+        wall_dt = 0;
+    plc->heartbeat++;
+    splc_watchdog(plc, in->console_heartbeat, wall_dt);
+    if (in->cmd_seq != plc->last_seq) {
+        plc->last_seq = in->cmd_seq;
+        plc->refused = 0;
+        plc->result = PLC_RES_BUSY;
+        plc->ack_seq = in->cmd_seq;
     }
     plc->interlocks = splc_interlock_bits(plc);
     if (out)
@@ -256,6 +276,9 @@ void splc_output(const struct splc *plc, struct splc_out *out)
     out->cmd_result = plc->result;
     out->plc_mode = 1;
     out->plc_clock = plc->clock_s;
+    out->sim_speed = plc->speed;
+    out->sim_state = plc->frozen ? PLC_SIM_FROZEN : 0;
+    out->sim_restarts = plc->restarts;
     out->metal_mass =
         plc->level_meas / 1000.0 * plc->phys_prm.rho_liquid * plc->phys_prm.hearth_area_m2;
     out->scrap_on_hearth = phys_hearth_kg(s);

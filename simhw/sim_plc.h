@@ -105,6 +105,9 @@ struct splc_out {
     uint16_t plc_interlocks;                                  /* enum plc_interlock bits */
     uint16_t plc_heartbeat, cmd_ack_seq, cmd_result, plc_mode;
     double plc_clock;                   /* s of process time */
+    double sim_speed;                   /* process s per wall s; a real PLC has no such tag */
+    uint16_t sim_state;                 /* enum plc_sim_state bits (plc_contract.h) */
+    uint16_t sim_restarts;              /* restores and backtracks since meltsim started */
     double metal_mass, scrap_on_hearth; /* kg */
     bool sc_door_closed, hc_door_closed, flame_on, estop_ok, gas_ok, air_ok, pump_running,
         fan_running, tap_open, pusher_home, bms_lockout, watchdog_tripped;
@@ -163,6 +166,11 @@ struct splc {
     bool has_spare;
     /* charge properties for CHARGE when no fault overrides them */
     double charge_organics, charge_moisture, charge_temp_c, charge_hv_mj_kg;
+    /* the training clock (simhw/README.md, 'Training time').  Link-side, like the
+     * heartbeats and the handshake: a restore keeps them (sim_snapshot.h) */
+    double speed;           /* process s per wall s (1 at init); the watchdog counts dt/speed */
+    bool frozen;            /* instructor's freeze: splc_frozen_scan() instead of splc_step() */
+    uint16_t restarts;      /* restores and backtracks */
 };
 
 void splc_params_default(struct splc_params *p);
@@ -182,9 +190,18 @@ void splc_init(struct splc *plc, const struct splc_params *p, const struct phys_
  * the furnace does not bump on the first scan. */
 void splc_in_initial(const struct splc *plc, struct splc_in *in);
 
-/* One scan of dt seconds of process time: watchdog, handshake (acts once per new cmd_seq),
+/* One scan of dt seconds of process time: watchdog (counting dt / speed: it watches the
+ * console's link, which lives in wall time whatever the speed), handshake (acts once per new cmd_seq),
  * burner management, interlocks, drives, physics, sensors; *out gets every input. */
 void splc_step(struct splc *plc, const struct splc_in *in, struct splc_out *out, double dt);
+
+/* A scan while the instructor has frozen process time, wall_dt seconds of the wall clock
+ * after the last: the PLC's CPU runs on and the plant stands still.  The heartbeat counts,
+ * the watchdog watches the console (in wall time, as in splc_step), a new cmd_seq is
+ * answered PLC_RES_BUSY (acted on never, not even after the run); the physics, sensors,
+ * drives and every process timer stay where they are. */
+void splc_frozen_scan(struct splc *plc, const struct splc_in *in, struct splc_out *out,
+                      double wall_dt);
 
 /* The inputs as of the last scan, without stepping. */
 void splc_output(const struct splc *plc, struct splc_out *out);

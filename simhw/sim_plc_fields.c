@@ -68,6 +68,9 @@ const struct splc_field splc_out_fields[] = {
     OUT_B(fan_trip),
     OUT_B(flame_failure),
     OUT_B(estop_released),
+    OUT_D(sim_speed),
+    OUT_U(sim_state),
+    OUT_U(sim_restarts),
 };
 const size_t splc_out_nfields = sizeof splc_out_fields / sizeof splc_out_fields[0];
 

@@ -279,21 +279,22 @@ static void assert_tags_covered(const struct plc_plan *p, const struct cfg *c)
     assert_int_equal(counted, c->ntags);
 }
 
-/* The shipped map: ir 0..29 (ir:28 is a uint32) in one block, di 0..15 in one,
+/* The shipped map: ir 0..32 (ir:28 is a uint32; 30..32 the simulator's training clock)
+ * in one block, di 0..15 in one,
  * hr 0..3 + 10..12 + 20 in one block of 21 (gaps 4..9 and 13..19 are 6 and 7
- * registers, within the 8 allowed): 3 transactions per cycle for 51 tags. */
+ * registers, within the 8 allowed): 3 transactions per cycle for 54 tags. */
 static void test_plan_shipped(void **state)
 {
     (void)state;
     struct plc_plan p;
     assert_int_equal(plc_plan_build(&p, &shipped, NULL), 3);
-    assert_int_equal(shipped.ntags, 51);
+    assert_int_equal(shipped.ntags, 54);
     assert_int_equal(plc_plan_count(&p, -1), 3);
     assert_int_equal(plc_plan_count(&p, TAG_IR), 1);
     assert_int_equal(plc_plan_count(&p, TAG_HR), 1);
     assert_int_equal(plc_plan_count(&p, TAG_DI), 1);
     assert_int_equal(plc_plan_count(&p, TAG_CO), 0);
-    assert_block(&p, TAG_IR, 0, 0, 30, 27);
+    assert_block(&p, TAG_IR, 0, 0, 33, 30);
     assert_block(&p, TAG_DI, 0, 0, 16, 16);
     assert_block(&p, TAG_HR, 0, 0, 21, 8);
     assert_false(find_block(&p, TAG_IR, 0)->holes);
@@ -433,7 +434,7 @@ static void test_exception_on_one_block(void **state)
     assert_int_equal(fx.l.stats.transactions[TAG_IR], 2);
     assert_int_equal(fx.l.stats.last_exception, MODBUS_EXCEPTION_SLAVE_OR_SERVER_FAILURE);
     assert_string_equal(fx.l.stats.last_exception_text, modbus_strerror(EMBXSFAIL));
-    assert_non_null(strstr(fx.l.stats.last_error, "read ir:0+30"));
+    assert_non_null(strstr(fx.l.stats.last_error, "read ir:0+33"));
     assert_int_equal(fx.l.stats.last_good_read_ms, 0);
 
     fx.fk.except_errno = 0;

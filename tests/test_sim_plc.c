@@ -949,6 +949,66 @@ static void test_watchdog_trip_and_recover(void **state)
     free(r);
 }
 
+/* At 60x a console writing every 0.25 s of wall time changes the heartbeat every 15 s of
+ * process time: the watchdog counts wall time (dt / speed), so it stays quiet; a console
+ * that stops trips it after watchdog_s of wall time, 300 s of process time. */
+static void test_watchdog_wall_time_at_speed(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(false);
+    r->plc.speed = 60;
+    for (int i = 0; i < 4 * 60; i++) { /* one wall minute, one process hour */
+        r->in.console_heartbeat++;
+        for (int k = 0; k < 150; k++)   /* 15 s of process time in 0.1 s scans */
+            splc_step(&r->plc, &r->in, &r->out, 0.1);
+    }
+    assert_false(r->out.watchdog_tripped);
+    assert_near(r->out.plc_clock, 3600, 0.5);
+    assert_near(r->out.sim_speed, 60, 1e-9);
+    for (int k = 0; k < 2800; k++) /* with the last block's 15 s: 4.92 wall s of silence */
+        splc_step(&r->plc, &r->in, &r->out, 0.1);
+    assert_false(r->out.watchdog_tripped);
+    for (int k = 0; k < 200; k++)
+        splc_step(&r->plc, &r->in, &r->out, 0.1);
+    assert_true(r->out.watchdog_tripped);
+    free(r);
+}
+
+/* Frozen: the plant stands still, the heartbeat counts, a command is answered BUSY and
+ * never acted on (not after the run either), the watchdog still watches the console. */
+static void test_frozen_scan(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(false);
+    run(r, 30);
+    struct splc before = r->plc;
+    r->plc.frozen = true;
+    uint16_t hb = r->out.plc_heartbeat;
+    r->in.cmd_code = PLC_CMD_PUMP_STOP;
+    r->in.cmd_seq = (uint16_t)(r->in.cmd_seq + 1);
+    for (int i = 0; i < 40; i++) { /* 10 s of wall time */
+        r->in.console_heartbeat++;
+        splc_frozen_scan(&r->plc, &r->in, &r->out, 0.25);
+    }
+    assert_int_equal(r->out.plc_heartbeat, (uint16_t)(hb + 40));
+    assert_int_equal(r->out.cmd_ack_seq, r->in.cmd_seq);
+    assert_int_equal(r->out.cmd_result, PLC_RES_BUSY);
+    assert_int_equal(r->out.sim_state, PLC_SIM_FROZEN);
+    assert_true(r->out.pump_running);
+    assert_near(r->out.plc_clock, before.clock_s, 0);
+    assert_memory_equal(&r->plc.phys, &before.phys, sizeof before.phys);
+    assert_memory_equal(r->plc.tc_meas, before.tc_meas, sizeof before.tc_meas);
+    assert_false(r->out.watchdog_tripped);
+    for (int i = 0; i < 22; i++) /* the console stops: 5.5 s of wall time */
+        splc_frozen_scan(&r->plc, &r->in, &r->out, 0.25);
+    assert_true(r->out.watchdog_tripped);
+    r->plc.frozen = false;
+    run(r, 1);
+    assert_true(r->out.pump_running); /* the BUSY command was not acted on after the run */
+    assert_int_equal(r->out.sim_state, 0);
+    free(r);
+}
+
 static void test_watchdog_configurable(void **state)
 {
     (void)state;
@@ -1277,7 +1337,8 @@ static void test_tags_by_name(void **state)
         "hc_door_closed", "flame_on",         "estop_ok",         "gas_ok",
         "air_ok",         "pump_running",     "fan_running",      "tap_open",
         "pusher_home",    "bms_lockout",      "watchdog_tripped", "pump_trip",
-        "fan_trip",       "flame_failure",    "estop_released"};
+        "fan_trip",       "flame_failure",    "estop_released",   "sim_speed",
+        "sim_state",      "sim_restarts"};
     assert_int_equal(splc_out_nfields, sizeof inputs / sizeof inputs[0]);
     struct rig *r = rig_new(false);
     scan(r);
@@ -1435,6 +1496,8 @@ int main(void)
         cmocka_unit_test(test_fuzz),
         cmocka_unit_test(test_watchdog_needs_arming),
         cmocka_unit_test(test_watchdog_trip_and_recover),
+        cmocka_unit_test(test_watchdog_wall_time_at_speed),
+        cmocka_unit_test(test_frozen_scan),
         cmocka_unit_test(test_watchdog_configurable),
         cmocka_unit_test(test_fault_tc_broken),
         cmocka_unit_test(test_fault_tc_drift),

@@ -149,6 +149,32 @@ static void set_attrs(struct ui *u)
 
 /* ---- the frame ------------------------------------------------------------ */
 
+/* A simulator's tag of the snapshot by name, when it is GOOD (the map may lack it). */
+static bool sim_tag(const struct client *cl, const char *name, double *v)
+{
+    if (!cl->have_snap)
+        return false;
+    for (int i = 0; i < cl->snap.ntags; i++)
+        if (!strcmp(cl->snap.tags[i].name, name) && cl->snap.tags[i].q == Q_GOOD) {
+            *v = cl->snap.tags[i].v;
+            return true;
+        }
+    return false;
+}
+
+/* The training banner with the simulator's clock (simhw/README.md, 'Training time'):
+ * " SIMULATED PLC - TRAINING 30x " or "... FROZEN ", from sim_speed and sim_state. */
+static void sim_banner(const struct client *cl, char *buf, size_t n)
+{
+    double speed, state;
+    char clk[24] = "";
+    if (sim_tag(cl, "sim_state", &state) && ((unsigned)state & 1u))
+        snprintf(clk, sizeof clk, " FROZEN");
+    else if (sim_tag(cl, "sim_speed", &speed) && speed > 0)
+        snprintf(clk, sizeof clk, " %.4gx", speed);
+    snprintf(buf, n, " SIMULATED PLC - TRAINING%s ", clk);
+}
+
 static void title(struct ui *u)
 {
     const struct client *cl = u->cl;
@@ -160,7 +186,8 @@ static void title(struct ui *u)
             strftime(clock, sizeof clock, "%H:%M", &tm);
     }
     bool sim = cl->have_hello && cl->hello.plc_mode == 1;
-    const char *banner = " SIMULATED PLC - TRAINING ";
+    char banner[64];
+    sim_banner(cl, banner, sizeof banner);
     int right = (sim ? wg_width(banner) : 0) + (int)strlen(clock) + 2;
     screen_at(u, 0, 0, u->cols - right);
     screen_text(u, u->attr_bar, " meltcon ");
@@ -587,7 +614,7 @@ static void hist_start(struct ui *u)
     const struct snap *s = &u->cl->snap;
     if (!client_connected(u->cl) || !u->cl->have_snap || !(s->wall > 0) || !isfinite(s->t))
         return;
-    trend_hist_begin(u->th, s->t, s->wall - s->t);
+    trend_hist_begin(u->th, s->wall, 0); /* trends run on the wall clock (trend.c) */
     u->hist_to = s->wall + 1;
     u->hist_from = s->wall - trend_span_s(u->trend_span);
     u->hist_next = 0;

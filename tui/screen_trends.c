@@ -82,11 +82,10 @@ static double min_span(const struct screen_val *sv)
     return step > 0.02 * range ? step : 0.02 * range;
 }
 
-/* Process time t as the wall clock "HH:MM:SS" (through the snapshot). */
+/* Trend time t (the wall clock, trend.c) as "HH:MM:SS". */
 static void clock_of(const struct ui *u, double t, char *buf, size_t n)
 {
-    const struct snap *s = &u->cl->snap;
-    time_t w = (time_t)(t + (s->wall - s->t));
+    time_t w = (time_t)t;
     struct tm tm;
     if (!u->cl->have_snap || !localtime_r(&w, &tm) || !strftime(buf, n, "%H:%M:%S", &tm))
         snprintf(buf, n, "?");

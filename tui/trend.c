@@ -5,9 +5,13 @@
  * bucket is closed (its mean, or NAN) and every skipped bucket is closed as
  * NAN, at most TREND_LEN of them.
  *
- * History (trend_hist): a CSV row at Unix time w is at process time
- * t = w - offset, offset = wall - t of the snapshot the request was made
- * from; it adds to bucket k = b_end - floor(t / P_s) of each span where
+ * Time is the wall clock of the snapshots (trend_add_snap), the base of the
+ * historian's rows and of the journal: against a sped-up or frozen
+ * simulator process time and wall time part, and a trend must line up with
+ * the journal beside it (control/README.md, 'Training time').
+ *
+ * History (trend_hist): a CSV row at Unix time w is at time
+ * t = w - offset (the console passes offset 0: both are wall time); it adds to bucket k = b_end - floor(t / P_s) of each span where
  * 0 <= k < TREND_LEN.  trend_merge() rebuilds each ring over the buckets
  * from the oldest that has data (history or the console's) to the one being
  * filled: bucket b takes the console's mean when it has one, otherwise the
@@ -136,7 +140,7 @@ void trend_add_snap(struct trend *t, const struct snap *s)
         good[p] = i >= 0 && s->tags[i].q == 0;
         v[p] = i >= 0 ? s->tags[i].v : NAN;
     }
-    trend_add(t, s->t, v, good);
+    trend_add(t, s->wall, v, good); /* the wall clock, as the historian and the journal */
 }
 
 int trend_series(const struct trend *t, int span, int pen, float *out, int max)

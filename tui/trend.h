@@ -5,8 +5,8 @@
  * trend screen and the loop sparklines draw, and it starts when the console
  * attached.  Three spans, each a ring of TREND_LEN buckets: 10 min of 1 s
  * buckets, 1 h of 6 s, 8 h of 48 s.  A bucket holds the mean of the GOOD
- * samples that fell in it (by process time), NAN when there were none (a
- * gap in the line, never a made-up value).  Time going backwards (a new
+ * samples that fell in it (by trend time: the wall clock, trend.c), NAN
+ * when there were none (a gap in the line, never a made-up value).  Time going backwards (a new
  * server or simulator) starts the trend afresh.  No I/O, no allocation.
  *
  * History: the trend screen asks the server's historian for the span's
@@ -44,10 +44,10 @@ struct trend {
     char pen[TREND_PENS][CFG_NAME_MAX]; /* tag names */
     int hint[TREND_PENS];               /* index of the tag in the last snapshot */
     struct trend_ring ring[TREND_SPANS];
-    double t_first, t_last; /* process time of the first and last sample */
+    double t_first, t_last; /* trend time of the first and last sample */
     bool any;
     bool has_hist;  /* buckets filled from the historian */
-    double hist_t0; /* process time of the oldest history row merged */
+    double hist_t0; /* trend time of the oldest history row merged */
 };
 
 /* CSV columns of one export request beyond time; a column of another tag is
@@ -57,12 +57,12 @@ struct trend {
 /* History being collected: bucket sums per span and pen, bucket k = b_end -
  * floor(t / period) (0 = the bucket being filled when it was asked). */
 struct trend_hist {
-    double offset; /* Unix time - process time */
+    double offset; /* Unix time - trend time (0: the console's trends run on wall time) */
     long b_end[TREND_SPANS];
     int ncols;                   /* value columns of the current header */
     int col_pen[TREND_CSV_COLS]; /* pen of each, -1: not a pen */
     long rows, gaps, bad;        /* rows taken, empty/BAD/COMMS/STALE cells, bad lines */
-    double t_min, t_max;         /* process time of the oldest and newest row taken */
+    double t_min, t_max;         /* trend time of the oldest and newest row taken */
     double sum[TREND_SPANS][TREND_PENS][TREND_LEN];
     int n[TREND_SPANS][TREND_PENS][TREND_LEN];
 };
@@ -71,7 +71,7 @@ struct trend_hist {
  * config's tag map has them (at most TREND_PENS). */
 void trend_init(struct trend *t, const struct cfg *c);
 
-/* One sample per pen at process time `now`; good[i] false: no value. */
+/* One sample per pen at trend time `now` (the wall clock); good[i] false: no value. */
 void trend_add(struct trend *t, double now, const double *v, const bool *good);
 
 /* The same from a snapshot (pens found by name; quality GOOD only). */
@@ -88,8 +88,9 @@ int trend_pen(const struct trend *t, const char *name); /* index or -1 */
  * pens are full or the name is empty. */
 int trend_add_pen(struct trend *t, const char *name);
 
-/* Start collecting history for a window that ends at process time t_end,
- * with offset = Unix time - process time (from the same snapshot). */
+/* Start collecting history for a window that ends at trend time t_end,
+ * with offset = Unix time - trend time (0 for the console: trends run on the
+ * wall clock, trend.c). */
 void trend_hist_begin(struct trend_hist *h, double t_end, double offset);
 
 /* The pens from `first` on, comma-separated, as many as fit in n bytes

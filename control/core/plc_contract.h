@@ -69,4 +69,15 @@ enum plc_interlock {
     PLC_IL_CHARGE_DOOR = 1u << 14,   /* charge refused: the charging door is not fully open */
 };
 
+/* A simulator (plc_mode 1) also serves its training clock (simhw/README.md, 'Training
+ * time'): sim_speed (process seconds per wall second, x0.1), sim_state (these bits) and
+ * sim_restarts (a counter: +1 each time the instructor restores a snapshot or backtracks;
+ * plc_clock then steps back to the snapshot's time, which the server's process clock takes
+ * as a PLC restart, control/core/cycle.c).  While frozen plc_clock stands still, the
+ * plc_heartbeat counts on and every new command is answered PLC_RES_BUSY.  A plant PLC has
+ * none of these tags; a map without them loses nothing but the console's speed line. */
+enum plc_sim_state {
+    PLC_SIM_FROZEN = 1u << 0, /* the instructor froze process time */
+};
+
 #endif

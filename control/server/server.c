@@ -44,6 +44,14 @@
  *
  * Process time comes from plc_clock through cycle_pclock_step; the
  * equations are at the top of control/core/cycle.c.
+ *
+ * Training time (issue 16, control/README.md 'Training time'): against a
+ * simulator (plc_mode 1) running sim_speed times faster than the wall clock,
+ * the period is divided by that speed, down to SIM_PERIOD_MIN_NS, so a cycle
+ * stays near [cycle] period_ms of process time and the loops keep their dt;
+ * frozen (sim_state), the configured period.  Deadlines the short period
+ * misses count as missed (journal, overrun alarm) only when they add up to a
+ * configured period: a held-up cycle is judged by the plant's period.
  */
 #include "server_int.h"
 
@@ -54,11 +62,84 @@
 #include <time.h>
 
 #include "clock.h"
+#include "plc_contract.h"
 #include "util.h"
 
 /* ---- the cycle ------------------------------------------------------------------------------ */
 
 #define OVERRUN_HOLD_MS 2000 /* the overrun condition outlives the last overrun cycle by this */
+
+/* ---- issue 16: the cycle's period against a sped-up simulator --------------------------------- */
+
+#define SIM_PERIOD_MIN_NS 10000000 /* 10 ms: at most 100 cycles a second */
+
+/* The period of the next cycle: [cycle] period_ms, divided by the simulator's speed. */
+static int64_t sim_period_ns(const struct server *sv)
+{
+    const struct tag_value *t = sv->tags;
+    if (sv->t_plc_mode < 0 || sv->t_sim_speed < 0 || t[sv->t_plc_mode].q != Q_GOOD ||
+        t[sv->t_plc_mode].v != 1 || t[sv->t_sim_speed].q != Q_GOOD ||
+        !(t[sv->t_sim_speed].v > 1))
+        return sv->period_ns;
+    if (sv->t_sim_state >= 0 && t[sv->t_sim_state].q == Q_GOOD &&
+        ((unsigned)t[sv->t_sim_state].v & PLC_SIM_FROZEN))
+        return sv->period_ns;
+    double p = (double)sv->period_ns / t[sv->t_sim_speed].v;
+    return p < SIM_PERIOD_MIN_NS ? SIM_PERIOD_MIN_NS : (int64_t)p;
+}
+
+/* A GOOD tag's value, or -1. */
+static double sim_tag(const struct server *sv, int t)
+{
+    return t >= 0 && sv->tags[t].q == Q_GOOD ? sv->tags[t].v : -1;
+}
+
+/* The simulator's training clock in the journal, once per change: its speed, the
+ * instructor's freeze and run, each restore or backtrack (sim_restarts counts), with
+ * the PLC's clock, so the trainee's actions can be read beside them. */
+static void sim_events(struct server *sv)
+{
+    if (sim_tag(sv, sv->t_plc_mode) != 1)
+        return;
+    double clk = sim_tag(sv, sv->t_plc_clock), speed = sim_tag(sv, sv->t_sim_speed);
+    int state = (int)sim_tag(sv, sv->t_sim_state), rs = (int)sim_tag(sv, sv->t_sim_restarts);
+    if (speed > 0 && speed != sv->sim_speed_seen) {
+        server_event(sv, "training", "speed",
+                     "simulator at %gx real time (plc_clock %.0f s): the cycle runs every %.1f ms",
+                     speed, clk, (double)sim_period_ns(sv) / 1e6);
+        sv->sim_speed_seen = speed;
+    }
+    if (state >= 0 && state != sv->sim_state_seen) {
+        bool frozen = ((unsigned)state & PLC_SIM_FROZEN) != 0;
+        if (sv->sim_state_seen >= 0 || frozen)
+            server_event(sv, "training", "clock",
+                         frozen ? "simulator frozen by the instructor at plc_clock %.0f s: "
+                                  "process time stands still, commands are answered busy"
+                                : "simulator running again from plc_clock %.0f s",
+                         clk);
+        sv->sim_state_seen = state;
+    }
+    if (rs >= 0 && rs != sv->sim_restarts_seen) {
+        if (sv->sim_restarts_seen >= 0)
+            server_event(sv, "training", "restore",
+                         "the instructor restored the plant (restart %d): plc_clock now %.0f "
+                         "s; process time goes on, outputs go on from where they were",
+                         rs, clk);
+        sv->sim_restarts_seen = rs;
+    }
+}
+
+/* The next deadline at the simulator's period; missed ones counted in configured periods. */
+static int64_t sim_deadline_next(struct server *sv, int64_t deadline, int64_t now)
+{
+    int64_t p = sim_period_ns(sv);
+    if (p >= sv->period_ns)
+        return cycle_deadline_next(deadline, now, sv->period_ns, &sv->missed);
+    uint64_t k = 0;
+    int64_t next = cycle_deadline_next(deadline, now, p, &k);
+    sv->missed += (uint64_t)((int64_t)k * p / sv->period_ns);
+    return next;
+}
 
 static void link_event(struct server *sv)
 {
@@ -192,6 +273,8 @@ static void cycle(struct server *sv, int64_t now_ns)
     double dt = cycle_pclock_step(&sv->pclock, mono, clk, tc >= 0 ? sv->tags[tc].v : 0);
 
     server_record_poll(sv, mono);
+    if (up)
+        sim_events(sv); /* issue 16 */
     judge_overrun(sv, now_ms, writes_off);
     judge_refusals(sv);
     struct core_status st = {.link_up = up,
@@ -408,7 +491,7 @@ void server_run_loop(struct server *sv)
         housekeeping(sv, mono);
         server_broadcast_flush(sv, mono);
         uint64_t missed = sv->missed;
-        deadline = cycle_deadline_next(deadline, clock_mono_ns(), sv->period_ns, &sv->missed);
+        deadline = sim_deadline_next(sv, deadline, clock_mono_ns()); /* issue 16 */
         if (sv->missed != missed)
             server_event(sv, "server", "cycle",
                          "%llu cycle deadlines missed (the server was held up "

@@ -138,6 +138,10 @@ struct server {
     struct cycle_lat lat;
     struct cycle_pclock pclock;
     int t_plc_clock, t_plc_mode;
+    int t_sim_speed, t_sim_state; /* a simulator's training clock (issue 16), -1 if not mapped */
+    int t_sim_restarts;
+    double sim_speed_seen;                  /* last journalled; -1 before the first */
+    int sim_state_seen, sim_restarts_seen;  /* -1 before the first */
     struct tag_value tags[CFG_MAX_TAGS];
     double age[CFG_MAX_TAGS];
     int link_state; /* enum plc_state last journalled */

@@ -181,6 +181,11 @@ static int serve(struct server *sv, int notify_fd, char *msg, size_t msglen)
     plc_open(&sv->link, c, &plc_modbus_ops, sv->mb, (uint64_t)(t0 / 1000000));
     sv->t_plc_clock = cfg_tag_index(c, "plc_clock");
     sv->t_plc_mode = cfg_tag_index(c, "plc_mode");
+    sv->t_sim_speed = cfg_tag_index(c, "sim_speed");
+    sv->t_sim_state = cfg_tag_index(c, "sim_state");
+    sv->t_sim_restarts = cfg_tag_index(c, "sim_restarts");
+    sv->sim_speed_seen = -1;
+    sv->sim_state_seen = sv->sim_restarts_seen = -1;
     double res = sv->t_plc_clock >= 0 ? fabs(c->tags[sv->t_plc_clock].scale) : 1;
     cycle_pclock_init(&sv->pclock, c->cycle.clock == CLOCK_SRC_PLC && sv->t_plc_clock >= 0,
                       c->cycle.period_ms / 1000.0, res);

@@ -1,0 +1,23 @@
+/* instructor — the instructor's side of the inject channel: one request and its reply
+ * (what `meltsim inject` sends), and `meltsim instructor`, the ncurses station over the
+ * same channel (simhw/README.md, 'Instructor station').
+ *
+ * The station reads everything it shows from the simulator's own socket (the verbs
+ * `glance`, `status` and `snapshots`), so it needs no Modbus and no controller: only the
+ * instructor's account can open it, which is the inject channel's rule.
+ */
+#ifndef MELTCON_INSTRUCTOR_H
+#define MELTCON_INSTRUCTOR_H
+
+#include <stddef.h>
+
+/* Send req to the simulator's socket at path and wait up to 3 s for its reply (into rep,
+ * NUL-terminated).  1 for an "ok" reply, 0 for an "error" one, -1 when there was none
+ * (the reason in rep). */
+int inst_request(const char *path, const char *req, char *rep, size_t n);
+
+/* Run the station against the simulator at socket path until the instructor quits
+ * (q).  title names the furnace and port.  0, or 1 when the terminal cannot be used. */
+int inst_main(const char *path, const char *title);
+
+#endif
