@@ -380,8 +380,9 @@ static const struct cfg_key mqtt_keys[] = {
          "command of any kind reaches the furnace from MQTT)"),
     STR("host", host, "127.0.0.1", "the broker's host name or address"),
     INT("port", port, 1, 65535, "1883", "", "the broker's port (8883 with TLS)"),
-    INT("keepalive_s", keepalive_s, 2, 3600, "10", "s",
-        "MQTT keepalive: the broker declares the node dead (NDEATH) after 1.5 times this"),
+    INT("keepalive_s", keepalive_s, 5, 3600, "10", "s",
+        "MQTT keepalive (libmosquitto takes 5 s or more): the broker declares the node dead "
+        "(NDEATH) after 1.5 times this"),
     STR("tls_ca", tls_ca, "", "CA certificate file: TLS to the broker when given"),
     STR("tls_cert", tls_cert, "", "client certificate file (with tls_key and tls_ca)"),
     STR("tls_key", tls_key, "", "client key file (with tls_cert)"),
