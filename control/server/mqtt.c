@@ -21,10 +21,17 @@
  * stop publishes NDEATH itself (a normal DISCONNECT does not trigger the
  * will).  Messages are QoS 0, not retained, as Sparkplug B has them.
  *
- * What is not covered: DDATA handed to a connection that later turns out
- * dead (a broker frozen before the keepalive notices) is in the socket's
- * buffer, not in the store-and-forward ring; the broker delivers it if it
- * comes back before the socket is torn down, else it is lost.
+ * Nothing sent is taken for delivered until the broker shows it was: a
+ * broker that freezes keeps the connection open until the keepalive gives
+ * up on it, and what was written into the socket meanwhile is lost with
+ * it (QoS 0).  So each live DDATA stays in the store-and-forward ring
+ * until a probe published after it (topic meltcon/probe/GROUP/NODE, the
+ * probe's number as text, to which the node itself subscribes) comes back
+ * from the broker: the broker handles one connection's messages in order,
+ * so the echo proves everything before it arrived.  A connection lost
+ * leaves in the ring exactly what was not proven, and the next birth
+ * replays it, historical, before what was stored while away (it may
+ * repeat a message the broker did pass on; never lose one).
  */
 #include "mqtt.h"
 
@@ -51,9 +58,12 @@
 #define MQTT_NOTE_MAX 240
 #define MQTT_BUF (256 * 1024)
 
-/* One stored DDATA: the metrics that changed, with their values. */
+/* One stored DDATA: the metrics that changed, with their values.  probe:
+ * for a DDATA sent but not yet known to have reached the broker, the
+ * probe that will confirm it; 0 for one stored while away. */
 struct sf_rec {
     uint64_t ms;
+    uint32_t probe;
     int n;
     int *idx;
     bool *qchg;
@@ -63,7 +73,7 @@ struct sf_rec {
 struct mqtt {
     const struct cfg *cfg;
     char topic_nbirth[160], topic_ndeath[160], topic_dbirth[200], topic_ddata[200];
-    char topic_ncmd[160], topic_dcmd[200];
+    char topic_ncmd[160], topic_dcmd[200], topic_probe[200];
     char password[256];
     struct mm_table tab;
     pthread_t th;
@@ -92,6 +102,7 @@ struct mqtt {
     int backoff_ms;
     int64_t next_try_ns;
     uint64_t seen_gen;
+    uint32_t probe;     /* the last probe sent */
     double cur_wall;
     struct mm_val cur[MM_MAX], last[MM_MAX];
     bool have_cur, have_last;
@@ -195,11 +206,12 @@ static void sf_free(struct sf_rec *r)
     memset(r, 0, sizeof *r);
 }
 
-/* Keep one DDATA's worth of changes for the replay. */
-static void sf_put(struct mqtt *m, uint64_t ms, int n)
+/* Keep one DDATA's worth of changes for the replay (probe: see sf_rec). */
+static void sf_put(struct mqtt *m, uint64_t ms, int n, uint32_t probe)
 {
-    if (m->ring_cap == 0) {
-        m->overflow++;
+    if (m->ring_cap == 0) { /* store_forward = 0: nothing kept, nothing replayed */
+        if (!probe)
+            m->overflow++;
         return;
     }
     if (m->ring_n == m->ring_cap) { /* the oldest goes */
@@ -222,8 +234,10 @@ static void sf_put(struct mqtt *m, uint64_t ms, int n)
     memcpy(r->v, m->cur, sizeof(struct mm_val) * (size_t)m->tab.n);
     r->n = n;
     r->ms = ms;
+    r->probe = probe;
     m->ring_n++;
-    m->outage_stored++;
+    if (!probe)
+        m->outage_stored++;
 }
 
 static void births(struct mqtt *m)
@@ -281,9 +295,15 @@ static void take_image(struct mqtt *m)
     if (m->born) {
         size_t len = mm_encode_ddata(&m->tab, m->cur, m->idx, m->qchg, n, (uint64_t)next_seq(m),
                                      now_ms(), ms, false, m->buf, MQTT_BUF);
-        (void)pub(m, m->topic_ddata, len);
+        if (!pub(m, m->topic_ddata, len))
+            return;
+        /* kept until the broker echoes the probe sent after it */
+        char txt[16];
+        int tl = snprintf(txt, sizeof txt, "%u", ++m->probe);
+        sf_put(m, ms, n, m->probe);
+        mosquitto_publish(m->mq, NULL, m->topic_probe, tl, txt, 0, false);
     } else {
-        sf_put(m, ms, n);
+        sf_put(m, ms, n, 0);
     }
 }
 
@@ -301,6 +321,7 @@ static void on_connect(struct mosquitto *mq, void *obj, int rc)
     m->backoff_ms = MQTT_BACKOFF_MIN_MS;
     mosquitto_subscribe(mq, NULL, m->topic_ncmd, 0);
     mosquitto_subscribe(mq, NULL, m->topic_dcmd, 0);
+    mosquitto_subscribe(mq, NULL, m->topic_probe, 0);
     if (m->have_cur)
         births(m);
 }
@@ -323,6 +344,17 @@ static void on_message(struct mosquitto *mq, void *obj, const struct mosquitto_m
     (void)mq;
     struct mqtt *m = obj;
     char what[160];
+    if (!strcmp(msg->topic, m->topic_probe)) { /* what was sent before it reached the broker */
+        char txt[16] = "";
+        memcpy(txt, msg->payload, msg->payloadlen < 15 ? (size_t)msg->payloadlen : 15);
+        uint32_t n = (uint32_t)strtoul(txt, NULL, 10);
+        while (m->ring_n > 0 && m->ring[m->ring_head].probe && m->ring[m->ring_head].probe <= n) {
+            sf_free(&m->ring[m->ring_head]);
+            m->ring_head = (m->ring_head + 1) % m->ring_cap;
+            m->ring_n--;
+        }
+        return;
+    }
     bool ncmd = !strcmp(msg->topic, m->topic_ncmd);
     if (ncmd && mm_is_rebirth(msg->payload, (size_t)msg->payloadlen, what, sizeof what)) {
         atomic_store(&m->rebirth, true);
@@ -441,6 +473,7 @@ struct mqtt *mqtt_start(const struct cfg *c, char *err, size_t errlen)
              MQTT_DEVICE);
     snprintf(m->topic_ddata, sizeof m->topic_ddata, "spBv1.0/%s/DDATA/%s/%s", g, n, MQTT_DEVICE);
     snprintf(m->topic_dcmd, sizeof m->topic_dcmd, "spBv1.0/%s/DCMD/%s/#", g, n);
+    snprintf(m->topic_probe, sizeof m->topic_probe, "meltcon/probe/%s/%s", g, n);
     mm_build(&m->tab, c);
     m->ring_cap = q->store_forward;
     if (m->ring_cap && !(m->ring = calloc((size_t)m->ring_cap, sizeof *m->ring))) {

@@ -88,8 +88,10 @@ void mm_build(struct mm_table *t, const struct cfg *c)
         const struct cfg_tag *pt = pv >= 0 ? &c->tags[pv] : NULL;
         set_names(add(t, SPB_STRING, "loops", l->name, "mode"), t->mode_names);
         struct mm_def *d = add(t, SPB_DOUBLE, "loops", l->name, "sp");
-        if (pt)
+        if (pt) { /* a cascade slave's setpoint moves every cycle: the PV's deadband */
             (void)str_copy(d->unit, sizeof d->unit, pt->unit);
+            d->deadband = tag_deadband(c, pt);
+        }
         d = add(t, SPB_DOUBLE, "loops", l->name, "pv");
         if (pt) {
             (void)str_copy(d->unit, sizeof d->unit, pt->unit);
