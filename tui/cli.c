@@ -28,6 +28,7 @@
 #include "console.h"
 #include "input.h"
 #include "opt.h"
+#include "plant_ui.h"
 #include "server.h"
 #include "session.h"
 
@@ -95,6 +96,9 @@ static const struct verb {
      "Print the journal of operator actions, alarms and events, or verify its hash chain."},
     {"export", 0, 0, " from to tags csv ", "export --from T --to T [--tags a,b] [--csv]",
      "Print the historian's samples between two times."},
+    {"plant", 0, 0, " ", "plant",
+     "The plant overview: every furnace on this config's [mqtt] broker, one row each, sorted "
+     "by attention; Enter shows one furnace (read-only)."},
 };
 
 static const struct verb *verb_find(const char *name)
@@ -278,6 +282,8 @@ static int load(const char *cfgopt, struct cfg *c)
 static int run_verb(const struct verb *v, const struct cfg *cfg, const struct cli_args *a)
 {
     char err[600];
+    if (!strcmp(v->name, "plant")) /* the broker, not this furnace's server */
+        return plant_run(cfg);
     if (!strcmp(v->name, "server")) {
         int rc = server_run(cfg, a->fg, err, sizeof err);
         if (rc)
