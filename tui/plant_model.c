@@ -199,6 +199,8 @@ enum plant_take_rc plant_take(struct plant_tab *p, const char *topic, const uint
                 n->t_phase_at = now;
             if (m->has_timestamp && m->timestamp > n->value_ms)
                 n->value_ms = m->timestamp;
+            if (m->has_timestamp && (!n->pending_ms || m->timestamp < n->pending_ms))
+                n->pending_ms = m->timestamp;
         }
         if (birth)
             n->dbirth = true;

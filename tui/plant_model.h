@@ -51,6 +51,8 @@ struct plant_node {
     struct plant_metric m[PLANT_METRIC_MAX]; /* in alias order: alias = index + 1 */
     int field[PF_COUNT];       /* index into m, -1 when the furnace has none */
     uint64_t value_ms;         /* the newest value's own timestamp */
+    uint64_t pending_ms;       /* the oldest value not drawn yet (its timestamp), 0 none:
+                                  the screen clears it (latency measurement) */
 };
 
 struct plant_tab {

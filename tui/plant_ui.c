@@ -6,6 +6,12 @@
  * The broker lost: a banner says so and since when, the rows keep their
  * state words, and no row is called LIVE on old news (PLANT_SILENT_S).
  *
+ * For `make bench` (tests/bench_mqtt.sh): with MELTCON_PLANT_LATENCY=FILE
+ * in the environment, each redraw appends to FILE, for every furnace row
+ * it drew with new values, the seconds from the oldest of those values'
+ * own timestamps (the server's cycle) to the redraw; at the end, a line
+ * "# cpu_s=... maxrss_kb=... wall_s=..." (getrusage).  Nothing else reads it.
+ *
  * Keys, as in the console: Up/Down (k/j) select, Enter opens the detail,
  * Esc or Left goes back, PgUp/PgDn page, q or F10 quits, Ctrl-L redraws.
  */
@@ -19,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,6 +52,7 @@ struct ui {
     int dtop;
     int order[PLANT_MAX];
     char topic_sub[160];
+    FILE *lat;          /* MELTCON_PLANT_LATENCY, or NULL */
 };
 
 static volatile sig_atomic_t stop_sig;
@@ -177,7 +185,10 @@ static void draw_overview(struct ui *u, double now)
         clrtoeol();
         if (i >= u->p.n)
             continue;
-        const struct plant_node *n = u->p.node[u->order[i]];
+        struct plant_node *n = u->p.node[u->order[i]];
+        if (u->lat && n->pending_ms)
+            fprintf(u->lat, "%.3f\n", clock_wall_s() - (double)n->pending_ms / 1000.0);
+        n->pending_ms = 0;
         plant_row(n, now, line, sizeof line, COLS);
         if (!u->up && !strcmp(plant_state(n), "LIVE")) /* old news is never live */
             memcpy(line + 55, "NO BROK", 7);
@@ -295,6 +306,12 @@ int plant_run(const struct cfg *c)
     u.cfg = c;
     u.detail = -1;
     u.t_down = mono();
+    double t_start = u.t_down;
+    const char *lat = getenv("MELTCON_PLANT_LATENCY");
+    if (lat && *lat && !(u.lat = fopen(lat, "ae"))) {
+        fprintf(stderr, "meltcon plant: MELTCON_PLANT_LATENCY=%s: %s\n", lat, strerror(errno));
+        return 1;
+    }
     snprintf(u.why, sizeof u.why, "connecting");
     snprintf(u.topic_sub, sizeof u.topic_sub, "spBv1.0/%s/#", c->mqtt.group_id);
     mosquitto_lib_init();
@@ -369,6 +386,15 @@ int plant_run(const struct cfg *c)
         }
     }
     endwin();
+    if (u.lat) {
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        fprintf(u.lat, "# cpu_s=%.3f maxrss_kb=%ld wall_s=%.1f\n",
+                (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+                    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6,
+                ru.ru_maxrss, mono() - t_start);
+        fclose(u.lat);
+    }
     mosquitto_disconnect(u.mq);
     mosquitto_destroy(u.mq);
     mosquitto_lib_cleanup();
