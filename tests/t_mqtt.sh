@@ -28,6 +28,15 @@ KA=5
 
 mqtt_prereq
 broker_start
+# a password file that cannot be read: the server refuses to start, with the sentence
+furnace_cfg bad $KA
+sed -i -e 's|^username =$|username = meltcon|' -e 's|^password_file =$|password_file = /nonexistent/pw|' \
+    "$tmp/bad/m.ini"
+"$MC" -c "$tmp/bad/m.ini" server -f >"$tmp/bad.out" 2>&1 && fail "started with an unreadable password file"
+grep -qx 'meltcon server: \[mqtt\] password_file = "/nonexistent/pw": cannot read it: No such file or directory' \
+    "$tmp/bad.out" || fail "unreadable password file: $(cat "$tmp/bad.out")"
+[ -e "$tmp/bad/m.sock" ] && fail "a socket left by a server that refused to start"
+say "an unreadable [mqtt] password_file: refused to start, with its sentence"
 sub_start
 furnace_start f1 $KA
 furnace_start f2 $KA

@@ -140,6 +140,9 @@ static void test_garbage(void **state)
     assert_int_equal(P.dropped, d0 + 1);
     assert_int_equal(plant_take(&P, "other/topic", junk, sizeof junk, 1), PT_IGNORED);
     assert_int_equal(plant_take(&P, "spBv1.0/g/NCMD/f1", junk, sizeof junk, 1), PT_IGNORED);
+    int n0 = P.n; /* the will of a node never seen makes no row */
+    assert_int_equal(death("ghost", 1, 2), PT_IGNORED);
+    assert_int_equal(P.n, n0);
     assert_string_equal(plant_state(node("f1")), "LIVE");
 }
 

@@ -124,7 +124,18 @@ enum plant_take_rc plant_take(struct plant_tab *p, const char *topic, const uint
         return PT_DROPPED;
     }
     enum plant_take_rc rc = PT_CHANGED;
-    struct plant_node *n = node_get(p, name);
+    struct plant_node *n = NULL;
+    if (!strcmp(kind, "NDEATH")) { /* the will of a node never seen makes no row */
+        for (int i = 0; i < p->n && !n; i++)
+            if (!strcmp(p->node[i]->name, name))
+                n = p->node[i];
+        if (!n) {
+            rc = PT_IGNORED;
+            goto out;
+        }
+    } else {
+        n = node_get(p, name);
+    }
     if (!n) {
         rc = PT_DROPPED;
         p->dropped++;

@@ -90,7 +90,6 @@ struct mqtt {
     /* the cycle's own (only mqtt_cycle touches these) */
     struct core_view view;
     struct mm_val stage[MM_MAX];
-    uint64_t handoff_skipped;
     /* the thread's own */
     struct mosquitto *mq;
     bool sock;          /* connected (or connecting) at the socket level */
@@ -164,10 +163,8 @@ void mqtt_cycle(struct mqtt *m, const struct core *k, const struct tag_value *ta
     core_view_fill(k, tags, age, NULL, &m->view);
     struct mm_shell sh = {.link = link, .slow_cycles = slow_cycles};
     mm_image(&m->tab, m->cfg, &m->view, &sh, m->stage);
-    if (pthread_mutex_trylock(&m->mx) != 0) {
-        m->handoff_skipped++; /* the thread is reading the box: the next cycle's values win */
-        return;
-    }
+    if (pthread_mutex_trylock(&m->mx) != 0)
+        return; /* the thread is reading the box: the next cycle's values supersede these */
     memcpy(m->box, m->stage, sizeof(struct mm_val) * (size_t)m->tab.n);
     m->wall = wall;
     m->gen++;

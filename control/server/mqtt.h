@@ -7,7 +7,7 @@
  * over its values: mqtt_cycle() copies them into a one-slot mailbox under
  * a mutex it only tries (pthread_mutex_trylock), so the cycle never waits
  * for the publisher, the broker or the network; a handoff that finds the
- * slot busy is skipped (the next cycle's values supersede it) and counted.
+ * slot busy is skipped (the next cycle's values supersede it).
  *
  * Read-only by design: the node subscribes to its own NCMD and DCMD topics
  * only to answer the Sparkplug rebirth request ("Node Control/Rebirth");
