@@ -15,14 +15,14 @@
 # Nothing fails on a figure; everything is stopped by its pid.
 set -u
 B=${1:-build}
+MELTCON=$PWD/$B/meltcon
+MELTSIM=$PWD/$B/meltsim
 S=${BENCH_MQTT_S:-30}
 tmp=$(mktemp -d)
 chmod 755 "$tmp"
 say() { echo "   $*"; }
 fail() { echo "   SKIP: $*"; exit 0; }
 . tests/mqtt_lib.sh
-MC=$PWD/$B/meltcon
-MS=$PWD/$B/meltsim
 trap 'stop_all; rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
 export TERM=xterm-256color

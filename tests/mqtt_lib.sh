@@ -7,6 +7,8 @@ B=${BUILD_DIR:-build}
 MC=${MELTCON:-$B/meltcon}
 MS=${MELTSIM:-$B/meltsim}
 SRC=${MELTCON_SRC:-.}
+case $MC in /*) ;; *) MC=$PWD/$MC ;; esac
+case $MS in /*) ;; *) MS=$PWD/$MS ;; esac
 # Debian's python3 has paho-mqtt and protobuf (tests/deps.sh); a python3
 # earlier on PATH (pyenv) may not
 PY=/usr/bin/python3

@@ -29,7 +29,7 @@ mqtt_prereq
 broker_start
 furnace_start f1 5
 furnace_start f2 5
-tui_start plant 80 24 "exec '$PWD/$MC' -c '$tmp/f1/m.ini' plant" || fail "tmux did not start"
+tui_start plant 80 24 "exec '$MC' -c '$tmp/f1/m.ini' plant" || fail "tmux did not start"
 tui_wait plant '^f1 +HOLD +[0-9]+:[0-9]{2} +7[0-9]{2}/740 .* UP +LIVE +[0-9]+s$' 20 ||
     fail "no LIVE row for f1 with HOLD, the bath near 740/740 and the link UP"
 tui_wait plant '^f2 +HOLD .* UP +LIVE' 10 || fail "no LIVE row for f2"
