@@ -200,9 +200,9 @@ wait_for 300 st "n['f2']['online']" || fail "f2 not online"
 # A killed server's socket closes at once: the will goes out within 1.5 x
 # keepalive (at once, in fact).  A hung one keeps its socket: the broker
 # gives up after 1.5 x keepalive without a packet, by the MQTT rule, but
-# mosquitto 2.0 looks at its clients' keepalives in whole seconds, and the
-# last packet may be up to a cycle old: allowed 2.5 s more (SLACK; 1.3-1.6 s
-# measured here).
+# mosquitto 2.0 only looks at its clients' keepalives now and then: 8.7 to
+# 9.4 s measured here with keepalive 5 s (1.2 to 1.9 s late), so allowed 5 s
+# more (SLACK) for a loaded machine; the figure is printed.
 death_within() { # SINCE WHAT SLACK: an NDEATH of f2 with its bdSeq after SINCE
     wait_for 150 st "not n['f2']['online']" || fail "no NDEATH of f2 (with its bdSeq) after the server $2"
     $PY - "$tmp/ev.log" "$1" "$KA" "$2" "$3" <<'PY' || fail "NDEATH too late"
@@ -221,7 +221,7 @@ PY
 now() { $PY -c 'import time; print(time.time())'; }
 t0=$(now)
 kill -STOP "$(cat "$tmp/f2/srv.pid")"
-death_within "$t0" "hung (SIGSTOP)" 2.5
+death_within "$t0" "hung (SIGSTOP)" 5
 kill -CONT "$(cat "$tmp/f2/srv.pid")"
 wait_for 300 st "n['f2']['online']" || fail "f2 not born again after SIGCONT"
 t0=$(now)
