@@ -27,7 +27,24 @@ trap 'exit 1' INT TERM
 KA=5
 
 mqtt_prereq
+# a broker not there yet: journalled, the server runs on, born when it comes; a stop is prompt
+bport=$(free_port)
+furnace_start e0 $KA
+wait_for 50 sh -c "'$MC' -c '$tmp/e0/m.ini' journal 2>/dev/null | grep -q 'MQTT: cannot reach the broker 127.0.0.1:$bport: .*; retrying every 5 s at most'" ||
+    fail "no journal line for an unreachable broker: $("$MC" -c "$tmp/e0/m.ini" journal 2>&1 | grep MQTT | tail -2)"
 broker_start
+sub_start
+wait_for 150 st "'e0' in n and n['e0']['online'] and len(n['e0']['values']) > 100" ||
+    fail "e0 not born once the broker came"
+t0=$($PY -c 'import time; print(time.time())')
+kill "$(cat "$tmp/e0/srv.pid")"
+i=0
+while kill -0 "$(cat "$tmp/e0/srv.pid")" 2>/dev/null; do
+    i=$((i + 1)); [ $i -gt 30 ] && fail "the server took over 3 s to stop"; sleep 0.1
+done
+wait_for 50 st "not n['e0']['online']" || fail "no NDEATH from a server stopped cleanly"
+kill "$(cat "$tmp/e0/sim.pid")"
+say "a broker not up yet: journalled, born when it came; a clean stop in $($PY -c "import time; print('%.1f' % (time.time() - $t0))") s with its NDEATH"
 # a password file that cannot be read: the server refuses to start, with the sentence
 furnace_cfg bad $KA
 sed -i -e 's|^username =$|username = meltcon|' -e 's|^password_file =$|password_file = /nonexistent/pw|' \
@@ -37,7 +54,6 @@ grep -qx 'meltcon server: \[mqtt\] password_file = "/nonexistent/pw": cannot rea
     "$tmp/bad.out" || fail "unreadable password file: $(cat "$tmp/bad.out")"
 [ -e "$tmp/bad/m.sock" ] && fail "a socket left by a server that refused to start"
 say "an unreadable [mqtt] password_file: refused to start, with its sentence"
-sub_start
 furnace_start f1 $KA
 furnace_start f2 $KA
 M1() { "$MC" -c "$tmp/f1/m.ini" "$@"; }

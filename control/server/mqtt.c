@@ -367,27 +367,43 @@ static void on_message(struct mosquitto *mq, void *obj, const struct mosquitto_m
 
 /* ---- the thread ------------------------------------------------------------------------------ */
 
+/* A connection attempt failed, or a connection (online when `was_online`)
+ * was lost: try again after the backoff, which doubles while attempts fail.
+ * The first failure of an outage is journalled. */
+static void retry_later(struct mqtt *m, int rc, bool was_online)
+{
+    const struct cfg_mqtt *c = &m->cfg->mqtt;
+    int e = errno;
+    if (m->online)
+        on_disconnect(m->mq, m, rc); /* libmosquitto did not say it */
+    m->online = m->born = m->sock = false;
+    if (!was_online && m->backoff_ms == MQTT_BACKOFF_MIN_MS)
+        note(m, "MQTT: cannot reach the broker %s:%d: %s; retrying every %d s at most", c->host,
+             c->port, rc == MOSQ_ERR_ERRNO ? strerror(e) : mosquitto_strerror(rc),
+             MQTT_BACKOFF_MAX_MS / 1000);
+    m->next_try_ns = clock_mono_ns() + (int64_t)m->backoff_ms * 1000000;
+    if (!was_online)
+        m->backoff_ms =
+            m->backoff_ms * 2 > MQTT_BACKOFF_MAX_MS ? MQTT_BACKOFF_MAX_MS : m->backoff_ms * 2;
+}
+
+/* Start a connection without waiting for it (mosquitto_connect_async: a
+ * broker that does not answer the SYN holds nothing up, not even a stop);
+ * mosquitto_loop finishes it, or the keepalive gives up on it. */
 static void try_connect(struct mqtt *m)
 {
-    int64_t now = clock_mono_ns();
-    if (now < m->next_try_ns)
+    if (clock_mono_ns() < m->next_try_ns)
         return;
     const struct cfg_mqtt *c = &m->cfg->mqtt;
     m->bdseq++;
     size_t len = mm_encode_ndeath(m->bdseq, now_ms(), m->buf, MQTT_BUF);
     mosquitto_will_clear(m->mq);
     mosquitto_will_set(m->mq, m->topic_ndeath, (int)len, m->buf, 0, false);
-    int rc = mosquitto_connect(m->mq, c->host, c->port, c->keepalive_s);
-    if (rc == MOSQ_ERR_SUCCESS) {
+    int rc = mosquitto_connect_async(m->mq, c->host, c->port, c->keepalive_s);
+    if (rc == MOSQ_ERR_SUCCESS)
         m->sock = true;
-        return;
-    }
-    if (m->backoff_ms == MQTT_BACKOFF_MIN_MS)
-        note(m, "MQTT: cannot reach the broker %s:%d: %s; retrying every %d s at most", c->host,
-             c->port, rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc),
-             MQTT_BACKOFF_MAX_MS / 1000);
-    m->next_try_ns = now + (int64_t)m->backoff_ms * 1000000;
-    m->backoff_ms = m->backoff_ms * 2 > MQTT_BACKOFF_MAX_MS ? MQTT_BACKOFF_MAX_MS : m->backoff_ms * 2;
+    else
+        retry_later(m, rc, false);
 }
 
 static void *run(void *arg)
@@ -402,11 +418,11 @@ static void *run(void *arg)
             }
         }
         if (m->sock) {
+            bool was_online = m->online;
             int rc = mosquitto_loop(m->mq, MQTT_TICK_MS, 1);
             if (rc != MOSQ_ERR_SUCCESS) {
-                on_disconnect(m->mq, m, rc);
                 mosquitto_disconnect(m->mq);
-                m->next_try_ns = clock_mono_ns() + (int64_t)m->backoff_ms * 1000000;
+                retry_later(m, rc, was_online);
             }
         }
         pthread_mutex_lock(&m->mx);
