@@ -4,8 +4,8 @@
 # publishing to it.  Checked: one LIVE row per furnace with its phase, bath
 # temperature and setpoint, PLC link; a killed server's furnace turns
 # OFFLINE with its age (never a value), sorts to the top, and its detail
-# (Enter) says its values are the last received; Esc goes back; q quits
-# with status 0.  Everything stopped by its pid; tmux by its own socket.
+# (Enter) says its values are the last received; Esc goes back; the broker
+# killed: a banner and no row called LIVE; q quits with status 0.  Everything stopped by its pid; tmux by its own socket.
 set -u
 tmp=$(mktemp -d)
 chmod 755 "$tmp"
@@ -60,6 +60,13 @@ until tui_capture plant | grep -qE '^melt/phase +HOLD$'; do
     tui_keys plant NPage; sleep 0.3
 done
 tui_keys plant Escape
+tui_wait plant '^FURNACE +PHASE' 5 || fail "Esc: not back on the overview"
+kill -9 "$brokerpid" # no wills sent: the console alone must tell its news is old
+tui_wait plant '^BROKER NOT CONNECTED for [0-9]+ s .*: nothing below is live' 10 ||
+    fail "no banner with the broker gone"
+tui_wait plant '^f1 .* NO-BRKR +[0-9]+s$' 5 || fail "f1 still said LIVE with the broker gone"
+tui_capture plant | grep -q ' LIVE ' && fail "a row LIVE with the broker gone"
+say "the broker gone: a banner, and no row called LIVE"
 tui_keys plant q
 tui_wait_dead plant 5 || fail "q did not quit"
 [ "$(tui_status plant)" = 0 ] || fail "exit status $(tui_status plant)"

@@ -4,7 +4,7 @@
  * redraw when something changed, at most every PLANT_REDRAW_MS (ncurses
  * sends only what differs, so a steady plant costs the terminal little).
  * The broker lost: a banner says so and since when, the rows keep their
- * state words, and no row is called LIVE on old news (PLANT_SILENT_S).
+ * state words, and no row is called LIVE on old news (NO-BRKR instead).
  *
  * For `make bench` (tests/bench_mqtt.sh): with MELTCON_PLANT_LATENCY=FILE
  * in the environment, each redraw appends to FILE, for every furnace row
@@ -190,8 +190,9 @@ static void draw_overview(struct ui *u, double now)
             fprintf(u->lat, "%.3f\n", clock_wall_s() - (double)n->pending_ms / 1000.0);
         n->pending_ms = 0;
         plant_row(n, now, line, sizeof line, COLS);
-        if (!u->up && !strcmp(plant_state(n), "LIVE")) /* old news is never live */
-            memcpy(line + 55, "NO BROK", 7);
+        char *word = strstr(line, " LIVE ");
+        if (!u->up && word) /* old news is never live: the state word says why */
+            memcpy(word + 1, "NO-BRKR", 7);
         int rank = plant_rank(n);
         int attr = (i == u->sel ? A_REVERSE : 0) | (rank <= 1 ? A_BOLD : 0);
         attron(attr);
