@@ -43,17 +43,18 @@ broker_start() { # the broker on $bport (chosen the first time)
     wait_for 50 $PY -c "import socket; socket.create_connection(('127.0.0.1', $bport), 1)" ||
         fail "mosquitto did not listen on $bport: $(tail -3 "$tmp/mosq.log")"
 }
-# furnace_cfg NAME KEEPALIVE: $tmp/NAME/m.ini, a copy of the shipped config
-# for furnace NAME with its own ports, socket and state, publishing to $bport
+# furnace_cfg NAME KEEPALIVE [STORE_FORWARD]: $tmp/NAME/m.ini, a copy of the
+# shipped config for furnace NAME with its own ports, socket and state,
+# publishing to $bport
 furnace_cfg() {
     d=$tmp/$1
     mkdir -p "$d"
     chmod 755 "$d"
     p=$(free_port)
     echo "$p" >"$d/port"
-    $PY - "$SRC/config/meltcon.ini" "$d/m.ini" "$1" "$p" "$d" "$bport" "$2" <<'PY'
+    $PY - "$SRC/config/meltcon.ini" "$d/m.ini" "$1" "$p" "$d" "$bport" "$2" "${3:-}" <<'PY'
 import re, sys
-src, dst, name, port, d, bport, ka = sys.argv[1:]
+src, dst, name, port, d, bport, ka, sf = sys.argv[1:]
 s = open(src).read()
 def sect(s, name, key, value):
     a = s.index("[%s]\n" % name)
@@ -71,13 +72,15 @@ s = sect(s, "server", "state_dir", d + "/state")
 s = sect(s, "mqtt", "enabled", "yes")
 s = sect(s, "mqtt", "port", bport)
 s = sect(s, "mqtt", "keepalive_s", ka)
+if sf:
+    s = sect(s, "mqtt", "store_forward", sf)
 open(dst, "w").write(s)
 PY
     chmod 644 "$d/m.ini"
 }
-# furnace_start NAME [KEEPALIVE]: meltsim and the server of furnace NAME
+# furnace_start NAME [KEEPALIVE [STORE_FORWARD]]: meltsim and the server of furnace NAME
 furnace_start() {
-    furnace_cfg "$1" "${2:-5}"
+    furnace_cfg "$1" "${2:-5}" "${3:-}"
     d=$tmp/$1
     "$MS" -c "$d/m.ini" --port "$(cat "$d/port")" >>"$d/sim.log" 2>&1 &
     echo $! >"$d/sim.pid"

@@ -55,7 +55,7 @@ grep -qx 'meltcon server: \[mqtt\] password_file = "/nonexistent/pw": cannot rea
 [ -e "$tmp/bad/m.sock" ] && fail "a socket left by a server that refused to start"
 say "an unreadable [mqtt] password_file: refused to start, with its sentence"
 furnace_start f1 $KA
-furnace_start f2 $KA
+furnace_start f2 $KA 20 # a small store-and-forward: it overflows while the broker is frozen
 M1() { "$MC" -c "$tmp/f1/m.ini" "$@"; }
 
 # ---- births: every metric, with datatype, unit and quality ---------------------------------------
@@ -210,6 +210,19 @@ print("t_mqtt: broker frozen %.0f s: no slow cycle; NBIRTH bdSeq %d -> %d, then 
       (t_cont - t_stop, bd0, after[0]["bdSeq"], len(hist), ts[0] - t_stop, ts[-1] - t_stop, gap))
 PY
 M1 journal | grep -q 'MQTT: connection to the broker .* lost' || fail "the lost connection is not journalled"
+# f2 kept 20 messages at most: the rest dropped, counted and journalled; the 20 replayed
+wait_for 100 sh -c "'$MC' -c '$tmp/f2/m.ini' journal 2>/dev/null | grep -q 'MQTT: store-and-forward full (\[mqtt\] store_forward = 20): [0-9]* oldest data messages dropped'" ||
+    fail "f2's overflow not journalled: $("$MC" -c "$tmp/f2/m.ini" journal 2>&1 | grep MQTT | tail -3)"
+$PY - "$tmp/ev.log" "$bd0" <<'PY' || fail "f2's replay"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+f2 = [e for e in ev if e.get("node") == "f2"]
+born = [i for i, e in enumerate(f2) if e["kind"] == "NBIRTH" and e["bdSeq"] > int(sys.argv[2])]
+assert born, "f2 not born again"
+hist = [e for e in f2[born[0]:] if e["kind"] == "DDATA" and any(m.get("hist") for m in e["metrics"])]
+assert 0 < len(hist) <= 20, "f2 replayed %d messages with store_forward = 20" % len(hist)
+print("t_mqtt: f2 (store_forward = 20): %d replayed, the overflow journalled" % len(hist))
+PY
 
 # ---- a server hung (SIGSTOP), then killed: its NDEATH within 1.5 x keepalive each time ------------------
 wait_for 300 st "n['f2']['online']" || fail "f2 not online"
