@@ -141,6 +141,8 @@ struct cfg_sim {
     double ignition_s;        /* trial for ignition */
     double pump_min_level_mm; /* PLC hard interlock: pump refused below */
     double pump_freeze_c;     /* PLC hard interlock: metal too cold to pump */
+    double pump_remelt_hc_c;  /* ... unless the HC side is this hot (remelt), 0 never */
+    double pump_remelt_sc_c;  /* ... and the SC side at least this (colder: frozen) */
     double door_co_max_ppm;   /* PLC: no door opens with flue CO above this ... */
     double door_o2_min_pct;   /* ... or flue O2 below this (fuel-rich atmosphere) */
     double push_min_scrap_c;  /* PLC: no push with the scrap surface colder (wet) ... */
@@ -160,6 +162,8 @@ struct cfg_limits {
     double push_min_scrap_c;  /* scrap dry: surface at least this */
     double push_min_dry_min;  /* minimum time in pyrolysis before a push */
     double pump_min_bath_c;   /* freezing guard */
+    double pump_remelt_hc_c;  /* ... unless the HC side is this hot (remelt), 0 never */
+    double pump_remelt_sc_c;  /* ... and the SC side at least this (colder: frozen) */
     double pump_min_level_mm;
     double max_level_mm;      /* overfill */
     double max_charge_t;      /* one charge */
@@ -192,6 +196,21 @@ struct cfg_loop {
     double override_limit;        /* start lowering the SP at this value */
     double override_gain;         /* K of SP reduction per K over the limit */
     double pv_filter_s;           /* first-order PV filter time constant, 0 = none */
+    /* combustion override: low O2 / high CO lower this loop's SP and cap its output */
+    char o2_pv[CFG_NAME_MAX], co_pv[CFG_NAME_MAX]; /* tags, "" none */
+    double o2_limit, o2_gain;     /* SP lowered by o2_gain x (o2_limit - O2), K/% */
+    double co_limit, co_gain;     /* SP lowered by co_gain x (CO - co_limit), K/ppm */
+    char co_flow_pv[CFG_NAME_MAX];/* % of the off-gas flow carrying the CO, "" none */
+    double co_flow_min;           /* CO load = CO x (min + (1 - min) x flow / 100) */
+    double comb_release_per_min;  /* the reduction falls at most this fast, 0 = at once */
+    double comb_cap_gain;         /* out_hi lowered by this x the reduction, out units/K */
+    double out_deadband;          /* output gap: moves only when the law is this far off */
+    double override_max_above_pv; /* override PV this far above the PV: implausible, 0 none */
+    char pv2[CFG_NAME_MAX];       /* second measurement, "" none */
+    double pv2_weight;            /* its share of the PV */
+    double split_max;             /* PV >= pv - split_max (split guard), 0 none */
+    double ff_charge_per_t;       /* push feed-forward: output units per t pushed, 0 none */
+    double ff_charge_tau_s;       /* ... decaying with this time constant */
 };
 
 /* ---- alarms --------------------------------------------------------------- */
@@ -212,6 +231,7 @@ enum cfg_alarm_kind {
     ALARM_DEV,      /* |tag - setpoint of loop| >= limit */
     ALARM_DIFF,     /* tag - tag2 beyond limit (when): two sensors disagree */
     ALARM_AND,      /* tag beyond limit (when) and tag2 beyond limit2 (when2) */
+    ALARM_OVERRIDE, /* loop's overrides (roof, combustion) take >= limit off its setpoint */
 };
 enum cfg_priority { PRIO_LOW, PRIO_MEDIUM, PRIO_HIGH, PRIO_CRITICAL };
 
@@ -270,8 +290,14 @@ struct cfg_program {
 
 /* ---- the whole file ------------------------------------------------------- */
 
+/* The operator console's own behaviour. */
+enum cfg_horn { HORN_BELL, HORN_FLASH, HORN_OFF };
+struct cfg_console {
+    enum cfg_horn horn; /* on a new high or critical alarm */
+};
+
 /* [mqtt]: the Sparkplug B publisher (control/server/mqtt.c) and `meltcon
- * plant` (tui/plant.c).  The node id is the furnace's name. */
+ * plant` (tui/plant_ui.c).  The node id is the furnace's name. */
 struct cfg_mqtt {
     bool enabled;
     char host[CFG_PATH_MAX];
@@ -303,6 +329,7 @@ struct cfg {
     struct cfg_loop loops[CFG_MAX_LOOPS];
     struct cfg_alarm alarms[CFG_MAX_ALARMS];
     struct cfg_program programs[CFG_MAX_PROGRAMS];
+    struct cfg_console console;
     struct cfg_mqtt mqtt;
 };
 

@@ -98,6 +98,18 @@ static void check_kind_keys(struct cfg_ctx *x, const struct cfg_alarm *a)
 {
     const struct cfg *c = x->c;
     bool dev = a->kind == ALARM_DEV, two = a->kind == ALARM_DIFF || a->kind == ALARM_AND;
+    if (a->kind == ALARM_OVERRIDE) {
+        if (!*a->loop)
+            aerr(x, a->name, "loop", "an override alarm watches a loop's overrides: name the "
+                 "loop (loop = sc)");
+        else if (!cfg_loop_find(c, a->loop))
+            aerr(x, a->name, "loop", "no [loop.%s] in this file", a->loop);
+        if (a->limit <= 0)
+            aerr(x, a->name, "limit", "the setpoint reduction that raises it must be above 0");
+        if (a->when != 2)
+            aerr(x, a->name, "when", "only diff and and alarms take when");
+        return;
+    }
     if (dev && !*a->loop)
         aerr(x, a->name, "loop", "a dev alarm compares its tag with a loop's setpoint: name the "
              "loop (loop = bath)");

@@ -330,6 +330,26 @@ static void check_loops(struct cfg_ctx *x)
             xerr(x, "loop", l->name, "out", "a loop needs an out tag or a cascade_to loop");
         if (*l->override_pv)
             need_tag(x, "loop", l->name, "override_pv", l->override_pv);
+        if (*l->pv2)
+            need_tag(x, "loop", l->name, "pv2", l->pv2);
+        else if (l->pv2_weight > 0 || l->split_max > 0)
+            xerr(x, "loop", l->name, l->pv2_weight > 0 ? "pv2_weight" : "split_max",
+                 "needs a pv2 tag to weigh against pv");
+        if (*l->o2_pv)
+            need_tag(x, "loop", l->name, "o2_pv", l->o2_pv);
+        else if (l->o2_gain > 0)
+            xerr(x, "loop", l->name, "o2_gain", "o2_gain needs an o2_pv tag to act on");
+        if (*l->co_pv)
+            need_tag(x, "loop", l->name, "co_pv", l->co_pv);
+        else if (l->co_gain > 0)
+            xerr(x, "loop", l->name, "co_gain", "co_gain needs a co_pv tag to act on");
+        if (*l->co_flow_pv && !*l->co_pv)
+            xerr(x, "loop", l->name, "co_flow_pv", "co_flow_pv scales co_pv: give a co_pv tag");
+        else if (*l->co_flow_pv)
+            need_tag(x, "loop", l->name, "co_flow_pv", l->co_flow_pv);
+        if (l->comb_cap_gain > 0 && !*l->o2_pv && !*l->co_pv)
+            xerr(x, "loop", l->name, "comb_cap_gain",
+                 "comb_cap_gain needs an o2_pv or co_pv tag to act on");
         if (l->sp_lo >= l->sp_hi)
             xerr(x, "loop", l->name, "sp_hi", "sp_hi must be above sp_lo (%g)", l->sp_lo);
         else if (l->sp < l->sp_lo || l->sp > l->sp_hi)
@@ -379,7 +399,7 @@ static void check_alarms(struct cfg_ctx *x)
         static const char *const tagless[] = {
             [ALARM_LINK] = "link",   [ALARM_STALE] = "stale",     [ALARM_DISK] = "disk",
             [ALARM_MASTER] = "foreign_master", [ALARM_OVERRUN] = "overrun",
-            [ALARM_REFUSED] = "refused"};
+            [ALARM_REFUSED] = "refused", [ALARM_OVERRIDE] = "override"};
         if ((size_t)a->kind < sizeof tagless / sizeof tagless[0] && tagless[a->kind]) {
             if (*a->tag)
                 xerr(x, "alarm", a->name, "tag", "%s %s alarm has no source tag",

@@ -25,7 +25,7 @@ static const char *const action_names[] = {"reverse", "direct", NULL};
 static const char *const alarm_kind_names[] = {"hi",   "lo",    "on",        "off",
                                                "bad",  "link",  "stale",     "door_open",
                                                "disk", "foreign_master", "overrun",
-                                               "refused", "dev", "diff", "and", NULL};
+                                               "refused", "dev", "diff", "and", "override", NULL};
 static const char *const when_names[] = {"hi", "lo", "both", NULL};
 
 #define BIG 1e12
@@ -180,6 +180,11 @@ static const struct cfg_key sim_keys[] = {
         "PLC hard interlock: pump refused below this bath level"),
     DBL("pump_freeze_c", pump_freeze_c, 500, 800, "680", "degC",
         "PLC hard interlock: pump refused with the bath colder than this"),
+    DBL("pump_remelt_hc_c", pump_remelt_hc_c, 0, 900, "0", "degC",
+        "PLC: the pump may run colder than pump_freeze_c (remelt circulation) while the HC "
+        "side it draws from is at least this hot, 0 = never"),
+    DBL("pump_remelt_sc_c", pump_remelt_sc_c, 500, 800, "640", "degC",
+        "PLC: ... and the SC side reads at least this (colder: frozen, or a wrong reading)"),
     DBL("door_co_max_ppm", door_co_max_ppm, 100, 100000, "3000", "ppm",
         "PLC hard interlock: no door opens with flue CO above this"),
     DBL("door_o2_min_pct", door_o2_min_pct, 0.1, 21, "0.5", "%",
@@ -218,6 +223,11 @@ static const struct cfg_key limits_keys[] = {
         "minimum time in pyrolysis before a push"),
     DBL("pump_min_bath_c", pump_min_bath_c, 500, 800, "690", "degC",
         "no pump start with the bath colder than this (freezing)"),
+    DBL("pump_remelt_hc_c", pump_remelt_hc_c, 0, 900, "0", "degC",
+        "... unless the HC side the pump draws from is at least this hot (remelt circulation), "
+        "0 = never"),
+    DBL("pump_remelt_sc_c", pump_remelt_sc_c, 500, 800, "645", "degC",
+        "... and the SC side reads at least this (colder: frozen, or a wrong reading)"),
     DBL("pump_min_level_mm", pump_min_level_mm, 0, 3000, "500", "mm",
         "no pump start below this bath level"),
     DBL("max_level_mm", max_level_mm, 0, 5000, "1000", "mm", "no charge at or above this level"),
@@ -290,6 +300,40 @@ static const struct cfg_key loop_keys[] = {
         "the override starts lowering the setpoint above this value"),
     DBL("override_gain", override_gain, 0, 1000, "0", "K/K",
         "setpoint lowered by gain x (override_pv - override_limit)"),
+    DBL("override_max_above_pv", override_max_above_pv, 0, BIG, "0", "K",
+        "override_pv reading more than this above the loop's PV is implausible (a drifting "
+        "sensor): the last reduction is held, 0 = no check"),
+    NAME("pv2", pv2, "", "a second measurement of the same thing (the SC side's bath): the PV "
+         "is their weighted mean"),
+    DBL("pv2_weight", pv2_weight, 0, 1, "0", "", "pv2's share of the PV (1 - it: pv's)"),
+    DBL("split_max", split_max, 0, BIG, "0", "",
+        "split guard: the PV is never more than this below pv (0 = none), so pv cannot run "
+        "away above SP while pv2 lags far behind"),
+    DBL("ff_charge_per_t", ff_charge_per_t, 0, 1000, "0", "/t",
+        "feed-forward at a push: output raised this much per t of scrap pushed into the bath"),
+    DBL("ff_charge_tau_s", ff_charge_tau_s, 1, 36000, "600", "s",
+        "... and decaying from the push with this time constant"),
+    NAME("o2_pv", o2_pv, "", "combustion override: flue O2 tag that lowers the setpoint when low"),
+    DBL("o2_limit", o2_limit, 0, 21, "0", "%",
+        "the combustion override starts lowering the setpoint below this O2"),
+    DBL("o2_gain", o2_gain, 0, 1000, "0", "K/%",
+        "setpoint lowered by o2_gain x (o2_limit - o2_pv)"),
+    NAME("co_pv", co_pv, "", "combustion override: CO tag that lowers the setpoint when high"),
+    DBL("co_limit", co_limit, 0, BIG, "0", "ppm",
+        "the combustion override starts lowering the setpoint above this CO"),
+    DBL("co_gain", co_gain, 0, 10, "0", "K/ppm",
+        "setpoint lowered by co_gain x (co_pv - co_limit)"),
+    NAME("co_flow_pv", co_flow_pv, "",
+         "combustion override: % tag of the off-gas flow that carries the CO (the fan speed)"),
+    DBL("co_flow_min", co_flow_min, 0, 1, "1", "",
+        "off-gas flow share at co_flow_pv 0: CO load = CO x (min + (1 - min) x pv / 100)"),
+    DBL("out_deadband", out_deadband, 0, BIG, "0", "",
+        "gap on the output: in AUTO/CAS it moves only when the law's output is this far from "
+        "the output held, 0 = every step (against actuator wear)"),
+    DBL("comb_release_per_min", comb_release_per_min, 0, BIG, "0", "K/min",
+        "the combustion override's reduction falls back at most this fast, 0 = at once"),
+    DBL("comb_cap_gain", comb_cap_gain, 0, 1000, "0", "%/K",
+        "output high limit lowered by comb_cap_gain x the combustion override's reduction"),
     END,
 };
 #undef S
@@ -299,7 +343,8 @@ static const struct cfg_key alarm_keys[] = {
     ENUM("kind", kind, alarm_kind_names, NULL,
          "hi, lo (analog limit), on, off (bool tag), bad (quality), link, stale, door_open, disk, "
          "foreign_master, overrun (cycles overrun), refused (the PLC refuses a read or write), "
-         "dev (tag off its loop's setpoint), diff (tag and tag2 disagree), and (two limits at once)"),
+         "dev (tag off its loop's setpoint), diff (tag and tag2 disagree), and (two limits at once), "
+         "override (the loop's overrides take limit or more off its setpoint)"),
     NAME("tag", tag, "",
          "source tag (not for link, stale, disk, foreign_master, overrun, refused)"),
     DBL("limit", limit, -BIG, BIG, "0", "",
@@ -373,6 +418,16 @@ static const struct cfg_key program_keys[] = {
 };
 #undef S
 
+static const char *const horn_names[] = {"bell", "flash", "off", NULL};
+#define S struct cfg_console
+static const struct cfg_key console_keys[] = {
+    ENUM("horn", horn, horn_names, "bell",
+         "the console's horn on a new high or critical alarm: bell (the terminal's bell), "
+         "flash (the screen flashes) or off; F9 silences it and acknowledges nothing"),
+    END,
+};
+#undef S
+
 #define S struct cfg_mqtt
 static const struct cfg_key mqtt_keys[] = {
     BOOL("enabled", enabled, "no",
@@ -420,6 +475,7 @@ const struct cfg_section cfg_sections[] = {
     MULTI("alarm", alarms, nalarms, alarm_keys, "one alarm", "alarm.roof_hh"),
     MULTI("program", programs, nprograms, program_keys, "one melt program (recipe) per alloy",
           "program.a226"),
+    SINGLE("console", console, console_keys, "the operator console"),
     SINGLE("mqtt", mqtt, mqtt_keys, "the plant's MQTT broker: Sparkplug B publishing"),
 };
 const size_t cfg_nsections = sizeof cfg_sections / sizeof cfg_sections[0];

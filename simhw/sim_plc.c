@@ -21,7 +21,9 @@
  *      a flame (lost while firing, or not proven in the trial) sets the flame_failure
  *      latch (di:14), which only an accepted LOCKOUT_RESET clears;
  *   5. hard interlocks on the drives: pump stopped below pump_min_level_mm or with
- *      bath_sc_temp below pump_freeze_c (a broken bath_sc thermocouple counts as frozen,
+ *      bath_sc_temp below pump_freeze_c, unless in remelt circulation: bath_hc_temp (the
+ *      side it draws from) at least pump_remelt_hc_c and bath_sc_temp at least
+ *      pump_remelt_sc_c, both thermocouples whole (a broken bath_sc thermocouple counts as frozen,
  *      a broken roof thermocouple as roof HH: fail-safe), tap closed at the heel;
  *      the commands meet the hazard interlocks (sim_plc_cmd.c): a refused command is
  *      answered INTERLOCK with the refusing bits in plc_interlocks until the next one;
@@ -61,6 +63,8 @@ static const struct splc_params splc_defaults = {
     .pusher_stroke_s = 40.0,
     .pump_min_level_mm = 350.0,
     .pump_freeze_c = 680.0,
+    .pump_remelt_hc_c = 0.0,
+    .pump_remelt_sc_c = 640.0,
     .heel_kg = 25000.0,
     .roof_hh_c = 1250.0,
     .gas_supply_mbar = 300.0,
@@ -113,6 +117,10 @@ void splc_params_from_cfg(struct splc_params *p, struct phys_params *pp, const s
         p->pump_min_level_mm = s->pump_min_level_mm;
     if (s->pump_freeze_c > 0)
         p->pump_freeze_c = s->pump_freeze_c;
+    if (s->pump_remelt_hc_c > 0)
+        p->pump_remelt_hc_c = s->pump_remelt_hc_c;
+    if (s->pump_remelt_sc_c > 0)
+        p->pump_remelt_sc_c = s->pump_remelt_sc_c;
     if (s->door_co_max_ppm > 0)
         p->door_co_max_ppm = s->door_co_max_ppm;
     if (s->door_o2_min_pct > 0)

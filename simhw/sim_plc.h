@@ -55,6 +55,8 @@ struct splc_params {
     double pusher_stroke_s;   /* out and back; the scrap drops at half stroke (40) */
     double pump_min_level_mm; /* pump stopped / refused below (350) */
     double pump_freeze_c;     /* pump stopped / refused with bath_sc_temp below (680) */
+    double pump_remelt_hc_c;  /* ... unless bath_hc_temp >= this (remelt circulation; 0 never) */
+    double pump_remelt_sc_c;  /* ... and bath_sc_temp >= this (640) */
     double heel_kg;           /* tap refused / closed at or below (25000) */
     double roof_hh_c;         /* excess-temperature limiter: low fire at or above (1250) */
     double gas_supply_mbar;   /* supply pressure at no flow (300) */

@@ -27,7 +27,8 @@ bool splc_doors_closed(const struct splc *plc);
 bool splc_gas_ok(const struct splc *plc);
 bool splc_air_ok(const struct splc *plc); /* combustion air proven: no air_low, no E-stop */
 bool splc_level_low(const struct splc *plc);
-bool splc_metal_frozen(const struct splc *plc); /* a broken bath_sc TC counts as frozen */
+bool splc_metal_frozen(const struct splc *plc); /* a broken bath_sc TC counts as frozen;
+                                                 * remelt circulation (sim_plc.c, 5.) is not */
 bool splc_at_heel(const struct splc *plc);
 bool splc_roof_hh(const struct splc *plc); /* a broken roof TC counts as HH */
 /* Metal in the bath from the measured level, as the metal_mass input reports it. */

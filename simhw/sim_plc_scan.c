@@ -75,8 +75,13 @@ bool splc_level_low(const struct splc *plc)
 
 bool splc_metal_frozen(const struct splc *plc)
 {
-    return plc->faults.tc_broken[SPLC_TC_BATH_SC] ||
-           plc->tc_meas[SPLC_TC_BATH_SC] < plc->prm.pump_freeze_c;
+    const double *t = plc->tc_meas;
+    if (plc->faults.tc_broken[SPLC_TC_BATH_SC])
+        return true;
+    bool remelt = plc->prm.pump_remelt_hc_c > 0 && !plc->faults.tc_broken[SPLC_TC_BATH_HC] &&
+                  t[SPLC_TC_BATH_HC] >= plc->prm.pump_remelt_hc_c &&
+                  t[SPLC_TC_BATH_SC] >= plc->prm.pump_remelt_sc_c;
+    return t[SPLC_TC_BATH_SC] < plc->prm.pump_freeze_c && !remelt;
 }
 
 bool splc_at_heel(const struct splc *plc)

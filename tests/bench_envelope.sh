@@ -8,6 +8,7 @@
 #   thermocouple lag 8, 30, 60 s (3 % organics): HOLD within 3 K (over all HOLD time),
 #     recovery <= 20 min, a +5 K step of the bath setpoint overshoots <= 20 %
 #   a 3 t cold ingot into the bath: all solid melted <= 30 min, the pump running again
+#   HOLD for 4 h (--hold): firing demand reversals <= 120/h, travel <= 300 %/h, bath 3 K
 # Each cell: 8 h shifts for seeds 1..SEEDS (default 10; the step runs 1.5 h each), two
 # runs at a time; about 90 s in all on 2 cores with SEEDS=10.
 # Usage: bench_envelope.sh BUILD_DIR
@@ -32,6 +33,7 @@ seeds=$(seq 1 "$N")
         for s in $seeds; do echo "step$l $s --organics 3 --tc-lag $l --step bath:5 --hours 1.5"; done
     done
     echo "ingot 1 --cold-ingot --hours 1.5"
+    for s in $seeds; do echo "hold $s --hold --hours 4"; done
 } >"$tmp/jobs"
 t0=$(date +%s)
 # shellcheck disable=SC2016
@@ -61,6 +63,8 @@ function kv(   i, p) { delete v; for (i = 3; i <= NF; i++) { split($i, p, "="); 
     if (v["solid_end"] > solid[c]) solid[c] = v["solid_end"]
     if (v["melt_worst"] > melt[c]) melt[c] = v["melt_worst"]
     im[c] = v["ingot_melt"]; pb[c] = v["pump_back"]
+    if (v["fire_rev_h"] > rev[c]) rev[c] = v["fire_rev_h"]
+    if (v["fire_travel_h"] > trav[c]) trav[c] = v["fire_travel_h"]
 }
 function row(c, label, goals,   miss) {
     if (!(c in n)) return
@@ -104,6 +108,10 @@ END {
     if ("ingot" in n)
         printf "cold 3 t ingot into the bath: all solid melted after %s min (-1: not within 80 min; goal <= 30), pump %s\n",
             im["ingot"], pb["ingot"] ? "running again" : "never running again (goal: back by itself or by one permitted command)"
+    if ("hold" in n)
+        printf "HOLD 4 h, %d seeds: firing reversals %.0f/h and travel %.0f %%/h at worst (goals 120/h, 300 %%/h), bath %.1f K off SP at worst (goal 3 K): %s\n",
+            n["hold"], rev["hold"], trav["hold"], holdall["hold"],
+            rev["hold"] <= 120 && trav["hold"] <= 300 && holdall["hold"] <= 3 ? "goals met" : "missed"
     print "columns: O2<.5 the longest stretch below 0.5 % O2 (goal <= 60 s); HH seeds with an hc_gas_hh alarm;"
     print "  comb unburnt gas held in the HC; recHC/recSC worst recovery on each bath thermocouple (goal <= 20 min);"
     print "  HOLD the judged figure from 10 min after entering HOLD, HOLDall over all HOLD time (goal 3 K);"

@@ -4,6 +4,8 @@
 # at 80x24 and 200x50, against the real meltsim + server (and the scripted
 # fakeserver), side by side with htop at the same sizes and a 1 s refresh
 # (htop -d 10).  Goal: the console's overview at 80x24 below htop's.
+# Then every screen at 80x24 on the real chain (issue 14: goal <= 500 B/s
+# each, usable over a 9600-baud line, and below htop), four at a time.
 # Method: each program runs under script(1) in a pty of the given size, once
 # for SHORT and once for LONG seconds, side by side; the bytes script passes
 # to its stdout are counted and (LONG - SHORT) / (LONG - SHORT seconds) is the
@@ -157,6 +159,19 @@ while [ $rep -lt "$REPS" ]; do
         settle
     fi
 done
+# every screen at 80x24, four consoles side by side (eight programs) per batch
+SCREENS="overview loops commands alarms trends events diag help"
+rep=0
+while [ $rep -lt "$REPS" ]; do
+    rep=$((rep + 1))
+    k=0
+    for s in $SCREENS; do
+        pair "s80_$s" 80 24 "$con --screen $s" console
+        k=$((k + 1))
+        [ $((k % 4)) = 0 ] && settle
+    done
+    settle
+done
 kill -0 "$srvpid" 2>/dev/null || say "WARNING: the server ended: $(tail -2 "$tmp/srv.log")"
 
 rate() { [ -s "$tmp/$1.rates" ] && median <"$tmp/$1.rates" || echo -; }
@@ -178,3 +193,12 @@ row "console trends   (meltsim + server)" tr80 tr200
 row "htop -d 10 (1 s refresh)" ht80 ht200
 say "ratio console overview / htop: $(ratio "$(rate ov80)" "$(rate ht80)") at 80x24 (goal < 1)," \
     "$(ratio "$(rate ov200)" "$(rate ht200)") at 200x50"
+echo "-- every screen at 80x24 (meltsim + server), B/s, median of $REPS; goal <= 500 and below htop" \
+    "($(rate ht80) B/s)"
+for s in $SCREENS; do
+    r=$(rate "s80_$s")
+    verdict=$(awk -v r="$r" -v h="$(rate ht80)" 'BEGIN { if (r == "-") print "-";
+        else printf "%s%s", (r + 0 <= 500 ? "<= 500" : "> 500 (over the goal)"),
+            (h != "-" ? (r + 0 < h + 0 ? ", below htop" : ", NOT below htop") : "") }')
+    printf '   %-12s %8s     %s   (runs: %s)\n' "$s" "$r" "$verdict" "$(runs "s80_$s")"
+done

@@ -48,6 +48,8 @@
 #define INGOT_AT_S 600.0   /* --cold-ingot: the ingot goes into the bath at this time ... */
 #define INGOT_KG 3000.0    /* ... this heavy, at ambient */
 #define INGOT_MELT_MAX_S 1800.0 /* goal: all solid melted within this */
+#define FIRE_REV_MAX_H 120.0    /* --hold: firing demand reversals per hour (issue 13) ... */
+#define FIRE_TRAVEL_MAX_H 300.0 /* ... and its travel, % per hour */
 
 /* ---- the link ------------------------------------------------------------------------- */
 
@@ -141,6 +143,9 @@ struct figs {
     double pyro_sc_max, pyro_sc_dev, pyro_s, pyro_co_max; /* SC gas and CO in PYROLYSIS */
     /* combustion (true values of the physics): flue O2 low, CO, unburnt gas in the HC */
     double o2_min, o2_low_s, o2_low_run, o2_low_run_max, co_max, comb_max;
+    /* the firing demand in HOLD: direction reversals and travel (actuator wear) */
+    double fire_last, fire_dir, fire_travel, fire_s;
+    long fire_rev;
     /* --cold-ingot */
     double t_ingot, ingot_melted_s, sc_true_min, frozen_kg0;
     /* trackers of the previous step */
@@ -203,6 +208,7 @@ struct harness {
     double organics_pct; /* --organics: the scrap's organics share, -1 the PLC's default */
     double tc_lag_s;     /* --tc-lag: every thermocouple's lag, -1 the config's */
     bool cold_ingot;     /* --cold-ingot: no shift; INGOT_KG cold into the bath at INGOT_AT_S */
+    bool hold_only;      /* --hold: no shift; the furnace holds, the firing's wear is judged */
     FILE *trace;
     double next_trace;
     struct op op;

@@ -115,6 +115,22 @@ static void report_ingot(const struct harness *h, struct verdict *v)
                f->t_pump_stop / 60, back ? f->t_pump_restart / 60 : -1);
 }
 
+/* The firing demand's wear in HOLD: judged with --hold (issue 13), printed otherwise. */
+static void report_wear(const struct harness *h, struct verdict *v)
+{
+    const struct figs *f = &h->f;
+    double hrs = f->fire_s / 3600;
+    double rev = hrs > 0 ? f->fire_rev / hrs : 0, travel = hrs > 0 ? f->fire_travel / hrs : 0;
+    judge(v, h->hold_only && hrs > 0, rev <= FIRE_REV_MAX_H && travel <= FIRE_TRAVEL_MAX_H,
+          "firing in HOLD: %.0f reversals/h, %.0f %%/h of travel over %.1f h (goals %.0f/h, "
+          "%.0f %%/h)",
+          rev, travel, hrs, FIRE_REV_MAX_H, FIRE_TRAVEL_MAX_H);
+    if (h->hold_only)
+        judge(v, true, f->hold_all_s > 0 && f->hold_all_dev_k <= HOLD_BAND_K,
+              "HOLD (--hold): bath within %.0f K of SP over all %.0f min: max %.2f K", HOLD_BAND_K,
+              f->hold_all_s / 60, f->hold_all_dev_k);
+}
+
 /* One line for scripts (tests/bench_envelope.sh): the figures as KEY=VALUE. */
 static void report_machine(const struct harness *h)
 {
@@ -131,20 +147,23 @@ static void report_machine(const struct harness *h)
     printf("figures: hold_dev=%.2f hold_all=%.2f rec_worst=%.1f rec_bad=%d rec_sc_worst=%.1f rec_sc_bad=%d "
            "charges=%d melt_worst=%.1f melt_never=%d kwh_t=%.0f t_h=%.2f o2_min=%.2f "
            "o2_low_s=%.0f o2_low_run=%.0f co_max=%.0f comb_max=%.2f hc_gas_max=%.0f "
-           "hc_gas_hh=%d solid_end=%.0f ingot_melt=%.1f pump_back=%d overshoot=%.1f\n",
+           "hc_gas_hh=%d solid_end=%.0f ingot_melt=%.1f pump_back=%d overshoot=%.1f "
+           "fire_rev_h=%.0f fire_travel_h=%.0f\n",
            f->hold_dev_k, f->hold_all_dev_k, r.worst / 60, r.bad, r.worst_sc / 60, r.bad_sc, r.n + r.bad,
            r.melt_worst / 60, r.melt_never, tonnes > 0 ? kwh / tonnes : 0,
            tonnes / h->hours, f->o2_min, f->o2_low_s, f->o2_low_run_max, f->co_max, f->comb_max,
            f->hc_gas_max, raised(h, "hc_gas_hh"), s->solid_kg,
            f->ingot_melted_s >= 0 ? f->ingot_melted_s / 60 : -1,
-           f->t_pump_stop < 0 ? 1 : f->t_pump_restart > f->t_pump_stop, overshoot);
+           f->t_pump_stop < 0 ? 1 : f->t_pump_restart > f->t_pump_stop, overshoot,
+           f->fire_s > 0 ? f->fire_rev / (f->fire_s / 3600) : 0,
+           f->fire_s > 0 ? f->fire_travel / (f->fire_s / 3600) : 0);
 }
 
 static void report_figures(const struct harness *h, struct verdict *v)
 {
     const struct figs *f = &h->f;
     const struct phys_state *s = &h->plc.phys;
-    bool normal = !h->have_scen && !*h->lf_key && h->st.loop < 0 && !h->cold_ingot;
+    bool normal = !h->have_scen && !*h->lf_key && h->st.loop < 0 && !h->cold_ingot && !h->hold_only;
     bool long_run = h->hours >= MELT_MIN_HOURS;
 
     judge(v, normal && f->hold_s > 0, f->hold_dev_k <= HOLD_BAND_K,
@@ -414,7 +433,53 @@ static bool x_lf_reconnect(const struct harness *h, char *got, size_t n)
            h->link.stats.reconnects >= 1;
 }
 
+/* wet_charge.ini: the push waits for dry scrap; no water reaches the metal. */
+static bool x_no_steam(const struct harness *h, char *got, size_t n)
+{
+    GOT("%.1f kg of water pushed into the metal; %d pushes, %d refused by the gate",
+        h->plc.phys.steam_kg, h->op.pushes, h->op.refused_gate);
+    return h->plc.phys.steam_kg <= 0 && h->op.pushes >= 1;
+}
+
+/* heavy_organics.ini: issue 13's combustion goals, and the hazard annunciated. */
+static bool x_o2_goal(const struct harness *h, char *got, size_t n)
+{
+    const struct figs *f = &h->f;
+    GOT("flue O2 min %.2f %%, below %.1f %% for %.0f s at most at once; hc_gas_hh x%d",
+        f->o2_min, O2_LOW_PCT, f->o2_low_run_max, raised(h, "hc_gas_hh"));
+    return f->o2_low_run_max <= O2_LOW_MAX_S && raised(h, "hc_gas_hh") == 0;
+}
+
+static bool x_fuel_rich_told(const struct harness *h, char *got, size_t n)
+{
+    const struct figs *f = &h->f;
+    GOT("O2 below %.1f %% for %.0f s at most at once; fuel_rich x%d", O2_LOW_PCT,
+        f->o2_low_run_max, raised(h, "fuel_rich"));
+    return f->o2_low_run_max <= O2_LOW_MAX_S || raised(h, "fuel_rich") > 0;
+}
+
+/* drifting_roof_tc.ini: the sensor is suspected, and the bath is not dragged down. */
+static bool x_roof_suspect(const struct harness *h, char *got, size_t n)
+{
+    GOT("roof_temp_bad x%d, roof_tc_check x%d", raised(h, "roof_temp_bad"),
+        raised(h, "roof_tc_check"));
+    return raised(h, "roof_temp_bad") + raised(h, "roof_tc_check") > 0;
+}
+
+static bool x_bath_kept(const struct harness *h, char *got, size_t n)
+{
+    GOT("bath (true, mixed) %.1f..%.1f degC; bath_l x%d", h->f.bath_true_min,
+        h->f.bath_true_max, raised(h, "bath_l"));
+    return h->f.bath_true_min >= 720 && h->f.bath_true_max <= 760;
+}
+
 static const struct expect expects[] = {
+    {"wet_charge.ini", "no water into the metal: the push waited for dry scrap", x_no_steam},
+    {"heavy_organics.ini", "a fuel-rich furnace is annunciated (fuel_rich, critical)",
+     x_fuel_rich_told},
+    {"heavy_organics.ini", "issue 13: O2 never below 0.5 % for > 60 s, no hc_gas_hh", x_o2_goal},
+    {"drifting_roof_tc.ini", "the drifting roof thermocouple is flagged", x_roof_suspect},
+    {"drifting_roof_tc.ini", "the bath kept within 720..760 degC, not chased down", x_bath_kept},
     {"flame_failure_melt.ini",
      "flame_failure raised first out; the lockout recorded as its consequence, not annunciated",
      x_flame_alarms},
@@ -549,9 +614,11 @@ int expect_report(const struct harness *h, double wall_s)
            h->have_scen    ? h->scen.path
            : *h->lf_key    ? h->lf_key
            : h->cold_ingot ? "cold ingot"
+           : h->hold_only  ? "hold"
                            : "normal shift");
     report_figures(h, v);
     report_ingot(h, v);
+    report_wear(h, v);
     report_step(h);
     report_alarms(h);
     report_loops(h);

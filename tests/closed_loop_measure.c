@@ -289,7 +289,18 @@ void measure_cycle(struct harness *h)
     if (hold) {
         f->hold_all_dev_k = fmax(f->hold_all_dev_k, fabs(p->bath_hc_temp.v - sp));
         f->hold_all_s += h->dt;
+        /* the firing demand as the PLC holds it: a reversal is a move against the last
+         * move's direction, travel the sum of the moves */
+        double d = h->firing_demand - f->fire_last;
+        if (f->fire_s > 0 && d != 0) {
+            if (f->fire_dir != 0 && (d > 0) != (f->fire_dir > 0))
+                f->fire_rev++;
+            f->fire_dir = d;
+            f->fire_travel += fabs(d);
+        }
+        f->fire_s += h->dt;
     }
+    f->fire_last = h->firing_demand;
     if (hold && k->seq.t_phase_s >= HOLD_SETTLE_S) {
         double dev = fabs(p->bath_hc_temp.v - sp);
         f->hold_dev_k = fmax(f->hold_dev_k, dev);

@@ -454,7 +454,7 @@ void op_operate(struct harness *h)
         return;
     if (h->st.loop >= 0)
         do_step(h);
-    else if (!h->cold_ingot)
+    else if (!h->cold_ingot && !h->hold_only)
         do_shift(h);
 }
 

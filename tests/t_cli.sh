@@ -136,13 +136,18 @@ for prog in "$MC" "$MS"; do
     "$prog" --help >"$tmp/out" 2>"$tmp/err" || fail "$n --help: exit $?"
     grep -q "^usage: $n" "$tmp/out" || fail "$n --help: no usage on stdout"
 done
-for v in server stop status set cmd ack shelve journal export check-config; do
+for v in server stop status set tune cmd ack shelve unshelve oos wet phase confirm journal export \
+    check-config; do
     "$MC" "$v" --help >"$tmp/out" 2>"$tmp/err" || fail "meltcon $v --help: exit $?"
     grep -q "^usage: meltcon .*$v" "$tmp/out" || fail "meltcon $v --help does not name the verb: $(cat "$tmp/out")"
     [ "$(wc -l <"$tmp/out")" -ge 3 ] || fail "meltcon $v --help: too short"
     "$MC" -c "$cfg" "$v" -h >/dev/null 2>&1 || fail "meltcon $v -h: exit $?"
 done
 "$MC" server --help | grep -q -- "-f, --foreground" || fail "server --help has no -f"
+for v in set tune cmd ack shelve unshelve oos wet phase confirm; do # compare-and-set (issue 14)
+    "$MC" "$v" --help | grep -q -- "--expect=V" || fail "meltcon $v --help has no --expect"
+done
+"$MC" phase --help | grep -q -- "--force" || fail "phase --help has no --force"
 for v in inject run; do
     "$MS" "$v" --help >"$tmp/out" 2>"$tmp/err" || fail "meltsim $v --help: exit $?"
     grep -q "^usage: meltsim .*$v" "$tmp/out" || fail "meltsim $v --help does not name the verb"

@@ -225,6 +225,10 @@ sim_up() {
 if sim_up; then
     session "$cfg" "$tmp/trace"
     fits "$tmp/trace" "$tmp/allowed" "the server"
+    # the journal's key: made at the first start, inside the state directory, the server's only
+    k=$(stat -c '%a %s %u' "$tmp/state/journal.key" 2>/dev/null)
+    [ "$k" = "400 32 $(id -u)" ] || bad "state_dir/journal.key: \"$k\", want mode 400, 32 bytes, uid $(id -u)"
+    grep -q 'getrandom(' "$tmp/trace" || bad "the key was not made from getrandom(2)"
     if [ "$(id -u)" -eq 0 ]; then
         sed -e 's/^realtime = no$/realtime = yes/' "$cfg" >"$tmp/rt.ini"
         session "$tmp/rt.ini" "$tmp/trace_rt"

@@ -152,7 +152,7 @@ tui_type de "locale test"
 tui_keys de Enter
 tui_wait de 'bath\.sp [0-9.]+ (→|->) 745\.5 °C\?' || fail "the dialog does not confirm 745.5"
 tui_keys de y
-tui_wait de 'Done: bath\.sp [0-9.]+ -> 745\.5' || fail "the setpoint was not done as 745.5"
+tui_wait de 'Done: bath\.sp [0-9.]+ (->|→) 745\.5' || fail "the setpoint was not done as 745.5"
 sp_of() { # the bath setpoint in status --json, as JSON text and as a number
     python3 -c 'import json, sys
 d = json.load(sys.stdin)

@@ -142,9 +142,11 @@ start_server
 # ---- expiry: a request the server reads too late is refused --------------------------------------
 M set bath.sp 745 --reason "before" >/dev/null 2>&1 || fail "set bath.sp 745"
 # the CLI stamps its `set`, then strace holds its send 1.5 s (younger than
-# 2 s: it would be taken) while the server is stopped for 3 s
+# 2 s: it would be taken) while the server is stopped for 3 s; --expect, so
+# the set is the second request (after `origin`; without it the CLI reads
+# the base first)
 strace -f -s 256 -o "$tmp/strace.log" -e trace=sendto -e inject=sendto:delay_enter=1500000:when=2 \
-    "$MC" -c "$cfg" set bath.sp 738 --reason "held up" >"$tmp/held.out" 2>&1 &
+    "$MC" -c "$cfg" set bath.sp 738 --reason "held up" --expect 745 >"$tmp/held.out" 2>&1 &
 clipid=$!
 i=0
 until grep -q 'verb=set' "$tmp/strace.log" 2>/dev/null; do

@@ -10,10 +10,13 @@
 # without an account; an account database that fails (a getgrnam_r that
 # returns EIO, LD_PRELOADed into a second server: glibc's files module
 # reports read errors as "not found", so a real failure cannot be made).
-# Each account runs every CLI verb the server takes (status, set, cmd, ack,
-# shelve, journal, export, stop; `server` starts a server and is no request)
-# and the console-only requests tune and oos over the socket; every verb's
-# answer, accepted or refused with its sentence, is checked per role.
+# Each account runs every CLI verb the server takes (status, set, tune, cmd
+# with the resets, ack, shelve, unshelve, oos, wet, phase with and without
+# --force, confirm, journal, export, stop; `server` starts a server and is
+# no request), tune and oos also as a raw client over the socket, and the
+# console in tmux with every request key (setpoint, mode, tune, wet, force,
+# the resets, advance, acknowledge all); every answer, accepted or refused
+# with its sentence, is checked per role.
 # Accounts and groups are removed at the end, also on failure.
 #
 # Not root: no accounts can be made; the test's own account plays each role
@@ -25,6 +28,8 @@ MC=${MELTCON:-$B/meltcon}
 MS=${MELTSIM:-$B/meltsim}
 tmp=$(mktemp -d)
 chmod 755 "$tmp" # the accounts reach the socket, the config and the program
+TUI_TMP=$tmp
+. "$(dirname "$0")/tui_lib.sh"
 sfx=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
 simpid=""
 srvpid=""
@@ -41,6 +46,7 @@ fail() {
     exit 1
 }
 cleanup() {
+    for s in "$tmp"/tmux-*; do [ -e "$s" ] && tmux -S "$s" kill-server 2>/dev/null; done
     for p in $srvpid $srv2pid $simpid; do kill -9 "$p" 2>/dev/null; done
     wait 2>/dev/null
     for u in $users; do userdel "$u" 2>/dev/null || echo "t_roles: could not remove account $u"; done
@@ -164,6 +170,27 @@ verbs() { # WHO ROLE
     check "$w" $r accepted 'refused: ' journal --since -10m
     check "$w" $r accepted '^OK' journal --verify
     check "$w" $r accepted '^time,bath_hc_temp' export --from -5m --to now --tags bath_hc_temp --csv
+    # every other request verb, from the CLI (issue 14): allowed ones carried
+    # out, the rest refused with their reason (the role's, or the state's)
+    if [ $r = viewer ]; then
+        for v in "tune bath.kp 2 --reason roles" "oos co_high on --reason roles" "wet yes" \
+            "unshelve bath_h" "phase CHARGE" "phase CHARGE --force" confirm \
+            "cmd lockout_reset" "cmd estop_reset" "cmd watchdog_reset" "set bath.mode MAN --reason roles"; do
+            # shellcheck disable=SC2086 # the verb's words
+            check "$w" $r refused "$VIEWER_NO" $v
+        done
+    else
+        check "$w" $r accepted 'flagged wet' wet yes --reason "roles $r"
+        check "$w" $r accepted 'wet flag cleared' wet no --expect yes
+        check "$w" $r accepted 'bath_h' unshelve bath_h
+        check "$w" $r refused 'phase is HOLD, not ALLOY' confirm
+        check "$w" $r refused 'HOLD goes on only to CHARGE' phase TAP
+        check "$w" $r refused 'burner not in lockout' cmd lockout_reset
+        check "$w" $r refused 'E-stop not tripped' cmd estop_reset
+        check "$w" $r refused 'PLC watchdog not tripped' cmd watchdog_reset
+        check "$w" $r refused 'phase is HOLD now, not PUSH as you saw; nothing was sent' \
+            cmd burner_stop --expect PUSH
+    fi
     case $r in
     viewer)
         request "$w" $r refused "$VIEWER_NO" tune bath.kp 2
@@ -173,14 +200,82 @@ verbs() { # WHO ROLE
     operator)
         request "$w" $r refused 'tuning needs the engineer role' tune bath.kp 2
         request "$w" $r refused 'out of service needs the engineer role' oos co_high on
+        check "$w" $r refused 'tuning needs the engineer role' tune bath.kp 2 --reason "roles $r"
+        check "$w" $r refused 'out of service needs the engineer role' oos co_high on --reason "roles $r"
+        check "$w" $r refused 'forcing a phase needs the engineer role' phase CHARGE --force
         check "$w" $r refused "$STOP_NO" stop --reason "roles $r"
         ;;
     engineer)
         request "$w" $r accepted 'bath.kp .* -> 2' tune bath.kp 2
         request "$w" $r accepted 'out of service' oos co_high on
+        check "$w" $r accepted 'bath.kp 2 -> 3' tune bath.kp 3 --reason "roles $r" --expect 2
+        check "$w" $r refused "bath.kp was changed to 3 by $([ "$w" = self ] && id -un || echo "$w")" \
+            tune bath.kp 4 --reason "roles $r" --expect 2
+        check "$w" $r accepted 'back in service' oos co_high off --reason "roles $r"
+        check "$w" $r accepted 'HOLD -> CHARGE' phase CHARGE --force
+        check "$w" $r accepted 'CHARGE -> PYROLYSIS' phase PYROLYSIS --force --expect CHARGE
         check "$w" $r accepted 'server stopped' stop --reason "roles $r"
         ;;
     esac
+}
+
+# console_roles WHO ROLE: the console in tmux as WHO tries every request
+# key: a viewer's each say it is not available to a viewer; an operator's
+# engineer keys (tune, force a phase) say they need the engineer role, the
+# rest open their dialog or say why the command is blocked; the engineer's
+# all open, and a tuning is sent through the dialog.
+console_roles() {
+    who=$1 r=$2 n=con$2
+    if [ "$who" = self ]; then run="exec $tmp/meltcon -c $cfg"; else run="exec runuser -u $who -- $tmp/meltcon -c $cfg"; fi
+    tui_start $n 100 30 "LC_ALL=C $run" || fail "tmux would not start the $r console"
+    cw() { tui_wait $n "$@" || fail "$r console: no /$1/ on the screen"; checks=$((checks + 1)); }
+    cw "\\($r\\)"
+    no="not available to a viewer"
+    eng="needs the engineer role"
+    tui_keys $n F3
+    cw '^> bath '
+    cw 'PV [0-9]+ degC +SP [0-9]' # the server's snapshot is in
+    tui_keys $n s
+    if [ $r = viewer ]; then cw "change the setpoint: $no"; else cw 'Setpoint of bath'; tui_keys $n Escape; fi
+    tui_keys $n m
+    if [ $r = viewer ]; then cw "change the mode: $no"; else cw 'Mode of bath'; tui_keys $n Escape; fi
+    tui_keys $n P
+    case $r in
+    viewer) cw "tune the loop: $no" ;;
+    operator) cw "tune the loop: $eng" ;;
+    engineer)
+        cw 'Gain kp of bath \(engineer\)'
+        tui_keys $n C-u
+        tui_type $n 5
+        tui_keys $n Enter
+        tui_type $n "console roles"
+        tui_keys $n Enter
+        cw 'bath.kp [0-9.]+ -> 5\?'
+        tui_keys $n y
+        cw 'Done: bath.kp [0-9.]+ -> 5'
+        ;;
+    esac
+    tui_keys $n F4
+    cw 'Phase HOLD: its steps first'
+    tui_keys $n w
+    if [ $r = viewer ]; then cw "Flag the charge wet \(no push\): $no"; else cw 'charge wet no -> yes\?|New mode'; tui_keys $n Escape; fi
+    tui_keys $n P
+    case $r in
+    viewer) cw "Force phase to CHARGE \(engineer\): $no" ;;
+    operator) cw "Force phase to CHARGE \(engineer\): $eng" ;;
+    engineer) cw 'Force phase HOLD -> CHARGE without its normal exit\?'; tui_keys $n Escape ;;
+    esac
+    for k in "L:Reset burner lockout" "E:Reset E-stop" "W:Reset PLC watchdog"; do
+        tui_keys $n "${k%%:*}"
+        if [ $r = viewer ]; then cw "${k#*:}: $no"; else cw "BLOCKED, not sent: ${k#*:}"; fi
+    done
+    tui_keys $n p
+    if [ $r = viewer ]; then cw "Advance phase to CHARGE: $no"; else cw 'Advance phase to CHARGE\?'; tui_keys $n Escape; fi
+    tui_keys $n F5
+    tui_keys $n K
+    if [ $r = viewer ]; then cw "acknowledge all: $no"; else cw 'Acknowledge all: [0-9]+ alarm'; tui_keys $n Escape; fi
+    tui_stop $n
+    say "$r console: every request key answered for the role"
 }
 
 # raise_alarm FAULT: an alarm that awaits acknowledgement, from meltsim's instructor socket
@@ -259,6 +354,7 @@ if [ "$(id -u)" -ne 0 ]; then
         wait_for 50 test -S "$tmp/m.sock" || fail "no socket: $(cat "$tmp/srv.log")"
         wait_for 50 python3 "$tmp/req.py" "$tmp/m.sock" origin "" x "" || [ $r = outsider ] ||
             fail "the server did not answer"
+        [ $r = outsider ] || console_roles self $r
         verbs self $r
         if [ $r = engineer ]; then server_gone; else kill "$srvpid"; server_gone; fi
         say "$r ($(id -un) through its group $me): every verb answered as the README says"
@@ -312,6 +408,8 @@ verbs "$uo" outsider
 say "outsider $uo: every verb refused at connect, with the sentence"
 verbs "$uv" viewer
 say "viewer $uv: status, journal, export; every change and stop refused with the sentence"
+console_roles "$uv" viewer
+console_roles "$up" operator
 verbs "$up" operator
 say "operator $up: set, cmd, ack, shelve to 480 min; long shelve, tune, oos and stop refused"
 
@@ -333,6 +431,7 @@ grep -q "^[^ ]* uid$nouid@socket session connect .*has no account" "$tmp/j" ||
 grep -q "^[^ ]* $up@.* shelve flue_h .*more than the operator limit" "$tmp/j" ||
     fail "the operator's long shelve refusal is not journalled"
 
+console_roles "$ue" engineer
 verbs "$ue" engineer # ends with stop
 server_gone
 say "engineer $ue (in 72 groups): everything, tune, oos, long shelve and stop"

@@ -108,7 +108,7 @@ tui_type "$cur" "tmux test: damper by hand"
 tui_keys "$cur" Enter
 w 'pressure.mode AUTO (->|→) MAN'
 tui_keys "$cur" y
-w 'Done: pressure.mode AUTO -> MAN'
+w 'Done: pressure.mode AUTO (->|→) MAN'
 w '> pressure +MAN'
 tui_keys "$cur" u
 w 'Manual output of pressure'

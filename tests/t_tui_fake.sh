@@ -132,8 +132,9 @@ run() { # NAME COLS ROWS LOCALE
     w 'bath.sp 740 (->|→) 745 '
     not_logged 'verb=set'
     tui_keys "$cur" y
-    w 'Done: bath.sp 740 -> 745'
+    w 'Done: bath.sp 740 (->|→) 745'
     logged 'verb=set target=bath.sp value=745 reason=tmux test -> ok'
+    logged 'expect=740 verb=set target=bath.sp value=745' # the value the dialog showed
     w 'SP 745 '
 
     # the journal's filters, each its own field and shown; x clears them
@@ -160,25 +161,36 @@ run() { # NAME COLS ROWS LOCALE
     w 'BLOCKED +Open charging door'
     w '- firing 78 % > low-fire limit 30 %'
     w '- CO 2400 ppm > door CO limit 2000 ppm'
-    tui_keys "$cur" Home Down Down Down Enter
+    tui_keys "$cur" s # its hotkey
     w 'BLOCKED, not sent: Open charging door'
     not_logged 'sc_door_open'
-    # a READY command the server refuses: its sentence is shown
-    tui_keys "$cur" Home Down Down Enter
-    w 'Enter continue   Esc cancel'
-    tui_keys "$cur" Enter
+    # the phase's steps first (PYROLYSIS: advance to PUSH, blocked here, so no
+    # NEXT mark), then the rest; a hotkey on every row
+    w ' \[p\] BLOCKED +Advance phase to PUSH +phase_advance'
+    w '\[u\] BLOCKED +Push scrap +push'
+    tui_capture "$cur" >"$TUI_TMP/cmds.txt"
+    lp=$(grep -n 'Advance phase to PUSH' "$TUI_TMP/cmds.txt" | cut -d: -f1)
+    lb=$(grep -n 'Start burner' "$TUI_TMP/cmds.txt" | cut -d: -f1)
+    [ -n "$lp" ] && [ -n "$lb" ] && [ "$lp" -lt "$lb" ] ||
+        fail "the phase's step is not first: $(cat "$TUI_TMP/cmds.txt")"
+    grep -q NEXT "$TUI_TMP/cmds.txt" && fail "NEXT on a blocked step: $(cat "$TUI_TMP/cmds.txt")"
+    # a READY command the server refuses: its sentence is shown.  Its key asks
+    # at once; Enter never sends; the key again does
+    tui_keys "$cur" L
     w 'Reset burner lockout\?'
-    w 'y or Enter = send'
-    tui_keys "$cur" y
+    w 'y or L = send'
+    tui_keys "$cur" Enter Enter Enter
+    w 'Enter does not send: type y or L to send'
+    not_logged 'lockout_reset'
+    tui_keys "$cur" L
     w 'REFUSED: Reset burner lockout: the PLC refused it'
-    logged 'verb=cmd target=lockout_reset'
+    logged 'expect=PYROLYSIS verb=cmd target=lockout_reset'
     tui_keys "$cur" Escape
     # the next charge while melting: blocked outside MELT, with the hearth full
-    tui_keys "$cur" End Up Up
-    w '> BLOCKED +Start next charge \(while melting\) +CHARGE'
+    tui_keys "$cur" r
+    w '> +\[r\] BLOCKED +Start next charge \(while melting\) +CHARGE'
     w '- phase PYROLYSIS, not MELT'
-    w '- scrap on hearth 3000 kg >= empty below 100 kg'
-    tui_keys "$cur" Enter
+    w '- scrap on hearth 3.00 t >= empty below 0.10 t'
     w 'BLOCKED, not sent: Start next charge'
     not_logged 'target=CHARGE'
 
@@ -198,6 +210,17 @@ run() { # NAME COLS ROWS LOCALE
     tui_keys "$cur" y
     w 'SHELVED +roof_h'
     logged 'verb=shelve target=roof_h value=30 reason=TC being replaced -> ok'
+    # K asks first; Enter does not send; K again does
+    tui_keys "$cur" K
+    w 'Acknowledge all [0-9]+\?'
+    tui_keys "$cur" Enter
+    w 'Enter does not send: type y or K to send'
+    not_logged 'target=all'
+    tui_keys "$cur" K
+    i=0
+    until grep -q 'verb=ack target=all' "$log"; do
+        i=$((i + 1)); [ $i -gt 100 ] && fail "K, K did not send ack all"; sleep 0.05
+    done
 
     # Esc goes up to the overview; Esc then a digit is an F-key
     tui_keys "$cur" Escape

@@ -905,6 +905,45 @@ static void test_new_kinds(void **state)
     }
 }
 
+/* override: raised when the loop's overrides take >= limit off its setpoint, after the
+ * on-delay; inside the deadband it stays; without the loops' figures it holds. */
+static void test_override_kind(void **state)
+{
+    struct fx *f = *state;
+    double reduce[1] = {0};
+    f->in.loop_reduce = reduce;
+    struct cfg_alarm *d = add(f, "comb_override", ALARM_OVERRIDE, "", 40, PRIO_MEDIUM);
+    snprintf(d->loop, sizeof d->loop, "bath");
+    d->deadband = 10;
+    d->on_delay_s = 10;
+    d->off_delay_s = 60;
+    start(f);
+    static const struct {
+        double reduce, for_s;
+        bool with_figures;
+        enum alarm_state st;
+    } steps[] = {
+        {39.9, 100, true, ALARM_NORMAL},   /* below the limit */
+        {40.0, 9, true, ALARM_NORMAL},     /* at it, not for 10 s yet */
+        {45.0, 1.5, true, ALARM_UNACK},    /* raised */
+        {31.0, 200, true, ALARM_UNACK},    /* inside the deadband */
+        {29.0, 59, true, ALARM_UNACK},     /* clear, not for 60 s yet */
+        {29.0, 1.5, true, ALARM_RTN_UNACK},/* returned */
+        {500, 100, false, ALARM_RTN_UNACK},/* no figures: holds, never raises */
+    };
+    for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
+        reduce[0] = steps[k].reduce;
+        f->in.loop_reduce = steps[k].with_figures ? reduce : NULL;
+        run(f, steps[k].for_s);
+        if (st(f, "comb_override") != steps[k].st)
+            fail_msg("step %zu: reduction %.1f: state %d, expected %d", k, steps[k].reduce,
+                     (int)st(f, "comb_override"), (int)steps[k].st);
+    }
+    drain(f);
+    assert_int_equal(f->ev[0].kind, AEV_RAISED);
+    assert_non_null(strstr(f->ev[0].text, "loop bath: setpoint lowered"));
+}
+
 static void test_phases_only(void **state)
 {
     struct fx *f = *state;
@@ -1343,6 +1382,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_suppression_by_phase, setup, teardown),
         cmocka_unit_test_setup_teardown(test_new_kinds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_phases_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_override_kind, setup, teardown),
         cmocka_unit_test_setup_teardown(test_first_out_and_consequences, setup, teardown),
         cmocka_unit_test_setup_teardown(test_consequence_needs_visible_cause, setup, teardown),
         cmocka_unit_test_setup_teardown(test_out_of_service, setup, teardown),

@@ -472,6 +472,94 @@ static void test_set_accepted_old_new(void **state)
     assert_true(k.loops.loop[loops_find(&k.loops, "sc")].pid.prm.kp == 1.2);
 }
 
+/* Compare-and-set: the two-console race.  root sets 725 on 740; anna,
+ * whose dialog still showed 740, asks for 710: refused with the sentence
+ * naming who changed it and when, nothing changed; her request on the value
+ * now (725) passes.  A base of every kind (mode, phase, wet, alarm state,
+ * tuning) is compared; a request without one is judged as before. */
+static void test_compare_and_set(void **state)
+{
+    (void)state;
+    int bath = loops_find(&k.loops, "bath");
+    struct core_req r = req(ROLE_OPERATOR, "set", "bath.sp", "725", "alloy");
+    snprintf(r.user, sizeof r.user, "root");
+    snprintf(r.expect, sizeof r.expect, "740");
+    snprintf(r.when, sizeof r.when, "10:42");
+    assert_int_equal(core_request(&k, &r), 0);
+    assert_true(reply()->ok);
+    r = req(ROLE_OPERATOR, "set", "bath.sp", "710", "lower");
+    snprintf(r.expect, sizeof r.expect, "740.0");
+    assert_int_equal(core_request(&k, &r), -1);
+    const struct core_result *y = reply();
+    assert_false(y->ok);
+    assert_string_equal(y->text, "bath.sp was changed to 725 by root at 10:42 while you were "
+                                 "typing; nothing was sent (you saw 740.0)");
+    assert_string_equal(y->old_v, "740.0"); /* recorded as asked: 740 -> 710, never 725 -> 710 */
+    assert_string_equal(y->new_v, "710");
+    assert_true(k.loops.loop[bath].pid.sp == 725);
+    snprintf(r.expect, sizeof r.expect, "725");
+    assert_int_equal(core_request(&k, &r), 0);
+    assert_true(reply()->ok);
+    assert_true(k.loops.loop[bath].pid.sp == 710);
+    /* the base the CLI reads first */
+    char key[64], val[48];
+    assert_int_equal(core_current(&k, "set", "bath.sp", key, sizeof key, val, sizeof val), 0);
+    assert_string_equal(key, "bath.sp");
+    assert_string_equal(val, "710");
+    assert_int_equal(core_current(&k, "cmd", "sc_door_open", key, sizeof key, val, sizeof val), 0);
+    assert_string_equal(key, "phase");
+    assert_string_equal(val, "HOLD");
+    assert_int_equal(core_current(&k, "ack", "all", key, sizeof key, val, sizeof val), -1);
+    assert_int_equal(core_current(&k, "set", "nosuch.sp", key, sizeof key, val, sizeof val), -1);
+    static const struct {
+        enum core_role role;
+        const char *verb, *target, *value, *expect, *want;
+    } moved[] = {
+        {ROLE_OPERATOR, "set", "pressure.mode", "MAN", "CAS",
+         "pressure.mode is AUTO now, not CAS as you saw; nothing was sent"},
+        {ROLE_OPERATOR, "phase", "CHARGE", "", "MELT",
+         "phase is HOLD now, not MELT as you saw; nothing was sent"},
+        {ROLE_OPERATOR, "cmd", "burner_stop", "", "PUSH",
+         "phase is HOLD now, not PUSH as you saw; nothing was sent"},
+        {ROLE_OPERATOR, "wet", "charge", "yes", "yes",
+         "wet is no now, not yes as you saw; nothing was sent"},
+        {ROLE_ENGINEER, "tune", "sc.kp", "2", "1.5", NULL},
+        {ROLE_OPERATOR, "shelve", "roof_h", "5", "UNACK",
+         "roof_h is NORMAL now, not UNACK as you saw; nothing was sent"},
+    };
+    for (size_t i = 0; i < sizeof moved / sizeof moved[0]; i++) {
+        r = req(moved[i].role, moved[i].verb, moved[i].target, moved[i].value, "because");
+        snprintf(r.expect, sizeof r.expect, "%s", moved[i].expect);
+        assert_int_equal(core_request(&k, &r), -1);
+        y = reply();
+        assert_false(y->ok);
+        if (moved[i].want)
+            assert_string_equal(y->text, moved[i].want);
+        else
+            assert_non_null(strstr(y->text, "not 1.5 as you saw; nothing was sent"));
+    }
+    assert_int_equal(k.loops.loop[loops_find(&k.loops, "pressure")].pid.mode, LOOP_AUTO);
+    assert_int_equal(k.seq.phase, PH_HOLD);
+    assert_false(k.seq.wet);
+    /* the same requests on the values now pass */
+    r = req(ROLE_OPERATOR, "wet", "charge", "yes", "");
+    snprintf(r.expect, sizeof r.expect, "NO");
+    assert_int_equal(core_request(&k, &r), 0);
+    assert_true(k.seq.wet);
+    /* the phase moved by another operator: named with the time */
+    r = req(ROLE_OPERATOR, "phase", "CHARGE", "", "");
+    snprintf(r.user, sizeof r.user, "ben");
+    snprintf(r.when, sizeof r.when, "11:05");
+    snprintf(r.expect, sizeof r.expect, "HOLD");
+    r.role = ROLE_OPERATOR;
+    assert_int_equal(core_request(&k, &r), 0);
+    r = req(ROLE_OPERATOR, "cmd", "sc_door_open", "", "");
+    snprintf(r.expect, sizeof r.expect, "HOLD");
+    assert_int_equal(core_request(&k, &r), -1);
+    assert_string_equal(reply()->text, "phase was changed to CHARGE by ben at 11:05 while "
+                                       "you were typing; nothing was sent (you saw HOLD)");
+}
+
 /* While the record cannot be written: every change away from the safe
  * state refused with the sentence and nothing changed; those toward it
  * carried out (the shell marks their replies).  Back to normal when the
@@ -773,6 +861,34 @@ static void test_phase_download_and_view(void **state)
     assert_true(found);
 }
 
+/* The view's counts are by ISA-18.2 state: a cleared alarm awaiting its
+ * acknowledgement is unacknowledged but not active, and its raise time is
+ * carried as it was. */
+static void test_view_counts_by_state(void **state)
+{
+    (void)state;
+    static struct core_view s;
+    assert_true(k.alarms.n >= 4);
+    static const enum alarm_state st[] = {ALARM_UNACK, ALARM_ACKED, ALARM_RTN_UNACK,
+                                          ALARM_SHELVED};
+    for (int i = 0; i < 4; i++) {
+        k.alarms.al[i].state = st[i];
+        k.alarms.al[i].t_raised = 100 + i;
+    }
+    core_view_fill(&k, tags, NULL, NULL, &s);
+    assert_int_equal(s.n_active, 2);   /* UNACK, ACKED */
+    assert_int_equal(s.n_unacked, 2);  /* UNACK, RTN_UNACK */
+    assert_int_equal(s.n_shelved, 1);
+    int seen = 0;
+    for (int i = 0; i < s.nalarms; i++)
+        for (int j = 0; j < 4; j++)
+            if (!strcmp(s.alarms[i].name, k.alarms.al[j].def.name)) {
+                assert_true(s.alarms[i].t_raised == 100 + j);
+                seen++;
+            }
+    assert_int_equal(seen, 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -793,6 +909,8 @@ int main(void)
         cmocka_unit_test_setup(test_link_down_holds_and_refuses_commands, setup),
         cmocka_unit_test_setup(test_plc_heartbeat_frozen, setup),
         cmocka_unit_test_setup(test_phase_download_and_view, setup),
+        cmocka_unit_test_setup(test_compare_and_set, setup),
+        cmocka_unit_test_setup(test_view_counts_by_state, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,13 @@
-/* test_journal — SHA-256 against FIPS 180-4 vectors; journal lines round-trip through
- * the file (append, tail, read since); the hash chain verifies and finds a changed,
- * removed or inserted line, across day files too; a failed write (full device,
- * file-size limit, failing fsync) is refused without breaking the chain; a torn last
- * line is repaired at open; prune keeps the rest verifiable.
+/* test_journal — SHA-256 against FIPS 180-4 vectors, HMAC-SHA-256 against RFC 4231;
+ * journal lines round-trip through the file (append, tail, read since); the hash chain
+ * verifies and finds a changed, removed or inserted line, across day files too; a failed
+ * write (full device, file-size limit, failing fsync) is refused without breaking the
+ * chain; a torn last line is repaired at open; prune keeps the rest verifiable.
+ * The keyed chain: the key file (created 0400, refused when others may read it); a
+ * fresh or an old unkeyed journal gets its `server rekey` line; a forger without the
+ * key (the chain recomputed with SHA-256, or an HMAC with another key) fails; edit,
+ * insert, delete with and without the key; truncation caught given the published heads
+ * (and named as the last line otherwise); heads read back from journalctl's output.
  *
  * Write failures as root: permissions do not stop root, so a full disk is a day file
  * that is a symlink to /dev/full (every write ENOSPC), a half-written line comes from
@@ -294,7 +299,7 @@ static void test_append_tail_read(void **state)
 {
     const char *dir = *state;
     struct journal j;
-    assert_int_equal(journal_open(&j, dir, T0), 0);
+    assert_int_equal(journal_open(&j, dir, T0, NULL), 0);
     write_sp(&j, T0, 5, 0);
     struct journal_entry e = ev(T0 + 600, "alarm", "roof_h", "", "raised", "", "");
     assert_int_equal(journal_append(&j, &e, false), 0);
@@ -341,7 +346,7 @@ static void test_tail_across_days(void **state)
 {
     const char *dir = *state;
     struct journal j;
-    assert_int_equal(journal_open(&j, dir, T0), 0);
+    assert_int_equal(journal_open(&j, dir, T0, NULL), 0);
     write_sp(&j, T0, 3, 0);        /* 2026-11-29 */
     write_sp(&j, T0 + DAY, 2, 10); /* 2026-11-30 */
     journal_close(&j);
@@ -367,14 +372,14 @@ static void test_verify_ok_and_reopen(void **state)
     struct journal_check c;
     assert_int_equal(journal_verify(dir, &c), 0); /* empty journal */
     assert_int_equal(c.lines, 0);
-    assert_int_equal(journal_open(&j, dir, T0), 0);
+    assert_int_equal(journal_open(&j, dir, T0, NULL), 0);
     write_sp(&j, T0, 4, 0);
     char head[65];
     journal_head_hex(&j, head);
     journal_close(&j);
 
     struct journal k;
-    assert_int_equal(journal_open(&k, dir, T0 + 300), 0); /* a restart */
+    assert_int_equal(journal_open(&k, dir, T0 + 300, NULL), 0); /* a restart */
     char head2[65];
     journal_head_hex(&k, head2);
     assert_string_equal(head, head2);
@@ -403,7 +408,7 @@ static void test_verify_changed_char(void **state)
 {
     const char *dir = *state;
     struct journal j;
-    assert_int_equal(journal_open(&j, dir, T0), 0);
+    assert_int_equal(journal_open(&j, dir, T0, NULL), 0);
     write_sp(&j, T0, 6, 0);
     journal_close(&j);
     char path[300];
@@ -423,7 +428,7 @@ static void test_verify_removed_line(void **state)
 {
     const char *dir = *state;
     struct journal j;
-    assert_int_equal(journal_open(&j, dir, T0), 0);
+    assert_int_equal(journal_open(&j, dir, T0, NULL), 0);
     write_sp(&j, T0, 6, 0);
     journal_close(&j);
     char path[300];
@@ -441,7 +446,7 @@ static void test_verify_inserted_line(void **state)
 {
     const char *dir = *state;
     struct journal j;
-    assert_int_equal(journal_open(&j, dir, T0), 0);
+    assert_int_equal(journal_open(&j, dir, T0, NULL), 0);
     write_sp(&j, T0, 4, 0);
     journal_close(&j);
     char path[300];
@@ -466,7 +471,7 @@ static void test_day_rollover_chain(void **state)
 {
     const char *dir = *state;
     struct journal j;
-    assert_int_equal(journal_open(&j, dir, DAY0 + DAY - 2), 0);
+    assert_int_equal(journal_open(&j, dir, DAY0 + DAY - 2, NULL), 0);
     write_sp(&j, DAY0 + DAY - 120, 2, 0); /* 23:58, 23:59 on the 29th */
     write_sp(&j, DAY0 + DAY + 1, 2, 2);   /* 00:00:01, 00:01:01 on the 30th */
     /* the clock goes back an hour: the line stays in the newest file */
@@ -511,7 +516,7 @@ static void test_full_disk(void **state)
 {
     const char *dir = *state;
     struct journal j;
-    assert_int_equal(journal_open(&j, dir, T0), 0);
+    assert_int_equal(journal_open(&j, dir, T0, NULL), 0);
     write_sp(&j, T0, 2, 0);
     /* the next day's file is on a full device */
     char p30[300];
@@ -545,7 +550,7 @@ static void test_half_written_line_cut(void **state)
 {
     const char *dir = *state;
     struct journal j;
-    assert_int_equal(journal_open(&j, dir, T0), 0);
+    assert_int_equal(journal_open(&j, dir, T0, NULL), 0);
     write_sp(&j, T0, 2, 0);
     char path[300];
     day_path(path, sizeof path, dir, "2026-11-29");
@@ -586,7 +591,7 @@ static void test_sync_calls_fsync(void **state)
     int rd = open(path, O_RDONLY | O_NONBLOCK);
     assert_true(rd >= 0);
     struct journal j;
-    assert_int_equal(journal_open(&j, dir, T0), 0);
+    assert_int_equal(journal_open(&j, dir, T0, NULL), 0);
     struct journal_entry e = ev(T0, "set", "bath.sp", "740", "741", "", "ok");
     assert_int_equal(journal_append(&j, &e, false), 0);
     errno = 0;
@@ -603,7 +608,7 @@ static void test_sync_calls_fsync(void **state)
     unlink(path);
 
     /* on a regular file a synced append is on disk when it returns */
-    assert_int_equal(journal_open(&j, dir, T0), 0);
+    assert_int_equal(journal_open(&j, dir, T0, NULL), 0);
     assert_int_equal(journal_append(&j, &e, true), 0);
     size_t len;
     char *text = slurp(path, &len);
@@ -619,7 +624,7 @@ static void test_open_missing_dir(void **state)
     snprintf(path, sizeof path, "%s/nowhere", dir);
     struct journal j;
     errno = 0;
-    assert_int_equal(journal_open(&j, path, T0), -1);
+    assert_int_equal(journal_open(&j, path, T0, NULL), -1);
     assert_int_equal(errno, ENOENT);
     struct journal_entry t[2];
     assert_int_equal(journal_tail(path, t, 2), -1);
@@ -633,7 +638,7 @@ static void test_torn_line_repaired(void **state)
 {
     const char *dir = *state;
     struct journal j;
-    assert_int_equal(journal_open(&j, dir, T0), 0);
+    assert_int_equal(journal_open(&j, dir, T0, NULL), 0);
     write_sp(&j, T0, 3, 0);
     journal_close(&j);
     char path[300];
@@ -648,7 +653,7 @@ static void test_torn_line_repaired(void **state)
     assert_non_null(strstr(c.text, "last line is incomplete"));
     assert_int_equal(c.lines, 3);
 
-    assert_int_equal(journal_open(&j, dir, T0 + 600), 0);
+    assert_int_equal(journal_open(&j, dir, T0 + 600, NULL), 0);
     assert_int_equal(j.repaired, 50);
     assert_int_equal(j.seq, 4);
     journal_close(&j);
@@ -668,7 +673,7 @@ static void test_prune(void **state)
 {
     const char *dir = *state;
     struct journal j;
-    assert_int_equal(journal_open(&j, dir, T0), 0);
+    assert_int_equal(journal_open(&j, dir, T0, NULL), 0);
     for (int d = 0; d < 5; d++)
         write_sp(&j, T0 + d * DAY, 2, 2 * d); /* the 29th to the 3rd */
     journal_close(&j);
@@ -689,7 +694,7 @@ static void test_prune(void **state)
     assert_non_null(strstr(c.text, "anchor"));
 
     /* carries on after a restart, and a change is still found */
-    assert_int_equal(journal_open(&j, dir, now), 0);
+    assert_int_equal(journal_open(&j, dir, now, NULL), 0);
     assert_int_equal(j.seq, 10);
     write_sp(&j, now + 60, 1, 20);
     journal_close(&j);
@@ -716,7 +721,7 @@ static void test_damaged_anchor(void **state)
 {
     const char *dir = *state;
     struct journal j;
-    assert_int_equal(journal_open(&j, dir, T0), 0);
+    assert_int_equal(journal_open(&j, dir, T0, NULL), 0);
     write_sp(&j, T0, 1, 0);
     write_sp(&j, T0 + DAY, 1, 1);
     journal_close(&j);
@@ -728,6 +733,497 @@ static void test_damaged_anchor(void **state)
     assert_int_equal(journal_verify(dir, &c), 1);
     assert_string_equal(c.file, "journal.anchor");
     assert_non_null(strstr(c.text, "damaged"));
+}
+
+
+/* ---- the keyed chain ------------------------------------------------------------ */
+
+static const unsigned char KEY[JOURNAL_KEY_LEN] = "0123456789abcdef0123456789abcdef";
+
+static void test_hmac_vectors(void **state)
+{
+    (void)state;
+    unsigned char k1[20], h[JOURNAL_HASH_LEN];
+    char x[2 * JOURNAL_HASH_LEN + 1];
+    memset(k1, 0x0b, sizeof k1); /* RFC 4231 test case 1 */
+    journal_hmac(k1, sizeof k1, "Hi There", 8, h);
+    hex(h, x);
+    assert_string_equal(x, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+    journal_hmac("Jefe", 4, "what do ya want for nothing?", 28, h); /* test case 2 */
+    hex(h, x);
+    assert_string_equal(x, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+static int verify_key(const char *dir, const unsigned char *key, struct journal_check *c)
+{
+    struct journal_verify_opts o = {.key_state = key ? 1 : -1, .key = key,
+                                    .key_why = "Permission denied"};
+    return journal_verify_with(dir, &o, c);
+}
+
+/* A fresh journal with the key: a rekey line, then keyed lines only. */
+static void keyed_journal(const char *dir, int n)
+{
+    struct journal j;
+    assert_int_equal(journal_open(&j, dir, T0 - 60, KEY), 0);
+    write_sp(&j, T0, n, 0);
+    journal_close(&j);
+}
+
+static void test_keyed_chain(void **state)
+{
+    const char *dir = *state;
+    keyed_journal(dir, 5);
+    char path[300];
+    size_t len;
+    day_path(path, sizeof path, dir, "2026-11-29");
+    char *buf = slurp(path, &len);
+    assert_non_null(strstr(line_at(buf, 1), " server rekey "));
+    for (int i = 1; i <= 6; i++) {
+        char *l = line_at(buf, i), *nl = strchr(l, '\n');
+        assert_non_null(nl);
+        assert_memory_equal(nl - 67, " k=", 3); /* every line keyed */
+    }
+    free(buf);
+    struct journal_check c;
+    assert_int_equal(verify_key(dir, KEY, &c), 0);
+    assert_true(c.ok && c.key_checked);
+    assert_int_equal(c.lines, 6);
+    assert_int_equal(c.keyed, 6);
+    assert_non_null(strstr(c.text, "HMAC checked with the key"));
+    /* another key: the first line already fails */
+    unsigned char other[JOURNAL_KEY_LEN];
+    memcpy(other, KEY, sizeof other);
+    other[0] ^= 1;
+    assert_int_equal(verify_key(dir, other, &c), 1);
+    assert_int_equal(c.line, 1);
+    assert_non_null(strstr(c.text, "HMAC does not match"));
+    /* without the key: order and form only, and said so */
+    assert_int_equal(verify_key(dir, NULL, &c), 0);
+    assert_false(c.key_checked);
+    assert_non_null(strstr(c.text, "HMAC NOT checked"));
+    assert_non_null(strstr(c.note, "the key was not checked (Permission denied)"));
+    /* a keyed journal is not opened without the key */
+    struct journal j;
+    assert_int_equal(journal_open(&j, dir, T0 + 600, NULL), -1);
+    assert_int_equal(errno, ENOKEY);
+    /* reopened with the key: no second rekey line, the chain goes on */
+    assert_int_equal(journal_open(&j, dir, T0 + 600, KEY), 0);
+    assert_int_equal(j.seq, 6);
+    write_sp(&j, T0 + 600, 1, 9);
+    journal_close(&j);
+    assert_int_equal(verify_key(dir, KEY, &c), 0);
+    assert_int_equal(c.lines, 7);
+}
+
+/* Rewrite every line of a day file from the seed: line `edit` gets "trim" replaced by
+ * "TRIM" and the chain is recomputed by a forger: mode 'h' SHA-256 (h=), 's' SHA-256
+ * under the keyed tag (k=), 'k' an HMAC with key. */
+static void forge(const char *path, int edit, char mode, const unsigned char *key)
+{
+    size_t len;
+    char *buf = slurp(path, &len), *out = malloc(len + 1);
+    assert_non_null(out);
+    unsigned char head[JOURNAL_HASH_LEN] = {0};
+    size_t o = 0;
+    int no = 0;
+    for (char *l = buf; *l; no++) {
+        char *nl = strchr(l, '\n');
+        assert_non_null(nl);
+        char *n = strstr(l, " n=");
+        assert_true(n && n < nl);
+        char *hpos = nl - 67; /* " h=" or " k=" and 64 hex */
+        size_t text = (size_t)(hpos - l);
+        char msg[JOURNAL_HASH_LEN + JOURNAL_LINE_MAX];
+        memcpy(msg, head, JOURNAL_HASH_LEN);
+        memcpy(msg + JOURNAL_HASH_LEN, l, text);
+        char *t = msg + JOURNAL_HASH_LEN;
+        if (no + 1 == edit) {
+            char *r = strstr(t, "trim");
+            assert_true(r && (size_t)(r - t) < text);
+            memcpy(r, "TRIM", 4);
+        }
+        if (mode == 'k')
+            journal_hmac(key, JOURNAL_KEY_LEN, msg, JOURNAL_HASH_LEN + text, head);
+        else
+            journal_sha256(msg, JOURNAL_HASH_LEN + text, head);
+        memcpy(out + o, t, text);
+        o += text;
+        o += (size_t)sprintf(out + o, " %c=", mode == 'h' ? 'h' : 'k');
+        hex(head, out + o);
+        o += 2 * JOURNAL_HASH_LEN;
+        out[o++] = '\n';
+        l = nl + 1;
+    }
+    spit(path, out, o);
+    free(buf);
+    free(out);
+}
+
+/* The forger without the key: every way of recomputing the chain fails. */
+static void test_forged_without_key(void **state)
+{
+    const char *dir = *state;
+    char path[300];
+    day_path(path, sizeof path, dir, "2026-11-29");
+    unsigned char other[JOURNAL_KEY_LEN];
+    memset(other, 7, sizeof other);
+    struct journal_check c;
+    /* SHA-256 under the keyed tag: the first line fails */
+    keyed_journal(dir, 5);
+    forge(path, 3, 's', NULL);
+    assert_int_equal(verify_key(dir, KEY, &c), 1);
+    assert_int_equal(c.line, 1);
+    assert_non_null(strstr(c.text, "changed: its HMAC does not match"));
+    /* an HMAC with a key of his own: the same */
+    unlink(path);
+    keyed_journal(dir, 5);
+    forge(path, 3, 'k', other);
+    assert_int_equal(verify_key(dir, KEY, &c), 1);
+    assert_int_equal(c.line, 1);
+    /* the whole file turned into an unkeyed chain: a key exists, so it must be keyed */
+    unlink(path);
+    keyed_journal(dir, 5);
+    forge(path, 3, 'h', NULL);
+    assert_int_equal(verify_key(dir, KEY, &c), 1);
+    assert_non_null(strstr(c.text, "a key exists but no line is keyed"));
+    assert_int_equal(verify_key(dir, NULL, &c), 1); /* even for one who cannot read the key */
+    /* ... which is what a journal without a key file was: it verifies, said to be unkeyed */
+    struct journal_verify_opts none = {0};
+    assert_int_equal(journal_verify_with(dir, &none, &c), 0);
+    assert_non_null(strstr(c.note, "the chain is unkeyed"));
+    /* a genuine key holder (the server) writing the same edit: verifies */
+    unlink(path);
+    keyed_journal(dir, 5);
+    forge(path, 3, 'k', KEY);
+    assert_int_equal(verify_key(dir, KEY, &c), 0);
+}
+
+/* Edit, insert, delete in a keyed journal, with the key and without. */
+static void test_keyed_tamper(void **state)
+{
+    const char *dir = *state;
+    char path[300];
+    day_path(path, sizeof path, dir, "2026-11-29");
+    keyed_journal(dir, 6);
+    size_t len;
+    char *orig = slurp(path, &len);
+    struct journal_check c;
+    /* edit: one character of line 4's reason */
+    char *buf = strdup(orig);
+    char *r = strstr(line_at(buf, 4), "trim");
+    r[0] = 'T';
+    spit(path, buf, len);
+    assert_int_equal(verify_key(dir, KEY, &c), 1);
+    assert_int_equal(c.line, 4);
+    assert_non_null(strstr(c.text, "changed"));
+    assert_int_equal(verify_key(dir, NULL, &c), 0); /* without the key: not seen... */
+    assert_non_null(strstr(c.note, "the key was not checked")); /* ...and said so */
+    /* delete line 3 */
+    strcpy(buf, orig);
+    char *l3 = line_at(buf, 3), *l4 = line_at(buf, 4);
+    memmove(l3, l4, strlen(l4) + 1);
+    spit(path, buf, strlen(buf));
+    assert_int_equal(verify_key(dir, KEY, &c), 1);
+    assert_int_equal(c.line, 3);
+    assert_non_null(strstr(c.text, "1 line(s) removed before it"));
+    assert_int_equal(verify_key(dir, NULL, &c), 1); /* the numbers show it without the key */
+    assert_int_equal(c.line, 3);
+    /* insert: line 2 again after line 4 */
+    char *ins = malloc(2 * len);
+    assert_non_null(ins);
+    strcpy(buf, orig);
+    size_t a = (size_t)(line_at(buf, 5) - buf), l2 = (size_t)(line_at(buf, 3) - line_at(buf, 2));
+    memcpy(ins, buf, a);
+    memcpy(ins + a, line_at(buf, 2), l2);
+    strcpy(ins + a + l2, buf + a);
+    spit(path, ins, strlen(ins));
+    assert_int_equal(verify_key(dir, KEY, &c), 1);
+    assert_int_equal(c.line, 5);
+    assert_non_null(strstr(c.text, "inserted"));
+    assert_int_equal(verify_key(dir, NULL, &c), 1);
+    assert_int_equal(c.line, 5);
+    free(ins);
+    free(buf);
+    free(orig);
+}
+
+/* An old unkeyed journal: verified as before up to the rekey line, which binds it. */
+static void test_upgrade_rekey(void **state)
+{
+    const char *dir = *state;
+    struct journal j;
+    assert_int_equal(journal_open(&j, dir, T0, NULL), 0);
+    write_sp(&j, T0, 3, 0);
+    journal_close(&j);
+    struct journal_check c;
+    assert_int_equal(journal_verify(dir, &c), 0); /* before the upgrade */
+    assert_int_equal(journal_open(&j, dir, T0 + 300, KEY), 0);
+    assert_int_equal(j.seq, 4); /* the rekey line */
+    write_sp(&j, T0 + 360, 2, 5);
+    journal_close(&j);
+    char path[300];
+    size_t len;
+    day_path(path, sizeof path, dir, "2026-11-29");
+    char *buf = slurp(path, &len);
+    assert_non_null(strstr(line_at(buf, 3), " h="));
+    char *l4 = line_at(buf, 4);
+    assert_true(strstr(l4, " server rekey ") < strchr(l4, '\n'));
+    assert_non_null(strstr(l4, "the lines up to n=3 before it carry unkeyed SHA-256"));
+    assert_int_equal(verify_key(dir, KEY, &c), 0);
+    assert_int_equal(c.lines, 6);
+    assert_int_equal(c.keyed, 3);
+    assert_int_equal(verify_key(dir, NULL, &c), 0); /* the old part is checked in full */
+    /* a forger edits an old line and recomputes the unkeyed part: the rekey line fails */
+    char *r = strstr(line_at(buf, 2), "trim");
+    memcpy(r, "TRIM", 4);
+    unsigned char head[JOURNAL_HASH_LEN] = {0};
+    for (int i = 1; i <= 3; i++) {
+        char *l = line_at(buf, i), *nl = strchr(l, '\n');
+        char msg[JOURNAL_HASH_LEN + JOURNAL_LINE_MAX];
+        size_t text = (size_t)(nl - 67 - l);
+        memcpy(msg, head, JOURNAL_HASH_LEN);
+        memcpy(msg + JOURNAL_HASH_LEN, l, text);
+        journal_sha256(msg, JOURNAL_HASH_LEN + text, head);
+        hex(head, nl - 64);
+        nl[0] = '\n'; /* hex() ended with a NUL */
+    }
+    spit(path, buf, len);
+    assert_int_equal(verify_key(dir, KEY, &c), 1);
+    assert_int_equal(c.line, 4);
+    assert_non_null(strstr(c.text, "HMAC does not match"));
+    /* an unkeyed line after the rekey line: refused even without the key */
+    spit(path, buf, len);
+    char *l6 = line_at(buf, 6), *nl6 = strchr(l6, '\n');
+    nl6[-66] = 'h';
+    spit(path, buf, len);
+    assert_int_equal(verify_key(dir, NULL, &c), 1); /* without the key the rekey passes... */
+    assert_int_equal(c.line, 6);                    /* ...but not the unkeyed line after it */
+    assert_non_null(strstr(c.text, "an unkeyed line (h=) after the keyed chain started at "
+                                   "journal-2026-11-29.log line 4"));
+    free(buf);
+}
+
+struct pub {
+    int n;
+    char event[4][8];
+    long day[4], seq[4];
+    unsigned char head[4][JOURNAL_HASH_LEN];
+};
+
+static void on_head(void *ctx, const char *event, long day, long seq, bool keyed,
+                    const unsigned char *head)
+{
+    struct pub *p = ctx;
+    assert_true(keyed);
+    assert_true(p->n < 4);
+    snprintf(p->event[p->n], sizeof p->event[0], "%s", event);
+    p->day[p->n] = day;
+    p->seq[p->n] = seq;
+    memcpy(p->head[p->n], head, JOURNAL_HASH_LEN);
+    p->n++;
+}
+
+/* The heads at a day's end and at close; truncation caught with them, named without. */
+static void test_heads_truncation(void **state)
+{
+    const char *dir = *state;
+    struct journal j;
+    struct pub p = {0};
+    assert_int_equal(journal_open(&j, dir, T0, KEY), 0);
+    journal_publish(&j, on_head, &p);
+    write_sp(&j, T0, 3, 0);
+    unsigned char day_end[JOURNAL_HASH_LEN];
+    memcpy(day_end, j.head, sizeof day_end);
+    write_sp(&j, T0 + DAY, 4, 3); /* the next day: 2026-11-30 */
+    journal_close(&j);
+    assert_int_equal(p.n, 2);
+    assert_string_equal(p.event[0], "day");
+    assert_int_equal(p.seq[0], 4);
+    assert_int_equal(p.day[0], (long)(DAY0 / DAY));
+    assert_memory_equal(p.head[0], day_end, JOURNAL_HASH_LEN);
+    assert_string_equal(p.event[1], "stop");
+    assert_int_equal(p.seq[1], 8);
+    /* the heads as the system journal has them: journalctl -o short, with a boot line */
+    char heads[300], text[200];
+    snprintf(heads, sizeof heads, "%s/heads.txt", dir);
+    FILE *f = fopen(heads, "w");
+    assert_non_null(f);
+    fprintf(f, "-- Boot 0123 --\n");
+    for (int i = 0; i < 2; i++) {
+        assert_true(journal_head_text(text, sizeof text, "tcf1", p.event[i], p.day[i], p.seq[i],
+                                      true, p.head[i]) > 0);
+        fprintf(f, "Nov 30 10:03:00 host meltcon[42]: %s\n", text);
+    }
+    fclose(f);
+    f = fopen(heads, "r");
+    struct journal_head *hd;
+    char why[300];
+    assert_int_equal(journal_heads_read(f, "heads.txt", "tcf1", &hd, why, sizeof why), 2);
+    fclose(f);
+    assert_int_equal(hd[1].seq, 8);
+    assert_int_equal(hd[1].src, 3);
+    assert_string_equal(hd[0].date, "2026-11-29");
+    struct journal_verify_opts o = {.key_state = 1, .key = KEY, .heads = hd, .nheads = 2};
+    struct journal_check c;
+    assert_int_equal(journal_verify_with(dir, &o, &c), 0);
+    assert_int_equal(c.heads, 2);
+    /* cut the last two lines off: the chain still verifies, the heads do not */
+    char path[300];
+    size_t len;
+    day_path(path, sizeof path, dir, "2026-11-30");
+    char *buf = slurp(path, &len);
+    *line_at(buf, 3) = '\0';
+    spit(path, buf, strlen(buf));
+    free(buf);
+    assert_int_equal(verify_key(dir, KEY, &c), 0);
+    assert_non_null(strstr(c.note, "the last line (journal-2026-11-30.log line 2, n=6) is not "
+                                   "the server's stop line"));
+    assert_int_equal(journal_verify_with(dir, &o, &c), 1);
+    assert_string_equal(c.file, "journal-2026-11-30.log");
+    assert_int_equal(c.line, 2);
+    assert_non_null(strstr(c.text, "truncated after journal-2026-11-30.log line 2 (n=6)"));
+    assert_non_null(strstr(c.text, "at least 2 line(s) were cut off"));
+    o.key_state = -1; /* caught without the key too */
+    o.key = NULL;
+    assert_int_equal(journal_verify_with(dir, &o, &c), 1);
+    assert_non_null(strstr(c.text, "truncated after"));
+    /* a head that differs from its line: rewritten */
+    hd[0].hash[0] ^= 1;
+    o.nheads = 1;
+    assert_int_equal(journal_verify_with(dir, &o, &c), 1);
+    assert_string_equal(c.file, "journal-2026-11-29.log");
+    assert_int_equal(c.line, 4);
+    assert_non_null(strstr(c.text, "the journal was rewritten here or before"));
+    free(hd);
+}
+
+static void test_heads_refused(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *want;
+    } v[] = {
+        {"some other line\n", "heads line 1: no \"journal-head \""},
+        {"\njournal-head furnace=tcf2 event=stop date=2026-11-29 n=3 k="
+         "0000000000000000000000000000000000000000000000000000000000000000\n",
+         "heads line 2: a head of furnace tcf2, not of tcf1"},
+        {"journal-head furnace=tcf1 event=stop date=2026-11-29 n=3 k=00\n", "heads line 1: expected"},
+        {"journal-head furnace=tcf1 event=boot date=2026-11-29 n=3 k="
+         "0000000000000000000000000000000000000000000000000000000000000000\n",
+         "heads line 1: expected"},
+        {"journal-head furnace=tcf1 event=stop date=2026-11-29 n=-3 k="
+         "0000000000000000000000000000000000000000000000000000000000000000\n",
+         "heads line 1: expected"},
+        {"journal-head furnace=tcf1 event=stop date=2026-11-29 n=3 k="
+         "0000000000000000000000000000000000000000000000000000000000000000 x\n",
+         "heads line 1: expected"},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        FILE *f = fmemopen((void *)v[i].text, strlen(v[i].text), "r");
+        struct journal_head *hd = (void *)1;
+        char why[400];
+        assert_int_equal(journal_heads_read(f, "heads", "tcf1", &hd, why, sizeof why), -1);
+        fclose(f);
+        assert_null(hd);
+        if (!strstr(why, v[i].want))
+            fail_msg("%s: got \"%s\"", v[i].text, why);
+    }
+}
+
+/* The key file: created 32 bytes 0400, loaded again; refused when others may read it. */
+static void test_key_file(void **state)
+{
+    const char *dir = *state;
+    char path[300], why[400];
+    snprintf(path, sizeof path, "%s/journal.key", dir);
+    unsigned char k[JOURNAL_KEY_LEN], k2[JOURNAL_KEY_LEN];
+    assert_int_equal(journal_key_load(path, k, why, sizeof why), 0);
+    assert_int_equal(journal_key_ensure(path, k, why, sizeof why), 2);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0400);
+    assert_int_equal(st.st_size, JOURNAL_KEY_LEN);
+    assert_int_equal(st.st_uid, getuid());
+    assert_int_equal(journal_key_ensure(path, k2, why, sizeof why), 1);
+    assert_memory_equal(k, k2, sizeof k);
+    unsigned char zero[JOURNAL_KEY_LEN] = {0};
+    assert_memory_not_equal(k, zero, sizeof k);
+    assert_int_equal(chmod(path, 0644), 0);
+    assert_int_equal(journal_key_ensure(path, k2, why, sizeof why), -1);
+    assert_non_null(strstr(why, "has mode 0644: group or others may read it"));
+    assert_int_equal(unlink(path), 0);
+    spit(path, "short", 5);
+    assert_int_equal(chmod(path, 0600), 0);
+    assert_int_equal(journal_key_load(path, k2, why, sizeof why), -1);
+    assert_non_null(strstr(why, "is not 32 bytes long"));
+    unlink(path);
+}
+
+/* Prune a keyed journal: the anchor says keyed, and a forger cannot take that back. */
+static void test_prune_keyed(void **state)
+{
+    const char *dir = *state;
+    struct journal j;
+    assert_int_equal(journal_open(&j, dir, T0, KEY), 0);
+    write_sp(&j, T0, 2, 0);
+    write_sp(&j, T0 + DAY, 2, 2);
+    journal_close(&j);
+    assert_int_equal(journal_prune(dir, T0 + DAY, 1), 1);
+    char path[300];
+    size_t len;
+    snprintf(path, sizeof path, "%s/journal.anchor", dir);
+    char *buf = slurp(path, &len);
+    assert_string_equal(buf + len - 7, " keyed\n");
+    struct journal_check c;
+    assert_int_equal(verify_key(dir, KEY, &c), 0);
+    assert_int_equal(c.lines, 2);
+    strcpy(buf + len - 7, "\n"); /* without " keyed" ... */
+    spit(path, buf, len - 6);
+    assert_int_equal(verify_key(dir, KEY, &c), 1); /* ...the first line is keyed but no rekey */
+    assert_non_null(strstr(c.text, "before any `server rekey` line"));
+    free(buf);
+}
+
+/* The key lost and a new one made: a second rekey line; the new key is checked from it on. */
+static void test_new_key(void **state)
+{
+    const char *dir = *state;
+    keyed_journal(dir, 3); /* lines 1-4 under KEY */
+    unsigned char k2[JOURNAL_KEY_LEN];
+    memset(k2, 0x5a, sizeof k2);
+    struct journal j;
+    assert_int_equal(journal_open(&j, dir, T0 + 600, k2), 0);
+    assert_false(j.rekeyed); /* the chain was keyed: open cannot tell the key changed */
+    assert_int_equal(journal_rekey(&j, T0 + 600, "a new key"), 0);
+    write_sp(&j, T0 + 660, 2, 5); /* lines 6-7 */
+    journal_close(&j);
+    struct journal_check c;
+    assert_int_equal(verify_key(dir, k2, &c), 0);
+    assert_int_equal(c.lines, 7);
+    assert_int_equal(c.early, 4);
+    assert_non_null(strstr(c.note, "4 keyed lines before the last rekey line "
+                                   "(journal-2026-11-29.log line 5) carry the HMAC of an earlier"));
+    assert_int_equal(verify_key(dir, KEY, &c), 1); /* the old key: fails at the new rekey */
+    assert_int_equal(c.line, 5);
+    /* a forged rekey line at the end, to move the check past an edit: fails at itself */
+    char path[300];
+    size_t len;
+    day_path(path, sizeof path, dir, "2026-11-29");
+    char *buf = slurp(path, &len);
+    char *l5 = line_at(buf, 5), *l6 = line_at(buf, 6);
+    char *r = strstr(line_at(buf, 7), "trim");
+    memcpy(r, "TRIM", 4);
+    char *out = malloc(len + (size_t)(l6 - l5) + 1);
+    assert_non_null(out);
+    memcpy(out, buf, len);
+    memcpy(out + len, l5, (size_t)(l6 - l5)); /* line 5 again as line 8, n=5 */
+    spit(path, out, len + (size_t)(l6 - l5));
+    assert_int_equal(verify_key(dir, k2, &c), 1); /* the check starts at the forged line... */
+    assert_int_equal(c.line, 8);                  /* ...and fails there */
+    assert_non_null(strstr(c.text, "inserted"));
+    free(out);
+    free(buf);
 }
 
 int main(void)
@@ -752,6 +1248,16 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_torn_line_repaired, mkdir_tmp, rm_tmp),
         cmocka_unit_test_setup_teardown(test_prune, mkdir_tmp, rm_tmp),
         cmocka_unit_test_setup_teardown(test_damaged_anchor, mkdir_tmp, rm_tmp),
+        cmocka_unit_test(test_hmac_vectors),
+        cmocka_unit_test_setup_teardown(test_keyed_chain, mkdir_tmp, rm_tmp),
+        cmocka_unit_test_setup_teardown(test_forged_without_key, mkdir_tmp, rm_tmp),
+        cmocka_unit_test_setup_teardown(test_keyed_tamper, mkdir_tmp, rm_tmp),
+        cmocka_unit_test_setup_teardown(test_upgrade_rekey, mkdir_tmp, rm_tmp),
+        cmocka_unit_test_setup_teardown(test_heads_truncation, mkdir_tmp, rm_tmp),
+        cmocka_unit_test(test_heads_refused),
+        cmocka_unit_test_setup_teardown(test_key_file, mkdir_tmp, rm_tmp),
+        cmocka_unit_test_setup_teardown(test_prune_keyed, mkdir_tmp, rm_tmp),
+        cmocka_unit_test_setup_teardown(test_new_key, mkdir_tmp, rm_tmp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

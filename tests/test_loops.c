@@ -29,7 +29,8 @@
             fail_msg("%s = %.9g, expected %.9g +- %g", #a, a_, b_, (double)(eps));                 \
     } while (0)
 
-enum { T_HC_GAS, T_ROOF, T_BATH, T_SC_GAS, T_PRESS, T_FIRING_FB, T_FIRING, T_FAN, T_DAMPER, NTAGS };
+enum { T_HC_GAS, T_ROOF, T_BATH, T_SC_GAS, T_PRESS, T_FIRING_FB, T_FIRING, T_FAN, T_DAMPER,
+       T_O2, T_CO, T_FAN_FB, NTAGS };
 enum { L_BATH, L_HC, L_SC, L_PRESS };
 
 struct fx {
@@ -64,6 +65,9 @@ static void build_cfg(struct cfg *c)
     add_tag(c, T_FIRING, "firing_demand", TAG_HR, 0, "%");
     add_tag(c, T_FAN, "fan_demand", TAG_HR, 2, "%");
     add_tag(c, T_DAMPER, "damper_demand", TAG_HR, 3, "%");
+    add_tag(c, T_O2, "o2_pct", TAG_IR, 7, "%");
+    add_tag(c, T_CO, "co_ppm", TAG_IR, 8, "ppm");
+    add_tag(c, T_FAN_FB, "fan_speed_fb", TAG_IR, 14, "%");
     c->ntags = NTAGS;
     c->nloops = 4;
     c->loops[L_BATH] = (struct cfg_loop){.name = "bath",
@@ -144,6 +148,9 @@ static void plant_at_rest(struct fx *f)
     set_tag(f, T_FIRING_FB, (956.0 - 300.0) / 9.0);
     set_tag(f, T_FAN, 40.0);
     set_tag(f, T_DAMPER, 55.0);
+    set_tag(f, T_O2, 3.0);
+    set_tag(f, T_CO, 30.0);
+    set_tag(f, T_FAN_FB, 40.0);
 }
 
 static int setup(void **state)
@@ -259,6 +266,10 @@ static void test_init_errors(void **state)
         {"cycle", L_HC, "cascade", "bath", "form a cycle"},
         {"drives nothing", L_SC, "out", "", "[loop.sc] drives nothing"},
         {"CAS without master", L_SC, "mode", "", "[loop.sc] mode = CAS: no loop has"},
+        {"o2", L_SC, "o2", "o2", "[loop.sc] o2_pv = \"o2\": no such tag"},
+        {"co", L_SC, "co", "co", "[loop.sc] co_pv = \"co\": no such tag"},
+        {"co flow", L_SC, "flow", "fan", "[loop.sc] co_flow_pv = \"fan\": no such tag"},
+        {"pv2", L_BATH, "pv2", "bath_sc", "[loop.bath] pv2 = \"bath_sc\": no such tag"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         const struct init_case *t = &cases[k];
@@ -270,6 +281,14 @@ static void test_init_errors(void **state)
             snprintf(l->out, sizeof l->out, "%s", t->value);
         else if (!strcmp(t->field, "override"))
             snprintf(l->override_pv, sizeof l->override_pv, "%s", t->value);
+        else if (!strcmp(t->field, "o2"))
+            snprintf(l->o2_pv, sizeof l->o2_pv, "%s", t->value);
+        else if (!strcmp(t->field, "co"))
+            snprintf(l->co_pv, sizeof l->co_pv, "%s", t->value);
+        else if (!strcmp(t->field, "pv2"))
+            snprintf(l->pv2, sizeof l->pv2, "%s", t->value);
+        else if (!strcmp(t->field, "flow"))
+            snprintf(l->co_flow_pv, sizeof l->co_flow_pv, "%s", t->value);
         else if (!strcmp(t->field, "cascade"))
             snprintf(l->cascade_to, sizeof l->cascade_to, "%s", t->value);
         else
@@ -401,6 +420,188 @@ static void test_roof_override(void **state)
         loops_step(&f->lp, f->tags, NULL, 1.0);
     assert_false(hc->ovr_bad);
     assert_near(hc->pid.sp_eff, pid_of(f, L_BATH)->out - 60.0, EPS);
+}
+
+/* The combustion override on the SC loop (loops.c): O2 below 1.5 % takes 100 K per % off
+ * the SP, a CO load (CO x (0.2 + 0.8 fan)) above 2500 ppm 0.05 K per ppm, no deeper than
+ * SP 450 - sp_lo 200; the cut comes back at 6 K/min (0.1 K per 1 s step) and caps the fan at
+ * 100 - 1 x the cut. */
+static void test_comb_override(void **state)
+{
+    struct fx *f = *state;
+    struct cfg_loop *l = &f->c.loops[L_SC];
+    snprintf(l->o2_pv, sizeof l->o2_pv, "o2_pct");
+    snprintf(l->co_pv, sizeof l->co_pv, "co_ppm");
+    snprintf(l->co_flow_pv, sizeof l->co_flow_pv, "fan_speed_fb");
+    l->o2_limit = 1.5;
+    l->o2_gain = 100;
+    l->co_limit = 2500;
+    l->co_gain = 0.05;
+    l->co_flow_min = 0.2;
+    l->comb_release_per_min = 6;
+    l->comb_cap_gain = 1;
+    start(f);
+    const struct loops_loop *sc = &f->lp.loop[L_SC];
+    enum { GOOD, BAD };
+    static const struct {
+        const char *what;
+        double o2, co, fan;
+        int o2_q, co_q, fan_q;
+        double dt, reduce, cap;
+    } cases[] = {
+        {"clean flue", 3.0, 30, 40, GOOD, GOOD, GOOD, 1, 0, 100},
+        {"O2 at the limit", 1.5, 30, 40, GOOD, GOOD, GOOD, 1, 0, 100},
+        {"O2 low: cut at once", 1.0, 30, 40, GOOD, GOOD, GOOD, 1, 50, 50},
+        {"O2 better: released slowly", 1.3, 30, 40, GOOD, GOOD, GOOD, 1, 49.9, 50.1},
+        {"CO load at full fan", 3.0, 6000, 100, GOOD, GOOD, GOOD, 1, 175, 0},
+        {"the same CO, fan stopped: load 1200", 3.0, 6000, 0, GOOD, GOOD, GOOD, 1, 174.9, 0},
+        {"O2 analyser bad: cut held", 0.0, 30, 40, BAD, GOOD, GOOD, 1, 174.9, 0},
+        {"the CO deepens it, to SP - sp_lo", 0.0, 30000, 100, BAD, GOOD, GOOD, 1, 250, 0},
+        {"fan feedback bad: CO load unknown, held", 3.0, 30, 0, GOOD, GOOD, BAD, 1, 250, 0},
+        {"a step of no time changes nothing", 3.0, 30, 40, GOOD, GOOD, GOOD, NAN, 250, 0},
+        {"all good and clean: released", 3.0, 30, 40, GOOD, GOOD, GOOD, 60, 244, 0},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        set_tag(f, T_O2, cases[k].o2);
+        set_tag(f, T_CO, cases[k].co);
+        set_tag(f, T_FAN_FB, cases[k].fan);
+        if (cases[k].o2_q == BAD)
+            f->tags[T_O2].q = Q_BAD_SENSOR;
+        if (cases[k].fan_q == BAD)
+            f->tags[T_FAN_FB].q = Q_BAD_COMMS;
+        loops_step(&f->lp, f->tags, NULL, cases[k].dt);
+        if (fabs(sc->comb_reduce - cases[k].reduce) > 1e-9 || fabs(sc->comb_cap - cases[k].cap) > 1e-9)
+            fail_msg("%s: reduce %.3f cap %.3f, expected %.3f and %.3f", cases[k].what,
+                     sc->comb_reduce, sc->comb_cap, cases[k].reduce, cases[k].cap);
+        if (isfinite(cases[k].dt)) {
+            /* the SP: never raised, down to sp_lo; the fan never above the cap */
+            double want = sc->pid.sp_work - cases[k].reduce;
+            assert_near(sc->pid.sp_eff, want < 200 ? 200 : want, 1e-9);
+            assert_true(demand(f, T_FAN) <= cases[k].cap + 1e-9);
+            assert_int_equal((sc->pid.status & PID_ST_SP_REDUCED) != 0, cases[k].reduce > 0);
+        }
+    }
+    /* without the override's tags the loop is untouched */
+    build_cfg(&f->c);
+    plant_at_rest(f);
+    start(f);
+    set_tag(f, T_O2, 0.0);
+    set_tag(f, T_CO, 30000);
+    loops_step(&f->lp, f->tags, NULL, 1.0);
+    assert_near(f->lp.loop[L_SC].comb_reduce, 0, 0);
+    assert_near(f->lp.loop[L_SC].pid.sp_eff, 450, 1e-9);
+}
+
+/* override_max_above_pv: a roof reading far above the HC gas that heats it is a drifting
+ * thermocouple; the override holds its last reduction then (and while the HC gas is bad,
+ * judges the roof alone). */
+static void test_roof_override_plausible(void **state)
+{
+    struct fx *f = *state;
+    f->c.loops[L_HC].mode = LOOP_AUTO;
+    f->c.loops[L_HC].override_max_above_pv = 200;
+    start(f);
+    const struct loops_loop *hc = &f->lp.loop[L_HC];
+    static const struct {
+        double gas, roof;
+        bool gas_bad, held;
+        double reduce;
+    } cases[] = {
+        {1050.0, 1200.0, false, false, 40},  /* 150 K above: plausible, acts */
+        {1050.0, 1240.0, false, false, 120}, /* 190 K above: still */
+        {956.0, 1230.0, false, true, 120},   /* 274 K above: drifting, last cut held */
+        {956.0, 1400.0, false, true, 120},   /* held however far it drifts */
+        {1100.0, 1190.0, false, false, 20},  /* plausible again: follows */
+        {956.0, 1300.0, true, false, 240},   /* gas bad: nothing to compare, the roof acts */
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        set_tag(f, T_HC_GAS, cases[k].gas);
+        if (cases[k].gas_bad)
+            f->tags[T_HC_GAS].q = Q_BAD_SENSOR;
+        set_tag(f, T_ROOF, cases[k].roof);
+        loops_step(&f->lp, f->tags, NULL, 1.0);
+        if (hc->ovr_bad != cases[k].held || fabs(hc->ovr_reduce - cases[k].reduce) > 1e-9)
+            fail_msg("case %zu: gas %.0f roof %.0f: held %d reduce %.1f, expected %d %.1f", k,
+                     cases[k].gas, cases[k].roof, hc->ovr_bad, hc->ovr_reduce, cases[k].held,
+                     cases[k].reduce);
+    }
+}
+
+/* Two bath thermocouples: weighted, the split guard, one failed, both failed. */
+static void test_blend_pv(void **state)
+{
+    (void)state;
+    enum { G = Q_GOOD, B = Q_BAD_SENSOR, C = Q_BAD_COMMS };
+    static const struct {
+        double a;
+        int qa;
+        double b;
+        int qb;
+        double w, split, v;
+        int q;
+    } cases[] = {
+        {740, G, 730, G, 0.35, 0, 736.5, G},  /* weighted */
+        {740, G, 730, G, 0.35, 5, 736.5, G},  /* within the guard */
+        {740, G, 700, G, 0.35, 5, 735, G},    /* SC far behind: no more than 5 below HC */
+        {740, G, 700, G, 0.35, 0, 726, G},    /* no guard */
+        {740, G, 750, G, 0.5, 5, 745, G},     /* SC above: the mean, the guard never raises */
+        {740, G, 700, B, 0.35, 5, 740, G},    /* SC failed: HC alone */
+        {740, C, 730, G, 0.35, 5, 730, G},    /* HC unread: SC alone */
+        {740, B, 730, B, 0.35, 5, 740, B},    /* both failed: the loop's PV is bad */
+        {740, G, 730, G, 1.5, 0, 740, G},     /* a weight out of range counts as 0 */
+        {740, G, 730, G, NAN, 0, 740, G},
+        {740, G, NAN, G, 0.35, 0, 740, G},    /* a NaN reading is no reading */
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        struct tag_value r = loops_blend_pv((struct tag_value){cases[k].a, cases[k].qa},
+                                            (struct tag_value){cases[k].b, cases[k].qb},
+                                            cases[k].w, cases[k].split);
+        if (fabs(r.v - cases[k].v) > 1e-9 || (int)r.q != cases[k].q)
+            fail_msg("case %zu: %.3f q%d, expected %.3f q%d", k, r.v, (int)r.q, cases[k].v,
+                     cases[k].q);
+    }
+}
+
+/* A loop with pv2 steps on the blend and drops to MAN only when both fail. */
+static void test_loop_with_pv2(void **state)
+{
+    struct fx *f = *state;
+    snprintf(f->c.loops[L_SC].pv2, sizeof f->c.loops[L_SC].pv2, "roof_temp");
+    f->c.loops[L_SC].pv2_weight = 0.5;
+    start(f);
+    set_tag(f, T_SC_GAS, 440);
+    set_tag(f, T_ROOF, 460);
+    loops_step(&f->lp, f->tags, NULL, 1.0);
+    assert_near(pid_of(f, L_SC)->pv, 450, 1e-9);
+    f->tags[T_SC_GAS].q = Q_BAD_SENSOR;
+    assert_int_equal(loops_step(&f->lp, f->tags, NULL, 1.0), 0);
+    assert_near(pid_of(f, L_SC)->pv, 460, 1e-9);
+    f->tags[T_ROOF].q = Q_BAD_SENSOR;
+    assert_int_equal(loops_step(&f->lp, f->tags, NULL, 1.0), 1); /* now it drops */
+    assert_int_equal(pid_of(f, L_SC)->mode, LOOP_MAN);
+}
+
+/* The push feed-forward: per_t x tonnes, decaying; nothing for nonsense. */
+static void test_charge_ff(void **state)
+{
+    (void)state;
+    static const struct {
+        double per_t, tau, kg, age, ff;
+    } cases[] = {
+        {100, 300, 3000, 0, 300},
+        {100, 300, 3000, 300, 300 * 0.36787944117144233},
+        {100, 300, 1500, 600, 150 * 0.1353352832366127},
+        {0, 300, 3000, 0, 0},          /* no feed-forward configured */
+        {100, 300, 0, 0, 0},           /* nothing pushed */
+        {100, 300, -3000, 0, 0},       /* a negative mass */
+        {100, 300, 3000, -1, 0},       /* before the push */
+        {100, 0, 3000, 10, 0},         /* no time constant */
+        {100, 300, NAN, 10, 0},        /* mass unknown */
+        {100, 300, 3000, INFINITY, 0}, /* never */
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
+        assert_near(loops_charge_ff(cases[k].per_t, cases[k].tau, cases[k].kg, cases[k].age),
+                    cases[k].ff, 1e-9);
 }
 
 /* Runs the master 10 K below its SP for an hour with the gas held at the
@@ -610,6 +811,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cascade_closed_loop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_roof_override, setup, teardown),
         cmocka_unit_test_setup_teardown(test_roof_override_closed_loop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_comb_override, setup, teardown),
+        cmocka_unit_test(test_charge_ff),
+        cmocka_unit_test(test_blend_pv),
+        cmocka_unit_test_setup_teardown(test_loop_with_pv2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_roof_override_plausible, setup, teardown),
         cmocka_unit_test_setup_teardown(test_master_no_windup_in_override, setup, teardown),
         cmocka_unit_test_setup_teardown(test_master_held_by_slave_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_from_readback, setup, teardown),

@@ -228,6 +228,45 @@ static void test_doors(void **state)
     check_rows(*state, rows, NROWS(rows));
 }
 
+/* ---- pump: remelt circulation (a cold charge in the SC never deadlocks the pump) -- */
+
+static void test_pump_remelt(void **state)
+{
+    struct fx *x = *state;
+    x->lim.pump_remelt_hc_c = 720;
+    x->lim.pump_remelt_sc_c = 645;
+    static const struct row rows[] = {
+        /* the SC side cold under a cold charge, the HC side hot: remelt circulation */
+        { .cmd = PERM_PUMP_START, .poke = { P(bath_sc_temp, 665), P(bath_hc_temp, 741) } },
+        { .cmd = PERM_PUMP_START, .poke = { P(bath_sc_temp, 645), P(bath_hc_temp, 720) } },
+        /* the HC side not hot enough: both reasons */
+        { .cmd = PERM_PUMP_START, .poke = { P(bath_sc_temp, 665), P(bath_hc_temp, 715) },
+          .expect = { "Start pump: bath at the pump 665 °C < pump freeze limit 690 °C",
+                      "Start pump: remelt circulation: HC side 715 °C < remelt minimum 720 °C" } },
+        /* the SC side frozen solid (or a wrong reading) */
+        { .cmd = PERM_PUMP_START, .poke = { P(bath_sc_temp, 640), P(bath_hc_temp, 760) },
+          .expect = { "Start pump: bath at the pump 640 °C < pump freeze limit 690 °C",
+                      "Start pump: remelt circulation: SC side 640 °C < frozen-solid limit 645 °C" } },
+        /* a bad HC reading: no remelt on a guess */
+        { .cmd = PERM_PUMP_START, .poke = { P(bath_sc_temp, 665), BADQ(bath_hc_temp) },
+          .expect = { "Start pump: bath at the pump 665 °C < pump freeze limit 690 °C",
+                      "Start pump: remelt circulation: HC side BAD (no good value)" } },
+        /* warm enough anyway: the alternative is not looked at */
+        { .cmd = PERM_PUMP_START, .poke = { P(bath_sc_temp, 700), BADQ(bath_hc_temp) } },
+        /* the other conditions still hold it */
+        { .cmd = PERM_PUMP_START, .poke = { P(bath_sc_temp, 665), P(bath_level, 400) },
+          .expect = { "Start pump: bath level 400 mm < pump minimum level 500 mm" } },
+    };
+    check_rows(x, rows, NROWS(rows));
+    /* remelt switched off (limit 0): the freeze limit alone, one sentence */
+    x->lim.pump_remelt_hc_c = 0;
+    static const struct row off[] = {
+        { .cmd = PERM_PUMP_START, .poke = { P(bath_sc_temp, 665), P(bath_hc_temp, 760) },
+          .expect = { "Start pump: bath at the pump 665 °C < pump freeze limit 690 °C" } },
+    };
+    check_rows(x, off, NROWS(off));
+}
+
 /* ---- pump and fan: freezing ------------------------------------------------ */
 
 static void test_pump_fan(void **state)
@@ -571,6 +610,7 @@ int main(void)
         T(test_burner),
         T(test_doors),
         T(test_pump_fan),
+        T(test_pump_remelt),
         T(test_charge),
         T(test_push),
         T(test_tap),

@@ -747,13 +747,20 @@ static void test_bad_pv(void **state)
                 assert_near(p.out, held, 0);
                 assert_int_equal(p.events, 0); /* reported once */
             }
-            /* the PV returns: the block stays in MAN until asked */
+            assert_true(p.status & PID_ST_SHED);
+            /* the PV returns: the block stays in MAN until asked, marked shed */
             loop_step(&p, &f, NULL, 1.0);
             assert_int_equal(p.mode, LOOP_MAN);
             assert_false(p.status & PID_ST_BAD_PV);
+            assert_true(p.status & PID_ST_SHED);
             assert_near(p.out, held, 0);
-            assert_int_equal(pid_set_mode(&p, LOOP_AUTO, NULL, 0), 0);
+            assert_int_equal(pid_set_mode(&p, LOOP_MAN, NULL, 0), 0); /* not put back */
             loop_step(&p, &f, NULL, 1.0);
+            assert_true(p.status & PID_ST_SHED);
+            assert_int_equal(pid_set_mode(&p, LOOP_AUTO, NULL, 0), 0);
+            assert_false(p.status & PID_ST_SHED);
+            loop_step(&p, &f, NULL, 1.0);
+            assert_false(p.status & PID_ST_SHED);
             assert_near(p.out, held, EPS);
         }
     }
@@ -877,6 +884,91 @@ static void test_bad_dt_changes_nothing(void **state)
     }
 }
 
+/* ---- output gap (out_deadband) ------------------------------------------------ */
+
+/* A P-only block (kp 1 %/K, SP 700, output 50 % at PV 700, so out = 750 - PV) with the given
+ * gap: table of PVs and the output each step must give. */
+static void test_out_gap(void **state)
+{
+    (void)state;
+    struct pid_params prm = heat_params();
+    prm.ti_s = 0;
+    prm.out_deadband = 2.0;
+    struct pid p;
+    pid_init(&p, &prm, LOOP_AUTO, 700.0);
+    pid_init_output(&p, 50.0);
+    struct pid_in in0 = pid_in_pv(700.0);
+    pid_step(&p, &in0, 1.0); /* bumpless first step: 50 */
+    p.i = 50.0;              /* the law's offset: out = 50 + (700 - PV) */
+    static const struct {
+        double pv, out;
+        bool held;
+    } cases[] = {
+        {700.0, 50.0, true},   /* the law's own output: nothing to move */
+        {701.5, 50.0, true},   /* wants 48.5: 1.5 % < gap, held */
+        {698.5, 50.0, true},   /* wants 51.5: held (noise both ways never reaches it) */
+        {697.0, 53.0, false},  /* wants 53: 3 % away, moves there */
+        {698.9, 53.0, true},   /* wants 51.1: held at 53 */
+        {698.0, 53.0, true},   /* wants 52: within 2 of 53, held */
+        {655.0, 95.0, false},  /* wants 95: moves */
+        {649.5, 100.0, false}, /* wants 100.5: to the limit, even from within the gap */
+        {651.0, 100.0, true},  /* wants 99: held at 100 */
+        {780.0, 0.0, false},   /* wants -30: to the low limit */
+        {749.0, 0.0, true},    /* wants 1: held at 0 */
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        struct pid_in in = pid_in_pv(cases[k].pv);
+        pid_step(&p, &in, 1.0);
+        if (fabs(p.out - cases[k].out) > 1e-9 || ((p.status & PID_ST_OUT_HELD) != 0) != cases[k].held)
+            fail_msg("case %zu: PV %.1f: out %.3f held %d, expected %.3f held %d", k,
+                     cases[k].pv, p.out, (p.status & PID_ST_OUT_HELD) != 0, cases[k].out,
+                     cases[k].held);
+    }
+    /* a cap below the held output moves it at once */
+    struct pid_in capped = pid_in_pv(749.0);
+    pid_step(&p, &capped, 1.0);
+    capped.pv.v = 700.0;
+    pid_step(&p, &capped, 1.0);
+    assert_near(p.out, 50.0, EPS);
+    capped.out_cap = true;
+    capped.out_cap_value = 49.0;
+    pid_step(&p, &capped, 1.0);
+    assert_near(p.out, 49.0, EPS);
+    assert_false(p.status & PID_ST_OUT_HELD);
+}
+
+/* With a rate limit slower than the gap per step the output still travels all the way
+ * (the gap compares the law before the rate limit); the integrator runs on while held. */
+static void test_out_gap_rate_limit(void **state)
+{
+    (void)state;
+    struct pid_params prm = heat_params();
+    prm.out_deadband = 2.0;
+    prm.out_rate_per_s = 0.5;
+    struct pid p;
+    struct fopdt f;
+    at_rest(&p, &prm, &f, LOOP_AUTO, 50.0);
+    p.sp = f.y + 60.0; /* +60 K with the PV held: the law wants more than 100 % */
+    for (int t = 0; t < 200; t++) {
+        struct pid_in in = pid_in_pv(f.y);
+        pid_step(&p, &in, 1.0);
+    }
+    assert_near(p.out, 100.0, EPS); /* 0.5 %/s: would stall at 50 if judged after the limit */
+    /* noise of +-1 K around a settled loop moves the output no more than the gap allows */
+    struct pid q;
+    at_rest(&q, &prm, &f, LOOP_AUTO, 50.0);
+    double moves = 0, last = q.out;
+    for (int t = 0; t < 2000; t++) {
+        struct pid_in in = pid_in_pv(f.y + ((t & 1) ? 1.0 : -1.0));
+        pid_step(&q, &in, 1.0);
+        if (q.out != last)
+            moves++;
+        last = q.out;
+    }
+    assert_true(moves < 20);
+    assert_true(fabs(q.out - 50.0) < 2.0 + 1e-9);
+}
+
 static void test_params_from_cfg(void **state)
 {
     (void)state;
@@ -893,10 +985,12 @@ static void test_params_from_cfg(void **state)
                          .out_lo = 5,
                          .out_hi = 95,
                          .out_rate_per_s = 2,
-                         .pv_filter_s = 6};
+                         .pv_filter_s = 6,
+                         .out_deadband = 0.5};
     struct pid_params prm;
     pid_params_from_cfg(&prm, &l);
     assert_near(prm.pv_filter_s, 6, 0);
+    assert_near(prm.out_deadband, 0.5, 0);
     assert_string_equal(prm.name, "sc");
     assert_near(prm.kp, 0.8, 0);
     assert_near(prm.ti_s, 240, 0);
@@ -938,6 +1032,8 @@ int main(void)
         cmocka_unit_test(test_derivative_on_measurement),
         cmocka_unit_test(test_cap_and_reduce),
         cmocka_unit_test(test_bad_dt_changes_nothing),
+        cmocka_unit_test(test_out_gap),
+        cmocka_unit_test(test_out_gap_rate_limit),
         cmocka_unit_test(test_params_from_cfg),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -433,6 +433,58 @@ static void test_pump_refused_frozen(void **state)
     free(r);
 }
 
+/* Remelt circulation: with the HC side (which the pump draws from) hot and the SC side not
+ * frozen solid, the pump runs and starts below pump_freeze_c; a broken HC thermocouple, a
+ * cool HC side or a frozen SC side is no remelt.  Table: true HC, SC (the thermocouples
+ * follow in 60 s), HC TC broken -> frozen (interlock bit, pump stopped and refused)?  PLC
+ * limits: freeze 680, remelt HC 715, SC 640. */
+static void test_pump_remelt(void **state)
+{
+    (void)state;
+    static const struct {
+        double hc, sc;
+        bool hc_broken, frozen;
+    } cases[] = {
+        {741, 700, false, false}, /* warm: no question */
+        {741, 665, false, false}, /* cold SC, hot HC: remelt circulation */
+        {720, 645, false, false}, /* near both limits */
+        {710, 665, false, true},  /* HC not hot enough */
+        {741, 630, false, true},  /* SC reading frozen solid (the liquid stays at 660: a
+                                   * thermocouple offset of -30 K makes the reading) */
+        {741, 665, true, true},   /* HC thermocouple broken: no remelt on a guess */
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        struct rig *r = rig_new(false);
+        r->plc.prm.pump_remelt_hc_c = 715;
+        r->plc.prm.pump_remelt_sc_c = 640;
+        if (cases[k].hc_broken)
+            inject(r, "tc_broken", "bath_hc_temp", NAN);
+        r->plc.phys.bath_hc_c = cases[k].hc;
+        r->plc.phys.bath_sc_c = cases[k].sc < 661 ? 661 : cases[k].sc;
+        r->plc.tc_offset[SPLC_TC_BATH_SC] = cases[k].sc < 661 ? cases[k].sc - 661 : 0;
+        r->plc.phys_prm.pump_max_kg_s = 0; /* the two sides stay apart for the test */
+        r->plc.phys_prm.bath_mix_kg_s = 0;
+        run(r, 60);
+        bool frozen = il(r, PLC_IL_METAL_FROZEN);
+        if (frozen != cases[k].frozen || r->out.pump_running == cases[k].frozen)
+            fail_msg("case %zu: HC %.0f SC %.0f broken %d: frozen %d pump %d, expected frozen %d",
+                     k, cases[k].hc, cases[k].sc, cases[k].hc_broken, frozen,
+                     r->out.pump_running, cases[k].frozen);
+        if (cases[k].frozen)
+            refused(r, PLC_CMD_PUMP_START, 0, PLC_IL_METAL_FROZEN);
+        free(r);
+    }
+    /* remelt off (the default): the SC side alone, as before */
+    struct rig *r = rig_new(false);
+    r->plc.phys.bath_hc_c = 760;
+    r->plc.phys.bath_sc_c = 665;
+    r->plc.phys_prm.pump_max_kg_s = 0;
+    r->plc.phys_prm.bath_mix_kg_s = 0;
+    run(r, 60);
+    assert_true(il(r, PLC_IL_METAL_FROZEN));
+    free(r);
+}
+
 static void test_charge_and_push(void **state)
 {
     (void)state;
@@ -1338,6 +1390,8 @@ static void test_shipped_console_limits_stricter(void **state)
     assert_true(l->max_level_mm <= p.max_level_mm);
     assert_true(c.furnace.capacity_t * 1000 <= p.capacity_kg);
     assert_true(l->pump_min_bath_c >= p.pump_freeze_c);
+    assert_true(l->pump_remelt_hc_c >= p.pump_remelt_hc_c && l->pump_remelt_sc_c >= p.pump_remelt_sc_c);
+    assert_true(p.pump_remelt_hc_c > 0); /* the shipped config: remelt circulation on */
     assert_true(l->pump_min_level_mm >= p.pump_min_level_mm);
     assert_true(l->heel_min_t * 1000 >= p.heel_kg);
     assert_true(l->roof_max_c <= p.roof_hh_c);
@@ -1363,6 +1417,7 @@ int main(void)
         cmocka_unit_test(test_no_start_with_door_open),
         cmocka_unit_test(test_pump_refused_low_level),
         cmocka_unit_test(test_pump_refused_frozen),
+        cmocka_unit_test(test_pump_remelt),
         cmocka_unit_test(test_charge_and_push),
         cmocka_unit_test(test_charge_hearth_full),
         cmocka_unit_test(test_hazard_fuel_rich_doors),

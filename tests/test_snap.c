@@ -225,6 +225,16 @@ static void test_hello_req_reply(void **state)
     assert_string_equal(r2.reason, r.reason);
     assert_true(r2.t == 0); /* not stamped: no t= sent, read as 0 */
     assert_null(strstr(o.buf, " t="));
+    assert_string_equal(r2.expect, ""); /* no base: no expect= sent */
+    assert_null(strstr(o.buf, " expect="));
+    /* compare-and-set: the base the operator saw goes whole */
+    strcpy(r.expect, "740.5");
+    snap_req_encode(&r, &o);
+    assert_non_null(strstr(o.buf, " expect=740.5"));
+    assert_int_equal(proto_parse(o.buf, o.len, &m, why, sizeof why), 0);
+    assert_int_equal(snap_req_decode(&m, &r2), 0);
+    assert_string_equal(r2.expect, "740.5");
+    r.expect[0] = 0;
     assert_int_equal(snap_reply_decode(&m, &(struct snap_reply){0}), -1);
 
     /* when the request was made, to the millisecond */
@@ -270,7 +280,9 @@ static void test_hello_req_reply(void **state)
     assert_int_equal(snap_reply_decode(&m, &y2), -1);
 
     static const char *const badreq[] = {"req 1 verb=set", "req 1 id=x verb=set", "req 1 id=1",
-                                         "req 1 id=1 verb=averyveryverylongverb"};
+                                         "req 1 id=1 verb=averyveryverylongverb",
+                                         "req 1 id=1 verb=set expect=0123456789012345678901234"
+                                         "5678901234567890123456789012345678901234"};
     for (size_t i = 0; i < sizeof badreq / sizeof badreq[0]; i++) {
         assert_int_equal(proto_parse(badreq[i], strlen(badreq[i]), &m, why, sizeof why), 0);
         assert_int_equal(snap_req_decode(&m, &r2), -1);
@@ -429,6 +441,7 @@ static void test_snapshot_worst_case_fits(void **state)
     a.reconnects = a.transactions = a.errors = 4294967295u;
     a.link = LINK_CONNECTING;
     a.phase = PH_COUNT - 1;
+    a.wet = true;
     fill_text(a.link_err, sizeof a.link_err, ' ');
     fill_text(a.program, sizeof a.program, ' ');
     fill_text(a.phase_why, sizeof a.phase_why, ' ');
@@ -444,6 +457,7 @@ static void test_snapshot_worst_case_fits(void **state)
     for (int i = 0; i < a.nloops; i++) {
         fill_text(a.loops[i].name, CFG_NAME_MAX, 'x');
         a.loops[i].sp = a.loops[i].wsp = a.loops[i].pv = a.loops[i].out = num;
+        a.loops[i].kp = a.loops[i].ti_s = a.loops[i].td_s = num;
         a.loops[i].mode = 2;
         a.loops[i].pv_q = 3;
         a.loops[i].flags = 4294967295u;
@@ -464,7 +478,7 @@ static void test_snapshot_worst_case_fits(void **state)
     snap_encode(&a, &o);
     print_message("the largest snapshot: %zu bytes of %d\n", o.len, PROTO_MAX_MSG);
     assert_false(o.overflow);
-    assert_true(o.len > 100000); /* it is the worst case: PROTO_MAX_MSG's comment says 106,626 */
+    assert_true(o.len > 100000); /* it is the worst case: PROTO_MAX_MSG's comment says 107,304 */
     assert_int_equal(proto_parse(o.buf, o.len, &m, why, sizeof why), 0);
     assert_int_equal(snap_decode(&m, &b), 0);
     assert_int_equal(b.nperms, SNAP_MAX_PERMS);

@@ -258,8 +258,13 @@ static void test_refusal_is_shown(void **state)
     dialog_open(&d, &bath_sp);
     type(&d, "750");
     dialog_key(&d, '\t');
+    type(&d, "r");
     dialog_key(&d, '\n');
-    assert_int_equal(dialog_key(&d, KEY_ENTER), DR_SEND);
+    assert_int_equal(d.stage, DS_CONFIRM);
+    assert_int_equal(dialog_key(&d, KEY_ENTER), DR_NONE); /* Enter never confirms */
+    assert_int_equal(d.stage, DS_CONFIRM);
+    assert_string_equal(d.problem, "Enter does not send: type y to send, n to go back");
+    assert_int_equal(dialog_key(&d, 'y'), DR_SEND);
     dialog_sent(&d, 9, NULL);
     struct snap_reply no = {.id = 9, .ok = false, .text = "bath.sp refused: the PLC link is down"};
     assert_false(dialog_reply(&d, &no));
@@ -272,6 +277,7 @@ static void test_refusal_is_shown(void **state)
     dialog_open(&d, &bath_sp);
     type(&d, "750");
     dialog_key(&d, '\t');
+    type(&d, "r");
     dialog_key(&d, '\n');
     assert_int_equal(dialog_key(&d, 'Y'), DR_SEND);
     dialog_sent(&d, -1, "not connected to the server");
@@ -353,6 +359,11 @@ static void test_choice_and_command(void **state)
     assert_int_equal(d.choice, 2);
     type(&d, "a");
     assert_int_equal(dialog_key(&d, '\n'), DR_NONE);
+    assert_int_equal(d.field, 1); /* set needs a reason: on to it */
+    assert_int_equal(dialog_key(&d, '\n'), DR_NONE);
+    assert_string_equal(d.problem, "A reason is required");
+    assert_int_equal(d.stage, DS_EDIT);
+    type(&d, "trial");
     assert_int_equal(dialog_key(&d, '\n'), DR_NONE);
     dialog_confirm_text(&d, buf, sizeof buf, "->");
     assert_string_equal(buf, "hc.mode CAS -> AUTO?");
@@ -369,7 +380,10 @@ static void test_choice_and_command(void **state)
                                  .ask_reason = true};
     dialog_open(&d, &burner);
     assert_int_equal(d.field, 1);
+    assert_int_equal(d.stage, DS_CONFIRM); /* a command without a value asks at once */
     assert_int_equal(dialog_key(&d, '\n'), DR_NONE);
+    assert_int_equal(dialog_key(&d, '\n'), DR_NONE);
+    assert_int_equal(d.stage, DS_CONFIRM); /* three Enters issue nothing */
     dialog_confirm_text(&d, buf, sizeof buf, "->");
     assert_string_equal(buf, "Start burner?");
     assert_int_equal(dialog_key(&d, 'y'), DR_SEND);
@@ -379,10 +393,106 @@ static void test_choice_and_command(void **state)
 
     dialog_open(&d, &charge);
     type(&d, "3.5");
-    dialog_key(&d, '\n');
-    dialog_key(&d, '\n');
+    dialog_key(&d, '\n'); /* the reason is optional: on to the confirmation */
+    assert_int_equal(d.stage, DS_CONFIRM);
     dialog_confirm_text(&d, buf, sizeof buf, "->");
     assert_string_equal(buf, "Charge scrap 3.5 t?");
+}
+
+/* Compare-and-set: the request carries the value the dialog showed; the
+ * live value is followed, and a move is flagged; a command's hotkey
+ * confirms it as y does; a set without a reason keeps its entry. */
+static void test_base_hotkey_and_reason(void **state)
+{
+    (void)state;
+    static struct dialog d;
+    static struct snap s;
+    struct snap_req r;
+    dialog_open(&d, &bath_sp);
+    assert_string_equal(d.spec.base, "740");
+    type(&d, "710");
+    dialog_key(&d, '\n');
+    assert_int_equal(d.field, 1);
+    dialog_key(&d, '\n');
+    assert_string_equal(d.problem, "A reason is required");
+    assert_string_equal(d.value, "710"); /* the entry is kept */
+    assert_int_equal(d.stage, DS_EDIT);
+    memset(&s, 0, sizeof s);
+    s.nloops = 2;
+    snprintf(s.loops[0].name, sizeof s.loops[0].name, "hc");
+    s.loops[0].sp = 900;
+    snprintf(s.loops[1].name, sizeof s.loops[1].name, "bath");
+    s.loops[1].sp = 740.0;
+    dialog_track(&d, &s);
+    assert_false(d.moved);
+    s.loops[1].sp = 725;
+    dialog_track(&d, &s);
+    assert_true(d.moved);
+    assert_string_equal(d.live, "725");
+    type(&d, "lower");
+    dialog_key(&d, '\n');
+    assert_int_equal(dialog_key(&d, 'y'), DR_SEND);
+    dialog_request(&d, &r);
+    assert_string_equal(r.value, "710");
+    assert_string_equal(r.expect, "740"); /* what was shown, not the live value */
+    /* refused on the moved base: a key brings the dialog back on 725, the
+     * entry kept; the next confirmation is 725 -> 710 and sends 725 */
+    dialog_sent(&d, 5, NULL);
+    struct snap_reply no = {.id = 5, .ok = false};
+    snprintf(no.text, sizeof no.text, "bath.sp was changed to 725 by root at 10:42 while you "
+             "were typing; nothing was sent (you saw 740)");
+    assert_false(dialog_reply(&d, &no));
+    assert_int_equal(dialog_key(&d, ' '), DR_NONE);
+    assert_true(d.open);
+    assert_int_equal(d.stage, DS_EDIT);
+    assert_string_equal(d.value, "710");
+    assert_string_equal(d.spec.base, "725");
+    assert_string_equal(d.problem, "Now 725: look again; the entry is kept");
+    assert_false(d.moved);
+    dialog_key(&d, '\n');
+    dialog_key(&d, '\n');
+    assert_int_equal(d.stage, DS_CONFIRM);
+    char cbuf[200];
+    dialog_confirm_text(&d, cbuf, sizeof cbuf, "->");
+    assert_string_equal(cbuf, "bath.sp 725 -> 710 degC?");
+    assert_int_equal(dialog_key(&d, 'y'), DR_SEND);
+    dialog_request(&d, &r);
+    assert_string_equal(r.expect, "725");
+
+    struct dialog_spec push = {.title = "Push scrap", .verb = "cmd", .target = "push",
+                               .kind = DV_NONE, .ask_reason = true, .hotkey = 'u',
+                               .base = "PUSH"};
+    dialog_open(&d, &push);
+    assert_int_equal(dialog_key(&d, 'x'), DR_NONE);
+    s.phase = PH_MELT;
+    dialog_track(&d, &s);
+    assert_true(d.moved);
+    assert_string_equal(d.live, "MELT");
+    assert_int_equal(dialog_key(&d, 'u'), DR_SEND);
+    dialog_request(&d, &r);
+    assert_string_equal(r.expect, "PUSH");
+    /* Tab adds a reason; Enter comes back to the confirmation */
+    dialog_open(&d, &push);
+    dialog_key(&d, '\t');
+    assert_int_equal(d.stage, DS_EDIT);
+    type(&d, "why");
+    dialog_key(&d, '\n');
+    assert_int_equal(d.stage, DS_CONFIRM);
+    assert_int_equal(dialog_key(&d, 'n'), DR_CANCEL);
+    assert_false(d.open);
+
+    /* a charge of 3.05 t is confirmed as 3.05 t and sent as 3.05 */
+    struct dialog_spec ch = charge;
+    ch.dec = 2;
+    char buf[200];
+    dialog_open(&d, &ch);
+    type(&d, "3.05");
+    dialog_key(&d, '\n');
+    dialog_confirm_text(&d, buf, sizeof buf, "->");
+    assert_string_equal(buf, "Charge scrap 3.05 t?");
+    dialog_key(&d, 'y');
+    dialog_request(&d, &r);
+    assert_string_equal(r.value, "3.05");
 }
 
 static void test_limits_text_and_text_dialog(void **state)
@@ -418,6 +528,7 @@ int main(void)
         cmocka_unit_test(test_reason_field),
         cmocka_unit_test(test_choice_and_command),
         cmocka_unit_test(test_limits_text_and_text_dialog),
+        cmocka_unit_test(test_base_hotkey_and_reason),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -110,11 +110,83 @@ static void test_banner(void **state)
     snap_alarm("low", ALARM_UNACK, PRIO_LOW, 10);
     assert_int_equal(view_banner(&s), 1);
     snap_alarm("high_returned", ALARM_RTN_UNACK, PRIO_HIGH, 80);
-    assert_int_equal(view_banner(&s), 2);
+    assert_int_equal(view_banner(&s), 1); /* an active low before a cleared high */
     snap_alarm("high_active_older", ALARM_UNACK, PRIO_HIGH, 30);
-    assert_int_equal(view_banner(&s), 3); /* UNACK before RTN_UNACK at equal priority */
+    assert_int_equal(view_banner(&s), 3); /* then priority */
     snap_alarm("high_active_newer", ALARM_UNACK, PRIO_HIGH, 40);
     assert_int_equal(view_banner(&s), 4); /* then the newest */
+}
+
+/* The field's case: "PLC link lost" (critical) has cleared but awaits
+ * acknowledgement, and a bath TC fault (high) is raised: the fault heads the
+ * banner; only when nothing active is unacknowledged does the cleared one. */
+static void test_banner_cleared_critical(void **state)
+{
+    (void)state;
+    snap_alarm("plc_link_lost", ALARM_RTN_UNACK, PRIO_CRITICAL, 90);
+    assert_int_equal(view_banner(&s), 0);
+    snap_alarm("bath_tc_bad", ALARM_UNACK, PRIO_HIGH, 10);
+    assert_int_equal(view_banner(&s), 1);
+    s.alarms[1].state = ALARM_ACKED;
+    assert_int_equal(view_banner(&s), 0);
+}
+
+/* The horn: a new UNACK high or critical alarm is new once; a medium one,
+ * an acknowledged one or one already known is not; a re-raise is new. */
+static void test_horn(void **state)
+{
+    (void)state;
+    struct view_horn h = {.n = 0};
+    int urgent;
+    snap_alarm("med", ALARM_UNACK, PRIO_MEDIUM, 10);
+    assert_int_equal(view_horn_scan(&s, &h, &urgent), 0);
+    assert_int_equal(urgent, 0);
+    snap_alarm("crit", ALARM_UNACK, PRIO_CRITICAL, 20);
+    assert_int_equal(view_horn_scan(&s, &h, &urgent), 1);
+    assert_int_equal(urgent, 1);
+    assert_int_equal(view_horn_scan(&s, &h, &urgent), 0); /* known */
+    snap_alarm("high", ALARM_UNACK, PRIO_HIGH, 30);
+    assert_int_equal(view_horn_scan(&s, &h, &urgent), 1);
+    assert_int_equal(urgent, 2);
+    s.alarms[1].state = ALARM_ACKED;
+    s.alarms[2].state = ALARM_RTN_UNACK;
+    assert_int_equal(view_horn_scan(&s, &h, &urgent), 0);
+    assert_int_equal(urgent, 0); /* nothing left to sound for */
+    s.alarms[1].state = ALARM_UNACK;
+    s.alarms[1].t_raised = 40; /* raised again */
+    assert_int_equal(view_horn_scan(&s, &h, &urgent), 1);
+}
+
+static void test_counts(void **state)
+{
+    (void)state;
+    struct view_counts vc;
+    char t[120];
+    view_alarm_counts(&s, &vc);
+    view_counts_text(&vc, t, sizeof t);
+    assert_string_equal(t, "0 active");
+    for (int i = 0; i < 11; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "cleared_%d", i);
+        snap_alarm(name, ALARM_RTN_UNACK, PRIO_HIGH, i);
+    }
+    view_alarm_counts(&s, &vc);
+    view_counts_text(&vc, t, sizeof t);
+    /* the field's case: all 11 cleared, awaiting acknowledgement */
+    assert_string_equal(t, "0 active, 11 cleared-unack");
+    snap_alarm("a", ALARM_UNACK, PRIO_HIGH, 20);
+    snap_alarm("b", ALARM_ACKED, PRIO_LOW, 20);
+    snap_alarm("c", ALARM_SHELVED, PRIO_LOW, 20);
+    snap_alarm("d", ALARM_OOS, PRIO_LOW, 20);
+    snap_alarm("e", ALARM_SUPPRESSED, PRIO_LOW, 20);
+    view_alarm_counts(&s, &vc);
+    assert_int_equal(vc.active, 2);
+    assert_int_equal(vc.active_unacked, 1);
+    assert_int_equal(vc.cleared_unacked, 11);
+    assert_int_equal(vc.shelved, 1);
+    assert_int_equal(vc.hidden, 2);
+    view_counts_text(&vc, t, sizeof t);
+    assert_string_equal(t, "2 active (1 unack), 11 cleared-unack, 1 shelved");
 }
 
 static void test_tag_alarm_words(void **state)
@@ -341,7 +413,7 @@ static void test_next_charge(void **state)
     assert_string_equal(why, "");
     s.tags[0].v = 2500; /* the last charge still on the hearth */
     assert_false(view_next_charge(&s, why, sizeof why));
-    assert_non_null(strstr(why, "scrap on hearth 2500 kg >= empty below 100 kg"));
+    assert_non_null(strstr(why, "scrap on hearth 2.50 t >= empty below 0.10 t"));
     s.tags[0].q = Q_BAD_COMMS; /* never trusted when not GOOD */
     s.tags[0].v = 0;
     assert_false(view_next_charge(&s, why, sizeof why));
@@ -353,7 +425,7 @@ static void test_next_charge(void **state)
     char cond[4][SNAP_WHY_MAX];
     assert_int_equal(view_split(why, cond, 4), 2);
     assert_non_null(strstr(cond[0], "phase PYROLYSIS, not MELT"));
-    assert_non_null(strstr(cond[1], "3000 kg"));
+    assert_non_null(strstr(cond[1], "3.00 t"));
     s.ntags = 0;
     s.phase = PH_MELT;
     assert_false(view_next_charge(&s, why, sizeof why));
@@ -374,6 +446,9 @@ int main(void)
         cmocka_unit_test_setup(test_journal_filters, reset),
         cmocka_unit_test_setup(test_since, reset),
         cmocka_unit_test_setup(test_next_charge, reset),
+        cmocka_unit_test_setup(test_banner_cleared_critical, reset),
+        cmocka_unit_test_setup(test_counts, reset),
+        cmocka_unit_test_setup(test_horn, reset),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -291,12 +291,30 @@ static void test_dialog_lines(void **state)
     dialog_key(&d, '4');
     dialog_key(&d, '5');
     dialog_key(&d, '\n');
+    dialog_key(&d, 'r'); /* set needs a reason (the server's gate requires one) */
     dialog_key(&d, '\n');
     wg_dialog(&l, 70, &d, A);
-    bool confirm = false;
-    for (int i = 0; i < l.n; i++)
+    bool confirm = false, send = false;
+    for (int i = 0; i < l.n; i++) {
         confirm |= strstr(l.line[i], "bath.sp 740 -> 745 degC?") != NULL;
+        send |= strstr(l.line[i], "y = send    n or Esc = back") != NULL;
+    }
     assert_true(confirm);
+    assert_true(send);
+    /* the live value moved: the dialog says so, with its unit */
+    static struct snap sn;
+    sn.nloops = 1;
+    snprintf(sn.loops[0].name, sizeof sn.loops[0].name, "bath");
+    sn.loops[0].sp = 725;
+    dialog_track(&d, &sn);
+    wg_dialog(&l, 70, &d, A);
+    bool moved = false;
+    for (int i = 0; i < l.n; i++)
+        if (strstr(l.line[i], "Now        725 degC: changed since this opened")) {
+            moved = true;
+            assert_int_equal(l.sev[i], SEV_HIGH);
+        }
+    assert_true(moved);
     struct snap_reply r = {.id = 7, .ok = false, .text = "bath.sp refused: the loop is in MAN"};
     dialog_key(&d, 'y');
     dialog_sent(&d, 7, NULL);
@@ -306,6 +324,35 @@ static void test_dialog_lines(void **state)
     for (int i = 0; i < l.n; i++)
         refused |= strstr(l.line[i], "REFUSED: bath.sp refused: the loop is in MAN") != NULL;
     assert_true(refused);
+}
+
+static void test_utf8_signs(void **state)
+{
+    (void)state;
+    char b[128];
+    wg_utf8_signs(b, sizeof b, "bath.sp 740 -> 745 degC, roof 1200 degC");
+    assert_string_equal(b, "bath.sp 740 → 745 °C, roof 1200 °C");
+    wg_utf8_signs(b, sizeof b, "unit=degC xdegC degCx 5degC");
+    assert_string_equal(b, "unit=°C xdegC degCx 5°C"); /* only the word */
+    wg_utf8_signs(b, 6, "a -> b");                      /* never past n */
+    assert_true(strlen(b) < 6);
+}
+
+static void test_need_ascii(void **state)
+{
+    (void)state;
+    assert_false(wg_need_ascii("xterm-256color", "UTF-8"));
+    assert_false(wg_need_ascii("screen", "UTF-8"));
+    assert_false(wg_need_ascii("vte-256color", "UTF-8"));
+    assert_true(wg_need_ascii("xterm-256color", "ANSI_X3.4-1968")); /* LANG=C */
+    assert_true(wg_need_ascii("linux", "UTF-8"));
+    assert_true(wg_need_ascii("vt100", "UTF-8"));
+    assert_true(wg_need_ascii("vt220", "UTF-8"));
+    assert_true(wg_need_ascii("vt52", "UTF-8"));
+    assert_true(wg_need_ascii("dumb", "UTF-8"));
+    assert_true(wg_need_ascii(NULL, "UTF-8"));
+    assert_true(wg_need_ascii("", "UTF-8"));
+    assert_true(wg_need_ascii("xterm", NULL));
 }
 
 int main(void)
@@ -322,6 +369,8 @@ int main(void)
         cmocka_unit_test(test_loop_flags_and_prio),
         cmocka_unit_test(test_faceplate),
         cmocka_unit_test(test_dialog_lines),
+        cmocka_unit_test(test_need_ascii),
+        cmocka_unit_test(test_utf8_signs),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -207,7 +207,7 @@ static void start(struct fx *f)
     struct journal j;
     static struct hist h;
     char err[200];
-    assert_int_equal(journal_open(&j, f->jdir, T0), 0);
+    assert_int_equal(journal_open(&j, f->jdir, T0, NULL), 0);
     assert_int_equal(hist_open(&h, f->hdir, &f->cfg), 0);
     f->w = wr_start(&c, &j, &h, err, sizeof err);
     assert_non_null(f->w);

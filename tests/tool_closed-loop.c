@@ -3,7 +3,7 @@
  *
  *   build/closed-loop [-c FILE] [--hours H] [--script FILE] [--seed N] [--quiet]
  *                     [--trace FILE] [--step LOOP:DELTA] [--link-fault FAULT]
- *                     [--organics PCT] [--tc-lag S] [--cold-ingot]
+ *                     [--organics PCT] [--tc-lag S] [--cold-ingot | --hold]
  *
  * This file: main, the set-up and one cycle of the run; the parts are tests/closed_loop_*.c
  * (see tests/closed_loop.h): the link, the operator, the measuring, the report.
@@ -47,7 +47,10 @@
  * instead of the config's [sim] tc_lag_s and tc_lag_*_s; --cold-ingot runs no shift: the
  * operator holds (duties only: a stopped pump is restarted when it may be) and at 10 min
  * 3 t of metal at ambient go into the bath; the time until no solid is left and the pump
- * are judged (all melted <= 30 min, the pump running again).
+ * are judged (all melted <= 30 min, the pump running again).  --hold runs no shift either:
+ * the furnace holds for the whole run (duties only) and the firing demand's wear is judged:
+ * direction reversals <= 120 per hour and travel <= 300 % per hour in HOLD (printed in every
+ * run), with the bath within 3 K of SP over all HOLD time.
  *
  * Figures (tests/README.md, 'Targets'), judged on a normal shift (no --script, --link-fault,
  * --step or --cold-ingot; with --organics or --tc-lag too):
@@ -155,7 +158,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: closed-loop [-c FILE] [--hours H] [--script FILE] [--seed N] "
                     "[--quiet] [--trace FILE] [--step LOOP:DELTA] [--link-fault FAULT]\n"
-                    "                   [--organics PCT] [--tc-lag S] [--cold-ingot]\n"
+                    "                   [--organics PCT] [--tc-lag S] [--cold-ingot | --hold]\n"
                     "  FAULT: refuse:TABLE:ADDR,AT_S,FOR_S | timeout,AT_S,FOR_S | "
                     "drop,AT_S,FOR_S\n"
                     "  PCT: organics in the scrap, %% (0..30); S: every thermocouple's lag, s "
@@ -266,6 +269,10 @@ int main(int argc, char **argv)
             h.cold_ingot = true;
             continue;
         }
+        if (!strcmp(a, "--hold")) {
+            h.hold_only = true;
+            continue;
+        }
         if (!next) {
             usage();
             return 2;
@@ -309,9 +316,9 @@ int main(int argc, char **argv)
         }
         h.lf_key = keys[h.mp.lf.kind];
     }
-    if (h.cold_ingot && (script || step || fault)) {
-        fprintf(stderr, "closed-loop: --cold-ingot runs on its own: not with --script, --step "
-                        "or --link-fault\n");
+    if ((h.cold_ingot || h.hold_only) && (script || step || fault || (h.cold_ingot && h.hold_only))) {
+        fprintf(stderr, "closed-loop: --cold-ingot and --hold run on their own: not with each "
+                        "other, --script, --step or --link-fault\n");
         return 2;
     }
     if (setup(&h, cfg_default_path(cfg_path), script, (unsigned)seed) < 0 ||

@@ -3,7 +3,8 @@
  * the same config file, no PLC.
  *
  *   fakeserver [-c CONFIG] [-s SOCKET] [-l LOG] [--role ROLE] [--user NAME]
- *              [--plc-mode N] [--rate HZ]
+ *              [--plc-mode N] [--rate HZ] [--alarms NAME:STATE:AGE,...]
+ *              [--shed LOOP]
  *
  * It sends hello and a journal tail on connect, then a snapshot at --rate
  * (default 4 Hz): every tag of the config's map with values drifting slowly
@@ -23,6 +24,16 @@
  * appended to the log file, one line each:
  *
  *   req id=3 verb=set target=bath.sp value=745 reason=test -> ok: bath.sp 740 -> 745 degC
+ *
+ * --alarms replaces the scripted alarms by the list given: each the config
+ * alarm NAME in STATE (UNACK, ACKED, RTN_UNACK, SHELVED, SUPPRESSED, OOS)
+ * since AGE seconds, optionally ":fo" for the first out of its group (e.g.
+ * "plc_link:RTN_UNACK:90,roof_h:UNACK:10:fo"); "" for none.  A negative AGE
+ * raises the alarm that many seconds after the start (a new alarm for a
+ * console already attached).
+ *
+ * --shed LOOP starts that loop in MAN marked as shed by a bad PV (LF_SHED)
+ * until a mode request puts it back to AUTO or CAS.
  *
  * SIGUSR1 stops the snapshots (the connection stays up: a console must show
  * STALE), SIGUSR2 resumes them, SIGTERM or SIGINT close everything.
@@ -108,7 +119,8 @@ static const struct {
 struct fake_alarm {
     char name[CFG_NAME_MAX];
     int state, prio;
-    double t, su;
+    double t, tr, su; /* last change, raised, shelved until */
+    bool fo;
 };
 
 struct fake {
@@ -118,10 +130,13 @@ struct fake {
     unsigned long noise;
     double sp[CFG_MAX_LOOPS], out[CFG_MAX_LOOPS];
     int mode[CFG_MAX_LOOPS];
+    bool shed[CFG_MAX_LOOPS]; /* --shed: in MAN after a bad PV, until put back */
+    const char *shed_loop;
     int nal;
     struct fake_alarm al[MAX_FAKE_ALARMS];
     char role[16], user[CFG_NAME_MAX];
     int plc_mode;
+    const char *alarms; /* --alarms, NULL: the scripted ones */
     FILE *log;
     char journal[JOURNAL_TAIL][256];
     int jn;
@@ -195,7 +210,7 @@ static void add_alarm(struct fake *f, const char *name, int state, double age, d
     snprintf(a->name, sizeof a->name, "%s", name);
     a->state = state;
     a->prio = (int)d->priority;
-    a->t = f->t - age;
+    a->t = a->tr = f->t - age;
     a->su = su;
 }
 
@@ -210,11 +225,39 @@ static void init(struct fake *f)
         f->mode[i] = (int)f->c->loops[i].mode;
         f->out[i] = f->c->loops[i].out_lo + 0.5 * (f->c->loops[i].out_hi - f->c->loops[i].out_lo);
     }
-    add_alarm(f, "roof_h", ALARM_UNACK, 95, 0);
-    add_alarm(f, "scrap_temp_bad", ALARM_ACKED, 400, 0);
-    add_alarm(f, "o2_high", ALARM_SHELVED, 600, f->t + 1800);
+    if (!f->alarms) {
+        add_alarm(f, "roof_h", ALARM_UNACK, 95, 0);
+        add_alarm(f, "scrap_temp_bad", ALARM_ACKED, 400, 0);
+        add_alarm(f, "o2_high", ALARM_SHELVED, 600, f->t + 1800);
+    }
     for (int i = 0; i < MAX_CLIENTS; i++)
         f->cfd[i] = -1;
+}
+
+/* --alarms NAME:STATE:AGE[:fo],...; -1 with a sentence on stderr. */
+static int parse_alarms(struct fake *f, const char *spec)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", spec);
+    for (char *save = NULL, *it = strtok_r(buf, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
+        char name[CFG_NAME_MAX], state[16], fo[8] = "";
+        double age;
+        int k = sscanf(it, "%31[^:]:%15[^:]:%lf:%7s", name, state, &age, fo);
+        int st = -1;
+        for (int i = 0; k >= 3 && i < ALARM_STATE_COUNT; i++)
+            if (!strcmp(alarm_state_name((enum alarm_state)i), state))
+                st = i;
+        int before = f->nal;
+        if (st > ALARM_NORMAL)
+            add_alarm(f, name, st, age, st == ALARM_SHELVED ? f->t + 1800 : 0);
+        if (f->nal == before || (fo[0] && strcmp(fo, "fo") != 0)) {
+            fprintf(stderr, "fakeserver: --alarms: \"%s\": expected NAME:STATE:AGE[:fo] with a "
+                            "config alarm and a state such as UNACK\n", it);
+            return -1;
+        }
+        f->al[f->nal - 1].fo = fo[0] != 0;
+    }
+    return 0;
 }
 
 static void tag_value(struct fake *f, const char *name, struct snap_tag *t)
@@ -273,20 +316,23 @@ static void build(struct fake *f)
                 l->pv_q = s->tags[k].q;
             }
         l->out = f->out[i];
+        if (f->shed[i])
+            l->flags |= LF_SHED;
     }
     for (int i = 0; i < f->nal; i++) {
         const struct fake_alarm *a = &f->al[i];
-        if (a->state == ALARM_NORMAL)
-            continue;
+        if (a->state == ALARM_NORMAL || a->tr > f->t)
+            continue; /* not raised (yet) */
         struct snap_alarm *x = &s->alarms[s->nalarms++];
         memcpy(x->name, a->name, sizeof x->name);
         x->state = a->state;
         x->prio = a->prio;
         x->t = a->t;
+        x->t_raised = a->tr;
         x->shelved_until = a->su;
+        x->first_out = a->fo;
         s->n_unacked += a->state == ALARM_UNACK || a->state == ALARM_RTN_UNACK;
-        s->n_active +=
-            a->state == ALARM_UNACK || a->state == ALARM_ACKED || a->state == ALARM_RTN_UNACK;
+        s->n_active += a->state == ALARM_UNACK || a->state == ALARM_ACKED; /* condition holds */
         s->n_shelved += a->state == ALARM_SHELVED;
     }
     s->alarms_per_10min = 2;
@@ -349,6 +395,8 @@ static bool do_set(struct fake *f, const struct snap_req *r, char *text, size_t 
         }
         snprintf(text, n, "%s %s -> %s", r->target, cfg_loop_mode_name(f->mode[li]), r->value);
         f->mode[li] = m;
+        if (m != LOOP_MAN)
+            f->shed[li] = false; /* put back by an operator */
         return true;
     }
     if (parse_num(r->value, &v) < 0) {
@@ -589,8 +637,8 @@ static void request(struct fake *f, int ci, const char *buf, size_t len)
         rep.ok = do_export(f, ci, &r, rep.text, sizeof rep.text);
     else
         rep.ok = answer(f, &r, rep.text, sizeof rep.text);
-    fprintf(f->log, "req id=%ld verb=%s target=%s value=%s reason=%s -> %s: %s\n", r.id, r.verb,
-            r.target, r.value, r.reason, rep.ok ? "ok" : "refused", rep.text);
+    fprintf(f->log, "req id=%ld expect=%s verb=%s target=%s value=%s reason=%s -> %s: %s\n", r.id,
+            r.expect, r.verb, r.target, r.value, r.reason, rep.ok ? "ok" : "refused", rep.text);
     fflush(f->log);
     snap_reply_encode(&rep, &f->o);
     send_all(f, ci);
@@ -641,7 +689,7 @@ static int listen_on(const char *path)
 static void usage(void)
 {
     fprintf(stderr, "usage: fakeserver [-c CONFIG] [-s SOCKET] [-l LOG] [--role ROLE] "
-                    "[--user NAME] [--plc-mode N] [--rate HZ]\n");
+                    "[--user NAME] [--plc-mode N] [--rate HZ] [--alarms NAME:STATE:AGE,...] [--shed LOOP]\n");
 }
 
 int main(int argc, char **argv)
@@ -672,6 +720,10 @@ int main(int argc, char **argv)
             snprintf(f.user, sizeof f.user, "%s", v);
         else if (!strcmp(argv[i], "--plc-mode"))
             f.plc_mode = atoi(v);
+        else if (!strcmp(argv[i], "--shed"))
+            f.shed_loop = v;
+        else if (!strcmp(argv[i], "--alarms"))
+            f.alarms = v;
         else if (!strcmp(argv[i], "--rate"))
             rate = atof(v) > 0 ? atof(v) : 4;
         else {
@@ -699,6 +751,13 @@ int main(int argc, char **argv)
     }
     f.c = &c;
     init(&f);
+    if (f.alarms && parse_alarms(&f, f.alarms) < 0)
+        return 2;
+    for (int i = 0; f.shed_loop && i < c.nloops; i++)
+        if (!strcmp(c.loops[i].name, f.shed_loop)) {
+            f.shed[i] = true;
+            f.mode[i] = LOOP_MAN;
+        }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_quit;

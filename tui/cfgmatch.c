@@ -10,6 +10,7 @@
  * the server's reply, and the server judges the request with its own file. */
 static const char *const server_only[] = {
     "set", "cmd", "ack", "shelve", "journal", "export", "stop", "server",
+    "tune", "unshelve", "oos", "wet", "phase", "confirm",
 };
 
 bool cfgmatch_verb_needs(const char *verb)

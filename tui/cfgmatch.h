@@ -14,7 +14,8 @@
  *   attach (the console): refused on a mismatch; its screens and dialogs
  *     draw and check with local limits, units and alarm texts;
  *   status: refused; it prints local units and the PLC address;
- *   set, cmd, ack, shelve, journal, export, stop: proceed; they send one
+ *   set, tune, cmd, ack, shelve, unshelve, oos, wet, phase, confirm,
+ *     journal, export, stop: proceed; they send one
  *     request and print the server's reply, and the server checks the
  *     request with its own file (the local file only finds the socket);
  *   server: starts a server with the file given; nothing to compare.

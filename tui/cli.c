@@ -25,12 +25,14 @@
 #include <unistd.h>
 
 #include "cfgmatch.h"
+#include "clock.h"
 #include "console.h"
 #include "input.h"
 #include "opt.h"
 #include "plant_ui.h"
 #include "server.h"
 #include "session.h"
+#include "util.h"
 
 /* ---- arguments ------------------------------------------------------------------------ */
 
@@ -44,7 +46,7 @@ struct opt {
 };
 
 enum { O_REASON = 0x100, O_SINCE, O_FROM, O_TO, O_TAGS, O_JSON, O_FOLLOW, O_VERIFY, O_ALL,
-       O_CSV };
+       O_CSV, O_EXPECT, O_FORCE, O_HEADS };
 
 #define OPT_V(n, v, an, f, h) {n, v, an, offsetof(struct cli_args, f), h}
 #define OPT_F(n, v, f, h) {n, v, NULL, offsetof(struct cli_args, f), h}
@@ -61,8 +63,15 @@ static const struct opt opts[] = {
     OPT_F("verify", O_VERIFY, verify, "check the hash chain; name the first line that was changed"),
     OPT_F("all", O_ALL, all, "every unacknowledged alarm"),
     OPT_F("csv", O_CSV, csv, "CSV with a header row instead of text"),
+    OPT_V("expect", O_EXPECT, "V", expect,
+          "change only if the value now is V (what you saw); without it, the value is read "
+          "from the server just before and sent as V"),
+    OPT_F("force", O_FORCE, force, "force the phase (engineers): without its normal exit"),
     OPT_V("config", 'c', "FILE", config, "the furnace's file (as before the verb)"),
     OPT_F("help", 'h', help, "print this help and exit"),
+    OPT_V("heads", O_HEADS, "FILE", heads,
+          "with --verify: check the journal files against the heads the server published "
+          "(journalctl output; - for stdin)"),
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
@@ -83,16 +92,33 @@ static const struct verb {
      "Stop the running server (engineers)."},
     {"status", 0, 0, " json ", "status [--json]",
      "Print the live values with their quality, the loops, the alarms and the PLC link."},
-    {"set", 2, 2, " reason ", "set LOOP.sp|LOOP.mode|LOOP.out VALUE --reason TEXT",
+    {"set", 2, 2, " reason expect ", "set LOOP.sp|LOOP.mode|LOOP.out VALUE --reason TEXT [--expect V]",
      "Change a loop's setpoint, mode (MAN, AUTO, CAS) or manual output, through the "
      "server's limits; a negative VALUE may follow --."},
-    {"cmd", 1, 2, " reason ", "cmd NAME [ARG] [--reason TEXT]",
-     "Send a command (burner_start, charge 3.0, ...) through its permissives and the "
-     "PLC's handshake."},
-    {"ack", 0, 1, " all ", "ack ALARM|--all", "Acknowledge one alarm, or every one."},
-    {"shelve", 2, 2, " reason ", "shelve ALARM MINUTES --reason TEXT",
+    {"tune", 2, 2, " reason expect ", "tune LOOP.kp|LOOP.ti_s|LOOP.td_s VALUE --reason TEXT [--expect V]",
+     "Change a loop's tuning (engineers); the integrator restarts from the output, so it "
+     "does not bump."},
+    {"cmd", 1, 2, " reason expect ", "cmd NAME [ARG] [--reason TEXT] [--expect PHASE]",
+     "Send a command (burner_start, charge 3.05, estop_reset, lockout_reset, watchdog_reset, "
+     "...) through its permissives and the PLC's handshake; its base is the phase (for "
+     "pump_speed, the speed now)."},
+    {"ack", 0, 1, " all expect ", "ack ALARM|--all [--expect STATE]",
+     "Acknowledge one alarm, or every one."},
+    {"shelve", 2, 2, " reason expect ", "shelve ALARM MINUTES --reason TEXT [--expect STATE]",
      "Shelve an alarm for MINUTES; beyond its max_shelve_min only an engineer may."},
-    {"journal", 0, 0, " since follow verify ", "journal [--since T] [--follow] [--verify]",
+    {"unshelve", 1, 1, " reason expect ", "unshelve ALARM [--expect STATE]",
+     "Put a shelved alarm back in view."},
+    {"oos", 2, 2, " reason expect ", "oos ALARM on|off --reason TEXT [--expect STATE]",
+     "Take an alarm out of service, or back in (engineers)."},
+    {"wet", 1, 1, " reason expect ", "wet yes|no [--reason TEXT] [--expect yes|no]",
+     "Flag the charge on the hearth wet (no push until cleared), or clear the flag."},
+    {"phase", 1, 1, " reason expect force ", "phase PHASE [--force] [--reason TEXT] [--expect PHASE]",
+     "Move the melt to PHASE (HOLD, CHARGE, PYROLYSIS, PUSH, MELT, ALLOY, SKIM, TAP) when "
+     "its normal exit allows; --force (engineers) without it."},
+    {"confirm", 0, 0, " reason expect ", "confirm [--reason TEXT] [--expect PHASE]",
+     "Confirm the chemistry in ALLOY, so the melt may go on."},
+    {"journal", 0, 0, " since follow verify heads ",
+     "journal [--since T] [--follow] [--verify [--heads FILE]]",
      "Print the journal of operator actions, alarms and events, or verify its hash chain."},
     {"export", 0, 0, " from to tags csv ", "export --from T --to T [--tags a,b] [--csv]",
      "Print the historian's samples between two times."},
@@ -218,16 +244,48 @@ static int fits(const char *verb, const char *target, const char *value, const c
     return 0;
 }
 
+/* The base to send with a change (compare-and-set): --expect as given,
+ * else the value now, as the server reads it (`req verb=current`) just
+ * before the change is sent; "" when the request has no base (`ack all`, a
+ * target the gate will refuse with its own sentence). */
+static void base_of(struct cli_conn *c, const char *verb, const char *target,
+                    const char *given, struct snap_reply *rep, char *out, size_t n)
+{
+    char err[300];
+    out[0] = 0;
+    if (given) {
+        (void)str_copy(out, n, given); /* fits() checked it */
+        return;
+    }
+    if (!strcmp(verb, "ack") && !strcmp(target, "all"))
+        return;
+    long id = cli_conn_req(c, "current", target, verb, "", NULL);
+    if (id >= 0 && cli_conn_reply(c, id, REPLY_WAIT_MS, NULL, rep, err, sizeof err) == 0 &&
+        rep->ok && !str_copy(out, n, rep->text))
+        out[0] = 0; /* never a cut base */
+}
+
 /* Send one request and print the answer: 0 accepted, 1 refused or failed,
  * 3 carried out but not kept by the record (a full disk). */
 static int request(struct cli_conn *c, const char *verb, const char *target,
-                   const char *value, const char *reason, int wait_ms)
+                   const char *value, const char *reason, const char *expect, int wait_ms)
 {
-    char err[300];
-    if (fits(verb, target, value, reason) < 0)
+    char err[300], base[sizeof(((struct snap_req *)0)->expect)];
+    if (fits(verb, target, value, reason) < 0 || fits(verb, "", expect, NULL) < 0)
         return 1;
     struct snap_reply *rep = malloc(sizeof *rep);
-    long id = cli_conn_req(c, verb, target, value, reason);
+    long id = -1;
+    /* dated now, as the command was given: a server held up while the base
+     * is read must still refuse the change as old (request_max_age_ms) */
+    double made = clock_wall_s();
+    if (rep && strcmp(verb, "stop") != 0)
+        base_of(c, verb, target, expect, rep, base, sizeof base);
+    else
+        base[0] = 0;
+    c->made = made;
+    if (rep)
+        id = cli_conn_req(c, verb, target, value, reason, base);
+    c->made = 0;
     int rc = 1;
     if (!rep || id < 0) {
         fprintf(stderr, "meltcon %s: cannot send the request: %s\n", verb, strerror(errno));
@@ -248,7 +306,7 @@ static int request(struct cli_conn *c, const char *verb, const char *target,
 
 static int verb_stop(struct cli_conn *c, const struct cli_args *a)
 {
-    int rc = request(c, "stop", "", "", a->reason, REPLY_WAIT_MS); /* 3: not recorded */
+    int rc = request(c, "stop", "", "", a->reason, NULL, REPLY_WAIT_MS); /* 3: not recorded */
     if (rc == 1)
         return 1;
     int64_t end = cli_now_ms() + STOP_WAIT_MS;
@@ -264,6 +322,42 @@ static int verb_stop(struct cli_conn *c, const struct cli_args *a)
             return 1;
         }
     }
+}
+
+/* The verbs that are one request through the gate: which positional
+ * argument is the request's target and which its value (-1: none; then
+ * the target is `fixed`). */
+static const struct reqmap {
+    const char *verb;
+    int target, value;
+    const char *fixed;
+} reqmaps[] = {
+    {"set", 0, 1, ""},       {"tune", 0, 1, ""},      {"cmd", 0, 1, ""},
+    {"ack", 0, -1, "all"},   {"shelve", 0, 1, ""},    {"unshelve", 0, -1, ""},
+    {"oos", 0, 1, ""},       {"wet", -1, 0, "charge"}, {"phase", 0, -1, ""},
+    {"confirm", -1, -1, "chemistry"},
+};
+
+static const struct reqmap *reqmap_find(const char *verb)
+{
+    for (size_t i = 0; i < sizeof reqmaps / sizeof reqmaps[0]; i++)
+        if (!strcmp(reqmaps[i].verb, verb))
+            return &reqmaps[i];
+    return NULL;
+}
+
+static const char *verb_target(const struct verb *v, const struct cli_args *a)
+{
+    const struct reqmap *m = reqmap_find(v->name);
+    return m->target >= 0 && m->target < a->npos ? a->pos[m->target] : m->fixed;
+}
+
+static const char *verb_value(const struct verb *v, const struct cli_args *a)
+{
+    const struct reqmap *m = reqmap_find(v->name);
+    if (!strcmp(v->name, "phase"))
+        return a->force ? "force" : "";
+    return m->value >= 0 && m->value < a->npos ? a->pos[m->value] : "";
 }
 
 static int load(const char *cfgopt, struct cfg *c)
@@ -292,7 +386,13 @@ static int run_verb(const struct verb *v, const struct cfg *cfg, const struct cl
             printf("%s\n", err);
         return rc;
     }
+    if (!strcmp(v->name, "journal") && a->verify && a->heads)
+        return cli_journal_verify_files(cfg, a);
     struct cli_conn *c = cli_conn_open(cfg, err, sizeof err);
+    if (!c && !strcmp(v->name, "journal") && a->verify) {
+        fprintf(stderr, "meltcon journal: %s; verifying the files directly\n", err);
+        return cli_journal_verify_files(cfg, a);
+    }
     if (!c) {
         fprintf(stderr, "meltcon %s: %s\n", v->name, err);
         return 1;
@@ -308,14 +408,9 @@ static int run_verb(const struct verb *v, const struct cfg *cfg, const struct cl
     int cmd_wait = REPLY_WAIT_MS + cfg->plc.cmd_timeout_ms;
     if (!strcmp(v->name, "status"))
         rc = cli_verb_status(c, cfg, a);
-    else if (!strcmp(v->name, "set"))
-        rc = request(c, "set", a->pos[0], a->pos[1], a->reason, REPLY_WAIT_MS);
-    else if (!strcmp(v->name, "cmd"))
-        rc = request(c, "cmd", a->pos[0], a->npos > 1 ? a->pos[1] : "", a->reason, cmd_wait);
-    else if (!strcmp(v->name, "ack"))
-        rc = request(c, "ack", a->all ? "all" : a->pos[0], "", a->reason, REPLY_WAIT_MS);
-    else if (!strcmp(v->name, "shelve"))
-        rc = request(c, "shelve", a->pos[0], a->pos[1], a->reason, REPLY_WAIT_MS);
+    else if (reqmap_find(v->name))
+        rc = request(c, v->name, verb_target(v, a), verb_value(v, a), a->reason, a->expect,
+                     !strcmp(v->name, "cmd") ? cmd_wait : REPLY_WAIT_MS);
     else if (!strcmp(v->name, "journal"))
         rc = cli_verb_journal(c, a);
     else if (!strcmp(v->name, "export"))
@@ -343,6 +438,8 @@ int cli_main(const char *cfgopt, int argc, char **argv)
     }
     if (!strcmp(v->name, "ack") && a.all == (a.npos == 1))
         return usage_err(v, "name one alarm, or --all", "");
+    if (a.heads && !a.verify)
+        return usage_err(v, "--heads goes with --verify", "");
     struct cfg *cfg = malloc(sizeof *cfg);
     if (!cfg || load(a.config ? a.config : cfgopt, cfg) < 0) {
         free(cfg);

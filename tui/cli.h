@@ -7,7 +7,7 @@
  *   meltcon [-c FILE] cmd NAME [ARG] [--reason TEXT]
  *   meltcon [-c FILE] ack ALARM|--all
  *   meltcon [-c FILE] shelve ALARM MINUTES --reason TEXT
- *   meltcon [-c FILE] journal [--since T] [--follow] [--verify]
+ *   meltcon [-c FILE] journal [--since T] [--follow] [--verify [--heads FILE]]
  *   meltcon [-c FILE] export --from T --to T [--tags a,b] [--csv]
  *   meltcon [-c FILE] [CONSOLE OPTIONS]      attach (start the server if needed)
  *

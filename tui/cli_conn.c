@@ -54,15 +54,18 @@ int cli_conn_recv(struct cli_conn *c, int64_t deadline_ms)
 }
 
 long cli_conn_req(struct cli_conn *c, const char *verb, const char *target, const char *value,
-                  const char *reason)
+                  const char *reason, const char *expect)
 {
     struct snap_req r;
     memset(&r, 0, sizeof r);
     r.id = ++c->next_id;
-    r.t = clock_wall_s(); /* the server refuses it once older than request_max_age_ms */
+    /* the server refuses it once older than request_max_age_ms: the change
+     * is dated when it was asked for, before its base was read (cli.c) */
+    r.t = c->made > 0 ? c->made : clock_wall_s();
     /* whole or not at all: a cut value or reason would be a different request */
     if (!str_copy(r.verb, sizeof r.verb, verb) || !str_copy(r.target, sizeof r.target, target) ||
-        !str_copy(r.value, sizeof r.value, value) || !str_copy(r.reason, sizeof r.reason, reason)) {
+        !str_copy(r.value, sizeof r.value, value) || !str_copy(r.reason, sizeof r.reason, reason) ||
+        !str_copy(r.expect, sizeof r.expect, expect ? expect : "")) {
         errno = EMSGSIZE;
         return -1;
     }
@@ -136,7 +139,7 @@ struct cli_conn *cli_conn_open(const struct cfg *cfg, char *err, size_t errlen)
     }
     char origin[SESSION_ORIGIN_MAX];
     session_origin(origin, sizeof origin);
-    if (cli_conn_req(c, "origin", "", origin, "") < 0) {
+    if (cli_conn_req(c, "origin", "", origin, "", NULL) < 0) {
         snprintf(err, errlen, "%s: cannot send: %s", c->path, strerror(errno));
         goto fail;
     }

@@ -24,8 +24,8 @@
 struct cli_args {
     int npos;
     const char *pos[4];
-    const char *reason, *since, *from, *to, *tags, *config;
-    bool json, follow, verify, all, csv, fg, help;
+    const char *reason, *since, *from, *to, *tags, *config, *expect, *heads;
+    bool json, follow, verify, all, csv, fg, help, force;
 };
 
 /* One conversation with the server. */
@@ -38,6 +38,7 @@ struct cli_conn {
     struct proto_msg msg;
     struct proto_out out;
     char buf[PROTO_MAX_MSG + 1];
+    double made;   /* when the verb's request was made (wall s), 0: as it is sent */
 };
 
 /* Monotonic milliseconds: clock_mono_ns() cut to whole ms, as the waits count them. */
@@ -57,9 +58,10 @@ void cli_conn_close(struct cli_conn *c);
 int cli_conn_recv(struct cli_conn *c, int64_t deadline_ms);
 
 /* Send a request; its id, or -1 (errno says why: EMSGSIZE when a field does
- * not fit the protocol's request whole; nothing is cut). */
+ * not fit the protocol's request whole; nothing is cut).  expect: the base
+ * value for compare-and-set (snap.h), NULL or "" for none. */
 long cli_conn_req(struct cli_conn *c, const char *verb, const char *target, const char *value,
-                  const char *reason);
+                  const char *reason, const char *expect);
 
 /* Wait for the reply to id; on the way, print the lines of journal messages
  * tagged id to out.  Returns 0 with *rep filled, or -1 with a sentence. */
@@ -71,5 +73,7 @@ int cli_conn_reply(struct cli_conn *c, long id, int wait_ms, FILE *out, struct s
 int cli_verb_status(struct cli_conn *c, const struct cfg *cfg, const struct cli_args *a);
 int cli_verb_journal(struct cli_conn *c, const struct cli_args *a);
 int cli_verb_export(struct cli_conn *c, const struct cli_args *a);
+/* `journal --verify` from the files, without the server (cli_journal.c). */
+int cli_journal_verify_files(const struct cfg *cfg, const struct cli_args *a);
 
 #endif

@@ -1,6 +1,7 @@
 /* cli_journal — the verbs that stream records from the server: `journal`
  * (the tail, since a time, --verify, --follow) and `export` (historian rows
- * between two times).  The lines arrive tagged with the request's id and
+ * between two times); and `journal --verify` from the files themselves
+ * (with --heads, or when the server does not answer).  The lines arrive tagged with the request's id and
  * are printed as they come (cli_conn_reply).
  */
 #include "cli_int.h"
@@ -10,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "journal.h"
+#include "session.h"
 
 int cli_verb_journal(struct cli_conn *c, const struct cli_args *a)
 {
@@ -29,7 +33,7 @@ int cli_verb_journal(struct cli_conn *c, const struct cli_args *a)
         value = since;
     }
     struct snap_reply *rep = malloc(sizeof *rep);
-    long id = cli_conn_req(c, "journal", target, value, "");
+    long id = cli_conn_req(c, "journal", target, value, "", NULL);
     if (!rep || id < 0 || cli_conn_reply(c, id, JOB_WAIT_MS, stdout, rep, err, sizeof err) < 0) {
         fprintf(stderr, "meltcon journal: %s\n", rep && id >= 0 ? err : strerror(errno));
         free(rep);
@@ -83,7 +87,7 @@ int cli_verb_export(struct cli_conn *c, const struct cli_args *a)
     }
     snprintf(value, sizeof value, "%.3f %.3f", from, to);
     struct snap_reply *rep = malloc(sizeof *rep);
-    long id = cli_conn_req(c, "export", a->tags ? a->tags : "", value, "");
+    long id = cli_conn_req(c, "export", a->tags ? a->tags : "", value, "", NULL);
     if (!rep || id < 0 || cli_conn_reply(c, id, JOB_WAIT_MS, stdout, rep, err, sizeof err) < 0) {
         fprintf(stderr, "meltcon export: %s\n", rep && id >= 0 ? err : strerror(errno));
         free(rep);
@@ -93,4 +97,63 @@ int cli_verb_export(struct cli_conn *c, const struct cli_args *a)
     fprintf(stderr, "meltcon export: %s\n", rep->text);
     free(rep);
     return rc;
+}
+
+/* `journal --verify` from the files in the state directory, the server
+ * running or not: with the key when this account can read it (the server's
+ * account, root), else the chain's order and form only, said so; with
+ * --heads, against the heads the server published in the system journal. */
+int cli_journal_verify_files(const struct cfg *cfg, const struct cli_args *a)
+{
+    char state[CFG_PATH_MAX + 64], err[600], dir[CFG_PATH_MAX + 80], key[CFG_PATH_MAX + 80];
+    if (session_state_dir(cfg, state, sizeof state, err, sizeof err) < 0) {
+        fprintf(stderr, "meltcon journal: %s\n", err);
+        return 1;
+    }
+    snprintf(dir, sizeof dir, "%s/journal", state);
+    snprintf(key, sizeof key, "%s/%s", state, JOURNAL_KEY_FILE);
+    struct journal_verify_opts o = {0};
+    unsigned char k[JOURNAL_KEY_LEN];
+    char kwhy[400] = "";
+    o.key_state = journal_key_load(key, k, kwhy, sizeof kwhy);
+    o.key = o.key_state == 1 ? k : NULL;
+    o.key_why = kwhy;
+    struct journal_head *heads = NULL;
+    if (a->heads) {
+        bool in = !strcmp(a->heads, "-");
+        FILE *f = in ? stdin : fopen(a->heads, "r");
+        if (!f) {
+            fprintf(stderr, "meltcon journal: --heads %s: %s\n", a->heads, strerror(errno));
+            return 2;
+        }
+        int n = journal_heads_read(f, in ? "stdin" : a->heads, cfg->furnace.name, &heads, err,
+                                   sizeof err);
+        if (!in)
+            fclose(f);
+        if (n < 0) {
+            fprintf(stderr, "meltcon journal: --heads: %s\n", err);
+            return 2;
+        }
+        if (n == 0) {
+            fprintf(stderr, "meltcon journal: --heads %s holds no head of furnace %s: nothing "
+                            "to check the end of the journal against\n",
+                    a->heads, cfg->furnace.name);
+            return 2;
+        }
+        o.heads = heads;
+        o.nheads = n;
+    }
+    struct journal_check chk;
+    int rc = journal_verify_with(dir, &o, &chk);
+    memset(k, 0, sizeof k);
+    free(heads);
+    if (rc < 0) {
+        fprintf(stderr, "meltcon journal: cannot read the journal in %s: %s\n", dir,
+                strerror(errno));
+        return 1;
+    }
+    printf("%s\n", chk.text);
+    if (chk.note[0])
+        printf("note: %s\n", chk.note);
+    return rc == 0 ? 0 : 1;
 }

@@ -205,6 +205,13 @@ unsigned client_poll(struct client *c, double now)
 long client_send(struct client *c, const char *verb, const char *target, const char *value,
                  const char *reason, char *err, size_t errlen)
 {
+    return client_send_expect(c, verb, target, value, reason, NULL, err, errlen);
+}
+
+long client_send_expect(struct client *c, const char *verb, const char *target,
+                        const char *value, const char *reason, const char *expect, char *err,
+                        size_t errlen)
+{
     if (c->fd < 0) {
         snprintf(err, errlen, "not connected to the server (%s)", c->err);
         return -1;
@@ -215,7 +222,8 @@ long client_send(struct client *c, const char *verb, const char *target, const c
     r.t = clock_wall_s(); /* now, as the operator confirms: the server refuses it once old */
     /* whole or not at all: a cut value or reason would be a different request */
     if (!str_copy(r.verb, sizeof r.verb, verb) || !str_copy(r.target, sizeof r.target, target) ||
-        !str_copy(r.value, sizeof r.value, value)) {
+        !str_copy(r.value, sizeof r.value, value) ||
+        !str_copy(r.expect, sizeof r.expect, expect ? expect : "")) {
         snprintf(err, errlen, "request too long");
         return -1;
     }

@@ -100,6 +100,11 @@ unsigned client_poll(struct client *c, double now);
  * err (not connected, server busy, connection lost). */
 long client_send(struct client *c, const char *verb, const char *target, const char *value,
                  const char *reason, char *err, size_t errlen);
+/* The same, with the base the operator saw for compare-and-set (snap.h,
+ * snap_req.expect; NULL or "" for none). */
+long client_send_expect(struct client *c, const char *verb, const char *target,
+                        const char *value, const char *reason, const char *expect, char *err,
+                        size_t errlen);
 
 /* The reply to request `id`, or NULL while none came. */
 const struct snap_reply *client_reply(const struct client *c, long id);

@@ -59,8 +59,11 @@
 #define FRAME_MIN_S 0.25 /* at most 4 frames a second from data */
 #define FRAME_MAX_S 1.0  /* ages and clocks move at least this often */
 #define MSG_SHOW_S 15.0  /* a message stays on the message line this long */
-#define MIN_ROWS 24
+#define MIN_ROWS 23 /* 80x23: the message line goes first (tmux on an 80x24 terminal) */
 #define MIN_COLS 80
+#define FULL_ROWS 24 /* from here, the message line has its own row */
+#define MSG_ROWS 4   /* a long message wraps over at most this many rows */
+#define HORN_REPEAT_S 10.0 /* the horn sounds again while not silenced */
 #define ESC_DELAY_MS 25
 #define HELLO_WAIT_S 3.0 /* for the first hello, before the terminal is touched */
 
@@ -199,19 +202,26 @@ static void banner(struct ui *u)
         return;
     }
     int b = view_banner(s);
-    char counts[120];
-    snprintf(counts, sizeof counts, " unack %d  active %d  shelved %d%s", s->n_unacked, s->n_active,
-             s->n_shelved, s->flood ? "  FLOOD" : "");
+    struct view_counts vc;
+    char counts[160], text[100];
+    view_alarm_counts(s, &vc);
+    view_counts_text(&vc, text, sizeof text);
+    snprintf(counts, sizeof counts, " %s%s%s", u->horn ? "HORN (F9 silences)  " : "", text,
+             s->flood ? "  FLOOD" : "");
     int cw = wg_width(counts);
     screen_at(u, 1, 0, u->cols - cw);
     if (b >= 0) {
         const struct snap_alarm *a = &s->alarms[b];
         const struct cfg_alarm *d = view_alarm_def(u->cfg, a->name);
         wg_age(age, sizeof age, s->t - a->t);
-        screen_add(u, wg_prio_sev(a->prio), "%s %s %s %s %s", wg_prio_glyph(a->prio),
-                   wg_prio_word(a->prio), a->name, d ? d->message : "",
-                   a->state == ALARM_RTN_UNACK ? "(returned)" : "");
-        screen_add(u, SEV_NONE, " %s", age);
+        if (a->state == ALARM_RTN_UNACK) {
+            /* cleared: its message would read as if the condition held */
+            screen_add(u, SEV_NOTE, "cleared %s, unacknowledged: %s", age, a->name);
+        } else {
+            screen_add(u, wg_prio_sev(a->prio), "%s %s %s %s", wg_prio_glyph(a->prio),
+                       wg_prio_word(a->prio), a->name, d ? d->message : "");
+            screen_add(u, SEV_NONE, " %s", age);
+        }
     } else {
         screen_add(u, SEV_NONE, "No unacknowledged alarms");
     }
@@ -221,21 +231,50 @@ static void banner(struct ui *u)
     screen_eol(u);
 }
 
+/* The message line, or the screen's keys when there is no fresh message.
+ * A message longer than the line wraps upwards over the body's last rows
+ * (at most MSG_ROWS), so a refusal is read whole, until the next key.
+ * Below FULL_ROWS there is
+ * no row of its own: the keys are not shown and a message covers the
+ * body's last rows. */
 static void message(struct ui *u)
 {
-    screen_at(u, u->rows - 2, 0, u->cols);
+    bool own_row = u->rows >= FULL_ROWS;
+    int last = u->rows - 2; /* the row a message ends on */
     if (u->msg[0] && u->now - u->msg_t < MSG_SHOW_S) {
-        screen_add(u, u->msg_sev, "%s", u->msg);
-        screen_eol(u);
+        struct wg_lines l = {.n = 0};
+        char text[sizeof u->msg + 4];
+        snprintf(text, sizeof text, "%s", u->msg);
+        wg_wrap(&l, text, u->cols - 1, MSG_ROWS, SEV_NONE);
+        if (l.n == 0)
+            l.n = 1, l.line[0][0] = 0;
+        for (int i = 0; i < l.n; i++) {
+            screen_at(u, last - (l.n - 1) + i, 0, u->cols);
+            screen_add(u, u->msg_sev, "%s", l.line[i]);
+            screen_eol(u);
+        }
         return;
     }
+    if (!own_row)
+        return;
+    screen_at(u, last, 0, u->cols);
     const struct screen *sc = screen_get(u->cur);
     bool viewer = u->cl->have_hello && !strcmp(u->cl->hello.role, "viewer");
     if (viewer)
         screen_add(u, SEV_NOTE, "viewer: read-only ");
+    /* the keys that fit whole; the rest are on the help screen */
+    const char *more = "? all keys";
     for (int i = 0; i < sc->nkeys; i++) {
         if (viewer && sc->keys[i].write)
             continue;
+        int w = wg_width(sc->keys[i].key) + 1 + wg_width(sc->keys[i].hint) + 2;
+        bool final = true;
+        for (int k = i + 1; k < sc->nkeys; k++)
+            final = final && viewer && sc->keys[k].write;
+        if (u->x + w > u->cols - (final ? 0 : wg_width(more))) {
+            screen_add(u, SEV_NONE, "%s", more);
+            break;
+        }
         screen_text(u, u->attr_key, sc->keys[i].key);
         screen_add(u, SEV_NONE, " %s  ", sc->keys[i].hint);
     }
@@ -269,7 +308,8 @@ static void draw_box(struct ui *u, const struct wg_lines *l, int width)
     while (u->x < x0 + width - 1)
         screen_text(u, A_NORMAL, u->g->h);
     screen_text(u, A_NORMAL, u->g->tr);
-    for (int i = 0; i < l->n && y0 + 1 + i < u->rows - 2; i++) {
+    int bottom = u->top + u->height;
+    for (int i = 0; i < l->n && y0 + 1 + i < bottom; i++) {
         screen_at(u, y0 + 1 + i, x0, x0 + width);
         screen_text(u, A_NORMAL, u->g->v);
         screen_text(u, A_NORMAL, " ");
@@ -284,7 +324,7 @@ static void draw_box(struct ui *u, const struct wg_lines *l, int width)
         screen_text(u, A_NORMAL, u->g->v);
     }
     int yb = y0 + 1 + l->n;
-    if (yb < u->rows - 2) {
+    if (yb < bottom) {
         screen_at(u, yb, x0, x0 + width);
         screen_text(u, A_NORMAL, u->g->bl);
         while (u->x < x0 + width - 1)
@@ -298,6 +338,35 @@ static void dialog_box(struct ui *u)
     struct wg_lines l;
     int width = u->cols - 4 < 78 ? u->cols - 4 : 78;
     wg_dialog(&l, width - 4, &u->dlg, u->g);
+    draw_box(u, &l, width);
+}
+
+/* The detail view: the whole of a text too long for its row. */
+static void detail_box(struct ui *u)
+{
+    struct wg_lines l;
+    memset(&l, 0, sizeof l);
+    int width = u->cols - 4 < 78 ? u->cols - 4 : 78;
+    wg_wrap(&l, u->detail_title, width - 4, 1, SEV_NOTE);
+    const char *p = u->detail_text;
+    while (*p && l.n < WG_MAX_LINES - 1) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        char para[sizeof u->detail_text];
+        memcpy(para, p, len);
+        para[len] = 0;
+        wg_wrap(&l, para, width - 4, WG_MAX_LINES - 1 - l.n, SEV_NONE);
+        p += len + (nl ? 1 : 0);
+    }
+    snprintf(l.line[l.n], WG_LINE, "any key closes");
+    l.sev[l.n] = SEV_NONE;
+    l.n++;
+    int room = u->height - 2;
+    if (l.n > room && room > 1) {
+        /* keep the closing line; the title and the first lines stay */
+        memcpy(l.line[room - 1], l.line[l.n - 1], WG_LINE);
+        l.n = room;
+    }
     draw_box(u, &l, width);
 }
 
@@ -335,12 +404,17 @@ static void frame(struct ui *u)
         too_small(u);
     } else {
         u->top = 2;
-        u->height = u->rows - 4;
+        u->height = u->rows - (u->rows >= FULL_ROWS ? 4 : 3);
         title(u);
         banner(u);
         screen_get(u->cur)->draw(u);
-        if (u->dlg.open)
+        if (u->detail)
+            detail_box(u);
+        if (u->dlg.open) {
+            u->literal = true; /* shown exactly as it will be sent */
             dialog_box(u);
+            u->literal = false;
+        }
         if (u->quit_ask)
             quit_box(u);
         message(u);
@@ -390,7 +464,8 @@ static void dialog_input(struct ui *u, int ch)
         struct snap_req q;
         char err[300];
         dialog_request(&u->dlg, &q);
-        long id = client_send(u->cl, q.verb, q.target, q.value, q.reason, err, sizeof err);
+        long id = client_send_expect(u->cl, q.verb, q.target, q.value, q.reason, q.expect, err,
+                                     sizeof err);
         dialog_sent(&u->dlg, id, id < 0 ? err : NULL);
     } else if (r == DR_TEXT) {
         events_filter(u, u->dlg.spec.target, u->dlg.value);
@@ -412,6 +487,10 @@ static void key(struct ui *u, struct keys_state *ks, int ch)
         ch = '\n';
     if (ch == KEY_RESIZE)
         return;
+    /* a message wrapped over the body's last rows has been read: the next
+     * key gives the rows back (a one-row message stays its MSG_SHOW_S) */
+    if (u->msg[0] && wg_width(u->msg) > u->cols - 1)
+        u->msg[0] = 0;
     if (u->quit_ask) {
         u->quit = ch == 'y' || ch == 'Y';
         u->quit_ask = false;
@@ -422,6 +501,16 @@ static void key(struct ui *u, struct keys_state *ks, int ch)
         return;
     }
     const struct key_binding *kb = keys_find(ch);
+    if (kb && kb->act == KA_SILENCE) {
+        screen_msg(u, SEV_NONE, "%s", u->horn ? "Horn silenced; the alarms stay unacknowledged (k acknowledges)"
+                                              : "The horn is not sounding");
+        u->horn = false;
+        return;
+    }
+    if (u->detail) {
+        u->detail = false; /* any key closes the detail view, and only that */
+        return;
+    }
     if (kb) {
         switch (kb->act) {
         case KA_HELP:
@@ -439,6 +528,7 @@ static void key(struct ui *u, struct keys_state *ks, int ch)
         case KA_REDRAW:
             clearok(curscr, TRUE);
             return;
+        case KA_SILENCE:
         case KA_NONE:
             break;
         }
@@ -548,6 +638,41 @@ static void replies(struct ui *u, unsigned long *seen)
     *seen = cl->r_total;
 }
 
+/* ---- the horn -------------------------------------------------------------- */
+
+static void horn_sound(struct ui *u)
+{
+    if (u->cfg->console.horn == HORN_FLASH)
+        flash();
+    else
+        beep();
+    u->horn_last = u->now;
+}
+
+/* After a snapshot: a new UNACK high or critical alarm starts the horn
+ * (unless [console] horn = off); it sounds again every HORN_REPEAT_S until
+ * F9 silences it or no such alarm is left unacknowledged.  The alarms
+ * present when the console attaches are known, not new. */
+static void horn_snap(struct ui *u)
+{
+    int urgent;
+    int fresh = view_horn_scan(&u->cl->snap, &u->hmem, &urgent);
+    bool primed = u->horn_primed;
+    u->horn_primed = true;
+    if (!urgent)
+        u->horn = false;
+    if (fresh && primed && u->cfg->console.horn != HORN_OFF) {
+        u->horn = true;
+        horn_sound(u);
+    }
+}
+
+static void horn_tick(struct ui *u)
+{
+    if (u->horn && u->now - u->horn_last >= HORN_REPEAT_S)
+        horn_sound(u);
+}
+
 /* ---- the loop ------------------------------------------------------------- */
 
 /* After client_poll() returned `got`: check a new hello against our file,
@@ -654,8 +779,15 @@ static int loop(struct ui *u, const struct console_opts *o, bool hello_ok, char 
         unsigned got = client_poll(cl, u->now);
         if (same_config(u, got, &hello_ok, refused, refusedlen) < 0)
             return 1;
-        if (got & CL_GOT_SNAP)
+        if (got & CL_GOT_SNAP) {
             trend_add_snap(u->tr, &cl->snap);
+            dialog_track(&u->dlg, &cl->snap); /* the live value beside what was shown */
+            bool was = u->horn;
+            horn_snap(u);
+            if (u->horn != was)
+                urgent = true;
+        }
+        horn_tick(u);
         if (got & CL_GOT_REPLY) {
             replies(u, &seen);
             urgent = true;
@@ -705,7 +837,7 @@ int console_run(const struct cfg *c, const char *socket_path, const struct conso
     u->th = th;
     cl->on_lines = hist_lines;
     cl->on_lines_ctx = u;
-    u->ascii = o->ascii || strcmp(nl_langinfo(CODESET), "UTF-8") != 0;
+    u->ascii = o->ascii || wg_need_ascii(getenv("TERM"), nl_langinfo(CODESET));
     u->mono = o->mono || (nc && *nc);
     u->g = wg_glyphs(u->ascii);
     u->cur = u->prev = (enum screen_id)(o->screen >= 0 && o->screen < SCR_COUNT ? o->screen : 0);

@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "numtext.h"
 
 #define KEY_ESC 27
 
@@ -113,15 +115,75 @@ int dialog_check(const struct dialog_spec *s, const char *text, double *out, cha
     return 0;
 }
 
+/* The verbs whose reason the server's gate requires (core_gate.c). */
+static const char *const reason_verbs[] = {"set", "tune", "shelve", "oos"};
+
 void dialog_open(struct dialog *d, const struct dialog_spec *s)
 {
     memset(d, 0, sizeof *d);
     d->open = true;
     d->spec = *s;
-    d->stage = DS_EDIT;
+    d->stage = s->kind == DV_NONE ? DS_CONFIRM : DS_EDIT;
     d->field = s->kind == DV_NONE ? 1 : 0;
     d->choice = s->choice;
     snprintf(d->value, sizeof d->value, "%s", s->initial);
+    for (size_t i = 0; i < sizeof reason_verbs / sizeof reason_verbs[0]; i++)
+        if (!strcmp(s->verb, reason_verbs[i]) && s->ask_reason)
+            d->spec.reason_required = true;
+    if (s->kind == DV_NONE && d->spec.reason_required)
+        d->stage = DS_EDIT; /* the reason first */
+    if (!s->base[0] && s->has_old && s->kind == DV_NUMBER)
+        (void)numtext(d->spec.base, sizeof d->spec.base, s->old);
+    else if (!s->base[0] && s->has_old && s->kind == DV_CHOICE && (int)s->old >= 0 &&
+             (int)s->old < s->nchoices)
+        snprintf(d->spec.base, sizeof d->spec.base, "%s", s->choices[(int)s->old]);
+    snprintf(d->live, sizeof d->live, "%s", d->spec.base);
+}
+
+/* Whether two texts of a base are the same value: numbers as numbers. */
+static bool same_value(const char *a, const char *b)
+{
+    double x, y;
+    char why[120];
+    if (input_number(a, &x, why, sizeof why) == 0 && input_number(b, &y, why, sizeof why) == 0)
+        return x == y;
+    return strcasecmp(a, b) == 0;
+}
+
+void dialog_track(struct dialog *d, const struct snap *s)
+{
+    const struct dialog_spec *sp = &d->spec;
+    char now[sizeof d->live] = "";
+    if (!d->open || !sp->base[0])
+        return;
+    if (!strcmp(sp->verb, "set") || !strcmp(sp->verb, "tune")) {
+        const char *dot = strchr(sp->target, '.');
+        for (int i = 0; dot && i < s->nloops; i++) {
+            const struct snap_loop *l = &s->loops[i];
+            if (strlen(l->name) != (size_t)(dot - sp->target) ||
+                strncmp(l->name, sp->target, (size_t)(dot - sp->target)))
+                continue;
+            if (!strcmp(dot, ".sp"))
+                (void)numtext(now, sizeof now, l->sp);
+            else if (!strcmp(dot, ".out"))
+                (void)numtext(now, sizeof now, l->out);
+            else if (!strcmp(dot, ".mode"))
+                snprintf(now, sizeof now, "%s", cfg_loop_mode_name((enum cfg_loop_mode)l->mode));
+            else if (!strcmp(dot, ".kp") || !strcmp(dot, ".ti_s") || !strcmp(dot, ".td_s"))
+                (void)numtext(now, sizeof now,
+                              dot[1] == 'k' ? l->kp : dot[2] == 'i' ? l->ti_s : l->td_s);
+        }
+    } else if (!strcmp(sp->verb, "wet")) {
+        snprintf(now, sizeof now, "%s", s->wet ? "yes" : "no");
+    } else if (!strcmp(sp->verb, "cmd") || !strcmp(sp->verb, "phase") ||
+               !strcmp(sp->verb, "confirm")) {
+        if (strcmp(sp->target, "pump_speed") != 0)
+            snprintf(now, sizeof now, "%s", cfg_phase_name((enum cfg_phase)s->phase));
+    }
+    if (!now[0])
+        return;
+    snprintf(d->live, sizeof d->live, "%s", now);
+    d->moved = !same_value(now, sp->base);
 }
 
 static bool is_enter(int key)
@@ -209,10 +271,12 @@ static enum dialog_result edit_key(struct dialog *d, int key)
             return DR_TEXT;
         }
         if (d->field == 0 && two_fields) {
-            if (complete(d) || (d->problem[0] && d->field == 1)) {
-                d->field = 1;
+            /* on to what is still needed: the confirmation when the entry is
+             * complete (an optional reason left empty), else the reason */
+            if (complete(d))
+                d->stage = DS_CONFIRM;
+            else if (d->problem[0] && d->field == 1)
                 d->problem[0] = 0;
-            }
             return DR_NONE;
         }
         if (complete(d))
@@ -265,6 +329,35 @@ static enum dialog_result edit_key(struct dialog *d, int key)
     return DR_NONE;
 }
 
+/* After a refusal on a moved base: the value now becomes the base (and the
+ * dialog's current value), the entry is kept, and the operator is back in
+ * EDIT to decide again.  False when the live value cannot be the base. */
+static bool rebase(struct dialog *d)
+{
+    struct dialog_spec *s = &d->spec;
+    char why[120];
+    double v;
+    if (s->kind == DV_NUMBER && s->has_old) {
+        if (input_number(d->live, &v, why, sizeof why) < 0)
+            return false;
+        s->old = v;
+    } else if (s->kind == DV_CHOICE && s->has_old) {
+        int found = -1;
+        for (int i = 0; i < s->nchoices; i++)
+            if (!strcasecmp(s->choices[i], d->live))
+                found = i;
+        if (found < 0)
+            return false;
+        s->old = found;
+    }
+    snprintf(s->base, sizeof s->base, "%s", d->live);
+    d->moved = false;
+    d->stage = s->kind == DV_NONE ? DS_CONFIRM : DS_EDIT;
+    d->field = s->kind == DV_NONE ? 1 : 0;
+    snprintf(d->problem, sizeof d->problem, "Now %s: look again; the entry is kept", d->live);
+    return true;
+}
+
 enum dialog_result dialog_key(struct dialog *d, int key)
 {
     if (!d->open)
@@ -273,12 +366,34 @@ enum dialog_result dialog_key(struct dialog *d, int key)
     case DS_EDIT:
         return edit_key(d, key);
     case DS_CONFIRM:
-        if (key == 'y' || key == 'Y' || is_enter(key)) {
+        if (key == 'y' || key == 'Y' || (d->spec.hotkey && key == d->spec.hotkey)) {
+            d->problem[0] = 0;
             d->stage = DS_WAIT;
             return DR_SEND;
         }
-        if (key == 'n' || key == 'N' || key == KEY_ESC || is_backspace(key))
+        if (is_enter(key)) { /* never a confirmation: say which key is */
+            if (d->spec.hotkey)
+                snprintf(d->problem, sizeof d->problem,
+                         "Enter does not send: type y or %c to send, n to go back",
+                         d->spec.hotkey);
+            else
+                snprintf(d->problem, sizeof d->problem,
+                         "Enter does not send: type y to send, n to go back");
+            return DR_NONE;
+        }
+        if (d->spec.kind == DV_NONE && (key == KEY_ESC || key == 'n' || key == 'N')) {
+            d->open = false; /* nothing to go back to */
+            return DR_CANCEL;
+        }
+        if (key == '\t' && d->spec.kind == DV_NONE && d->spec.ask_reason) {
+            d->problem[0] = 0;
+            d->stage = DS_EDIT; /* add a reason; Enter comes back here */
+            return DR_NONE;
+        }
+        if (key == 'n' || key == 'N' || key == KEY_ESC || is_backspace(key)) {
+            d->problem[0] = 0;
             d->stage = DS_EDIT;
+        }
         return DR_NONE;
     case DS_WAIT:
         if (key == KEY_ESC) {
@@ -287,6 +402,8 @@ enum dialog_result dialog_key(struct dialog *d, int key)
         }
         return DR_NONE;
     case DS_RESULT:
+        if (d->moved && !d->ok && key != KEY_ESC && rebase(d))
+            return DR_NONE; /* refused on a moved base: again, on the value now */
         d->open = false;
         return DR_CLOSE;
     }
@@ -302,7 +419,10 @@ void dialog_request(const struct dialog *d, struct snap_req *r)
         trim(r->value, sizeof r->value, d->value); /* checked by dialog_check() */
     else if (d->spec.kind == DV_CHOICE && d->choice >= 0 && d->choice < d->spec.nchoices)
         snprintf(r->value, sizeof r->value, "%s", d->spec.choices[d->choice]);
+    else if (d->spec.kind == DV_NONE)
+        snprintf(r->value, sizeof r->value, "%s", d->spec.value);
     snprintf(r->reason, sizeof r->reason, "%s", d->reason);
+    snprintf(r->expect, sizeof r->expect, "%s", d->spec.base); /* what the operator saw */
 }
 
 void dialog_sent(struct dialog *d, long id, const char *send_error)

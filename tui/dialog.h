@@ -11,11 +11,25 @@
  *             checked by input_reason() before CONFIRM (printable UTF-8, not
  *             blank, at most INPUT_REASON_CHARS characters: a key past the
  *             maximum is refused with that sentence, not dropped);
- *   CONFIRM   "bath.sp 740 -> 745 degC?": y or Enter sends, n or Esc goes
- *             back to EDIT;
+ *   CONFIRM   "bath.sp 740 -> 745 degC?": y (or the command's own hotkey,
+ *             spec.hotkey) sends; Enter alone never does (three Enters must
+ *             not issue anything); n, Esc or Backspace goes back to EDIT.  A
+ *             command without a value (DV_NONE) opens here unless its
+ *             reason is required: Tab adds a reason;
  *   WAIT      the request is out; the server's reply closes the dialog when
  *             accepted, or moves it to
- *   RESULT    showing the server's refusal as its sentence.
+ *   RESULT    showing the server's refusal as its sentence; any key closes,
+ *             but a refusal while the base had moved (dialog_track) goes
+ *             back to EDIT on the value now, the entry kept (Esc closes).
+ *
+ * Compare-and-set: spec.base is the value the dialog shows as current
+ * (the setpoint, the mode, the phase ...) and goes out as the request's
+ * expect=, so the server refuses the change if someone else moved it
+ * meanwhile.  dialog_track() follows the live value from each snapshot;
+ * when it moves away from the base the dialog says so (moved, live).
+ * A verb whose reason the server requires (set, tune, shelve, oos) has the
+ * reason required here too: an empty one is refused in place, the entry
+ * kept.
  *
  * Nothing is sent before CONFIRM is answered: dialog_key() returns DR_SEND
  * once, and the caller builds the request with dialog_request().  Keys are
@@ -73,6 +87,10 @@ struct dialog_spec {
     bool ask_reason; /* show the reason field */
     bool reason_required;
     char initial[DIALOG_VALUE_MAX]; /* value field's starting text */
+    char base[48]; /* the value shown as current, sent as expect= ("" none; a
+                      number or choice with has_old gets it from old at open) */
+    int hotkey;    /* the command's own key, which confirms as y does (0 none) */
+    char value[16]; /* DV_NONE: the request's fixed value ("force"), "" none */
 };
 
 struct dialog {
@@ -88,6 +106,8 @@ struct dialog {
     long req_id;       /* the request sent, while WAIT */
     bool ok;
     char reply[1024]; /* the server's sentence */
+    char live[48];    /* the base's value in the latest snapshot (dialog_track) */
+    bool moved;       /* live is no longer spec.base: sending would be refused */
 };
 
 /* Check the text typed for a DV_NUMBER spec.  Returns 0 with *out set, or -1
@@ -110,6 +130,12 @@ enum dialog_result dialog_key(struct dialog *d, int key);
  * typed (without the field's blanks), so the server reads what was
  * confirmed, digit for digit. */
 void dialog_request(const struct dialog *d, struct snap_req *r);
+
+/* Follow the live value of the dialog's base in snapshot s: set d->live
+ * and d->moved (numbers compared as numbers).  Bases it knows: LOOP.sp,
+ * LOOP.out and LOOP.mode of `set`, LOOP.kp|ti_s|td_s of `tune`, the phase
+ * of `cmd`, `phase` and `confirm`, the wet flag of `wet`. */
+void dialog_track(struct dialog *d, const struct snap *s);
 
 /* The request went out with this id (WAIT), or could not be sent (RESULT
  * showing why). */

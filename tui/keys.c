@@ -91,6 +91,11 @@ static const struct key_binding table[] = {
      .act = KA_REDRAW,
      .label = "",
      .help = "repaint the whole terminal"},
+    {.key = KEY_F(9),
+     .key_name = "F9",
+     .act = KA_SILENCE,
+     .label = "",
+     .help = "silence the alarm horn (bell or flash); acknowledges nothing"},
 };
 
 const struct key_binding *keys_table(int *n)

@@ -41,9 +41,11 @@ static void header(struct ui *u)
                    "priority first",
                    s->alarms_per_10min);
     } else {
-        screen_add(u, SEV_NONE,
-                   " %d active, %d unacknowledged, %d shelved;  %.0f in the last 10 min",
-                   s->n_active, s->n_unacked, s->n_shelved, s->alarms_per_10min);
+        struct view_counts vc;
+        char text[100];
+        view_alarm_counts(s, &vc);
+        view_counts_text(&vc, text, sizeof text);
+        screen_add(u, SEV_NONE, " %s;  %.0f raised in the last 10 min", text, s->alarms_per_10min);
     }
     if (u->cl->have_snap && !screen_live(u))
         screen_add(u, SEV_BAD, "  (STALE)");
@@ -56,8 +58,15 @@ static void detail(struct ui *u, const struct snap_alarm *a, int y)
     screen_row(u, y);
     if (a) {
         screen_add(u, SEV_NONE, " %s: %s", a->name, d ? d->message : "(not in this config)");
-        if (d && d->tag[0])
-            screen_add(u, SEV_NONE, "  [tag %s, limit %g]", d->tag, d->limit);
+        if (d && d->tag[0]) {
+            char now[48];
+            enum wg_sev vs = screen_fmt(u, d->tag, now, sizeof now);
+            screen_add(u, SEV_NONE, "  [%s now ", d->tag);
+            screen_add(u, vs, "%s", now);
+            if (d->kind == ALARM_HI || d->kind == ALARM_LO)
+                screen_add(u, SEV_NONE, ", limit %g", d->limit);
+            screen_add(u, SEV_NONE, "]");
+        }
     }
     screen_eol(u);
     screen_row(u, y + 1);
@@ -87,15 +96,20 @@ static void draw(struct ui *u)
     if (*sel >= n)
         *sel = n > 0 ? n - 1 : 0;
     header(u);
-    int rows = u->height - 2 - DETAIL_ROWS;
+    screen_row(u, 1);
+    /* the columns of screen_alarm_line */
+    screen_add(u, SEV_NONE, "    %-4s %-9s %-2s %-16s %8s %4s %-11s %s", "PRIO", "STATE", "FO", "NAME",
+               "RAISED", "AGE", "VALUE NOW", "MESSAGE");
+    screen_eol(u);
+    int rows = u->height - 3 - DETAIL_ROWS;
     screen_follow(*sel, rows, &u->scroll[SCR_ALARMS]);
-    int y = 1;
-    for (int k = u->scroll[SCR_ALARMS]; k < n && y < 1 + rows; k++) {
-        if (k == nact && y < 1 + rows) {
+    int y = 2;
+    for (int k = u->scroll[SCR_ALARMS]; k < n && y < 2 + rows; k++) {
+        if (k == nact && y < 2 + rows) {
             screen_row(u, y++);
             screen_add(u, SEV_NONE, " -- shelved, suppressed, out of service --");
             screen_eol(u);
-            if (y >= 1 + rows)
+            if (y >= 2 + rows)
                 break;
         }
         screen_row(u, y++);
@@ -152,11 +166,19 @@ static bool key(struct ui *u, int ch)
     int n = build(u, idx, &nact);
     if (screen_nav(ch, &u->sel[SCR_ALARMS], n, u->height / 2))
         return true;
-    if (ch != 'k' && ch != 'K' && ch != 's' && ch != 'u' && ch != 'g')
+    if (ch != 'k' && ch != 'K' && ch != 's' && ch != 'u' && ch != 'g' && ch != 'O' &&
+        ch != '\n')
         return false;
-    if (ch == 'K') {
-        if (screen_may_write(u, "acknowledge all"))
-            screen_send(u, "ack", "all", "");
+    if (ch == 'K') { /* every alarm at once: asks first (K again or y sends) */
+        if (screen_may_write(u, "acknowledge all")) {
+            int waiting = u->cl->snap.n_unacked;
+            struct dialog_spec all = {.kind = DV_NONE, .verb = "ack", .target = "all",
+                                      .hotkey = 'K'};
+            snprintf(all.title, sizeof all.title, "Acknowledge all: %d alarm%s awaiting "
+                     "acknowledgement", waiting, waiting == 1 ? "" : "s");
+            snprintf(all.what, sizeof all.what, "Acknowledge all %d", waiting);
+            screen_dialog(u, &all);
+        }
         return true;
     }
     if (n == 0) {
@@ -164,6 +186,10 @@ static bool key(struct ui *u, int ch)
         return true;
     }
     const struct snap_alarm *a = &u->cl->snap.alarms[idx[u->sel[SCR_ALARMS]]];
+    if (ch == '\n') {
+        screen_alarm_detail(u, a);
+        return true;
+    }
     if (ch == 'g') {
         const struct cfg_alarm *d = view_alarm_def(u->cfg, a->name);
         if (d && d->tag[0])
@@ -173,29 +199,47 @@ static bool key(struct ui *u, int ch)
                        a->name);
         return true;
     }
+    if (ch == 'O') { /* out of service, or back in (engineer) */
+        if (!screen_may_engineer(u, "out of service"))
+            return true;
+        bool oos = a->state == ALARM_OOS;
+        struct dialog_spec s = {.kind = DV_NONE, .verb = "oos", .ask_reason = true,
+                                .hotkey = 'O'};
+        snprintf(s.target, sizeof s.target, "%s", a->name);
+        snprintf(s.value, sizeof s.value, "%s", oos ? "off" : "on");
+        snprintf(s.base, sizeof s.base, "%s", alarm_state_name((enum alarm_state)a->state));
+        snprintf(s.title, sizeof s.title, "%s %s", oos ? "Back in service:" : "Out of service:",
+                 a->name);
+        snprintf(s.what, sizeof s.what, "%s %s", a->name,
+                 oos ? "back in service" : "out of service");
+        screen_dialog(u, &s);
+        return true;
+    }
     if (ch == 'k') {
         if (a->state != ALARM_UNACK && a->state != ALARM_RTN_UNACK)
             screen_msg(u, SEV_NONE, "%s is %s: nothing to acknowledge", a->name,
                        alarm_state_name((enum alarm_state)a->state));
-        else if (screen_may_write(u, "acknowledge"))
-            screen_send(u, "ack", a->name, "");
+        else if (screen_may_write(u, "acknowledge")) /* on the state shown */
+            screen_send_expect(u, "ack", a->name, "", alarm_state_name((enum alarm_state)a->state));
     } else if (ch == 's') {
         if (screen_may_write(u, "shelve"))
             shelve(u, a);
     } else if (a->state != ALARM_SHELVED) {
         screen_msg(u, SEV_NONE, "%s is not shelved", a->name);
     } else if (screen_may_write(u, "unshelve")) {
-        screen_send(u, "unshelve", a->name, "");
+        screen_send_expect(u, "unshelve", a->name, "", "SHELVED");
     }
     return true;
 }
 
 static const struct screen_key keys[] = {
     {"Up/Down", "select", "select an alarm", false},
+    {"Enter", "detail", "the selected alarm whole: state, message, action, raised, value now", false},
     {"k", "ack", "acknowledge the selected alarm", true},
-    {"K", "ack all", "acknowledge every alarm", true},
+    {"K", "ack all", "acknowledge every alarm (asks first: K again or y)", true},
     {"s", "shelve", "shelve the selected alarm (minutes and a reason)", true},
     {"u", "unshelve", "unshelve the selected alarm", true},
+    {"O", "oos", "take the selected alarm out of service, or back in (engineer; a reason)", true},
     {"g", "trend", "trend of the selected alarm's tag", false},
 };
 

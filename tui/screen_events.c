@@ -5,7 +5,10 @@
  * all shown on the first row (view_journal_match): / any text, u a user,
  * T a tag (t is the trends screen everywhere), s since a time (UTC, as the
  * lines' stamps); x clears them all.
- * Up/PgUp scroll back, End follows the newest again.
+ * Up/PgUp scroll back, End follows the newest again.  Nothing is cut
+ * without a way to read it: Left/Right scroll every line sideways (a line
+ * that goes on past the right edge ends in '>'), and Enter shows the
+ * lowest line on the screen (marked '>' at the left) whole.
  */
 #include <curses.h>
 #include <stdio.h>
@@ -68,7 +71,39 @@ static void head(struct ui *u, int total)
     }
     if (u->scroll[SCR_EVENTS])
         screen_add(u, SEV_NONE, "  (back %d; End follows)", u->scroll[SCR_EVENTS]);
+    if (u->hscroll)
+        screen_add(u, SEV_NONE, "  (from column %d; Left scrolls back)", u->hscroll + 1);
     screen_eol(u);
+}
+
+/* s without its first `skip` cells (code points). */
+static const char *skip_cells(const char *s, int skip)
+{
+    while (*s && skip > 0) {
+        s++;
+        while ((((unsigned char)*s) & 0xC0) == 0x80)
+            s++;
+        skip--;
+    }
+    return s;
+}
+
+/* The lowest line shown (what Enter opens), as draw() picks it. */
+static const char *lowest(const struct ui *u)
+{
+    const struct client *cl = u->cl;
+    const char *last = NULL;
+    int skip = u->scroll[SCR_EVENTS];
+    for (int i = cl->j_count - 1; i >= 0; i--) {
+        const char *line = client_journal(cl, i);
+        if (!view_journal_match(line, &u->jf))
+            continue;
+        if (skip-- == 0) {
+            last = line;
+            break;
+        }
+    }
+    return last;
 }
 
 static void draw(struct ui *u)
@@ -89,9 +124,17 @@ static void draw(struct ui *u)
             continue;
         if (k++ < skip)
             continue;
-        screen_row(u, y++);
-        screen_add(u, SEV_NONE, " %s", line);
+        screen_row(u, y);
+        const char *rest = skip_cells(line, u->hscroll);
+        bool more = wg_width(rest) > u->cols - 2;
+        screen_add(u, SEV_NONE, "%s", y == rows || (y == total && total <= rows) ? ">" : " ");
+        u->xmax = u->cols - (more ? 1 : 0);
+        screen_add(u, SEV_NONE, "%s", rest);
+        u->xmax = u->cols;
+        if (more)
+            screen_add(u, SEV_NOTE, ">");
         screen_eol(u);
+        y++;
     }
     screen_blank_from(u, y);
 }
@@ -115,6 +158,22 @@ static bool key(struct ui *u, int ch)
     case KEY_END:
         *back = 0;
         return true;
+    case KEY_RIGHT:
+        u->hscroll += 20;
+        if (u->hscroll > 400)
+            u->hscroll = 400;
+        return true;
+    case KEY_LEFT:
+        u->hscroll = u->hscroll > 20 ? u->hscroll - 20 : 0;
+        return true;
+    case '\n': {
+        const char *line = lowest(u);
+        if (line)
+            screen_detail(u, "journal line", "%s", line);
+        else
+            screen_msg(u, SEV_NONE, "No journal line to show");
+        return true;
+    }
     case 'x':
         memset(&u->jf, 0, sizeof u->jf);
         *back = 0;
@@ -143,6 +202,8 @@ static const struct screen_key keys[] = {
     {"x", "clear", "clear every filter", false},
     {"Up/PgUp", "back", "scroll back", false},
     {"End", "follow", "follow the newest line", false},
+    {"Left/Right", "sideways", "scroll the lines sideways (a line cut at the edge ends in >)", false},
+    {"Enter", "whole", "show the lowest line (marked >) whole", false},
 };
 
 const struct screen screen_events = {

@@ -173,28 +173,68 @@ static void output(struct ui *u, const struct cfg_loop *d, const struct snap_loo
     screen_dialog(u, &s);
 }
 
+/* An engineer's tuning of one parameter (P kp, I ti_s, D td_s), from the
+ * value now in the snapshot; the gate's ranges (core_gate.c). */
+static void tune(struct ui *u, const struct cfg_loop *d, const struct snap_loop *l, int ch)
+{
+    static const struct {
+        int key;
+        const char *param, *title, *unit;
+        double hi;
+    } params[] = {
+        {'P', "kp", "Gain kp", "", 1000},
+        {'I', "ti_s", "Integral time ti_s", "s", 100000},
+        {'D', "td_s", "Derivative time td_s", "s", 10000},
+    };
+    for (size_t i = 0; i < sizeof params / sizeof params[0]; i++) {
+        if (params[i].key != ch)
+            continue;
+        struct dialog_spec s = {
+            .kind = DV_NUMBER,
+            .verb = "tune",
+            .has_old = true,
+            .old = ch == 'P' ? l->kp : ch == 'I' ? l->ti_s : l->td_s,
+            .dec = 4,
+            .has_lo = true,
+            .has_hi = true,
+            .lo = 0,
+            .hi = params[i].hi,
+            .ask_reason = true,
+        };
+        snprintf(s.title, sizeof s.title, "%s of %s (engineer)", params[i].title, d->name);
+        snprintf(s.target, sizeof s.target, "%s.%s", d->name, params[i].param);
+        snprintf(s.unit, sizeof s.unit, "%s", params[i].unit);
+        screen_dialog(u, &s);
+    }
+}
+
 static bool key(struct ui *u, int ch)
 {
     if (screen_nav(ch, &u->sel[SCR_LOOPS], u->cfg->nloops, 1))
         return true;
     const struct snap_loop *l = NULL;
     const struct cfg_loop *d = selected(u, &l);
-    if (!d || (ch != 's' && ch != 'm' && ch != 'u' && ch != 'g' && ch != '\n'))
+    if (!d || (ch != 's' && ch != 'm' && ch != 'u' && ch != 'g' && ch != '\n' && ch != 'P' &&
+               ch != 'I' && ch != 'D'))
         return false;
     if (ch == 'g') {
         screen_trend_open(u, d->pv);
         return true;
     }
+    bool tuning = ch == 'P' || ch == 'I' || ch == 'D';
     const char *what = ch == 'm'   ? "change the mode"
                        : ch == 'u' ? "set the output"
+                       : tuning    ? "tune the loop"
                                    : "change the setpoint";
-    if (!screen_may_write(u, what))
+    if (tuning ? !screen_may_engineer(u, what) : !screen_may_write(u, what))
         return true;
     if (!l) {
         screen_msg(u, SEV_HIGH, "%s: the server has not reported this loop", d->name);
         return true;
     }
-    if (ch == 'm')
+    if (tuning)
+        tune(u, d, l, ch);
+    else if (ch == 'm')
         mode(u, d, l);
     else if (ch == 'u')
         output(u, d, l);
@@ -208,6 +248,7 @@ static const struct screen_key keys[] = {
     {"s / Enter", "setpoint", "change the setpoint (dialog: limits, reason, confirmation)", true},
     {"m", "mode", "change the mode: MAN, AUTO, CAS (slaves)", true},
     {"u", "output", "set the output by hand (MAN only)", true},
+    {"P / I / D", "tune", "tune kp, ti_s or td_s (engineer; dialog: range, reason)", true},
     {"g", "trend", "trend of the selected loop's PV", false},
 };
 

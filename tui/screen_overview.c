@@ -181,7 +181,7 @@ static void metal(struct ui *u, int xend)
     char val[48];
     screen_add(u, SEV_NONE, " metal ");
     if (m.q == Q_GOOD) {
-        screen_add(u, SEV_NONE, "%.1f t", m.v / 1000.0);
+        screen_add(u, SEV_NONE, "%.*f %s", m.dec, m.v, m.unit); /* t (screen_val) */
     } else {
         wg_value(val, sizeof val, m.v, m.q, m.age, 0, "");
         screen_add(u, SEV_BAD, "%s", val);
@@ -218,7 +218,7 @@ static void hearth(struct ui *u)
     char v[48];
     screen_add(u, SEV_NONE, " Hearth ");
     if (h.q == Q_GOOD) {
-        snprintf(v, sizeof v, "%.1f t", h.v / 1000.0);
+        snprintf(v, sizeof v, "%.*f %s", h.dec, h.v, h.unit); /* t (screen_val) */
         value_out(u, "scrap_on_hearth", SEV_NONE, v);
     } else {
         wg_value(v, sizeof v, h.v, h.q, h.age, 0, "");
@@ -390,6 +390,8 @@ static void loops_row(struct ui *u, int w)
                    cfg_loop_mode_name((enum cfg_loop_mode)l->mode), dec, l->sp);
         if (l->flags & LF_BAD_PV)
             screen_add(u, SEV_BAD, " BAD PV");
+        else if (l->flags & LF_SHED)
+            screen_add(u, SEV_HIGH, " SHED");
     }
     screen_eol(u);
 }
@@ -433,8 +435,12 @@ static void alarm_rows(struct ui *u, int y0, int y1, int x0, int x1)
     int n = u->cl->have_snap ? view_alarm_order(s, idx, CFG_MAX_ALARMS) : 0;
     if (y0 >= y1)
         return;
+    struct view_counts vc;
+    char counts[100];
+    view_alarm_counts(s, &vc);
+    view_counts_text(&vc, counts, sizeof counts);
     screen_at(u, u->top + y0, x0, x1);
-    screen_add(u, SEV_NONE, " Active alarms: %d", n);
+    screen_add(u, SEV_NONE, " Alarms: %s", u->cl->have_snap ? counts : "unknown");
     if (n > y1 - y0 - 1)
         screen_add(u, SEV_NONE, " (the %d most important; F5 lists all)", y1 - y0 - 1);
     screen_eol(u);
@@ -453,7 +459,7 @@ static void panel(struct ui *u, int x0)
     screen_at(u, u->top + y++, x0, u->cols);
     screen_add(u, SEV_NONE, " %s Values", u->g->v);
     screen_eol(u);
-    for (int i = 0; i < u->cfg->ntags && y < u->height / 2; i++) {
+    for (int i = 0; i < u->cfg->ntags && y < u->height; i++) {
         const struct cfg_tag *t = &u->cfg->tags[i];
         if (t->table != TAG_IR || !t->unit[0])
             continue;
@@ -466,6 +472,33 @@ static void panel(struct ui *u, int x0)
         screen_add(u, vs == SEV_NONE ? ws : vs, "%s", val);
         screen_add(u, ws, " %s", word);
         screen_add(u, SEV_NONE, "  %s", t->description);
+        screen_eol(u);
+    }
+    /* then the loops, one line each, as far as the rows go */
+    const struct snap *s = snap_of(u);
+    if (y + 2 < u->height && u->cl->have_snap) {
+        screen_at(u, u->top + y++, x0, u->cols);
+        screen_add(u, SEV_NONE, " %s", u->g->v);
+        screen_eol(u);
+        screen_at(u, u->top + y++, x0, u->cols);
+        screen_add(u, SEV_NONE, " %s Loops", u->g->v);
+        screen_eol(u);
+    }
+    for (int i = 0; u->cl->have_snap && i < s->nloops && y < u->height; i++) {
+        const struct snap_loop *l = &s->loops[i];
+        const struct cfg_loop *d = cfg_loop_find(u->cfg, l->name);
+        char pv[48], flags[80];
+        enum wg_sev ps = d ? screen_fmt(u, d->pv, pv, sizeof pv) : SEV_NONE;
+        if (!d)
+            snprintf(pv, sizeof pv, "-");
+        struct screen_val sv = d ? screen_val(u, d->pv) : (struct screen_val){.dec = 1};
+        wg_loop_flags(flags, sizeof flags, l->flags);
+        screen_at(u, u->top + y++, x0, u->cols);
+        screen_add(u, SEV_NONE, " %s %-10s %-4s PV ", u->g->v, l->name,
+                   cfg_loop_mode_name((enum cfg_loop_mode)l->mode));
+        screen_add(u, ps, "%-11s", pv);
+        screen_add(u, SEV_NONE, " SP %-8.*f OUT %-8.1f", sv.dec, l->sp, l->out);
+        screen_add(u, l->flags & (LF_BAD_PV | LF_SHED) ? SEV_HIGH : SEV_NONE, "%s", flags);
         screen_eol(u);
     }
     for (; y < u->height; y++) {

@@ -7,6 +7,11 @@
  * changes or a pen is added); the first row says where the data starts and
  * whether it is the historian's.  1, 2, 3 choose the span; Up/Down the pen;
  * g on a value of any other screen opens it here.
+ *
+ * Few bytes: the sparklines and the chart are computed again at most every
+ * TREND_REDRAW_S (a cell of the 10-min span covers ~20 s at 80 columns, so
+ * nothing is lost), or at once when the span, the pen, the size or the
+ * history changes; the values beside them are live every frame.
  */
 #include <curses.h>
 #include <stdio.h>
@@ -19,6 +24,53 @@
 
 #define CHART_MAX_ROWS 16
 #define CHART_MIN_ROWS 5
+#define TREND_REDRAW_S 5.0
+#define SPARK_MAX 1024
+
+/* What was drawn last, and for what. */
+static struct {
+    bool valid;
+    double t;                  /* u->now when computed */
+    int span, sel, first, npens, cols, rows, hist_rows;
+    bool has_hist;
+    char spark[TREND_PENS][SPARK_MAX];
+    bool any[TREND_PENS];
+    double lo[TREND_PENS], hi[TREND_PENS];
+    char chart[CHART_MAX_ROWS][SPARK_MAX * 2];
+    double clo, chi;
+} cache;
+
+/* Must the sparklines and chart be computed again? */
+static bool stale_cache(const struct ui *u, int first)
+{
+    const struct trend *t = u->tr;
+    bool same = cache.valid && cache.span == u->trend_span && cache.sel == u->sel[SCR_TRENDS] &&
+                cache.first == first && cache.npens == t->npens && cache.cols == u->cols &&
+                cache.rows == u->height && cache.has_hist == t->has_hist &&
+                cache.hist_rows == (u->hist_loading ? -1 : u->th->rows);
+    if (!same || u->now - cache.t >= TREND_REDRAW_S || u->now < cache.t) {
+        cache.valid = true;
+        cache.t = u->now;
+        cache.span = u->trend_span;
+        cache.sel = u->sel[SCR_TRENDS];
+        cache.first = first;
+        cache.npens = t->npens;
+        cache.cols = u->cols;
+        cache.rows = u->height;
+        cache.has_hist = t->has_hist;
+        cache.hist_rows = u->hist_loading ? -1 : u->th->rows;
+        return true;
+    }
+    return false;
+}
+
+/* A sample (the tag's own unit) in the unit shown (kg as t). */
+static double in_shown(const struct screen_val *sv, double v)
+{
+    if (sv->def)
+        wg_tonnes(sv->def->unit, &v);
+    return v;
+}
 
 /* The least span a pen is drawn over: ten display steps or 2 % of its range. */
 static double min_span(const struct screen_val *sv)
@@ -81,14 +133,21 @@ static void draw(struct ui *u)
     int first = u->scroll[SCR_TRENDS];
     screen_follow(*sel, list_rows, &first);
     u->scroll[SCR_TRENDS] = first;
+    bool again = stale_cache(u, first);
     int y = 1;
     for (int p = first; p < t->npens && y < 1 + list_rows; p++) {
-        int n = trend_series(t, span, p, v, TREND_LEN);
         enum wg_sev s = screen_fmt(u, t->pen[p], val, sizeof val);
         struct screen_val sv = screen_val(u, t->pen[p]);
-        double lo = 0, hi = 0;
-        bool any = view_trend_scale(v, n, min_span(&sv), &lo, &hi);
-        wg_spark(buf, sizeof buf, v, n, spark_w, lo, hi, u->g, NULL, NULL);
+        if (again) {
+            int n = trend_series(t, span, p, v, TREND_LEN);
+            cache.lo[p] = cache.hi[p] = 0;
+            cache.any[p] = view_trend_scale(v, n, min_span(&sv), &cache.lo[p], &cache.hi[p]);
+            wg_spark(cache.spark[p], SPARK_MAX, v, n, spark_w, cache.lo[p], cache.hi[p], u->g,
+                     NULL, NULL);
+        }
+        bool any = cache.any[p];
+        double lo = cache.lo[p], hi = cache.hi[p];
+        snprintf(buf, sizeof buf, "%s", cache.spark[p]);
         screen_row(u, y++);
         screen_add(u, SEV_NONE, "%s%-*.*s", p == *sel ? ">" : " ", name_w - 1, name_w - 1,
                    t->pen[p]);
@@ -97,7 +156,8 @@ static void draw(struct ui *u)
         screen_add(u, SEV_NONE, " ");
         screen_text(u, A_NORMAL, buf);
         if (any)
-            screen_add(u, SEV_NONE, " %.*f..%.*f", sv.dec, lo, sv.dec, hi);
+            screen_add(u, SEV_NONE, " %.*f..%.*f", sv.dec, in_shown(&sv, lo), sv.dec,
+                       in_shown(&sv, hi));
         screen_eol(u);
     }
     screen_row(u, y++);
@@ -106,22 +166,28 @@ static void draw(struct ui *u)
     if (chart_rows > CHART_MAX_ROWS)
         chart_rows = CHART_MAX_ROWS;
     if (t->npens > 0 && chart_rows >= 2) {
-        int n = trend_series(t, span, *sel, v, TREND_LEN);
         struct screen_val sv = screen_val(u, t->pen[*sel]);
-        double lo = 0, hi = 1;
-        view_trend_scale(v, n, min_span(&sv), &lo, &hi);
         int cw = u->cols - 12;
+        if (again) {
+            int n = trend_series(t, span, *sel, v, TREND_LEN);
+            cache.clo = 0, cache.chi = 1;
+            view_trend_scale(v, n, min_span(&sv), &cache.clo, &cache.chi);
+            for (int r = 0; r < chart_rows; r++)
+                wg_chart_row(cache.chart[r], sizeof cache.chart[r], v, n, cw, cache.clo,
+                             cache.chi, r, chart_rows, u->g);
+        }
+        double lo = cache.clo, hi = cache.chi;
         screen_row(u, y++);
         screen_add(u, SEV_NONE, " %s over %s, %s", t->pen[*sel], trend_span_name(span),
                    sv.def ? sv.def->description : "");
         screen_eol(u);
         for (int r = 0; r < chart_rows; r++) {
-            wg_chart_row(buf, sizeof buf, v, n, cw, lo, hi, r, chart_rows, u->g);
+            snprintf(buf, sizeof buf, "%s", cache.chart[r]);
             screen_row(u, y++);
             if (r == 0)
-                screen_add(u, SEV_NONE, "%9.*f ", sv.dec, hi);
+                screen_add(u, SEV_NONE, "%9.*f ", sv.dec, in_shown(&sv, hi));
             else if (r == chart_rows - 1)
-                screen_add(u, SEV_NONE, "%9.*f ", sv.dec, lo);
+                screen_add(u, SEV_NONE, "%9.*f ", sv.dec, in_shown(&sv, lo));
             else
                 screen_add(u, SEV_NONE, "%10s", "");
             screen_text(u, A_NORMAL, u->g->v);

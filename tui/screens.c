@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "alarm.h"
 #include "tag.h"
@@ -55,6 +56,9 @@ void screen_text(struct ui *u, int attr, const char *s)
         return;
     if (u->ascii) {
         wg_ascii(tmp, sizeof tmp, s);
+        s = tmp;
+    } else if (!u->literal) {
+        wg_utf8_signs(tmp, sizeof tmp, s);
         s = tmp;
     }
     int w = wg_fit(fit, sizeof fit, s, u->xmax - u->x, false);
@@ -140,8 +144,10 @@ struct screen_val screen_val(struct ui *u, const char *tag)
         return r;
     r.found = true;
     r.def = &u->cfg->tags[ci];
-    r.unit = wg_unit(r.def->unit, u->g);
-    r.dec = wg_decimals(r.def->unit, r.def->has_range ? r.def->range_hi - r.def->range_lo : 0);
+    double scale = 1;
+    const char *unit = wg_tonnes(r.def->unit, &scale); /* kg: shown as t */
+    r.unit = wg_unit(unit, u->g);
+    r.dec = wg_decimals(unit, r.def->has_range ? (r.def->range_hi - r.def->range_lo) * scale : 0);
     const struct client *cl = u->cl;
     int si = cl->have_snap ? view_tag(&cl->snap, tag, ci) : -1;
     bool live = screen_live(u);
@@ -152,7 +158,7 @@ struct screen_val screen_val(struct ui *u, const char *tag)
     const struct snap_tag *t = &cl->snap.tags[si];
     r.q = view_quality(t->q, live);
     r.age = t->age_s + (live ? 0 : client_snap_age(cl, u->now));
-    r.v = wg_deadband(&u->shown[ci], &u->shown_init[ci], t->v, r.dec);
+    r.v = wg_deadband(&u->shown[ci], &u->shown_init[ci], t->v * scale, r.dec);
     return r;
 }
 
@@ -172,23 +178,123 @@ enum wg_sev screen_bool(struct ui *u, const char *tag, const char *on_word, cons
     return SEV_NONE;
 }
 
+void screen_clock(const struct ui *u, double t, char *buf, size_t n)
+{
+    const struct snap *s = &u->cl->snap;
+    snprintf(buf, n, "--:--:--");
+    if (!u->cl->have_snap || !(s->wall > 0) || !(t > 0))
+        return;
+    time_t w = (time_t)(s->wall - (s->t - t) + 0.5);
+    struct tm tm;
+    if (localtime_r(&w, &tm))
+        strftime(buf, n, "%H:%M:%S", &tm);
+}
+
+/* The time an alarm was raised: the server's raise time, or (a server
+ * older than the field) its last change. */
+static double raised_at(const struct snap_alarm *a)
+{
+    return a->t_raised > 0 ? a->t_raised : a->t;
+}
+
+/* The raise's wall-clock time, taken once per raise: the offset between
+ * process time and the wall clock jitters by a cycle's lateness from one
+ * snapshot to the next, and a time of day that flickers a second on the
+ * next frame (or on an acknowledgement) would not be the same raise. */
+static void raised_clock(const struct ui *u, const struct snap_alarm *a, char *buf, size_t n)
+{
+    static struct {
+        char name[CFG_NAME_MAX];
+        double tr;
+        char clock[16];
+    } memo[CFG_MAX_ALARMS];
+    double tr = raised_at(a);
+    int slot = -1;
+    for (int i = 0; i < CFG_MAX_ALARMS; i++) {
+        if (!strcmp(memo[i].name, a->name)) {
+            slot = i;
+            break;
+        }
+        if (slot < 0 && !memo[i].name[0])
+            slot = i;
+    }
+    if (slot < 0)
+        slot = 0;
+    if (strcmp(memo[slot].name, a->name) != 0 || memo[slot].tr != tr || !memo[slot].clock[0] ||
+        memo[slot].clock[0] == '-') {
+        snprintf(memo[slot].name, sizeof memo[slot].name, "%s", a->name);
+        memo[slot].tr = tr;
+        screen_clock(u, tr, memo[slot].clock, sizeof memo[slot].clock);
+    }
+    snprintf(buf, n, "%s", memo[slot].clock);
+}
+
 void screen_alarm_line(struct ui *u, const struct snap_alarm *a, bool sel)
 {
     const struct cfg_alarm *d = view_alarm_def(u->cfg, a->name);
     enum wg_sev sev = wg_prio_sev(a->prio);
-    char age[16];
-    wg_age(age, sizeof age, u->cl->snap.t - a->t);
+    char age[16], when[16], val[48] = "";
+    double tr = raised_at(a);
+    wg_age(age, sizeof age, u->cl->snap.t - tr);
+    raised_clock(u, a, when, sizeof when);
+    enum wg_sev vs = SEV_NONE;
+    if (d && d->tag[0])
+        vs = screen_fmt(u, d->tag, val, sizeof val);
     bool unacked = a->state == ALARM_UNACK || a->state == ALARM_RTN_UNACK;
     screen_add(u, SEV_NONE, "%s", sel ? ">" : " ");
     screen_add(u, unacked ? sev : SEV_NONE, "%-2s %-4s", wg_prio_glyph(a->prio),
                wg_prio_word(a->prio));
-    screen_add(u, SEV_NONE, " %-9s %-18s ", alarm_state_name((enum alarm_state)a->state), a->name);
-    int x_age = u->xmax - 5;
-    screen_at(u, u->y, u->x, x_age);
-    screen_add(u, SEV_NONE, "%s", d ? d->message : "");
-    screen_at(u, u->y, u->x, x_age + 5);
-    screen_pad(u, x_age);
-    screen_add(u, SEV_NONE, " %4s", age);
+    screen_add(u, SEV_NONE, " %-9s %-2s %-16s %8s %4s ",
+               alarm_state_name((enum alarm_state)a->state), a->first_out ? "FO" : "", a->name,
+               when, age);
+    int x = u->x;
+    screen_add(u, vs, "%s", val);
+    screen_pad(u, x + 11);
+    screen_add(u, SEV_NONE, " %s", d ? d->message : "");
+    screen_eol(u);
+}
+
+void screen_alarm_detail(struct ui *u, const struct snap_alarm *a)
+{
+    const struct cfg_alarm *d = view_alarm_def(u->cfg, a->name);
+    char when[16], age[16], val[120] = "", shelf[300] = "";
+    double tr = raised_at(a);
+    raised_clock(u, a, when, sizeof when);
+    wg_age(age, sizeof age, u->cl->snap.t - tr);
+    if (d && d->tag[0]) {
+        char v[40];
+        screen_fmt(u, d->tag, v, sizeof v);
+        snprintf(val, sizeof val, "%s now %s; ", d->tag, v);
+    }
+    if (a->state == ALARM_SHELVED) {
+        char left[16];
+        wg_age(left, sizeof left, a->shelved_until - u->cl->snap.t);
+        snprintf(shelf, sizeof shelf, "\nShelved by %s: %s; %s left.",
+                 *a->shelved_by ? a->shelved_by : "?", *a->shelve_reason ? a->shelve_reason : "-",
+                 left);
+    }
+    screen_detail(u, a->name,
+                  "%s %s, %s.%s\n%s\nAction: %s\n%sraised at %s (%s ago); priority %s%s; "
+                  "operators may shelve it up to %g min.%s",
+                  wg_prio_word(a->prio), alarm_state_name((enum alarm_state)a->state),
+                  a->state == ALARM_RTN_UNACK ? "the condition has cleared, awaiting acknowledgement"
+                  : a->state == ALARM_ACKED   ? "the condition holds, acknowledged"
+                  : a->state == ALARM_UNACK   ? "the condition holds, unacknowledged"
+                                              : "hidden from the active list",
+                  a->first_out ? " First out: raised first of its group." : "",
+                  d ? d->message : "(not in this console's config)", d ? d->action : "-", val,
+                  when, age, d ? cfg_priority_name(d->priority) : wg_prio_word(a->prio),
+                  d && d->latching ? ", latching" : "", d ? d->max_shelve_min : 0, shelf);
+}
+
+void screen_detail(struct ui *u, const char *title, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(u->detail_text, sizeof u->detail_text, fmt, ap);
+    va_end(ap);
+    snprintf(u->detail_title, sizeof u->detail_title, "%s", title);
+    u->detail = true;
 }
 
 void screen_msg(struct ui *u, enum wg_sev sev, const char *fmt, ...)
@@ -218,6 +324,21 @@ bool screen_may_write(struct ui *u, const char *what)
     return true;
 }
 
+bool screen_may_engineer(struct ui *u, const char *what)
+{
+    const struct client *cl = u->cl;
+    if (!screen_may_write(u, what))
+        return false;
+    if (cl->have_hello && strcmp(cl->hello.role, "engineer") != 0) {
+        const char *grp = u->cfg->server.engineer_group;
+        screen_msg(u, SEV_NOTE, "%s: needs the engineer role (user %s is %s, not in the "
+                   "engineer group%s%s)", what, cl->hello.user, cl->hello.role,
+                   grp[0] ? " " : "", grp);
+        return false;
+    }
+    return true;
+}
+
 void screen_dialog(struct ui *u, const struct dialog_spec *s)
 {
     dialog_open(&u->dlg, s);
@@ -225,8 +346,14 @@ void screen_dialog(struct ui *u, const struct dialog_spec *s)
 
 void screen_send(struct ui *u, const char *verb, const char *target, const char *value)
 {
+    screen_send_expect(u, verb, target, value, NULL);
+}
+
+void screen_send_expect(struct ui *u, const char *verb, const char *target, const char *value,
+                        const char *expect)
+{
     char err[300];
-    long id = client_send(u->cl, verb, target, value, "", err, sizeof err);
+    long id = client_send_expect(u->cl, verb, target, value, "", expect, err, sizeof err);
     if (id < 0)
         screen_msg(u, SEV_HIGH, "%s %s not sent: %s", verb, target, err);
     else

@@ -65,6 +65,19 @@ struct ui {
     char hist_note[200];       /* why there is no history, "" when fine */
     struct view_jfilter jf;    /* events: the journal's filters */
     struct dialog dlg;
+    /* the detail view: a text too long for its row, read whole (Enter);
+     * any key closes it */
+    bool detail;
+    char detail_title[120];
+    char detail_text[WG_MAX_LINES * 80];
+    int hscroll; /* events: columns scrolled right */
+    bool literal; /* drawing what a person typed: no -> to → (wg_utf8_signs) */
+    /* the horn (ISA-18.2): sounds (bell, or flash) on a new high or
+     * critical UNACK alarm; silencing stops it and acknowledges nothing */
+    bool horn;              /* sounding now */
+    struct view_horn hmem;  /* the UNACK high/critical alarms known */
+    bool horn_primed;       /* the first snapshot only fills hmem */
+    double horn_last;       /* when it last sounded (monotonic s) */
     bool quit_ask, quit;
     char msg[600]; /* the message line; "" shows the screen's keys */
     enum wg_sev msg_sev;
@@ -138,19 +151,36 @@ enum wg_sev screen_fmt(struct ui *u, const char *tag, char *buf, size_t n);
 enum wg_sev screen_bool(struct ui *u, const char *tag, const char *on_word, const char *off_word,
                         char *buf, size_t n);
 
-/* One alarm as a list row from the cursor: glyph and priority, state, name,
- * message, age; `sel` marks the selection. */
+/* One alarm as a list row from the cursor: glyph and priority, state, the
+ * first-out mark (FO), name, the time of day it was raised (never moved by
+ * an acknowledgement), its age since then, the value of its tag now, then
+ * its message; `sel` marks the selection. */
 void screen_alarm_line(struct ui *u, const struct snap_alarm *a, bool sel);
+/* The wall-clock time of day ("10:42:07", local time) of a process time of
+ * the snapshot; "--:--:--" when unknown. */
+void screen_clock(const struct ui *u, double t, char *buf, size_t n);
+/* The whole text of one alarm for the detail view. */
+void screen_alarm_detail(struct ui *u, const struct snap_alarm *a);
+/* Open the detail view: a title and a text ("\n" starts a paragraph),
+ * word-wrapped in a box; any key closes it. */
+__attribute__((format(printf, 3, 4))) void screen_detail(struct ui *u, const char *title,
+                                                         const char *fmt, ...);
 
 /* ---- actions -------------------------------------------------------------- */
 
 /* May this console write?  If not, says why on the message line. */
 bool screen_may_write(struct ui *u, const char *what);
+/* The same, and the engineer's role (tuning, out of service, forcing a
+ * phase); if not, says why. */
+bool screen_may_engineer(struct ui *u, const char *what);
 __attribute__((format(printf, 3, 4))) void screen_msg(struct ui *u, enum wg_sev sev,
                                                       const char *fmt, ...);
 void screen_dialog(struct ui *u, const struct dialog_spec *s);
 /* Send a request that needs no dialog (acknowledge, unshelve). */
 void screen_send(struct ui *u, const char *verb, const char *target, const char *value);
+/* The same with the base the operator saw (compare-and-set, snap.h). */
+void screen_send_expect(struct ui *u, const char *verb, const char *target, const char *value,
+                        const char *expect);
 /* Open the trend screen on tag's pen, adding the pen when the tag is not
  * one yet (the console then asks the historian for its past).  Says why on
  * the message line and returns false when it cannot (no such tag, pens

@@ -1,9 +1,13 @@
 /* view — pure derivations for the screens (see view.h).
  *
  * Alarm order (ISA-18.2 display): priority descending, then the time of the
- * last change descending; the banner prefers UNACK to RTN_UNACK at equal
- * priority, because an alarm whose condition still holds needs the operator
- * more than one that has cleared.
+ * last change descending.  The banner prefers UNACK to RTN_UNACK whatever
+ * their priorities, because an alarm whose condition holds now needs the
+ * operator more than one that has cleared (a cleared critical "PLC link
+ * lost" must not hide a new bath TC fault, nor read as if the link were
+ * still down).  The counts are taken from the alarm list by ISA-18.2 state,
+ * never from the server's totals, which count a cleared-unacknowledged
+ * alarm as listed.
  */
 #include "view.h"
 
@@ -106,10 +110,71 @@ int view_banner(const struct snap *s)
         }
         const struct snap_alarm *b = &s->alarms[best];
         int ua = a->state == ALARM_UNACK, ub = b->state == ALARM_UNACK;
-        if (a->prio > b->prio || (a->prio == b->prio && (ua > ub || (ua == ub && a->t > b->t))))
+        if (ua > ub || (ua == ub && (a->prio > b->prio || (a->prio == b->prio && a->t > b->t))))
             best = i;
     }
     return best;
+}
+
+void view_alarm_counts(const struct snap *s, struct view_counts *c)
+{
+    memset(c, 0, sizeof *c);
+    for (int i = 0; i < s->nalarms; i++) {
+        switch (s->alarms[i].state) {
+        case ALARM_UNACK:
+            c->active++;
+            c->active_unacked++;
+            break;
+        case ALARM_ACKED:
+            c->active++;
+            break;
+        case ALARM_RTN_UNACK:
+            c->cleared_unacked++;
+            break;
+        case ALARM_SHELVED:
+            c->shelved++;
+            break;
+        case ALARM_SUPPRESSED:
+        case ALARM_OOS:
+            c->hidden++;
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+int view_horn_scan(const struct snap *s, struct view_horn *h, int *urgent)
+{
+    struct view_horn now = {.n = 0};
+    int fresh = 0;
+    for (int i = 0; i < s->nalarms && now.n < CFG_MAX_ALARMS; i++) {
+        const struct snap_alarm *a = &s->alarms[i];
+        if (a->state != ALARM_UNACK || a->prio < PRIO_HIGH)
+            continue;
+        double tr = a->t_raised > 0 ? a->t_raised : a->t;
+        bool known = false;
+        for (int k = 0; k < h->n && !known; k++)
+            known = !strcmp(h->name[k], a->name) && h->t_raised[k] == tr;
+        fresh += !known;
+        snprintf(now.name[now.n], CFG_NAME_MAX, "%s", a->name);
+        now.t_raised[now.n++] = tr;
+    }
+    *h = now;
+    *urgent = now.n;
+    return fresh;
+}
+
+void view_counts_text(const struct view_counts *c, char *buf, size_t n)
+{
+    size_t k = 0;
+    k += (size_t)snprintf(buf, n, "%d active", c->active);
+    if (c->active_unacked && k < n)
+        k += (size_t)snprintf(buf + k, n - k, " (%d unack)", c->active_unacked);
+    if (c->cleared_unacked && k < n)
+        k += (size_t)snprintf(buf + k, n - k, ", %d cleared-unack", c->cleared_unacked);
+    if (c->shelved && k < n)
+        snprintf(buf + k, n - k, ", %d shelved", c->shelved);
 }
 
 const struct cfg_alarm *view_alarm_def(const struct cfg *c, const char *name)
@@ -432,7 +497,7 @@ bool view_next_charge(const struct snap *s, char *why, size_t n)
         snprintf(why + len, n - len, "%s%s: scrap on hearth %s (no good value)", sep, label,
                  tag_quality_name((enum tag_quality)s->tags[i].q));
     else if (s->tags[i].v >= SEQ_HEARTH_EMPTY_KG)
-        snprintf(why + len, n - len, "%s%s: scrap on hearth %.0f kg >= empty below %.0f kg", sep,
-                 label, s->tags[i].v, (double)SEQ_HEARTH_EMPTY_KG);
+        snprintf(why + len, n - len, "%s%s: scrap on hearth %.2f t >= empty below %.2f t", sep,
+                 label, s->tags[i].v / 1000.0, SEQ_HEARTH_EMPTY_KG / 1000.0);
     return why[0] == 0;
 }

@@ -32,9 +32,36 @@ int view_alarm_order(const struct snap *s, int *idx, int max);
 /* Indices of the shelved, suppressed and out-of-service alarms, by name. */
 int view_alarm_hidden(const struct snap *s, int *idx, int max);
 
-/* The banner alarm: the highest-priority unacknowledged one (UNACK before
- * RTN_UNACK, then newest), or -1. */
+/* The banner alarm: an unacknowledged one whose condition holds (UNACK)
+ * before any that has cleared (RTN_UNACK), then the highest priority, then
+ * the newest; -1 when none is unacknowledged. */
 int view_banner(const struct snap *s);
+
+/* The alarms by ISA-18.2 state, never one counted as another: active is
+ * UNACK + ACKED (the condition holds now), active_unacked the UNACK of those,
+ * cleared_unacked RTN_UNACK (the condition cleared, awaiting acknowledgement),
+ * shelved SHELVED, hidden SUPPRESSED + OOS. */
+struct view_counts {
+    int active, active_unacked, cleared_unacked, shelved, hidden;
+};
+void view_alarm_counts(const struct snap *s, struct view_counts *c);
+
+/* The horn's memory: the UNACK high and critical alarms last seen, each by
+ * name and raise time (a re-raise is a new alarm). */
+struct view_horn {
+    int n;
+    char name[CFG_MAX_ALARMS][CFG_NAME_MAX];
+    double t_raised[CFG_MAX_ALARMS];
+};
+
+/* Compare the snapshot's UNACK high and critical alarms with *h and take
+ * them as the new memory.  Returns how many are new (not in *h before);
+ * *urgent gets how many there are now (the horn stops when none is left). */
+int view_horn_scan(const struct snap *s, struct view_horn *h, int *urgent);
+
+/* "2 active (1 unack), 11 cleared-unack, 1 shelved": the active count
+ * always, the others only when not zero. */
+void view_counts_text(const struct view_counts *c, char *buf, size_t n);
 
 /* The alarm words for a value: of the alarms on `tag` whose condition is
  * active now (UNACK or ACKED), the most severe, as "!! HH", "! H", "! L",

@@ -15,6 +15,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -84,6 +85,7 @@ static const struct {
 } loop_flag_words[] = {
     {LF_SAT_HI, "SAT HI"}, {LF_SAT_LO, "SAT LO"},     {LF_RATE, "RATE"},
     {LF_BAD_PV, "BAD PV"}, {LF_OVERRIDE, "OVERRIDE"}, {LF_TRACK, "TRACK"},
+    {LF_SHED, "SHED to MAN"},
 };
 
 static const struct {
@@ -99,6 +101,59 @@ static const struct {
 const struct wg_glyphs *wg_glyphs(bool ascii)
 {
     return ascii ? &ascii_glyphs : &utf8_glyphs;
+}
+
+static const char *const ascii_terms[] = {"linux", "vt1", "vt2", "vt3", "vt4", "vt5",
+                                             "dumb",  "cons", NULL};
+
+bool wg_need_ascii(const char *term, const char *codeset)
+{
+    if (!codeset || strcmp(codeset, "UTF-8") != 0)
+        return true;
+    if (!term || !*term)
+        return true;
+    for (int i = 0; ascii_terms[i]; i++)
+        if (!strncmp(term, ascii_terms[i], strlen(ascii_terms[i])))
+            return true;
+    return false;
+}
+
+const char *wg_tonnes(const char *unit, double *v)
+{
+    if (unit && !strcmp(unit, "kg")) {
+        *v /= 1000.0;
+        return "t";
+    }
+    return unit;
+}
+
+void wg_utf8_signs(char *dst, size_t n, const char *s)
+{
+    size_t k = 0;
+    if (!n)
+        return;
+    for (const char *p = s; *p && k + 1 < n;) {
+        const char *rep = NULL;
+        size_t skip = 0;
+        bool word_start = p == s || !isalnum((unsigned char)p[-1]);
+        if (p[0] == '-' && p[1] == '>') {
+            rep = "→", skip = 2;
+        } else if (!strncmp(p, "degC", 4) && !isalnum((unsigned char)p[4]) &&
+                   (word_start || isdigit((unsigned char)p[-1]))) {
+            rep = "°C", skip = 4;
+        }
+        if (rep) {
+            size_t len = strlen(rep);
+            if (k + len >= n)
+                break;
+            memcpy(dst + k, rep, len);
+            k += len;
+            p += skip;
+        } else {
+            dst[k++] = *p++;
+        }
+    }
+    dst[k] = 0;
 }
 
 int wg_width(const char *s)
@@ -518,9 +573,25 @@ void wg_dialog(struct wg_lines *l, int width, const struct dialog *d, const stru
     l->n = 0;
     add_line(l, SEV_NONE, 0, 0, "%s", s->title);
     if (s->kind == DV_NUMBER && s->has_old)
-        add_line(l, SEV_NONE, 0, 0, "Current    %.*g%s%s", 12, s->old, *unit ? " " : "", unit);
+    {
+        /* at most the dialog's decimals, no trailing zeros: 740, 84.85 */
+        char cur[64];
+        snprintf(cur, sizeof cur, "%.*f", s->dec > 0 ? s->dec : 0, s->old);
+        if (strchr(cur, '.')) {
+            char *e = cur + strlen(cur) - 1;
+            while (*e == '0')
+                *e-- = 0;
+            if (*e == '.')
+                *e = 0;
+        }
+        add_line(l, SEV_NONE, 0, 0, "Current    %s%s%s", cur, *unit ? " " : "", unit);
+    }
     else if (s->kind == DV_CHOICE && s->has_old && (int)s->old >= 0 && (int)s->old < s->nchoices)
         add_line(l, SEV_NONE, 0, 0, "Current    %s", s->choices[(int)s->old]);
+    if (d->moved) /* compare-and-set: what the operator decided on has moved */
+        add_line(l, SEV_HIGH, 0, 0, "Now        %s%s%s: changed since this opened; sending is "
+                 "refused", d->live, s->kind == DV_NUMBER && *unit ? " " : "",
+                 s->kind == DV_NUMBER ? unit : "");
     dialog_limits_text(s, lim, sizeof lim);
     if (lim[0])
         add_line(l, SEV_NONE, 0, 0, "Allowed    %s", lim);
@@ -574,7 +645,11 @@ void wg_dialog(struct wg_lines *l, int width, const struct dialog *d, const stru
     case DS_CONFIRM:
         dialog_confirm_text(d, tmp, sizeof tmp, g->arrow);
         add_line(l, SEV_NOTE, 0, wg_width(tmp), "%s", tmp);
-        add_line(l, SEV_NONE, 0, 0, "y or Enter = send    n or Esc = back");
+        if (s->hotkey)
+            add_line(l, SEV_NONE, 0, 0, "y or %c = send   n or Esc = back%s", s->hotkey,
+                     s->kind == DV_NONE && s->ask_reason ? "   Tab = add a reason" : "");
+        else
+            add_line(l, SEV_NONE, 0, 0, "y = send    n or Esc = back");
         break;
     case DS_WAIT:
         add_line(l, SEV_NONE, 0, 0, "Sent; waiting for the server ...   Esc closes");
@@ -583,7 +658,8 @@ void wg_dialog(struct wg_lines *l, int width, const struct dialog *d, const stru
         char refused[sizeof d->reply + 16];
         snprintf(refused, sizeof refused, "REFUSED: %s", d->reply);
         wg_wrap(l, refused, width, 4, SEV_HIGH);
-        add_line(l, SEV_NONE, 0, 0, "any key closes");
+        add_line(l, SEV_NONE, 0, 0, "%s", d->moved ? "any key: again, on the value now   Esc closes"
+                                                   : "any key closes");
         break;
     }
     }

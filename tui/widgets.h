@@ -40,6 +40,12 @@ struct wg_glyphs {
 
 const struct wg_glyphs *wg_glyphs(bool ascii);
 
+/* Must the console draw in ASCII?  True when the locale's codeset is not
+ * UTF-8, or the terminal cannot draw UTF-8 whatever the locale: the Linux
+ * console (TERM=linux, its font has no blocks nor arrows), the DEC VTs
+ * (vt52, vt100, vt220 ...), dumb and unknown (NULL or "") terminals. */
+bool wg_need_ascii(const char *term, const char *codeset);
+
 /* Display cells of a UTF-8 string (code points; every glyph used is 1 cell). */
 int wg_width(const char *s);
 
@@ -51,6 +57,17 @@ int wg_fit(char *dst, size_t n, const char *s, int cells, bool pad);
 /* Server text for an ASCII terminal: known UTF-8 signs become ASCII ("°C" ->
  * "degC", "→" -> "->", "≤" -> "<="), anything else non-ASCII becomes '?'. */
 void wg_ascii(char *dst, size_t n, const char *s);
+
+/* One vocabulary: masses are shown in tonnes everywhere.  A value in "kg"
+ * is scaled to t in *v and "t" is returned; any other unit is returned as
+ * it is and *v is left alone. */
+const char *wg_tonnes(const char *unit, double *v);
+
+/* Text for a UTF-8 terminal in the console's one vocabulary: "->" becomes
+ * "→" and the word "degC" becomes "°C" (the server's replies and journal
+ * write them in ASCII).  Not for what a person typed: a dialog shows that
+ * exactly as it will be sent. */
+void wg_utf8_signs(char *dst, size_t n, const char *s);
 
 /* The unit as shown: "degC" becomes "°C" on a UTF-8 terminal. */
 const char *wg_unit(const char *unit, const struct wg_glyphs *g);

@@ -14,6 +14,8 @@
  *              v2 of tag2, two sensors disagree; same deadband
  *   AND        (v beyond L) and (v2 beyond limit2), each "beyond" hi (>=) or lo
  *              (<=) by when/when2, each with its deadband once active
+ *   OVERRIDE   the overrides of def.loop (roof, combustion: loops.c) take >= L off its
+ *              setpoint; stays while >= L - DB; holds without the loops' figures
  * Outside def.phases (when given) every condition is clear: the alarm does
  * not exist there (a bath deviation means something only in HOLD).
  * HI, LO, ON, OFF, DOOR_OPEN, DEV, DIFF and AND hold (neither raise nor clear)
@@ -149,6 +151,11 @@ static enum cond condition(const struct alarm *al, struct tag_value v,
             return C_HOLD;
         return cond_of(beyond(fabs(v.v - in->loop_sp[al->loop]), false, d->limit, d->deadband,
                               al->active));
+    case ALARM_OVERRIDE:
+        if (!in->loop_reduce || al->loop < 0 || al->loop >= in->nloops)
+            return C_HOLD;
+        return cond_of(beyond(in->loop_reduce[al->loop], false, d->limit, d->deadband,
+                              al->active));
     case ALARM_DIFF:
         if (!good || !good2)
             return C_HOLD;
@@ -226,6 +233,10 @@ static void detail(const struct alarm *al, char *buf, size_t len)
         break;
     case ALARM_AND:
         cut = snprintf(buf, len, "%s %.1f, %s %.1f", d->tag, v->v, d->tag2, al->last2.v);
+        break;
+    case ALARM_OVERRIDE:
+        snprintf(buf, len, "loop %s: setpoint lowered %.1f by its overrides, limit %.1f",
+                 d->loop, al->last_reduce, d->limit);
         break;
     case ALARM_MASTER:
     case ALARM_OVERRUN:
@@ -573,6 +584,8 @@ void alarm_step(struct alarms *a, const struct alarm_inputs *in, double now_s, d
         al->last2 = v2;
         if (al->loop >= 0 && in->loop_sp && al->loop < in->nloops)
             al->last_sp = in->loop_sp[al->loop];
+        if (al->loop >= 0 && in->loop_reduce && al->loop < in->nloops)
+            al->last_reduce = in->loop_reduce[al->loop];
         const char *note = al->def.kind == ALARM_MASTER    ? in->master_note
                            : al->def.kind == ALARM_OVERRUN ? in->overrun_note
                            : al->def.kind == ALARM_REFUSED ? in->refused_note

@@ -108,6 +108,7 @@ struct alarm {
     struct tag_value last; /* source value at the last step */
     struct tag_value last2; /* second tag (diff, and) at the last step */
     double last_sp;         /* dev: the loop's setpoint at the last step */
+    double last_reduce;     /* override: what the loop's overrides took off its SP */
     char note[ALARM_NOTE_MAX]; /* foreign_master: the registers, from alarm_inputs */
     unsigned long annunciations;
     unsigned long chatter;          /* annunciations that made ALARM_CHATTER_N in the window */
@@ -128,6 +129,7 @@ struct alarm_inputs {
     bool refused;            /* the PLC refuses a read block or a write, repeatedly */
     const char *refused_note; /* which ones, and the PLC's answer; NULL: none */
     const double *loop_sp;   /* setpoint of each loop, indexed like cfg->loops; NULL: none */
+    const double *loop_reduce; /* what each loop's overrides take off its SP; NULL: none */
     int nloops;
 };
 

@@ -184,6 +184,7 @@ int core_init(struct core *k, const struct cfg *c, char *err, size_t errlen)
     k->sc_loop = loop_by_out(k, "fan_demand");
     k->bath_loop = k->hc_loop >= 0 ? k->loops.loop[k->hc_loop].master : -1;
     k->pump_pct = k->prog->pump_pct[PH_HOLD];
+    k->ff_t0 = -1;
     return 0;
 }
 
@@ -209,6 +210,9 @@ static void set_loop_sp(struct core *k, int loop, double sp, const char *why)
     (void)numtext(res->new_v, sizeof res->new_v, v);
     snprintf(res->text, sizeof res->text, "%s %s -> %s %s (%s, program %s)", what, res->old_v,
              res->new_v, p->prm.pv_unit, why, k->prog->name);
+    char by[sizeof k->changes[0].by];
+    snprintf(by, sizeof by, "the program %s", k->prog->name);
+    core_note_change(k, what, res->new_v, by, "");
 }
 
 static void phase_entry(struct core *k, enum cfg_phase ph)
@@ -220,6 +224,12 @@ static void phase_entry(struct core *k, enum cfg_phase ph)
         set_loop_sp(k, k->sc_loop, k->seq.out.sc_gas_sp, why);
     k->pump_pct = k->seq.out.pump_pct;
     k->pump_manual = false;
+    /* a push: the scrap on the hearth goes into the bath, a known heat demand that the
+     * bath loop's feed-forward answers at once instead of waiting for the bath to fall */
+    if (ph == PH_PUSH && k->plant.scrap_on_hearth.q == Q_GOOD && k->plant.scrap_on_hearth.v > 0) {
+        k->ff_mass_kg = k->plant.scrap_on_hearth.v;
+        k->ff_t0 = k->t_proc;
+    }
 }
 
 void core_phase_event(struct core *k, const struct core_req *r, enum cfg_phase from,
@@ -231,6 +241,7 @@ void core_phase_event(struct core *k, const struct core_req *r, enum cfg_phase f
     str_copy(res->new_v, sizeof res->new_v, cfg_phase_name(k->seq.phase));
     snprintf(res->text, sizeof res->text, "phase %s -> %s: %s", cfg_phase_name(from),
              cfg_phase_name(k->seq.phase), why);
+    core_note_change(k, "phase", res->new_v, r ? r->user : "the sequencer", r ? r->when : "");
     seq_outputs(k->prog, k->seq.phase, &k->seq.out);
     phase_entry(k, k->seq.phase);
 }
@@ -462,11 +473,15 @@ void core_step(struct core *k, const struct tag_value *tags, const struct core_s
         core_phase_event(k, NULL, before, k->seq.why);
 
     /* alarms: dev alarms compare with each loop's setpoint */
-    double loop_sp[CFG_MAX_LOOPS];
-    for (int i = 0; i < k->loops.n && i < CFG_MAX_LOOPS; i++)
-        loop_sp[i] = k->loops.loop[i].pid.sp;
+    double loop_sp[CFG_MAX_LOOPS], loop_reduce[CFG_MAX_LOOPS];
+    for (int i = 0; i < k->loops.n && i < CFG_MAX_LOOPS; i++) {
+        const struct loops_loop *l = &k->loops.loop[i];
+        loop_sp[i] = l->pid.sp;
+        loop_reduce[i] = l->ovr_reduce > l->comb_reduce ? l->ovr_reduce : l->comb_reduce;
+    }
     struct alarm_inputs ain = {.tags = tags,
                                .loop_sp = loop_sp,
+                               .loop_reduce = loop_reduce,
                                .nloops = k->loops.n,
                                .ntags = k->cfg->ntags,
                                .link_up = st->link_up,
@@ -510,6 +525,11 @@ void core_step(struct core *k, const struct tag_value *tags, const struct core_s
                 e->track_value = p->firing_fb.v;
             }
         }
+        for (int i = 0; i < k->loops.n; i++)
+            if (k->ff_t0 >= 0)
+                ext.loop[i].ff = loops_charge_ff(k->cfg->loops[i].ff_charge_per_t,
+                                                 k->cfg->loops[i].ff_charge_tau_s, k->ff_mass_kg,
+                                                 k->t_proc - k->ff_t0);
         loops_step(&k->loops, tags, &ext, dt);
         for (int i = 0; i < k->loops.n; i++) {
             const struct pid *pid = &k->loops.loop[i].pid;

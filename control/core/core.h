@@ -34,6 +34,16 @@ enum core_role { ROLE_VIEWER, ROLE_OPERATOR, ROLE_ENGINEER };
 
 #define CORE_QUEUE 16      /* PLC commands waiting for the handshake */
 #define CORE_RESULTS 64    /* results and events not yet taken by the shell */
+#define CORE_CHANGES 48    /* bases whose last change (who, when) is remembered */
+
+/* The last change of one base (core_current's key): to what, by whom, and
+ * the shell's time of day ("" when the core made it itself). */
+struct core_change {
+    char key[64];
+    char value[48];
+    char by[CFG_NAME_MAX + 16];
+    char when[16];
+};
 
 /* One request, as a client sent it plus who sent it (the protocol's
  * request, control/wire/snap.h, has the same text sizes: snap_view.c checks).
@@ -48,6 +58,11 @@ struct core_req {
     double t_made;              /* monotonic s (as core_times.t_mono) when the client
                                    made it, 0: not known; a command still queued
                                    [server] request_max_age_ms after it is not sent */
+    char expect[64];            /* the base value the operator saw ("" none): the
+                                   change is made only while it is still that value
+                                   (core_current; core_cas.c) */
+    char when[16];              /* the shell's time of day as the request was read
+                                   ("10:42"), for the sentences of later refusals */
 };
 
 /* A finished request or a core event, with everything the journal line and
@@ -139,10 +154,15 @@ struct core {
     struct master master;
     int master_alarm;           /* index in alarms of the foreign_master alarm */
     int sc_loop, bath_loop;
+    /* the push feed-forward (loops_charge_ff): scrap pushed, when (process time, -1 none) */
+    double ff_mass_kg, ff_t0;
     /* the record (journal, loops' state) cannot be written: the gate carries
      * out only changes toward the safe state (core_set_record) */
     bool record_down;
     char record_why[80];
+    /* compare-and-set: who last changed each base, and when (core_cas.c) */
+    int nchanges;
+    struct core_change changes[CORE_CHANGES];
 };
 
 /* Build the core for c (which must outlive it).  A config without an alarm
@@ -167,7 +187,9 @@ void core_step(struct core *k, const struct tag_value *tags, const struct core_s
  * the PLC's read-back, as at start. */
 bool core_writes_suspended(const struct core *k);
 
-/* The gate.  Checks role, value, limits and permissives at once; a change
+/* The gate.  Checks role, reason, the record, compare-and-set (r->expect
+ * against core_current: a moved base is refused with who moved it and
+ * when), value, limits and permissives at once; a change
  * that needs no PLC command is applied and its result queued now; a PLC
  * command is queued for the handshake and its result follows from a later
  * core_step.  Returns 0 if accepted so far, -1 if refused (result queued). */
@@ -187,6 +209,15 @@ void core_set_record(struct core *k, bool ok, const char *why);
  * gives the outputs back after another master), unshelving, an alarm back
  * in service, a charge flagged wet.  The table is in core_gate.c. */
 bool core_req_toward_safe(const struct core *k, const struct core_req *r);
+
+/* The base of a changing request (core_cas.c): key names it ("bath.sp",
+ * "phase", "wet", an alarm's name) and val is its value now as text (a
+ * number as the shortest exact decimal, a mode, a phase, yes/no, an alarm
+ * state).  0, or -1 when the verb and target have no base (`ack all`, a
+ * target that does not exist: the gate then says what is wrong).  The CLI
+ * asks the server for it (`req verb=current`) when --expect is absent. */
+int core_current(const struct core *k, const char *verb, const char *target, char *key,
+                 size_t keylen, char *val, size_t vallen);
 
 /* Take up to max results (oldest first); returns how many. */
 int core_results_take(struct core *k, struct core_result *out, int max);

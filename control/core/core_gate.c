@@ -396,9 +396,10 @@ void core_set_record(struct core *k, bool ok, const char *why)
     str_copy(k->record_why, sizeof k->record_why, ok ? "" : why);
 }
 
+static int dispatch(struct core *k, const struct core_req *r);
+
 int core_request(struct core *k, const struct core_req *r)
 {
-    char msg[300] = "";
     if (r->role == ROLE_VIEWER)
         return refuse(k, r, "%s %s: the viewer role may look but not change anything; "
                       "operators are members of group %s",
@@ -413,6 +414,29 @@ int core_request(struct core *k, const struct core_req *r)
                       "until it can; stops, closes, lower temperature setpoints, lower firing, "
                       "acknowledgements and unshelving are still carried out",
                       r->verb, r->target, k->record_why);
+    char cas[CORE_RESULT_TEXT];
+    if (core_cas_check(k, r, cas, sizeof cas) < 0) {
+        refuse(k, r, "%s", cas);
+        /* the change the operator asked for, on what they saw: "740 -> 710" */
+        struct core_result *res = &k->results[k->nresults - 1];
+        (void)str_copy(res->old_v, sizeof res->old_v, r->expect);
+        (void)str_copy(res->new_v, sizeof res->new_v, r->value);
+        return -1;
+    }
+    int rc = dispatch(k, r);
+    /* who changed the base, for a later request made on the old value; a
+     * PLC command changes it later (the phase, when its result comes) */
+    if (rc == 0 && (strcmp(r->verb, "cmd") != 0 || !strcmp(r->target, "pump_speed")) &&
+        strcmp(r->verb, "phase") != 0 && strcmp(r->verb, "confirm") != 0)
+        core_note_request(k, r);
+    return rc;
+}
+
+/* core_request's verbs, once the request has passed role, reason, record
+ * and compare-and-set. */
+static int dispatch(struct core *k, const struct core_req *r)
+{
+    char msg[300] = "";
     if (!strcmp(r->verb, "set"))
         return gate_set(k, r);
     if (!strcmp(r->verb, "tune"))

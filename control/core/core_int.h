@@ -23,6 +23,16 @@ struct core_result *core_result_new(struct core *k, const struct core_req *r, co
 void core_phase_event(struct core *k, const struct core_req *r, enum cfg_phase from,
                       const char *why);
 
+/* Compare-and-set (core_cas.c).  core_cas_check: 0 when r has no expect=
+ * or its base is still that value, else -1 with the refusal's sentence.
+ * core_note_change: remember who changed a base to what, and when ("" when
+ * the core did); core_note_request: the same for a request just carried
+ * out, its base read back now. */
+int core_cas_check(const struct core *k, const struct core_req *r, char *why, size_t n);
+void core_note_change(struct core *k, const char *key, const char *value, const char *by,
+                      const char *when);
+void core_note_request(struct core *k, const struct core_req *r);
+
 /* The permissives' view of the core now. */
 void core_perm_context(const struct core *k, struct perm_ctx *ctx);
 

@@ -26,6 +26,7 @@ void core_view_fill(const struct core *k, const struct tag_value *tags, const do
     v->t_phase = k->seq.t_phase_s;
     v->ready = k->seq.ready;
     v->overrun = k->seq.overrun;
+    v->wet = k->seq.wet;
     if (k->seq.overrun)
         snprintf(v->phase_why, sizeof v->phase_why, "%s; %s", k->seq.overrun_why, k->seq.why);
     else
@@ -50,6 +51,9 @@ void core_view_fill(const struct core *k, const struct tag_value *tags, const do
         o->pv = l->pid.pv;
         o->pv_q = l->pv_tag >= 0 ? tags[l->pv_tag].q : Q_BAD_COMMS;
         o->out = l->pid.out;
+        o->kp = l->pid.prm.kp;
+        o->ti_s = l->pid.prm.ti_s;
+        o->td_s = l->pid.prm.td_s;
         o->status = l->pid.status;
     }
     v->nalarms = 0;
@@ -62,6 +66,7 @@ void core_view_fill(const struct core *k, const struct tag_value *tags, const do
         o->state = a->state;
         o->prio = a->def.priority;
         o->t = a->t_state;
+        o->t_raised = a->t_raised;
         o->shelved_until = a->shelved ? a->shelve_until : 0;
         o->first_out = a->first_out;
         if (a->shelved) {
@@ -74,11 +79,9 @@ void core_view_fill(const struct core *k, const struct tag_value *tags, const do
     struct alarm_counts ac;
     alarm_counts(&k->alarms, &ac);
     v->n_unacked = 0;
-    v->n_active = 0;
-    for (int p = 0; p <= PRIO_CRITICAL; p++) {
+    for (int p = 0; p <= PRIO_CRITICAL; p++)
         v->n_unacked += ac.unacked[p];
-        v->n_active += ac.listed[p];
-    }
+    v->n_active = ac.by_state[ALARM_UNACK] + ac.by_state[ALARM_ACKED];
     v->n_shelved = ac.by_state[ALARM_SHELVED];
     struct alarm_kpi kpi;
     alarm_kpi(&k->alarms, &kpi);

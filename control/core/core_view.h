@@ -33,6 +33,7 @@ struct core_view_loop {
     int pv_q;                   /* quality of the PV tag (BAD_COMMS: no PV tag) */
     double out;
     unsigned status;            /* PID_ST_* (pid.h) */
+    double kp, ti_s, td_s;      /* the tuning now (an engineer's `tune` changes it) */
 };
 
 struct core_view_alarm {
@@ -40,6 +41,7 @@ struct core_view_alarm {
     int state;                  /* enum alarm_state, not NORMAL */
     int prio;                   /* enum cfg_priority */
     double t;                   /* process time of the last change */
+    double t_raised;            /* process time of the last annunciation */
     double shelved_until;       /* process time; 0 when not shelved */
     char shelved_by[CFG_NAME_MAX]; /* "" when not shelved */
     char shelve_reason[ALARM_REASON_MAX];
@@ -58,7 +60,11 @@ struct core_view {
     int phase;                  /* enum cfg_phase */
     double t_phase;             /* s in phase */
     bool ready, overrun;
+    bool wet;                   /* the charge is flagged wet (no push until cleared) */
     char phase_why[CORE_VIEW_WHY_MAX];
+    /* ISA-18.2 states, never one counted as another: unacked UNACK +
+     * RTN_UNACK; active UNACK + ACKED (the condition holds now: a cleared
+     * alarm awaiting acknowledgement is not active); shelved SHELVED */
     int n_unacked, n_active, n_shelved;
     bool flood;
     double alarms_per_10min;

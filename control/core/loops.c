@@ -6,7 +6,10 @@
  *   reduce = G * (R - L)   when R > L, else 0
  *   slave SPeff = clamp(SPwork - reduce, sp_lo, sp_hi)
  * so the override only ever lowers the setpoint.  A bad override PV holds
- * the last reduction (the PLC's roof limiter stays the last line).
+ * the last reduction (the PLC's roof limiter stays the last line).  So does an
+ * implausible one: with override_max_above_pv M > 0, R > PV + M (a roof far above
+ * the HC gas that heats it is a thermocouple drifting high, which would otherwise
+ * drag the bath down with the setpoint) -- while the loop's own PV is GOOD.
  *
  * The master does not wind up when its slave cannot follow: from the slave's
  * status of the previous step,
@@ -17,6 +20,29 @@
  *   both      while the slave's output is forced (tracking).
  * When the slave is not in CAS the master tracks the slave's working SP, so
  * putting the slave back in CAS does not step it.
+ *
+ * Two measurements (pv, pv2: the HC and SC bath thermocouples): the PV is their weighted
+ * mean, never more than split_max below pv (the split guard: with the SC side far behind,
+ * after a cold charge or with the pump stopped, the mean alone would drive the HC side
+ * far above SP); one failed thermocouple leaves the other (loops_blend_pv).
+ *
+ * Combustion override (low O2 / high CO), a max select over two measurements:
+ *   want   = max(0, o2_gain (o2_limit - O2), co_gain (COload - co_limit))
+ *   COload = CO x (m + (1 - m) F / 100)   F: co_flow_pv (%), m: co_flow_min; no F: CO
+ *            (a concentration times the off-gas flow that carries it: the pyrolysis gas
+ *            itself, which a slower fan would otherwise seem to raise)
+ *   want   = min(want, SPwork - sp_lo)   (no deeper than the setpoint can go)
+ *   reduce = want                                     when want >= reduce (at once)
+ *          = max(want, reduce - release/60 dt)        else (release 0: at once)
+ *   SPeff  = clamp(SPwork - max(roof reduce, reduce), sp_lo, sp_hi)
+ *   out_hi = max(out_lo, out_hi - comb_cap_gain reduce)   while reduce > 0
+ * so both the setpoint and the output can only go down, the deepest cut wins, and the
+ * cut comes back slowly (the scrap's temperature, which drives the pyrolysis, lags the
+ * SC gas by minutes: released at once, the fan would heat it straight into the next
+ * fuel-rich spell).  A reading that is not GOOD cannot lower the cut: the last
+ * reduction is held (the other reading may still deepen it).  On the SC loop this slows
+ * the pyrolysis when the pyrolysis gas outruns the air (control/README.md, 'Control
+ * loops').
  */
 #include "loops.h"
 
@@ -74,6 +100,28 @@ static int resolve(struct loops *lp, const struct cfg *c, int i, char *err, size
                     l->name);
     x->ovr_limit = l->override_limit;
     x->ovr_gain = l->override_gain;
+    x->ovr_max_above = l->override_max_above_pv;
+    x->pv2_tag = -1;
+    if (l->pv2[0] && (x->pv2_tag = cfg_tag_index(c, l->pv2)) < 0)
+        return err_set(err, errlen, "[loop.%s] pv2 = \"%s\": no such tag", l->name, l->pv2);
+    x->pv2_weight = l->pv2_weight;
+    x->split_max = l->split_max;
+    x->o2_tag = x->co_tag = x->flow_tag = -1;
+    if (l->co_flow_pv[0] && (x->flow_tag = cfg_tag_index(c, l->co_flow_pv)) < 0)
+        return err_set(err, errlen, "[loop.%s] co_flow_pv = \"%s\": no such tag", l->name,
+                       l->co_flow_pv);
+    x->co_flow_min = l->co_flow_min;
+    if (l->o2_pv[0] && (x->o2_tag = cfg_tag_index(c, l->o2_pv)) < 0)
+        return err_set(err, errlen, "[loop.%s] o2_pv = \"%s\": no such tag", l->name, l->o2_pv);
+    if (l->co_pv[0] && (x->co_tag = cfg_tag_index(c, l->co_pv)) < 0)
+        return err_set(err, errlen, "[loop.%s] co_pv = \"%s\": no such tag", l->name, l->co_pv);
+    x->o2_limit = l->o2_limit;
+    x->o2_gain = l->o2_gain;
+    x->co_limit = l->co_limit;
+    x->co_gain = l->co_gain;
+    x->comb_release_per_min = l->comb_release_per_min;
+    x->comb_cap_gain = l->comb_cap_gain;
+    x->comb_cap = l->out_hi;
     return 0;
 }
 
@@ -163,12 +211,68 @@ static void step_override(struct loops_loop *x, const struct tag_value *tags)
         x->ovr_reduce = 0;
         return;
     }
-    struct tag_value o = tags[x->ovr_tag];
-    x->ovr_bad = o.q != Q_GOOD || !isfinite(o.v);
+    struct tag_value o = tags[x->ovr_tag], pv = tags[x->pv_tag];
+    x->ovr_bad = o.q != Q_GOOD || !isfinite(o.v) ||
+                 (x->ovr_max_above > 0 && pv.q == Q_GOOD && isfinite(pv.v) &&
+                  o.v > pv.v + x->ovr_max_above);
     if (x->ovr_bad)
         return;
     double r = x->ovr_gain * (o.v - x->ovr_limit);
     x->ovr_reduce = r > 0 ? r : 0;
+}
+
+/* The combustion override's reduction and output cap for this step (top of the file). */
+static void step_comb(struct loops_loop *x, const struct tag_value *tags, double dt)
+{
+    if (x->o2_tag < 0 && x->co_tag < 0) {
+        x->comb_reduce = 0;
+        x->comb_cap = x->pid.prm.out_hi;
+        return;
+    }
+    double want = 0;
+    x->comb_bad = false;
+    if (x->o2_tag >= 0) {
+        struct tag_value o = tags[x->o2_tag];
+        if (o.q != Q_GOOD || !isfinite(o.v))
+            x->comb_bad = true;
+        else if (x->o2_gain * (x->o2_limit - o.v) > want)
+            want = x->o2_gain * (x->o2_limit - o.v);
+    }
+    if (x->co_tag >= 0) {
+        struct tag_value o = tags[x->co_tag];
+        double load = o.v;
+        if (x->flow_tag >= 0) {
+            struct tag_value f = tags[x->flow_tag];
+            if (f.q != Q_GOOD || !isfinite(f.v))
+                o.q = f.q != Q_GOOD ? f.q : Q_BAD_SENSOR;
+            else {
+                double fl = f.v < 0 ? 0 : f.v > 100 ? 1 : f.v / 100.0;
+                load = o.v * (x->co_flow_min + (1.0 - x->co_flow_min) * fl);
+            }
+        }
+        if (o.q != Q_GOOD || !isfinite(load))
+            x->comb_bad = true;
+        else if (x->co_gain * (load - x->co_limit) > want)
+            want = x->co_gain * (load - x->co_limit);
+    }
+    /* no deeper than the setpoint can go: a deeper cut would act no more, only come back
+     * later (and keep the next charge cold) */
+    double span = x->pid.sp_work - x->pid.prm.sp_lo;
+    if (want > span)
+        want = span > 0 ? span : 0;
+    if (x->comb_reduce > want && x->comb_reduce > span)
+        x->comb_reduce = span > want ? span : want;
+    if (want >= x->comb_reduce)
+        x->comb_reduce = want;
+    else if (!x->comb_bad) {
+        double fall = !(dt > 0 && isfinite(dt)) ? 0
+                      : x->comb_release_per_min > 0 ? x->comb_release_per_min / 60.0 * dt
+                                                    : HUGE_VAL;
+        x->comb_reduce = x->comb_reduce - fall > want ? x->comb_reduce - fall : want;
+    }
+    const struct pid_params *prm = &x->pid.prm;
+    double cap = prm->out_hi - x->comb_cap_gain * x->comb_reduce;
+    x->comb_cap = cap > prm->out_lo ? cap : prm->out_lo;
 }
 
 /* What a master may not do because of its slave (see the top of the file). */
@@ -195,6 +299,8 @@ int loops_step(struct loops *lp, const struct tag_value *tags, const struct loop
         int i = lp->order[k];
         struct loops_loop *x = &lp->loop[i];
         struct pid_in in = {.pv = tags[x->pv_tag]};
+        if (x->pv2_tag >= 0)
+            in.pv = loops_blend_pv(in.pv, tags[x->pv2_tag], x->pv2_weight, x->split_max);
         if (ext) {
             const struct loops_ext_loop *e = &ext->loop[i];
             in.sp_ext = e->sp_set;
@@ -208,7 +314,12 @@ int loops_step(struct loops *lp, const struct tag_value *tags, const struct loop
         if (x->master >= 0)
             in.rsp = lp->loop[x->master].pid.out;
         step_override(x, tags);
-        in.sp_reduce = x->ovr_reduce;
+        step_comb(x, tags, dt);
+        in.sp_reduce = x->ovr_reduce > x->comb_reduce ? x->ovr_reduce : x->comb_reduce;
+        if (x->comb_cap < x->pid.prm.out_hi && (!in.out_cap || x->comb_cap < in.out_cap_value)) {
+            in.out_cap = true;
+            in.out_cap_value = x->comb_cap;
+        }
         if (x->slave >= 0)
             slave_holds(&lp->loop[x->slave], &in);
         pid_step(&x->pid, &in, dt);
@@ -219,6 +330,28 @@ int loops_step(struct loops *lp, const struct tag_value *tags, const struct loop
                 (struct loops_output){.loop = i, .tag = x->out_tag, .value = x->pid.out};
     }
     return dropped;
+}
+
+struct tag_value loops_blend_pv(struct tag_value a, struct tag_value b, double w, double split)
+{
+    bool ga = a.q == Q_GOOD && isfinite(a.v), gb = b.q == Q_GOOD && isfinite(b.v);
+    if (!(w >= 0 && w <= 1))
+        w = 0;
+    if (ga && gb) {
+        double v = (1 - w) * a.v + w * b.v;
+        if (split > 0 && v < a.v - split)
+            v = a.v - split;
+        return (struct tag_value){.v = v, .q = Q_GOOD};
+    }
+    return !ga && gb ? b : a;
+}
+
+double loops_charge_ff(double per_t, double tau_s, double mass_kg, double age_s)
+{
+    if (!(per_t > 0) || !(tau_s > 0) || !(mass_kg > 0) || !(age_s >= 0) || !isfinite(per_t) ||
+        !isfinite(mass_kg) || !isfinite(age_s))
+        return 0;
+    return per_t * mass_kg / 1000.0 * exp(-age_s / tau_s);
 }
 
 int loops_find(const struct loops *lp, const char *name)

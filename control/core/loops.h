@@ -8,7 +8,9 @@
  * of the config's map, resolved to indices once by loops_init().
  * loops_step() reads the decoded tag image, steps masters before their
  * slaves and leaves the demand of every loop with an output tag in
- * lp->out[].  The sequencer and the server pass what they impose from outside
+ * lp->out[].  A loop may also have a combustion override: a low flue O2 or a high
+ * CO lowers its setpoint and its output's high limit (the SC loop: the fan and the
+ * SC gas that drive the pyrolysis).  The sequencer and the server pass what they impose from outside
  * (a phase setpoint, a firing cap, a PLC-forced output) in struct loops_ext.
  */
 #ifndef MELTCON_LOOPS_H
@@ -27,7 +29,17 @@ struct loops_loop {
     int master, slave;            /* loop indices, -1 = none */
     double ovr_limit, ovr_gain;   /* roof override: SP - gain * (ovr - limit) */
     double ovr_reduce;            /* what the override takes off the SP now, >= 0 */
-    bool ovr_bad;                 /* override PV not GOOD: last reduction held */
+    bool ovr_bad;                 /* override PV not GOOD or implausible: last reduction held */
+    double ovr_max_above;         /* override PV more than this above the PV: implausible */
+    /* combustion override (low O2 / high CO), see loops.c */
+    int pv2_tag;                  /* second measurement, -1 = none (loops_blend_pv) */
+    double pv2_weight, split_max;
+    int o2_tag, co_tag, flow_tag; /* indices into cfg->tags, -1 = none */
+    double co_flow_min;           /* CO load = CO x (min + (1 - min) x flow / 100) */
+    double o2_limit, o2_gain, co_limit, co_gain, comb_release_per_min, comb_cap_gain;
+    double comb_reduce;           /* what it takes off the SP now, K >= 0 */
+    double comb_cap;              /* output high limit it imposes now (out_hi: none) */
+    bool comb_bad;                /* an O2 or CO reading not GOOD: reduction held */
 };
 
 /* One demand to write: the loop and the output tag. */
@@ -79,6 +91,18 @@ int loops_init_outputs(struct loops *lp, const struct tag_value *tags);
  * sentence is in lp->loop[i].pid.reason). */
 int loops_step(struct loops *lp, const struct tag_value *tags, const struct loops_ext *ext,
                double dt);
+
+/* The PV of a loop with two measurements a (pv) and b (pv2):
+ *   both GOOD:  max((1 - w) a + w b, a - split)   (split 0: no guard)
+ *   one GOOD:   that one alone (a failed thermocouple does not stop the loop)
+ *   neither:    a as it is (its quality drops the loop to MAN)
+ * w outside 0..1 or not finite counts as 0. */
+struct tag_value loops_blend_pv(struct tag_value a, struct tag_value b, double w, double split);
+
+/* The push feed-forward (charge heat demand): per_t x the tonnes pushed, decaying with
+ * tau_s from the push, age_s ago.  0 for no charge, a negative or non-finite age or mass, or a
+ * tau that is not positive. */
+double loops_charge_ff(double per_t, double tau_s, double mass_kg, double age_s);
 
 /* Index of the loop called name, or -1. */
 int loops_find(const struct loops *lp, const char *name);

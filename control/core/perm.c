@@ -37,6 +37,10 @@
  *   tapping below the heel  tap open: metal > heel_min_t
  *   E-stop                  every command the PLC refuses under it; its
  *                           reset only with the button released
+ * A condition may have alternatives (`unless`): the pump's freeze guard is also met in
+ * remelt circulation (the HC side it draws from hot, the SC side not frozen solid), so a
+ * cold charge in the SC never deadlocks the pump (control/README.md, 'Recovery without
+ * deadlock'); a refusal then says both why the condition and why its alternative fail.
  * Stops and closes only make the furnace safer: their tables are empty.
  * Setpoint and mode changes are bounded per loop (cfg_loop sp_lo/sp_hi, PV
  * quality) by the loop module, not here: their tables are empty too.
@@ -78,6 +82,9 @@ struct perm_cond {
     const char *lim_name;     /* "low-fire limit" */
     int dec;                  /* decimals shown */
     const char *fail;         /* CMP_ON / CMP_OFF: the state that blocks, "open" */
+    unsigned char alt;        /* > 0: only an alternative of the conditions with this `unless` */
+    unsigned char unless;     /* > 0: also met when every condition with this `alt` holds
+                               * (and the first of them has a limit above 0: else none) */
 };
 
 struct perm_def {
@@ -229,6 +236,29 @@ static void sentence(const struct perm_def *d, const struct perm_cond *c, const 
         negated[c->cmp], c->lim_name, c->dec, lim, sep, unit);
 }
 
+/* Do the alternatives of group g all hold?  If not, the first that fails is said in buf
+ * ("" when the group is switched off: its first limit is not above 0). */
+static bool alt_holds(const struct perm_def *d, unsigned g, const struct perm_ctx *x, double arg,
+                      char *buf, size_t n)
+{
+    bool first = true;
+    buf[0] = '\0';
+    for (const struct perm_cond *c = d->cond; c < d->cond + PERM_MAX_COND && c->src; c++) {
+        if (c->alt != g)
+            continue;
+        double lim = limit(c, x);
+        if (first && !(lim > 0))
+            return false;
+        first = false;
+        struct perm_val v = value(c, x, arg);
+        if (!(v.good && holds(c->cmp, v.v, lim, c->phases))) {
+            sentence(d, c, x, v, lim, buf, n);
+            return false;
+        }
+    }
+    return !first;
+}
+
 /* ---- public --------------------------------------------------------------- */
 
 enum perm_status perm_eval(enum perm_cmd cmd, const struct perm_ctx *ctx, double arg,
@@ -243,14 +273,21 @@ enum perm_status perm_eval(enum perm_cmd cmd, const struct perm_ctx *ctx, double
     }
     const struct perm_def *d = &defs[cmd];
     for (const struct perm_cond *c = d->cond; c < d->cond + PERM_MAX_COND && c->src; c++) {
-        if (c->only && !(c->only & (1u << ctx->seq->phase)))
+        if (c->alt || (c->only && !(c->only & (1u << ctx->seq->phase))))
             continue;
         struct perm_val v = value(c, ctx, arg);
         double lim = limit(c, ctx);
         if (v.good && holds(c->cmp, v.v, lim, c->phases))
             continue;
+        char why_not[PERM_TEXT_MAX];
+        if (c->unless && alt_holds(d, c->unless, ctx, arg, why_not, sizeof why_not))
+            continue;
         sentence(d, c, ctx, v, lim, r->fail[r->nfail], sizeof r->fail[r->nfail]);
         r->nfail++;
+        if (c->unless && why_not[0] && r->nfail < PERM_MAX_COND) {
+            say(r->fail[r->nfail], sizeof r->fail[r->nfail], "%s", why_not);
+            r->nfail++;
+        }
     }
     r->status = r->nfail ? PERM_BLOCKED : PERM_READY;
     return r->status;
@@ -382,7 +419,13 @@ static const struct perm_def defs[PERM_COUNT] = {
         .name = "pump_start", .label = "Start pump", .plc = PLC_CMD_PUMP_START,
         .cond = {
             { PV(bath_sc_temp), .cmp = CMP_GE, LIMIT(pump_min_bath_c), .name = "bath at the pump",
-              .unit = "°C", .lim_name = "pump freeze limit" },
+              .unit = "°C", .lim_name = "pump freeze limit", .unless = 1 },
+            { PV(bath_hc_temp), .cmp = CMP_GE, LIMIT(pump_remelt_hc_c),
+              .name = "remelt circulation: HC side", .unit = "°C", .lim_name = "remelt minimum",
+              .alt = 1 },
+            { PV(bath_sc_temp), .cmp = CMP_GE, LIMIT(pump_remelt_sc_c),
+              .name = "remelt circulation: SC side", .unit = "°C",
+              .lim_name = "frozen-solid limit", .alt = 1 },
             { PV(bath_level), .cmp = CMP_GE, LIMIT(pump_min_level_mm), .name = "bath level",
               .unit = "mm", .lim_name = "pump minimum level" },
             ESTOP,

@@ -12,6 +12,12 @@
  *   D      = Tf / (Tf + dt) * D  -  s * Kp * Td / (Tf + dt) * (PV - PVprev)
  *   u      = P + I + D + FF
  *   out    = clamp(ratelimit(u, out_prev, R * dt), lo, min(hi, cap))
+ *   gap    (AUTO/CAS, G = out_deadband > 0): out = out_prev while |clamp(u, lo, hi) -
+ *            out_prev| < G, out_prev lies within lo..min(hi, cap) and clamp(u) is at
+ *            neither limit (compared before the rate limit, which would otherwise hold
+ *            it for ever); the law and its integrator run on, so the output moves only
+ *            once the law is G away, and noise smaller than G / Kp never reaches the
+ *            actuator
  *
  * where
  *   Kp     proportional gain, output units per PV unit (>= 0; s sets the sign)
@@ -203,6 +209,7 @@ static double step_bad_pv(struct pid *p, const struct pid_in *in)
     p->bumpless = true;
     if (p->mode != LOOP_MAN) {
         p->mode = LOOP_MAN;
+        p->shed = true;
         p->events |= PID_EV_DROPPED_MAN;
         snprintf(p->reason, sizeof p->reason, "%s: PV %s: dropped to MAN, output held at %.1f%s%s",
                  p->prm.name, isfinite(in->pv.v) ? tag_quality_name(in->pv.q) : "not a number",
@@ -228,6 +235,7 @@ void pid_params_from_cfg(struct pid_params *prm, const struct cfg_loop *l)
     prm->out_lo = l->out_lo;
     prm->out_hi = l->out_hi;
     prm->out_rate_per_s = l->out_rate_per_s;
+    prm->out_deadband = l->out_deadband;
     prm->i_lo = l->out_lo;
     prm->i_hi = l->out_hi;
 }
@@ -268,7 +276,7 @@ double pid_step(struct pid *p, const struct pid_in *in, double dt)
     const struct pid_params *prm = &p->prm;
     if (!isfinite(dt) || dt <= 0)
         return p->out;
-    p->status = 0;
+    p->status = p->shed ? PID_ST_SHED : 0;
     p->events = 0;
     if (in->pv.q != Q_GOOD || !isfinite(in->pv.v))
         return step_bad_pv(p, in);
@@ -332,7 +340,15 @@ double pid_step(struct pid *p, const struct pid_in *in, double dt)
         p->i = ni;
     }
     double u = pdf + p->i;
+    double prev = p->out;
     p->out = limit_output(p, u, lo, hi, dt, &p->status);
+    double want = clampd(u, lo, hi);
+    if (prm->out_deadband > 0 && fabs(want - prev) < prm->out_deadband && prev >= lo &&
+        prev <= hi && want > lo && want < hi) {
+        p->out = prev;
+        p->status |= PID_ST_OUT_HELD;
+        return p->out;
+    }
     if (p->out < u)
         p->status |= PID_ST_LIM_UP;
     else if (p->out > u)
@@ -384,6 +400,10 @@ int pid_set_mode(struct pid *p, enum cfg_loop_mode mode, char *err, size_t errle
     if (mode == LOOP_MAN)
         p->man_out = p->out;
     p->mode = mode;
+    if (mode != LOOP_MAN) {
+        p->shed = false; /* an operator put it back */
+        p->status &= ~PID_ST_SHED;
+    }
     p->bumpless = true;
     return 0;
 }

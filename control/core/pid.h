@@ -39,6 +39,7 @@ struct pid_params {
     double sp_ramp_per_min;      /* working SP ramp, PV units/min, 0 = none */
     double out_lo, out_hi;       /* output limits */
     double out_rate_per_s;       /* output rate limit, 0 = none */
+    double out_deadband;         /* output gap (AUTO/CAS): held until the law is this far off */
     double i_lo, i_hi;           /* integrator clamp, output units */
     bool sp_track_pv;            /* in MAN the setpoint follows the PV */
     bool cas_allowed;            /* CAS has a remote setpoint to follow */
@@ -60,6 +61,9 @@ enum pid_status {
                                     * (ramp, limit or override) */
     PID_ST_SP_LIM_DOWN = 1u << 11, /* effective SP above the requested one */
     PID_ST_SP_REDUCED = 1u << 12,  /* an override is lowering the SP */
+    PID_ST_OUT_HELD = 1u << 13,    /* the output gap holds the output */
+    PID_ST_SHED = 1u << 14,        /* dropped to MAN by a bad PV and not yet put back
+                                      to AUTO/CAS by an operator (stays after repair) */
 };
 
 /* Events of the last step (struct pid.events): things to journal and alarm. */
@@ -93,6 +97,7 @@ struct pid {
     double man_out;   /* operator output in MAN (target, rate limited) */
     double p, i, d;   /* terms of the last step; i is the integrator */
     double err;       /* signed error of the last step (action applied) */
+    bool shed;        /* dropped to MAN by a bad PV; cleared by pid_set_mode to AUTO/CAS */
     unsigned status;  /* enum pid_status bits */
     unsigned events;  /* enum pid_event bits of the last step */
     char reason[160]; /* last event, as a sentence ("" if none) */

@@ -2,9 +2,13 @@
  *
  * Append-only text, one self-contained line per event, daily files
  * journal-YYYY-MM-DD.log (UTC date) in one directory, every line closed by a
- * sequence number and a SHA-256 hash chained from the line before it, so a
- * changed, removed or inserted line is found by journal_verify().  The line
- * format is documented at the top of journal_line.c.
+ * sequence number and a hash chained from the line before it, so a changed,
+ * removed or inserted line is found by journal_verify().  The hash is an
+ * HMAC-SHA-256 with the furnace's key (" k=", journal_key.c): without the
+ * key nobody can write a chain that verifies.  Journals from before the key
+ * hold unkeyed SHA-256 lines (" h="); a `server rekey` line marks where the
+ * keyed chain starts.  The line format is documented at the top of
+ * journal_line.c, verification at the top of journal_read.c.
  *
  * Time is wall-clock Unix seconds, always passed in by the caller.  Writes
  * go straight to the file descriptor (no stdio buffer), so what
@@ -18,6 +22,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
+
+#include <nettle/hmac.h>
 
 #include "input.h"
 
@@ -30,7 +37,9 @@
 #define JOURNAL_RESULT_MAX 640 /* "refused: " + a core result's sentence, whole */
 #define JOURNAL_LINE_MAX 8192 /* longest line, newline included */
 #define JOURNAL_PATH_MAX 256
-#define JOURNAL_HASH_LEN 32 /* SHA-256 */
+#define JOURNAL_HASH_LEN 32 /* SHA-256, HMAC-SHA-256 */
+#define JOURNAL_KEY_LEN 32  /* the furnace's key: 32 random bytes */
+#define JOURNAL_KEY_FILE "journal.key" /* in the state directory, mode 0400 */
 
 /* One event.  Text fields are NUL-terminated; any byte but NUL is allowed
  * (quoted and escaped on the line); "" is written as "-". */
@@ -60,14 +69,41 @@ struct journal {
     int last_errno;                       /* errno of the last failure, 0 none */
     long repaired;                        /* torn bytes removed at open (crash) */
     long long cut_to;                     /* a half-written line to cut off first, -1 */
+    bool keyed;                           /* lines are HMAC'd with mac (" k=") */
+    bool head_keyed;                      /* the last line is a keyed one */
+    bool rekeyed;                         /* journal_open wrote a rekey line */
+    struct hmac_sha256_ctx mac;           /* keyed with the furnace's key */
+    /* Called with the head before the first line of a new day goes in (event
+     * "day": the closing head of `day`) and by journal_close ("stop"); NULL
+     * none.  Set with journal_publish(). */
+    void (*publish)(void *ctx, const char *event, long day, long seq, bool keyed,
+                    const unsigned char *head);
+    void *publish_ctx;
 };
 
 /* Open the journal in DIR (which must exist) for appending.  The chain
  * continues from the last line of the newest day file.  A torn last line
  * left by a crash (no newline: its append never returned) is cut off and
- * its text journalled in a `server journal` line at time `now`.  Returns 0,
- * or -1 with errno. */
-int journal_open(struct journal *j, const char *dir, double now);
+ * its text journalled in a `server journal` line at time `now`.  With a key
+ * (JOURNAL_KEY_LEN bytes; NULL: unkeyed SHA-256 lines, as before the key)
+ * every line is HMAC'd; when the chain so far is not keyed (a new journal,
+ * or one from before the key) a `server rekey` line starts the keyed chain.
+ * Without a key a keyed journal is not opened (ENOKEY).  Returns 0, or -1
+ * with errno. */
+int journal_open(struct journal *j, const char *dir, double now, const unsigned char *key);
+
+/* Append a `server rekey` line now, keyed, with why as its reason: the key
+ * changed (a new one made because the old one is lost), so the lines before
+ * it verify for their order and form only.  On failure the journal is
+ * closed.  Returns 0, or -1 with errno. */
+int journal_rekey(struct journal *j, double now, const char *why);
+
+/* Have fn called with the chain's head at the end of each day and at
+ * journal_close (see struct journal). */
+void journal_publish(struct journal *j,
+                     void (*fn)(void *ctx, const char *event, long day, long seq, bool keyed,
+                                const unsigned char *head),
+                     void *ctx);
 
 /* Append one event (its seq is ignored and assigned).  The line goes to the
  * day file of e->t, or to the newest file if the clock went back a day.
@@ -114,21 +150,85 @@ long journal_read(const char *dir, double since, double until, journal_fn fn, vo
 
 struct journal_check {
     bool ok;
+    bool key_checked; /* every keyed line's HMAC was checked with the key */
     int files;      /* day files walked */
     long lines;     /* lines that verified */
+    long keyed;     /* of them keyed (" k=") */
+    long early;     /* of those, keyed with an earlier key (before the last rekey line) */
+    int heads;      /* published heads that matched their line */
     char file[64];  /* the first bad file, "" when ok */
     long line;      /* the first bad line in it, 1-based, 0 when ok */
-    char text[300]; /* one sentence: OK with the counts, or what is wrong */
+    char text[600]; /* one sentence: OK with the counts, or what is wrong */
+    char note[600]; /* what was not or could not be checked, "" when nothing */
+};
+
+/* A chain head published in the system journal (journal_heads.c). */
+struct journal_head {
+    long seq;
+    bool keyed;
+    unsigned char hash[JOURNAL_HASH_LEN];
+    char event[8]; /* start stop day */
+    char date[11]; /* YYYY-MM-DD: the day the head closes (day) or the file it is in */
+    long src;      /* its line in the heads file */
+};
+
+/* What journal_verify_with() checks besides the chain's structure. */
+struct journal_verify_opts {
+    /* 1: key holds the furnace's key and every keyed line's HMAC is checked;
+     * 0: there is no key file (a journal from before the key verifies as it
+     * did); -1: a key file exists but could not be read (key_why says why):
+     * the keyed lines are checked for their structure only, and the chain
+     * must be keyed. */
+    int key_state;
+    const unsigned char *key;
+    const char *key_why;
+    const struct journal_head *heads; /* published heads, or NULL */
+    int nheads;
+    bool live; /* the running server's own check: no note that the last line is no stop */
 };
 
 /* Walk every day file in date order and check each line's hash and
  * sequence against the line before it (across files; the first file
  * chains from journal.anchor, written by journal_prune, or from the seed).
- * Reports the first line changed, removed before, or inserted.  A torn last
- * line of the newest file (a crash during a write) is noted, not an error.
- * Returns 0 when everything verifies, 1 when a line does not, -1 with
- * errno when the directory cannot be read. */
+ * Reports the first line changed, removed before, or inserted; given the
+ * published heads, a line that differs from its head and lines cut off the
+ * end (truncation).  A torn last line of the newest file (a crash during a
+ * write) is noted, not an error.  Returns 0 when everything verifies, 1
+ * when a line does not, -1 with errno when the directory cannot be read. */
+int journal_verify_with(const char *dir, const struct journal_verify_opts *o,
+                        struct journal_check *out);
+/* journal_verify_with() without a key or heads. */
 int journal_verify(const char *dir, struct journal_check *out);
+
+/* ---- the key (journal_key.c) ---- */
+
+/* Read the key file at path into key: 1, 0 when there is none (ENOENT), or
+ * -1 with a sentence in why (not readable by this account, not a regular
+ * file, not JOURNAL_KEY_LEN bytes, readable by group or others). */
+int journal_key_load(const char *path, unsigned char key[JOURNAL_KEY_LEN], char *why, size_t n);
+/* journal_key_load(), and when there is no key yet, create it: 32 bytes from
+ * getrandom(2), mode 0400, owned by the calling account (the server's).
+ * Returns 1 loaded, 2 created, or -1 with a sentence in why. */
+int journal_key_ensure(const char *path, unsigned char key[JOURNAL_KEY_LEN], char *why, size_t n);
+
+/* ---- published heads (journal_heads.c) ---- */
+
+#define JOURNAL_HEAD_MSGID "188b10076d5247b2a76bd1b61eb62c88" /* MESSAGE_ID= of a head */
+#define JOURNAL_HEAD_MARK "journal-head " /* the MESSAGE starts with it */
+
+/* The MESSAGE of a published head, as sysjournal sends it and --heads reads it:
+ * "journal-head furnace=NAME event=EVENT date=YYYY-MM-DD n=SEQ k=HEX" (h= for an
+ * unkeyed head).  Returns its length, or -1 if it does not fit. */
+int journal_head_text(char *buf, size_t len, const char *furnace, const char *event, long day,
+                      long seq, bool keyed, const unsigned char *head);
+/* Read published heads from f (journalctl -o cat or -o short output, a
+ * syslog file: each line holds one head after JOURNAL_HEAD_MARK; anything
+ * before the mark is ignored, a line without the mark is a mistake unless
+ * it is empty or a journalctl "-- ... --" line).  Heads of other furnaces
+ * are a mistake.  Returns the count in *out (malloc'd), or -1 with a
+ * sentence naming the file's line in why. */
+int journal_heads_read(FILE *f, const char *name, const char *furnace, struct journal_head **out,
+                       char *why, size_t n);
 
 /* Remove the day files of days before the newest keep_days days (today,
  * from `now`, counts as one); 0 = keep everything.  The newest file is
@@ -137,7 +237,10 @@ int journal_verify(const char *dir, struct journal_check *out);
  * removed, or -1 with errno. */
 int journal_prune(const char *dir, double now, int keep_days);
 
-/* SHA-256 (FIPS 180-4) of data[0..len-1]. */
+/* SHA-256 (FIPS 180-4, nettle) of data[0..len-1]. */
 void journal_sha256(const void *data, size_t len, unsigned char out[JOURNAL_HASH_LEN]);
+/* HMAC-SHA-256 (RFC 2104, nettle) of data[0..len-1] with key[0..keylen-1]. */
+void journal_hmac(const void *key, size_t keylen, const void *data, size_t len,
+                  unsigned char out[JOURNAL_HASH_LEN]);
 
 #endif

@@ -5,7 +5,8 @@
  * Files: DIR/journal-YYYY-MM-DD.log (the UTC date of the lines it holds; when the clock
  * goes back a day, lines go on into the newest file so that file order is chain order).
  * DIR/journal.anchor, written by journal_prune: "YYYY-MM-DD SEQ HASH\n", the chain state
- * at the end of the newest pruned day; verification starts there.
+ * at the end of the newest pruned day; verification starts there.  "YYYY-MM-DD SEQ HASH
+ * keyed\n" when that day's last line was a keyed one: the lines after it must be too.
  */
 #include "journal_int.h"
 
@@ -113,10 +114,11 @@ int journal_read_end(const char *path, struct journal_end *t)
             b--;
         buf[end - 1] = '\0';
         t->has_line = true;
-        if (journal_split_line(buf + b, end - 1 - b, &t->seq, t->hash) < 0) {
+        if (journal_split_line(buf + b, end - 1 - b, &t->seq, t->hash, &t->keyed) < 0) {
             /* not a journal line: chain on from its digest; verify reports it */
             journal_sha256(buf + b, end - 1 - b, t->hash);
             t->seq = 0;
+            t->keyed = false;
         }
     }
     free(buf);
@@ -124,7 +126,7 @@ int journal_read_end(const char *path, struct journal_end *t)
 }
 
 /* The anchor, with strict parsing: 1 present and valid, 0 absent, -2 damaged, -1 I/O. */
-int journal_anchor_state(const char *dir, long *day, long *seq, unsigned char *hash)
+int journal_anchor_state(const char *dir, long *day, long *seq, unsigned char *hash, bool *keyed)
 {
     char path[JOURNAL_PATH_MAX + 32], line[160];
     snprintf(path, sizeof path, "%s/%s", dir, ANCHOR);
@@ -137,8 +139,11 @@ int journal_anchor_state(const char *dir, long *day, long *seq, unsigned char *h
     ok = ok && strlen(line) > 13 && line[10] == ' ' && (*day = dayfile_parse_date(line)) >= 0;
     if (ok) {
         *seq = strtol(line + 11, &end, 10);
-        ok = end > line + 11 && *seq >= 0 && *end == ' ' && strlen(end + 1) == HEX_LEN + 1 &&
-             journal_from_hex(end + 1, hash) == 0 && end[1 + HEX_LEN] == '\n';
+        size_t rest = strlen(end + 1);
+        *keyed = rest == HEX_LEN + 7 && strcmp(end + 1 + HEX_LEN, " keyed\n") == 0;
+        ok = end > line + 11 && *seq >= 0 && *end == ' ' &&
+             (*keyed || (rest == HEX_LEN + 1 && end[1 + HEX_LEN] == '\n')) &&
+             journal_from_hex(end + 1, hash) == 0;
     }
     return ok ? 1 : -2;
 }
@@ -170,7 +175,7 @@ int journal_prune(const char *dir, double now, int keep_days)
     /* the chain state at the end of the newest victim */
     unsigned char head[JOURNAL_HASH_LEN] = {0};
     long seq = 0, aday;
-    bool found = false;
+    bool found = false, keyed = false;
     char path[JOURNAL_PATH_MAX + 32], tmp[JOURNAL_PATH_MAX + 40];
     for (int i = victims - 1; i >= 0 && !found; i--) {
         struct journal_end t;
@@ -178,17 +183,19 @@ int journal_prune(const char *dir, double now, int keep_days)
         if (journal_read_end(path, &t) == 0 && t.has_line) {
             memcpy(head, t.hash, sizeof head);
             seq = t.seq;
+            keyed = t.keyed;
             found = true;
         }
     }
-    if (!found && journal_anchor_state(dir, &aday, &seq, head) != 1) {
+    if (!found && journal_anchor_state(dir, &aday, &seq, head, &keyed) != 1) {
         memset(head, 0, sizeof head);
         seq = 0;
+        keyed = false;
     }
     char date[11], hex[HEX_LEN + 1], text[HEX_LEN + 48];
     dayfile_date(l.day[victims - 1], date);
     journal_to_hex(head, hex);
-    int len = snprintf(text, sizeof text, "%s %ld %s\n", date, seq, hex);
+    int len = snprintf(text, sizeof text, "%s %ld %s%s\n", date, seq, hex, keyed ? " keyed" : "");
     snprintf(tmp, sizeof tmp, "%s/%s.tmp", dir, ANCHOR);
     snprintf(path, sizeof path, "%s/%s", dir, ANCHOR);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);

@@ -3,10 +3,10 @@
  *
  * One line per event, fields separated by single spaces:
  *
- *   TIME USER@ORIGIN KIND WHAT OLD -> NEW reason=REASON result=RESULT n=SEQ h=HASH
+ *   TIME USER@ORIGIN KIND WHAT OLD -> NEW reason=REASON result=RESULT n=SEQ k=HASH
  *
  *   2026-11-29T10:00:00.250Z anna@pts/3 set bath.sp 740 -> 745 reason="after alloying"
- *     result=ok n=57 h=3f0c...(64 hex)                                 (one line in the file)
+ *     result=ok n=57 k=3f0c...(64 hex)                                 (one line in the file)
  *
  *   TIME    UTC, ISO-8601 with milliseconds, always 24 characters.
  *   fields  USER, ORIGIN, KIND, WHAT, OLD, NEW, REASON and RESULT are each either a bare
@@ -16,9 +16,13 @@
  *           themselves.  A field that is literally "-" or "->" is quoted.  So a line never
  *           holds a raw newline and splits back into exactly the fields written.
  *   SEQ     1 for the first line ever written, one more for each line, across days.
- *   HASH    SHA-256(previous line's hash, 32 bytes || this line's text up to and including
- *           "n=SEQ"), lowercase hex (journal_hash.c).  The first line chains from the seed
- *           (32 zero bytes, SEQ 0) or from journal.anchor (journal_files.c).
+ *   HASH    k=: HMAC-SHA-256 with the furnace's key (journal_key.c) of (previous line's
+ *           hash, 32 bytes || this line's text up to and including "n=SEQ"), lowercase hex
+ *           (journal_hash.c).  h=: the same with plain SHA-256 instead of the HMAC: the
+ *           lines of a journal written before the key (anyone can recompute those).  The
+ *           first keyed line is a `server rekey` line (journal_write.c); every line after
+ *           it is keyed.  The first line chains from the seed (32 zero bytes, SEQ 0) or from
+ *           journal.anchor (journal_files.c).
  */
 #include "journal_int.h"
 
@@ -267,7 +271,7 @@ int journal_parse(const char *line, struct journal_entry *e)
         x.seq = strtol(p + 3, &end, 10);
         p = p[3] >= '0' && p[3] <= '9' && errno == 0 ? end : NULL;
     }
-    if (p && strncmp(p, " h=", 3) == 0) {
+    if (p && (strncmp(p, " h=", 3) == 0 || strncmp(p, " k=", 3) == 0)) {
         unsigned char h[JOURNAL_HASH_LEN];
         p = journal_from_hex(p + 3, h) == 0 ? p + 3 + HEX_LEN : NULL;
     }
@@ -279,14 +283,18 @@ int journal_parse(const char *line, struct journal_entry *e)
     return 0;
 }
 
-/* A stored line's tail " n=SEQ h=HASH": the length of the hashed text before " h=",
- * the sequence and the hash.  -1 if the line does not end that way. */
-long journal_split_line(const char *line, size_t len, long *seq, unsigned char *hash)
+/* A stored line's tail " n=SEQ h=HASH" or " n=SEQ k=HASH": the length of the hashed
+ * text before " h="/" k=", the sequence, the hash, keyed or not.  -1 if the line does
+ * not end that way. */
+long journal_split_line(const char *line, size_t len, long *seq, unsigned char *hash,
+                        bool *keyed)
 {
     if (len < HEX_LEN + 3 + 4)
         return -1;
     size_t hpos = len - HEX_LEN - 3;
-    if (memcmp(line + hpos, " h=", 3) != 0 || journal_from_hex(line + hpos + 3, hash) < 0)
+    *keyed = memcmp(line + hpos, " k=", 3) == 0;
+    if ((!*keyed && memcmp(line + hpos, " h=", 3) != 0) ||
+        journal_from_hex(line + hpos + 3, hash) < 0)
         return -1;
     size_t p = hpos, ndig = 0;
     while (p > 0 && line[p - 1] >= '0' && line[p - 1] <= '9' && ndig < 18) {
@@ -299,4 +307,9 @@ long journal_split_line(const char *line, size_t len, long *seq, unsigned char *
     for (size_t i = p; i < hpos; i++)
         *seq = *seq * 10 + (line[i] - '0');
     return (long)hpos;
+}
+
+bool journal_is_rekey(const struct journal_entry *e)
+{
+    return !strcmp(e->kind, "server") && !strcmp(e->what, "rekey");
 }

@@ -1,6 +1,8 @@
-/* journal_write — appending to the journal: open (continuing the chain and
- * repairing a line torn by a crash), append (with fsync on request, and a
- * failed append cut back so the chain carries on), close.
+/* journal_write — appending to the journal: open (continuing the chain,
+ * repairing a line torn by a crash, starting the keyed chain with a `server
+ * rekey` line), append (with fsync on request, and a failed append cut back
+ * so the chain carries on), publishing the head at the end of a day and at
+ * close, close.
  */
 #include "journal_int.h"
 
@@ -84,12 +86,14 @@ int journal_append(struct journal *j, const struct journal_entry *e, bool sync)
     long day = dayfile_day(e->t);
     if (j->day > day)
         day = j->day;
+    if (j->publish && j->day >= 0 && day != j->day && j->seq > 0) /* the day's closing head */
+        j->publish(j->publish_ctx, "day", j->day, j->seq, j->head_keyed, j->head);
     if (cut_pending(j) < 0 || ((j->fd < 0 || day != j->day) && open_day(j, day) < 0))
         return fail(j, errno);
     len += snprintf(line + len, sizeof line - (size_t)len, " n=%ld", j->seq + 1);
     unsigned char h[JOURNAL_HASH_LEN];
-    journal_chain(j->head, line, (size_t)len, h);
-    memcpy(line + len, " h=", 3);
+    journal_chain(j->keyed ? &j->mac : NULL, j->head, line, (size_t)len, h);
+    memcpy(line + len, j->keyed ? " k=" : " h=", 3);
     journal_to_hex(h, line + len + 3);
     len += 3 + HEX_LEN;
     line[len++] = '\n';
@@ -111,12 +115,31 @@ int journal_append(struct journal *j, const struct journal_entry *e, bool sync)
         return fail(j, err);
     }
     memcpy(j->head, h, sizeof h);
+    j->head_keyed = j->keyed;
     j->seq++;
     j->appended++;
     return 0;
 }
 
-int journal_open(struct journal *j, const char *dir, double now)
+/* One line of the journal's own at open (a repair, the rekey), on disk before open returns. */
+static int own_line(struct journal *j, double now, const char *what, const char *reason)
+{
+    struct journal_entry e = {.t = now};
+    snprintf(e.user, sizeof e.user, "meltcon");
+    snprintf(e.origin, sizeof e.origin, "journal");
+    snprintf(e.kind, sizeof e.kind, "server");
+    snprintf(e.what, sizeof e.what, "%s", what);
+    snprintf(e.reason, sizeof e.reason, "%s", reason);
+    snprintf(e.result, sizeof e.result, "ok");
+    if (journal_append(j, &e, true) == 0)
+        return 0;
+    int err = errno;
+    journal_close(j);
+    errno = err;
+    return -1;
+}
+
+int journal_open(struct journal *j, const char *dir, double now, const unsigned char *key)
 {
     memset(j, 0, sizeof *j);
     j->fd = -1;
@@ -163,34 +186,72 @@ int journal_open(struct journal *j, const char *dir, double now)
         if (t.has_line) {
             memcpy(j->head, t.hash, sizeof j->head);
             j->seq = t.seq;
+            j->head_keyed = t.keyed;
             found = true;
         }
     }
     free(l.day);
     long aday, aseq;
     unsigned char ah[JOURNAL_HASH_LEN];
-    if (!found && journal_anchor_state(dir, &aday, &aseq, ah) == 1) {
+    bool akeyed;
+    if (!found && journal_anchor_state(dir, &aday, &aseq, ah, &akeyed) == 1) {
         memcpy(j->head, ah, sizeof ah);
         j->seq = aseq;
+        j->head_keyed = akeyed;
+    }
+    if (!key && j->head_keyed) { /* an unkeyed line after keyed ones would never verify */
+        errno = ENOKEY;
+        return -1;
+    }
+    /* a repair line goes in keyed when the chain already is */
+    if (key) {
+        journal_mac_init(&j->mac, key);
+        j->keyed = j->head_keyed;
     }
     if (torn_bytes > 0) {
-        struct journal_entry e = {.t = now};
-        snprintf(e.user, sizeof e.user, "meltcon");
-        snprintf(e.origin, sizeof e.origin, "journal");
-        snprintf(e.kind, sizeof e.kind, "server");
-        snprintf(e.what, sizeof e.what, "journal");
-        snprintf(e.reason, sizeof e.reason, "torn last line (%lld bytes) removed after a crash: %s",
+        char why[JOURNAL_REASON_MAX];
+        snprintf(why, sizeof why, "torn last line (%lld bytes) removed after a crash: %s",
                  (long long)torn_bytes, torn);
-        snprintf(e.result, sizeof e.result, "ok");
-        if (journal_append(j, &e, true) < 0) {
-            int err = errno;
-            journal_close(j);
-            errno = err;
+        if (own_line(j, now, "journal", why) < 0)
             return -1;
-        }
         j->repaired = (long)torn_bytes;
     }
+    if (key && !j->keyed) { /* a new journal, or one from before the key */
+        char why[JOURNAL_REASON_MAX];
+        if (j->seq == 0)
+            snprintf(why, sizeof why,
+                     "the keyed chain starts here: this line and every one after it carry an "
+                     "HMAC-SHA-256 with the furnace's key (k=)");
+        else
+            snprintf(why, sizeof why,
+                     "the keyed chain starts here: this line and every one after it carry an "
+                     "HMAC-SHA-256 with the furnace's key (k=); the lines up to n=%ld before "
+                     "it carry unkeyed SHA-256 hashes (h=)",
+                     j->seq);
+        j->keyed = true;
+        if (own_line(j, now, "rekey", why) < 0)
+            return -1;
+        j->rekeyed = true;
+    }
     return 0;
+}
+
+int journal_rekey(struct journal *j, double now, const char *why)
+{
+    if (!j->keyed) {
+        errno = ENOKEY;
+        return -1;
+    }
+    return own_line(j, now, "rekey", why);
+}
+
+void journal_publish(struct journal *j,
+                     void (*fn)(void *ctx, const char *event, long day, long seq, bool keyed,
+                                const unsigned char *head),
+                     void *ctx)
+{
+    j->publish = fn;
+    j->publish_ctx = ctx;
 }
 
 int journal_sync(struct journal *j, int (*fsync_fn)(int fd, void *ctx), void *ctx)
@@ -214,6 +275,9 @@ int journal_sync(struct journal *j, int (*fsync_fn)(int fd, void *ctx), void *ct
 
 void journal_close(struct journal *j)
 {
+    if (j->publish && j->seq > 0)
+        j->publish(j->publish_ctx, "stop", j->day, j->seq, j->head_keyed, j->head);
+    j->publish = NULL; /* once */
     if (j->old_fd >= 0)
         close(j->old_fd);
     j->old_fd = -1;

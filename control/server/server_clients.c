@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "input.h"
@@ -47,6 +48,7 @@ _Static_assert(FITS(((struct core_req *)0)->verb, ((struct snap_req *)0)->verb),
 _Static_assert(FITS(((struct core_req *)0)->target, ((struct snap_req *)0)->target), "target");
 _Static_assert(FITS(((struct core_req *)0)->value, ((struct snap_req *)0)->value), "value");
 _Static_assert(FITS(((struct core_req *)0)->reason, ((struct snap_req *)0)->reason), "reason");
+_Static_assert(FITS(((struct core_req *)0)->expect, ((struct snap_req *)0)->expect), "expect");
 _Static_assert(FITS(((struct snap_hello *)0)->user, ((struct session *)0)->user), "hello user");
 _Static_assert(FITS(((struct snap_hello *)0)->furnace, ((struct cfg_furnace *)0)->name), "furnace");
 _Static_assert(FITS(((struct snap_hello *)0)->config, ((struct cfg *)0)->path), "config path");
@@ -372,6 +374,18 @@ static void handle_req(struct server *sv, int slot, const struct snap_req *r, do
         sv->stopping = true;
         return;
     }
+    if (!strcmp(r->verb, "current")) {
+        /* the base another verb would change (core_current): read only, for
+         * the CLI's compare-and-set when --expect is not given */
+        char key[64], val[48];
+        bool ok = core_current(&sv->core, r->value, r->target, key, sizeof key, val,
+                               sizeof val) == 0;
+        if (!ok)
+            snprintf(why, sizeof why, "%s %s: nothing to compare with (no such target, or the "
+                     "request has no base)", r->value, r->target);
+        server_reply(sv, slot, r->id, ok, ok ? val : why, now);
+        return;
+    }
     struct core_req q;
     memset(&q, 0, sizeof q);
     q.id = r->id;
@@ -383,6 +397,11 @@ static void handle_req(struct server *sv, int slot, const struct snap_req *r, do
     (void)str_copy(q.target, sizeof q.target, r->target);
     (void)str_copy(q.value, sizeof q.value, r->value);
     (void)str_copy(q.reason, sizeof q.reason, r->reason);
+    (void)str_copy(q.expect, sizeof q.expect, r->expect);
+    time_t wall = (time_t)clock_wall_s();
+    struct tm tm;
+    if (localtime_r(&wall, &tm))
+        (void)strftime(q.when, sizeof q.when, "%H:%M", &tm);
     q.t_made = r->t > 0 ? now - (clock_wall_s() - r->t) : 0; /* on the monotonic clock */
     core_request(&sv->core, &q);
     server_drain_results(sv, now);

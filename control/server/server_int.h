@@ -120,6 +120,7 @@ struct server {
     void *mb;
     struct sessions ss;
     struct sysjournal *sysj; /* the system journal's sender, NULL without one */
+    unsigned char journal_key[JOURNAL_KEY_LEN]; /* STATE_DIR/journal.key, read at start */
     struct mqtt *mqtt;       /* the Sparkplug B publisher (mqtt.h), NULL when [mqtt] is off */
     /* the record (server_record.c): the writer owns the journal and the historian */
     struct wr *wr;

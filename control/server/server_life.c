@@ -77,6 +77,22 @@ static int fail_start(int notify_fd, char *msg, size_t msglen, const char *text)
     return 1;
 }
 
+/* fail_start once the system journal's sender runs: the heads it holds go first. */
+static int fail_start_sj(struct server *sv, int notify_fd, char *msg, size_t msglen,
+                         const char *text)
+{
+    sysjournal_stop(sv->sysj);
+    sv->sysj = NULL;
+    return fail_start(notify_fd, msg, msglen, text);
+}
+
+/* The journal's heads at the end of a day and at its close, to the system journal. */
+static void publish_head(void *ctx, const char *event, long day, long seq, bool keyed,
+                         const unsigned char *head)
+{
+    sysjournal_head(ctx, event, day, seq, keyed, head);
+}
+
 static void set_signals(void)
 {
     struct sigaction sa;
@@ -106,11 +122,29 @@ static int serve(struct server *sv, int notify_fd, char *msg, size_t msglen)
     set_signals();
     struct journal jnl;
     static struct hist hist; /* large; handed to the writer, which keeps its own copy */
-    if (journal_open(&jnl, sv->journal_dir, clock_wall_s()) < 0) {
+    char key[sizeof sv->state_dir + 16];
+    snprintf(key, sizeof key, "%s/%s", sv->state_dir, JOURNAL_KEY_FILE);
+    int made = journal_key_ensure(key, sv->journal_key, err, sizeof err);
+    if (made < 0)
+        return fail_start(notify_fd, msg, msglen, err);
+    /* the system journal first: it takes the chain's head at the start */
+    sv->sysj = sysjournal_start(c->furnace.name);
+    if (journal_open(&jnl, sv->journal_dir, clock_wall_s(), sv->journal_key) < 0) {
         snprintf(err, sizeof err, "cannot open the journal in %s: %s", sv->journal_dir,
                  strerror(errno));
-        return fail_start(notify_fd, msg, msglen, err);
+        return fail_start_sj(sv, notify_fd, msg, msglen, err);
     }
+    if (made == 2 && !jnl.rekeyed && jnl.head_keyed &&
+        journal_rekey(&jnl, clock_wall_s(),
+                      "a new key: the journal's key was not there (lost or removed) and a new "
+                      "one was made; the keyed lines before this one verify for their order and "
+                      "form only") < 0) {
+        snprintf(err, sizeof err, "cannot write the journal in %s: %s", sv->journal_dir,
+                 strerror(errno));
+        return fail_start_sj(sv, notify_fd, msg, msglen, err);
+    }
+    sysjournal_head(sv->sysj, "start", jnl.day, jnl.seq, jnl.head_keyed, jnl.head);
+    journal_publish(&jnl, publish_head, sv->sysj); /* each day's closing head, and the stop's */
     /* the tail clients get on connect starts from the file, read before the writer appends */
     server_tail_load(sv);
     sv->published_seq = jnl.seq; /* every line already in the file counts as published */
@@ -119,13 +153,13 @@ static int serve(struct server *sv, int notify_fd, char *msg, size_t msglen)
         snprintf(err, sizeof err, "cannot open the historian in %s: %s", sv->hist_dir,
                  strerror(errno));
         journal_close(&jnl);
-        return fail_start(notify_fd, msg, msglen, err);
+        return fail_start_sj(sv, notify_fd, msg, msglen, err);
     }
     if (core_init(&sv->core, c, err, sizeof err) < 0 ||
         server_record_start(sv, &jnl, &hist, err, sizeof err) < 0) {
         hist_close(&hist);
         journal_close(&jnl);
-        return fail_start(notify_fd, msg, msglen, err);
+        return fail_start_sj(sv, notify_fd, msg, msglen, err);
     }
     if (!(sv->mb = plc_modbus_new(&c->plc, err, sizeof err)) ||
         session_listen(&sv->ss, sv->sock, c->server.max_clients, err, sizeof err) < 0 ||
@@ -137,18 +171,15 @@ static int serve(struct server *sv, int notify_fd, char *msg, size_t msglen)
         if (sv->mb)
             plc_modbus_free(sv->mb);
         server_record_stop(sv);
-        return fail_start(notify_fd, msg, msglen, err);
+        return fail_start_sj(sv, notify_fd, msg, msglen, err);
     }
-    sv->sysj = sysjournal_start(c->furnace.name);
     if (c->mqtt.enabled && !(sv->mqtt = mqtt_start(c, err, sizeof err))) {
         session_shutdown(&sv->ss, NULL);
         ident_stop(sv->ss.ident);
         sv->ss.ident = NULL;
-        sysjournal_stop(sv->sysj);
-        sv->sysj = NULL;
         plc_modbus_free(sv->mb);
         server_record_stop(sv);
-        return fail_start(notify_fd, msg, msglen, err);
+        return fail_start_sj(sv, notify_fd, msg, msglen, err);
     }
     server_restore_state(sv);
     int npfd = 3 + sv->ss.max + SERVER_JOBS; /* listening socket, writer, ident, clients, jobs */

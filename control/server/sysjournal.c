@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "cfg.h"
+#include "dayfile.h"
 #include "util.h"
 
 struct sysjournal {
@@ -33,7 +34,32 @@ struct sysjournal {
     unsigned long dropped;         /* events the full ring did not take */
     char furnace[CFG_NAME_MAX];
     struct journal_entry q[SYSJOURNAL_QUEUE];
+    int nh;                        /* heads waiting, oldest first */
+    unsigned long heads_dropped;
+    struct head {
+        char event[8];
+        long day, seq;
+        bool keyed;
+        unsigned char h[JOURNAL_HASH_LEN];
+    } heads[SYSJOURNAL_HEADS];
 };
+
+/* One chain head as its message (journal_heads.c reads it back). */
+static void send_head(const struct sysjournal *sj, const struct head *h)
+{
+    char msg[256], date[11], hex[2 * JOURNAL_HASH_LEN + 1];
+    if (journal_head_text(msg, sizeof msg, sj->furnace, h->event, h->day, h->seq, h->keyed,
+                          h->h) < 0)
+        return;
+    dayfile_date(h->day, date);
+    for (int i = 0; i < JOURNAL_HASH_LEN; i++)
+        snprintf(hex + 2 * i, 3, "%02x", h->h[i]);
+    (void)sd_journal_send("MESSAGE=%s", msg, "MESSAGE_ID=%s", JOURNAL_HEAD_MSGID, "PRIORITY=%d",
+                          LOG_NOTICE, "SYSLOG_IDENTIFIER=meltcon", "MELTCON_FURNACE=%s",
+                          sj->furnace, "MELTCON_HEAD_EVENT=%s", h->event, "MELTCON_HEAD_DATE=%s",
+                          date, "MELTCON_HEAD_SEQ=%ld", h->seq, "MELTCON_HEAD_HASH=%s", hex,
+                          "MELTCON_HEAD_KEYED=%d", h->keyed ? 1 : 0, NULL);
+}
 
 static int priority_of(const struct journal_entry *e)
 {
@@ -71,11 +97,30 @@ static void *sender(void *arg)
 {
     struct sysjournal *sj = arg;
     struct journal_entry *e = malloc(sizeof *e);
-    unsigned long reported = 0;
+    unsigned long reported = 0, heads_reported = 0;
     pthread_mutex_lock(&sj->mu);
     for (;;) {
-        while (sj->n == 0 && !sj->stop)
+        while (sj->n == 0 && sj->nh == 0 && !sj->stop)
             pthread_cond_wait(&sj->cv, &sj->mu);
+        if (sj->nh > 0) { /* heads first: few, and what a forger would want lost */
+            struct head h = sj->heads[0];
+            memmove(sj->heads, sj->heads + 1, sizeof h * (size_t)(sj->nh - 1));
+            sj->nh--;
+            unsigned long lost = sj->heads_dropped;
+            pthread_mutex_unlock(&sj->mu);
+            send_head(sj, &h);
+            if (lost > heads_reported) {
+                (void)sd_journal_send("MESSAGE=%lu journal heads of furnace %s were not passed "
+                                      "to the system journal: it did not take them fast enough",
+                                      lost - heads_reported, sj->furnace, "PRIORITY=%d",
+                                      LOG_WARNING, "SYSLOG_IDENTIFIER=meltcon",
+                                      "MELTCON_FURNACE=%s", sj->furnace,
+                                      "MELTCON_HEADS_DROPPED=%lu", lost - heads_reported, NULL);
+                heads_reported = lost;
+            }
+            pthread_mutex_lock(&sj->mu);
+            continue;
+        }
         if (sj->n == 0 || !e)
             break;
         *e = sj->q[sj->head];
@@ -135,6 +180,26 @@ void sysjournal_put(struct sysjournal *sj, const struct journal_entry *e)
         pthread_cond_signal(&sj->cv);
     } else {
         sj->dropped++;
+    }
+    pthread_mutex_unlock(&sj->mu);
+}
+
+void sysjournal_head(struct sysjournal *sj, const char *event, long day, long seq, bool keyed,
+                     const unsigned char *head)
+{
+    if (!sj || seq <= 0 || day < 0)
+        return;
+    pthread_mutex_lock(&sj->mu);
+    if (sj->nh < SYSJOURNAL_HEADS) {
+        struct head *h = &sj->heads[sj->nh++];
+        (void)str_copy(h->event, sizeof h->event, event);
+        h->day = day;
+        h->seq = seq;
+        h->keyed = keyed;
+        memcpy(h->h, head, JOURNAL_HASH_LEN);
+        pthread_cond_signal(&sj->cv);
+    } else {
+        sj->heads_dropped++;
     }
     pthread_mutex_unlock(&sj->mu);
 }

@@ -14,6 +14,19 @@
  *   MELTCON_TEXT     the result's sentence
  *   MELTCON_OLD, MELTCON_NEW, MELTCON_REASON   as in the journal line
  *
+ * The journal's chain heads (journal_heads.c) go too, one message each, at
+ * the server's start and stop and at the end of each day:
+ *
+ *   MESSAGE=journal-head furnace=NAME event=EVENT date=YYYY-MM-DD n=SEQ k=HASH
+ *   MESSAGE_ID=188b10076d5247b2a76bd1b61eb62c88   (JOURNAL_HEAD_MSGID, stable)
+ *   PRIORITY=5, SYSLOG_IDENTIFIER=meltcon, MELTCON_FURNACE
+ *   MELTCON_HEAD_EVENT start|stop|day, MELTCON_HEAD_DATE, MELTCON_HEAD_SEQ,
+ *   MELTCON_HEAD_HASH (64 hex), MELTCON_HEAD_KEYED 1|0
+ *
+ * so the plant's log server holds a copy of the head a rewritten or
+ * truncated journal cannot match (`meltcon journal --verify --heads`).
+ * Heads have a queue of their own (SYSJOURNAL_HEADS), sent before events.
+ *
  * The control cycle never waits for journald.  sd_journal_send() is NOT a
  * non-blocking send: libsystemd's datagram socket is a blocking one, and
  * when journald does not read (stuck, or its queue full: the queue is
@@ -39,11 +52,17 @@ struct sysjournal *sysjournal_start(const char *furnace);
 /* Queue one event for the system journal; never waits for journald. */
 void sysjournal_put(struct sysjournal *sj, const struct journal_entry *e);
 
+/* Queue one chain head (event start, stop or day; day: the day file of the
+ * head's line); never waits.  Thread-safe: the writer's thread calls it. */
+void sysjournal_head(struct sysjournal *sj, const char *event, long day, long seq, bool keyed,
+                     const unsigned char *head);
+
 /* Send what is queued and end the thread, waiting SYSJOURNAL_STOP_MS at
  * most (a journald that does not read cannot hold up the server's stop). */
 void sysjournal_stop(struct sysjournal *sj);
 
 #define SYSJOURNAL_QUEUE 128  /* events waiting for the thread */
 #define SYSJOURNAL_STOP_MS 1000
+#define SYSJOURNAL_HEADS 16   /* heads waiting for the thread */
 
 #endif

@@ -390,7 +390,8 @@ struct wr *wr_start(const struct wr_conf *c, struct journal *j, struct hist *h, 
         return NULL;
     }
     w->running = true;
-    j->fd = -1; /* the writer's now */
+    j->fd = -1; /* the writer's now, and the heads it publishes */
+    j->publish = NULL;
     h->fd = -1;
     return w;
 }

@@ -2,14 +2,14 @@
  *
  * Snapshot layout, one line each:
  *   snap 1 seq= t= wall= cyc= slow= p50= p99= max= per= link= rc= tx= err= rtt= age= lerr=
- *          prog= ph= tph= ready= over= why= unack= act= shelved= flood= apm=
+ *          prog= ph= tph= ready= over= [wet=1] why= unack= act= shelved= flood= apm=
  *   tag NAME v= raw= q= age=
- *   loop NAME mode= sp= wsp= pv= pvq= out= fl=
+ *   loop NAME mode= sp= wsp= pv= pvq= out= fl= kp= ti= td=
  *   alarm NAME st= pr= t= su= [sby= sr=]
  *   perm NAME ok= why=
  *
  * Hello: hello 1 furnace= user= role= pid= mode= config= config_sha256=
- * Request: req 1 id= t= verb= target= value= reason=
+ * Request: req 1 id= t= verb= target= value= reason= [expect=]
  */
 #include "snap.h"
 
@@ -42,6 +42,8 @@ void snap_encode(const struct snap *s, struct proto_out *o)
     proto_kvf(o, "tph", s->t_phase);
     proto_kvi(o, "ready", s->ready);
     proto_kvi(o, "over", s->overrun);
+    if (s->wet)
+        proto_kvi(o, "wet", 1);
     proto_kv(o, "why", s->phase_why);
     proto_kvi(o, "unack", s->n_unacked);
     proto_kvi(o, "act", s->n_active);
@@ -67,6 +69,9 @@ void snap_encode(const struct snap *s, struct proto_out *o)
         proto_kvf(o, "pv", l->pv);
         proto_kvi(o, "pvq", l->pv_q);
         proto_kvf(o, "out", l->out);
+        proto_kvf(o, "kp", l->kp);
+        proto_kvf(o, "ti", l->ti_s);
+        proto_kvf(o, "td", l->td_s);
         proto_kvi(o, "fl", l->flags);
     }
     for (int i = 0; i < s->nalarms; i++) {
@@ -76,6 +81,7 @@ void snap_encode(const struct snap *s, struct proto_out *o)
         proto_kvi(o, "st", a->state);
         proto_kvi(o, "pr", a->prio);
         proto_kvf(o, "t", a->t);
+        proto_kvf(o, "tr", a->t_raised);
         proto_kvf(o, "su", a->shelved_until);
         if (a->first_out)
             proto_kvi(o, "fo", 1);
@@ -166,6 +172,7 @@ int snap_decode(const struct proto_msg *m, struct snap *s)
     OPTF(h, "tph", s->t_phase);
     OPTI(h, "ready", 0, 1, s->ready);
     OPTI(h, "over", 0, 1, s->overrun);
+    OPTI(h, "wet", 0, 1, s->wet);
     str_copy(s->phase_why, sizeof s->phase_why, proto_get(h, "why"));
     OPTI(h, "unack", 0, I32, s->n_unacked);
     OPTI(h, "act", 0, I32, s->n_active);
@@ -199,6 +206,9 @@ int snap_decode(const struct proto_msg *m, struct snap *s)
             OPTF(l, "pv", p->pv);
             NEEDI(l, "pvq", 0, 3, p->pv_q);
             OPTF(l, "out", p->out);
+            OPTF(l, "kp", p->kp);
+            OPTF(l, "ti", p->ti_s);
+            OPTF(l, "td", p->td_s);
             OPTI(l, "fl", 0, U32, p->flags);
         } else if (!strcmp(kind, "alarm")) {
             if (s->nalarms >= CFG_MAX_ALARMS)
@@ -208,6 +218,7 @@ int snap_decode(const struct proto_msg *m, struct snap *s)
             NEEDI(l, "st", 0, 255, a->state);
             NEEDI(l, "pr", 0, PRIO_CRITICAL, a->prio);
             OPTF(l, "t", a->t);
+            OPTF(l, "tr", a->t_raised);
             OPTF(l, "su", a->shelved_until);
             int fo = 0;
             OPTI(l, "fo", 0, 1, fo);
@@ -288,6 +299,8 @@ void snap_req_encode(const struct snap_req *r, struct proto_out *o)
     proto_kv(o, "target", r->target);
     proto_kv(o, "value", r->value);
     proto_kv(o, "reason", r->reason);
+    if (r->expect[0])
+        proto_kv(o, "expect", r->expect);
 }
 
 int snap_req_decode(const struct proto_msg *m, struct snap_req *r)
@@ -301,9 +314,9 @@ int snap_req_decode(const struct proto_msg *m, struct snap_req *r)
     if (geti(l, "id", 0, I32, true, &id) < 0 || !verb || !*verb || strlen(verb) >= sizeof r->verb)
         return -1;
     const char *t = proto_get(l, "target"), *v = proto_get(l, "value"),
-               *why = proto_get(l, "reason");
+               *why = proto_get(l, "reason"), *ex = proto_get(l, "expect");
     if ((t && strlen(t) >= sizeof r->target) || (v && strlen(v) >= sizeof r->value) ||
-        (why && strlen(why) >= sizeof r->reason))
+        (why && strlen(why) >= sizeof r->reason) || (ex && strlen(ex) >= sizeof r->expect))
         return -1;
     r->id = (long)id;
     /* tolerant: a request without a usable time decodes, with t = 0, and the
@@ -314,6 +327,7 @@ int snap_req_decode(const struct proto_msg *m, struct snap_req *r)
     str_copy(r->target, sizeof r->target, t);
     str_copy(r->value, sizeof r->value, v);
     str_copy(r->reason, sizeof r->reason, why);
+    str_copy(r->expect, sizeof r->expect, ex);
     return 0;
 }
 

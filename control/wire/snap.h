@@ -28,6 +28,7 @@ enum {
     LF_BAD_PV = 1u << 3,   /* PV not GOOD: output held, loop in MAN */
     LF_OVERRIDE = 1u << 4, /* setpoint lowered by the override (roof) */
     LF_TRACK = 1u << 5,    /* output tracking a forced value (PLC low fire, door open) */
+    LF_SHED = 1u << 6,     /* dropped to MAN by a bad PV, not yet put back by an operator */
 };
 
 #define SNAP_MAX_PERMS 32
@@ -50,6 +51,7 @@ struct snap_loop {
     int pv_q;
     double out;
     unsigned flags;  /* LF_* */
+    double kp, ti_s, td_s; /* the tuning now (0 from a server that does not say) */
 };
 
 struct snap_alarm {
@@ -57,6 +59,9 @@ struct snap_alarm {
     int state;       /* alarm state (control/alarm.h), not NORMAL */
     int prio;        /* enum cfg_priority */
     double t;        /* process time of the last change */
+    double t_raised; /* process time of the last annunciation (raise); an
+                        acknowledgement does not move it; 0 from a server
+                        older than the field */
     double shelved_until; /* process time, when shelved */
     char shelved_by[CFG_NAME_MAX]; /* who shelved it, and why */
     char shelve_reason[96];
@@ -87,6 +92,7 @@ struct snap {
     int phase;            /* enum cfg_phase */
     double t_phase;       /* s in phase */
     bool ready, overrun;
+    bool wet;             /* the charge is flagged wet (sent as wet=1 only when set) */
     char phase_why[SNAP_WHY_MAX];
     /* alarms */
     int n_unacked, n_active, n_shelved;
@@ -111,8 +117,10 @@ struct snap_hello {
     char config_sha256[CFG_SHA256_HEX];
 };
 
-/* A request from a client.  verb: set, cmd, ack, shelve, unshelve, oos,
- * phase, journal, export, stop.  target: LOOP.sp|LOOP.mode|LOOP.out, a
+/* A request from a client.  verb: set, tune, cmd, ack, shelve, unshelve,
+ * oos, wet, phase, confirm, journal, export, stop, current (the base of
+ * another verb's target: value= names that verb; answered with the value
+ * as text, changes nothing).  target: LOOP.sp|LOOP.mode|LOOP.out, a
  * command name, an alarm name or "all", a phase.  value/arg: as text, the
  * server parses and refuses bad numbers with a sentence.  t: when the
  * request was made (the client's wall clock, Unix seconds), so the server
@@ -126,6 +134,11 @@ struct snap_req {
     char target[64];
     char value[64];
     char reason[INPUT_REASON_SIZE]; /* INPUT_REASON_CHARS characters of UTF-8 */
+    /* compare-and-set: the base value the operator saw (the setpoint, mode,
+     * phase, alarm state ... the change was decided on; control/core/core.h,
+     * core_current); the server refuses the change when the base is no
+     * longer that value.  "" (sent as no field): not checked. */
+    char expect[64];
 };
 
 struct snap_reply {

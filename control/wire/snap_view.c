@@ -51,6 +51,7 @@ static const struct {
 } loop_flags[] = {
     {PID_ST_SAT_HI, LF_SAT_HI}, {PID_ST_SAT_LO, LF_SAT_LO},       {PID_ST_RATE, LF_RATE},
     {PID_ST_BAD_PV, LF_BAD_PV}, {PID_ST_SP_REDUCED, LF_OVERRIDE}, {PID_ST_TRACK, LF_TRACK},
+    {PID_ST_SHED, LF_SHED},
 };
 
 static unsigned flags_from_status(unsigned st)
@@ -70,6 +71,7 @@ void snap_from_view(const struct core_view *v, struct snap *s)
     s->t_phase = v->t_phase;
     s->ready = v->ready;
     s->overrun = v->overrun;
+    s->wet = v->wet;
     str_copy(s->phase_why, sizeof s->phase_why, v->phase_why);
     s->ntags = v->ntags;
     for (int i = 0; i < v->ntags; i++) {
@@ -92,6 +94,9 @@ void snap_from_view(const struct core_view *v, struct snap *s)
         o->pv = l->pv;
         o->pv_q = l->pv_q;
         o->out = l->out;
+        o->kp = l->kp;
+        o->ti_s = l->ti_s;
+        o->td_s = l->td_s;
         o->flags = flags_from_status(l->status);
     }
     s->nalarms = v->nalarms;
@@ -102,6 +107,7 @@ void snap_from_view(const struct core_view *v, struct snap *s)
         o->state = a->state;
         o->prio = a->prio;
         o->t = a->t;
+        o->t_raised = a->t_raised;
         o->shelved_until = a->shelved_until;
         o->first_out = a->first_out;
         str_copy(o->shelved_by, sizeof o->shelved_by, a->shelved_by);
