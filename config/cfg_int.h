@@ -55,6 +55,11 @@ struct cfg_ctx {
     dictionary *d;
     struct cfg *c;
     bool bad_tag[CFG_MAX_TAGS]; /* a key of this tag failed: skip its cross checks */
+    /* another file's schema (cfg_table_load_text): its table and the struct it fills;
+     * NULL: the furnace file's (cfg_sections into c) */
+    const struct cfg_section *table;
+    size_t ntable;
+    char *base;
 };
 
 /* Record where every section and key of text[0..len-1] is, and its value as

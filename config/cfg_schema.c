@@ -130,7 +130,7 @@ static const struct cfg_key server_keys[] = {
     DBL("historian_deadband_pct", historian_deadband_pct, 0, 50, "0.1", "%",
         "a sample is stored when it moved this much of the tag's range (or every minute)"),
     INT("historian_retention_days", historian_retention_days, 1, 3650, "30", "days",
-        "historian files older than this are removed"),
+        "historian samples older than this are deleted (once a day)"),
     INT("journal_retention_days", journal_retention_days, 1, 36500, "3650", "days",
         "journal files older than this are removed"),
     INT("max_clients", max_clients, 1, 256, "32", "", "consoles and CLI verbs attached at once"),

@@ -55,4 +55,15 @@ extern const char *const cfg_phase_names[];
 extern const char *const cfg_priority_names[];
 extern const char *const cfg_loop_mode_names[];
 
+struct cfg_ctx;
+/* Read text[0..len-1] (called `name` in messages) against another file's schema: every
+ * section in table[0..ntable-1] (multi: [name.ITEM]), filling base (offsets as in the
+ * furnace's table); unknown sections and keys, bad values and missing required keys are
+ * errors in *errs; then check(x) (may be NULL) for the checks between keys, reporting
+ * with cfg_err and x->base.  0, or -1 with every error (base then holds what was read).
+ * No iniparser: the scan reads each value as written (cfg_table.c). */
+int cfg_table_load_text(const char *name, const char *text, size_t len,
+                        const struct cfg_section *table, size_t ntable, void *base,
+                        void (*check)(struct cfg_ctx *x), struct cfg_errors *errs);
+
 #endif

@@ -272,10 +272,13 @@ void cfg_set_default(struct cfg_ctx *x, const char *sec, const struct cfg_key *k
 
 /* ---- sections -------------------------------------------------------------- */
 
-static const struct cfg_section *find_section(const char *name, char *item, size_t n)
+static const struct cfg_section *find_section(const struct cfg_ctx *x, const char *name,
+                                              char *item, size_t n)
 {
-    for (size_t i = 0; i < cfg_nsections; i++) {
-        const struct cfg_section *s = &cfg_sections[i];
+    const struct cfg_section *t = x->table ? x->table : cfg_sections;
+    size_t nt = x->table ? x->ntable : cfg_nsections;
+    for (size_t i = 0; i < nt; i++) {
+        const struct cfg_section *s = &t[i];
         size_t l = strlen(s->name);
         if (!s->multi && !strcmp(name, s->name))
             return s;
@@ -294,8 +297,14 @@ static void unknown_section(struct cfg_ctx *x, int sec)
     char buf[32][64];
     size_t nc = 0;
     const char *dot = strchr(name, '.');
-    for (size_t i = 0; i < cfg_nsections && nc < 32; i++) {
-        const struct cfg_section *s = &cfg_sections[i];
+    const struct cfg_section *t = x->table ? x->table : cfg_sections;
+    size_t nt = x->table ? x->ntable : cfg_nsections;
+    char list[300] = "";
+    for (size_t i = 0; i < nt && nc < 32; i++) {
+        const struct cfg_section *s = &t[i];
+        size_t l = strlen(list);
+        snprintf(list + l, sizeof list - l, "%s%s%s", l ? ", " : "", s->name,
+                 s->multi ? ".NAME" : "");
         if (s->multi && dot)
             snprintf(buf[nc], sizeof buf[nc], "%s.%s", s->name, dot + 1);
         else
@@ -305,22 +314,21 @@ static void unknown_section(struct cfg_ctx *x, int sec)
     }
     char dym[100];
     cfg_suggest(dym, sizeof dym, name, cands, nc);
-    cfg_err(x, x->sc.secs[sec].line, name, NULL, NULL,
-            "unknown section%s; sections are furnace, plc, cycle, server, sim, limits, tag.NAME, "
-            "loop.NAME, alarm.NAME, program.NAME",
-            dym);
+    cfg_err(x, x->sc.secs[sec].line, name, NULL, NULL, "unknown section%s; sections are %s", dym,
+            list);
 }
 
 void cfg_load_section(struct cfg_ctx *x, int sec)
 {
     const char *secname = x->sc.secs[sec].name;
     char item[64] = "";
-    const struct cfg_section *s = find_section(secname, item, sizeof item);
+    const struct cfg_section *s = find_section(x, secname, item, sizeof item);
     if (!s) {
         unknown_section(x, sec);
         return;
     }
-    char *base = (char *)x->c + s->off;
+    char *root = x->table ? x->base : (char *)x->c;
+    char *base = root + s->off;
     if (s->multi) {
         if (!valid_name(item) || strlen(item) >= CFG_NAME_MAX) {
             cfg_err(x, x->sc.secs[sec].line, secname, NULL, NULL,
@@ -328,7 +336,7 @@ void cfg_load_section(struct cfg_ctx *x, int sec)
                     s->name, item, CFG_NAME_MAX - 1);
             return;
         }
-        int *count = (int *)((char *)x->c + s->count_off);
+        int *count = (int *)(root + s->count_off);
         if (*count >= s->max_items) {
             cfg_err(x, x->sc.secs[sec].line, secname, NULL, NULL,
                     "too many [%s.*] sections: at most %d", s->name, s->max_items);
@@ -361,9 +369,19 @@ void cfg_load_section(struct cfg_ctx *x, int sec)
                 cands[nc++] = q->key;
             char dym[100];
             cfg_suggest(dym, sizeof dym, key, cands, nc);
-            cfg_err(x, sk->line, secname, key, NULL,
-                    "unknown key%s; `meltcon check-config --describe` lists the keys of [%s%s]",
-                    dym, s->name, s->multi ? ".NAME" : "");
+            if (x->table) { /* another file: name its keys here */
+                char list[300] = "";
+                for (size_t q = 0; q < nc; q++) {
+                    size_t l = strlen(list);
+                    snprintf(list + l, sizeof list - l, "%s%s", q ? ", " : "", cands[q]);
+                }
+                cfg_err(x, sk->line, secname, key, NULL, "unknown key%s; the keys of [%s%s] are %s",
+                        dym, s->name, s->multi ? ".NAME" : "", list);
+            } else {
+                cfg_err(x, sk->line, secname, key, NULL,
+                        "unknown key%s; `meltcon check-config --describe` lists the keys of [%s%s]",
+                        dym, s->name, s->multi ? ".NAME" : "");
+            }
             continue;
         }
         if (sk->bad) { /* reported by the scan: iniparser would read it otherwise */
@@ -395,5 +413,5 @@ void cfg_load_section(struct cfg_ctx *x, int sec)
                     k->help);
     if (s->multi && !strcmp(s->name, "tag") &&
         (bad || x->errs->n + x->errs->dropped > errs_before))
-        x->bad_tag[*(int *)((char *)x->c + s->count_off) - 1] = true;
+        x->bad_tag[*(int *)(root + s->count_off) - 1] = true;
 }

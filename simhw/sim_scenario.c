@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "exercise.h"
 #include "ini_value.h"
 
 static int ini_quiet(const char *fmt, ...)
@@ -142,8 +143,12 @@ int scen_load(const char *file, struct scenario *s, char *err, size_t errlen)
         iniparser_getseckeys(d, sec, keys);
         bool is_scen = !strcmp(sec, "scenario");
         bool is_ev = !strncmp(sec, "event.", 6) && sec[6];
+        if (!strncmp(sec, "expect.", 7) && sec[7]) /* config/exercise.c reads these */
+            continue;
         if (!is_scen && !is_ev) {
-            snprintf(err, errlen, "%s: [%s]: unknown section; expected [scenario] or [event.NAME]",
+            snprintf(err, errlen,
+                     "%s: [%s]: unknown section; expected [scenario], [event.NAME] or "
+                     "[expect.NAME]",
                      file, sec);
             goto out;
         }
@@ -241,6 +246,13 @@ int scen_load(const char *file, struct scenario *s, char *err, size_t errlen)
     if (!have_scen) {
         snprintf(err, errlen, "%s: missing [scenario] with title, situation, notice, action",
                  file);
+        goto out;
+    }
+    /* the exercise's expectations, checked whole too: the first mistake stops meltsim */
+    static struct exercise ex;
+    static struct cfg_errors ex_errs;
+    if (exercise_load(file, &ex, &ex_errs) < 0) {
+        snprintf(err, errlen, "%s", ex_errs.n ? ex_errs.e[0].text : "bad [expect.NAME]");
         goto out;
     }
     qsort(s->ev, (size_t)s->nevents, sizeof s->ev[0], by_time);

@@ -19,6 +19,7 @@
 #include "cfg.h"
 #include "core.h"
 #include "plc_link.h"
+#include "rpt.h"
 #include "sim_image.h"
 #include "sim_plc.h"
 #include "sim_scenario.h"
@@ -216,6 +217,7 @@ struct harness {
     int t_firing_demand;
     double firing_demand; /* in the PLC's holding register after this cycle's writes */
     struct stepper st;    /* --step */
+    struct rpt rpt;       /* the record's figures (control/core/rpt.c), as `meltcon report` */
 };
 
 /* ---- tool_closed-loop.c ------------------------------------------------------------- */
@@ -261,6 +263,11 @@ void measure_cycle(struct harness *h);
 /* A --trace row every TRACE_EVERY_S. */
 void measure_trace_header(struct harness *h);
 void measure_trace_row(struct harness *h);
+/* Every result of the core, as the server journals it, to the record's figures. */
+void measure_result(struct harness *h, const struct core_result *r);
+/* Close the record's figures at the end of the run and print them: per charge and for the
+ * shift, by the code `meltcon report` uses, and one "record:" KEY=VALUE line for scripts. */
+void measure_record(const struct harness *h);
 
 /* ---- closed_loop_expect.c: the report ------------------------------------------------ */
 

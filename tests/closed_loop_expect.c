@@ -630,6 +630,7 @@ int expect_report(const struct harness *h, double wall_s)
           h->f.silent_text, h->f.write_errors);
     report_link(h, v);
     report_expectations(h, v);
+    measure_record(h);
     report_machine(h);
     printf("result: %s\n", v->failed ? "FAIL" : "PASS");
     return v->failed;

@@ -269,6 +269,61 @@ static void measure_step(struct harness *h)
         st->t_settled = st->t_in;
 }
 
+/* The record's figures: the core's results and the tags the server's historian stores,
+ * fed to control/core/rpt.c as `meltcon report` feeds it the journal and the historian. */
+void measure_result(struct harness *h, const struct core_result *r)
+{
+    rpt_event(&h->rpt, h->t, r->user, r->kind, r->what, r->old_v, r->new_v, r->ok, r->text);
+}
+
+static double good(const struct tag_value *tv, bool live)
+{
+    return live && tv->q == Q_GOOD ? tv->v : NAN;
+}
+
+static void measure_rpt(struct harness *h, bool live)
+{
+    const struct plant *p = &h->core.plant;
+    struct rpt_sample s = {.gas_flow = good(&p->gas_flow, live),
+                           .metal_kg = good(&p->metal_mass, live),
+                           .bath_c = good(&p->bath_hc_temp, live),
+                           .roof_c = good(&p->roof_temp, live),
+                           .o2_pct = good(&p->o2_pct, live),
+                           .scrap_kg = good(&p->scrap_on_hearth, live)};
+    rpt_sample(&h->rpt, h->t, &s);
+}
+
+void measure_record(const struct harness *h)
+{
+    static struct rpt r;
+    r = h->rpt;
+    rpt_finish(&r, h->t);
+    const struct rpt_shift *s = &r.sh;
+    double pyro = 0;
+    for (int i = 0; i < r.ncharges; i++)
+        pyro += r.ch[i].pyro_s;
+    printf("record: the figures of `meltcon report` (control/core/rpt.c) for this run:\n");
+    for (int i = 0; i < r.ncharges; i++) {
+        const struct rpt_charge *c = &r.ch[i];
+        printf("       charge %d at %.1f min: %.2f t, pyrolysis %.1f min, push to flat bath "
+               "%.1f min, %.0f kWh = %.0f kWh/t, organics ~%.0f kg, pyrolysis share %.1f %%, "
+               "dross %.0f kg\n",
+               i + 1, c->t / 60, c->mass_kg / 1000, c->pyro_s / 60,
+               c->flat_s >= 0 ? c->flat_s / 60 : -1, c->energy_kwh, c->kwh_t, c->organics_kg,
+               100 * c->pyro_share, c->dross_kg);
+    }
+    printf("       shift: %.2f t charged, %.2f t/h, %.0f kWh = %.0f kWh/t, %d taps (%.2f t); "
+           "alarms %d (%d critical, %d high), %.2f per 10 min, %.1f %% flood, top 10 %.0f %%, "
+           "%d chattering; %d actions, %d refused; bath IAE %.1f K*min\n",
+           s->charged_t, s->rate_t_h, s->energy_kwh, s->kwh_t, s->taps, s->tapped_t,
+           s->annunciations, s->by_prio[PRIO_CRITICAL], s->by_prio[PRIO_HIGH], s->per_10min,
+           s->flood_pct, s->top10_pct, s->chattering, s->actions, s->refused, s->bath_iae_kmin);
+    printf("record: charges=%d charged_t=%.2f energy_kwh=%.0f kwh_t=%.0f rate_t_h=%.2f taps=%d "
+           "alarms=%d actions=%d refused=%d pyro_min_mean=%.1f\n",
+           r.ncharges, s->charged_t, s->energy_kwh, s->kwh_t, s->rate_t_h, s->taps,
+           s->annunciations, s->actions, s->refused, r.ncharges > 0 ? pyro / r.ncharges / 60 : 0);
+}
+
 void measure_cycle(struct harness *h)
 {
     struct figs *f = &h->f;
@@ -324,6 +379,7 @@ void measure_cycle(struct harness *h)
         if (p->co_ppm.q == Q_GOOD)
             f->pyro_co_max = fmax(f->pyro_co_max, p->co_ppm.v);
     }
+    measure_rpt(h, live);
     measure_loops(h);
     measure_link(h);
     measure_step(h);
@@ -392,4 +448,7 @@ void measure_init(struct harness *h)
     f->pyro_j0 = h->plc.phys.led.pyro_j;
     f->melted_kg0 = h->plc.phys.melted_kg;
     f->tapped_kg0 = h->plc.phys.tapped_kg;
+    struct rpt_params rp;
+    rpt_params_default(&rp, &h->cfg);
+    rpt_init(&h->rpt, &rp, h->t, h->core.seq.phase);
 }

@@ -79,6 +79,7 @@ static void on_reply(struct harness *h, const struct core_result *r)
 static void on_result(struct harness *h, const struct core_result *r)
 {
     struct figs *f = &h->f;
+    measure_result(h, r);
     if (r->client >= 0) {
         on_reply(h, r);
         return;

@@ -279,7 +279,7 @@ M journal --verify >"$tmp/out" 2>&1 || fail "journal --verify: $(cat "$tmp/out")
 grep -q '^OK' "$tmp/out" || fail "verify: $(cat "$tmp/out")"
 M export --from -5m --to now --tags bath_hc_temp,roof_temp --csv >"$tmp/csv" 2>"$tmp/err" ||
     fail "export: $(cat "$tmp/err")"
-head -1 "$tmp/csv" | grep -qx 'time,bath_hc_temp,roof_temp' || fail "export header: $(head -2 "$tmp/csv")"
+head -1 "$tmp/csv" | grep -qx 'time,bath_hc_temp,bath_hc_temp_quality,roof_temp,roof_temp_quality' || fail "export header: $(head -2 "$tmp/csv")"
 say "journal: every refusal recorded, chain verifies; export works"
 
 # ---- a clean stop -----------------------------------------------------------------------------

@@ -161,13 +161,14 @@ run() { # NAME COLS ROWS LOCALE
     w 'BLOCKED +Open charging door'
     w '- firing 78 % > low-fire limit 30 %'
     w '- CO 2400 ppm > door CO limit 2000 ppm'
+    # the phase's steps first (PYROLYSIS: advance to PUSH, blocked here, so no
+    # NEXT mark), then the rest; a hotkey on every row (read before a refusal's
+    # two wrapped rows cover the bottom of the list)
+    w ' \[p\] BLOCKED +Advance phase to PUSH +phase_advance'
+    w '\[u\] BLOCKED +Push scrap +push'
     tui_keys "$cur" s # its hotkey
     w 'BLOCKED, not sent: Open charging door'
     not_logged 'sc_door_open'
-    # the phase's steps first (PYROLYSIS: advance to PUSH, blocked here, so no
-    # NEXT mark), then the rest; a hotkey on every row
-    w ' \[p\] BLOCKED +Advance phase to PUSH +phase_advance'
-    w '\[u\] BLOCKED +Push scrap +push'
     tui_capture "$cur" >"$TUI_TMP/cmds.txt"
     lp=$(grep -n 'Advance phase to PUSH' "$TUI_TMP/cmds.txt" | cut -d: -f1)
     lb=$(grep -n 'Start burner' "$TUI_TMP/cmds.txt" | cut -d: -f1)
@@ -190,7 +191,7 @@ run() { # NAME COLS ROWS LOCALE
     tui_keys "$cur" r
     w '> +\[r\] BLOCKED +Start next charge \(while melting\) +CHARGE'
     w '- phase PYROLYSIS, not MELT'
-    w '- scrap on hearth 3.00 t >= empty below 0.10 t'
+    w 'scrap on hearth 3.00 t >= empty below 0.10 t'
     w 'BLOCKED, not sent: Start next charge'
     not_logged 'target=CHARGE'
 

@@ -251,6 +251,31 @@ static void test_hist_rows_and_quality_gaps(void **state)
     assert_int_equal(h.n[0][0][58], 0); /* 12abc is not a number */
 }
 
+/* The historian's export: a value and a quality column per tag (the value empty when
+ * not GOOD); the quality columns are no pens and count no gaps. */
+static void test_hist_quality_columns(void **state)
+{
+    (void)state;
+    trend_hist_begin(&h, 1000, OFFSET);
+    assert_int_equal(trend_hist_line(&h, &t, "time,roof_temp,roof_temp_quality,hc_gas_temp,"
+                                             "hc_gas_temp_quality"),
+                     0);
+    assert_int_equal(h.ncols, 4);
+    assert_int_equal(h.col_pen[0], 2);
+    assert_int_equal(h.col_pen[1], -1);
+    assert_int_equal(h.col_pen[2], 0);
+    assert_int_equal(h.col_pen[3], -1);
+    assert_int_equal(trend_hist_line(&h, &t, "2026-11-29T09:59:00.000Z,1100.5,GOOD,1010,GOOD"), 1);
+    assert_int_equal(trend_hist_line(&h, &t, "2026-11-29T09:59:00.500Z,,BAD,1012,GOOD"), 1);
+    assert_int_equal(trend_hist_line(&h, &t, "2026-11-29T09:59:01.000Z,,,,STALE"), 1);
+    assert_int_equal(h.gaps, 3);
+    assert_int_equal(h.n[0][2][60], 1);
+    assert_true(fabs(h.sum[0][2][60] - 1100.5) < 1e-9);
+    assert_int_equal(h.n[0][0][60], 2);
+    assert_true(fabs(h.sum[0][0][60] - 2022) < 1e-9);
+    assert_int_equal(h.n[0][0][59], 0);
+}
+
 static void test_merge_history_before_live(void **state)
 {
     (void)state;
@@ -332,6 +357,7 @@ int main(void)
         cmocka_unit_test_setup(test_csv_time, fresh),
         cmocka_unit_test_setup(test_hist_target, fresh),
         cmocka_unit_test_setup(test_hist_rows_and_quality_gaps, fresh),
+        cmocka_unit_test_setup(test_hist_quality_columns, fresh),
         cmocka_unit_test_setup(test_merge_history_before_live, fresh),
         cmocka_unit_test_setup(test_add_pen, fresh),
     };

@@ -46,7 +46,7 @@ struct opt {
 };
 
 enum { O_REASON = 0x100, O_SINCE, O_FROM, O_TO, O_TAGS, O_JSON, O_FOLLOW, O_VERIFY, O_ALL,
-       O_CSV, O_EXPECT, O_FORCE, O_HEADS };
+        O_CSV, O_EXPECT, O_FORCE, O_HEADS, O_UNITS, O_SCENARIO, O_SPEED, O_HTML };
 
 #define OPT_V(n, v, an, f, h) {n, v, an, offsetof(struct cli_args, f), h}
 #define OPT_F(n, v, f, h) {n, v, NULL, offsetof(struct cli_args, f), h}
@@ -62,11 +62,15 @@ static const struct opt opts[] = {
     OPT_F("follow", O_FOLLOW, follow, "then print new lines as they come, until interrupted"),
     OPT_F("verify", O_VERIFY, verify, "check the hash chain; name the first line that was changed"),
     OPT_F("all", O_ALL, all, "every unacknowledged alarm"),
-    OPT_F("csv", O_CSV, csv, "CSV with a header row instead of text"),
+    OPT_F("csv", O_CSV, csv, "CSV with a header row (export's default; not with --json)"),
+    OPT_F("units", O_UNITS, units, "a second CSV header line with each tag's unit"),
     OPT_V("expect", O_EXPECT, "V", expect,
           "change only if the value now is V (what you saw); without it, the value is read "
           "from the server just before and sent as V"),
     OPT_F("force", O_FORCE, force, "force the phase (engineers): without its normal exit"),
+    OPT_V("scenario", O_SCENARIO, "FILE", scenario, "the exercise's scenario file"),
+    OPT_V("speed", O_SPEED, "X", speed, "the simulator's speed in the run (default 1)"),
+    OPT_V("html", O_HTML, "FILE", html, "also write a self-contained HTML page to FILE"),
     OPT_V("config", 'c', "FILE", config, "the furnace's file (as before the verb)"),
     OPT_F("help", 'h', help, "print this help and exit"),
     OPT_V("heads", O_HEADS, "FILE", heads,
@@ -120,8 +124,20 @@ static const struct verb {
     {"journal", 0, 0, " since follow verify heads ",
      "journal [--since T] [--follow] [--verify [--heads FILE]]",
      "Print the journal of operator actions, alarms and events, or verify its hash chain."},
-    {"export", 0, 0, " from to tags csv ", "export --from T --to T [--tags a,b] [--csv]",
-     "Print the historian's samples between two times."},
+    {"export", 0, 0, " from to tags csv json units ",
+     "export --from T --to T [--tags a,b] [--csv [--units] | --json]",
+     "Print the historian's samples between two times: CSV (a value and a quality column "
+     "per tag) or JSON lines; with no server running, read from the state directory's "
+     "historian.db."},
+    {"debrief", 0, 0, " scenario from to speed html ",
+     "debrief --scenario FILE [--from T] [--to T] [--speed X] [--html FILE]",
+     "Judge a training run from the record (no server needed): the timeline of malfunctions, "
+     "alarms and actions, each expectation met, late, missed or taken, process deviations "
+     "and a score; exit 0 passed, 1 failed.  --from: the run's start (default: the last "
+     "server start in the last day)."},
+    {"report", 1, 1, " from to csv json ", "report charge|shift|day [--from T --to T] [--csv|--json]",
+     "Per-charge, per-shift or per-day figures from the journal and the historian files "
+     "(read directly: works with the server stopped)."},
     {"plant", 0, 0, " ", "plant",
      "The plant overview: every furnace on this config's [mqtt] broker, one row each, sorted "
      "by attention; Enter shows one furnace (read-only)."},
@@ -388,6 +404,23 @@ static int run_verb(const struct verb *v, const struct cfg *cfg, const struct cl
     }
     if (!strcmp(v->name, "journal") && a->verify && a->heads)
         return cli_journal_verify_files(cfg, a);
+    if (!strcmp(v->name, "export") || !strcmp(v->name, "journal")) {
+        /* no server answers: read the files (hist.h, journal.h) */
+        char sock[108];
+        if (session_socket_path(cfg, sock, sizeof sock, err, sizeof err) == 0) {
+            int fd = session_connect(sock, err, sizeof err);
+            if (fd >= 0)
+                close(fd);
+            else if (errno == ENOENT || errno == ECONNREFUSED)
+                return !strcmp(v->name, "export") ? cli_export_local(cfg, a)
+                       : a->verify                ? cli_journal_verify_files(cfg, a)
+                                                  : cli_journal_local(cfg, a);
+        }
+    }
+    if (!strcmp(v->name, "report"))
+        return cli_verb_report(cfg, a);
+    if (!strcmp(v->name, "debrief"))
+        return cli_verb_debrief(cfg, a);
     struct cli_conn *c = cli_conn_open(cfg, err, sizeof err);
     if (!c && !strcmp(v->name, "journal") && a->verify) {
         fprintf(stderr, "meltcon journal: %s; verifying the files directly\n", err);
@@ -440,6 +473,13 @@ int cli_main(const char *cfgopt, int argc, char **argv)
         return usage_err(v, "name one alarm, or --all", "");
     if (a.heads && !a.verify)
         return usage_err(v, "--heads goes with --verify", "");
+    if (!strcmp(v->name, "report") && strcmp(a.pos[0], "charge") && strcmp(a.pos[0], "shift") &&
+        strcmp(a.pos[0], "day"))
+        return usage_err(v, "report charge, shift or day, not ", a.pos[0]);
+    if (!strcmp(v->name, "debrief") && !a.scenario)
+        return usage_err(v, "--scenario FILE is required", "");
+    if (!strcmp(v->name, "report") && a.csv && a.json)
+        return usage_err(v, "--csv or --json, not both", "");
     struct cfg *cfg = malloc(sizeof *cfg);
     if (!cfg || load(a.config ? a.config : cfgopt, cfg) < 0) {
         free(cfg);

@@ -9,12 +9,15 @@
  *   meltcon [-c FILE] shelve ALARM MINUTES --reason TEXT
  *   meltcon [-c FILE] journal [--since T] [--follow] [--verify [--heads FILE]]
  *   meltcon [-c FILE] export --from T --to T [--tags a,b] [--csv]
+ *   meltcon [-c FILE] report charge|shift|day [--from T] [--to T] [--csv|--json]
+ *   meltcon [-c FILE] debrief --scenario FILE [--from T] [--to T] [--speed X] [--html FILE]
  *   meltcon [-c FILE] [CONSOLE OPTIONS]      attach (start the server if needed)
  *
  * Every verb takes -h/--help (its help on stdout, exit 0); options take
  * --opt=value or --opt value, and `--` ends them (a negative VALUE may
  * also be written as it is).  Every verb but `server` and attach talks to
- * the running server over its socket and starts nothing.  `status` and
+ * the running server over its socket and starts nothing (report and debrief read the
+ * record's files and need no server).  `status` and
  * attach show local config facts and refuse when the server controls with
  * other bytes (cfgmatch.h).  Exit status: 0 with the server's accepted text
  * on stdout; 1 with the server's sentence on stderr when it refused (or

@@ -24,8 +24,10 @@
 struct cli_args {
     int npos;
     const char *pos[4];
-    const char *reason, *since, *from, *to, *tags, *config, *expect, *heads;
+    const char *reason, *since, *from, *to, *tags, *config, *expect, *heads, *scenario, *speed,
+        *html;
     bool json, follow, verify, all, csv, fg, help, force;
+    bool units;
 };
 
 /* One conversation with the server. */
@@ -75,5 +77,50 @@ int cli_verb_journal(struct cli_conn *c, const struct cli_args *a);
 int cli_verb_export(struct cli_conn *c, const struct cli_args *a);
 /* `journal --verify` from the files, without the server (cli_journal.c). */
 int cli_journal_verify_files(const struct cfg *cfg, const struct cli_args *a);
+
+/* The same verbs with no server answering: the files in the furnace's state
+ * directory read directly (historian.db read-only, the journal's day
+ * files). */
+int cli_export_local(const struct cfg *cfg, const struct cli_args *a);
+int cli_journal_local(const struct cfg *cfg, const struct cli_args *a);
+/* The record of a window, read from the files of the state directory (cli_report.c):
+ * the journal's lines (as much as rpt_event and exam_event take) and the samples of
+ * CLI_RECORD_TAGS, in time order.  Shared by report and debrief. */
+#define CLI_RECORD_TAGS {"gas_flow", "metal_mass", "bath_hc_temp", "roof_temp", "o2_pct", \
+                         "scrap_on_hearth"}
+#define CLI_RECORD_NTAGS 6
+struct rec_ev {
+    double t;
+    bool ok;
+    char user[32], kind[16], what[64], old_v[64], new_v[64];
+    char text[160]; /* the start of the sentence: an alarm's "raised high:", a refusal's why */
+};
+struct rec_pt {
+    double t, v; /* v NAN when not GOOD */
+    int tag;     /* index into CLI_RECORD_TAGS */
+};
+struct cli_record {
+    struct rec_ev *ev;
+    long nev, cap_ev;
+    struct rec_pt *pt;
+    long npt, cap_pt;
+    int phase; /* last phase line before the window, -1 none */
+    bool oom;
+};
+/* Read [from, to) of the furnace's record.  0, or -1 with a sentence (then free it). */
+int cli_record_load(const struct cfg *cfg, double from, double to, struct cli_record *r,
+                    char *err, size_t errlen);
+void cli_record_free(struct cli_record *r);
+struct rpt;
+/* Feed the record to r in time order (at equal times the samples first); samples from
+ * before `from` (the values in force at it) count at `from`. */
+void cli_record_feed_rpt(struct rpt *r, const struct cli_record *l, double from);
+
+/* cli_report.c: `report charge|shift|day` from the journal and historian
+ * files of the furnace's state directory (no server needed). */
+int cli_verb_report(const struct cfg *cfg, const struct cli_args *a);
+
+/* cli_debrief.c: `debrief --scenario FILE ...`, a training run judged from the files. */
+int cli_verb_debrief(const struct cfg *cfg, const struct cli_args *a);
 
 #endif

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "alarm.h"
 #include "numtext.h"
@@ -31,6 +32,30 @@ static void json_n(FILE *f, double v)
         fputs("null", f);
 }
 
+/* `status --json`'s version: 2 added "schema" and the wall-clock times (the "time" keys
+ * next to the process-time ones); a script checks it before reading. */
+#define STATUS_SCHEMA 2
+
+/* A wall-clock time as an ISO 8601 string in UTC with its zone, to the ms; null when
+ * not finite. */
+static void json_time(FILE *f, double wall)
+{
+    if (!isfinite(wall)) {
+        fputs("null", f);
+        return;
+    }
+    long long ms = llround(wall * 1000.0);
+    time_t sec = (time_t)(ms / 1000);
+    struct tm tm;
+    if (!gmtime_r(&sec, &tm)) {
+        fputs("null", f);
+        return;
+    }
+    fprintf(f, "\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"", (tm.tm_year + 1900) % 10000,
+            (tm.tm_mon + 1) % 100, tm.tm_mday % 100, tm.tm_hour % 100, tm.tm_min % 100,
+            tm.tm_sec % 100, (int)(ms % 1000));
+}
+
 static const char *link_name(int l)
 {
     return l == LINK_UP ? "UP" : l == LINK_CONNECTING ? "CONNECTING" : "DOWN";
@@ -52,7 +77,12 @@ static const struct {
 static void status_json(const struct cfg *cfg, const struct snap_hello *h, const struct snap *s)
 {
     FILE *f = stdout;
-    fputs("{\"furnace\":", f);
+    /* process times (t, alarm t, shelved_until) turn into wall-clock ones through the
+     * snapshot's pair (t, wall) */
+    double off = s->wall - s->t;
+    fprintf(f, "{\"schema\":%d,\"time\":", STATUS_SCHEMA);
+    json_time(f, s->wall);
+    fputs(",\"furnace\":", f);
     json_s(f, h->furnace);
     fprintf(f, ",\"server_pid\":%ld,\"user\":", h->server_pid);
     json_s(f, h->user);
@@ -70,6 +100,8 @@ static void status_json(const struct cfg *cfg, const struct snap_hello *h, const
     json_n(f, s->rtt_ms);
     fputs(",\"last_good_age_s\":", f);
     json_n(f, s->last_good_age_s);
+    fputs(",\"last_good_time\":", f);
+    json_time(f, s->wall - s->last_good_age_s);
     fputs(",\"last_error\":", f);
     json_s(f, s->link_err);
     fprintf(f, "},\n\"cycle\":{\"period_ms\":%d,\"cycles\":%llu,\"slow\":%llu,\"late_p50_ms\":",
@@ -83,6 +115,8 @@ static void status_json(const struct cfg *cfg, const struct snap_hello *h, const
     json_s(f, s->program);
     fprintf(f, ",\"phase\":{\"name\":\"%s\",\"t_s\":", cfg_phase_name((enum cfg_phase)s->phase));
     json_n(f, s->t_phase);
+    fputs(",\"since\":", f);
+    json_time(f, s->wall - s->t_phase);
     fprintf(f, ",\"ready\":%s,\"overrun\":%s,\"why\":", s->ready ? "true" : "false",
             s->overrun ? "true" : "false");
     json_s(f, s->phase_why);
@@ -129,8 +163,12 @@ static void status_json(const struct cfg *cfg, const struct snap_hello *h, const
                 alarm_state_name((enum alarm_state)a->state),
                 cfg_priority_name((enum cfg_priority)a->prio));
         json_n(f, a->t);
+        fputs(",\"time\":", f);
+        json_time(f, a->t + off);
         fputs(",\"shelved_until\":", f);
         json_n(f, a->shelved_until);
+        fputs(",\"shelved_until_time\":", f);
+        json_time(f, a->shelved_until > 0 ? a->shelved_until + off : NAN);
         fprintf(f, ",\"first_out\":%s}", a->first_out ? "true" : "false");
     }
     fprintf(f,

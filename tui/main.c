@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "console.h"
 #include "opt.h"
+#include "server.h"
 #include "version.h"
 
 static void usage(FILE *f)
@@ -36,7 +37,9 @@ static void usage(FILE *f)
             "       meltcon [-c FILE] wet yes|no | phase PHASE [--force] | confirm\n"
             "       every change also takes --expect V: only if the value now is V\n"
             "       meltcon [-c FILE] journal [--since T] [--follow] [--verify [--heads FILE]]\n"
-            "       meltcon [-c FILE] export --from T --to T [--tags a,b] [--csv]\n"
+            "       meltcon [-c FILE] export --from T --to T [--tags a,b] [--csv [--units] | --json]\n"
+            "       meltcon [-c FILE] report charge|shift|day [--from T --to T] [--csv|--json]\n"
+            "       meltcon [-c FILE] debrief --scenario FILE [--from T] [--speed X] [--html F]\n"
             "       meltcon [-c FILE] check-config [--describe|--man] [FILE]\n"
             "       meltcon VERB --help | --help | --version\n"
             "-c, --config=FILE: the furnace's file; else $MELTCON_CONFIG, else "
@@ -181,6 +184,8 @@ int main(int argc, char **argv)
         lo[n++] = *o;
     lo[n] = (struct option){NULL, 0, NULL, 0};
 
+    if (argc > 1 && !strcmp(argv[1], SERVER_EXPORT_JOB)) /* the server's own, not a verb */
+        return server_export_job_main(argc - 1, argv + 1);
     struct main_opts m = {0};
     console_opts_init(&m.co);
     struct opt_spec spec = {

@@ -10,7 +10,8 @@
  * server or simulator) starts the trend afresh.  No I/O, no allocation.
  *
  * History: the trend screen asks the server's historian for the span's
- * window (`export`, CSV lines as control/server/hist.c writes them).  A trend_hist
+ * window (`export`, CSV lines as control/server/hist_read.c writes them: a value and
+ * a quality column per tag).  A trend_hist
  * collects those rows into the same buckets, by pen and in any order (the
  * pens come in several requests, each with its own header), and
  * trend_merge() fills every bucket the console has no sample of from it:
@@ -51,7 +52,7 @@ struct trend {
 
 /* CSV columns of one export request beyond time; a column of another tag is
  * skipped. */
-#define TREND_CSV_COLS TREND_PENS
+#define TREND_CSV_COLS (2 * TREND_PENS) /* a value and a quality column per pen */
 
 /* History being collected: bucket sums per span and pen, bucket k = b_end -
  * floor(t / period) (0 = the bucket being filled when it was asked). */

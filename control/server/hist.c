@@ -1,439 +1,591 @@
-/* hist — the historian (see hist.h).
+/* hist — the historian, writing side (see hist.h; reading is hist_read.c).
  *
  * Storage rule, for each logged tag at each sampling instant (the first call with a new
  * slot = floor(t / period_s)), with v, q the offered value and quality and v0, q0, t0
- * the last stored sample:
+ * the last queued sample:
  *
- *   store when  nothing stored in this file yet (start, restart, new day, after a failed
- *               write: every file opens with a full set)
+ *   queue when  nothing queued since open or since a failed transaction (every start
+ *               and every recovery writes a full set)
  *           or  q != q0
  *           or  q GOOD and |v - v0| > band,   band = deadband_pct / 100 * (hi - lo)
  *           or  t - t0 >= HIST_HEARTBEAT_S, or t < t0 (the clock went back)
  *
- * File format: DIR/hist-YYYY-MM-DD.dat (UTC date of the records it holds) is a sequence
- * of records, integers and IEEE-754 doubles little-endian:
+ * The schema of DIR/historian.db (PRAGMA user_version = HIST_SCHEMA = 1):
  *
- *   offset 0    2 bytes  "HM"
- *          2    u8       type: 'D' a tag's name, 'S' samples at one time
- *          3    u8       0
- *          4    u32      payload length L (at most PAYLOAD_MAX)
- *          8    L bytes  payload
- *          8+L  u32      CRC-32 (IEEE 802.3, as zlib) of bytes 2 .. 8+L-1
+ *   tags      (id INTEGER PRIMARY KEY, name TEXT UNIQUE, unit TEXT, precision INTEGER)
+ *             one row per tag ever stored; unit and precision (decimals of the
+ *             register's step: scale 0.1 -> 1; float registers 3; 6 for a tag only
+ *             known from an old day file) follow the config at each start
+ *   qualities (code INTEGER PRIMARY KEY, name TEXT): 0 GOOD, 1 BAD, 2 COMMS, 3 STALE
+ *   samples   (t REAL, tag INTEGER -> tags.id, value REAL, quality INTEGER -> qualities)
+ *             PRIMARY KEY (t, tag), WITHOUT ROWID: one b-tree in time order.  t is
+ *             Unix seconds (UTC); value is the engineering value, and when quality
+ *             is not GOOD the last good value (NULL when there was none)
+ *   events    (t REAL, kind TEXT, text TEXT): start, stop, lost, failed, import,
+ *             retention - the historian's own record of itself
+ *   imported  (file TEXT PRIMARY KEY, size INTEGER, rows INTEGER, t REAL): the old day
+ *             files already imported
  *
- *   'D' payload  u16 id, u8 n, n bytes of the name: id stands for that tag in the
- *                'S' records that follow it in this file
- *   'S' payload  f64 t (Unix s), u16 count, count x { u16 id, u8 quality, f64 value }
- *                (quality: enum tag_quality; value: the last good value when not GOOD)
+ * The queue is a ring of HIST_QUEUE rows and two counters that only grow, under one
+ * mutex: [tail, head) waits for the thread; hist_sample writes slots at head (and
+ * moves head), the thread reads [tail, end) with end = head at the start of its round
+ * without the lock and moves tail when the transaction is over: no slot has two
+ * owners.  A row that would make head - tail exceed HIST_QUEUE is dropped (lost).
  *
- * Every time the writer opens a file it writes the 'D' records of its tags first, so a
- * restart with another tag list reads back right.  The writer appends each sampling
- * instant's records in one write().  The reader checks every record and, at a bad one
- * (torn by a crash or a failed write, damaged), searches forward for the next good one.
- * The writer, when it opens a file (at start, on a new day, after a failed write), cuts
- * off a bad tail no longer than one write: a torn last write.
+ * Durability: WAL with synchronous=FULL, so each transaction is on disk (one
+ * fdatasync of the WAL) before its rows count as written; a crash loses at most the
+ * queue.
  */
-#include "hist.h"
+#include "hist_int.h"
 
-#include "dayfile.h"
-#include "numtext.h"
-
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <stdint.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
-#define SECS_PER_DAY 86400L
-#define HEAD 8
-#define CRC_LEN 4
-#define SAMPLE_LEN 11 /* u16 id, u8 q, f64 v */
-#define PAYLOAD_MAX (10 + SAMPLE_LEN * CFG_MAX_TAGS)
-#define DEF_MAX (HEAD + 3 + CFG_NAME_MAX + CRC_LEN)
-#define WRITE_MAX (DEF_MAX * CFG_MAX_TAGS + HEAD + PAYLOAD_MAX + CRC_LEN)
-#define READ_BUF 16384
-#define MAX_ID CFG_MAX_TAGS
+#include "clock.h"
+#include "dayfile.h"
+#include "session.h"
+#include "util.h"
 
-_Static_assert(READ_BUF >= HEAD + PAYLOAD_MAX + CRC_LEN, "READ_BUF holds a record");
+#define NOTE_EVERY_S 60.0 /* at most one "lost" sentence this often */
+#define NOTES 8
 
-/* ---- bytes ------------------------------------------------------------------------ */
-
-/* CRC-32, reflected polynomial 0xEDB88320, four bits at a time. */
-static const uint32_t crc_nibble[16] = {
-    0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac, 0x76dc4190, 0x6b6b51f4, 0x4db26158, 0x5005713c,
-    0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c, 0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c,
+struct hist_row {
+    double t, v;
+    long long id;
+    int q;
 };
 
-static uint32_t crc32(const unsigned char *p, size_t len)
-{
-    uint32_t c = 0xffffffffu;
-    while (len--) {
-        c ^= *p++;
-        c = (c >> 4) ^ crc_nibble[c & 15];
-        c = (c >> 4) ^ crc_nibble[c & 15];
-    }
-    return ~c;
-}
-
-static void put_u16(unsigned char *p, unsigned v)
-{
-    p[0] = (unsigned char)v;
-    p[1] = (unsigned char)(v >> 8);
-}
-
-static void put_u32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void put_f64(unsigned char *p, double d)
-{
-    uint64_t v;
-    memcpy(&v, &d, sizeof v);
-    for (int i = 0; i < 8; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static unsigned get_u16(const unsigned char *p)
-{
-    return (unsigned)p[0] | (unsigned)p[1] << 8;
-}
-
-static uint32_t get_u32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static double get_f64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = v << 8 | p[i];
-    double d;
-    memcpy(&d, &v, sizeof d);
-    return d;
-}
-
-/* Frame a payload already at p + HEAD as a record; returns the record's length. */
-static size_t frame(unsigned char *p, char type, size_t payload)
-{
-    p[0] = 'H';
-    p[1] = 'M';
-    p[2] = (unsigned char)type;
-    p[3] = 0;
-    put_u32(p + 4, (uint32_t)payload);
-    put_u32(p + HEAD + payload, crc32(p + 2, HEAD - 2 + payload));
-    return HEAD + payload + CRC_LEN;
-}
-
-/* ---- days and files ------------------------------------------------------------------ */
-
-static void path_of(char *out, size_t size, const char *dir, long day)
-{
-    dayfile_path(out, size, dir, "hist", day, "dat");
-}
-
-/* ---- reading records ------------------------------------------------------------------- */
-
-struct reader {
-    int fd;
-    bool eof;
-    size_t len, pos; /* bytes in buf, position of the next record */
-    long long off;   /* file offset of buf[0] */
-    unsigned char buf[READ_BUF];
+struct hist_db {
+    sqlite3 *db;
+    sqlite3_stmt *ins, *ev, *begin, *commit, *rollback, *prune;
+    pthread_t thread;
+    bool running;
+    pthread_mutex_t mu;
+    pthread_cond_t cv, idle;
+    bool stop;
+    unsigned long long head, tail;
+    struct hist_row ring[HIST_QUEUE];
+    struct hist_stats st;
+    unsigned long long fail_gen, seen_fail_gen; /* failed transactions; seen by hist_sample */
+    bool failing;                               /* the last transaction failed */
+    unsigned long long lost_noted;
+    double lost_note_t;
+    bool prune_due, busy; /* busy: a round is being written */
+    double prune_before;
+    int nnotes;
+    char notes[NOTES][HIST_NOTE_MAX];
 };
 
-struct rec {
-    char type;
-    const unsigned char *p; /* payload, valid until the next read */
-    size_t len;
-    long long end; /* file offset just past the record */
-};
-
-static void fill(struct reader *r)
+int hist_errno(int rc)
 {
-    if (r->pos > 0) {
-        memmove(r->buf, r->buf + r->pos, r->len - r->pos);
-        r->off += (long long)r->pos;
-        r->len -= r->pos;
-        r->pos = 0;
-    }
-    while (!r->eof && r->len < sizeof r->buf) {
-        ssize_t n = read(r->fd, r->buf + r->len, sizeof r->buf - r->len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            r->eof = true;
-        else
-            r->len += (size_t)n;
-    }
-}
-
-/* The next good record; 0 at the end of the file.  Bytes that do not make a good
- * record (torn, damaged) are skipped one at a time until one does. */
-static int next_record(struct reader *r, struct rec *out)
-{
-    for (;;) {
-        if (r->len - r->pos < HEAD + CRC_LEN)
-            fill(r);
-        if (r->len - r->pos < HEAD + CRC_LEN)
-            return 0;
-        const unsigned char *p = r->buf + r->pos;
-        size_t plen = get_u32(p + 4);
-        if (p[0] != 'H' || p[1] != 'M' || (p[2] != 'D' && p[2] != 'S') || p[3] != 0 ||
-            plen > PAYLOAD_MAX) {
-            r->pos++;
-            continue;
-        }
-        size_t need = HEAD + plen + CRC_LEN;
-        if (r->len - r->pos < need) {
-            fill(r);
-            p = r->buf + r->pos;
-        }
-        if (r->len - r->pos < need || get_u32(p + HEAD + plen) != crc32(p + 2, HEAD - 2 + plen)) {
-            r->pos++;
-            continue;
-        }
-        out->type = (char)p[2];
-        out->p = p + HEAD;
-        out->len = plen;
-        r->pos += need;
-        out->end = r->off + (long long)r->pos;
-        return 1;
-    }
-}
-
-static struct reader *reader_open(const char *dir, long day)
-{
-    char path[CFG_PATH_MAX + 32];
-    path_of(path, sizeof path, dir, day);
-    struct reader *r = malloc(sizeof *r);
-    if (!r)
-        return NULL;
-    r->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    struct stat st;
-    if (r->fd >= 0 && (fstat(r->fd, &st) < 0 || !S_ISREG(st.st_mode))) {
-        close(r->fd); /* a device or FIFO in place of a day file: nothing to read */
-        r->fd = -1;
-        errno = EINVAL;
-    }
-    if (r->fd < 0) {
-        int err = errno;
-        free(r);
-        errno = err;
-        return NULL;
-    }
-    r->eof = false;
-    r->len = r->pos = 0;
-    r->off = 0;
-    return r;
-}
-
-static void reader_close(struct reader *r)
-{
-    close(r->fd);
-    free(r);
-}
-
-/* A 'D' record: id and name; -1 if malformed. */
-static int parse_def(const struct rec *rc, char name[CFG_NAME_MAX])
-{
-    if (rc->len < 3 || rc->len != 3u + rc->p[2] || rc->p[2] == 0 || rc->p[2] >= CFG_NAME_MAX)
-        return -1;
-    memcpy(name, rc->p + 3, rc->p[2]);
-    name[rc->p[2]] = '\0';
-    return strlen(name) == rc->p[2] ? (int)get_u16(rc->p) : -1;
-}
-
-/* An 'S' record's time and count; -1 if malformed. */
-static int parse_samples(const struct rec *rc, double *t)
-{
-    if (rc->len < 10)
-        return -1;
-    unsigned n = get_u16(rc->p + 8);
-    *t = get_f64(rc->p);
-    return rc->len == 10 + (size_t)n * SAMPLE_LEN && isfinite(*t) ? (int)n : -1;
-}
-
-/* The end of the last good record of a file at or after `from` (the part before it is
- * known good), and the file's size. */
-static int scan_end(const char *dir, long day, long long from, long long *end, long long *size)
-{
-    *end = from;
-    *size = 0;
-    struct reader *r = reader_open(dir, day);
-    if (!r)
-        return errno == ENOENT || errno == EINVAL ? 0 : -1;
-    struct stat st;
-    if (fstat(r->fd, &st) == 0) {
-        *size = (long long)st.st_size;
-        if (from > *size)
-            *end = from = 0;
-        r->off = from;
-        struct rec rc;
-        if (lseek(r->fd, (off_t)from, SEEK_SET) == (off_t)from)
-            while (next_record(r, &rc))
-                *end = rc.end;
-    }
-    reader_close(r);
-    return 0;
-}
-
-/* ---- writing --------------------------------------------------------------------------- */
-
-static int fail(struct hist *h, int err)
-{
-    h->failures++;
-    h->last_errno = err;
-    errno = err;
-    return -1;
-}
-
-/* Open the file of `day` for appending, cutting a torn tail left by a crash. */
-static int open_day(struct hist *h, long day)
-{
-    long long known = day == h->day ? h->size : 0; /* what this historian wrote */
-    if (h->fd >= 0)
-        close(h->fd);
-    h->fd = -1;
-    long long end, size;
-    if (scan_end(h->dir, day, known, &end, &size) < 0)
-        return -1;
-    char path[CFG_PATH_MAX + 32];
-    path_of(path, sizeof path, h->dir, day);
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0640);
-    if (fd < 0)
-        return -1;
-    if (size > end && size - end <= WRITE_MAX) {
-        if (ftruncate(fd, (off_t)end) < 0) {
-            int err = errno;
-            close(fd);
-            errno = err;
-            return -1;
-        }
-        size = end;
-    }
-    h->fd = fd;
-    h->day = day;
-    h->size = size;
-    h->defined = false;
-    for (int i = 0; i < h->ntags; i++)
-        h->tags[i].stored = false;
-    return 0;
-}
-
-static bool moved(const struct hist_tag *k, double v)
-{
-    if (isnan(v) || isnan(k->v))
-        return isnan(v) != isnan(k->v);
-    return fabs(v - k->v) > k->band;
-}
-
-static bool due(const struct hist_tag *k, double now, struct tag_value x)
-{
-    return !k->stored || x.q != k->q || (x.q == Q_GOOD && moved(k, x.v)) ||
-           now - k->t >= HIST_HEARTBEAT_S || now < k->t;
-}
-
-int hist_sample(struct hist *h, double now, const struct tag_value *tags)
-{
-    if (!isfinite(now) || now < 0) {
-        errno = EINVAL;
-        return -1;
-    }
-    if (h->period_s > 0) {
-        long long slot = (long long)floor(now / h->period_s);
-        if (h->sampled && slot == h->slot)
-            return 0;
-        h->slot = slot;
-        h->sampled = true;
-    }
-    long day = dayfile_day(now);
-    if ((h->fd < 0 || day != h->day) && open_day(h, day) < 0)
-        return fail(h, errno);
-
-    unsigned char buf[WRITE_MAX];
-    size_t len = 0;
-    long records = 0;
-    if (!h->defined) {
-        for (int i = 0; i < h->ntags; i++) {
-            unsigned char *p = buf + len;
-            size_t n = strlen(h->tags[i].name);
-            put_u16(p + HEAD, (unsigned)i);
-            p[HEAD + 2] = (unsigned char)n;
-            memcpy(p + HEAD + 3, h->tags[i].name, n);
-            len += frame(p, 'D', 3 + n);
-            records++;
-        }
-    }
-    bool pick[CFG_MAX_TAGS];
-    int count = 0;
-    unsigned char *s = buf + len;
-    for (int i = 0; i < h->ntags; i++) {
-        struct tag_value x = tags[h->tags[i].idx];
-        pick[i] = due(&h->tags[i], now, x);
-        if (!pick[i])
-            continue;
-        unsigned char *e = s + HEAD + 10 + (size_t)count * SAMPLE_LEN;
-        put_u16(e, (unsigned)i);
-        e[2] = (unsigned char)x.q;
-        put_f64(e + 3, x.v);
-        count++;
-    }
-    if (count > 0) {
-        put_f64(s + HEAD, now);
-        put_u16(s + HEAD + 8, (unsigned)count);
-        len += frame(s, 'S', 10 + (size_t)count * SAMPLE_LEN);
-        records++;
-    }
-    if (len == 0)
+    switch (rc & 0xff) {
+    case SQLITE_OK:
         return 0;
-
-    if (dayfile_write(h->fd, buf, len, NULL) < 0) {
-        /* the next instant reopens the file, which cuts off what went in, and writes
-         * every value again */
-        int err = errno;
-        close(h->fd);
-        h->fd = -1;
-        return fail(h, err);
+    case SQLITE_FULL:
+        return ENOSPC;
+    case SQLITE_NOMEM:
+        return ENOMEM;
+    case SQLITE_PERM:
+    case SQLITE_READONLY:
+    case SQLITE_AUTH:
+        return EACCES;
+    case SQLITE_CANTOPEN:
+        return ENOENT;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return EBUSY;
+    default:
+        return EIO;
     }
-    h->size += (long long)len;
-    h->defined = true;
-    h->records += records;
-    h->samples += count;
-    for (int i = 0; i < h->ntags; i++) {
-        if (!pick[i])
-            continue;
-        struct tag_value x = tags[h->tags[i].idx];
-        h->tags[i].stored = true;
-        h->tags[i].t = now;
-        h->tags[i].v = x.v;
-        h->tags[i].q = x.q;
-    }
-    return count;
 }
 
-int hist_open(struct hist *h, const char *dir, const struct cfg *c)
+int hist_db_path(const char *dir, char *buf, size_t len)
 {
-    memset(h, 0, sizeof *h);
-    h->fd = -1;
-    h->day = -1;
-    if (strlen(dir) >= sizeof h->dir) {
+    int n = snprintf(buf, len, "%s/%s", dir, HIST_DB);
+    if (n < 0 || (size_t)n >= len) {
         errno = ENAMETOOLONG;
         return -1;
     }
-    struct stat st;
-    if (stat(dir, &st) < 0)
-        return -1;
-    if (!S_ISDIR(st.st_mode)) {
-        errno = ENOTDIR;
+    return 0;
+}
+
+int hist_dir_of(const struct cfg *c, char *buf, size_t len, char *err, size_t errlen)
+{
+    return session_state_dir(c, buf, len, err, errlen);
+}
+
+/* ---- schema ------------------------------------------------------------------------------ */
+
+static const char schema_sql[] =
+    "CREATE TABLE IF NOT EXISTS tags ("
+    " id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+    " unit TEXT NOT NULL DEFAULT '', precision INTEGER NOT NULL DEFAULT 6);"
+    "CREATE TABLE IF NOT EXISTS qualities (code INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
+    "INSERT OR IGNORE INTO qualities VALUES (0,'GOOD'),(1,'BAD'),(2,'COMMS'),(3,'STALE');"
+    "CREATE TABLE IF NOT EXISTS samples ("
+    " t REAL NOT NULL, tag INTEGER NOT NULL REFERENCES tags(id), value REAL,"
+    " quality INTEGER NOT NULL REFERENCES qualities(code),"
+    " PRIMARY KEY (t, tag)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS events (t REAL NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS imported ("
+    " file TEXT PRIMARY KEY, size INTEGER NOT NULL, rows INTEGER NOT NULL, t REAL NOT NULL);";
+
+static int int_of(sqlite3 *db, const char *sql, long long *out)
+{
+    sqlite3_stmt *s;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *out = sqlite3_column_int64(s, 0);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int hist_schema(sqlite3 *db, char *err, size_t len)
+{
+    long long v = 0;
+    int rc = int_of(db, "PRAGMA user_version", &v);
+    if (rc != SQLITE_OK) {
+        snprintf(err, len, "%s", sqlite3_errmsg(db));
         return -1;
     }
+    if (v > HIST_SCHEMA) {
+        snprintf(err, len,
+                 "schema version %lld was written by a newer meltcon (this one knows %d)", v,
+                 HIST_SCHEMA);
+        return -1;
+    }
+    char *msg = NULL;
+    rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, schema_sql, NULL, NULL, &msg);
+    if (rc == SQLITE_OK && v < HIST_SCHEMA)
+        rc = sqlite3_exec(db, "PRAGMA user_version = 1", NULL, NULL, &msg);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, "COMMIT", NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        snprintf(err, len, "%s", msg ? msg : sqlite3_errmsg(db));
+        sqlite3_free(msg);
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- notes and events (the thread, or open/close) ------------------------------------- */
+
+__attribute__((format(printf, 2, 3))) static void note(struct hist_db *d, const char *fmt, ...)
+{
+    pthread_mutex_lock(&d->mu);
+    if (d->nnotes < NOTES) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(d->notes[d->nnotes++], HIST_NOTE_MAX, fmt, ap);
+        va_end(ap);
+    }
+    pthread_mutex_unlock(&d->mu);
+}
+
+/* An events row, in the current transaction or its own; errors are ignored (an event
+ * the disk refuses is also in the journal, through hist_note). */
+static void event(struct hist_db *d, double t, const char *kind, const char *text)
+{
+    sqlite3_bind_double(d->ev, 1, t);
+    sqlite3_bind_text(d->ev, 2, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(d->ev, 3, text, -1, SQLITE_STATIC);
+    (void)sqlite3_step(d->ev);
+    sqlite3_reset(d->ev);
+    sqlite3_clear_bindings(d->ev);
+}
+
+static int step_reset(sqlite3_stmt *s)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
+/* ---- the import of old day files ----------------------------------------------------------- */
+
+struct import {
+    sqlite3 *db;
+    sqlite3_stmt *tag, *ins;
+    char last[CFG_NAME_MAX];
+    long long last_id;
+    int rc;
+    unsigned long long rows;
+};
+
+static long long import_tag(struct import *im, const char *name)
+{
+    if (im->last_id > 0 && !strcmp(im->last, name))
+        return im->last_id;
+    sqlite3_bind_text(im->tag, 1, name, -1, SQLITE_TRANSIENT);
+    int rc = step_reset(im->tag);
+    sqlite3_clear_bindings(im->tag);
+    if (rc != SQLITE_OK) {
+        im->rc = rc;
+        return -1;
+    }
+    sqlite3_stmt *q;
+    long long id = -1;
+    if (sqlite3_prepare_v2(im->db, "SELECT id FROM tags WHERE name = ?", -1, &q, NULL) ==
+        SQLITE_OK) {
+        sqlite3_bind_text(q, 1, name, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(q) == SQLITE_ROW)
+            id = sqlite3_column_int64(q, 0);
+        sqlite3_finalize(q);
+    }
+    (void)str_copy(im->last, sizeof im->last, name);
+    im->last_id = id;
+    return id;
+}
+
+static int import_sample(double t, const char *name, double v, enum tag_quality q, void *ctx)
+{
+    struct import *im = ctx;
+    long long id = import_tag(im, name);
+    if (id < 0)
+        return 1;
+    sqlite3_bind_double(im->ins, 1, t);
+    sqlite3_bind_int64(im->ins, 2, id);
+    if (isnan(v))
+        sqlite3_bind_null(im->ins, 3);
+    else
+        sqlite3_bind_double(im->ins, 3, v);
+    sqlite3_bind_int(im->ins, 4, (int)q);
+    int rc = step_reset(im->ins);
+    if (rc != SQLITE_OK) {
+        im->rc = rc;
+        return 1;
+    }
+    im->rows++;
+    return 0;
+}
+
+int hist_import_v1(sqlite3 *db, const char *dir, double now, unsigned long long *rows,
+                   char *note_buf, size_t len)
+{
+    char vdir[CFG_PATH_MAX + 16];
+    *rows = 0;
+    note_buf[0] = '\0';
+    snprintf(vdir, sizeof vdir, "%s/%s", dir, HIST_V1_DIR);
+    struct dayfile_list l;
+    if (dayfile_list(vdir, "hist", "dat", &l) < 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            return 0; /* no old day files: nothing to import */
+        snprintf(note_buf, len, "cannot list %s: %s", vdir, strerror(errno));
+        return -1;
+    }
+    struct import im = {.db = db};
+    sqlite3_stmt *seen = NULL, *mark = NULL;
+    int files = 0, rc = SQLITE_OK;
+    char first[11] = "", last[11] = "";
+    rc = sqlite3_prepare_v2(db, "SELECT 1 FROM imported WHERE file = ?", -1, &seen, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(db, "INSERT INTO imported VALUES (?, ?, ?, ?)", -1, &mark, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO tags (name) VALUES (?)", -1, &im.tag,
+                                NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO samples VALUES (?, ?, ?, ?)", -1,
+                                &im.ins, NULL);
+    for (int i = 0; i < l.n && rc == SQLITE_OK; i++) {
+        char path[CFG_PATH_MAX + 48], name[32], date[11];
+        dayfile_date(l.day[i], date);
+        snprintf(name, sizeof name, "hist-%s.dat", date);
+        snprintf(path, sizeof path, "%s/%s", vdir, name);
+        sqlite3_bind_text(seen, 1, name, -1, SQLITE_TRANSIENT);
+        bool done = sqlite3_step(seen) == SQLITE_ROW;
+        sqlite3_reset(seen);
+        if (done)
+            continue;
+        struct stat st;
+        if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+            continue;
+        unsigned long long before = im.rows;
+        if ((rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
+            break;
+        im.last_id = 0;
+        if (hist_v1_read(path, import_sample, &im) < 0 && im.rc == SQLITE_OK) {
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            snprintf(note_buf, len, "cannot read %s: %s", path, strerror(errno));
+            im.rows = before;
+            continue;
+        }
+        rc = im.rc;
+        if (rc == SQLITE_OK) {
+            sqlite3_bind_text(mark, 1, name, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_int64(mark, 2, (long long)st.st_size);
+            sqlite3_bind_int64(mark, 3, (long long)(im.rows - before));
+            sqlite3_bind_double(mark, 4, now);
+            rc = step_reset(mark);
+        }
+        if (rc == SQLITE_OK)
+            rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+        if (rc != SQLITE_OK) {
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            im.rows = before;
+            break;
+        }
+        files++;
+        if (!first[0])
+            memcpy(first, date, sizeof first);
+        memcpy(last, date, sizeof last);
+    }
+    if (rc != SQLITE_OK)
+        snprintf(note_buf, len, "cannot import the old day files of %s: %s", vdir,
+                 sqlite3_errmsg(db));
+    else if (files > 0)
+        snprintf(note_buf, len, "imported %llu samples from %d old day file%s of %s (%s to %s)",
+                 im.rows, files, files == 1 ? "" : "s", vdir, first, last);
+    sqlite3_finalize(seen);
+    sqlite3_finalize(mark);
+    sqlite3_finalize(im.tag);
+    sqlite3_finalize(im.ins);
+    dayfile_list_free(&l);
+    *rows = im.rows;
+    return rc == SQLITE_OK ? files : -1;
+}
+
+/* ---- the thread -------------------------------------------------------------------------- */
+
+/* Write rows [from, end) of the ring in one transaction: SQLITE_OK or the error. */
+static int write_rows(struct hist_db *d, unsigned long long from, unsigned long long end)
+{
+    int rc = step_reset(d->begin);
+    for (unsigned long long i = from; i < end && rc == SQLITE_OK; i++) {
+        const struct hist_row *r = &d->ring[i % HIST_QUEUE];
+        sqlite3_bind_double(d->ins, 1, r->t);
+        sqlite3_bind_int64(d->ins, 2, r->id);
+        if (isnan(r->v))
+            sqlite3_bind_null(d->ins, 3);
+        else
+            sqlite3_bind_double(d->ins, 3, r->v);
+        sqlite3_bind_int(d->ins, 4, r->q);
+        rc = step_reset(d->ins);
+    }
+    if (rc == SQLITE_OK)
+        rc = step_reset(d->commit);
+    if (rc != SQLITE_OK)
+        (void)step_reset(d->rollback);
+    return rc;
+}
+
+static void do_prune(struct hist_db *d, double before)
+{
+    sqlite3_bind_double(d->prune, 1, before);
+    int rc = step_reset(d->prune);
+    long long n = sqlite3_changes64(d->db);
+    char text[HIST_NOTE_MAX];
+    char date[11];
+    dayfile_date(dayfile_day(before), date);
+    if (rc != SQLITE_OK) {
+        note(d, "cannot remove historian samples before %s: %s", date, sqlite3_errmsg(d->db));
+        return;
+    }
+    if (n <= 0)
+        return;
+    snprintf(text, sizeof text, "removed %lld historian samples from before %s", n, date);
+    event(d, clock_wall_s(), "retention", text);
+    note(d, "%s", text);
+}
+
+static void *run(void *arg)
+{
+    struct hist_db *d = arg;
+    /* named from inside (prctl, not pthread_setname_np, which writes /proc/.../comm): a
+     * test or an operator finds the thread that waits on the disk */
+    (void)prctl(PR_SET_NAME, "meltcon-hist", 0, 0, 0);
+    pthread_mutex_lock(&d->mu);
+    for (;;) {
+        while (!d->stop && d->head == d->tail && !d->prune_due)
+            pthread_cond_wait(&d->cv, &d->mu);
+        unsigned long long from = d->tail, end = d->head;
+        bool prune = d->prune_due;
+        double before = d->prune_before;
+        d->prune_due = false;
+        if (from == end && !prune && d->stop)
+            break;
+        d->busy = true;
+        pthread_mutex_unlock(&d->mu);
+
+        int rc = from < end ? write_rows(d, from, end) : SQLITE_OK;
+        if (prune)
+            do_prune(d, before);
+
+        pthread_mutex_lock(&d->mu);
+        d->tail = end;
+        unsigned long long n = end - from;
+        if (n > 0 && rc == SQLITE_OK) {
+            d->st.written += n;
+            d->st.commits++;
+            d->failing = false;
+        } else if (n > 0) {
+            d->st.failed += n;
+            d->st.last_errno = hist_errno(rc);
+            d->fail_gen++;
+            if (!d->failing && d->nnotes < NOTES)
+                snprintf(d->notes[d->nnotes++], HIST_NOTE_MAX,
+                         "historian cannot write %llu samples to %s: %s", n, HIST_DB,
+                         sqlite3_errstr(rc));
+            d->failing = true;
+        }
+        unsigned long long lost = d->st.lost;
+        double now = clock_mono_s();
+        bool tell = lost > d->lost_noted && now - d->lost_note_t >= NOTE_EVERY_S;
+        unsigned long long newly = lost - d->lost_noted;
+        if (tell) {
+            d->lost_noted = lost;
+            d->lost_note_t = now;
+        }
+        pthread_mutex_unlock(&d->mu);
+        if (tell) {
+            char text[HIST_NOTE_MAX];
+            snprintf(text, sizeof text,
+                     "%llu historian samples lost: the queue of %d rows was full (the disk is "
+                     "slower than the samples come)",
+                     newly, HIST_QUEUE);
+            event(d, clock_wall_s(), "lost", text);
+            note(d, "%s", text);
+        }
+        pthread_mutex_lock(&d->mu);
+        d->busy = false;
+        pthread_cond_broadcast(&d->idle); /* hist_flush: the round and what it said */
+    }
+    pthread_cond_broadcast(&d->idle);
+    pthread_mutex_unlock(&d->mu);
+    return NULL;
+}
+
+/* ---- open and close ---------------------------------------------------------------------- */
+
+/* Decimals of a tag's register step: scale 0.1 -> 1, 1 -> 0, 0.25 -> 2; float 3. */
+static int precision_of(const struct cfg_tag *t)
+{
+    if (t->type == TAG_FLOAT32)
+        return 3;
+    double step = fabs(t->scale);
+    if (!(step > 0) || !isfinite(step))
+        return 6;
+    int p = 0;
+    for (double m = 1; p < 9; p++, m *= 10) {
+        double x = step * m;
+        if (fabs(x - nearbyint(x)) < 1e-9 * (x > 1 ? x : 1))
+            break;
+    }
+    return p;
+}
+
+static void db_free(struct hist_db *d)
+{
+    if (!d)
+        return;
+    sqlite3_finalize(d->ins);
+    sqlite3_finalize(d->ev);
+    sqlite3_finalize(d->begin);
+    sqlite3_finalize(d->commit);
+    sqlite3_finalize(d->rollback);
+    sqlite3_finalize(d->prune);
+    sqlite3_close(d->db);
+    pthread_mutex_destroy(&d->mu);
+    pthread_cond_destroy(&d->cv);
+    pthread_cond_destroy(&d->idle);
+    free(d);
+}
+
+static int open_fail(struct hist_db *d, int err_no, char *err, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static int open_fail(struct hist_db *d, int err_no, char *err, size_t len, const char *fmt, ...)
+{
+    if (err && len) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, len, fmt, ap);
+        va_end(ap);
+    }
+    db_free(d);
+    errno = err_no;
+    return -1;
+}
+
+/* The tags of the config into the tags table, their ids into h. */
+static int define_tags(struct hist *h, const struct cfg *c, sqlite3 *db)
+{
+    sqlite3_stmt *up = NULL, *id = NULL;
+    int rc = sqlite3_prepare_v2(db,
+                                "INSERT INTO tags (name, unit, precision) VALUES (?, ?, ?) "
+                                "ON CONFLICT(name) DO UPDATE SET unit = excluded.unit, "
+                                "precision = excluded.precision",
+                                -1, &up, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(db, "SELECT id FROM tags WHERE name = ?", -1, &id, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    for (int i = 0; i < h->ntags && rc == SQLITE_OK; i++) {
+        const struct cfg_tag *t = &c->tags[h->tags[i].idx];
+        sqlite3_bind_text(up, 1, t->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(up, 2, t->unit, -1, SQLITE_STATIC);
+        sqlite3_bind_int(up, 3, precision_of(t));
+        rc = step_reset(up);
+        sqlite3_bind_text(id, 1, t->name, -1, SQLITE_STATIC);
+        if (rc == SQLITE_OK && sqlite3_step(id) == SQLITE_ROW)
+            h->tags[i].id = sqlite3_column_int64(id, 0);
+        else if (rc == SQLITE_OK)
+            rc = SQLITE_ERROR;
+        sqlite3_reset(id);
+    }
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    else
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_finalize(up);
+    sqlite3_finalize(id);
+    return rc;
+}
+
+/* SQLite, run as root, gives a new -wal or -shm file the database file's owner with
+ * fchown(2); the server's files are its own account's already, and its unit's system
+ * call filter refuses fchown: the VFS's fchown does nothing instead (hist_vfs_setup,
+ * before every open, writer or reader). */
+static int no_fchown(int fd, uid_t uid, gid_t gid)
+{
+    (void)fd;
+    (void)uid;
+    (void)gid;
+    return 0;
+}
+
+void hist_vfs_setup(void)
+{
+    sqlite3_vfs *vfs = sqlite3_vfs_find(NULL);
+    if (vfs && vfs->iVersion >= 3 && vfs->xSetSystemCall)
+        (void)vfs->xSetSystemCall(vfs, "fchown", (sqlite3_syscall_ptr)no_fchown);
+}
+
+int hist_open_err(struct hist *h, const char *dir, const struct cfg *c, char *err, size_t len)
+{
+    memset(h, 0, sizeof *h);
+    if (err && len)
+        err[0] = '\0';
+    if (strlen(dir) >= sizeof h->dir)
+        return open_fail(NULL, ENAMETOOLONG, err, len, "%s: the path is too long", dir);
+    struct stat st;
+    if (stat(dir, &st) < 0)
+        return open_fail(NULL, errno, err, len, "%s: %s", dir, strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return open_fail(NULL, ENOTDIR, err, len, "%s: not a directory", dir);
     snprintf(h->dir, sizeof h->dir, "%s", dir);
     h->period_s = c->server.historian_period_s;
     h->deadband_pct = c->server.historian_deadband_pct;
@@ -453,309 +605,256 @@ int hist_open(struct hist *h, const char *dir, const struct cfg *c)
         k->idx = i;
         k->band = fabs(span) * h->deadband_pct / 100.0;
     }
+
+    char path[CFG_PATH_MAX + 32];
+    if (hist_db_path(dir, path, sizeof path) < 0)
+        return open_fail(NULL, ENAMETOOLONG, err, len, "%s: the path is too long", dir);
+    hist_vfs_setup();
+    struct hist_db *d = calloc(1, sizeof *d);
+    if (!d)
+        return open_fail(NULL, ENOMEM, err, len, "out of memory for the historian");
+    pthread_mutex_init(&d->mu, NULL);
+    pthread_cond_init(&d->cv, NULL);
+    pthread_cond_init(&d->idle, NULL);
+    int rc = sqlite3_open_v2(path, &d->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             NULL);
+    if (rc != SQLITE_OK)
+        return open_fail(d, hist_errno(rc), err, len, "%s: %s", path,
+                         d->db ? sqlite3_errmsg(d->db) : sqlite3_errstr(rc));
+    sqlite3_busy_timeout(d->db, 5000);
+    char *msg = NULL;
+    char why[HIST_NOTE_MAX];
+    rc = sqlite3_exec(d->db,
+                      "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+                      "PRAGMA journal_size_limit = 16777216",
+                      NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        snprintf(why, sizeof why, "%s", msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        return open_fail(d, hist_errno(rc), err, len, "%s: %s", path, why);
+    }
+    if (hist_schema(d->db, why, sizeof why) < 0)
+        return open_fail(d, EIO, err, len, "%s: %s", path, why);
+    if ((rc = define_tags(h, c, d->db)) != SQLITE_OK)
+        return open_fail(d, hist_errno(rc), err, len, "%s: %s", path, sqlite3_errmsg(d->db));
+    rc = sqlite3_prepare_v2(d->db, "INSERT OR REPLACE INTO samples VALUES (?, ?, ?, ?)", -1,
+                            &d->ins, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(d->db, "INSERT INTO events VALUES (?, ?, ?)", -1, &d->ev, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(d->db, "BEGIN IMMEDIATE", -1, &d->begin, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(d->db, "COMMIT", -1, &d->commit, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(d->db, "ROLLBACK", -1, &d->rollback, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(d->db, "DELETE FROM samples WHERE t < ?", -1, &d->prune, NULL);
+    if (rc != SQLITE_OK)
+        return open_fail(d, hist_errno(rc), err, len, "%s: %s", path, sqlite3_errmsg(d->db));
+
+    double now = clock_wall_s();
+    unsigned long long rows = 0;
+    if (hist_import_v1(d->db, dir, now, &rows, why, sizeof why) < 0)
+        return open_fail(d, EIO, err, len, "%s", why);
+    d->st.imported = rows;
+    if (why[0]) {
+        event(d, now, "import", why);
+        snprintf(d->notes[d->nnotes++], HIST_NOTE_MAX, "%s", why);
+    }
+    snprintf(why, sizeof why, "historian started: %d tags, sampled every %g s, deadband %g %%",
+             h->ntags, h->period_s, h->deadband_pct);
+    event(d, now, "start", why);
+
+    d->running = pthread_create(&d->thread, NULL, run, d) == 0;
+    if (!d->running)
+        return open_fail(d, EAGAIN, err, len, "cannot start the historian's thread");
+    h->db = d;
     return 0;
+}
+
+int hist_open(struct hist *h, const char *dir, const struct cfg *c)
+{
+    return hist_open_err(h, dir, c, NULL, 0);
 }
 
 void hist_close(struct hist *h)
 {
-    if (h->fd >= 0)
-        close(h->fd);
-    h->fd = -1;
+    struct hist_db *d = h->db;
+    if (!d)
+        return;
+    h->db = NULL;
+    pthread_mutex_lock(&d->mu);
+    d->stop = true;
+    pthread_cond_signal(&d->cv);
+    pthread_mutex_unlock(&d->mu);
+    if (d->running)
+        pthread_join(d->thread, NULL);
+    char text[HIST_NOTE_MAX];
+    snprintf(text, sizeof text,
+             "historian stopped: %llu samples written, %llu lost (queue full), %llu failed",
+             d->st.written, d->st.lost, d->st.failed);
+    event(d, clock_wall_s(), "stop", text);
+    db_free(d);
 }
 
-/* ---- queries --------------------------------------------------------------------------- */
+/* ---- the caller's side ------------------------------------------------------------------- */
 
-static int find(const char *const *names, int n, const char *name)
+static bool moved(const struct hist_tag *k, double v)
 {
-    for (int i = 0; i < n; i++)
-        if (strcmp(names[i], name) == 0)
-            return i;
-    return -1;
+    if (isnan(v) || isnan(k->v))
+        return isnan(v) != isnan(k->v);
+    return fabs(v - k->v) > k->band;
 }
 
-struct priors {
-    int n;
-    bool has[CFG_MAX_TAGS];
-    struct hist_point p[CFG_MAX_TAGS];
-};
-
-/* Pass the remembered prior samples on; true if fn asked to stop. */
-static bool flush_priors(struct priors *pr, hist_fn fn, void *ctx, long *count)
+static bool due(const struct hist_tag *k, double now, struct tag_value x)
 {
-    for (int k = 0; k < pr->n; k++) {
-        if (!pr->has[k])
-            continue;
-        pr->has[k] = false;
-        ++*count;
-        if (fn(&pr->p[k], ctx))
-            return true;
-    }
-    return false;
+    return !k->stored || x.q != k->q || (x.q == Q_GOOD && moved(k, x.v)) ||
+           now - k->t >= HIST_HEARTBEAT_S || now < k->t;
 }
 
-long hist_query(const char *dir, const char *const *tags, int ntags, double from, double to,
-                bool prior, hist_fn fn, void *ctx)
+int hist_sample(struct hist *h, double now, const struct tag_value *tags)
 {
-    if (ntags <= 0 || ntags > CFG_MAX_TAGS || !(from <= to)) {
+    struct hist_db *d = h->db;
+    if (!d || !isfinite(now) || now < 0) {
         errno = EINVAL;
         return -1;
     }
-    struct dayfile_list l;
-    if (dayfile_list(dir, "hist", "dat", &l) < 0)
-        return -1;
-    double start = prior ? from - HIST_HOLD_S : from;
-    long first = dayfile_day(start), last = dayfile_day(to), count = 0;
-    struct priors *pr = calloc(1, sizeof *pr);
-    if (!pr) {
-        free(l.day);
-        errno = ENOMEM;
-        return -1;
+    if (h->period_s > 0) {
+        long long slot = (long long)floor(now / h->period_s);
+        if (h->sampled && slot == h->slot)
+            return 0;
+        h->slot = slot;
+        h->sampled = true;
     }
-    pr->n = ntags;
-    bool flushed = !prior, stop = false;
-    for (int i = 0; i < l.n && !stop; i++) {
-        if (l.day[i] < first || l.day[i] > last)
+    pthread_mutex_lock(&d->mu);
+    bool failing = d->failing;
+    int err = d->st.last_errno;
+    if (d->fail_gen != d->seen_fail_gen) { /* rows were lost: a full set again */
+        d->seen_fail_gen = d->fail_gen;
+        for (int i = 0; i < h->ntags; i++)
+            h->tags[i].stored = false;
+    }
+    int count = 0;
+    for (int i = 0; i < h->ntags; i++) {
+        struct hist_tag *k = &h->tags[i];
+        struct tag_value x = tags[k->idx];
+        if (!due(k, now, x))
             continue;
-        struct reader *r = reader_open(dir, l.day[i]);
-        if (!r)
-            continue;
-        int map[MAX_ID];
-        for (int k = 0; k < MAX_ID; k++)
-            map[k] = -1;
-        struct rec rc;
-        while (!stop && next_record(r, &rc)) {
-            char name[CFG_NAME_MAX];
-            double t;
-            int n, id;
-            if (rc.type == 'D') {
-                if ((id = parse_def(&rc, name)) >= 0 && id < MAX_ID)
-                    map[id] = find(tags, ntags, name);
-                continue;
-            }
-            if ((n = parse_samples(&rc, &t)) < 0 || t < start || t > to)
-                continue;
-            for (int s = 0; s < n && !stop; s++) {
-                const unsigned char *e = rc.p + 10 + (size_t)s * SAMPLE_LEN;
-                unsigned sid = get_u16(e);
-                int k = sid < MAX_ID ? map[sid] : -1;
-                if (k < 0 || e[2] > Q_STALE)
-                    continue;
-                struct hist_point pt = {.t = t,
-                                        .tag = k,
-                                        .v = get_f64(e + 3),
-                                        .q = (enum tag_quality)e[2],
-                                        .prior = t < from};
-                if (pt.prior) {
-                    if (!flushed && (!pr->has[k] || t >= pr->p[k].t)) {
-                        pr->p[k] = pt;
-                        pr->has[k] = true;
-                    }
-                    continue;
-                }
-                if (!flushed) {
-                    flushed = true;
-                    if ((stop = flush_priors(pr, fn, ctx, &count)))
-                        break;
-                }
-                count++;
-                stop = fn(&pt, ctx) != 0;
-            }
+        if (d->head - d->tail >= HIST_QUEUE) {
+            d->st.lost++;
+            continue; /* not taken as stored: offered again at the next instant */
         }
-        reader_close(r);
+        d->ring[d->head++ % HIST_QUEUE] = (struct hist_row){.t = now, .v = x.v, .id = k->id,
+                                                           .q = (int)x.q};
+        k->stored = true;
+        k->t = now;
+        k->v = x.v;
+        k->q = x.q;
+        count++;
     }
-    if (!flushed && !stop)
-        flush_priors(pr, fn, ctx, &count);
-    free(pr);
-    free(l.day);
+    if (count > 0) {
+        d->st.queued += (unsigned long long)count;
+        int depth = (int)(d->head - d->tail);
+        if (depth > d->st.max_depth)
+            d->st.max_depth = depth;
+        pthread_cond_signal(&d->cv);
+    }
+    pthread_mutex_unlock(&d->mu);
+    if (count > 0) {
+        h->records++;
+        h->samples += count;
+    }
+    if (failing) {
+        h->failures++;
+        h->last_errno = err ? err : EIO;
+        errno = h->last_errno;
+        return -1;
+    }
+    h->last_errno = 0;
     return count;
 }
 
-int hist_tags(const char *dir, double from, double to, char names[][CFG_NAME_MAX], int max)
+void hist_retain(struct hist *h, double now, int keep_days)
 {
-    struct dayfile_list l;
-    if (dayfile_list(dir, "hist", "dat", &l) < 0)
-        return -1;
-    int n = 0;
-    for (int i = 0; i < l.n; i++) {
-        if (l.day[i] < dayfile_day(from) || l.day[i] > dayfile_day(to))
-            continue;
-        struct reader *r = reader_open(dir, l.day[i]);
-        if (!r)
-            continue;
-        struct rec rc;
-        char name[CFG_NAME_MAX];
-        while (next_record(r, &rc)) {
-            if (rc.type != 'D' || parse_def(&rc, name) < 0 || n >= max)
-                continue;
-            bool known = false;
-            for (int k = 0; k < n && !known; k++)
-                known = strcmp(names[k], name) == 0;
-            if (!known)
-                snprintf(names[n++], CFG_NAME_MAX, "%s", name);
-        }
-        reader_close(r);
-    }
-    free(l.day);
-    return n;
-}
-
-/* ---- CSV ------------------------------------------------------------------------------- */
-
-struct cell {
-    bool has;
-    double t, v;
-    enum tag_quality q;
-};
-
-struct csv {
-    FILE *out;
-    int ntags;
-    long rows;
-    bool pending;
-    double row_t;
-    struct cell cell[CFG_MAX_TAGS];
-};
-
-/* Exactly the stored double, in its shortest decimal (config/numtext.h): a reader gets
- * back what the historian holds, whatever its digits (the tag codec decodes a decimal
- * scale as a division, so 7453 at scale 0.1 is 745.3 and is written so). */
-static void num_text(double v, char *buf, size_t len)
-{
-    (void)numtext(buf, len, v);
-}
-
-static void time_text(double t, char *buf, size_t len)
-{
-    long long ms = llround(t * 1000.0);
-    time_t s = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&s, &tm);
-    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", (tm.tm_year + 1900) % 10000,
-             (tm.tm_mon + 1) % 100, tm.tm_mday % 100, tm.tm_hour % 100, tm.tm_min % 100,
-             tm.tm_sec % 100, (int)(ms % 1000));
-}
-
-static void csv_text(FILE *out, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, out);
+    struct hist_db *d = h->db;
+    if (!d || keep_days <= 0)
         return;
-    }
-    putc('"', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            putc('"', out);
-        putc(*s, out);
-    }
-    putc('"', out);
+    pthread_mutex_lock(&d->mu);
+    d->prune_due = true;
+    d->prune_before = (double)(dayfile_day(now) - keep_days + 1) * DAYFILE_SECS_PER_DAY;
+    pthread_cond_signal(&d->cv);
+    pthread_mutex_unlock(&d->mu);
 }
 
-static void emit_row(struct csv *c)
+void hist_flush(struct hist *h)
 {
-    char text[40];
-    time_text(c->row_t, text, sizeof text);
-    fputs(text, c->out);
-    for (int k = 0; k < c->ntags; k++) {
-        const struct cell *x = &c->cell[k];
-        putc(',', c->out);
-        if (!x->has || c->row_t - x->t > HIST_HOLD_S)
-            continue;
-        if (x->q != Q_GOOD) {
-            fputs(tag_quality_name(x->q), c->out);
-            continue;
-        }
-        num_text(x->v, text, sizeof text);
-        fputs(text, c->out);
-    }
-    putc('\n', c->out);
-    c->rows++;
-    c->pending = false;
+    struct hist_db *d = h->db;
+    if (!d)
+        return;
+    pthread_mutex_lock(&d->mu);
+    unsigned long long want = d->head;
+    while (d->tail < want || d->prune_due || d->busy)
+        pthread_cond_wait(&d->idle, &d->mu);
+    pthread_mutex_unlock(&d->mu);
 }
 
-static int csv_point(const struct hist_point *p, void *ctx)
+void hist_status(struct hist *h, struct hist_stats *st)
 {
-    struct csv *c = ctx;
-    if (!p->prior && c->pending && p->t != c->row_t)
-        emit_row(c);
-    c->cell[p->tag] = (struct cell){.has = true, .t = p->t, .v = p->v, .q = p->q};
-    if (!p->prior) {
-        c->row_t = p->t;
-        c->pending = true;
-    }
-    return ferror(c->out);
+    struct hist_db *d = h->db;
+    memset(st, 0, sizeof *st);
+    if (!d)
+        return;
+    pthread_mutex_lock(&d->mu);
+    *st = d->st;
+    st->depth = (int)(d->head - d->tail);
+    pthread_mutex_unlock(&d->mu);
 }
 
-static long export_tags(const char *dir, double from, double to, const char *const *tags, int ntags,
-                        FILE *out)
+int hist_note(struct hist *h, char *buf, size_t len)
 {
-    struct csv *c = calloc(1, sizeof *c);
-    if (!c) {
-        errno = ENOMEM;
-        return -1;
+    struct hist_db *d = h->db;
+    if (!d)
+        return 0;
+    pthread_mutex_lock(&d->mu);
+    int got = d->nnotes > 0;
+    if (got) {
+        (void)str_copy(buf, len, d->notes[0]);
+        d->nnotes--;
+        memmove(d->notes[0], d->notes[1], sizeof d->notes[0] * (size_t)d->nnotes);
     }
-    c->out = out;
-    c->ntags = ntags;
-    fputs("time", out);
-    for (int k = 0; k < ntags; k++) {
-        putc(',', out);
-        csv_text(out, tags[k]);
-    }
-    putc('\n', out);
-    long n = ntags > 0 ? hist_query(dir, tags, ntags, from, to, true, csv_point, c) : 0;
-    if (n >= 0 && c->pending)
-        emit_row(c);
-    long rows = c->rows;
-    free(c);
-    if (n < 0)
-        return -1;
-    if (ferror(out) || fflush(out) != 0) {
-        errno = errno ? errno : EIO;
-        return -1;
-    }
-    return rows;
+    pthread_mutex_unlock(&d->mu);
+    return got;
 }
 
-long hist_export_csv(const char *dir, double from, double to, const char *const *tags, int ntags,
-                     FILE *out)
-{
-    if (ntags < 0 || ntags > CFG_MAX_TAGS || !(from <= to)) {
-        errno = EINVAL;
-        return -1;
-    }
-    if (ntags > 0)
-        return export_tags(dir, from, to, tags, ntags, out);
-    char(*names)[CFG_NAME_MAX] = malloc(CFG_MAX_TAGS * sizeof *names);
-    if (!names) {
-        errno = ENOMEM;
-        return -1;
-    }
-    const char *list[CFG_MAX_TAGS];
-    long rows = -1;
-    int n = hist_tags(dir, from, to, names, CFG_MAX_TAGS);
-    for (int k = 0; k < n; k++)
-        list[k] = names[k];
-    if (n >= 0)
-        rows = export_tags(dir, from, to, list, n, out);
-    free(names);
-    return rows;
-}
-
-/* ---- retention ------------------------------------------------------------------------- */
-
-int hist_prune(const char *dir, double now, int keep_days)
+long hist_prune(const char *dir, double now, int keep_days)
 {
     if (keep_days <= 0)
         return 0;
-    struct dayfile_list l;
-    if (dayfile_list(dir, "hist", "dat", &l) < 0)
+    char path[CFG_PATH_MAX + 32];
+    if (hist_db_path(dir, path, sizeof path) < 0)
         return -1;
-    long cutoff = dayfile_day(now) - keep_days + 1;
-    int removed = 0;
-    for (int i = 0; i < l.n - 1 && l.day[i] < cutoff; i++) {
-        char path[CFG_PATH_MAX + 32];
-        path_of(path, sizeof path, dir, l.day[i]);
-        removed += unlink(path) == 0;
+    struct stat st;
+    if (stat(path, &st) < 0)
+        return errno == ENOENT ? 0 : -1;
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
+    sqlite3_stmt *s = NULL;
+    if (rc == SQLITE_OK) {
+        sqlite3_busy_timeout(db, 5000);
+        rc = sqlite3_prepare_v2(db, "DELETE FROM samples WHERE t < ?", -1, &s, NULL);
     }
-    free(l.day);
-    return removed;
+    long n = -1;
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_double(s, 1,
+                            (double)(dayfile_day(now) - keep_days + 1) * DAYFILE_SECS_PER_DAY);
+        rc = step_reset(s);
+        if (rc == SQLITE_OK)
+            n = (long)sqlite3_changes64(db);
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    if (n < 0)
+        errno = hist_errno(rc);
+    return n;
 }

@@ -31,4 +31,12 @@
  * that is systemd's, which runs it in the foreground. */
 int server_run(const struct cfg *c, bool foreground, char *msg, size_t msglen);
 
+/* The export a client asked for, in a program of its own: the server's job
+ * child runs `meltcon SERVER_EXPORT_JOB DIR FROM TO FLAGS TAGS` (SQLite must
+ * not be used in a child forked from a process that has the database open),
+ * which writes the rows and the job's status line to fd 3.  main() hands
+ * such an argv here first; returns the exit status. */
+#define SERVER_EXPORT_JOB "--server-export-job"
+int server_export_job_main(int argc, char **argv);
+
 #endif

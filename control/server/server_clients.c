@@ -247,16 +247,37 @@ static int journal_spec(const struct snap_req *r, struct job_spec *sp, char *why
     return -1;
 }
 
-/* export target=TAG,TAG... (empty: every stored tag) value="FROM TO" (Unix times) */
+/* export target=TAG,TAG... (empty: every stored tag) value="FROM TO [json] [units]" (Unix
+ * times; json: JSON lines, units: CSV with a units line) */
 static int export_spec(const struct server *sv, const struct snap_req *r, struct job_spec *sp,
                        char *names, size_t nlen, char *why, size_t n)
 {
     memset(sp, 0, sizeof *sp);
     sp->kind = JOB_EXPORT;
-    char a[64], b[64];
-    if (sscanf(r->value, "%63s %63s", a, b) != 2 || parse_num(a, &sp->from) < 0 ||
-        parse_num(b, &sp->to) < 0 || sp->to <= sp->from) {
+    char a[64], b[64], f[2][64];
+    int got = sscanf(r->value, "%63s %63s %63s %63s", a, b, f[0], f[1]);
+    if (got < 2 || parse_num(a, &sp->from) < 0 || parse_num(b, &sp->to) < 0 ||
+        sp->to <= sp->from) {
         snprintf(why, n, "export \"%s\": expected FROM TO as Unix times, FROM before TO", r->value);
+        return -1;
+    }
+    for (int i = 0; i + 2 < got; i++) {
+        unsigned x = !strcmp(f[i], "json") ? HIST_X_JSON : !strcmp(f[i], "units") ? HIST_X_UNITS : 0;
+        if (!x || (sp->xflags & x)) {
+            snprintf(why, n, "export \"%s\": after FROM TO expected json or units, once each",
+                     r->value);
+            return -1;
+        }
+        sp->xflags |= x;
+    }
+    char extra[2];
+    if (sscanf(r->value, "%*s %*s %*s %*s %1s", extra) == 1) {
+        snprintf(why, n, "export \"%s\": expected at most FROM TO json|units", r->value);
+        return -1;
+    }
+    if (sp->xflags == (HIST_X_JSON | HIST_X_UNITS)) {
+        snprintf(why, n, "export \"%s\": units is for CSV; JSON lines have no units line",
+                 r->value);
         return -1;
     }
     (void)str_copy(names, nlen, r->target);

@@ -105,6 +105,7 @@ struct job_spec {
     double from, to;
     int ntags;
     const char *tags[CFG_MAX_TAGS];
+    unsigned xflags; /* export: HIST_X_JSON, HIST_X_UNITS (hist.h) */
 };
 
 enum pfd_kind { PFD_LISTEN, PFD_SESSION, PFD_JOB, PFD_WRITER, PFD_IDENT };

@@ -149,9 +149,9 @@ static int serve(struct server *sv, int notify_fd, char *msg, size_t msglen)
     server_tail_load(sv);
     sv->published_seq = jnl.seq; /* every line already in the file counts as published */
     server_jmsg_begin(&sv->bc, 0); /* journal lines for every client */
-    if (hist_open(&hist, sv->hist_dir, c) < 0) {
-        snprintf(err, sizeof err, "cannot open the historian in %s: %s", sv->hist_dir,
-                 strerror(errno));
+    char herr[400];
+    if (hist_open_err(&hist, sv->hist_dir, c, herr, sizeof herr) < 0) {
+        snprintf(err, sizeof err, "cannot open the historian: %s", herr);
         journal_close(&jnl);
         return fail_start_sj(sv, notify_fd, msg, msglen, err);
     }
@@ -406,7 +406,9 @@ int server_run(const struct cfg *c, bool foreground, char *msg, size_t msglen)
         goto out;
     }
     snprintf(sv->journal_dir, sizeof sv->journal_dir, "%s/journal", sv->state_dir);
-    snprintf(sv->hist_dir, sizeof sv->hist_dir, "%s/hist", sv->state_dir);
+    /* the historian's database, historian.db, lives in the state directory itself (its
+     * old day files, imported once, in state_dir/hist: hist.h) */
+    snprintf(sv->hist_dir, sizeof sv->hist_dir, "%s", sv->state_dir);
     if (mkdirs(sv->journal_dir, 0750, err, sizeof err) < 0 ||
         mkdirs(sv->hist_dir, 0750, err, sizeof err) < 0) {
         snprintf(msg, msglen, "%s", err);

@@ -268,15 +268,14 @@ static void prune(struct wr *w, double wall)
     w->prune_day = day;
     int a = journal_prune(w->c.journal_dir, wall, w->c.journal_retention_days);
     int ea = errno;
-    int b = hist_prune(w->c.hist_dir, wall, w->c.hist_retention_days);
-    int eb = errno;
+    /* the historian deletes its old samples on its own thread; it says so (hist_note) */
+    hist_retain(&w->h, wall, w->c.hist_retention_days);
     pthread_mutex_lock(&w->mu);
-    if (a < 0 || b < 0)
-        note(w, "retention", "cannot remove old day files from %s: %s",
-             a < 0 ? w->c.journal_dir : w->c.hist_dir, strerror(a < 0 ? ea : eb));
-    if (a > 0 || b > 0)
-        note(w, "retention", "removed %d journal and %d historian day files", a > 0 ? a : 0,
-             b > 0 ? b : 0);
+    if (a < 0)
+        note(w, "retention", "cannot remove old day files from %s: %s", w->c.journal_dir,
+             strerror(ea));
+    if (a > 0)
+        note(w, "retention", "removed %d journal day files", a);
     pthread_mutex_unlock(&w->mu);
 }
 
@@ -298,6 +297,12 @@ static void *run(void *arg)
             herr = w->h.last_errno ? w->h.last_errno : EIO;
         long long fb = free_bytes(w->c.state_dir);
         prune(w, clock_wall_s());
+        char hnote[HIST_NOTE_MAX];
+        while (hist_note(&w->h, hnote, sizeof hnote)) {
+            pthread_mutex_lock(&w->mu);
+            note(w, "historian", "%s", hnote);
+            pthread_mutex_unlock(&w->mu);
+        }
 
         pthread_mutex_lock(&w->mu);
         struct wr_status old = w->st;
@@ -392,7 +397,7 @@ struct wr *wr_start(const struct wr_conf *c, struct journal *j, struct hist *h, 
     w->running = true;
     j->fd = -1; /* the writer's now, and the heads it publishes */
     j->publish = NULL;
-    h->fd = -1;
+    h->db = NULL;
     return w;
 }
 

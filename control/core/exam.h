@@ -1,0 +1,83 @@
+/* exam — a training run judged against its exercise (config/exercise.h), from the record.
+ *
+ * Pure: fed the run's record lines in time order (the same lines rpt_event takes: the
+ * journal's, or a core's results), it keeps the timeline the debrief prints and judges
+ * every expectation:
+ *   a window opens at `after`: start (t_start), the first raise of alarm NAME, its first
+ *   return to normal (clear NAME), the first entry into phase NAME, or the scenario's
+ *   event NAME (t_start + at_min * 60 / speed: the record is wall-clock, the scenario
+ *   process time);
+ *   expected   MET  an accepted action by a person matching KIND WHAT (WHAT * any) at or
+ *                   after the opening, within within_s / speed (0: any time after);
+ *              LATE the same after the window (half the points);
+ *              MISSED none, or the window never opened (named as such);
+ *   forbidden  TAKEN an accepted matching action after the opening, before `until`
+ *                   closes it, while the `while` alarm is active (UNACK or ACKED);
+ *                   else KEPT (its points).
+ * Score: points earned over points possible, in %.  The run passes with no expectation
+ * MISSED or TAKEN and a score of at least EXAM_PASS_PCT.
+ */
+#ifndef MELTCON_EXAM_H
+#define MELTCON_EXAM_H
+
+#include <stdbool.h>
+
+#include "exercise.h"
+
+#define EXAM_PASS_PCT 70.0
+#define EXAM_MAX_ALARMS 128
+#define EXAM_MAX_REFUSED 64
+
+enum exam_verdict { EXV_MET, EXV_LATE, EXV_MISSED, EXV_TAKEN, EXV_KEPT };
+
+struct exam_item {
+    double t_open;   /* the window opened, -1 never */
+    double t_close;  /* a forbidden one's window closed (until), -1 not */
+    double t_done;   /* the action (expected: first matching; forbidden: first taken), -1 */
+    int verdict;     /* enum exam_verdict, after exam_finish */
+    int points;      /* earned */
+};
+
+/* One alarm episode: raised, acknowledged, cleared (-1 not). */
+struct exam_alarm {
+    char name[48];
+    char prio[12];
+    double t_raised, t_acked, t_cleared;
+};
+
+struct exam_refused {
+    double t;
+    char user[32], kind[16], what[48], why[160];
+};
+
+struct exam {
+    const struct exercise *ex;
+    double t_start, speed;
+    struct exam_item it[EXERCISE_MAX];
+    int nalarms;
+    struct exam_alarm al[EXAM_MAX_ALARMS];
+    int nrefused;
+    struct exam_refused rf[EXAM_MAX_REFUSED];
+    int actions;
+    double score_pct;
+    int earned, possible;
+    bool passed;
+};
+
+/* Start judging ex (kept by pointer) for a run that started at t_start (wall) at speed. */
+void exam_init(struct exam *m, const struct exercise *ex, double t_start, double speed);
+
+/* The wall time of the scenario's event NAME, -1 if none. */
+double exam_event_time(const struct exam *m, const char *name);
+
+/* One record line (see rpt.h for the fields). */
+void exam_event(struct exam *m, double t, const char *user, const char *kind, const char *what,
+                const char *old_v, const char *new_v, bool ok, const char *text);
+
+/* Judge at the end of the run. */
+void exam_finish(struct exam *m, double t_end);
+
+/* "MET" "LATE" "MISSED" "TAKEN" "KEPT" */
+const char *exam_verdict_name(int v);
+
+#endif
