@@ -54,6 +54,8 @@ struct cfg_tag {
     bool writable;
     char unit[16];
     char description[CFG_TEXT_MAX];
+    bool has_mqtt_deadband;   /* the tag's own MQTT deadband, else [mqtt] deadband_pct */
+    double mqtt_deadband;     /* in the tag's unit */
 };
 
 /* ---- sections with one instance ------------------------------------------ */
@@ -294,6 +296,23 @@ struct cfg_console {
     enum cfg_horn horn; /* on a new high or critical alarm */
 };
 
+/* [mqtt]: the Sparkplug B publisher (control/server/mqtt.c) and `meltcon
+ * plant` (tui/plant_ui.c).  The node id is the furnace's name. */
+struct cfg_mqtt {
+    bool enabled;
+    char host[CFG_PATH_MAX];
+    int port;
+    int keepalive_s;
+    char tls_ca[CFG_PATH_MAX];       /* "" = plain TCP */
+    char tls_cert[CFG_PATH_MAX];     /* client certificate, with tls_key */
+    char tls_key[CFG_PATH_MAX];
+    char username[CFG_NAME_MAX];     /* "" = none */
+    char password_file[CFG_PATH_MAX]; /* its first line is the password */
+    char group_id[CFG_NAME_MAX];
+    int store_forward;               /* DDATA messages kept while the broker is away */
+    double deadband_pct;             /* of a tag's range, unless the tag has its own */
+};
+
 struct cfg {
     char path[CFG_PATH_MAX];  /* the file, absolute when cfg_load could resolve it */
     /* SHA-256 of the exact bytes the loader parsed, lowercase hex: which
@@ -311,6 +330,7 @@ struct cfg {
     struct cfg_alarm alarms[CFG_MAX_ALARMS];
     struct cfg_program programs[CFG_MAX_PROGRAMS];
     struct cfg_console console;
+    struct cfg_mqtt mqtt;
 };
 
 /* One mistake, with everything needed to find and fix it. */

@@ -522,6 +522,16 @@ static void check_rest(struct cfg_ctx *x)
         xerr(x, "server", "", "reserved_slots",
              "must be below max_clients (%d): viewers need at least one slot",
              c->server.max_clients);
+    const struct cfg_mqtt *mq = &c->mqtt;
+    if (!*mq->tls_cert != !*mq->tls_key)
+        xerr(x, "mqtt", "", *mq->tls_cert ? "tls_cert" : "tls_key",
+             "tls_cert and tls_key go together: give both or neither");
+    if (*mq->tls_cert && !*mq->tls_ca)
+        xerr(x, "mqtt", "", "tls_cert", "a client certificate needs tls_ca (TLS to the broker)");
+    if (*mq->password_file && !*mq->username)
+        xerr(x, "mqtt", "", "password_file", "a password needs a username");
+    if (strpbrk(mq->host, " /+#") || (mq->enabled && !*mq->host))
+        xerr(x, "mqtt", "", "host", "expected a host name or address, e.g. broker.plant.local");
     if (cfg_scan_find_sec(&x->sc, "furnace") < 0)
         cfg_err(x, 0, "furnace", NULL, NULL, "missing section: every file names its furnace "
                 "([furnace] name = ...)");

@@ -263,6 +263,10 @@ static const struct cfg_key tag_keys[] = {
      .off = offsetof(S, fault), .has = offsetof(S, has_fault)},
     BOOL("writable", writable, "no", "the console writes it (holding registers and coils only)"),
     STR("description", description, "", "what the tag measures or drives"),
+    {.key = "mqtt_deadband", .type = KT_DOUBLE, .min = 0, .max = BIG, .def = "", .unit = "",
+     .help = "MQTT: a change smaller than this (in the tag's unit) is not published; empty = "
+             "[mqtt] deadband_pct of the range",
+     .off = offsetof(S, mqtt_deadband), .has = offsetof(S, has_mqtt_deadband)},
     END,
 };
 #undef S
@@ -424,6 +428,33 @@ static const struct cfg_key console_keys[] = {
 };
 #undef S
 
+#define S struct cfg_mqtt
+static const struct cfg_key mqtt_keys[] = {
+    BOOL("enabled", enabled, "no",
+         "publish this furnace to an MQTT broker as a Sparkplug B edge node (read-only: no "
+         "command of any kind reaches the furnace from MQTT)"),
+    STR("host", host, "127.0.0.1", "the broker's host name or address"),
+    INT("port", port, 1, 65535, "1883", "", "the broker's port (8883 with TLS)"),
+    INT("keepalive_s", keepalive_s, 5, 3600, "10", "s",
+        "MQTT keepalive (libmosquitto takes 5 s or more): the broker declares the node dead "
+        "(NDEATH) after 1.5 times this"),
+    STR("tls_ca", tls_ca, "", "CA certificate file: TLS to the broker when given"),
+    STR("tls_cert", tls_cert, "", "client certificate file (with tls_key and tls_ca)"),
+    STR("tls_key", tls_key, "", "client key file (with tls_cert)"),
+    STR("username", username, "", "MQTT user name; empty = none"),
+    STR("password_file", password_file, "",
+        "file whose first line is the MQTT password (never the password in this file)"),
+    NAME("group_id", group_id, "meltcon", "Sparkplug group id; the node id is the furnace name"),
+    INT("store_forward", store_forward, 0, 100000, "1000", "",
+        "data messages kept while the broker is away, replayed (historical) on reconnect; "
+        "the oldest beyond this are dropped, counted and journalled"),
+    DBL("deadband_pct", deadband_pct, 0, 50, "0.1", "%",
+        "a tag is published when it moved this much of its range (or its quality changed); "
+        "[tag.NAME] mqtt_deadband overrides"),
+    END,
+};
+#undef S
+
 #define SINGLE(n, field, k, h) {.name = n, .help = h, .keys = k, .off = offsetof(struct cfg, field)}
 #define MULTI(n, arr, cnt, k, h, ex)                                                            \
     {.name = n, .multi = true, .help = h, .keys = k, .off = offsetof(struct cfg, arr),          \
@@ -445,5 +476,6 @@ const struct cfg_section cfg_sections[] = {
     MULTI("program", programs, nprograms, program_keys, "one melt program (recipe) per alloy",
           "program.a226"),
     SINGLE("console", console, console_keys, "the operator console"),
+    SINGLE("mqtt", mqtt, mqtt_keys, "the plant's MQTT broker: Sparkplug B publishing"),
 };
 const size_t cfg_nsections = sizeof cfg_sections / sizeof cfg_sections[0];

@@ -29,6 +29,7 @@
 #include "console.h"
 #include "input.h"
 #include "opt.h"
+#include "plant_ui.h"
 #include "server.h"
 #include "session.h"
 #include "util.h"
@@ -137,6 +138,9 @@ static const struct verb {
     {"report", 1, 1, " from to csv json ", "report charge|shift|day [--from T --to T] [--csv|--json]",
      "Per-charge, per-shift or per-day figures from the journal and the historian files "
      "(read directly: works with the server stopped)."},
+    {"plant", 0, 0, " ", "plant",
+     "The plant overview: every furnace on this config's [mqtt] broker, one row each, sorted "
+     "by attention; Enter shows one furnace (read-only)."},
 };
 
 static const struct verb *verb_find(const char *name)
@@ -388,6 +392,8 @@ static int load(const char *cfgopt, struct cfg *c)
 static int run_verb(const struct verb *v, const struct cfg *cfg, const struct cli_args *a)
 {
     char err[600];
+    if (!strcmp(v->name, "plant")) /* the broker, not this furnace's server */
+        return plant_run(cfg);
     if (!strcmp(v->name, "server")) {
         int rc = server_run(cfg, a->fg, err, sizeof err);
         if (rc)

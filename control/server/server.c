@@ -63,6 +63,7 @@
 
 #include "clock.h"
 #include "plc_contract.h"
+#include "mqtt.h"
 #include "util.h"
 
 /* ---- the cycle ------------------------------------------------------------------------------ */
@@ -249,6 +250,21 @@ static void judge_refusals(struct server *sv)
     (void)str_copy(sv->refusals, sizeof sv->refusals, now);
 }
 
+/* MQTT (mqtt.h): this cycle's values handed to the publisher's thread, and
+ * the lines it has for the journal.  Neither waits: both only try its lock. */
+static void mqtt_hook(struct server *sv, double wall)
+{
+    if (!sv->mqtt)
+        return;
+    int link = sv->link.stats.state == PLC_UP           ? LINK_UP
+               : sv->link.stats.state == PLC_CONNECTING ? LINK_CONNECTING
+                                                       : LINK_DOWN;
+    mqtt_cycle(sv->mqtt, &sv->core, sv->tags, sv->age, link, sv->slow, wall);
+    char line[256];
+    for (int i = 0; i < 4 && mqtt_note(sv->mqtt, line, sizeof line); i++)
+        server_event(sv, "mqtt", "broker", "%s", line);
+}
+
 /* One control cycle, started at now_ns on the monotonic clock: read the
  * PLC, advance process time, step the core, write its outputs, record. */
 static void cycle(struct server *sv, int64_t now_ns)
@@ -289,6 +305,7 @@ static void cycle(struct server *sv, int64_t now_ns)
     stage_outputs(sv, now_ms);
     server_drain_results(sv, mono);
     wr_sample(sv->wr, wall, sv->tags, sv->cfg->ntags); /* the historian's, on the writer */
+    mqtt_hook(sv, wall);
     sv->cycles++;
 }
 

@@ -122,6 +122,7 @@ struct server {
     struct sessions ss;
     struct sysjournal *sysj; /* the system journal's sender, NULL without one */
     unsigned char journal_key[JOURNAL_KEY_LEN]; /* STATE_DIR/journal.key, read at start */
+    struct mqtt *mqtt;       /* the Sparkplug B publisher (mqtt.h), NULL when [mqtt] is off */
     /* the record (server_record.c): the writer owns the journal and the historian */
     struct wr *wr;
     struct wr_status wst;    /* as of the last server_record_poll */

@@ -19,6 +19,7 @@
 
 #include "clock.h"
 #include "cov.h"
+#include "mqtt.h"
 #include "server.h"
 #include "util.h"
 
@@ -172,6 +173,14 @@ static int serve(struct server *sv, int notify_fd, char *msg, size_t msglen)
         server_record_stop(sv);
         return fail_start_sj(sv, notify_fd, msg, msglen, err);
     }
+    if (c->mqtt.enabled && !(sv->mqtt = mqtt_start(c, err, sizeof err))) {
+        session_shutdown(&sv->ss, NULL);
+        ident_stop(sv->ss.ident);
+        sv->ss.ident = NULL;
+        plc_modbus_free(sv->mb);
+        server_record_stop(sv);
+        return fail_start_sj(sv, notify_fd, msg, msglen, err);
+    }
     server_restore_state(sv);
     int npfd = 3 + sv->ss.max + SERVER_JOBS; /* listening socket, writer, ident, clients, jobs */
     sv->pfd = calloc((size_t)npfd, sizeof *sv->pfd);
@@ -215,6 +224,8 @@ static int serve(struct server *sv, int notify_fd, char *msg, size_t msglen)
     server_run_loop(sv);
 
     server_jobs_kill(sv, -1);
+    mqtt_stop(sv->mqtt); /* NDEATH, then the broker's connection closed */
+    sv->mqtt = NULL;
     if (server_stop_signal)
         snprintf(sv->stop_by, sizeof sv->stop_by, "signal %s", strsignal(server_stop_signal));
     server_notify_stopping(sv);
