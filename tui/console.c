@@ -270,8 +270,10 @@ static void message(struct ui *u)
     int last = u->rows - 2; /* the row a message ends on */
     if (u->msg[0] && u->now - u->msg_t < MSG_SHOW_S) {
         struct wg_lines l = {.n = 0};
-        char text[sizeof u->msg + 4];
-        snprintf(text, sizeof text, "%s", u->msg);
+        char text[sizeof u->msg + 16];
+        /* a wrapped one that M shows again says so */
+        bool kept = wg_width(u->msg) > u->cols - 1 && !strcmp(u->msg, u->last_msg);
+        snprintf(text, sizeof text, "%s%s", u->msg, kept ? "  [M: again]" : "");
         wg_wrap(&l, text, u->cols - 1, MSG_ROWS, SEV_NONE);
         if (l.n == 0)
             l.n = 1, l.line[0][0] = 0;
@@ -555,6 +557,15 @@ static void key(struct ui *u, struct keys_state *ks, int ch)
         case KA_REDRAW:
             clearok(curscr, TRUE);
             return;
+        case KA_LASTMSG:
+            if (!u->last_msg[0]) {
+                screen_msg(u, SEV_NONE, "No answer, refusal or warning yet this session");
+            } else {
+                char ago[16];
+                wg_age(ago, sizeof ago, u->now - u->last_msg_t);
+                screen_detail(u, "The last message", "%s\n\n(%s ago)", u->last_msg, ago);
+            }
+            return;
         case KA_SILENCE:
         case KA_NONE:
             break;
@@ -652,10 +663,13 @@ static void replies(struct ui *u, unsigned long *seen)
             continue;
         bool mine = u->dlg.open && u->dlg.stage == DS_WAIT && r->id == u->dlg.req_id;
         if (mine) {
-            if (dialog_reply(&u->dlg, r))
+            if (dialog_reply(&u->dlg, r)) {
                 screen_msg(u, SEV_NONE, "Done: %s", r->text);
+                screen_msg_keep(u);
+            }
         } else if (r->ok) {
             screen_msg(u, SEV_NONE, "Done: %s", r->text);
+            screen_msg_keep(u);
         } else if (r->unrecorded) {
             screen_msg(u, SEV_HIGH, "Done, NOT RECORDED: %s", r->text);
         } else {

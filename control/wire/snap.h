@@ -29,6 +29,8 @@ enum {
     LF_OVERRIDE = 1u << 4, /* setpoint lowered by the override (roof) */
     LF_TRACK = 1u << 5,    /* output tracking a forced value (PLC low fire, door open) */
     LF_SHED = 1u << 6,     /* dropped to MAN by a bad PV, not yet put back by an operator */
+    LF_OUT_HELD = 1u << 7, /* the output gap holds the output (AUTO/CAS, law within the gap) */
+    LF_COMB_CUT = 1u << 8, /* the O2/CO override cuts the setpoint and caps the output */
 };
 
 #define SNAP_MAX_PERMS 32
