@@ -11,7 +11,9 @@
  *
  * Tab (or an arrow key) moves a selection over the drawing's values in
  * reading order, shown in reverse video and named on the message line; g or
- * Enter opens the selected value's trend; Esc clears it (the global Esc).
+ * Enter opens the selected value's trend; Tab goes on to the alarm rows, and
+ * Enter on one (or with nothing selected, on the first) shows it whole;
+ * Esc clears the selection (the global Esc).
  * u->sel[SCR_OVERVIEW] is 1 + the index in `pickable`, 0 for none.
  */
 #include <curses.h>
