@@ -255,6 +255,16 @@ static enum wg_sev override_value(struct ui *u, const struct cfg_alarm *d, char 
     return cut >= d->limit ? SEV_NOTE : SEV_NONE;
 }
 
+/* A tag's value now as an alarm shows it: a two-state tag as ON or OFF (a
+ * trip reads "ON", not "1"), any other as screen_fmt has it. */
+static enum wg_sev tag_now(struct ui *u, const char *tag, char *buf, size_t n)
+{
+    const struct cfg_tag *t = cfg_tag_find(u->cfg, tag);
+    if (t && t->type == TAG_BOOL)
+        return screen_bool(u, tag, "ON", "OFF", buf, n);
+    return screen_fmt(u, tag, buf, n);
+}
+
 /* An alarm's value now: its tag's, or for an override alarm its loop's cut. */
 static enum wg_sev alarm_value(struct ui *u, const struct cfg_alarm *d, char *buf, size_t n)
 {
@@ -262,7 +272,7 @@ static enum wg_sev alarm_value(struct ui *u, const struct cfg_alarm *d, char *bu
     if (d && d->kind == ALARM_OVERRIDE && d->loop[0])
         return override_value(u, d, buf, n, NULL);
     if (d && d->tag[0])
-        return screen_fmt(u, d->tag, buf, n);
+        return tag_now(u, d->tag, buf, n);
     return SEV_NONE;
 }
 
@@ -280,7 +290,7 @@ void screen_alarm_value_text(struct ui *u, const struct cfg_alarm *d, char *buf,
                  d->limit);
     } else if (d && d->tag[0]) {
         char v[40];
-        screen_fmt(u, d->tag, v, sizeof v);
+        tag_now(u, d->tag, v, sizeof v);
         snprintf(buf, n, "%s now %s", d->tag, v);
     }
 }
