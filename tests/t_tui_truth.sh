@@ -194,8 +194,10 @@ shows 'Tab/arrows select' && fail "80x23: the key hints (message line) are still
 tui_keys "$cur" z
 w 'z: nothing on this screen'
 w 'F1Help F2Overview'
-tui_resize "$cur" 80 22
-w 'Terminal too small: 80x22'
+# below 80x23 the function-key bar goes next, down to 80x20 (t_tui_whole.sh)
+tui_resize "$cur" 80 19
+w 'Terminal too small: 80x19'
+w 'meltcon needs at least 80x20'
 tui_resize "$cur" 80 23
 wn 'too small'
 done_console

@@ -479,6 +479,8 @@ static void test_comb_override(void **state)
             assert_near(sc->pid.sp_eff, want < 200 ? 200 : want, 1e-9);
             assert_true(demand(f, T_FAN) <= cases[k].cap + 1e-9);
             assert_int_equal((sc->pid.status & PID_ST_SP_REDUCED) != 0, cases[k].reduce > 0);
+            /* the console's O2/CO CUT mark (LF_COMB_CUT) comes from this bit */
+            assert_int_equal((sc->pid.status & PID_ST_COMB_CUT) != 0, cases[k].reduce > 0);
         }
     }
     /* without the override's tags the loop is untouched */

@@ -322,10 +322,11 @@ static void test_from_view(void **state)
     v.tags[0].raw = 7315;
     v.tags[0].q = Q_GOOD;
     v.tags[0].age_s = 0.25;
-    v.nloops = 2;
+    v.nloops = 3;
     snprintf(v.loops[0].name, sizeof v.loops[0].name, "roof");
     v.loops[0].status = PID_ST_SAT_HI | PID_ST_I_CLAMP | PID_ST_SP_REDUCED | PID_ST_TRACK;
     v.loops[1].status = PID_ST_SAT_LO | PID_ST_RATE | PID_ST_BAD_PV | PID_ST_SP_RAMP;
+    v.loops[2].status = PID_ST_OUT_HELD | PID_ST_COMB_CUT | PID_ST_SP_REDUCED | PID_ST_SHED;
     v.loops[1].sp = 745;
     v.loops[1].wsp = 700;
     v.nalarms = 1;
@@ -355,10 +356,12 @@ static void test_from_view(void **state)
     assert_string_equal(a.tags[0].name, "bath_temp");
     assert_true(a.tags[0].v == 731.5 && a.tags[0].raw == 7315 && a.tags[0].age_s == 0.25);
     assert_int_equal(a.tags[0].q, Q_GOOD);
-    assert_int_equal(a.nloops, 2);
+    assert_int_equal(a.nloops, 3);
     assert_string_equal(a.loops[0].name, "roof");
     assert_int_equal(a.loops[0].flags, LF_SAT_HI | LF_OVERRIDE | LF_TRACK);
     assert_int_equal(a.loops[1].flags, LF_SAT_LO | LF_RATE | LF_BAD_PV);
+    /* the output gap and the O2/CO cut (issue 13) reach the console */
+    assert_int_equal(a.loops[2].flags, LF_OUT_HELD | LF_COMB_CUT | LF_OVERRIDE | LF_SHED);
     assert_true(a.loops[1].sp == 745 && a.loops[1].wsp == 700);
     assert_int_equal(a.nalarms, 1);
     assert_string_equal(a.alarms[0].shelved_by, "eng1");

@@ -27,6 +27,9 @@ static void test_global_bindings(void **state)
     assert_int_equal(keys_find(KEY_F(5))->screen, SCR_ALARMS);
     assert_int_equal(keys_find('a')->screen, SCR_ALARMS);
     assert_null(keys_find('z'));
+    /* M: the last message whole, from every screen (no command's hotkey) */
+    assert_int_equal(keys_find('M')->act, KA_LASTMSG);
+    assert_null(keys_find('m'));
     /* every screen but help is reachable by an F-key and a letter */
     for (int s = 0; s < SCR_COUNT; s++) {
         if (s == SCR_HELP)

@@ -4,7 +4,7 @@
  *
  *   fakeserver [-c CONFIG] [-s SOCKET] [-l LOG] [--role ROLE] [--user NAME]
  *              [--plc-mode N] [--rate HZ] [--alarms NAME:STATE:AGE,...]
- *              [--shed LOOP]
+ *              [--shed LOOP] [--held LOOP] [--comb LOOP] [--trip pump|fan]
  *
  * It sends hello and a journal tail on connect, then a snapshot at --rate
  * (default 4 Hz): every tag of the config's map with values drifting slowly
@@ -33,7 +33,11 @@
  * console already attached).
  *
  * --shed LOOP starts that loop in MAN marked as shed by a bad PV (LF_SHED)
- * until a mode request puts it back to AUTO or CAS.
+ * until a mode request puts it back to AUTO or CAS.  --held LOOP marks that
+ * loop's output as held by the output gap (LF_OUT_HELD), --comb LOOP its
+ * setpoint as cut by the O2/CO override (LF_OVERRIDE | LF_COMB_CUT).  --trip
+ * pump or --trip fan reports that motor's protection tripped as the PLC does
+ * (pump_trip/fan_trip 1, the motor stopped, plc_interlocks DRIVE_TRIP).
  *
  * SIGUSR1 stops the snapshots (the connection stays up: a console must show
  * STALE), SIGUSR2 resumes them, SIGTERM or SIGINT close everything.
@@ -55,6 +59,7 @@
 #include "cfg.h"
 #include "clock.h"
 #include "perm.h"
+#include "plc_contract.h"
 #include "proto.h"
 #include "snap.h"
 #include "tag.h"
@@ -132,6 +137,8 @@ struct fake {
     int mode[CFG_MAX_LOOPS];
     bool shed[CFG_MAX_LOOPS]; /* --shed: in MAN after a bad PV, until put back */
     const char *shed_loop;
+    const char *held_loop, *comb_loop; /* --held, --comb */
+    const char *trip;                  /* --trip pump|fan */
     int nal;
     struct fake_alarm al[MAX_FAKE_ALARMS];
     char role[16], user[CFG_NAME_MAX];
@@ -275,6 +282,19 @@ static void tag_value(struct fake *f, const char *name, struct snap_tag *t)
     }
     if (!strcmp(name, "plc_clock"))
         t->v = f->t;
+    if (f->trip) {
+        /* --trip DRIVE: the PLC's motor protection tripped, the motor stopped */
+        char tr[40], run[40];
+        snprintf(tr, sizeof tr, "%s_trip", f->trip);
+        snprintf(run, sizeof run, "%s_running", f->trip);
+        if (!strcmp(name, tr))
+            t->v = 1;
+        if (!strcmp(name, run) || (!strcmp(f->trip, "pump") && !strcmp(name, "pump_speed_fb")) ||
+            (!strcmp(f->trip, "fan") && !strcmp(name, "fan_speed_fb")))
+            t->v = 0;
+        if (!strcmp(name, "plc_interlocks"))
+            t->v = PLC_IL_DRIVE_TRIP;
+    }
     t->raw = round(t->v * 10);
 }
 
@@ -318,6 +338,12 @@ static void build(struct fake *f)
         l->out = f->out[i];
         if (f->shed[i])
             l->flags |= LF_SHED;
+        if (f->held_loop && !strcmp(f->held_loop, c->loops[i].name))
+            l->flags |= LF_OUT_HELD;
+        if (f->comb_loop && !strcmp(f->comb_loop, c->loops[i].name)) {
+            l->flags |= LF_OVERRIDE | LF_COMB_CUT;
+            l->wsp = f->sp[i] - 20;
+        }
     }
     for (int i = 0; i < f->nal; i++) {
         const struct fake_alarm *a = &f->al[i];
@@ -689,7 +715,8 @@ static int listen_on(const char *path)
 static void usage(void)
 {
     fprintf(stderr, "usage: fakeserver [-c CONFIG] [-s SOCKET] [-l LOG] [--role ROLE] "
-                    "[--user NAME] [--plc-mode N] [--rate HZ] [--alarms NAME:STATE:AGE,...] [--shed LOOP]\n");
+                    "[--user NAME] [--plc-mode N] [--rate HZ] [--alarms NAME:STATE:AGE,...] [--shed LOOP]\n"
+                    "                  [--held LOOP] [--comb LOOP] [--trip pump|fan]\n");
 }
 
 int main(int argc, char **argv)
@@ -722,6 +749,12 @@ int main(int argc, char **argv)
             f.plc_mode = atoi(v);
         else if (!strcmp(argv[i], "--shed"))
             f.shed_loop = v;
+        else if (!strcmp(argv[i], "--held"))
+            f.held_loop = v;
+        else if (!strcmp(argv[i], "--comb"))
+            f.comb_loop = v;
+        else if (!strcmp(argv[i], "--trip"))
+            f.trip = v;
         else if (!strcmp(argv[i], "--alarms"))
             f.alarms = v;
         else if (!strcmp(argv[i], "--rate"))

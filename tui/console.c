@@ -59,9 +59,16 @@
 #define FRAME_MIN_S 0.25 /* at most 4 frames a second from data */
 #define FRAME_MAX_S 1.0  /* ages and clocks move at least this often */
 #define MSG_SHOW_S 15.0  /* a message stays on the message line this long */
-#define MIN_ROWS 23 /* 80x23: the message line goes first (tmux on an 80x24 terminal) */
+/* The least important rows go first as the terminal shrinks: below FULL_ROWS
+ * the message line's own row (80x23: tmux on an 80x24 terminal), below
+ * BAR_ROWS the function-key bar (F1 still lists every key); the body keeps
+ * the rest, each screen dropping its own last rows.  Below MIN_ROWS rows or
+ * MIN_COLS columns the console says the terminal is too small (narrower than
+ * 80 columns the overview's drawing would lose the scrap chamber). */
+#define MIN_ROWS 20
 #define MIN_COLS 80
 #define FULL_ROWS 24 /* from here, the message line has its own row */
+#define BAR_ROWS 23  /* from here, the function-key bar is shown */
 #define MSG_ROWS 4   /* a long message wraps over at most this many rows */
 #define HORN_REPEAT_S 10.0 /* the horn sounds again while not silenced */
 #define ESC_DELAY_MS 25
@@ -267,11 +274,13 @@ static void banner(struct ui *u)
 static void message(struct ui *u)
 {
     bool own_row = u->rows >= FULL_ROWS;
-    int last = u->rows - 2; /* the row a message ends on */
+    int last = u->rows - (u->rows >= BAR_ROWS ? 2 : 1); /* the row a message ends on */
     if (u->msg[0] && u->now - u->msg_t < MSG_SHOW_S) {
         struct wg_lines l = {.n = 0};
-        char text[sizeof u->msg + 4];
-        snprintf(text, sizeof text, "%s", u->msg);
+        char text[sizeof u->msg + 16];
+        /* a wrapped one that M shows again says so */
+        bool kept = wg_width(u->msg) > u->cols - 1 && !strcmp(u->msg, u->last_msg);
+        snprintf(text, sizeof text, "%s%s", u->msg, kept ? "  [M: again]" : "");
         wg_wrap(&l, text, u->cols - 1, MSG_ROWS, SEV_NONE);
         if (l.n == 0)
             l.n = 1, l.line[0][0] = 0;
@@ -431,7 +440,7 @@ static void frame(struct ui *u)
         too_small(u);
     } else {
         u->top = 2;
-        u->height = u->rows - (u->rows >= FULL_ROWS ? 4 : 3);
+        u->height = u->rows - 2 - (u->rows >= FULL_ROWS) - (u->rows >= BAR_ROWS);
         title(u);
         banner(u);
         screen_get(u->cur)->draw(u);
@@ -445,7 +454,8 @@ static void frame(struct ui *u)
         if (u->quit_ask)
             quit_box(u);
         message(u);
-        keybar(u);
+        if (u->rows >= BAR_ROWS)
+            keybar(u);
     }
     wnoutrefresh(stdscr);
     doupdate();
@@ -555,6 +565,15 @@ static void key(struct ui *u, struct keys_state *ks, int ch)
         case KA_REDRAW:
             clearok(curscr, TRUE);
             return;
+        case KA_LASTMSG:
+            if (!u->last_msg[0]) {
+                screen_msg(u, SEV_NONE, "No answer, refusal or warning yet this session");
+            } else {
+                char ago[16];
+                wg_age(ago, sizeof ago, u->now - u->last_msg_t);
+                screen_detail(u, "The last message", "%s\n\n(%s ago)", u->last_msg, ago);
+            }
+            return;
         case KA_SILENCE:
         case KA_NONE:
             break;
@@ -652,10 +671,13 @@ static void replies(struct ui *u, unsigned long *seen)
             continue;
         bool mine = u->dlg.open && u->dlg.stage == DS_WAIT && r->id == u->dlg.req_id;
         if (mine) {
-            if (dialog_reply(&u->dlg, r))
+            if (dialog_reply(&u->dlg, r)) {
                 screen_msg(u, SEV_NONE, "Done: %s", r->text);
+                screen_msg_keep(u);
+            }
         } else if (r->ok) {
             screen_msg(u, SEV_NONE, "Done: %s", r->text);
+            screen_msg_keep(u);
         } else if (r->unrecorded) {
             screen_msg(u, SEV_HIGH, "Done, NOT RECORDED: %s", r->text);
         } else {

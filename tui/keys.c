@@ -96,6 +96,11 @@ static const struct key_binding table[] = {
      .act = KA_SILENCE,
      .label = "",
      .help = "silence the alarm horn (bell or flash); acknowledges nothing"},
+    {.key = 'M',
+     .key_name = "M",
+     .act = KA_LASTMSG,
+     .label = "",
+     .help = "the last answer, refusal or warning whole (a long one wraps only until the next key)"},
 };
 
 const struct key_binding *keys_table(int *n)

@@ -13,7 +13,7 @@
 
 #include <stdbool.h>
 
-enum key_act { KA_NONE, KA_HELP, KA_SCREEN, KA_QUIT, KA_BACK, KA_REDRAW, KA_SILENCE };
+enum key_act { KA_NONE, KA_HELP, KA_SCREEN, KA_QUIT, KA_BACK, KA_REDRAW, KA_SILENCE, KA_LASTMSG };
 
 struct key_binding {
     int key;                /* ncurses key code */

@@ -52,13 +52,43 @@ static void header(struct ui *u)
     screen_eol(u);
 }
 
+/* A row of the selected alarm's lines; one too long for the terminal is cut
+ * and ends in "[Enter]", which shows the alarm whole.  True when it fitted. */
+static bool fit_row(struct ui *u, enum wg_sev sev, const char *text)
+{
+    int room = u->cols - 1;
+    if (wg_width(text) <= room) {
+        screen_add(u, sev, "%s", text);
+        return true;
+    }
+    char b[WG_LINE];
+    wg_fit(b, sizeof b, text, room - 8, false);
+    screen_add(u, sev, "%s", b);
+    screen_add(u, SEV_NOTE, " [Enter]");
+    return false;
+}
+
 static void detail(struct ui *u, const struct snap_alarm *a, int y)
 {
     const struct cfg_alarm *d = a ? view_alarm_def(u->cfg, a->name) : NULL;
     screen_row(u, y);
+    char whole[WG_LINE * 2];
     if (a) {
+        char now[160] = "";
+        screen_alarm_value_text(u, d, now, sizeof now);
+        snprintf(whole, sizeof whole, " %s: %s%s%s%s", a->name,
+                 d ? d->message : "(not in this config)", now[0] ? "  [" : "", now,
+                 now[0] ? "]" : "");
+    }
+    if (a && wg_width(whole) > u->cols - 1) {
+        fit_row(u, SEV_NONE, whole);
+    } else if (a) {
         screen_add(u, SEV_NONE, " %s: %s", a->name, d ? d->message : "(not in this config)");
-        if (d && d->tag[0]) {
+        if (d && d->kind == ALARM_OVERRIDE && d->loop[0]) {
+            char now[160];
+            screen_alarm_value_text(u, d, now, sizeof now);
+            screen_add(u, SEV_NONE, "  [%s]", now);
+        } else if (d && d->tag[0]) {
             char now[48];
             enum wg_sev vs = screen_fmt(u, d->tag, now, sizeof now);
             screen_add(u, SEV_NONE, "  [%s now ", d->tag);
@@ -70,16 +100,19 @@ static void detail(struct ui *u, const struct snap_alarm *a, int y)
     }
     screen_eol(u);
     screen_row(u, y + 1);
-    if (d)
-        screen_add(u, SEV_NONE, " Action: %s", d->action);
+    if (d) {
+        snprintf(whole, sizeof whole, " Action: %s", d->action);
+        fit_row(u, SEV_NONE, whole);
+    }
     screen_eol(u);
     screen_row(u, y + 2);
     if (a && a->state == ALARM_SHELVED) {
         char left[16];
         wg_age(left, sizeof left, a->shelved_until - u->cl->snap.t);
-        screen_add(u, SEV_NOTE, " Shelved by %s: %s; %s left (u unshelves)",
-                   *a->shelved_by ? a->shelved_by : "?", *a->shelve_reason ? a->shelve_reason : "-",
-                   left);
+        snprintf(whole, sizeof whole, " Shelved by %s: %s; %s left (u unshelves)",
+                 *a->shelved_by ? a->shelved_by : "?", *a->shelve_reason ? a->shelve_reason : "-",
+                 left);
+        fit_row(u, SEV_NOTE, whole);
     } else if (d) {
         screen_add(u, SEV_NONE, " Priority %s%s; operators may shelve it up to %g min",
                    cfg_priority_name(d->priority), d->latching ? ", latching" : "",

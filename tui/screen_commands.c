@@ -53,7 +53,7 @@ struct item {
     bool next; /* the first READY step of the phase */
 };
 
-/* Each command's hotkey: none of the global keys (o l c a t e d q ?), nor
+/* Each command's hotkey: none of the global keys (o l c a t e d q ? M), nor
  * y and n, which answer a confirmation. */
 static const struct {
     const char *name;

@@ -11,7 +11,9 @@
  *
  * Tab (or an arrow key) moves a selection over the drawing's values in
  * reading order, shown in reverse video and named on the message line; g or
- * Enter opens the selected value's trend; Esc clears it (the global Esc).
+ * Enter opens the selected value's trend; Tab goes on to the alarm rows, and
+ * Enter on one (or with nothing selected, on the first) shows it whole;
+ * Esc clears the selection (the global Esc).
  * u->sel[SCR_OVERVIEW] is 1 + the index in `pickable`, 0 for none.
  */
 #include <curses.h>
@@ -63,6 +65,22 @@ static const char *const pickable[] = {
     "damper_fb",  "gas_flow",      "gas_pressure",
 };
 #define NPICK ((int)(sizeof pickable / sizeof pickable[0]))
+
+/* An alarm row of the overview selected by Tab: u->sel[SCR_OVERVIEW] is
+ * NPICK + 1 and this names it (by name, so the mark stays on the alarm when
+ * the list reorders; gone from the rows shown, nothing is selected). */
+static char sel_alarm[CFG_NAME_MAX];
+#define SEL_ALARM (NPICK + 1)
+
+/* The alarm rows the overview shows (the most important first); returns how many. */
+static int shown_alarms(struct ui *u, int *idx)
+{
+    if (!u->cl->have_snap)
+        return 0;
+    int n = view_alarm_order(&u->cl->snap, idx, CFG_MAX_ALARMS);
+    int rows = u->height - 16;
+    return n < rows ? n : rows > 0 ? rows : 0;
+}
 
 static bool picked(const struct ui *u, const char *tag)
 {
@@ -156,6 +174,27 @@ static void state(struct ui *u, const char *label, const char *tag, const char *
     screen_add(u, SEV_NONE, " ");
 }
 
+/* Does the PLC report this motor's protection tripped (a GOOD true)? */
+static bool tripped(struct ui *u, const char *tag)
+{
+    struct screen_val t = screen_val(u, tag);
+    return t.found && t.q == Q_GOOD && t.v >= 0.5;
+}
+
+/* A drive's state: TRIPPED (the PLC's motor protection: no start until it
+ * is reset on the plant) over RUN/STOP. */
+static void drive(struct ui *u, const char *label, const char *run_tag, const char *trip_tag,
+                  enum wg_sev off_sev)
+{
+    if (tripped(u, trip_tag)) {
+        screen_add(u, SEV_NONE, " %s ", label);
+        screen_add(u, SEV_HIGH, "! TRIPPED");
+        screen_add(u, SEV_NONE, " ");
+        return;
+    }
+    state(u, label, run_tag, "RUN", "STOP", off_sev);
+}
+
 static void burner(struct ui *u)
 {
     struct screen_val b = screen_val(u, "bms_state");
@@ -195,7 +234,7 @@ static void pump(struct ui *u, int xend)
 {
     char val[48];
     screen_text(u, A_NORMAL, u->g->wave);
-    state(u, "pump", "pump_running", "RUN", "STOP", SEV_NOTE);
+    drive(u, "pump", "pump_running", "pump_trip", SEV_NOTE);
     enum wg_sev s = screen_fmt(u, "pump_speed_fb", val, sizeof val);
     value_out(u, "pump_speed_fb", s, val);
     screen_add(u, SEV_NONE, " %s ", u->g->arrow);
@@ -258,7 +297,7 @@ static void right_half(struct ui *u, int r, int xend)
     char v[48];
     switch (r) {
     case 1:
-        state(u, "Fan", "fan_running", "RUN", "STOP", SEV_NONE);
+        drive(u, "Fan", "fan_running", "fan_trip", SEV_NONE);
         value_out(u, "fan_speed_fb", screen_fmt(u, "fan_speed_fb", v, sizeof v), v);
         state(u, "  Door", "sc_door_closed", "SHUT", "OPEN", SEV_NOTE);
         break;
@@ -392,6 +431,10 @@ static void loops_row(struct ui *u, int w)
             screen_add(u, SEV_BAD, " BAD PV");
         else if (l->flags & LF_SHED)
             screen_add(u, SEV_HIGH, " SHED");
+        if (l->flags & LF_COMB_CUT)
+            screen_add(u, SEV_NOTE, " O2/CO");
+        else if (l->flags & LF_OUT_HELD)
+            screen_add(u, SEV_NONE, " HELD");
     }
     screen_eol(u);
 }
@@ -422,8 +465,15 @@ static void plc_row(struct ui *u, int w)
         if (!bits)
             screen_add(u, SEV_NONE, "none");
         for (size_t i = 0; i < sizeof interlock_words / sizeof interlock_words[0]; i++)
-            if (bits & interlock_words[i].bit)
-                screen_add(u, SEV_HIGH, "! %s ", interlock_words[i].word);
+            if (bits & interlock_words[i].bit) {
+                screen_add(u, SEV_HIGH, "! %s", interlock_words[i].word);
+                /* which motor: the PLC's trip bits */
+                if (interlock_words[i].bit == PLC_IL_DRIVE_TRIP)
+                    screen_add(u, SEV_HIGH, "%s%s%s", tripped(u, "pump_trip") ? " pump" : "",
+                               tripped(u, "pump_trip") && tripped(u, "fan_trip") ? "+" : "",
+                               tripped(u, "fan_trip") ? " fan" : "");
+                screen_add(u, SEV_NONE, " ");
+            }
     }
     screen_eol(u);
 }
@@ -443,11 +493,15 @@ static void alarm_rows(struct ui *u, int y0, int y1, int x0, int x1)
     screen_add(u, SEV_NONE, " Alarms: %s", u->cl->have_snap ? counts : "unknown");
     if (n > y1 - y0 - 1)
         screen_add(u, SEV_NONE, " (the %d most important; F5 lists all)", y1 - y0 - 1);
+    if (n > 0)
+        screen_add(u, SEV_NONE, " Enter: whole");
     screen_eol(u);
     for (int y = y0 + 1, k = 0; y < y1; y++, k++) {
         screen_at(u, u->top + y, x0, x1);
         if (k < n)
-            screen_alarm_line(u, &s->alarms[idx[k]], false);
+            screen_alarm_line(u, &s->alarms[idx[k]],
+                              u->sel[SCR_OVERVIEW] == SEL_ALARM &&
+                                  !strcmp(s->alarms[idx[k]].name, sel_alarm));
         screen_eol(u);
     }
 }
@@ -533,14 +587,41 @@ static void draw(struct ui *u)
 static bool key(struct ui *u, int ch)
 {
     int *sel = &u->sel[SCR_OVERVIEW];
+    int idx[CFG_MAX_ALARMS];
+    int m = shown_alarms(u, idx);
+    /* the selected alarm's place among the rows shown, -1 when none is */
+    int ak = -1;
+    for (int k = 0; *sel == SEL_ALARM && k < m; k++)
+        if (!strcmp(u->cl->snap.alarms[idx[k]].name, sel_alarm))
+            ak = k;
     if (ch == '\t' || ch == KEY_RIGHT || ch == KEY_DOWN || ch == KEY_BTAB || ch == KEY_LEFT ||
         ch == KEY_UP) {
+        /* Tab goes over the values of the drawing, then the alarm rows shown */
         bool back = ch == KEY_BTAB || ch == KEY_LEFT || ch == KEY_UP;
-        *sel = view_step(*sel - 1, NPICK, back ? -1 : 1) + 1;
+        int pos = *sel >= 1 && *sel <= NPICK ? *sel - 1 : ak >= 0 ? NPICK + ak : -1;
+        pos = view_step(pos, NPICK + m, back ? -1 : 1);
+        if (pos >= NPICK) {
+            const struct snap_alarm *a = &u->cl->snap.alarms[idx[pos - NPICK]];
+            *sel = SEL_ALARM;
+            snprintf(sel_alarm, sizeof sel_alarm, "%s", a->name);
+            screen_msg(u, SEV_NONE, "Selected alarm %s: Enter shows it whole, Tab next, Esc clears",
+                       a->name);
+            return true;
+        }
+        *sel = pos + 1;
         const char *tag = pickable[*sel - 1];
         const struct cfg_tag *t = cfg_tag_find(u->cfg, tag);
         screen_msg(u, SEV_NONE, "Selected %s (%s): g trend, Tab next, Esc clears", tag,
                    t ? t->description : "not in the map");
+        return true;
+    }
+    if (ch == '\n' && (*sel == SEL_ALARM || *sel <= 0 || *sel > NPICK)) {
+        /* an alarm row whole: the selected one, else the most important */
+        if (ak >= 0 || (*sel != SEL_ALARM && m > 0))
+            screen_alarm_detail(u, &u->cl->snap.alarms[idx[ak >= 0 ? ak : 0]]);
+        else
+            screen_msg(u, SEV_NONE, m ? "That alarm is no longer on the list; Tab selects another"
+                                      : "No active alarm to show; Tab selects a value, g its trend");
         return true;
     }
     if (ch == 'g' || ch == '\n') {
@@ -557,6 +638,7 @@ static bool key(struct ui *u, int ch)
 static const struct screen_key keys[] = {
     {"Tab/arrows", "select", "select a value on the drawing (Shift-Tab, Left, Up: back)", false},
     {"g", "trend", "trend of the selected value (Enter too)", false},
+    {"Enter", "alarm", "the selected alarm row whole (none selected: the first)", false},
     {"F5 / a", "alarms", "the alarm list: acknowledge and shelve there", false},
     {"F4 / c", "commands", "commands: start a charge, doors, burner, pump, tap", false},
 };

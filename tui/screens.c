@@ -229,6 +229,72 @@ static void raised_clock(const struct ui *u, const struct snap_alarm *a, char *b
     snprintf(buf, n, "%s", memo[slot].clock);
 }
 
+/* An override alarm's "value now": how far its loop's setpoint is cut now (the
+ * setpoint less the effective one), in the loop PV's unit ("SP -25 K"; a
+ * temperature difference is in K); "-" when the server reports no such loop.
+ * `loop`, when not NULL, gets the loop's flags (LF_COMB_CUT says O2/CO). */
+static enum wg_sev override_value(struct ui *u, const struct cfg_alarm *d, char *buf, size_t n,
+                                  unsigned *flags)
+{
+    int i = u->cl->have_snap ? view_loop(&u->cl->snap, d->loop) : -1;
+    if (flags)
+        *flags = i >= 0 ? u->cl->snap.loops[i].flags : 0;
+    if (i < 0) {
+        snprintf(buf, n, "-");
+        return SEV_NONE;
+    }
+    const struct snap_loop *l = &u->cl->snap.loops[i];
+    const struct cfg_loop *cl = cfg_loop_find(u->cfg, d->loop);
+    const struct cfg_tag *t = cl ? cfg_tag_find(u->cfg, cl->pv) : NULL;
+    const char *unit = t ? t->unit : "";
+    bool temp = !strcmp(unit, "degC");
+    double cut = l->sp - l->wsp;
+    if (cut < 0)
+        cut = 0;
+    snprintf(buf, n, "SP -%.0f %s", cut, temp ? "K" : wg_unit(unit, u->g));
+    return cut >= d->limit ? SEV_NOTE : SEV_NONE;
+}
+
+/* A tag's value now as an alarm shows it: a two-state tag as ON or OFF (a
+ * trip reads "ON", not "1"), any other as screen_fmt has it. */
+static enum wg_sev tag_now(struct ui *u, const char *tag, char *buf, size_t n)
+{
+    const struct cfg_tag *t = cfg_tag_find(u->cfg, tag);
+    if (t && t->type == TAG_BOOL)
+        return screen_bool(u, tag, "ON", "OFF", buf, n);
+    return screen_fmt(u, tag, buf, n);
+}
+
+/* An alarm's value now: its tag's, or for an override alarm its loop's cut. */
+static enum wg_sev alarm_value(struct ui *u, const struct cfg_alarm *d, char *buf, size_t n)
+{
+    buf[0] = 0;
+    if (d && d->kind == ALARM_OVERRIDE && d->loop[0])
+        return override_value(u, d, buf, n, NULL);
+    if (d && d->tag[0])
+        return tag_now(u, d->tag, buf, n);
+    return SEV_NONE;
+}
+
+void screen_alarm_value_text(struct ui *u, const struct cfg_alarm *d, char *buf, size_t n)
+{
+    buf[0] = 0;
+    if (d && d->kind == ALARM_OVERRIDE && d->loop[0]) {
+        char v[40];
+        unsigned fl;
+        override_value(u, d, v, sizeof v, &fl);
+        const char *by = fl & LF_COMB_CUT   ? "cut by the O2/CO override"
+                         : fl & LF_OVERRIDE ? "cut by the roof override"
+                                            : "no override acting";
+        snprintf(buf, n, "loop %s: %s now, %s; the alarm from a cut of %g", d->loop, v, by,
+                 d->limit);
+    } else if (d && d->tag[0]) {
+        char v[40];
+        tag_now(u, d->tag, v, sizeof v);
+        snprintf(buf, n, "%s now %s", d->tag, v);
+    }
+}
+
 void screen_alarm_line(struct ui *u, const struct snap_alarm *a, bool sel)
 {
     const struct cfg_alarm *d = view_alarm_def(u->cfg, a->name);
@@ -237,9 +303,7 @@ void screen_alarm_line(struct ui *u, const struct snap_alarm *a, bool sel)
     double tr = raised_at(a);
     wg_age(age, sizeof age, u->cl->snap.t - tr);
     raised_clock(u, a, when, sizeof when);
-    enum wg_sev vs = SEV_NONE;
-    if (d && d->tag[0])
-        vs = screen_fmt(u, d->tag, val, sizeof val);
+    enum wg_sev vs = alarm_value(u, d, val, sizeof val);
     bool unacked = a->state == ALARM_UNACK || a->state == ALARM_RTN_UNACK;
     screen_add(u, SEV_NONE, "%s", sel ? ">" : " ");
     screen_add(u, unacked ? sev : SEV_NONE, "%-2s %-4s", wg_prio_glyph(a->prio),
@@ -261,11 +325,9 @@ void screen_alarm_detail(struct ui *u, const struct snap_alarm *a)
     double tr = raised_at(a);
     raised_clock(u, a, when, sizeof when);
     wg_age(age, sizeof age, u->cl->snap.t - tr);
-    if (d && d->tag[0]) {
-        char v[40];
-        screen_fmt(u, d->tag, v, sizeof v);
-        snprintf(val, sizeof val, "%s now %s; ", d->tag, v);
-    }
+    screen_alarm_value_text(u, d, val, sizeof val - 2);
+    if (val[0])
+        strcat(val, "; ");
     if (a->state == ALARM_SHELVED) {
         char left[16];
         wg_age(left, sizeof left, a->shelved_until - u->cl->snap.t);
@@ -305,6 +367,14 @@ void screen_msg(struct ui *u, enum wg_sev sev, const char *fmt, ...)
     va_end(ap);
     u->msg_sev = sev;
     u->msg_t = u->now;
+    if (sev != SEV_NONE)
+        screen_msg_keep(u);
+}
+
+void screen_msg_keep(struct ui *u)
+{
+    snprintf(u->last_msg, sizeof u->last_msg, "%s", u->msg);
+    u->last_msg_t = u->now;
 }
 
 bool screen_may_write(struct ui *u, const char *what)

@@ -82,6 +82,8 @@ struct ui {
     char msg[600]; /* the message line; "" shows the screen's keys */
     enum wg_sev msg_sev;
     double msg_t;
+    char last_msg[600]; /* the last answer, refusal or warning, for M (screen_msg_keep) */
+    double last_msg_t;
     /* display deadband, by config tag index */
     double shown[CFG_MAX_TAGS];
     bool shown_init[CFG_MAX_TAGS];
@@ -156,6 +158,9 @@ enum wg_sev screen_bool(struct ui *u, const char *tag, const char *on_word, cons
  * an acknowledgement), its age since then, the value of its tag now, then
  * its message; `sel` marks the selection. */
 void screen_alarm_line(struct ui *u, const struct snap_alarm *a, bool sel);
+/* The alarm's value now in words: "TAG now VALUE", or for an override alarm
+ * its loop's setpoint cut and which override acts; "" when it has neither. */
+void screen_alarm_value_text(struct ui *u, const struct cfg_alarm *d, char *buf, size_t n);
 /* The wall-clock time of day ("10:42:07", local time) of a process time of
  * the snapshot; "--:--:--" when unknown. */
 void screen_clock(const struct ui *u, double t, char *buf, size_t n);
@@ -173,6 +178,10 @@ bool screen_may_write(struct ui *u, const char *what);
 /* The same, and the engineer's role (tuning, out of service, forcing a
  * phase); if not, says why. */
 bool screen_may_engineer(struct ui *u, const char *what);
+/* Keep the message now on the message line for M (the last message whole):
+ * screen_msg keeps every one that is not SEV_NONE by itself; the console
+ * keeps the server's answers. */
+void screen_msg_keep(struct ui *u);
 __attribute__((format(printf, 3, 4))) void screen_msg(struct ui *u, enum wg_sev sev,
                                                       const char *fmt, ...);
 void screen_dialog(struct ui *u, const struct dialog_spec *s);

@@ -323,6 +323,8 @@ int loops_step(struct loops *lp, const struct tag_value *tags, const struct loop
         if (x->slave >= 0)
             slave_holds(&lp->loop[x->slave], &in);
         pid_step(&x->pid, &in, dt);
+        if (x->comb_reduce > 0)
+            x->pid.status |= PID_ST_COMB_CUT;
         if (x->pid.events & PID_EV_DROPPED_MAN)
             dropped++;
         if (x->out_tag >= 0)

@@ -64,6 +64,8 @@ enum pid_status {
     PID_ST_OUT_HELD = 1u << 13,    /* the output gap holds the output */
     PID_ST_SHED = 1u << 14,        /* dropped to MAN by a bad PV and not yet put back
                                       to AUTO/CAS by an operator (stays after repair) */
+    PID_ST_COMB_CUT = 1u << 15,    /* the combustion (O2/CO) override is cutting the SP and
+                                      capping the output (set by loops.c, not the PID) */
 };
 
 /* Events of the last step (struct pid.events): things to journal and alarm. */

@@ -26,9 +26,11 @@ enum {
     LF_SAT_LO = 1u << 1,
     LF_RATE = 1u << 2,     /* output rate-limited */
     LF_BAD_PV = 1u << 3,   /* PV not GOOD: output held, loop in MAN */
-    LF_OVERRIDE = 1u << 4, /* setpoint lowered by the override (roof) */
+    LF_OVERRIDE = 1u << 4, /* setpoint lowered by an override (roof or O2/CO) */
     LF_TRACK = 1u << 5,    /* output tracking a forced value (PLC low fire, door open) */
     LF_SHED = 1u << 6,     /* dropped to MAN by a bad PV, not yet put back by an operator */
+    LF_OUT_HELD = 1u << 7, /* the output gap holds the output (AUTO/CAS, law within the gap) */
+    LF_COMB_CUT = 1u << 8, /* the O2/CO override cuts the setpoint and caps the output */
 };
 
 #define SNAP_MAX_PERMS 32
