@@ -78,7 +78,7 @@ good_broken_bath_tc() {
     wait_alarm bath_hc_temp_bad 8; M ack bath_hc_temp_bad >/dev/null || rfail "ack"
 }
 good_drifting_roof_tc() {
-    wait_alarm roof_h 40; M ack roof_h >/dev/null || rfail "ack"
+    wait_alarm roof_tc_check 40; M ack roof_tc_check >/dev/null || rfail "ack"
 }
 good_plc_silent() {
     wait_alarm plc_link 5; M ack plc_link >/dev/null || rfail "ack"
@@ -137,7 +137,8 @@ run() {
     until M status --json 2>/dev/null | json 'd["link"]["state"]' 2>/dev/null | grep -qx UP; do
         i=$((i + 1)); [ $i -gt 150 ] && rfail "the server did not come up"; sleep 0.1
     done
-    [ "$2" = good ] && "good_$1"
+    # the trainee in a subshell: one that gives up (rfail) leaves the run to be judged
+    [ "$2" = good ] && ("good_$1")
     wait_clock "$3"
     t1=$(date +%s)
     M stop --reason "end of the exercise" >/dev/null 2>&1
@@ -182,7 +183,11 @@ wave() {
 }
 
 s0=$(date +%s)
-wave drifting_roof_tc 30 flame_failure_melt 27
+if [ $# -gt 0 ]; then # by hand: wave NAME END NAME END
+    wave "$@"
+    exit 0
+fi
+wave drifting_roof_tc 40 flame_failure_melt 27
 wave pump_trip 24 estop_recovery 16
 wave organics_low_o2 13 lost_plc_link 11
 wave broken_bath_tc 9 plc_silent 6
