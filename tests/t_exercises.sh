@@ -116,6 +116,37 @@ good_estop_recovery() {
     retry 20 cmd burner_start --reason "after the E-stop"
 }
 
+# phase_ready PHASE MIN: the phase is PHASE and says it may end (give up at minute MIN)
+phase_ready() {
+    until [ "$(M status --json 2>/dev/null | json 'd["phase"]["name"] + " " + str(d["phase"]["ready"])')" = "$1 True" ]; do
+        [ "$(clock)" -gt $(($2 * 60)) ] && rfail "$1 not ready by minute $2"
+        sleep 0.3
+    done
+}
+good_wet_charge() {
+    retry 3 phase CHARGE --reason "the next charge"
+    retry 6 cmd sc_door_open # refused until the firing cap has brought firing to low fire
+    until [ "$(M status --json 2>/dev/null | json 'd["tags"]["sc_door_closed"]["v"]')" = 0 ]; do
+        [ "$(clock)" -gt 480 ] && rfail "the charging door did not open"; sleep 0.2
+    done
+    sleep 1
+    retry 9 cmd charge 3
+    retry 10 cmd sc_door_close
+    phase_ready CHARGE 14
+    retry 15 phase PYROLYSIS
+    M wet yes >/dev/null || rfail "wet yes"
+}
+good_over_tap() {
+    # the phases follow their order (HOLD goes on only to CHARGE); the engineer forces the
+    # readiness of each (the furnace is full already, no charge)
+    for ph in CHARGE PYROLYSIS PUSH MELT ALLOY SKIM TAP; do
+        retry 4 phase $ph --force --reason "casting line ready: to TAP"
+    done
+    retry 6 cmd tap_open --reason "tap to the casting line"
+    wait_clock 8
+    retry 9 cmd tap_close --reason "at the target"
+}
+
 # run NAME WHO END_MIN: one exercise run in $tmp/NAME.WHO to process minute END_MIN, then
 # its debrief in debrief.txt and its exit in rc (or the reason it could not run in why)
 run() {
