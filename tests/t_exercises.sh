@@ -123,7 +123,8 @@ phase_ready() {
         sleep 0.3
     done
 }
-good_wet_charge() {
+# charge_to_pyrolysis: a 3 t charge through CHARGE into PYROLYSIS by CLI verbs
+charge_to_pyrolysis() {
     retry 3 phase CHARGE --reason "the next charge"
     retry 6 cmd sc_door_open # refused until the firing cap has brought firing to low fire
     until [ "$(M status --json 2>/dev/null | json 'd["tags"]["sc_door_closed"]["v"]')" = 0 ]; do
@@ -134,13 +135,32 @@ good_wet_charge() {
     retry 10 cmd sc_door_close
     phase_ready CHARGE 14
     retry 15 phase PYROLYSIS
+}
+good_wet_charge() {
+    charge_to_pyrolysis
     M wet yes >/dev/null || rfail "wet yes"
+}
+good_heavy_organics() {
+    charge_to_pyrolysis
+    wait_alarm sc_gas_hh 40; M ack sc_gas_hh >/dev/null || rfail "ack"
+}
+good_cold_charge() {
+    charge_to_pyrolysis
+    phase_ready PYROLYSIS 45
+    retry 46 phase PUSH
+    retry 47 cmd push
+    wait_alarm bath_l 55; M ack bath_l >/dev/null || rfail "ack"
 }
 good_over_tap() {
     # the phases follow their order (HOLD goes on only to CHARGE); the engineer forces the
     # readiness of each (the furnace is full already, no charge)
     for ph in CHARGE PYROLYSIS PUSH MELT ALLOY SKIM TAP; do
-        retry 4 phase $ph --force --reason "casting line ready: to TAP"
+        # (PUSH goes on to MELT by itself)
+        until [ "$(M status --json 2>/dev/null | json 'd["phase"]["name"]')" = $ph ]; do
+            M phase $ph --force --reason "casting line ready: to TAP" >/dev/null 2>&1 && break
+            [ "$(clock)" -gt 240 ] && rfail "no phase $ph by minute 4"
+            sleep 0.3
+        done
     done
     retry 6 cmd tap_open --reason "tap to the casting line"
     wait_clock 8
