@@ -142,7 +142,7 @@ good_wet_charge() {
 }
 good_heavy_organics() {
     charge_to_pyrolysis
-    wait_alarm sc_gas_hh 40; M ack sc_gas_hh >/dev/null || rfail "ack"
+    wait_alarm co_hh 30; M ack co_hh >/dev/null || rfail "ack"
 }
 good_cold_charge() {
     charge_to_pyrolysis
