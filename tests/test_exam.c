@@ -2,8 +2,8 @@
  * records: met, late (half the points), missed (never done, or the window never opened),
  * a forbidden action taken only while its alarm is active, WHAT * matching any, refused
  * requests listed and never counted as done, the server's lines never an action, event
- * windows on the scenario's clock at the run's speed, the alarm timeline, the score and
- * the pass rule.
+ * windows on the scenario's clock at the run's speed (given, or read from the record's
+ * first `training speed` line), the alarm timeline, the score and the pass rule.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -167,10 +167,37 @@ static void test_alarm_timeline(void **state)
     assert_string_equal(exam_verdict_name(99), "?");
 }
 
+/* speed 0: the record's first `training speed` line; a later change and a garbled line
+ * do not move it; a given speed is never overridden */
+static void test_speed_from_record(void **state)
+{
+    (void)state;
+    load(ACK);
+    exam_init(&m, &ex, 1000, 0);
+    assert_true(m.speed == 1);
+    ev(1001, "meltcon", "training", "speed", "", true, "simulator at x real time");
+    assert_true(m.speed == 1);
+    ev(1002, "meltcon", "training", "speed", "", true,
+       "simulator at 30x real time (plc_clock 60 s): the cycle runs every 8.3 ms");
+    assert_true(m.speed == 30);
+    ev(1003, "meltcon", "training", "speed", "", true, "simulator at 2x real time");
+    assert_true(m.speed == 30);
+    assert_true(exam_event_time(&m, "pressed") == 1010); /* 5 process min at 30x */
+    /* 60 process s at 30x are 2 wall s: 3 s is late */
+    ev(1100, "meltcon", "alarm", "estop", "UNACK", true, "raised medium: E-stop pressed");
+    ev(1103, "anna", "ack", "estop", "", true, "acked");
+    exam_finish(&m, 2000);
+    assert_int_equal(m.it[0].verdict, EXV_LATE);
+    exam_init(&m, &ex, 1000, 10);
+    ev(1002, "meltcon", "training", "speed", "", true, "simulator at 30x real time");
+    assert_true(m.speed == 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_met_late_missed),
+        cmocka_unit_test(test_speed_from_record),
         cmocka_unit_test(test_event_window),
         cmocka_unit_test(test_forbidden),
         cmocka_unit_test(test_forbidden_until),

@@ -11,6 +11,7 @@
  * of the bath, the roof and the flue O2, the malfunctions marked) for printing.
  * Exit 0 when the run passed, 1 when it failed (or the record cannot be read), 2 usage.
  * Times are wall-clock seconds from the start (+m:ss), as the record keeps them.
+ * The speed: --speed, else the record's first `training speed` line (exam.h).
  */
 #include "cli_int.h"
 
@@ -257,7 +258,7 @@ static int write_html(const char *path, const struct exercise *ex, const char *f
 int cli_verb_debrief(const struct cfg *cfg, const struct cli_args *a)
 {
     char err[600];
-    double now = (double)time(NULL), to = now, from = -1, speed = 1;
+    double now = (double)time(NULL), to = now, from = -1, speed = 0;
     if ((a->to && cli_parse_time(a->to, now, &to, err, sizeof err) < 0) ||
         (a->from && cli_parse_time(a->from, now, &from, err, sizeof err) < 0)) {
         fprintf(stderr, "meltcon debrief: %s\n", err);

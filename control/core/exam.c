@@ -1,6 +1,7 @@
 /* exam — a training run judged against its exercise (see exam.h for the rules). */
 #include "exam.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static void copy(char *dst, size_t n, const char *src)
@@ -104,6 +105,7 @@ void exam_init(struct exam *m, const struct exercise *ex, double t_start, double
     m->ex = ex;
     m->t_start = t_start;
     m->speed = speed > 0 ? speed : 1;
+    m->speed_from_record = !(speed > 0);
     for (int i = 0; i < EXERCISE_MAX; i++)
         m->it[i].t_open = m->it[i].t_done = m->it[i].t_close = -1;
     open_by_time(m, t_start);
@@ -121,6 +123,16 @@ void exam_event(struct exam *m, double t, const char *user, const char *kind, co
                 const char *old_v, const char *new_v, bool ok, const char *text)
 {
     (void)old_v;
+    static const char at[] = "simulator at ";
+    if (m->speed_from_record && !strcmp(kind, "training") && !strcmp(what, "speed") &&
+        !strncmp(text, at, sizeof at - 1)) {
+        char *end;
+        double x = strtod(text + sizeof at - 1, &end);
+        if (end != text + sizeof at - 1 && *end == 'x' && x > 0 && x <= 1000) {
+            m->speed = x;
+            m->speed_from_record = false;
+        }
+    }
     open_by_time(m, t);
     if (!strcmp(kind, "alarm")) {
         on_alarm(m, t, what, new_v, text);

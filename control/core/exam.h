@@ -53,6 +53,7 @@ struct exam_refused {
 struct exam {
     const struct exercise *ex;
     double t_start, speed;
+    bool speed_from_record; /* exam_init's speed was 0: the first `training speed` line's */
     struct exam_item it[EXERCISE_MAX];
     int nalarms;
     struct exam_alarm al[EXAM_MAX_ALARMS];
@@ -64,7 +65,10 @@ struct exam {
     bool passed;
 };
 
-/* Start judging ex (kept by pointer) for a run that started at t_start (wall) at speed. */
+/* Start judging ex (kept by pointer) for a run that started at t_start (wall) at speed;
+ * speed 0: the speed the record names — its first "training speed" line ("simulator at
+ * Xx real time", written by the server when it first sees the simulator), 1 until then.
+ * A run whose speed changes later is judged at that first speed. */
 void exam_init(struct exam *m, const struct exercise *ex, double t_start, double speed);
 
 /* The wall time of the scenario's event NAME, -1 if none. */
