@@ -99,5 +99,4 @@ fi
 tui_keys ins q
 tui_wait_dead ins 5 || fail "the station did not quit"
 [ "$(tui_status ins)" = 0 ] || fail "exit status $(tui_status ins)"
-cur=""
 echo "t_instructor: ok"
