@@ -20,28 +20,7 @@
 #
 # The console is "$MELTCON -c CONFIG"; the fake server is $BUILD_DIR/fakeserver.
 set -u
-TUI_TMP=$(mktemp -d)
-. "$(dirname "$0")/tui_lib.sh"
-FAKE=${FAKESERVER:-$BUILD_DIR/fakeserver}
-sock=$TUI_TMP/s.sock
-cfg=$TUI_TMP/meltcon.ini
-log=$TUI_TMP/fake.log
-fpid=""
-cur=""
-
-cleanup() {
-    [ -n "$cur" ] && tui_stop "$cur"
-    [ -n "$fpid" ] && kill "$fpid" 2>/dev/null
-    for s in "$TUI_TMP"/tmux-*; do [ -e "$s" ] && tmux -S "$s" kill-server 2>/dev/null; done
-    rm -rf "$TUI_TMP"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-
-[ -x "$FAKE" ] || fail "no fake server at $FAKE"
-command -v tmux >/dev/null || fail "tmux is not installed (make deps)"
-sed "s|^socket =.*|socket = $sock|" config/meltcon.ini >"$cfg"
-grep -q "^socket = $sock" "$cfg" || fail "could not point [server] socket at $sock"
+. "$(dirname "$0")/fake_lib.sh"
 locale -a 2>/dev/null | grep -qix 'c.utf-\?8' || fail "the C.UTF-8 locale is missing"
 
 start_fake() { # extra options
