@@ -101,6 +101,13 @@ done
 "$MS" -c "$cfg" inject clear >/dev/null 2>&1 || fail "inject clear"
 M ack flue_temp_bad >/dev/null || fail "ack flue_temp_bad"
 M phase CHARGE --reason "t_report" >/dev/null || fail "phase CHARGE"
+# CHARGE brings the burner down to low fire; the charging door opens only at or below the
+# low-fire limit, so the operator waits for the door's permissive (a request sent earlier
+# would be refused and counted as a refusal in the report)
+i=0
+until [ "$(M status --json 2>/dev/null | json 'd["permissives"]["sc_door_open"]["ready"]')" = True ]; do
+    i=$((i + 1)); [ $i -gt 240 ] && fail "the charging door's permissive never came: $(M status --json 2>/dev/null | json 'd["permissives"]["sc_door_open"]["why"]')"; sleep 0.25
+done
 M cmd sc_door_open >/dev/null || fail "sc_door_open"
 # the door travels 8 process seconds (its open end has no tag): leave the closed switch,
 # then give it 30 process seconds
