@@ -21,15 +21,29 @@ skips() { # log
 }
 run() { # name cmd...
     name=$1; shift
-    if ! "$@" >"$log/$name.out" 2>&1; then
-        fail=$((fail + 1)); failed="$failed $name"; echo "FAIL $name"
+    t0=$(date +%s)
+    # each test runs in a session of its own (setsid: not a group leader here, so it does
+    # not fork and $! is the session's id); whatever it leaves running is stopped by that
+    # process group, never by name, and named in its log
+    setsid "$@" >"$log/$name.out" 2>&1 </dev/null &
+    tpid=$!
+    wait $tpid; rc=$?
+    secs=$(($(date +%s) - t0))
+    left=$(ps -o pid=,args= --sid "$tpid" 2>/dev/null)
+    if [ -n "$left" ]; then
+        echo "run.sh: $name left these running; stopped:" >>"$log/$name.out"
+        echo "$left" | sed 's/^/    /' >>"$log/$name.out"
+        kill -TERM "-$tpid" 2>/dev/null; sleep 1; kill -KILL "-$tpid" 2>/dev/null
+    fi
+    if [ $rc -ne 0 ]; then
+        fail=$((fail + 1)); failed="$failed $name"; echo "FAIL $name ($secs s)"
         sed 's/^/    /' "$log/$name.out" | tail -40
     elif [ -n "$(skips "$log/$name.out")" ]; then
         fail=$((fail + 1)); failed="$failed $name(skipped)"
         echo "FAIL $name: run as root, it skipped a check without saying why root cannot run it:"
         skips "$log/$name.out" | sed 's/^/    /'
     else
-        pass=$((pass + 1)); echo "PASS $name"
+        pass=$((pass + 1)); echo "PASS $name ($secs s)"
     fi
 }
 for t in "$@"; do

@@ -80,8 +80,16 @@ sys.exit(0 if dc > 300 and abs(dt - dc) <= 0.02 * dc + 2 else 1)" || fail "${spe
         { M journal >"$tmp/journal" 2>&1; fail "${speed}x: no pump_trip alarm raised"; }
     M journal >"$tmp/journal" 2>&1
     [ "$("$MB" read "$port" di 11 1)" = 0 ] || fail "${speed}x: the watchdog tripped"
-    grep -E 'raised|link down|watchdog|deadlines missed' "$tmp/journal" | grep -v 'Metal pump' >"$tmp/bad" &&
-        fail "${speed}x: the journal: $(head -3 "$tmp/bad")"
+    # a transaction unanswered for response_timeout_ms (100 ms wall) drops the link: on an
+    # overloaded machine meltsim can be that late at any speed, which is the link's business
+    # (t_plc_slow), not the time base's; such drops (and their plc_link alarm) are counted
+    # and printed; anything else, any other cause of a drop, and a watchdog trip fail
+    tmo=$(grep -c 'link down: .*Connection timed out' "$tmp/journal")
+    grep -E 'raised|link down|watchdog|deadlines missed' "$tmp/journal" | grep -v 'Metal pump' |
+        grep -v 'link down: .*Connection timed out' |
+        { if [ "$tmo" -gt 0 ]; then grep -v 'alarm plc_link NORMAL -> UNACK'; else cat; fi; } >"$tmp/bad"
+    [ -s "$tmp/bad" ] && fail "${speed}x: the journal: $(head -3 "$tmp/bad")"
+    [ "$tmo" -gt 0 ] && say "${speed}x: the machine was loaded: $tmo transaction(s) timed out (link dropped and came back)"
     python3 - "$tmp/journal" "$a" "$b" "$speed" <<'EOF' || fail "${speed}x: the alarm delay is off"
 import datetime, sys
 lines = [l for l in open(sys.argv[1]) if 'raised' in l and 'Metal pump' in l]
