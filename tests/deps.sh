@@ -14,7 +14,8 @@ set -e
 # libmosquitto-dev, mosquitto, libprotobuf-c-dev, protobuf-c-compiler: the
 # Sparkplug B publisher and the broker its tests start; python3-paho-mqtt and
 # python3-protobuf (+ protobuf-compiler) decode the payloads in those tests.
-PKGS="libncurses-dev libmodbus-dev libiniparser-dev libcmocka-dev nettle-dev tmux pkg-config python3 libsystemd-dev groff-base man-db systemd strace locales libsqlite3-dev sqlite3 libmosquitto-dev mosquitto libprotobuf-c-dev protobuf-c-compiler protobuf-compiler python3-paho-mqtt python3-protobuf"
+# openssl: t_mqtt_tls makes its CA and certificates.
+PKGS="libncurses-dev libmodbus-dev libiniparser-dev libcmocka-dev nettle-dev tmux pkg-config python3 libsystemd-dev groff-base man-db systemd strace locales libsqlite3-dev sqlite3 libmosquitto-dev mosquitto libprotobuf-c-dev protobuf-c-compiler protobuf-compiler python3-paho-mqtt python3-protobuf openssl"
 for x in "$@" ${DEPS_EXTRA:-}; do
     case "$x" in
         bench) PKGS="$PKGS rt-tests htop" ;;

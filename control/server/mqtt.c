@@ -509,6 +509,19 @@ struct mqtt *mqtt_start(const struct cfg *c, char *err, size_t errlen)
     if (*q->username)
         mosquitto_username_pw_set(m->mq, q->username, *q->password_file ? m->password : NULL);
     if (*q->tls_ca) {
+        /* each file by its key first: libmosquitto's own error names none of them */
+        const struct { const char *key, *file; } tf[] = {
+            {"tls_ca", q->tls_ca}, {"tls_cert", q->tls_cert}, {"tls_key", q->tls_key}};
+        for (size_t i = 0; i < sizeof tf / sizeof tf[0]; i++) {
+            FILE *f = *tf[i].file ? fopen(tf[i].file, "re") : NULL;
+            if (*tf[i].file && !f) {
+                snprintf(err, errlen, "[mqtt] %s = \"%s\": cannot read it: %s", tf[i].key,
+                         tf[i].file, strerror(errno));
+                goto fail;
+            }
+            if (f)
+                fclose(f);
+        }
         int rc = mosquitto_tls_set(m->mq, q->tls_ca, NULL, *q->tls_cert ? q->tls_cert : NULL,
                                    *q->tls_key ? q->tls_key : NULL, NULL);
         if (rc != MOSQ_ERR_SUCCESS) {
