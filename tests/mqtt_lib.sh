@@ -14,14 +14,7 @@ case $MS in /*) ;; *) MS=$PWD/$MS ;; esac
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 pids=""
-free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_for() { # TRIES CMD...: retry every 0.1 s
-    _n=$1; shift
-    _i=0
-    until "$@" >/dev/null 2>&1; do
-        _i=$((_i + 1)); [ "$_i" -ge "$_n" ] && return 1; sleep 0.1
-    done
-}
+. "$SRC/tests/lib.sh" # free_port, wait_for
 mqtt_prereq() {
     command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] ||
         fail "mosquitto is not installed (make deps installs it)"

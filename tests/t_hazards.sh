@@ -36,24 +36,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-port=$("$MB" freeport) || fail "no free port"
+. "${MELTCON_SRC:-.}/tests/lib.sh"
+port=$(free_port) || fail "no free port"
 cfg=$tmp/m.ini
 # at 10x the server's heartbeat (every 250 ms) is 2.5 s of process time: a watchdog of 30 s
-sed -e "s/^port = 1502$/port = $port/" -e "s|^socket =.*|socket = $tmp/m.sock|" \
-    -e "s|^state_dir =.*|state_dir = $tmp/state|" -e "s|^inject_socket =.*|inject_socket = $tmp/i.sock|" \
-    -e "s/^watchdog_s = .*/watchdog_s = 30/" -e "s/^speed = .*/speed = 10/" \
-    config/meltcon.ini >"$cfg"
-chmod 644 "$cfg"
+furnace_ini "$cfg" "$tmp" "$port" "s/^watchdog_s = .*/watchdog_s = 30/" "s/^speed = .*/speed = 10/"
 M() { "$MC" -c "$cfg" "$@"; }
 INJ() { "$MS" -c "$cfg" --port "$port" inject "$@" >/dev/null || fail "inject $*"; }
 json() { python3 -c "import json, sys; d = json.load(sys.stdin); print($1)"; }
-wait_for() { # TRIES CMD...: retry every 0.1 s
-    n=$1; shift
-    i=0
-    until "$@" >/dev/null 2>&1; do
-        i=$((i + 1)); [ "$i" -ge "$n" ] && return 1; sleep 0.1
-    done
-}
 di() { "$MB" read "$port" di "$1" 1; }
 di_is() { [ "$(di "$1")" = "$2" ]; }
 # perm_is CMD WHY: the server's permissive of CMD says WHY ("" = READY)

@@ -47,20 +47,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-wait_for() { # TRIES CMD...: retry every 0.1 s
-    n=$1; shift
-    i=0
-    until "$@" >/dev/null 2>&1; do
-        i=$((i + 1)); [ "$i" -ge "$n" ] && return 1; sleep 0.1
-    done
-}
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') ||
-    fail "no free port"
+. "${MELTCON_SRC:-.}/tests/lib.sh"
+port=$(free_port) || fail "no free port"
 cfg=$tmp/m.ini
-sed -e "s/^port = 1502$/port = $port/" -e "s|^socket =.*|socket = $tmp/m.sock|" \
-    -e "s|^state_dir =.*|state_dir = $tmp/state|" -e "s|^inject_socket =.*|inject_socket = $tmp/i.sock|" \
-    -e "s/^engineer_group = .*/engineer_group = $(id -gn)/" config/meltcon.ini >"$cfg"
-chmod 644 "$cfg"
+furnace_ini "$cfg" "$tmp" "$port" "s/^engineer_group = .*/engineer_group = $(id -gn)/"
 M() { "$MC" -c "$cfg" "$@"; }
 furnace=$(sed -n '/^\[furnace\]/,/^\[/s/^name = *//p' "$cfg")
 "$MS" -c "$cfg" --port "$port" >>"$tmp/sim.log" 2>&1 &

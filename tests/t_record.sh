@@ -130,13 +130,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') ||
-    fail "no free port"
+. "${MELTCON_SRC:-.}/tests/lib.sh"
+port=$(free_port) || fail "no free port"
 cfg=$tmp/m.ini
-sed -e "s/^port = 1502$/port = $port/" -e "s|^socket =.*|socket = $tmp/m.sock|" \
-    -e "s|^state_dir =.*|state_dir = $tmp/state|" -e "s|^inject_socket =.*|inject_socket = $tmp/i.sock|" \
-    -e "s/^watchdog_s = .*/watchdog_s = 3/" "$SRC/config/meltcon.ini" >"$cfg"
-chmod 644 "$cfg"
+furnace_ini "$cfg" "$tmp" "$port" "s/^watchdog_s = .*/watchdog_s = 3/"
 M() { "$MC" -c "$cfg" "$@"; }
 json() { python3 -c "import json, sys; d = json.load(sys.stdin); print($1)"; }
 status_json() { M status --json 2>/dev/null; }

@@ -43,13 +43,11 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 [ -x "$CL" ] || fail "no $CL (make $B/closed-loop)"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') ||
-    fail "no free port"
+. "${MELTCON_SRC:-.}/tests/lib.sh"
+port=$(free_port) || fail "no free port"
 cfg=$tmp/c.ini
-sed -e "s/^port = 1502$/port = $port/" -e "s|^socket =.*|socket = $tmp/s.sock|" \
-    -e "s|^state_dir =.*|state_dir = $tmp/state|" -e "s|^inject_socket =.*|inject_socket = $tmp/i.sock|" \
-    -e "s/^mode = auto$/mode = private/" \
-    -e "s/^engineer_group = .*/engineer_group = $(id -gn)/" "${MELTCON_SRC:-.}/config/meltcon.ini" >"$cfg"
+furnace_ini "$cfg" "$tmp" "$port" "s/^mode = auto$/mode = private/" \
+    "s/^engineer_group = .*/engineer_group = $(id -gn)/"
 M() { "$MC" -c "$cfg" "$@"; }
 json() { python3 -c "import json, sys; d = json.loads(sys.stdin.read()); print($1)"; }
 

@@ -35,18 +35,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') ||
-    fail "no free port"
+. "${MELTCON_SRC:-.}/tests/lib.sh"
+port=$(free_port) || fail "no free port"
 cfg=$tmp/m.ini
 # the test's own user gets the engineer role through its group (root is engineer anyway)
-sed -e "s/^port = 1502$/port = $port/" -e "s|^socket =.*|socket = $tmp/m.sock|" \
-    -e "s|^state_dir =.*|state_dir = $tmp/state|" -e "s|^inject_socket =.*|inject_socket = $tmp/i.sock|" \
-    -e "s/^watchdog_s = .*/watchdog_s = 3/" -e "s/^engineer_group = .*/engineer_group = $(id -gn)/" \
-    -e "s/^refusals_per_10s = .*/refusals_per_10s = 1000/" \
-    config/meltcon.ini >"$cfg"
+furnace_ini "$cfg" "$tmp" "$port" "s/^watchdog_s = .*/watchdog_s = 3/" \
+    "s/^engineer_group = .*/engineer_group = $(id -gn)/" \
+    "s/^refusals_per_10s = .*/refusals_per_10s = 1000/"
 # refusals_per_10s 1000: this test checks each refusal's own journal line; the
 # quota that summarises a flood instead is t_pressure's
-chmod 644 "$cfg"
 M() { "$MC" -c "$cfg" "$@"; }
 
 # A raw Modbus TCP read (no libraries): mb FC ADDR -> the value.
@@ -69,13 +66,6 @@ mb() { python3 "$tmp/mb.py" "$port" "$1" "$2"; }
 # json EXPR: evaluate a Python expression over the parsed `status --json` as d
 json() { python3 -c "import json, sys; d = json.load(sys.stdin); print($1)"; }
 status_json() { M status --json 2>"$tmp/err"; }
-wait_for() { # TRIES CMD...: retry every 0.1 s
-    n=$1; shift
-    i=0
-    until "$@" >/dev/null 2>&1; do
-        i=$((i + 1)); [ "$i" -ge "$n" ] && return 1; sleep 0.1
-    done
-}
 start_sim() {
     "$MS" -c "$cfg" --port "$port" >>"$tmp/sim.log" 2>&1 &
     simpid=$!
