@@ -45,6 +45,7 @@
 #include "input.h"
 #include "instructor.h"
 #include "opt.h"
+#include "sim_malf.h"
 #include "sim_plc.h"
 #include "sim_run.h"
 #include "sim_scenario.h"
@@ -255,7 +256,7 @@ static int parse(int argc, char **argv, struct args *a, int *verb, const char **
                    : *verb == V_RUN  ? "meltsim run"
                                      : "meltsim instructor";
             spec.stop_at_arg = false;
-            if (opt_parse(&spec, argc - i, argv + i, rest, *verb == V_INJECT ? 3 : 0, nrest,
+            if (opt_parse(&spec, argc - i, argv + i, rest, *verb == V_INJECT ? 10 : 0, nrest,
                           err, sizeof err) < 0)
                 i = -1;
         } else {
@@ -373,6 +374,7 @@ struct sim {
     double tick_ms;
     struct ssnap_ring ring;
     char snapdir[256];
+    struct malf_list malf; /* the instructor's timed and ramped malfunctions */
 };
 
 /* Process time from now on runs at the present speed from where the scans are. */
@@ -405,6 +407,7 @@ static void sim_restore(struct sim *sm, const struct splc *saved)
     ssnap_restore(sm->plc, saved);
     ssnap_ring_cut(&sm->ring, sm->plc->clock_s);
     sim_scenario_seek(sm);
+    malf_seek(&sm->malf, sm->plc->clock_s);
     sim_publish(sm);
 }
 
@@ -563,13 +566,59 @@ static int clock_verb(struct sim *sm, const char *req, char *rep, size_t n)
     }
 }
 
+/* The timed malfunctions' verbs (sim_malf.h): at, ramp, pending, cancel.  1 when req was
+ * one of them (reply in rep), 0 when it is not.  A refused one changes nothing. */
+static int malf_verb(struct sim *sm, const char *req, char *rep, size_t n)
+{
+    char why[400], line[200];
+    double now = sm->plc->clock_s;
+    if (!strcmp(req, "pending")) {
+        size_t k = (size_t)snprintf(rep, n, "ok: %d timed malfunctions waiting or running, "
+                                    "process clock %.1f s", malf_pending(&sm->malf), now);
+        for (int i = 0; i < sm->malf.n && k < n; i++) {
+            malf_describe(&sm->malf.m[i], now, line, sizeof line);
+            k += (size_t)snprintf(rep + k, n - k, "\n%s", line);
+        }
+        return 1;
+    }
+    if (!strncmp(req, "cancel", 6) && (!req[6] || req[6] == ' ')) {
+        char arg[64] = "", extra[8] = "";
+        int words = sscanf(req + 6, "%63s %7s", arg, extra);
+        if (words != 1) {
+            snprintf(rep, n, "error: cancel takes one entry number (`pending` lists them) or "
+                     "all");
+            return 1;
+        }
+        int k = malf_cancel(&sm->malf, arg, why, sizeof why);
+        if (k < 0)
+            snprintf(rep, n, "error: %s; nothing changed", why);
+        else
+            snprintf(rep, n, "ok: cancelled %d timed malfunction%s; %d waiting or running "
+                     "(a fault already injected stays: clear it)", k, k == 1 ? "" : "s",
+                     malf_pending(&sm->malf));
+        return 1;
+    }
+    struct malf m;
+    int rc = malf_parse(req, now, &m, why, sizeof why);
+    if (rc == 0)
+        return 0;
+    if (rc < 0 || malf_add(&sm->malf, &m, why, sizeof why) < 0) {
+        snprintf(rep, n, "error: %s; nothing changed", why);
+        return 1;
+    }
+    malf_describe(&m, now, line, sizeof line);
+    snprintf(rep, n, "ok: %s, at process clock %.1f s%s", line, now,
+             sm->frozen ? " (frozen: it waits while the clock stands)" : "");
+    return 1;
+}
+
 /* Handle one instructor request; the reply starts "ok" or "error". */
 static void inject_handle(int cfd, struct sim *sm)
 {
     struct splc *plc = sm->plc;
     struct ucred cr;
     socklen_t cl = sizeof cr;
-    char req[256], rep[2048];
+    char req[256], rep[4096];
     if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) < 0 ||
         (cr.uid != 0 && cr.uid != getuid())) {
         send(cfd, "error: not the instructor's account", 35, MSG_NOSIGNAL);
@@ -598,6 +647,8 @@ static void inject_handle(int cfd, struct sim *sm)
         glance(sm, rep, sizeof rep);
     } else if (clock_verb(sm, req, rep, sizeof rep)) {
         /* the training clock: rep filled */
+    } else if (malf_verb(sm, req, rep, sizeof rep)) {
+        /* a timed or ramped malfunction: rep filled */
     } else if (scen_parse_inject(req, fault, sizeof fault, target, sizeof target, &value, why,
                                  sizeof why) < 0) {
         snprintf(rep, sizeof rep, "error: %s", why);
@@ -630,7 +681,7 @@ static int inject_client(const struct cfg *c, int port, int argc, const char **a
         fprintf(stderr, "meltsim inject: which fault? `meltsim inject list` shows them\n");
         return 2;
     }
-    char rep[2048];
+    char rep[4096];
     int rc = inst_request(path, req, rep, sizeof rep);
     if (rc < 0) {
         fprintf(stderr, "meltsim inject: %s (port %d)\n", rep, port);
@@ -697,6 +748,7 @@ static int serve(const struct cfg *c, const char *bind_addr, int port, double sp
     snprintf(sm.snapdir, sizeof sm.snapdir, "%s", snapdir);
     ssnap_ring_init(&sm.ring);
     ssnap_ring_tick(&sm.ring, &plc);
+    malf_init(&sm.malf);
     double scan_s = c->sim.scan_ms / 1000.0;
     int64_t next = now_ms(), last_frozen = next;
     sim_rebase(&sm, next);
@@ -724,6 +776,7 @@ static int serve(const struct cfg *c, const char *bind_addr, int port, double sp
                 double silent = 0;
                 if (scen)
                     scen_run_due(scen, &plc, plc.clock_s, &silent, log_line, NULL);
+                malf_run_due(&sm.malf, &plc, plc.clock_s, &silent, log_line, NULL);
                 if (silent > 0)
                     simsrv_mute(srv, now_ms() + (int64_t)(silent * 1000 / sm.speed));
                 splc_step(&plc, &in, &out, scan_s);
@@ -779,7 +832,7 @@ static void snapdir_default(const char *opt, char *buf, size_t n)
 int main(int argc, char **argv)
 {
     struct args a = {.port = -1, .speed = -1, .seed = -1, .hours = -1, .every = 1};
-    const char *rest[3];
+    const char *rest[10];
     int verb, nrest;
     int rc = parse(argc, argv, &a, &verb, rest, &nrest);
     if (rc)
