@@ -28,6 +28,7 @@
  * new speed or a run after a freeze never jumps.
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -645,6 +646,13 @@ static void inject_handle(int cfd, struct sim *sm)
         memcpy(rep, "ok:\n", 4);
     } else if (!strcmp(req, "glance")) {
         glance(sm, rep, sizeof rep);
+    } else if (!strcmp(req, "scenario")) { /* for the station's exercise progress */
+        char full[PATH_MAX];
+        if (!sm->scen)
+            snprintf(rep, sizeof rep, "ok: none");
+        else
+            snprintf(rep, sizeof rep, "ok: %.4000s",
+                     realpath(sm->scen->path, full) ? full : sm->scen->path);
     } else if (clock_verb(sm, req, rep, sizeof rep)) {
         /* the training clock: rep filled */
     } else if (malf_verb(sm, req, rep, sizeof rep)) {
@@ -854,10 +862,24 @@ int main(int argc, char **argv)
     if (verb == V_INJECT)
         return inject_client(&c, p, nrest, rest);
     if (verb == V_INSTR) {
-        char path[256], title[300];
+        char path[256], title[300], self[PATH_MAX], mc[PATH_MAX + 16];
         inject_path(&c, p, path, sizeof path);
         snprintf(title, sizeof title, "furnace %s, simulator on port %d", c.furnace.name, p);
-        return inst_main(path, title);
+        /* meltcon beside this meltsim (a build folder, an installed bin), else PATH's */
+        ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
+        snprintf(mc, sizeof mc, "meltcon");
+        if (k > 0) {
+            self[k] = 0;
+            char *slash = strrchr(self, '/');
+            if (slash) {
+                *slash = 0;
+                snprintf(mc, sizeof mc, "%s/meltcon", self);
+                if (access(mc, X_OK) != 0)
+                    snprintf(mc, sizeof mc, "meltcon");
+            }
+        }
+        struct inst_opts io = {.path = path, .title = title, .meltcon = mc, .config = c.path};
+        return inst_main(&io);
     }
     if (verb == V_RUN) {
         FILE *f = NULL;
