@@ -399,8 +399,14 @@ static void sim_scenario_seek(struct sim *sm)
 {
     if (!sm->scen)
         return;
-    for (int i = 0; i < sm->scen->nevents; i++)
-        sm->scen->ev[i].done = sm->scen->ev[i].at_s <= sm->plc->clock_s + 1e-9;
+    for (int i = 0; i < sm->scen->nevents; i++) {
+        struct scen_event *e = &sm->scen->ev[i];
+        e->done = e->at_s <= sm->plc->clock_s + 1e-9;
+        if (e->has_ramp) { /* a ramp spanning the clock goes on from there */
+            malf_seek_one(&e->ramp, sm->plc->clock_s);
+            e->done = e->ramp.state == MALF_DONE;
+        }
+    }
 }
 
 static void sim_restore(struct sim *sm, const struct splc *saved)

@@ -279,57 +279,64 @@ static void say(const struct malf *m, double t, const char *what,
     log(ctx, line);
 }
 
-int malf_run_due(struct malf_list *l, struct splc *plc, double t, double *silent_s,
-                 void (*log)(void *ctx, const char *line), void *ctx)
+int malf_step(struct malf *m, struct splc *plc, double t, double *silent_s,
+              void (*log)(void *ctx, const char *line), void *ctx)
 {
-    int changed = 0;
     char why[300];
-    for (int i = 0; i < l->n; i++) {
-        struct malf *m = &l->m[i];
-        if (m->state == MALF_DONE || m->at_s > t + 1e-9)
-            continue;
-        if (m->dur_s <= 0) { /* one-shot */
-            m->state = MALF_DONE;
-            if (!strcmp(m->fault, "silent")) {
-                if (silent_s)
-                    *silent_s = m->value;
-            } else if (splc_fault(plc, m->fault, m->target, m->value, why, sizeof why) < 0) {
-                say(m, t, "refused", log, ctx); /* checked when added: not expected */
-                changed++;
-                continue;
-            }
-            say(m, t, "fired", log, ctx);
-            changed++;
-            continue;
+    if (m->state == MALF_DONE || m->at_s > t + 1e-9)
+        return 0;
+    if (m->dur_s <= 0) { /* one-shot */
+        m->state = MALF_DONE;
+        if (!strcmp(m->fault, "silent")) {
+            if (silent_s)
+                *silent_s = m->value;
+        } else if (splc_fault(plc, m->fault, m->target, m->value, why, sizeof why) < 0) {
+            say(m, t, "refused", log, ctx); /* checked when added: not expected */
+            return 1;
         }
-        bool end = t >= m->at_s + m->dur_s - 1e-9;
-        (void)splc_fault(plc, m->fault, m->target, end ? m->to : malf_value_at(m, t), why,
-                         sizeof why);
-        if (m->state == MALF_PENDING) {
-            m->state = MALF_RUNNING;
-            say(m, t, "ramp started", log, ctx);
-            changed++;
-        }
-        if (end) {
-            m->state = MALF_DONE;
-            say(m, t, "ramp ended", log, ctx);
-            changed++;
-        }
+        say(m, t, "fired", log, ctx);
+        return 1;
+    }
+    int changed = 0;
+    bool end = t >= m->at_s + m->dur_s - 1e-9;
+    (void)splc_fault(plc, m->fault, m->target, end ? m->to : malf_value_at(m, t), why,
+                     sizeof why);
+    if (m->state == MALF_PENDING) {
+        m->state = MALF_RUNNING;
+        say(m, t, "ramp started", log, ctx);
+        changed = 1;
+    }
+    if (end) {
+        m->state = MALF_DONE;
+        say(m, t, "ramp ended", log, ctx);
+        changed = 1;
     }
     return changed;
 }
 
+int malf_run_due(struct malf_list *l, struct splc *plc, double t, double *silent_s,
+                 void (*log)(void *ctx, const char *line), void *ctx)
+{
+    int changed = 0;
+    for (int i = 0; i < l->n; i++)
+        changed += malf_step(&l->m[i], plc, t, silent_s, log, ctx);
+    return changed;
+}
+
+void malf_seek_one(struct malf *m, double t)
+{
+    if (m->at_s > t + 1e-9)
+        m->state = MALF_PENDING;
+    else if (m->dur_s > 0 && t < m->at_s + m->dur_s - 1e-9)
+        m->state = MALF_RUNNING;
+    else
+        m->state = MALF_DONE;
+}
+
 void malf_seek(struct malf_list *l, double t)
 {
-    for (int i = 0; i < l->n; i++) {
-        struct malf *m = &l->m[i];
-        if (m->at_s > t + 1e-9)
-            m->state = MALF_PENDING;
-        else if (m->dur_s > 0 && t < m->at_s + m->dur_s - 1e-9)
-            m->state = MALF_RUNNING;
-        else
-            m->state = MALF_DONE;
-    }
+    for (int i = 0; i < l->n; i++)
+        malf_seek_one(&l->m[i], t);
 }
 
 void malf_describe(const struct malf *m, double now_s, char *buf, size_t n)

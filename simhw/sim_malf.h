@@ -77,6 +77,14 @@ int malf_cancel(struct malf_list *l, const char *arg, char *err, size_t errlen);
 /* A ramp's VALUE at process time t (clamped to its span); a one-shot's value. */
 double malf_value_at(const struct malf *m, double t);
 
+/* One entry at process time t: a one-shot whose time has come fires (DONE), a ramp
+ * whose span holds t gets its value at t (RUNNING, DONE at its end).  A due "silent N"
+ * sets *silent_s = N.  Each start and end is passed to log (may be NULL).  1 when it
+ * fired, started or ended, else 0.  The scenario engine steps its ramped events with
+ * this too (sim_scenario.c): one code path for every ramp. */
+int malf_step(struct malf *m, struct splc *plc, double t, double *silent_s,
+              void (*log)(void *ctx, const char *line), void *ctx);
+
 /* Apply what is due at process time t: one-shots whose time has come, every running
  * ramp's value at t.  A due "silent N" sets *silent_s = N.  Each start and end is passed
  * to log (may be NULL).  Returns the entries that started or ended. */
@@ -85,6 +93,7 @@ int malf_run_due(struct malf_list *l, struct splc *plc, double t, double *silent
 
 /* After a restore or backtrack to process clock t: each entry's state from t alone. */
 void malf_seek(struct malf_list *l, double t);
+void malf_seek_one(struct malf *m, double t);
 
 /* One entry as a line: "#2 pending  00:15:00 (in 5.0 min) ramp tc_drift roof_temp 0 -> 8
  * over 10 min". */

@@ -2,7 +2,8 @@
  * into process times and values; every bad request is refused with its reason and leaves
  * the list as it was; one-shots fire once at their process time, ramps move the fault's
  * VALUE every scan and end at TO; a restore (malf_seek) puts entries after the restored
- * clock back to pending; cancel and a full list. */
+ * clock back to pending; cancel and a full list; a scenario's `inject = ramp ...` event is
+ * stepped by the same code, and a bad one stops the scenario with its file and section. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,10 @@
 #include <string.h>
 
 #include "sim_malf.h"
+#include "sim_scenario.h"
+
+#include <stdlib.h>
+#include <unistd.h>
 
 static struct splc plc;
 
@@ -301,6 +306,54 @@ static void test_describe(void **state)
                              "10 min");
 }
 
+static const char *scen_file(const char *text)
+{
+    static char path[64];
+    snprintf(path, sizeof path, "/tmp/meltmalfXXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    return path;
+}
+
+static void test_scenario_ramp(void **state)
+{
+    (void)state;
+    static struct scenario sc;
+    char err[600] = "";
+    const char *f = scen_file("[scenario]\ntitle = t\nsituation = s\nnotice = n\naction = a\n"
+                              "[event.drift]\nat_min = 2\n"
+                              "inject = ramp tc_drift roof_temp 0 6 3\n");
+    int rc = scen_load(f, &sc, err, sizeof err);
+    unlink(f);
+    if (rc != 0)
+        fail_msg("%s", err);
+    assert_true(sc.ev[0].has_ramp);
+    assert_string_equal(sc.ev[0].fault, "ramp tc_drift");
+    int roof = splc_tc_from_name("roof_temp");
+    plc.faults.tc_drift_k_min[roof] = 0;
+    assert_int_equal(scen_run_due(&sc, &plc, 119.9, NULL, NULL, NULL), 0);
+    assert_float_equal(plc.faults.tc_drift_k_min[roof], 0, 0);
+    assert_int_equal(scen_run_due(&sc, &plc, 120, NULL, NULL, NULL), 1); /* started */
+    assert_int_equal(scen_run_due(&sc, &plc, 210, NULL, NULL, NULL), 0); /* running */
+    assert_float_equal(plc.faults.tc_drift_k_min[roof], 3, 1e-9);
+    assert_false(sc.ev[0].done);
+    assert_int_equal(scen_run_due(&sc, &plc, 300, NULL, NULL, NULL), 1); /* ended */
+    assert_float_equal(plc.faults.tc_drift_k_min[roof], 6, 1e-9);
+    assert_true(sc.ev[0].done);
+    assert_int_equal(scen_run_due(&sc, &plc, 400, NULL, NULL, NULL), 0);
+    plc.faults.tc_drift_k_min[roof] = 0;
+
+    f = scen_file("[scenario]\ntitle = t\nsituation = s\nnotice = n\naction = a\n"
+                  "[event.drift]\nat_min = 2\ninject = ramp pump_trip 0 1 3\n");
+    rc = scen_load(f, &sc, err, sizeof err);
+    unlink(f);
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(err, "[event.drift] inject = \"ramp pump_trip 0 1 3\": ramp "
+                                "pump_trip: this fault has no VALUE"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -309,7 +362,7 @@ int main(void)
         cmocka_unit_test(test_bad_requests), cmocka_unit_test(test_one_shot_fires_once),
         cmocka_unit_test(test_ramp_runs),    cmocka_unit_test(test_seek),
         cmocka_unit_test(test_cancel),       cmocka_unit_test(test_full),
-        cmocka_unit_test(test_describe),
+        cmocka_unit_test(test_describe),     cmocka_unit_test(test_scenario_ramp),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
