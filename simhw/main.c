@@ -6,6 +6,8 @@
  *   meltsim [-c FILE] inject silent SECONDS | status | list
  *   meltsim [-c FILE] inject speed X | freeze | run | snapshot NAME | restore NAME |
  *           backtrack MINUTES | snapshots
+ *   meltsim [-c FILE] inject at MIN|HH:MM[:SS] FAULT ... | [at WHEN] ramp FAULT [TARGET]
+ *           FROM TO MINUTES | pending | cancel N|all
  *   meltsim [-c FILE] instructor [--port N]
  *   meltsim [-c FILE] run --hours H [--csv FILE] [--every S] [--scenario FILE] [--cold]
  *   meltsim [inject|run] --help, meltsim --version
@@ -78,6 +80,9 @@ static void usage(FILE *f)
             " [--port=N]\n"
             "       meltsim [-c FILE] inject speed X | freeze | run | snapshot NAME | restore NAME\n"
             "               | backtrack MINUTES | snapshots [--port=N]\n"
+            "       meltsim [-c FILE] inject at MIN|HH:MM[:SS] FAULT [TARGET] [VALUE]\n"
+            "               | [at WHEN] ramp FAULT [TARGET] FROM TO MINUTES | pending | cancel N|all"
+            " [--port=N]\n"
             "       meltsim [-c FILE] instructor [--port=N]\n"
             "       meltsim [-c FILE] run --hours=H [--csv=FILE] [--every=S] [--scenario=FILE]"
             " [--cold] [--seed=N]\n"
@@ -132,8 +137,9 @@ static const struct {
                "figures."},
     [V_INSTR] = {"instructor", "meltsim [-c FILE] instructor [--port=N]",
                  "The instructor station for the simulator running on the port: the plant at a "
-                 "glance, speed, freeze, snapshots, backtrack and faults (only meltsim's own "
-                 "account or root)."},
+                 "glance, speed, freeze, snapshots, backtrack, faults now, at a time or ramped, "
+                 "the exercise's progress and the trainee's actions (from meltcon's debrief "
+                 "--progress and journal --follow; only meltsim's own account or root)."},
 };
 
 static const char *opt_name(int val)

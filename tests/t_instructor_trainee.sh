@@ -1,14 +1,16 @@
 #!/bin/sh
-# The instructor station shows the trainee (issue 16): meltsim at 30x runs
-# simhw/scenarios/estop_recovery.ini with the meltcon server attached, and `meltsim
-# instructor` runs in tmux at 80x24, the console's smallest terminal.  Checked on the
+# The instructor station shows the trainee (issue 16): meltsim at 30x runs an E-stop
+# exercise of the test's own (after estop_recovery.ini) with the meltcon server
+# attached, and `meltsim instructor` runs in tmux at 80x24, the console's smallest terminal.  Checked on the
 # screen:
 #   - EXERCISE names the scenario (asked from meltsim) with its expectations pending;
 #   - a trainee's `meltcon set` appears under ACTIONS within a few seconds, with the
 #     user and the result (from a child `meltcon journal --follow`);
 #   - the E-stop comes at 5 process minutes; the trainee's `meltcon ack estop` appears
 #     under ACTIONS and ack_estop turns MET on the EXERCISE panel (a child
-#     `meltcon debrief --progress` every 5 s), the MET count going from 0 to 1;
+#     `meltcon debrief --progress` every 5 s), the MET count going from 0 to 1; the
+#     same `debrief --progress` run here prints its tab-separated run, expect and score
+#     lines (ack_estop MET, reset_estop PENDING); with --html it is refused (exit 2);
 #   - t with "1 pump_trip" puts a timed malfunction on the TIMED line and on the reply
 #     line; x with its number cancels it; t with a bad time is refused on the reply line;
 #   - resized to 80x23 every panel and the key bar are still there.
@@ -21,9 +23,42 @@ B=${BUILD_DIR:-build}
 MC=$(readlink -f "${MELTCON:-$B/meltcon}")
 MS=$(readlink -f "${MELTSIM:-$B/meltsim}")
 SRC=$(readlink -f "${MELTCON_SRC:-.}")
-SCEN=$SRC/simhw/scenarios/estop_recovery.ini
 MB="$B/mbtool"
 tmp=$TUI_TMP
+# the test's own exercise (the shipped ones change with their lessons): the E-stop at 5
+# process minutes, released only at 600, so reset and restart stay pending
+SCEN=$tmp/station.ini
+cat >"$SCEN" <<'INI'
+[scenario]
+title = E-stop and recovery, station test
+situation = "The E-stop will be pressed at 5 minutes."
+notice = The E-stop alarm
+action = Acknowledge it
+[event.pressed]
+at_min = 5
+inject = estop
+[event.released]
+at_min = 600
+inject = clear estop
+[expect.ack_estop]
+action = ack estop
+after = alarm estop
+within_s = 600
+text = "Acknowledge the E-stop"
+points = 20
+[expect.reset_estop]
+action = cmd estop_reset
+after = event released
+within_s = 300
+text = "Reset the E-stop after its release"
+points = 20
+[expect.restart_burner]
+action = cmd burner_start
+after = event released
+within_s = 900
+text = "Restart the burners after the reset"
+points = 20
+INI
 simpid=""
 srvpid=""
 cur=""
@@ -109,6 +144,18 @@ w "$(id -un)@[^ ]+ ack estop .* ok" 5
 w 'EXERCISE +1 MET' 15
 w 'MET +ack_estop'
 say "ack estop on the station, then: $(tui_capture ins | grep -m1 EXERCISE | sed 's/  */ /g')"
+
+# what the station reads: debrief --progress, tab-separated
+"$MC" -c "$cfg" debrief --scenario "$SCEN" --progress >"$tmp/progress" 2>&1 || fail "debrief --progress: $(cat "$tmp/progress")"
+tab=$(printf '\t')
+grep -q "^run${tab}[0-9.]*${tab}30${tab}E-stop and recovery, station test\$" "$tmp/progress" || fail "progress: run line: $(cat "$tmp/progress")"
+grep -q "^expect${tab}ack_estop${tab}MET${tab}20${tab}20${tab}ack estop${tab}" "$tmp/progress" || fail "progress: ack_estop: $(cat "$tmp/progress")"
+grep -q "^expect${tab}reset_estop${tab}PENDING${tab}0${tab}20${tab}cmd estop_reset${tab}" "$tmp/progress" || fail "progress: reset_estop: $(cat "$tmp/progress")"
+grep -q "^score${tab}20${tab}60${tab}33\$" "$tmp/progress" || fail "progress: score: $(cat "$tmp/progress")"
+"$MC" -c "$cfg" debrief --scenario "$SCEN" --progress --html "$tmp/x.html" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q -- '--html or --progress, not both' "$tmp/err" || fail "--html with --progress: $(cat "$tmp/err")"
+[ -e "$tmp/x.html" ] && fail "--html with --progress wrote a page"
+say "debrief --progress: run, expect and score lines; with --html refused"
 
 # the console's other size
 tui_resize ins 80 23
