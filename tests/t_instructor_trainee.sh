@@ -1,8 +1,8 @@
 #!/bin/sh
 # The instructor station shows the trainee (issue 16): meltsim at 30x runs an E-stop
 # exercise of the test's own (after estop_recovery.ini) with the meltcon server
-# attached, and `meltsim instructor` runs in tmux at 80x24, the console's smallest terminal.  Checked on the
-# screen:
+# attached, and `meltsim instructor` runs in tmux at 80x24, the console's smallest
+# terminal.  Checked on the screen:
 #   - EXERCISE names the scenario (asked from meltsim) with its expectations pending;
 #   - a trainee's `meltcon set` appears under ACTIONS within a few seconds, with the
 #     user and the result (from a child `meltcon journal --follow`);
