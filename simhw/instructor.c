@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <sys/un.h>
@@ -87,13 +88,17 @@ static int child_start(struct child *c, char *const argv[])
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0)
         return -1;
-    pid_t pid = fork();
+    pid_t parent = getpid(), pid = fork();
     if (pid < 0) {
         close(p[0]);
         close(p[1]);
         return -1;
     }
     if (pid == 0) {
+        /* a station that dies (a dropped SSH link) takes its journal reader along */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() != parent)
+            _exit(0);
         int nul = open("/dev/null", O_RDONLY);
         if (nul >= 0)
             dup2(nul, 0);
