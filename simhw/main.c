@@ -445,7 +445,8 @@ static void list_snapshots(const struct sim *sm, char *rep, size_t n)
                  count ? "" : " none", ssnap_ring_span_min(&sm->ring, sm->plc->clock_s));
 }
 
-/* The plant at a glance, for the instructor station: a few lines of text. */
+/* The plant at a glance, for the instructor station: five lines of text, each at most 78
+ * characters so the station shows them whole at 80 columns. */
 static void glance(const struct sim *sm, char *rep, size_t n)
 {
     struct splc_out o;
@@ -453,22 +454,20 @@ static void glance(const struct sim *sm, char *rep, size_t n)
     static const char *const bms[] = {"off", "pre-purge", "ignition", "firing", "LOCKOUT"};
     snprintf(rep, n,
              "ok:\n"
-             "process clock %02d:%02d:%02d   bath HC %.1f degC  SC %.1f degC   metal %.1f t"
-             "   scrap on hearth %.1f t\n"
-             "HC gas %.0f degC  roof %.0f degC  SC gas %.0f degC  flue %.0f degC   O2 %.2f %%"
-             "  CO %.0f ppm   pressure %.1f Pa\n"
-             "burners %s, firing %.1f %%   pump %s %.0f %%   fan %s %.0f %%   damper %.0f %%\n"
-             "charging door %s   HC door %s   tap %s   E-stop %s   watchdog %s\n"
-             "interlocks 0x%04x   console heartbeat seen %s",
+             "clock %02d:%02d:%02d  bath HC %.1f degC  SC %.1f degC  metal %.1f t  scrap %.1f t\n"
+             "HC gas %.0f  roof %.0f  SC gas %.0f  flue %.0f degC  O2 %.2f %%  CO %.0f ppm\n"
+             "burners %s, firing %.1f %%  pump %s %.0f %%  fan %s %.0f %%  damper %.0f %%\n"
+             "charging door %s  HC door %s  tap %s  E-stop %s  watchdog %s\n"
+             "pressure %.1f Pa  interlocks 0x%04x  console heartbeat seen %s",
              (int)(o.plc_clock / 3600), (int)(o.plc_clock / 60) % 60, (int)o.plc_clock % 60,
              o.bath_hc_temp, o.bath_sc_temp, o.metal_mass / 1000, o.scrap_on_hearth / 1000,
              o.hc_gas_temp, o.roof_temp, o.sc_gas_temp, o.flue_temp, o.o2_pct, o.co_ppm,
-             o.furnace_pressure, o.bms_state < 5 ? bms[o.bms_state] : "?", o.firing_fb,
+             o.bms_state < 5 ? bms[o.bms_state] : "?", o.firing_fb,
              o.pump_running ? "on" : "off", o.pump_speed_fb, o.fan_running ? "on" : "off",
              o.fan_speed_fb, o.damper_fb, o.sc_door_closed ? "closed" : "OPEN",
              o.hc_door_closed ? "closed" : "OPEN", o.tap_open ? "OPEN" : "closed",
              o.estop_ok ? "ok" : "LATCHED", o.watchdog_tripped ? "TRIPPED" : "ok",
-             (unsigned)o.plc_interlocks, sm->plc->wd_armed ? "yes" : "not yet");
+             o.furnace_pressure, (unsigned)o.plc_interlocks, sm->plc->wd_armed ? "yes" : "not yet");
 }
 
 /* The training clock's verbs: speed, freeze, run, snapshot, restore, backtrack, snapshots.
