@@ -18,7 +18,8 @@
  * journal, and the lines of people (not the server's own) are the ACTIONS panel, newest
  * last; every PROGRESS_S a child `meltcon -c FILE debrief --scenario FILE --progress`
  * (the scenario meltsim runs, from its `scenario` verb) gives every expectation's state
- * so far.  Both children are read without blocking, and reaped by their pid.
+ * so far.  Both children are read without blocking, and reaped by their pid; the loop
+ * waits on the keyboard and on both at once, so a line is drawn as it comes.
  */
 #include "instructor.h"
 
@@ -531,7 +532,14 @@ int inst_main(const struct inst_opts *o)
     for (;;) {
         refresh_data(&st);
         draw(&st);
+        /* a key, or a line from a child, or half a second: a trainee's action is drawn
+         * as soon as its journal line comes, not at the next tick */
+        struct pollfd pf[3] = {{.fd = 0, .events = POLLIN}, {.fd = st.jr.fd, .events = POLLIN},
+                               {.fd = st.db.fd, .events = POLLIN}};
+        (void)poll(pf, 3, 500); /* a negative fd is ignored */
+        timeout(0);
         int ch = getch();
+        timeout(500);
         char line[128], req[200];
         if (ch == 'q' || ch == 'Q')
             break;

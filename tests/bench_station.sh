@@ -3,7 +3,7 @@
 # (issue 16; simhw/README.md, 'Instructor station', 'Timed and ramped malfunctions').
 #   action shown   wall time from a trainee's `meltcon set` returning to its line on the
 #                  station's ACTIONS panel (tmux, 80x24, the screen read every 50 ms):
-#                  journal --follow, the station's 0.5 s redraw, tmux
+#                  journal --follow, the station's wait on it, tmux
 #   progress       one `meltcon debrief --scenario FILE --progress` (what the station
 #                  runs every 5 s), on the record of this run so far
 #   timed verb     the `meltsim inject at ...` and `inject pending` round trips (process
