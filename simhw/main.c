@@ -263,7 +263,7 @@ static int parse(int argc, char **argv, struct args *a, int *verb, const char **
                    : *verb == V_RUN  ? "meltsim run"
                                      : "meltsim instructor";
             spec.stop_at_arg = false;
-            if (opt_parse(&spec, argc - i, argv + i, rest, *verb == V_INJECT ? 10 : 0, nrest,
+            if (opt_parse(&spec, argc - i, argv + i, rest, *verb == V_INJECT ? 8 : 0, nrest,
                           err, sizeof err) < 0)
                 i = -1;
         } else {
@@ -851,7 +851,7 @@ static void snapdir_default(const char *opt, char *buf, size_t n)
 int main(int argc, char **argv)
 {
     struct args a = {.port = -1, .speed = -1, .seed = -1, .hours = -1, .every = 1};
-    const char *rest[10];
+    const char *rest[8]; /* the longest: at WHEN ramp FAULT TARGET FROM TO MINUTES */
     int verb, nrest;
     int rc = parse(argc, argv, &a, &verb, rest, &nrest);
     if (rc)
