@@ -5,7 +5,7 @@
 #                                       (3 s frozen would be 1.5 process minutes running)
 #   run                              -> it fires (status shows pump_trip; pending: done)
 #   at HH:MM:SS (absolute) fan_trip  -> fires when the process clock gets there
-#   ramp tc_drift roof_temp 0 30 1   -> running with a value between, then done at 30
+#   ramp tc_drift roof_temp 0 30 3   -> running with a value between, then done at 30
 #   cancel N                         -> a waiting entry is gone and never fires
 #   snapshot, at 0.5 gas_low fires, restore -> the fault is gone with the restore and the
 #                                       entry is pending again; it fires a second time
@@ -95,8 +95,8 @@ say "bad requests refused, e.g.: $(inj at 00:00:01 pump_trip)"
 
 # --- ramped --------------------------------------------------------------------------------
 inj clear >/dev/null
-out=$(inj ramp tc_drift roof_temp 0 30 1) || fail "ramp refused: $out"
-echo "$out" | grep -q '^ok: #3 pending .* ramp tc_drift roof_temp 0 -> 30 over 1 min' ||
+out=$(inj ramp tc_drift roof_temp 0 30 3) || fail "ramp refused: $out"
+echo "$out" | grep -q '^ok: #3 pending .* ramp tc_drift roof_temp 0 -> 30 over 3 min' ||
     fail "reply: $out"
 until_pending '^#3 running .*\(now ([1-9]|[12][0-9])(\.[0-9]+)?\)'
 mid=$(inj pending | grep '^#3')
