@@ -16,8 +16,16 @@
  * (the reason in rep). */
 int inst_request(const char *path, const char *req, char *rep, size_t n);
 
-/* Run the station against the simulator at socket path until the instructor quits
- * (q).  title names the furnace and port.  0, or 1 when the terminal cannot be used. */
-int inst_main(const char *path, const char *title);
+/* What the station needs: the simulator's socket, a title (furnace and port), and for
+ * the trainee's side the meltcon program and the config file it is run with. */
+struct inst_opts {
+    const char *path, *title;
+    const char *meltcon; /* a path, or "meltcon" looked up in PATH */
+    const char *config;  /* the furnace's file, passed as meltcon -c */
+};
+
+/* Run the station until the instructor quits (q).  0, or 1 when the terminal cannot be
+ * used. */
+int inst_main(const struct inst_opts *o);
 
 #endif

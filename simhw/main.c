@@ -6,6 +6,8 @@
  *   meltsim [-c FILE] inject silent SECONDS | status | list
  *   meltsim [-c FILE] inject speed X | freeze | run | snapshot NAME | restore NAME |
  *           backtrack MINUTES | snapshots
+ *   meltsim [-c FILE] inject at MIN|HH:MM[:SS] FAULT ... | [at WHEN] ramp FAULT [TARGET]
+ *           FROM TO MINUTES | pending | cancel N|all
  *   meltsim [-c FILE] instructor [--port N]
  *   meltsim [-c FILE] run --hours H [--csv FILE] [--every S] [--scenario FILE] [--cold]
  *   meltsim [inject|run] --help, meltsim --version
@@ -28,6 +30,7 @@
  * new speed or a run after a freeze never jumps.
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -45,6 +48,7 @@
 #include "input.h"
 #include "instructor.h"
 #include "opt.h"
+#include "sim_malf.h"
 #include "sim_plc.h"
 #include "sim_run.h"
 #include "sim_scenario.h"
@@ -76,6 +80,9 @@ static void usage(FILE *f)
             " [--port=N]\n"
             "       meltsim [-c FILE] inject speed X | freeze | run | snapshot NAME | restore NAME\n"
             "               | backtrack MINUTES | snapshots [--port=N]\n"
+            "       meltsim [-c FILE] inject at MIN|HH:MM[:SS] FAULT [TARGET] [VALUE]\n"
+            "               | [at WHEN] ramp FAULT [TARGET] FROM TO MINUTES | pending | cancel N|all"
+            " [--port=N]\n"
             "       meltsim [-c FILE] instructor [--port=N]\n"
             "       meltsim [-c FILE] run --hours=H [--csv=FILE] [--every=S] [--scenario=FILE]"
             " [--cold] [--seed=N]\n"
@@ -130,8 +137,9 @@ static const struct {
                "figures."},
     [V_INSTR] = {"instructor", "meltsim [-c FILE] instructor [--port=N]",
                  "The instructor station for the simulator running on the port: the plant at a "
-                 "glance, speed, freeze, snapshots, backtrack and faults (only meltsim's own "
-                 "account or root)."},
+                 "glance, speed, freeze, snapshots, backtrack, faults now, at a time or ramped, "
+                 "the exercise's progress and the trainee's actions (from meltcon's debrief "
+                 "--progress and journal --follow; only meltsim's own account or root)."},
 };
 
 static const char *opt_name(int val)
@@ -255,7 +263,7 @@ static int parse(int argc, char **argv, struct args *a, int *verb, const char **
                    : *verb == V_RUN  ? "meltsim run"
                                      : "meltsim instructor";
             spec.stop_at_arg = false;
-            if (opt_parse(&spec, argc - i, argv + i, rest, *verb == V_INJECT ? 3 : 0, nrest,
+            if (opt_parse(&spec, argc - i, argv + i, rest, *verb == V_INJECT ? 8 : 0, nrest,
                           err, sizeof err) < 0)
                 i = -1;
         } else {
@@ -373,6 +381,7 @@ struct sim {
     double tick_ms;
     struct ssnap_ring ring;
     char snapdir[256];
+    struct malf_list malf; /* the instructor's timed and ramped malfunctions */
 };
 
 /* Process time from now on runs at the present speed from where the scans are. */
@@ -396,8 +405,14 @@ static void sim_scenario_seek(struct sim *sm)
 {
     if (!sm->scen)
         return;
-    for (int i = 0; i < sm->scen->nevents; i++)
-        sm->scen->ev[i].done = sm->scen->ev[i].at_s <= sm->plc->clock_s + 1e-9;
+    for (int i = 0; i < sm->scen->nevents; i++) {
+        struct scen_event *e = &sm->scen->ev[i];
+        e->done = e->at_s <= sm->plc->clock_s + 1e-9;
+        if (e->has_ramp) { /* a ramp spanning the clock goes on from there */
+            malf_seek_one(&e->ramp, sm->plc->clock_s);
+            e->done = e->ramp.state == MALF_DONE;
+        }
+    }
 }
 
 static void sim_restore(struct sim *sm, const struct splc *saved)
@@ -405,6 +420,7 @@ static void sim_restore(struct sim *sm, const struct splc *saved)
     ssnap_restore(sm->plc, saved);
     ssnap_ring_cut(&sm->ring, sm->plc->clock_s);
     sim_scenario_seek(sm);
+    malf_seek(&sm->malf, sm->plc->clock_s);
     sim_publish(sm);
 }
 
@@ -429,7 +445,8 @@ static void list_snapshots(const struct sim *sm, char *rep, size_t n)
                  count ? "" : " none", ssnap_ring_span_min(&sm->ring, sm->plc->clock_s));
 }
 
-/* The plant at a glance, for the instructor station: a few lines of text. */
+/* The plant at a glance, for the instructor station: five lines of text, each at most 78
+ * characters so the station shows them whole at 80 columns. */
 static void glance(const struct sim *sm, char *rep, size_t n)
 {
     struct splc_out o;
@@ -437,22 +454,20 @@ static void glance(const struct sim *sm, char *rep, size_t n)
     static const char *const bms[] = {"off", "pre-purge", "ignition", "firing", "LOCKOUT"};
     snprintf(rep, n,
              "ok:\n"
-             "process clock %02d:%02d:%02d   bath HC %.1f degC  SC %.1f degC   metal %.1f t"
-             "   scrap on hearth %.1f t\n"
-             "HC gas %.0f degC  roof %.0f degC  SC gas %.0f degC  flue %.0f degC   O2 %.2f %%"
-             "  CO %.0f ppm   pressure %.1f Pa\n"
-             "burners %s, firing %.1f %%   pump %s %.0f %%   fan %s %.0f %%   damper %.0f %%\n"
-             "charging door %s   HC door %s   tap %s   E-stop %s   watchdog %s\n"
-             "interlocks 0x%04x   console heartbeat seen %s",
+             "clock %02d:%02d:%02d  bath HC %.1f degC  SC %.1f degC  metal %.1f t  scrap %.1f t\n"
+             "HC gas %.0f  roof %.0f  SC gas %.0f  flue %.0f degC  O2 %.2f %%  CO %.0f ppm\n"
+             "burners %s, firing %.1f %%  pump %s %.0f %%  fan %s %.0f %%  damper %.0f %%\n"
+             "charging door %s  HC door %s  tap %s  E-stop %s  watchdog %s\n"
+             "pressure %.1f Pa  interlocks 0x%04x  console heartbeat seen %s",
              (int)(o.plc_clock / 3600), (int)(o.plc_clock / 60) % 60, (int)o.plc_clock % 60,
              o.bath_hc_temp, o.bath_sc_temp, o.metal_mass / 1000, o.scrap_on_hearth / 1000,
              o.hc_gas_temp, o.roof_temp, o.sc_gas_temp, o.flue_temp, o.o2_pct, o.co_ppm,
-             o.furnace_pressure, o.bms_state < 5 ? bms[o.bms_state] : "?", o.firing_fb,
+             o.bms_state < 5 ? bms[o.bms_state] : "?", o.firing_fb,
              o.pump_running ? "on" : "off", o.pump_speed_fb, o.fan_running ? "on" : "off",
              o.fan_speed_fb, o.damper_fb, o.sc_door_closed ? "closed" : "OPEN",
              o.hc_door_closed ? "closed" : "OPEN", o.tap_open ? "OPEN" : "closed",
              o.estop_ok ? "ok" : "LATCHED", o.watchdog_tripped ? "TRIPPED" : "ok",
-             (unsigned)o.plc_interlocks, sm->plc->wd_armed ? "yes" : "not yet");
+             o.furnace_pressure, (unsigned)o.plc_interlocks, sm->plc->wd_armed ? "yes" : "not yet");
 }
 
 /* The training clock's verbs: speed, freeze, run, snapshot, restore, backtrack, snapshots.
@@ -563,13 +578,59 @@ static int clock_verb(struct sim *sm, const char *req, char *rep, size_t n)
     }
 }
 
+/* The timed malfunctions' verbs (sim_malf.h): at, ramp, pending, cancel.  1 when req was
+ * one of them (reply in rep), 0 when it is not.  A refused one changes nothing. */
+static int malf_verb(struct sim *sm, const char *req, char *rep, size_t n)
+{
+    char why[400], line[200];
+    double now = sm->plc->clock_s;
+    if (!strcmp(req, "pending")) {
+        size_t k = (size_t)snprintf(rep, n, "ok: %d timed malfunctions waiting or running, "
+                                    "process clock %.1f s", malf_pending(&sm->malf), now);
+        for (int i = 0; i < sm->malf.n && k < n; i++) {
+            malf_describe(&sm->malf.m[i], now, line, sizeof line);
+            k += (size_t)snprintf(rep + k, n - k, "\n%s", line);
+        }
+        return 1;
+    }
+    if (!strncmp(req, "cancel", 6) && (!req[6] || req[6] == ' ')) {
+        char arg[64] = "", extra[8] = "";
+        int words = sscanf(req + 6, "%63s %7s", arg, extra);
+        if (words != 1) {
+            snprintf(rep, n, "error: cancel takes one entry number (`pending` lists them) or "
+                     "all");
+            return 1;
+        }
+        int k = malf_cancel(&sm->malf, arg, why, sizeof why);
+        if (k < 0)
+            snprintf(rep, n, "error: %s; nothing changed", why);
+        else
+            snprintf(rep, n, "ok: cancelled %d timed malfunction%s; %d waiting or running "
+                     "(a fault already injected stays: clear it)", k, k == 1 ? "" : "s",
+                     malf_pending(&sm->malf));
+        return 1;
+    }
+    struct malf m;
+    int rc = malf_parse(req, now, &m, why, sizeof why);
+    if (rc == 0)
+        return 0;
+    if (rc < 0 || malf_add(&sm->malf, &m, why, sizeof why) < 0) {
+        snprintf(rep, n, "error: %s; nothing changed", why);
+        return 1;
+    }
+    malf_describe(&m, now, line, sizeof line);
+    snprintf(rep, n, "ok: %s, at process clock %.1f s%s", line, now,
+             sm->frozen ? " (frozen: it waits while the clock stands)" : "");
+    return 1;
+}
+
 /* Handle one instructor request; the reply starts "ok" or "error". */
 static void inject_handle(int cfd, struct sim *sm)
 {
     struct splc *plc = sm->plc;
     struct ucred cr;
     socklen_t cl = sizeof cr;
-    char req[256], rep[2048];
+    char req[256], rep[4096];
     if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) < 0 ||
         (cr.uid != 0 && cr.uid != getuid())) {
         send(cfd, "error: not the instructor's account", 35, MSG_NOSIGNAL);
@@ -596,8 +657,17 @@ static void inject_handle(int cfd, struct sim *sm)
         memcpy(rep, "ok:\n", 4);
     } else if (!strcmp(req, "glance")) {
         glance(sm, rep, sizeof rep);
+    } else if (!strcmp(req, "scenario")) { /* for the station's exercise progress */
+        char full[PATH_MAX];
+        if (!sm->scen)
+            snprintf(rep, sizeof rep, "ok: none");
+        else
+            snprintf(rep, sizeof rep, "ok: %.4000s",
+                     realpath(sm->scen->path, full) ? full : sm->scen->path);
     } else if (clock_verb(sm, req, rep, sizeof rep)) {
         /* the training clock: rep filled */
+    } else if (malf_verb(sm, req, rep, sizeof rep)) {
+        /* a timed or ramped malfunction: rep filled */
     } else if (scen_parse_inject(req, fault, sizeof fault, target, sizeof target, &value, why,
                                  sizeof why) < 0) {
         snprintf(rep, sizeof rep, "error: %s", why);
@@ -630,7 +700,7 @@ static int inject_client(const struct cfg *c, int port, int argc, const char **a
         fprintf(stderr, "meltsim inject: which fault? `meltsim inject list` shows them\n");
         return 2;
     }
-    char rep[2048];
+    char rep[4096];
     int rc = inst_request(path, req, rep, sizeof rep);
     if (rc < 0) {
         fprintf(stderr, "meltsim inject: %s (port %d)\n", rep, port);
@@ -697,6 +767,7 @@ static int serve(const struct cfg *c, const char *bind_addr, int port, double sp
     snprintf(sm.snapdir, sizeof sm.snapdir, "%s", snapdir);
     ssnap_ring_init(&sm.ring);
     ssnap_ring_tick(&sm.ring, &plc);
+    malf_init(&sm.malf);
     double scan_s = c->sim.scan_ms / 1000.0;
     int64_t next = now_ms(), last_frozen = next;
     sim_rebase(&sm, next);
@@ -724,6 +795,7 @@ static int serve(const struct cfg *c, const char *bind_addr, int port, double sp
                 double silent = 0;
                 if (scen)
                     scen_run_due(scen, &plc, plc.clock_s, &silent, log_line, NULL);
+                malf_run_due(&sm.malf, &plc, plc.clock_s, &silent, log_line, NULL);
                 if (silent > 0)
                     simsrv_mute(srv, now_ms() + (int64_t)(silent * 1000 / sm.speed));
                 splc_step(&plc, &in, &out, scan_s);
@@ -779,7 +851,7 @@ static void snapdir_default(const char *opt, char *buf, size_t n)
 int main(int argc, char **argv)
 {
     struct args a = {.port = -1, .speed = -1, .seed = -1, .hours = -1, .every = 1};
-    const char *rest[3];
+    const char *rest[8]; /* the longest: at WHEN ramp FAULT TARGET FROM TO MINUTES */
     int verb, nrest;
     int rc = parse(argc, argv, &a, &verb, rest, &nrest);
     if (rc)
@@ -801,10 +873,24 @@ int main(int argc, char **argv)
     if (verb == V_INJECT)
         return inject_client(&c, p, nrest, rest);
     if (verb == V_INSTR) {
-        char path[256], title[300];
+        char path[256], title[300], self[PATH_MAX], mc[PATH_MAX + 16];
         inject_path(&c, p, path, sizeof path);
         snprintf(title, sizeof title, "furnace %s, simulator on port %d", c.furnace.name, p);
-        return inst_main(path, title);
+        /* meltcon beside this meltsim (a build folder, an installed bin), else PATH's */
+        ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
+        snprintf(mc, sizeof mc, "meltcon");
+        if (k > 0) {
+            self[k] = 0;
+            char *slash = strrchr(self, '/');
+            if (slash) {
+                *slash = 0;
+                snprintf(mc, sizeof mc, "%s/meltcon", self);
+                if (access(mc, X_OK) != 0)
+                    snprintf(mc, sizeof mc, "meltcon");
+            }
+        }
+        struct inst_opts io = {.path = path, .title = title, .meltcon = mc, .config = c.path};
+        return inst_main(&io);
     }
     if (verb == V_RUN) {
         FILE *f = NULL;

@@ -205,10 +205,23 @@ int scen_load(const char *file, struct scenario *s, char *err, size_t errlen)
         snprintf(full, sizeof full, "%s:inject", sec);
         const char *inj = iniparser_getstring(d, full, NULL);
         if (inj) {
-            char why[200];
-            int bad = scen_parse_inject(inj, e->fault, sizeof e->fault, e->target,
+            char why[300];
+            int bad = 0;
+            if (!strncmp(inj, "ramp", 4) && (inj[4] == ' ' || inj[4] == '\t' || !inj[4])) {
+                bad = malf_parse(inj, e->at_s, &e->ramp, why, sizeof why) == 1 ? 0 : -1;
+                e->has_ramp = !bad;
+                char rf[sizeof e->ramp.fault], rt[sizeof e->ramp.target];
+                memcpy(rf, e->ramp.fault, sizeof rf);
+                memcpy(rt, e->ramp.target, sizeof rt);
+                snprintf(e->fault, sizeof e->fault, "ramp %.26s", rf);
+                snprintf(e->target, sizeof e->target, "%s", rt);
+            } else {
+                bad = scen_parse_inject(inj, e->fault, sizeof e->fault, e->target,
                                         sizeof e->target, &e->value, why, sizeof why);
-            if (!bad && !strcmp(e->fault, "silent")) {
+            }
+            if (e->has_ramp) {
+                /* checked whole by malf_parse */
+            } else if (!bad && !strcmp(e->fault, "silent")) {
                 if (!(e->value >= 1 && e->value <= 3600)) {
                     snprintf(why, sizeof why, "silent SECONDS: expected 1 to 3600");
                     bad = -1;
@@ -270,6 +283,21 @@ int scen_run_due(struct scenario *s, struct splc *plc, double t, double *silent_
         struct scen_event *e = &s->ev[i];
         if (e->done || e->at_s > t)
             continue;
+        if (e->has_ramp) { /* every scan until its end, as the instructor's ramps */
+            bool starting = e->ramp.state == MALF_PENDING;
+            malf_step(&e->ramp, plc, t, NULL, NULL, NULL);
+            e->done = e->ramp.state == MALF_DONE;
+            if (!starting && !e->done)
+                continue;
+            char line[300];
+            snprintf(line, sizeof line, "scenario %.0f min: %s: %s %s%s%s", t / 60, e->name,
+                     e->fault, e->target, *e->target ? " " : "",
+                     e->done ? "ended" : "started");
+            if (log)
+                log(ctx, line);
+            n++;
+            continue;
+        }
         e->done = true;
         char line[300], why[200] = "";
         int rc = 0;

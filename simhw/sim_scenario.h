@@ -16,8 +16,10 @@
  * title is one line; cold = yes starts the furnace cold instead of hot.
  * Any number of [event.NAME] sections, run in time order: at_min is process
  * minutes after the start; inject is FAULT [TARGET] [VALUE] as `meltsim
- * inject` takes it (also "silent SECONDS"); organics and moisture set the
- * next charges' properties.  A value holding ';' or '#' is quoted, as in
+ * inject` takes it (also "silent SECONDS"), or "ramp FAULT [TARGET] FROM TO
+ * MINUTES": the fault's VALUE ramped from at_min on, stepped by sim_malf.c's
+ * malf_step like the instructor's `meltsim inject ramp` (one code path);
+ * organics and moisture set the next charges' properties.  A value holding ';' or '#' is quoted, as in
  * meltcon.ini (config/ini_value.h): iniparser would cut it there, so an
  * unquoted one is refused.  Texts are at most SCEN_TEXT - 1 characters.
  *
@@ -31,6 +33,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "sim_malf.h"
 #include "sim_plc.h"
 
 #define SCEN_MAX_EVENTS 64
@@ -45,6 +48,8 @@ struct scen_event {
     double silent_s;         /* "silent N": the PLC stops answering (server only) */
     bool has_charge;
     double organics, moisture;
+    bool has_ramp;           /* inject = ramp ...: stepped every scan until its end */
+    struct malf ramp;
     bool done;
 };
 

@@ -121,7 +121,7 @@ bad "$MS" -c "$cfg" run --hours 1 --speed 2
 bad "$MS" -c "$cfg" run --hours
 bad "$MS" -c "$cfg" run --hours 1 extra
 bad "$MS" -c "$cfg" inject --bogus
-bad "$MS" -c "$cfg" inject a b c d
+bad "$MS" -c "$cfg" inject a b c d e f g h i # 8 words at most (at WHEN ramp FAULT TARGET FROM TO MIN)
 bad "$MS" -c
 "$MS" -c "$cfg" --bogus 2>&1 >/dev/null | grep -q '^meltsim: unknown option "--bogus"$' ||
     fail "meltsim --bogus does not name the option"

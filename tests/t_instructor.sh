@@ -54,6 +54,7 @@ w 'meltsim instructor - furnace tcf1' 10
 w 'RUNNING 10x'
 w 'bath HC [0-9.]+ degC'
 w 'burners firing'
+w 'EXERCISE +none: meltsim runs no --scenario'
 say "the plant at a glance: $(tui_capture ins | grep -m1 'bath HC' | sed 's/^ *//')"
 
 tui_keys ins f

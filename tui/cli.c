@@ -46,7 +46,7 @@ struct opt {
 };
 
 enum { O_REASON = 0x100, O_SINCE, O_FROM, O_TO, O_TAGS, O_JSON, O_FOLLOW, O_VERIFY, O_ALL,
-        O_CSV, O_EXPECT, O_FORCE, O_HEADS, O_UNITS, O_SCENARIO, O_SPEED, O_HTML };
+        O_CSV, O_EXPECT, O_FORCE, O_HEADS, O_UNITS, O_SCENARIO, O_SPEED, O_HTML, O_PROGRESS };
 
 #define OPT_V(n, v, an, f, h) {n, v, an, offsetof(struct cli_args, f), h}
 #define OPT_F(n, v, f, h) {n, v, NULL, offsetof(struct cli_args, f), h}
@@ -76,6 +76,8 @@ static const struct opt opts[] = {
     OPT_V("heads", O_HEADS, "FILE", heads,
           "with --verify: check the journal files against the heads the server published "
           "(journalctl output; - for stdin)"),
+    OPT_F("progress", O_PROGRESS, progress,
+          "the run so far, one tab-separated line per expectation (for the instructor station)"),
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
@@ -129,8 +131,8 @@ static const struct verb {
      "Print the historian's samples between two times: CSV (a value and a quality column "
      "per tag) or JSON lines; with no server running, read from the state directory's "
      "historian.db."},
-    {"debrief", 0, 0, " scenario from to speed html ",
-     "debrief --scenario FILE [--from T] [--to T] [--speed X] [--html FILE]",
+    {"debrief", 0, 0, " scenario from to speed html progress ",
+     "debrief --scenario FILE [--from T] [--to T] [--speed X] [--html FILE | --progress]",
      "Judge a training run from the record (no server needed): the timeline of malfunctions, "
      "alarms and actions, each expectation met, late, missed or taken, process deviations "
      "and a score; exit 0 passed, 1 failed.  --from: the run's start (default: the last "
@@ -478,6 +480,8 @@ int cli_main(const char *cfgopt, int argc, char **argv)
         return usage_err(v, "report charge, shift or day, not ", a.pos[0]);
     if (!strcmp(v->name, "debrief") && !a.scenario)
         return usage_err(v, "--scenario FILE is required", "");
+    if (a.progress && a.html)
+        return usage_err(v, "--html or --progress, not both", "");
     if (!strcmp(v->name, "report") && a.csv && a.json)
         return usage_err(v, "--csv or --json, not both", "");
     struct cfg *cfg = malloc(sizeof *cfg);

@@ -10,7 +10,8 @@
  *   meltcon [-c FILE] journal [--since T] [--follow] [--verify [--heads FILE]]
  *   meltcon [-c FILE] export --from T --to T [--tags a,b] [--csv]
  *   meltcon [-c FILE] report charge|shift|day [--from T] [--to T] [--csv|--json]
- *   meltcon [-c FILE] debrief --scenario FILE [--from T] [--to T] [--speed X] [--html FILE]
+ *   meltcon [-c FILE] debrief --scenario FILE [--from T] [--to T] [--speed X] [--html FILE |
+ *                     --progress]
  *   meltcon [-c FILE] [CONSOLE OPTIONS]      attach (start the server if needed)
  *
  * Every verb takes -h/--help (its help on stdout, exit 0); options take

@@ -1,5 +1,7 @@
 /* cli_debrief — `meltcon debrief --scenario FILE [--from T] [--to T] [--speed X]
- * [--html FILE]`: a training run judged from its record, for the trainee and instructor.
+ * [--html FILE | --progress]`: a training run judged from its record, for the trainee and
+ * instructor; --progress prints the run so far as tab-separated lines for a program (the
+ * instructor station, print_progress below).
  *
  * The record (journal and historian files, read directly: cli_record_load) from the run's
  * start to its end is fed to control/core/exam.c (the expectations of the scenario's
@@ -253,6 +255,52 @@ static int write_html(const char *path, const struct exercise *ex, const char *f
     return fclose(f);
 }
 
+/* ---- the run so far (--progress) ---------------------------------------------------------- */
+
+/* s on one line with no tab, for a tab-separated field. */
+static void field(FILE *f, const char *s)
+{
+    for (; *s; s++)
+        fputc(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s, f);
+}
+
+/* The exercise so far at time `to`, for a program (the instructor station): tab-separated
+ *   run      T_START  SPEED  TITLE
+ *   expect   NAME  STATE  POINTS  MAX  KIND WHAT  TEXT
+ *   score    EARNED  POSSIBLE  PERCENT
+ * STATE is exam.h's verdict as if the run ended now, except that an expected action not
+ * yet taken whose window has not opened, or is still open, is PENDING (no points yet). */
+static void print_progress(FILE *f, const struct exercise *ex, const struct exam *m, double to)
+{
+    fprintf(f, "run\t%.3f\t%g\t", m->t_start, m->speed);
+    field(f, ex->scen.title);
+    fputc('\n', f);
+    int earned = 0;
+    for (int i = 0; i < ex->n; i++) {
+        const struct exercise_expect *q = &ex->ex[i];
+        const struct exam_item *it = &m->it[i];
+        const char *state = exam_verdict_name(it->verdict);
+        int points = it->points;
+        if (q->type == EX_EXPECTED && it->t_done < 0 &&
+            (it->t_open < 0 || q->within_s <= 0 || to - it->t_open <= q->within_s / m->speed)) {
+            state = "PENDING";
+            points = 0;
+        }
+        earned += points;
+        fprintf(f, "expect\t");
+        field(f, q->name);
+        fprintf(f, "\t%s\t%d\t%d\t", state, points, q->points);
+        field(f, q->kind);
+        fputc(' ', f);
+        field(f, q->what);
+        fputc('\t', f);
+        field(f, q->text);
+        fputc('\n', f);
+    }
+    fprintf(f, "score\t%d\t%d\t%.0f\n", earned, m->possible,
+            m->possible > 0 ? 100.0 * earned / m->possible : 100.0);
+}
+
 /* ---- the verb ----------------------------------------------------------------------------- */
 
 int cli_verb_debrief(const struct cfg *cfg, const struct cli_args *a)
@@ -311,6 +359,11 @@ int cli_verb_debrief(const struct cfg *cfg, const struct cli_args *a)
             exam_event(m, e->t, e->user, e->kind, e->what, e->old_v, e->new_v, e->ok, e->text);
     }
     exam_finish(m, to);
+    if (a->progress) {
+        print_progress(stdout, &ex, m, to);
+        rc = 0;
+        goto out;
+    }
     struct cli_record tail = l; /* the process figures from the run's start only */
     long k = 0;
     while (k < l.nev && l.ev[k].t < from)

@@ -28,6 +28,7 @@ struct cli_args {
         *html;
     bool json, follow, verify, all, csv, fg, help, force;
     bool units;
+    bool progress; /* debrief --progress */
 };
 
 /* One conversation with the server. */

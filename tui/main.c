@@ -39,7 +39,7 @@ static void usage(FILE *f)
             "       meltcon [-c FILE] journal [--since T] [--follow] [--verify [--heads FILE]]\n"
             "       meltcon [-c FILE] export --from T --to T [--tags a,b] [--csv [--units] | --json]\n"
             "       meltcon [-c FILE] report charge|shift|day [--from T --to T] [--csv|--json]\n"
-            "       meltcon [-c FILE] debrief --scenario FILE [--from T] [--speed X] [--html F]\n"
+            "       meltcon [-c FILE] debrief --scenario FILE [--from T] [--speed X] [--html F | --progress]\n"
             "       meltcon [-c FILE] check-config [--describe|--man] [FILE]\n"
             "       meltcon VERB --help | --help | --version\n"
             "-c, --config=FILE: the furnace's file; else $MELTCON_CONFIG, else "
