@@ -43,7 +43,10 @@ command -v tmux >/dev/null || fail "tmux is not installed (make deps)"
 port=$("$B/mbtool" freeport) || fail "no free port"
 sed -e "s/^port = 1502$/port = $port/" -e "s|^socket =.*|socket = $TUI_TMP/m.sock|" \
     -e "s|^state_dir =.*|state_dir = $TUI_TMP/state|" \
-    -e "s|^inject_socket =.*|inject_socket = $TUI_TMP/i.sock|" config/meltcon.ini >"$A"
+    -e "s|^inject_socket =.*|inject_socket = $TUI_TMP/i.sock|" \
+    -e "s/^operator_group = .*/operator_group = $(id -gn)/" config/meltcon.ini >"$A"
+# (the test's own user is an operator through its group: root is anyway, anyone else is
+# a viewer by default and could not `set`)
 # B: [alarm.roof_h] limit 1200 -> 1190, nothing else
 sed '/^\[alarm.roof_h\]$/,/^limit/s/^limit = 1200$/limit = 1190/' "$A" >"$BB"
 [ "$(diff "$A" "$BB" | grep -c '^[<>]')" = 2 ] || fail "B should differ from A in one line"

@@ -40,7 +40,9 @@ trap 'exit 1' INT TERM
 port=$(free_port) || fail "no free port"
 cfg=$tmp/m.ini
 # at 10x the server's heartbeat (every 250 ms) is 2.5 s of process time: a watchdog of 30 s
-furnace_ini "$cfg" "$tmp" "$port" "s/^watchdog_s = .*/watchdog_s = 30/" "s/^speed = .*/speed = 10/"
+# the test's own user is an engineer through its group (root is anyway)
+furnace_ini "$cfg" "$tmp" "$port" "s/^watchdog_s = .*/watchdog_s = 30/" "s/^speed = .*/speed = 10/" \
+    "s/^engineer_group = .*/engineer_group = $(id -gn)/"
 M() { "$MC" -c "$cfg" "$@"; }
 INJ() { "$MS" -c "$cfg" --port "$port" inject "$@" >/dev/null || fail "inject $*"; }
 json() { python3 -c "import json, sys; d = json.load(sys.stdin); print($1)"; }
