@@ -278,13 +278,27 @@ done
 grep -q '^meltcon:x:[0-9]*:[0-9]*:[^:]*:/:/usr/sbin/nologin$' "$R/etc/passwd" ||
     bad "sysusers did not create the system user meltcon: $(cat "$R/etc/passwd" 2>/dev/null)"
 uid=$(awk -F: '$1 == "meltcon" {print $3}' "$R/etc/passwd")
-systemd-tmpfiles --root="$R" --create "$R/usr/lib/tmpfiles.d/meltcon.conf" >"$tmp/tf" 2>&1 ||
-    bad "systemd-tmpfiles --create failed: $(cat "$tmp/tf")"
-[ -s "$tmp/tf" ] && bad "systemd-tmpfiles says: $(cat "$tmp/tf")"
+if [ "$(id -u)" -eq 0 ]; then
+    systemd-tmpfiles --root="$R" --create "$R/usr/lib/tmpfiles.d/meltcon.conf" >"$tmp/tf" 2>&1 ||
+        bad "systemd-tmpfiles --create failed: $(cat "$tmp/tf")"
+    [ -s "$tmp/tf" ] && bad "systemd-tmpfiles says: $(cat "$tmp/tf")"
+else
+    # not root, tmpfiles makes the directories but cannot give them to meltcon: its
+    # only complaints may be those chowns
+    systemd-tmpfiles --root="$R" --create "$R/usr/lib/tmpfiles.d/meltcon.conf" >"$tmp/tf" 2>&1
+    grep -v 'fchownat() of .* failed: Operation not permitted' "$tmp/tf" >"$tmp/tf.bad" &&
+        bad "systemd-tmpfiles says: $(cat "$tmp/tf.bad")"
+    echo "t_install: NOT CHECKED (not root): the owner of /run/meltcon and /var/lib/meltcon (a chown needs root)"
+fi
 for d in "/run/meltcon 755" "/var/lib/meltcon 750"; do
     set -- $d
-    [ "$(stat -c '%a %u' "$R$1" 2>/dev/null)" = "$2 $uid" ] ||
-        bad "$1: $(stat -c '%a %u' "$R$1" 2>&1), expected mode $2 owner meltcon ($uid)"
+    if [ "$(id -u)" -eq 0 ]; then
+        [ "$(stat -c '%a %u' "$R$1" 2>/dev/null)" = "$2 $uid" ] ||
+            bad "$1: $(stat -c '%a %u' "$R$1" 2>&1), expected mode $2 owner meltcon ($uid)"
+    else
+        [ "$(stat -c '%a' "$R$1" 2>/dev/null)" = "$2" ] ||
+            bad "$1: $(stat -c '%a' "$R$1" 2>&1), expected mode $2"
+    fi
 done
 rm -rf "${R:?}/run" "${R:?}/var" "$R/etc/passwd" "$R/etc/group" "$R/etc/shadow" "$R/etc/gshadow" "$R/etc/.pwd.lock" \
     "$R"/etc/*- 2>/dev/null
