@@ -211,6 +211,7 @@ struct cfg_loop {
     double split_max;             /* PV >= pv - split_max (split guard), 0 none */
     double ff_charge_per_t;       /* push feed-forward: output units per t pushed, 0 none */
     double ff_charge_tau_s;       /* ... decaying with this time constant */
+    double d_band_per_min;        /* derivative noise band: PV rates within it give no D */
 };
 
 /* ---- alarms --------------------------------------------------------------- */
