@@ -211,6 +211,11 @@ struct cfg_loop {
     double split_max;             /* PV >= pv - split_max (split guard), 0 none */
     double ff_charge_per_t;       /* push feed-forward: output units per t pushed, 0 none */
     double ff_charge_tau_s;       /* ... decaying with this time constant */
+    double d_band_per_min;        /* derivative noise band: PV rates within it give no D */
+    /* bath priority: another loop's deficit below its SP caps this loop's output */
+    char prio_loop[CFG_NAME_MAX]; /* loop whose deficit caps this output, "" none */
+    double prio_band;             /* deficit allowed before the cap starts, PV units */
+    double prio_gain;             /* out_hi lowered by gain x (deficit - band), out units per */
 };
 
 /* ---- alarms --------------------------------------------------------------- */

@@ -350,6 +350,13 @@ static void check_loops(struct cfg_ctx *x)
         if (l->comb_cap_gain > 0 && !*l->o2_pv && !*l->co_pv)
             xerr(x, "loop", l->name, "comb_cap_gain",
                  "comb_cap_gain needs an o2_pv or co_pv tag to act on");
+        if (*l->prio_loop) {
+            const struct cfg_loop *s = cfg_loop_find(c, l->prio_loop);
+            if (!s || s == l)
+                xerr(x, "loop", l->name, "prio_loop", "no other [loop.%s] in this file",
+                     l->prio_loop);
+        } else if (l->prio_gain > 0)
+            xerr(x, "loop", l->name, "prio_gain", "prio_gain needs a prio_loop to act on");
         if (l->sp_lo >= l->sp_hi)
             xerr(x, "loop", l->name, "sp_hi", "sp_hi must be above sp_lo (%g)", l->sp_lo);
         else if (l->sp < l->sp_lo || l->sp > l->sp_hi)

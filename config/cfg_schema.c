@@ -334,6 +334,16 @@ static const struct cfg_key loop_keys[] = {
         "the combustion override's reduction falls back at most this fast, 0 = at once"),
     DBL("comb_cap_gain", comb_cap_gain, 0, 1000, "0", "%/K",
         "output high limit lowered by comb_cap_gain x the combustion override's reduction"),
+    DBL("d_band_per_min", d_band_per_min, 0, BIG, "0", "/min",
+        "derivative noise band: the D term acts only on the part of the filtered PV rate "
+        "beyond this (a slow drift and sensor noise give no D), 0 = none"),
+    NAME("prio_loop", prio_loop, "",
+         "priority: the loop whose PV below its setpoint caps this loop's output (the fan "
+         "waits for the bath)"),
+    DBL("prio_band", prio_band, 0, BIG, "0", "",
+        "priority: prio_loop's PV may be this far below its setpoint before the cap starts"),
+    DBL("prio_gain", prio_gain, 0, BIG, "0", "",
+        "priority: output high limit lowered by prio_gain x (the deficit - prio_band)"),
     END,
 };
 #undef S

@@ -270,6 +270,8 @@ static void test_init_errors(void **state)
         {"co", L_SC, "co", "co", "[loop.sc] co_pv = \"co\": no such tag"},
         {"co flow", L_SC, "flow", "fan", "[loop.sc] co_flow_pv = \"fan\": no such tag"},
         {"pv2", L_BATH, "pv2", "bath_sc", "[loop.bath] pv2 = \"bath_sc\": no such tag"},
+        {"prio", L_SC, "prio", "baths", "[loop.sc] prio_loop = \"baths\": no other loop"},
+        {"prio itself", L_SC, "prio", "sc", "[loop.sc] prio_loop = \"sc\": no other loop"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         const struct init_case *t = &cases[k];
@@ -287,6 +289,8 @@ static void test_init_errors(void **state)
             snprintf(l->co_pv, sizeof l->co_pv, "%s", t->value);
         else if (!strcmp(t->field, "pv2"))
             snprintf(l->pv2, sizeof l->pv2, "%s", t->value);
+        else if (!strcmp(t->field, "prio"))
+            snprintf(l->prio_loop, sizeof l->prio_loop, "%s", t->value);
         else if (!strcmp(t->field, "flow"))
             snprintf(l->co_flow_pv, sizeof l->co_flow_pv, "%s", t->value);
         else if (!strcmp(t->field, "cascade"))
@@ -583,6 +587,68 @@ static void test_loop_with_pv2(void **state)
     assert_int_equal(pid_of(f, L_SC)->mode, LOOP_MAN);
 }
 
+/* The priority cap: out_hi until the deficit passes the band, then gain per unit beyond,
+ * never below out_lo; nothing when the other loop cannot be trusted or there is no gain. */
+static void test_prio_cap(void **state)
+{
+    (void)state;
+    static const struct {
+        double lo, hi, band, gain, deficit;
+        bool valid;
+        double cap;
+    } cases[] = {
+        {0, 100, 3, 20, 0, true, 100},     /* at SP */
+        {0, 100, 3, 20, -5, true, 100},    /* above SP */
+        {0, 100, 3, 20, 3, true, 100},     /* at the band's edge */
+        {0, 100, 3, 20, 4, true, 80},      /* 1 K beyond it */
+        {0, 100, 3, 20, 5.5, true, 50},
+        {0, 100, 3, 20, 30, true, 0},      /* never below out_lo */
+        {10, 100, 3, 20, 30, true, 10},
+        {0, 100, 3, 20, 30, false, 100},   /* the other loop in MAN / bad PV */
+        {0, 100, 3, 0, 30, true, 100},     /* no gain: no cap */
+        {0, 100, 0, 10, 2, true, 80},      /* no band */
+        {0, 100, 3, 20, NAN, true, 100},   /* nonsense */
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        double cap = loops_prio_cap(cases[k].lo, cases[k].hi, cases[k].band, cases[k].gain,
+                                    cases[k].deficit, cases[k].valid);
+        if (fabs(cap - cases[k].cap) > 1e-9)
+            fail_msg("case %zu: cap %.3f, expected %.3f", k, cap, cases[k].cap);
+    }
+}
+
+/* The fan waits for the bath: with the bath loop as the SC loop's prio_loop, a bath 8 K
+ * below its setpoint (the SC gas far below its own, the fan wanting 100 %) holds the fan at
+ * out_hi - gain (8 - band); back at SP the fan is free; the bath loop in MAN caps nothing. */
+static void test_loop_prio(void **state)
+{
+    struct fx *f = *state;
+    struct cfg_loop *sc = &f->c.loops[L_SC];
+    snprintf(sc->prio_loop, sizeof sc->prio_loop, "bath");
+    sc->prio_band = 3;
+    sc->prio_gain = 10;
+    start(f);
+    set_tag(f, T_SC_GAS, 300); /* 150 K below SP: the law wants the fan at 100 % */
+    set_tag(f, T_BATH, 732);
+    for (int k = 0; k < 30; k++)
+        loops_step(&f->lp, f->tags, NULL, 1.0);
+    assert_near(f->lp.loop[L_SC].prio_cap, 50, 1e-9);
+    assert_near(pid_of(f, L_SC)->out, 50, 1e-9);
+    assert_true(pid_of(f, L_SC)->status & PID_ST_SAT_HI);
+    set_tag(f, T_BATH, 740);
+    for (int k = 0; k < 30; k++)
+        loops_step(&f->lp, f->tags, NULL, 1.0);
+    assert_near(f->lp.loop[L_SC].prio_cap, 100, 1e-9);
+    assert_near(pid_of(f, L_SC)->out, 100, 1e-9);
+    set_tag(f, T_BATH, 720);
+    char err[128];
+    assert_int_equal(pid_set_mode(pid_of(f, L_BATH), LOOP_MAN, err, sizeof err), 0);
+    for (int k = 0; k < 30; k++)
+        loops_step(&f->lp, f->tags, NULL, 1.0);
+    assert_near(f->lp.loop[L_SC].prio_cap, 100, 1e-9);
+    assert_near(pid_of(f, L_SC)->out, 100, 1e-9);
+}
+
 /* The push feed-forward: per_t x tonnes, decaying; nothing for nonsense. */
 static void test_charge_ff(void **state)
 {
@@ -817,6 +883,8 @@ int main(void)
         cmocka_unit_test(test_charge_ff),
         cmocka_unit_test(test_blend_pv),
         cmocka_unit_test_setup_teardown(test_loop_with_pv2, setup, teardown),
+        cmocka_unit_test(test_prio_cap),
+        cmocka_unit_test_setup_teardown(test_loop_prio, setup, teardown),
         cmocka_unit_test_setup_teardown(test_roof_override_plausible, setup, teardown),
         cmocka_unit_test_setup_teardown(test_master_no_windup_in_override, setup, teardown),
         cmocka_unit_test_setup_teardown(test_master_held_by_slave_limits, setup, teardown),

@@ -826,6 +826,77 @@ static void test_derivative_on_measurement(void **state)
     assert_near(p.d, -d1, EPS);
 }
 
+/* The derivative noise band: a PV drifting slower than d_band_per_min gives no D at all;
+ * a faster one gets D on the part of its filtered rate beyond the band, with the sign of
+ * the action; 0 is the plain D (the band changes nothing then). */
+static void test_derivative_band(void **state)
+{
+    (void)state;
+    struct pid_params prm = heat_params();
+    prm.ti_s = 0;
+    prm.td_s = 60.0;
+    prm.d_filter = 1.0; /* Tf = 60 s */
+    prm.d_band_per_min = 0.6; /* 0.01 degC/s */
+    struct pid p;
+    pid_init(&p, &prm, LOOP_AUTO, 700.0);
+    pid_init_output(&p, 40.0);
+    struct pid_in in = pid_in_pv(700.0);
+    pid_step(&p, &in, 1.0);
+    /* a slow drift, 0.005 degC/s (half the band), for 10 min: the filtered rate settles at
+     * it and no D ever acts */
+    for (int k = 1; k <= 600; k++) {
+        in.pv.v = 700.0 + 0.005 * k;
+        pid_step(&p, &in, 1.0);
+        assert_near(p.d, 0.0, 0);
+    }
+    assert_near(p.rate, 0.005, 1e-5);
+    /* a fast rise, 0.05 degC/s: once the filtered rate is there, D = -Kp Td (r - band) */
+    double v = in.pv.v;
+    for (int k = 1; k <= 1200; k++) {
+        in.pv.v = v + 0.05 * k;
+        pid_step(&p, &in, 1.0);
+    }
+    assert_near(p.rate, 0.05, 1e-6);
+    assert_near(p.d, -1.0 * 60.0 * (0.05 - 0.01), 1e-4);
+    /* falling just as fast: the mirror image */
+    v = in.pv.v;
+    for (int k = 1; k <= 1200; k++) {
+        in.pv.v = v - 0.05 * k;
+        pid_step(&p, &in, 1.0);
+    }
+    assert_near(p.d, +1.0 * 60.0 * (0.05 - 0.01), 1e-4);
+    /* direct action flips the sign */
+    prm.action = LOOP_DIRECT;
+    pid_init(&p, &prm, LOOP_AUTO, 700.0);
+    in.pv.v = 700.0;
+    pid_step(&p, &in, 1.0);
+    for (int k = 1; k <= 1200; k++) {
+        in.pv.v = 700.0 + 0.05 * k;
+        pid_step(&p, &in, 1.0);
+    }
+    assert_near(p.d, +1.0 * 60.0 * (0.05 - 0.01), 1e-4);
+    /* no band: the same steps give the plain filtered D of test_derivative_on_measurement */
+    struct pid q;
+    prm.action = LOOP_REVERSE;
+    prm.d_band_per_min = 0;
+    prm.d_filter = 8.0;
+    prm.td_s = 20.0;
+    pid_init(&q, &prm, LOOP_AUTO, 700.0);
+    in.pv.v = 700.0;
+    pid_step(&q, &in, 1.0);
+    in.pv.v = 705.0;
+    pid_step(&q, &in, 1.0);
+    assert_near(q.d, -1.0 * 20.0 / 3.5 * 5.0, EPS);
+    /* a bad PV forgets the rate: the first good sample after it gives no D */
+    in.pv.q = Q_BAD_SENSOR;
+    pid_step(&q, &in, 1.0);
+    assert_int_equal(pid_set_mode(&q, LOOP_MAN, NULL, 0), 0);
+    in.pv = (struct tag_value){.v = 720.0, .q = Q_GOOD};
+    pid_step(&q, &in, 1.0);
+    assert_near(q.d, 0.0, 0);
+    assert_near(q.rate, 0.0, 0);
+}
+
 static void test_cap_and_reduce(void **state)
 {
     (void)state;
@@ -986,9 +1057,11 @@ static void test_params_from_cfg(void **state)
                          .out_hi = 95,
                          .out_rate_per_s = 2,
                          .pv_filter_s = 6,
-                         .out_deadband = 0.5};
+                         .out_deadband = 0.5,
+                         .d_band_per_min = 0.2};
     struct pid_params prm;
     pid_params_from_cfg(&prm, &l);
+    assert_near(prm.d_band_per_min, 0.2, 0);
     assert_near(prm.pv_filter_s, 6, 0);
     assert_near(prm.out_deadband, 0.5, 0);
     assert_string_equal(prm.name, "sc");
@@ -1030,6 +1103,7 @@ int main(void)
         cmocka_unit_test(test_bad_pv),
         cmocka_unit_test(test_feed_forward),
         cmocka_unit_test(test_derivative_on_measurement),
+        cmocka_unit_test(test_derivative_band),
         cmocka_unit_test(test_cap_and_reduce),
         cmocka_unit_test(test_bad_dt_changes_nothing),
         cmocka_unit_test(test_out_gap),

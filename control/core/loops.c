@@ -43,6 +43,16 @@
  * reduction is held (the other reading may still deepen it).  On the SC loop this slows
  * the pyrolysis when the pyrolysis gas outruns the air (control/README.md, 'Control
  * loops').
+ *
+ * Priority (prio_loop, prio_band, prio_gain; loops_prio_cap): a loop that shares a heat
+ * source with another gives way to it.  The SC fan draws HC gas into the SC to preheat
+ * the next charge; with clean scrap (no pyrolysis gas to burn in the SC) it runs at full
+ * speed through the whole pyrolysis, and the bath, at full fire, is still short of its
+ * setpoint at the next push.  With the bath loop as the fan's prio_loop, the fan's high
+ * limit comes down prio_gain per K the bath is more than prio_band below its setpoint, so
+ * the burners' heat goes to the bath first; the charge preheats once the bath is back.
+ * The deficit is the other loop's working setpoint less its filtered PV, from its last
+ * step; that loop in MAN or with a bad PV caps nothing.
  */
 #include "loops.h"
 
@@ -122,6 +132,16 @@ static int resolve(struct loops *lp, const struct cfg *c, int i, char *err, size
     x->comb_release_per_min = l->comb_release_per_min;
     x->comb_cap_gain = l->comb_cap_gain;
     x->comb_cap = l->out_hi;
+    x->prio = -1;
+    if (l->prio_loop[0]) {
+        x->prio = loop_index(c, l->prio_loop);
+        if (x->prio < 0 || x->prio == i)
+            return err_set(err, errlen, "[loop.%s] prio_loop = \"%s\": no other loop of that name",
+                           l->name, l->prio_loop);
+    }
+    x->prio_band = l->prio_band;
+    x->prio_gain = l->prio_gain;
+    x->prio_cap = l->out_hi;
     return 0;
 }
 
@@ -275,6 +295,30 @@ static void step_comb(struct loops_loop *x, const struct tag_value *tags, double
     x->comb_cap = cap > prm->out_lo ? cap : prm->out_lo;
 }
 
+/* The priority cap for this step (top of the file). */
+static void step_prio(struct loops *lp, struct loops_loop *x)
+{
+    const struct pid_params *prm = &x->pid.prm;
+    if (x->prio < 0) {
+        x->prio_cap = prm->out_hi;
+        return;
+    }
+    const struct pid *o = &lp->loop[x->prio].pid;
+    double s = o->prm.action == LOOP_DIRECT ? -1.0 : 1.0;
+    bool valid = o->mode != LOOP_MAN && !(o->status & PID_ST_BAD_PV) && o->pv_valid;
+    x->prio_cap = loops_prio_cap(prm->out_lo, prm->out_hi, x->prio_band, x->prio_gain,
+                                 s * (o->sp_work - o->pv), valid);
+}
+
+double loops_prio_cap(double out_lo, double out_hi, double band, double gain, double deficit,
+                      bool valid)
+{
+    if (!valid || !isfinite(deficit) || !(gain > 0) || deficit <= band)
+        return out_hi;
+    double cap = out_hi - gain * (deficit - band);
+    return cap > out_lo ? cap : out_lo;
+}
+
 /* What a master may not do because of its slave (see the top of the file). */
 static void slave_holds(const struct loops_loop *s, struct pid_in *in)
 {
@@ -319,6 +363,11 @@ int loops_step(struct loops *lp, const struct tag_value *tags, const struct loop
         if (x->comb_cap < x->pid.prm.out_hi && (!in.out_cap || x->comb_cap < in.out_cap_value)) {
             in.out_cap = true;
             in.out_cap_value = x->comb_cap;
+        }
+        step_prio(lp, x);
+        if (x->prio_cap < x->pid.prm.out_hi && (!in.out_cap || x->prio_cap < in.out_cap_value)) {
+            in.out_cap = true;
+            in.out_cap_value = x->prio_cap;
         }
         if (x->slave >= 0)
             slave_holds(&lp->loop[x->slave], &in);

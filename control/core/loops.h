@@ -40,6 +40,10 @@ struct loops_loop {
     double comb_reduce;           /* what it takes off the SP now, K >= 0 */
     double comb_cap;              /* output high limit it imposes now (out_hi: none) */
     bool comb_bad;                /* an O2 or CO reading not GOOD: reduction held */
+    /* priority (loops_prio_cap): another loop's deficit caps this output */
+    int prio;                     /* that loop's index, -1 = none */
+    double prio_band, prio_gain;
+    double prio_cap;              /* output high limit it imposes now (out_hi: none) */
 };
 
 /* One demand to write: the loop and the output tag. */
@@ -103,6 +107,13 @@ struct tag_value loops_blend_pv(struct tag_value a, struct tag_value b, double w
  * tau_s from the push, age_s ago.  0 for no charge, a negative or non-finite age or mass, or a
  * tau that is not positive. */
 double loops_charge_ff(double per_t, double tau_s, double mass_kg, double age_s);
+
+/* The priority cap of a loop's output from another loop's deficit (the fan waits for the
+ * bath): with D = SP - PV of that loop (its action applied: how far it is short),
+ *   cap = max(out_lo, out_hi - gain (D - band))   when D > band, else out_hi
+ * A PV that is not GOOD there (or a loop in MAN) imposes nothing. */
+double loops_prio_cap(double out_lo, double out_hi, double band, double gain, double deficit,
+                      bool valid);
 
 /* Index of the loop called name, or -1. */
 int loops_find(const struct loops *lp, const char *name);

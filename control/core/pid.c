@@ -9,7 +9,12 @@
  *   P      = Kp * e
  *   I     += Kp * dt / Ti * e         (not when Ti = 0; conditional, see below)
  *   Tf     = Td / N                   (N = d_filter; 0 = unfiltered)
- *   D      = Tf / (Tf + dt) * D  -  s * Kp * Td / (Tf + dt) * (PV - PVprev)
+ *   r      = Tf / (Tf + dt) * r  +  (PV - PVprev) / (Tf + dt)    filtered PV rate
+ *   D      = -s * Kp * Td * band(r)
+ *   band(r)= r                                  (B = d_band_per_min / 60 = 0)
+ *          = sign(r) * max(0, |r| - B)          noise band: a PV drifting slower than B
+ *            (holding: sensor noise and the loop's own dither) gives no D; a PV moving
+ *            fast (a step, a recovery) gets D on the part beyond B
  *   u      = P + I + D + FF
  *   out    = clamp(ratelimit(u, out_prev, R * dt), lo, min(hi, cap))
  *   gap    (AUTO/CAS, G = out_deadband > 0): out = out_prev while |clamp(u, lo, hi) -
@@ -26,7 +31,9 @@
  *   R      output rate limit per s (0 = none); lo/hi the output limits; cap an
  *          optional lower high limit from the caller (sequencer)
  *   D      acts on the measurement only (a setpoint change never kicks it) and
- *          is the backward-Euler form of -s Kp Td p / (1 + Tf p) applied to PV.
+ *          is the backward-Euler form of -s Kp Td p / (1 + Tf p) applied to PV
+ *          (with B = 0; the band acts on the filtered rate, after the filter, because
+ *          the rate of one step is mostly noise).
  *
  * Setpoint:
  *   target = MAN: local SP (= PV, clamped, if sp_track_pv)
@@ -158,11 +165,14 @@ static void step_derivative(struct pid *p, double pv, double dt)
     const struct pid_params *prm = &p->prm;
     if (prm->td_s <= 0 || !p->pv_valid) {
         p->d = 0;
+        p->rate = 0;
         return;
     }
     double tf = prm->d_filter > 0 ? prm->td_s / prm->d_filter : 0;
-    p->d =
-        tf / (tf + dt) * p->d - action_sign(prm) * prm->kp * prm->td_s / (tf + dt) * (pv - p->pv);
+    p->rate = tf / (tf + dt) * p->rate + (pv - p->pv) / (tf + dt);
+    double band = prm->d_band_per_min > 0 ? prm->d_band_per_min / 60.0 : 0;
+    double r = fabs(p->rate) <= band ? 0 : p->rate - copysign(band, p->rate);
+    p->d = -action_sign(prm) * prm->kp * prm->td_s * r;
 }
 
 /* Pull an integrator left outside [i_lo, i_hi] by a re-initialisation back
@@ -227,6 +237,7 @@ void pid_params_from_cfg(struct pid_params *prm, const struct cfg_loop *l)
     prm->ti_s = l->ti_s;
     prm->td_s = l->td_s;
     prm->d_filter = l->d_filter;
+    prm->d_band_per_min = l->d_band_per_min;
     prm->pv_filter_s = l->pv_filter_s;
     prm->sp_lo = l->sp_lo;
     prm->sp_hi = l->sp_hi;

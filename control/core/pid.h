@@ -33,6 +33,7 @@ struct pid_params {
     double ti_s;                 /* integral time, 0 = no integral action */
     double td_s;                 /* derivative time, 0 = no derivative action */
     double d_filter;             /* N: derivative filter time = td / N; 0 = unfiltered */
+    double d_band_per_min;       /* derivative noise band on the PV rate, PV units/min, 0 none */
     double pv_filter_s;          /* first-order PV filter time constant, 0 = none */
     double sp_lo, sp_hi;         /* setpoint limits (every mode) */
     double sp_max_step;          /* largest single operator change, 0 = none */
@@ -98,6 +99,7 @@ struct pid {
     double out;       /* output of the last step */
     double man_out;   /* operator output in MAN (target, rate limited) */
     double p, i, d;   /* terms of the last step; i is the integrator */
+    double rate;      /* the filtered PV rate D acts on, PV units/s (before the band) */
     double err;       /* signed error of the last step (action applied) */
     bool shed;        /* dropped to MAN by a bad PV; cleared by pid_set_mode to AUTO/CAS */
     unsigned status;  /* enum pid_status bits */
