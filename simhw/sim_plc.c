@@ -82,7 +82,7 @@ static const struct splc_params splc_defaults = {
     .charge_hv_mj_kg = 0.0,
     .o2_trim_sp_pct = 2.0,
     .o2_trim_rate = 1.0,
-    .afterburn_max_pct = 100.0,
+    .afterburn_max_pct = 150.0,
     .door_co_max_ppm = 3000.0,
     .door_o2_min_pct = 0.5,
     .push_min_scrap_c = 350.0,
@@ -220,7 +220,7 @@ void splc_step(struct splc *plc, const struct splc_in *in, struct splc_out *out,
         plc->tap_open = false;
     if (dt > 0) {
         splc_sensors(plc, dt);
-        splc_air_trim(plc, dt);
+        splc_air_trim(plc, in->afterburn_demand, dt);
     }
     plc->interlocks = splc_interlock_bits(plc);
     if (out)

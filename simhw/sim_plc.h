@@ -86,6 +86,7 @@ struct splc_params {
 /* What the console writes (holding registers), in engineering units. */
 struct splc_in {
     double firing_demand, pump_demand, fan_demand, damper_demand; /* % */
+    double afterburn_demand; /* % of the afterburning fan: the console's floor under the trim */
     uint16_t cmd_code, cmd_arg, cmd_seq, console_heartbeat;
 };
 
