@@ -8,7 +8,7 @@
  *             (1 - fp) Ppyro_hc, the flue takes the rest.  The burners preheat their air in
  *             the regenerators; the pyrolysis gas burns with the cold afterburning air, and
  *             its larger flue volume bypasses them, so less of its heat stays
- *   HC gas    Cg Tg'  = (1-f) P + (1-fp) Ppyro_hc - Qgb - Qjet - Qgr - Qfan - Qdoor_hc
+ *   HC gas    Cg Tg'  = (1-f) P + (1-fp) Ppyro_hc - Qgb - Qjet - Qgr - Qfan - Qdoor_hc - Qdil
  *   roof      Cr Tr'  = Qgr - Qrb - ua_roof (Tr - Ta)
  *   SC gas    Cs Ts'  = Qfan + Ppyro_sc - sum Qcharge - ua_scb (Ts - Tbs) - ua_sc (Ts - Ta)
  *                       - Qdoor_sc
@@ -22,6 +22,11 @@
  *            table: a bath that holds at 740 with the atmosphere at ~900 would gain only
  *            ~3.5x its holding input at 1150 (T^4), far short of the ~4 MW a 6-10 t/h melt
  *            rate needs; the jets grow with the firing as well as with Tg - Tbh
+ *     Qdil = X air_kg_mj cp_air (Tg - Ta): dilution air X (W of fuel it could burn) = air -
+ *            burnt - ((air_ratio - 1) P + base_air burner), >= 0: the air that burns nothing
+ *            beyond the burners' own excess (which f pays for) comes in cold and leaves at Tg
+ *            in the flue (the excess-air mode's cooling: ~0.44 MW per MW of air at 1150 degC);
+ *            it also adds X to the flue flow q of the pressure
  *     Qfan = (fan * fan_max + sc_nat) (Tg - Ts)
  *     Qpump = (pump * pump_max + bath_mix) cpl (Tbh - Tbs)
  *     Qdoor = open * (s a_door (T4(T) - T4(Ta)) + door_conv (T - Ta))
