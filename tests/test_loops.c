@@ -1,4 +1,4 @@
-/* test_loops — the furnace's four loops over a hand-built config.
+/* test_loops — the furnace's four loops over a hand-built config (and the shipped air loop).
  *
  * The closed-loop cases use a small furnace model written here (not the
  * simulator): HC gas G follows 300 + 9 * firing with tau 90 s; the roof R
