@@ -8,7 +8,7 @@
  *             (1 - fp) Ppyro_hc, the flue takes the rest.  The burners preheat their air in
  *             the regenerators; the pyrolysis gas burns with the cold afterburning air, and
  *             its larger flue volume bypasses them, so less of its heat stays
- *   HC gas    Cg Tg'  = (1-f) P + (1-fp) Ppyro_hc - Qgb - Qjet - Qgr - Qfan - Qdoor_hc
+ *   HC gas    Cg Tg'  = (1-f) P + (1-fp) Ppyro_hc - Qgb - Qjet - Qgr - Qfan - Qdoor_hc - Qdil
  *   roof      Cr Tr'  = Qgr - Qrb - ua_roof (Tr - Ta)
  *   SC gas    Cs Ts'  = Qfan + Ppyro_sc - sum Qcharge - ua_scb (Ts - Tbs) - ua_sc (Ts - Ta)
  *                       - Qdoor_sc
@@ -22,6 +22,11 @@
  *            table: a bath that holds at 740 with the atmosphere at ~900 would gain only
  *            ~3.5x its holding input at 1150 (T^4), far short of the ~4 MW a 6-10 t/h melt
  *            rate needs; the jets grow with the firing as well as with Tg - Tbh
+ *     Qdil = X air_kg_mj cp_air (Tg - Ta): dilution air X (W of fuel it could burn) = air -
+ *            burnt - ((air_ratio - 1) P + base_air burner), >= 0: the air that burns nothing
+ *            beyond the burners' own excess (which f pays for) comes in cold and leaves at Tg
+ *            in the flue (the excess-air mode's cooling: ~0.44 MW per MW of air at 1150 degC);
+ *            it also adds X to the flue flow q of the pressure
  *     Qfan = (fan * fan_max + sc_nat) (Tg - Ts)
  *     Qpump = (pump * pump_max + bath_mix) cpl (Tbh - Tbs)
  *     Qdoor = open * (s a_door (T4(T) - T4(Ta)) + door_conv (T - Ta))
@@ -118,6 +123,8 @@ static const struct phys_params phys_defaults = {
     .air_ratio = 1.10,
     .base_air_frac = 0.01,
     .flue_rise_k = 80.0,
+    .air_kg_mj = 0.345,
+    .cp_air_kj = 1.13,
     .c_hc_gas_mj_k = 2.5,
     .c_roof_mj_k = 8.0,
     .c_sc_gas_mj_k = 1.0,
@@ -286,6 +293,17 @@ static double air_w(const struct phys_params *p, double fuel_w, double afterburn
     return p->air_ratio * (fuel_w + afterburn * burner_w) + p->base_air_frac * burner_w;
 }
 
+/* Dilution air (W of fuel it could burn): the air that burns nothing beyond the burners'
+ * own excess at their air ratio (which flue_frac already pays for).  Blown in cold, it
+ * leaves at the HC gas temperature: the excess-air mode's cooling, and more flue volume. */
+static double dilution_w(const struct phys_params *p, double fuel_w, double afterburn,
+                         double burnt_w)
+{
+    double own = (p->air_ratio - 1.0) * fuel_w + p->base_air_frac * p->burner_mw * 1e6;
+    double x = air_w(p, fuel_w, afterburn) - burnt_w - own;
+    return x > 0 ? x : 0;
+}
+
 /* Residence time (s) of the HC's gas at the flue flow that burning burnt_w makes: the time
  * constant with which unburnt gas leaves in the flue. */
 static double flush_tau(const struct phys_params *p, const struct phys_state *s, double burnt_w)
@@ -358,7 +376,7 @@ static void step1(struct phys_state *s, const struct phys_params *p, const struc
     const double fan = clampd(in->fan_pct, 0, 100) / 100.0;
     const double damper = clampd(in->damper_pct, 0, 100) / 100.0;
     const double dsc = clampd(in->sc_door_open, 0, 1), dhc = clampd(in->hc_door_open, 0, 1);
-    const double afterburn = clampd(in->afterburn_pct, 0, 100) / 100.0;
+    const double afterburn = clampd(in->afterburn_pct, 0, 1000) / 100.0;
     const double tg = s->hc_gas_c, tr = s->roof_c, ts = s->sc_gas_c;
     const double tbh = s->bath_hc_c, tbs = s->bath_sc_c;
     struct phys_ledger *led = &s->led;
@@ -461,7 +479,9 @@ static void step1(struct phys_state *s, const struct phys_params *p, const struc
     double ff = flue_frac(p, tg);
     double ffp = clampd(ff + p->pyro_flue_extra, 0.1, 0.8);
     double burnt_j = fuel_j + pyro_hc_j;
-    double flue_j = ff * fuel_j + ffp * pyro_hc_j;
+    double dil_w = dilution_w(p, s->fuel_w, afterburn, burnt_j / h);
+    double q_dil = dil_w * 1e-6 * p->air_kg_mj * p->cp_air_kj * 1e3 * (tg - ta);
+    double flue_j = ff * fuel_j + ffp * pyro_hc_j + h * q_dil;
 
     s->hc_gas_c +=
         (burnt_j - flue_j - h * (q_gb + q_jet + q_gr + q_fan + q_dhc)) / (p->c_hc_gas_mj_k * 1e6);
@@ -522,7 +542,7 @@ static void step1(struct phys_state *s, const struct phys_params *p, const struc
         s->dross_kg = clampd(s->dross_kg - p->skim_kg_s * dhc * h, 0, s->dross_kg);
     rebalance(s, p);
 
-    double pt = pressure_target(p, s, burnt_j / h, damper, dsc > dhc ? dsc : dhc);
+    double pt = pressure_target(p, s, burnt_j / h + dil_w, damper, dsc > dhc ? dsc : dhc);
     s->pressure_pa += (pt - s->pressure_pa) * (1.0 - exp(-h / p->p_tau_s));
     derive(s, p, pyro_hc_j / h, pyro_kg / h, fan, afterburn);
     s->time_s += h;

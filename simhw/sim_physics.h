@@ -28,6 +28,8 @@ struct phys_params {
     double air_ratio;          /* burner lambda; 1.10 gives ~2 % O2 */
     double base_air_frac;      /* air leaking in with burners off, as a share of full-fire air */
     double flue_rise_k;        /* flue above HC gas at full fire (display only) */
+    double air_kg_mj;          /* air per MJ of fuel burnt, stoichiometric (natural gas 0.345) */
+    double cp_air_kj;          /* mean cp of air from ambient to the HC gas, kJ/kg K (1.13) */
     /* thermal capacities (effective, with the refractory skin) */
     double c_hc_gas_mj_k; /* HC atmosphere + hot-face lining */
     double c_roof_mj_k;   /* roof and upper walls */

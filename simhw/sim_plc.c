@@ -36,9 +36,13 @@
  *      the pyrolysis gas that comes over from the SC burns in the HC as well, so the PLC
  *      adds air on the measured flue O2, integral action only (the O2 follows the air at
  *      once, and a proportional kick on a noisy analyser only rattles the air valve):
- *        a = clamp(a + rate (o2_sp - O2) dt, 0, afterburn_max)
- *      from its own fan, sized for the largest pyrolysis gas flow (afterburn_max % of the
- *      burners' full-fire air), so it does not take the burners' air;
+ *        F = clamp(afterburn_demand, 0, 100) / 100 afterburn_max   (0 while the watchdog is
+ *            tripped: the console's floor, its excess-air mode, is not heard then)
+ *        a = max(F, clamp(max(a, F) + rate (o2_sp - O2) dt, 0, afterburn_max))
+ *      (the trim integrates on from the air as it is, so it takes over bumplessly when the
+ *      floor comes down) from its own fan, sized for the pyrolysis peak of a 3 t charge at
+ *      10 % organics with the burners at low fire (afterburn_max 150 % of the burners'
+ *      full-fire air; at 100 % that peak outran it), so it does not take the burners' air;
  *      no air proven (air_low, E-stop) -> a = 0: then the O2 falls as the pyrolysis gas
  *      takes what the burners' air leaves.
  */
@@ -82,7 +86,7 @@ static const struct splc_params splc_defaults = {
     .charge_hv_mj_kg = 0.0,
     .o2_trim_sp_pct = 2.0,
     .o2_trim_rate = 1.0,
-    .afterburn_max_pct = 100.0,
+    .afterburn_max_pct = 150.0,
     .door_co_max_ppm = 3000.0,
     .door_o2_min_pct = 0.5,
     .push_min_scrap_c = 350.0,
@@ -220,7 +224,7 @@ void splc_step(struct splc *plc, const struct splc_in *in, struct splc_out *out,
         plc->tap_open = false;
     if (dt > 0) {
         splc_sensors(plc, dt);
-        splc_air_trim(plc, dt);
+        splc_air_trim(plc, in->afterburn_demand, dt);
     }
     plc->interlocks = splc_interlock_bits(plc);
     if (out)

@@ -73,7 +73,7 @@ struct splc_params {
     double charge_hv_mj_kg;   /* ... organics heating value, 0 = the physics default */
     double o2_trim_sp_pct;    /* afterburning air: flue O2 the trim holds (2) */
     double o2_trim_rate;      /* ... integral action, % of full-fire air per s per % O2 (1) */
-    double afterburn_max_pct; /* ... its fan's capacity, % of the burners' full-fire air (100) */
+    double afterburn_max_pct; /* ... its fan's capacity, % of the burners' full-fire air (150) */
     /* the hazard interlocks of the commands (sim_plc_cmd.c) */
     double door_co_max_ppm;   /* no door opens with flue CO above (3000) */
     double door_o2_min_pct;   /* ... or flue O2 below (0.5): fuel-rich atmosphere */
@@ -86,6 +86,7 @@ struct splc_params {
 /* What the console writes (holding registers), in engineering units. */
 struct splc_in {
     double firing_demand, pump_demand, fan_demand, damper_demand; /* % */
+    double afterburn_demand; /* % of the afterburning fan: the console's floor under the trim */
     uint16_t cmd_code, cmd_arg, cmd_seq, console_heartbeat;
 };
 

@@ -77,6 +77,7 @@ const size_t splc_out_nfields = sizeof splc_out_fields / sizeof splc_out_fields[
 const struct splc_field splc_in_fields[] = {
     IN_D(firing_demand), IN_D(pump_demand), IN_D(fan_demand), IN_D(damper_demand),
     IN_U(cmd_code),      IN_U(cmd_arg),     IN_U(cmd_seq),    IN_U(console_heartbeat),
+    IN_D(afterburn_demand),
 };
 const size_t splc_in_nfields = sizeof splc_in_fields / sizeof splc_in_fields[0];
 

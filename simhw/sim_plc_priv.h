@@ -52,7 +52,7 @@ void splc_estop(struct splc *plc);
 void splc_drives(struct splc *plc, const struct splc_in *in, double dt);
 void splc_burner(struct splc *plc, const struct splc_in *in, double dt);
 void splc_sensors(struct splc *plc, double dt);
-void splc_air_trim(struct splc *plc, double dt);
+void splc_air_trim(struct splc *plc, double demand_pct, double dt);
 
 /* The sensors read the true values, without lag or noise (at start-up). */
 void splc_sensors_exact(struct splc *plc);

@@ -323,15 +323,20 @@ void splc_sensors_exact(struct splc *plc)
     plc->level_meas = plc->phys.level_mm;
 }
 
-/* The O2 trim for the next scan (step 8 at the top of sim_plc.c). */
-void splc_air_trim(struct splc *plc, double dt)
+/* The O2 trim for the next scan (step 8 at the top of sim_plc.c), over the console's floor
+ * demand_pct (% of the fan; ignored while the watchdog is tripped). */
+void splc_air_trim(struct splc *plc, double demand_pct, double dt)
 {
     const struct splc_params *p = &plc->prm;
     if (!splc_air_ok(plc)) {
         plc->afterburn = 0;
         return;
     }
+    double floor = 0;
+    if (!plc->wd_tripped && isfinite(demand_pct))
+        floor = splc_clampd(demand_pct, 0, 100) / 100.0 * p->afterburn_max_pct;
     double e = p->o2_trim_sp_pct - plc->o2_meas;
-    plc->afterburn =
-        splc_clampd(plc->afterburn + p->o2_trim_rate * e * dt, 0, p->afterburn_max_pct);
+    double a = plc->afterburn > floor ? plc->afterburn : floor; /* from the air as it is */
+    a = splc_clampd(a + p->o2_trim_rate * e * dt, 0, p->afterburn_max_pct);
+    plc->afterburn = a > floor ? a : floor;
 }

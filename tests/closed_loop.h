@@ -207,6 +207,7 @@ struct harness {
     double dt, t, hours;
     bool quiet;
     double organics_pct; /* --organics: the scrap's organics share, -1 the PLC's default */
+    double charge_t;     /* --charge-t: the operator's charge, t; 0 the shift's 3 t */
     double tc_lag_s;     /* --tc-lag: every thermocouple's lag, -1 the config's */
     bool cold_ingot;     /* --cold-ingot: no shift; INGOT_KG cold into the bath at INGOT_AT_S */
     bool hold_only;      /* --hold: no shift; the furnace holds, the firing's wear is judged */

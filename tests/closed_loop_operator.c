@@ -329,7 +329,7 @@ static bool skip_if_tap_due(const struct harness *h)
 
 /* The shift, phase by phase.  In its phase a step waits `wait` after the previous step and
  * until `when` holds, then makes its request; `skip` passes it over.  The charge is 3 t (the
- * PLC's default charge carries 3 % organics).  No charge and no push while a fault is being
+ * PLC's default charge carries 3 % organics; --charge-t another mass).  No charge and no push while a fault is being
  * dealt with (when_healthy).  After a push the next charge goes on at once (MELT -> CHARGE)
  * unless a tap is due: then the metal is melted flat, alloyed, skimmed and tapped. */
 static const struct step {
@@ -399,7 +399,13 @@ static void do_shift(struct harness *h)
     const struct step *s = &shift[o->step];
     if (h->t - o->t_step < o->wait_s || (s->when && !s->when(h)))
         return;
-    if (ask(h, o->step, s->verb, s->target, s->value, "shift") < 0)
+    const char *value = s->value;
+    char mass[32];
+    if (!strcmp(s->target, "charge") && h->charge_t > 0) { /* --charge-t */
+        snprintf(mass, sizeof mass, "%g", h->charge_t);
+        value = mass;
+    }
+    if (ask(h, o->step, s->verb, s->target, value, "shift") < 0)
         return;
     if (!o->pending) {
         count_step(o, s);

@@ -6,7 +6,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
 out=$("$MELTCON" check-config config/meltcon.ini) || fail "shipped config refused: $out"
-echo "$out" | grep -q '^config/meltcon.ini: OK: furnace tcf1 (private), [0-9]* tags, 4 loops, [0-9]* alarms, [0-9]* programs$' \
+echo "$out" | grep -q '^config/meltcon.ini: OK: furnace tcf1 (private), [0-9]* tags, 5 loops, [0-9]* alarms, [0-9]* programs$' \
     || fail "summary line: $out"
 echo "$out" | grep -qx 'config/meltcon.ini: alarms by priority: critical 3 (6 %), high 8 (17 %), medium 27 (56 %), low 10 (21 %)' \
     || fail "priority shares: $out"

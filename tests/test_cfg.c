@@ -650,6 +650,7 @@ static void test_shipped_config(void **state)
         {"firing_demand", TAG_HR, 0},  {"pump_demand", TAG_HR, 1},    {"fan_demand", TAG_HR, 2},
         {"damper_demand", TAG_HR, 3},  {"cmd_code", TAG_HR, 10},      {"cmd_arg", TAG_HR, 11},
         {"cmd_seq", TAG_HR, 12},       {"console_heartbeat", TAG_HR, 20},
+        {"afterburn_demand", TAG_HR, 4},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
         const struct cfg_tag *t = cfg_tag_find(&c, map[i].name);
@@ -660,8 +661,16 @@ static void test_shipped_config(void **state)
     const struct cfg_tag *hc = cfg_tag_find(&c, "hc_gas_temp");
     assert_true(hc->type == TAG_INT16 && hc->scale == 0.1 && hc->has_fault && hc->fault == 32767);
     assert_int_equal(cfg_tag_find(&c, "plc_clock")->type, TAG_UINT32);
-    assert_true(c.nloops == 4 && cfg_loop_find(&c, "bath") && cfg_loop_find(&c, "hc") &&
-                cfg_loop_find(&c, "sc") && cfg_loop_find(&c, "pressure"));
+    assert_true(c.nloops == 5 && cfg_loop_find(&c, "bath") && cfg_loop_find(&c, "hc") &&
+                cfg_loop_find(&c, "sc") && cfg_loop_find(&c, "pressure") &&
+                cfg_loop_find(&c, "air"));
+    /* the air loop: direct action on the HC gas above the HC loop's reach (split range) */
+    const struct cfg_loop *air = cfg_loop_find(&c, "air"), *hcl = cfg_loop_find(&c, "hc");
+    assert_true(air->action == LOOP_DIRECT);
+    assert_string_equal(air->pv, "hc_gas_temp");
+    assert_string_equal(air->out, "afterburn_demand");
+    /* its output is at most out_hi + kp (PV - SP): none at or below the hc loop's sp_hi */
+    assert_true(air->sp_lo - air->out_hi / air->kp >= hcl->sp_hi && air->out_lo == 0);
     assert_true(c.nprograms >= 2);
     assert_true(c.nalarms >= 30);
 }

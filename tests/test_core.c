@@ -236,7 +236,7 @@ static void test_state_survives_a_restart(void **state)
 
     static struct core k2;
     assert_int_equal(core_init(&k2, &cfg, err, sizeof err), 0);
-    assert_int_equal(core_state_restore(&k2, text, err, sizeof err), 4);
+    assert_int_equal(core_state_restore(&k2, text, err, sizeof err), 5);
     assert_string_equal(err, "");
     assert_true(k2.loops.loop[loops_find(&k2.loops, "bath")].pid.sp == 745);
     assert_int_equal(k2.loops.loop[loops_find(&k2.loops, "pressure")].pid.mode, LOOP_MAN);
@@ -849,7 +849,7 @@ static void test_phase_download_and_view(void **state)
     core_view_fill(&k, tags, NULL, NULL, &s);
     assert_int_equal(s.phase, PH_CHARGE);
     assert_int_equal(s.ntags, cfg.ntags);
-    assert_int_equal(s.nloops, 4);
+    assert_int_equal(s.nloops, 5);
     assert_true(s.nperms >= 15);
     bool found = false;
     for (int i = 0; i < s.nperms; i++)

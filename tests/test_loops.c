@@ -1,4 +1,4 @@
-/* test_loops — the furnace's four loops over a hand-built config.
+/* test_loops — the furnace's four loops over a hand-built config (and the shipped air loop).
  *
  * The closed-loop cases use a small furnace model written here (not the
  * simulator): HC gas G follows 300 + 9 * firing with tau 90 s; the roof R
@@ -870,6 +870,67 @@ static void test_bad_pv_drops_to_man(void **state)
     assert_near(pid_of(f, L_BATH)->out, pid_of(f, L_HC)->sp_work, 0);
 }
 
+/* The shipped air loop (excess-air mode, issue 13): direct action on the HC gas, writing the
+ * afterburning-air floor.  Split range with the hc loop: its output is at most
+ * i_hi + kp (PV - SP) (the integrator's clamp is the output's 0..100), so nothing while the
+ * HC gas is within the hc loop's reach (<= its sp_hi) whatever the integrator holds, even
+ * right after a start far below SP; rising above it, saturating at the fan's 100 %, back to
+ * 0 when the gas falls; a bad HC gas reading drops it to MAN with the floor held. */
+static void test_shipped_air_loop(void **state)
+{
+    (void)state;
+    static struct cfg c;
+    static struct cfg_errors e;
+    static struct loops lp;
+    static struct tag_value tags[CFG_MAX_TAGS];
+    char path[512], err[256];
+    const char *root = getenv("MELTCON_SRC");
+    snprintf(path, sizeof path, "%s/config/meltcon.ini", root ? root : ".");
+    assert_int_equal(cfg_load(path, &c, &e), 0);
+    assert_int_equal(loops_init(&lp, &c, err, sizeof err), 0);
+    for (int i = 0; i < c.ntags; i++)
+        tags[i] = (struct tag_value){.v = 0, .q = Q_GOOD};
+    int gas = cfg_tag_index(&c, "hc_gas_temp"), air = loops_find(&lp, "air");
+    assert_true(gas >= 0 && air >= 0);
+    assert_int_equal(loops_init_outputs(&lp, tags), 0);
+    const struct pid *p = &lp.loop[air].pid;
+    double sp_hi_hc = c.loops[loops_find(&lp, "hc")].sp_hi;
+    static const struct {
+        double gas;          /* HC gas, degC */
+        enum tag_quality q;  /* its quality */
+        double secs;         /* held this long */
+        double lo, hi;       /* the air floor after it, % */
+        enum cfg_loop_mode mode;
+    } rows[] = {
+        {900, Q_GOOD, 600, 0, 0, LOOP_AUTO},       /* holding: no floor */
+        {1150, Q_GOOD, 600, 0, 0, LOOP_AUTO},      /* at the hc loop's sp_hi: still none */
+        {1165, Q_GOOD, 20, 1, 100, LOOP_AUTO},     /* the pyrolysis gas past it: air rises */
+        {1200, Q_GOOD, 600, 100, 100, LOOP_AUTO},  /* far past: the whole fan */
+        {1100, Q_GOOD, 900, 0, 0, LOOP_AUTO},      /* gone: back to the trim alone */
+        {1170, Q_GOOD, 8, 5, 40, LOOP_AUTO},       /* again, rising at its rate limit */
+        {1170, Q_BAD_SENSOR, 60, -1, -1, LOOP_MAN}, /* broken: MAN, the floor held */
+    };
+    const struct cfg_loop *al = &c.loops[air];
+    assert_true(al->sp_lo - al->out_hi / al->kp >= sp_hi_hc); /* every SP the operator may set */
+    double before = 0;
+    for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+        tags[gas] = (struct tag_value){.v = rows[r].gas, .q = rows[r].q};
+        for (double t = 0; t < rows[r].secs; t += 0.25) {
+            loops_step(&lp, tags, NULL, 0.25);
+            if (rows[r].q == Q_GOOD)
+                before = p->out;
+        }
+        print_message("HC gas %.0f (%s) for %.0f s: air floor %.1f %%, %s\n", rows[r].gas,
+                      rows[r].q == Q_GOOD ? "good" : "bad", rows[r].secs, p->out,
+                      p->mode == LOOP_MAN ? "MAN" : "AUTO");
+        assert_int_equal(p->mode, rows[r].mode);
+        if (rows[r].lo < 0)
+            assert_near(p->out, before, EPS);
+        else
+            assert_true(p->out >= rows[r].lo - EPS && p->out <= rows[r].hi + EPS);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -892,6 +953,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_slave_auto_master_tracks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ext_sp_and_tracking, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_pv_drops_to_man, setup, teardown),
+        cmocka_unit_test(test_shipped_air_loop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -281,14 +281,14 @@ static void assert_tags_covered(const struct plc_plan *p, const struct cfg *c)
 
 /* The shipped map: ir 0..32 (ir:28 is a uint32; 30..32 the simulator's training clock)
  * in one block, di 0..15 in one,
- * hr 0..3 + 10..12 + 20 in one block of 21 (gaps 4..9 and 13..19 are 6 and 7
- * registers, within the 8 allowed): 3 transactions per cycle for 54 tags. */
+ * hr 0..4 + 10..12 + 20 in one block of 21 (gaps 5..9 and 13..19 are 5 and 7
+ * registers, within the 8 allowed): 3 transactions per cycle for 55 tags. */
 static void test_plan_shipped(void **state)
 {
     (void)state;
     struct plc_plan p;
     assert_int_equal(plc_plan_build(&p, &shipped, NULL), 3);
-    assert_int_equal(shipped.ntags, 54);
+    assert_int_equal(shipped.ntags, 55);
     assert_int_equal(plc_plan_count(&p, -1), 3);
     assert_int_equal(plc_plan_count(&p, TAG_IR), 1);
     assert_int_equal(plc_plan_count(&p, TAG_HR), 1);
@@ -296,7 +296,7 @@ static void test_plan_shipped(void **state)
     assert_int_equal(plc_plan_count(&p, TAG_CO), 0);
     assert_block(&p, TAG_IR, 0, 0, 33, 30);
     assert_block(&p, TAG_DI, 0, 0, 16, 16);
-    assert_block(&p, TAG_HR, 0, 0, 21, 8);
+    assert_block(&p, TAG_HR, 0, 0, 21, 9);
     assert_false(find_block(&p, TAG_IR, 0)->holes);
     assert_true(find_block(&p, TAG_HR, 0)->holes);
     assert_tags_covered(&p, &shipped);
@@ -304,7 +304,7 @@ static void test_plan_shipped(void **state)
     /* Without gaps the holding registers take three transactions. */
     const int no_gap[PLC_TABLES] = {0, 0, 0, 0};
     assert_int_equal(plc_plan_build(&p, &shipped, no_gap), 5);
-    assert_block(&p, TAG_HR, 0, 0, 4, 4);
+    assert_block(&p, TAG_HR, 0, 0, 5, 5);
     assert_block(&p, TAG_HR, 1, 10, 3, 3);
     assert_block(&p, TAG_HR, 2, 20, 1, 1);
     assert_tags_covered(&p, &shipped);
@@ -448,7 +448,7 @@ static void test_exception_on_one_block(void **state)
 static void test_replan_on_illegal_address(void **state)
 {
     (void)state;
-    for (int a = 4; a <= 9; a++)
+    for (int a = 5; a <= 9; a++)
         fx.fk.unmapped[TAG_HR][a] = true;
     for (int a = 13; a <= 19; a++)
         fx.fk.unmapped[TAG_HR][a] = true;

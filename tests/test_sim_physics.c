@@ -676,15 +676,20 @@ static void test_o2_limited_combustion(void **state)
     assert_true(s.co_ppm > 5000);
     /* what left the bath is in the HC, gone unburnt or still in the well */
     assert_near(s.comb_kg + s.unburnt_kg + s.well_organics_kg, 20, 1e-6);
-    /* the air comes back (the PLC's afterburning air): the inventory burns */
+    /* the air comes back (the PLC's afterburning air): the inventory burns.  The air that
+     * burns nothing cools the HC (dilution), so the heat shows against a twin with the same
+     * air and no combustibles */
     in.afterburn_pct = 100;
+    struct phys_state twin = s;
+    twin.comb_kg = twin.comb_j = twin.well_organics_kg = 0;
+    run(&twin, &p, &in, 60, 0.5);
     run(&s, &p, &in, 60, 0.5);
     print_message("air back: %.1f MJ burnt in 60 s, combustibles %.2f kg, HC gas %.0f -> %.0f, "
                   "O2 %.2f %%\n",
                   s.led.pyro_j / 1e6, s.comb_kg, tg_starved, s.hc_gas_c, s.o2_pct);
     assert_true(s.led.pyro_j > comb * 30e6); /* the inventory and what came on */
     assert_true(s.comb_kg < 0.1 * comb);
-    assert_true(s.hc_gas_c > tg_starved + 5);
+    assert_true(s.hc_gas_c > twin.hc_gas_c + 5);
     assert_true(s.o2_pct > 1);
     assert_true(fabs(ledger_error(&s, &p, e0)) < 1e-12);
     /* partly short: the gas burns exactly as far as the air left by the burners goes */
@@ -849,6 +854,60 @@ static void test_bad_inputs(void **state)
     assert_near(s.time_s, 60, 1e-9);
 }
 
+/* Excess-air mode: afterburning air that burns nothing is blown in cold and leaves at the
+ * HC gas temperature (air_kg_mj kg per MJ of fuel-equivalent air, cp_air_kj), so it cools
+ * the HC and swells the flue; the air the burners bring at their own ratio and the air the
+ * gas burns cost nothing extra (flue_frac and pyro_flue_extra pay for them). */
+static void test_dilution_air(void **state)
+{
+    (void)state;
+    struct phys_params p;
+    phys_params_default(&p);
+    static const struct {
+        double firing, afterburn, well_kg; /* %, %, organics burning off the bath */
+        bool cools;                        /* dilution air: HC gas below the twin's */
+    } cases[] = {
+        {20, 0, 0, false},   /* the burners' own excess: nothing extra */
+        {20, 50, 0, true},   /* 4.4 MW of air that burns nothing */
+        {20, 150, 0, true},  /* more air, more cooling (checked against the row above) */
+        {10, 30, 60, false}, /* the air burns the gas: hotter, not cooler */
+        {20, -5, 0, false},  /* a negative demand is no air */
+    };
+    double prev_drop = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct phys_state a, b;
+        phys_init_hot(&a, &p);
+        a.well_organics_kg = cases[i].well_kg;
+        a.well_hv_j_kg = 30e6;
+        b = a;
+        double e0 = phys_stored_j(&a, &p);
+        struct phys_in in = {.flame_on = true, .firing_pct = cases[i].firing, .pump_pct = 30,
+                             .damper_pct = 50, .afterburn_pct = cases[i].afterburn};
+        struct phys_in none = in;
+        none.afterburn_pct = 0;
+        run(&a, &p, &in, 300, 0.5);
+        run(&b, &p, &none, 300, 0.5);
+        double drop = b.hc_gas_c - a.hc_gas_c;
+        print_message("fire %.0f %%, afterburn %.0f %%, organics %.0f kg: HC gas %.1f (%.1f without "
+                      "the air), %.1f Pa (%.1f), O2 %.2f %%\n",
+                      cases[i].firing, cases[i].afterburn, cases[i].well_kg, a.hc_gas_c, b.hc_gas_c,
+                      a.pressure_pa, b.pressure_pa, a.o2_pct);
+        assert_true(fabs(ledger_error(&a, &p, e0)) < 1e-12);
+        if (cases[i].cools) {
+            assert_true(drop > 5);
+            assert_true(drop > prev_drop);  /* more air, more cooling */
+            assert_true(a.pressure_pa > b.pressure_pa + 0.5); /* and more flue volume */
+            assert_true(a.led.flue_j > b.led.flue_j);
+            prev_drop = drop;
+        } else if (cases[i].well_kg > 0) {
+            assert_true(drop < -5); /* the gas burnt and heated the HC */
+        } else {
+            assert_near(drop, 0, 1e-9);
+            assert_near(a.pressure_pa, b.pressure_pa, 1e-9);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -872,6 +931,7 @@ int main(void)
         cmocka_unit_test(test_door_losses),
         cmocka_unit_test(test_pressure_and_o2),
         cmocka_unit_test(test_o2_limited_combustion),
+        cmocka_unit_test(test_dilution_air),
         cmocka_unit_test(test_freeze_and_remelt),
         cmocka_unit_test(test_tc_lag),
         cmocka_unit_test(test_dross_from_t_and_o2),

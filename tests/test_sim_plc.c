@@ -1152,6 +1152,67 @@ static void test_o2_trim(void **state)
     free(r);
 }
 
+/* The console's afterburning-air floor (afterburn_demand, % of the fan): the air is never
+ * below it, the O2 trim adds to it from the air as it is, and the fan's capacity
+ * (afterburn_max_pct of the burners' full-fire air) bounds both.  A demand out of range is
+ * clamped, not obeyed; with the watchdog tripped the console's floor is ignored (the trim
+ * alone); with no air proven there is none. */
+static void test_afterburn_floor(void **state)
+{
+    (void)state;
+    static const struct {
+        double demand;    /* % of the fan */
+        bool wd_trip;     /* console heartbeat stopped */
+        bool air_low;     /* combustion air not proven */
+        double want;      /* % of the burners' full-fire air after 60 s holding (no pyrolysis) */
+    } cases[] = {
+        {0, false, false, 0},       /* no floor, no pyrolysis: the trim needs none */
+        {20, false, false, 30},     /* 20 % of a 150 % fan */
+        {100, false, false, 150},   /* the whole fan */
+        {250, false, false, 150},   /* out of range: the fan's capacity, no more */
+        {-30, false, false, 0},     /* negative: none */
+        {NAN, false, false, 0},     /* garbage: none */
+        {50, true, false, 0},       /* watchdog tripped: the console is not heard */
+        {50, false, true, 0},       /* no air proven: no afterburning air at all */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct rig *r = rig_new(false);
+        assert_near(r->plc.prm.afterburn_max_pct, 150, 0);
+        r->in.afterburn_demand = cases[i].demand;
+        run(r, 2); /* the heartbeat arms the watchdog */
+        if (cases[i].wd_trip)
+            r->beat = false;
+        if (cases[i].air_low)
+            inject(r, "air_low", NULL, NAN);
+        run(r, 60);
+        assert_true(r->out.watchdog_tripped == cases[i].wd_trip);
+        print_message("demand %.0f %%%s%s: afterburning air %.1f %%, O2 %.2f %%\n",
+                      cases[i].demand, cases[i].wd_trip ? ", watchdog" : "",
+                      cases[i].air_low ? ", air low" : "", r->plc.afterburn, r->out.o2_pct);
+        assert_near(r->plc.afterburn, cases[i].want, 1e-9);
+        free(r);
+    }
+    /* the trim integrates from the floor: with a floor under a charge's pyrolysis the air
+     * is never below it and rises above it when the gas needs more */
+    struct rig *r = rig_new(false);
+    open_sc_door(r);
+    assert_int_equal(cmd(r, PLC_CMD_CHARGE, 300), PLC_RES_OK);
+    close_sc_door(r);
+    r->in.fan_demand = 40;
+    r->in.firing_demand = 20;
+    r->in.afterburn_demand = 10; /* 15 % of full-fire air */
+    double ab_min = 1e9, ab_max = 0;
+    for (double t = 0; t < 3600; t += DT) {
+        scan(r);
+        ab_min = fmin(ab_min, r->plc.afterburn);
+        ab_max = fmax(ab_max, r->plc.afterburn);
+    }
+    print_message("floor 15 %% under a charge: afterburning air %.1f..%.1f %%\n", ab_min, ab_max);
+    assert_true(ab_min >= 15 - 1e-9);
+    assert_true(ab_max > 20);
+    free(r);
+}
+
 static void test_fault_door_stuck(void **state)
 {
     (void)state;
@@ -1471,6 +1532,7 @@ int main(void)
         cmocka_unit_test(test_flame_failure_lockout),
         cmocka_unit_test(test_flame_failure_latch_only_for_flame),
         cmocka_unit_test(test_o2_trim),
+        cmocka_unit_test(test_afterburn_floor),
         cmocka_unit_test(test_gas_and_air_loss_lockout),
         cmocka_unit_test(test_lockout_needs_reset),
         cmocka_unit_test(test_burner_stop),

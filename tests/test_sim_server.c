@@ -602,8 +602,8 @@ static void test_unmapped_addresses_are_refused(void **state)
 
     expect_errno(modbus_read_input_registers(mb, 33, 1, r), EMBXILADD);
     expect_errno(modbus_read_input_registers(mb, 32, 2, r), EMBXILADD); /* straddles the end */
-    expect_errno(modbus_read_registers(mb, 0, 21, r), EMBXILADD);       /* gap hr:4..9 */
-    expect_errno(modbus_read_registers(mb, 4, 1, r), EMBXILADD);
+    expect_errno(modbus_read_registers(mb, 0, 21, r), EMBXILADD);       /* gap hr:5..9 */
+    expect_errno(modbus_read_registers(mb, 5, 1, r), EMBXILADD);
     expect_errno(modbus_write_register(mb, 5, 1), EMBXILADD);
     expect_errno(modbus_read_input_bits(mb, 16, 1, b), EMBXILADD);
     expect_errno(modbus_read_bits(mb, 0, 1, b), EMBXILADD); /* the map has no coils */

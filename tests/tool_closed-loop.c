@@ -3,7 +3,7 @@
  *
  *   build/closed-loop [-c FILE] [--hours H] [--script FILE] [--seed N] [--quiet]
  *                     [--trace FILE] [--step LOOP:DELTA] [--link-fault FAULT]
- *                     [--organics PCT] [--tc-lag S] [--cold-ingot | --hold]
+ *                     [--organics PCT] [--tc-lag S] [--cold-ingot | --hold] [--charge-t T]
  *
  * This file: main, the set-up and one cycle of the run; the parts are tests/closed_loop_*.c
  * (see tests/closed_loop.h): the link, the operator, the measuring, the report.
@@ -43,7 +43,8 @@
  * sentence and the request made again later.
  *
  * The design envelope (issue 13): --organics PCT charges scrap with PCT % organics instead of
- * the PLC's default (3 %); --tc-lag S gives every thermocouple a first-order lag of S s
+ * the PLC's default (3 %); --charge-t T has the operator charge T t instead of 3 t (a
+charge recipe by scrap class: control/README.md, 'Excess-air mode'); --tc-lag S gives every thermocouple a first-order lag of S s
  * instead of the config's [sim] tc_lag_s and tc_lag_*_s; --cold-ingot runs no shift: the
  * operator holds (duties only: a stopped pump is restarted when it may be) and at 10 min
  * 3 t of metal at ambient go into the bath; the time until no solid is left and the pump
@@ -158,11 +159,12 @@ static void usage(void)
 {
     fprintf(stderr, "usage: closed-loop [-c FILE] [--hours H] [--script FILE] [--seed N] "
                     "[--quiet] [--trace FILE] [--step LOOP:DELTA] [--link-fault FAULT]\n"
-                    "                   [--organics PCT] [--tc-lag S] [--cold-ingot | --hold]\n"
+                    "                   [--organics PCT] [--tc-lag S] [--cold-ingot | --hold] "
+                    "[--charge-t T]\n"
                     "  FAULT: refuse:TABLE:ADDR,AT_S,FOR_S | timeout,AT_S,FOR_S | "
                     "drop,AT_S,FOR_S\n"
                     "  PCT: organics in the scrap, %% (0..30); S: every thermocouple's lag, s "
-                    "(0..300)\n");
+                    "(0..300); T: the operator's charge, t (0.5..5)\n");
 }
 
 static int number(const char *opt, const char *s, double lo, double hi, double *v)
@@ -293,6 +295,9 @@ int main(int argc, char **argv)
                 return 2;
         } else if (!strcmp(a, "--organics")) {
             if (number(a, next, 0, 30, &h.organics_pct) < 0)
+                return 2;
+        } else if (!strcmp(a, "--charge-t")) {
+            if (number(a, next, 0.5, 5, &h.charge_t) < 0)
                 return 2;
         } else if (!strcmp(a, "--tc-lag")) {
             if (number(a, next, 0, 300, &h.tc_lag_s) < 0)
