@@ -75,7 +75,9 @@ dp=$(de locale decimal_point 2>&1)
 port=$("$B/mbtool" freeport) || fail "no free port"
 sed -e "s/^port = 1502$/port = $port/" -e "s|^socket =.*|socket = $TUI_TMP/m.sock|" \
     -e "s|^state_dir =.*|state_dir = $TUI_TMP/state|" \
-    -e "s|^inject_socket =.*|inject_socket = $TUI_TMP/i.sock|" config/meltcon.ini >"$cfg"
+    -e "s|^inject_socket =.*|inject_socket = $TUI_TMP/i.sock|" \
+    -e "s/^engineer_group = .*/engineer_group = $(id -gn)/" config/meltcon.ini >"$cfg"
+# (the test's own user is an engineer through its group, as root is anyway)
 de "$MS" -c "$cfg" --port "$port" >>"$TUI_TMP/sim.log" 2>&1 &
 simpid=$!
 i=0

@@ -30,7 +30,9 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-[ "$(id -u)" -eq 0 ] || { echo "FAIL: t_realtime needs root (to run as nobody and grant limits)"; exit 1; }
+# not root, nothing here can run (as root, which CI is, it always runs; tests/run.sh
+# fails a SKIP line there)
+[ "$(id -u)" -eq 0 ] || { echo "t_realtime: SKIP (not root, uid $(id -u)): it runs the server as nobody and grants it real-time limits"; exit 0; }
 for t in chrt prlimit setpriv python3; do
     command -v $t >/dev/null || fail "$t is missing (util-linux, python3)"
 done

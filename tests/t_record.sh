@@ -133,7 +133,9 @@ trap 'exit 1' INT TERM
 . "${MELTCON_SRC:-.}/tests/lib.sh"
 port=$(free_port) || fail "no free port"
 cfg=$tmp/m.ini
-furnace_ini "$cfg" "$tmp" "$port" "s/^watchdog_s = .*/watchdog_s = 3/"
+# the test's own user is an engineer through its group, as root is anyway
+furnace_ini "$cfg" "$tmp" "$port" "s/^watchdog_s = .*/watchdog_s = 3/" \
+    "s/^engineer_group = .*/engineer_group = $(id -gn)/"
 M() { "$MC" -c "$cfg" "$@"; }
 json() { python3 -c "import json, sys; d = json.load(sys.stdin); print($1)"; }
 status_json() { M status --json 2>/dev/null; }

@@ -42,7 +42,9 @@ command -v tmux >/dev/null || fail "tmux is not installed (make deps)"
 port=$("$B/mbtool" freeport) || fail "no free port"
 sed -e "s/^port = 1502$/port = $port/" -e "s|^socket =.*|socket = $TUI_TMP/m.sock|" \
     -e "s|^state_dir =.*|state_dir = $TUI_TMP/state|" \
-    -e "s|^inject_socket =.*|inject_socket = $TUI_TMP/i.sock|" config/meltcon.ini >"$cfg"
+    -e "s|^inject_socket =.*|inject_socket = $TUI_TMP/i.sock|" \
+    -e "s/^engineer_group = .*/engineer_group = $(id -gn)/" config/meltcon.ini >"$cfg"
+# (the test's own user is an engineer through its group, as root is anyway)
 start_sim() {
     "$MS" -c "$cfg" --port "$port" >>"$TUI_TMP/sim.log" 2>&1 &
     simpid=$!
@@ -172,7 +174,7 @@ tui_keys "$cur" Enter
 w 'Shelve roof_temp_bad for [0-9]+ min\?'
 tui_keys "$cur" y
 w 'SHELVED +roof_temp_bad'
-w 'Shelved by root: TC being replaced'
+w "Shelved by $(id -un): TC being replaced"
 "$MS" -c "$cfg" --port "$port" inject clear >/dev/null
 
 # resize below 80x24 and back
