@@ -5,8 +5,8 @@
 # alarms and the PLC's clock, plc_clock) and a "passive trainee" (does nothing).  Then, with
 # the server stopped, `meltcon debrief --scenario ...` from the files, the speed read from
 # the record: the good run PASSES (exit 0), the passive run FAILS (exit 1) with every
-# expected action of the scenario named as missed.  Four exercises (eight or nine chains)
-# run at a time, the longest first with the short ones beside them, about 3 min wall.
+# expected action of the scenario named as missed.  Three or four exercises (six or seven
+# chains) run at a time, the longest first, about 4 min wall.
 # estop_recovery is here too (tests/t_debrief.sh also checks its HTML page and the usage
 # errors).  over_tap's trainees force the phases to TAP (nothing to charge) and close the
 # tap by watching metal_mass: the good one with 6 t out, a third "over" trainee with 10 t
@@ -303,9 +303,11 @@ if [ $# -gt 0 ]; then # by hand: wave NAME END ...
     wave "$@"
     exit 0
 fi
-# three or four exercises (six to nine chains) at a time, the longest first, the short ones
-# beside the longest (their chains are gone after a few seconds)
-wave cold_charge 40 drifting_roof_tc 40 broken_bath_tc 9 plc_silent 6
-wave flame_failure_melt 27 pump_trip 24 over_tap 14 organics_low_o2 13
-wave heavy_organics 20 estop_recovery 16 wet_charge 16 lost_plc_link 14
+# three or four exercises (six or seven chains) at a time, the longest first; more at once
+# on this 2-core machine, shared, made the server's link to meltsim time out so often that
+# an alarm's on-delay (drifting_roof_tc's 300 s) kept starting over
+wave cold_charge 40 drifting_roof_tc 40 plc_silent 6
+wave flame_failure_melt 27 pump_trip 24 broken_bath_tc 9
+wave heavy_organics 20 over_tap 14 organics_low_o2 13
+wave estop_recovery 16 wet_charge 16 lost_plc_link 14
 say "ok: 12 exercises at ${SPEED}x, good trainees PASSED, passive trainees FAILED with the missed actions named, the over-tapper FAILED on the target alone ($(($(date +%s) - s0)) s wall)"
