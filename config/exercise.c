@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cfg_int.h"
+#include "input.h"
 #include "util.h"
 
 static const char *const type_names[] = {"expected", "forbidden", NULL};
@@ -79,7 +80,8 @@ static const struct cfg_section exercise_sections[] = {
 
 static const char *const action_kinds[] = {"ack",     "cmd", "phase", "set", "shelve",
                                            "confirm", "wet", NULL};
-static const char *const when_names[] = {"start", "alarm", "clear", "phase", "event", NULL};
+static const char *const when_names[] = {"start", "alarm", "clear", "phase",
+                                          "event", "tapped", NULL};
 
 /* "WORD REST" -> the two, false when not exactly two words (one for `start`). */
 static int split2(const char *s, char *a, size_t na, char *b, size_t nb)
@@ -102,18 +104,24 @@ static bool has_event(const struct exercise *e, const char *name)
     return false;
 }
 
-/* KEY = "start | alarm NAME | clear NAME | phase NAME | event NAME" into *when and its
- * NAME, or an error (start only where may_start). */
+/* KEY = "start | alarm NAME | clear NAME | phase NAME | event NAME | tapped T" into *when
+ * and its NAME (tapped: T also in *tonnes), or an error (start only where may_start). */
 static void when_form(struct cfg_ctx *x, const struct exercise *e, int s, const char *sec,
                       const char *key, const char *v, bool may_start, int *when, char *what,
-                      size_t nwhat)
+                      size_t nwhat, double *tonnes)
 {
     char w1[EXERCISE_WORD], w2[EXERCISE_WORD];
     int n = split2(v, w1, sizeof w1, w2, sizeof w2);
     int wi = n > 0 ? cfg_enum_index(w1, when_names) : -1;
+    double t = 0;
+    char why[160];
     if (wi < 0 || (wi == EXW_START) != (n == 1) || (wi == EXW_START && !may_start))
         cfg_err(x, cfg_key_line(x, s, key), sec, key, v, "expected %salarm NAME, clear NAME, "
-                "phase NAME or event NAME", may_start ? "start, " : "");
+                "phase NAME, event NAME or tapped T", may_start ? "start, " : "");
+    else if (wi == EXW_TAPPED && (input_number(w2, &t, why, sizeof why) < 0 || !(t > 0) || t > 500))
+        cfg_err(x, cfg_key_line(x, s, key), sec, key, v,
+                "expected tapped T, T the tonnes tapped since TAP was entered, more than 0 and "
+                "at most 500 (e.g. tapped 16)");
     else if (wi == EXW_PHASE && cfg_phase_from_name(w2) < 0)
         cfg_err(x, cfg_key_line(x, s, key), sec, key, v,
                 "no such phase; phases are HOLD, CHARGE, PYROLYSIS, PUSH, MELT, ALLOY, SKIM, TAP");
@@ -122,6 +130,7 @@ static void when_form(struct cfg_ctx *x, const struct exercise *e, int s, const 
     else {
         *when = wi;
         str_copy(what, nwhat, w2);
+        *tonnes = t;
     }
 }
 
@@ -145,14 +154,11 @@ static void check(struct cfg_ctx *x)
             str_copy(q->what, sizeof q->what, w2);
         }
         when_form(x, e, s, sec, "after", q->after, true, &q->when, q->when_what,
-                  sizeof q->when_what);
+                  sizeof q->when_what, &q->when_t);
         q->until_when = EXW_START;
         if (*q->until)
             when_form(x, e, s, sec, "until", q->until, false, &q->until_when, q->until_what,
-                      sizeof q->until_what);
-        if (q->type == EX_EXPECTED && *q->until)
-            cfg_err(x, cfg_key_line(x, s, "until"), sec, "until", q->until,
-                    "only a forbidden action has an `until`; an expected one has within_s");
+                      sizeof q->until_what, &q->until_t);
         if (*q->while_) {
             if (split2(q->while_, w1, sizeof w1, w2, sizeof w2) != 2 || strcmp(w1, "alarm"))
                 cfg_err(x, cfg_key_line(x, s, "while"), sec, "while", q->while_,

@@ -10,13 +10,17 @@
  *                                ; confirm chemistry, wet ...; WHAT * is any
  *   after    = alarm flame_failure ; when the window opens: start (default), alarm NAME
  *                                ; (raised), clear NAME (returned to normal), phase NAME
- *                                ; (entered), event NAME (this file's [event.NAME])
+ *                                ; (entered), event NAME (this file's [event.NAME]),
+ *                                ; tapped T (T tonnes tapped since TAP was entered: the
+ *                                ; fall of metal_mass from its highest in the phase)
  *   within_s = 60                ; expected: done this long after it opened (process s;
  *                                ; 0: any time after)
  *   while    = alarm co_high     ; forbidden: only while this alarm is active (UNACK or
  *                                ; ACKED); empty: never, after `after`
- *   until    = event cleaned     ; forbidden: the window closes here (same forms as
- *                                ; after, not start); empty: never closes
+ *   until    = event cleaned     ; the window closes here (same forms as after, not
+ *                                ; start); empty: never closes.  Forbidden: allowed again
+ *                                ; after it; expected: done after it is not done at all
+ *                                ; ("close the tap before 16 t are out": tapped 16)
  *   text     = "Acknowledge the flame failure within a minute"
  *   points   = 20                ; weight in the score (default 10)
  *
@@ -38,7 +42,7 @@
 #define EXERCISE_WORD 64
 
 enum exercise_type { EX_EXPECTED, EX_FORBIDDEN };
-enum exercise_when { EXW_START, EXW_ALARM, EXW_CLEAR, EXW_PHASE, EXW_EVENT };
+enum exercise_when { EXW_START, EXW_ALARM, EXW_CLEAR, EXW_PHASE, EXW_EVENT, EXW_TAPPED };
 
 struct exercise_expect {
     char name[CFG_NAME_MAX]; /* first: the schema machinery writes the item's name here */
@@ -53,10 +57,12 @@ struct exercise_expect {
     /* the forms, split */
     char kind[16], what[48];      /* action */
     int when;                     /* enum exercise_when */
-    char when_what[48];           /* its NAME */
+    char when_what[48];           /* its NAME (tapped: T as written) */
+    double when_t;                /* tapped: T, tonnes */
     char while_alarm[48];         /* "" none */
     int until_when;               /* enum exercise_when; EXW_START: no end */
     char until_what[48];
+    double until_t;               /* tapped: T, tonnes */
 };
 
 /* The other sections of a scenario file, read to be checked (meltsim runs them). */

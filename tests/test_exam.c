@@ -3,7 +3,9 @@
  * a forbidden action taken only while its alarm is active, WHAT * matching any, refused
  * requests listed and never counted as done, the server's lines never an action, event
  * windows on the scenario's clock at the run's speed (given, or read from the record's
- * first `training speed` line), the alarm timeline, the score and the pass rule.
+ * first `training speed` line), the alarm timeline, the score and the pass rule, and
+ * expected actions whose window closes (`until`: an alarm, or T tonnes tapped from the
+ * historian's metal_mass samples).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -193,6 +195,71 @@ static void test_speed_from_record(void **state)
     assert_true(m.speed == 10);
 }
 
+/* An expected action whose window closes (`until`): the tap closed before 7 t are out is
+ * MET; after, MISSED with the late action kept apart (t_past).  The tonnes come from the
+ * metal_mass samples since TAP was entered, from their highest (a noisy rise counts);
+ * samples outside TAP, of other tags, or NaN, count for nothing. */
+static void test_until_tapped(void **state)
+{
+    (void)state;
+    load(HEAD "[expect.stop]\naction = cmd tap_close\nafter = phase TAP\nuntil = tapped 7\n"
+              "text = t\npoints = 30\n"
+              "[expect.ack]\naction = ack level_low\nafter = phase TAP\n"
+              "until = alarm level_ll\ntext = t\n");
+    exam_init(&m, &ex, 0, 1);
+    exam_sample(&m, 5, "metal_mass", 50000); /* before TAP: not the peak */
+    ev(10, "anna", "phase", "phase", "TAP", true, "ok: phase SKIM -> TAP");
+    exam_sample(&m, 11, "metal_mass", 45000);
+    exam_sample(&m, 12, "metal_mass", 45200); /* noise: the peak */
+    exam_sample(&m, 20, "bath_level", 100);   /* another tag */
+    exam_sample(&m, 25, "metal_mass", 0.0 / 0.0); /* not GOOD */
+    exam_sample(&m, 30, "metal_mass", 39200);     /* 6 t */
+    assert_true(m.tapped_t > 5.99 && m.tapped_t < 6.01);
+    ev(35, "anna", "cmd", "tap_close", "", true, "done");
+    exam_sample(&m, 40, "metal_mass", 39100);
+    exam_finish(&m, 100);
+    assert_int_equal(m.it[0].verdict, EXV_MET);
+    assert_true(m.it[0].t_close < 0);
+    assert_true(m.it[0].t_done == 35);
+    /* past the target: closed at 7 t (t 40), the close after it is not done */
+    exam_init(&m, &ex, 0, 1);
+    ev(10, "anna", "phase", "phase", "TAP", true, "ok");
+    exam_sample(&m, 11, "metal_mass", 45000);
+    exam_sample(&m, 30, "metal_mass", 39000);
+    exam_sample(&m, 40, "metal_mass", 38000); /* 7 t */
+    ev(45, "anna", "cmd", "tap_close", "", true, "done");
+    ev(50, "anna", "cmd", "tap_close", "", true, "done");
+    exam_finish(&m, 100);
+    assert_true(m.it[0].t_close == 40);
+    assert_int_equal(m.it[0].verdict, EXV_MISSED);
+    assert_true(m.it[0].t_done < 0);
+    assert_true(m.it[0].t_past == 45);
+    assert_int_equal(m.it[0].points, 0);
+    /* the same fall outside TAP (before it, or after leaving it) closes nothing */
+    exam_init(&m, &ex, 0, 1);
+    exam_sample(&m, 5, "metal_mass", 50000);
+    exam_sample(&m, 8, "metal_mass", 40000);
+    ev(10, "anna", "phase", "phase", "TAP", true, "ok");
+    exam_sample(&m, 11, "metal_mass", 40000);
+    ev(20, "anna", "phase", "phase", "HOLD", true, "ok");
+    assert_true(m.tapped_t == 0);
+    exam_sample(&m, 30, "metal_mass", 30000);
+    ev(35, "anna", "cmd", "tap_close", "", true, "done");
+    exam_finish(&m, 100);
+    assert_true(m.it[0].t_close < 0);
+    assert_int_equal(m.it[0].verdict, EXV_MET);
+    /* until an alarm: the ack after level_ll is raised is not done */
+    exam_init(&m, &ex, 0, 1);
+    ev(10, "anna", "phase", "phase", "TAP", true, "ok");
+    ev(20, "meltcon", "alarm", "level_low", "UNACK", true, "raised medium: low");
+    ev(30, "meltcon", "alarm", "level_ll", "UNACK", true, "raised high: very low");
+    ev(40, "anna", "ack", "level_low", "", true, "acked");
+    exam_finish(&m, 100);
+    assert_true(m.it[1].t_close == 30);
+    assert_int_equal(m.it[1].verdict, EXV_MISSED);
+    assert_true(m.it[1].t_past == 40);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -202,6 +269,7 @@ int main(void)
         cmocka_unit_test(test_forbidden),
         cmocka_unit_test(test_forbidden_until),
         cmocka_unit_test(test_alarm_timeline),
+        cmocka_unit_test(test_until_tapped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -61,6 +61,17 @@ static void test_good(void **state)
     assert_int_equal(c->when, EXW_EVENT);
     assert_string_equal(c->when_what, "lost");
     assert_true(c->within_s == 0);
+    /* an expected action whose window closes: at an event, at T tonnes tapped */
+    assert_int_equal(load(HEAD "[expect.stop]\naction = cmd tap_close\nafter = phase TAP\n"
+                               "until = tapped 7.5\ntext = t\n"
+                               "[expect.ack]\naction = ack x\nafter = tapped 2\n"
+                               "until = event lost\ntext = t\n"),
+                     0);
+    assert_int_equal(ex.ex[0].until_when, EXW_TAPPED);
+    assert_true(ex.ex[0].until_t == 7.5);
+    assert_int_equal(ex.ex[1].when, EXW_TAPPED);
+    assert_true(ex.ex[1].when_t == 2);
+    assert_int_equal(ex.ex[1].until_when, EXW_EVENT);
 }
 
 /* Every shipped scenario loads, with at least one expectation. */
@@ -121,10 +132,20 @@ static const struct bad {
     {HEAD "[expect.a]\ntype = forbidden\naction = cmd x\nwhile = co high\ntext = t\n",
      "[expect.a] while = \"co high\": expected alarm NAME"},
     {HEAD "[expect.a]\naction = ack x\npoints = 1000\ntext = t\n", "[expect.a] points = \"1000\""},
-    {HEAD "[expect.a]\naction = ack x\nuntil = event lost\ntext = t\n",
-     "s.ini:8: [expect.a] until = \"event lost\": only a forbidden action has an `until`"},
+    {HEAD "[expect.a]\naction = cmd tap_close\nuntil = tapped lots\ntext = t\n",
+     "s.ini:8: [expect.a] until = \"tapped lots\": expected tapped T, T the tonnes tapped"},
+    {HEAD "[expect.a]\naction = cmd tap_close\nuntil = tapped 0\ntext = t\n",
+     "[expect.a] until = \"tapped 0\": expected tapped T"},
+    {HEAD "[expect.a]\naction = cmd tap_close\nuntil = tapped 7abc\ntext = t\n",
+     "[expect.a] until = \"tapped 7abc\": expected tapped T"},
+    {HEAD "[expect.a]\naction = cmd tap_close\nafter = tapped 501\ntext = t\n",
+     "[expect.a] after = \"tapped 501\": expected tapped T"},
+    {HEAD "[expect.a]\naction = cmd tap_close\nuntil = tapped\ntext = t\n",
+     "[expect.a] until = \"tapped\": expected alarm NAME, clear NAME, phase NAME, event NAME "
+     "or tapped T"},
     {HEAD "[expect.a]\ntype = forbidden\naction = cmd x\nuntil = start\ntext = t\n",
-     "[expect.a] until = \"start\": expected alarm NAME, clear NAME, phase NAME or event NAME"},
+     "[expect.a] until = \"start\": expected alarm NAME, clear NAME, phase NAME, event NAME or "
+     "tapped T"},
     {HEAD "[expects.a]\naction = ack x\ntext = t\n",
      "[expects.a]: unknown section (did you mean \"expect.a\"?)"},
     {HEAD "[expect.bad-name]\naction = ack x\ntext = t\n",

@@ -110,8 +110,16 @@ static void print_text(FILE *f, const struct exercise *ex, const char *file, con
             fprintf(f, "; window opened %s", it->t_open >= 0 ? a : "never");
             if (q->within_s > 0)
                 fprintf(f, ", %g s process = %.0f s wall", q->within_s, q->within_s / m->speed);
+            if (q->until_when != EXW_START) {
+                rel(it->t_close, m->t_start, c, sizeof c);
+                fprintf(f, ", closes at %s: %s", q->until, it->t_close >= 0 ? c : "never came");
+            }
             if (it->t_done >= 0)
                 fprintf(f, "; done %s, %.0f s after", b, it->t_done - it->t_open);
+            else if (it->t_past >= 0) {
+                rel(it->t_past, m->t_start, b, sizeof b);
+                fprintf(f, "; done %s, after it closed", b);
+            }
         } else if (it->t_done >= 0) {
             fprintf(f, "; taken %s", b);
         }
@@ -353,10 +361,19 @@ int cli_verb_debrief(const struct cfg *cfg, const struct cli_args *a)
     struct rpt_params p;
     rpt_params_default(&p, cfg);
     rpt_init(r, &p, from, l.phase >= 0 ? (enum cfg_phase)l.phase : PH_HOLD);
-    for (long i = 0; i < l.nev; i++) {
-        const struct rec_ev *e = &l.ev[i];
-        if (e->t >= from)
-            exam_event(m, e->t, e->user, e->kind, e->what, e->old_v, e->new_v, e->ok, e->text);
+    /* the journal's lines and the historian's samples, merged in time order */
+    static const char *const tags[] = CLI_RECORD_TAGS;
+    for (long i = 0, j = 0; i < l.nev || j < l.npt;) {
+        if (j >= l.npt || (i < l.nev && l.ev[i].t <= l.pt[j].t)) {
+            const struct rec_ev *e = &l.ev[i++];
+            if (e->t >= from)
+                exam_event(m, e->t, e->user, e->kind, e->what, e->old_v, e->new_v, e->ok,
+                           e->text);
+        } else {
+            const struct rec_pt *pt = &l.pt[j++];
+            if (pt->t >= from && pt->tag >= 0 && pt->tag < CLI_RECORD_NTAGS)
+                exam_sample(m, pt->t, tags[pt->tag], pt->v);
+        }
     }
     exam_finish(m, to);
     if (a->progress) {

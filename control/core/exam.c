@@ -1,6 +1,7 @@
 /* exam — a training run judged against its exercise (see exam.h for the rules). */
 #include "exam.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,6 +68,18 @@ static void open_by_time(struct exam *m, double t)
     }
 }
 
+/* Windows that open or close at T tonnes tapped, now that m->tapped_t are. */
+static void open_by_tapped(struct exam *m, double t)
+{
+    for (int i = 0; i < m->ex->n; i++) {
+        const struct exercise_expect *q = &m->ex->ex[i];
+        if (m->it[i].t_open < 0 && q->when == EXW_TAPPED && m->tapped_t >= q->when_t)
+            m->it[i].t_open = t;
+        if (m->it[i].t_close < 0 && q->until_when == EXW_TAPPED && m->tapped_t >= q->until_t)
+            m->it[i].t_close = t;
+    }
+}
+
 static void on_alarm(struct exam *m, double t, const char *what, const char *new_v,
                      const char *text)
 {
@@ -107,7 +120,8 @@ void exam_init(struct exam *m, const struct exercise *ex, double t_start, double
     m->speed = speed > 0 ? speed : 1;
     m->speed_from_record = !(speed > 0);
     for (int i = 0; i < EXERCISE_MAX; i++)
-        m->it[i].t_open = m->it[i].t_done = m->it[i].t_close = -1;
+        m->it[i].t_open = m->it[i].t_done = m->it[i].t_close = m->it[i].t_past = -1;
+    m->tap_peak_kg = -1;
     open_by_time(m, t_start);
 }
 
@@ -138,8 +152,12 @@ void exam_event(struct exam *m, double t, const char *user, const char *kind, co
         on_alarm(m, t, what, new_v, text);
         return;
     }
-    if (ok && !strcmp(kind, "phase"))
+    if (ok && !strcmp(kind, "phase")) {
+        m->in_tap = !strcmp(new_v, "TAP");
+        m->tap_peak_kg = -1;
+        m->tapped_t = 0;
         open_when(m, EXW_PHASE, new_v, t);
+    }
     if (!by_person(user))
         return;
     if (!ok) {
@@ -159,11 +177,25 @@ void exam_event(struct exam *m, double t, const char *user, const char *kind, co
         struct exam_item *it = &m->it[i];
         if (it->t_open < 0 || it->t_done >= 0 || !matches(q, kind, what))
             continue;
-        if (q->type == EX_EXPECTED ||
-            (q->type == EX_FORBIDDEN && it->t_close < 0 &&
-             (!*q->while_alarm || active(m, q->while_alarm))))
+        if (it->t_close >= 0) {
+            if (q->type == EX_EXPECTED && it->t_past < 0)
+                it->t_past = t;
+            continue;
+        }
+        if (q->type == EX_EXPECTED || !*q->while_alarm || active(m, q->while_alarm))
             it->t_done = t;
     }
+}
+
+void exam_sample(struct exam *m, double t, const char *tag, double v)
+{
+    open_by_time(m, t);
+    if (!m->in_tap || strcmp(tag, "metal_mass") != 0 || isnan(v))
+        return;
+    if (v > m->tap_peak_kg)
+        m->tap_peak_kg = v;
+    m->tapped_t = (m->tap_peak_kg - v) / 1000.0;
+    open_by_tapped(m, t);
 }
 
 void exam_finish(struct exam *m, double t_end)

@@ -4,13 +4,16 @@
  * journal's, or a core's results), it keeps the timeline the debrief prints and judges
  * every expectation:
  *   a window opens at `after`: start (t_start), the first raise of alarm NAME, its first
- *   return to normal (clear NAME), the first entry into phase NAME, or the scenario's
+ *   return to normal (clear NAME), the first entry into phase NAME, the scenario's
  *   event NAME (t_start + at_min * 60 / speed: the record is wall-clock, the scenario
- *   process time);
+ *   process time), or the first metal_mass sample (exam_sample) with T tonnes tapped
+ *   (tapped T: the highest metal_mass since TAP was last entered minus this one); it
+ *   closes at `until` (the same forms), if given;
  *   expected   MET  an accepted action by a person matching KIND WHAT (WHAT * any) at or
- *                   after the opening, within within_s / speed (0: any time after);
- *              LATE the same after the window (half the points);
- *              MISSED none, or the window never opened (named as such);
+ *                   after the opening and before the close, within within_s / speed (0:
+ *                   any time after);
+ *              LATE the same after within_s (half the points);
+ *              MISSED none before the close, or the window never opened (named as such);
  *   forbidden  TAKEN an accepted matching action after the opening, before `until`
  *                   closes it, while the `while` alarm is active (UNACK or ACKED);
  *                   else KEPT (its points).
@@ -34,6 +37,7 @@ struct exam_item {
     double t_open;   /* the window opened, -1 never */
     double t_close;  /* a forbidden one's window closed (until), -1 not */
     double t_done;   /* the action (expected: first matching; forbidden: first taken), -1 */
+    double t_past;   /* expected: the first matching action after `until` closed it, -1 */
     int verdict;     /* enum exam_verdict, after exam_finish */
     int points;      /* earned */
 };
@@ -59,6 +63,9 @@ struct exam {
     struct exam_alarm al[EXAM_MAX_ALARMS];
     int nrefused;
     struct exam_refused rf[EXAM_MAX_REFUSED];
+    bool in_tap;        /* the last phase line entered TAP */
+    double tap_peak_kg; /* highest metal_mass sample since, -1 none */
+    double tapped_t;    /* tonnes tapped since (0 outside TAP) */
     int actions;
     double score_pct;
     int earned, possible;
@@ -77,6 +84,10 @@ double exam_event_time(const struct exam *m, const char *name);
 /* One record line (see rpt.h for the fields). */
 void exam_event(struct exam *m, double t, const char *user, const char *kind, const char *what,
                 const char *old_v, const char *new_v, bool ok, const char *text);
+
+/* One historian sample of tag (its name) at t, in time order with the record lines;
+ * only metal_mass (kg) counts (the `tapped T` windows), a NaN is no sample. */
+void exam_sample(struct exam *m, double t, const char *tag, double v);
 
 /* Judge at the end of the run. */
 void exam_finish(struct exam *m, double t_end);
