@@ -62,7 +62,8 @@ shows 'pump RUN' && fail "a tripped pump reads RUN"
 w 'PLC interlocks ! DRIVE-TRIP pump'
 # a two-state alarm tag reads ON, not 1
 w 'UNACK +pump_trip +[0-2][0-9]:[0-5][0-9]:[0-5][0-9] +[0-9]+s ON +Metal pump trip'
-w 'Loops +bath AUTO sp 740 HELD +hc CAS sp 1000 +sc AUTO sp 450 O2/CO'
+# the loops that do not fit 80 columns are counted, never cut off in silence
+w 'Loops +bath AUTO sp 740 HELD +hc CAS sp 1000 +sc AUTO sp 450 O2/CO +\+2 \(F3\)'
 w 'Alarms: 3 active \(2 unack\) Enter: whole'
 
 # ---- the overview's alarm rows: Enter shows one whole, never a trend --------

@@ -415,27 +415,71 @@ static void phase(struct ui *u, int w)
     screen_eol(u);
 }
 
+/* One loop on the overview's row: "  bath AUTO sp 740" and its mark, if any. */
+struct loop_seg {
+    char text[64];
+    const char *mark; /* " BAD PV", " SHED", " O2/CO", " HELD" or "" */
+    enum wg_sev sev;
+    int width;
+};
+
+static void loop_seg(struct ui *u, const struct snap_loop *l, struct loop_seg *g)
+{
+    const struct cfg_loop *d = cfg_loop_find(u->cfg, l->name);
+    const struct cfg_tag *t = d ? cfg_tag_find(u->cfg, d->pv) : NULL;
+    int dec = t ? wg_decimals(t->unit, t->has_range ? t->range_hi - t->range_lo : 0) : 1;
+    snprintf(g->text, sizeof g->text, "  %s %s sp %.*f", l->name,
+             cfg_loop_mode_name((enum cfg_loop_mode)l->mode), dec, l->sp);
+    g->mark = "";
+    g->sev = SEV_NONE;
+    if (l->flags & LF_BAD_PV) {
+        g->mark = " BAD PV";
+        g->sev = SEV_BAD;
+    } else if (l->flags & LF_SHED) {
+        g->mark = " SHED";
+        g->sev = SEV_HIGH;
+    } else if (l->flags & LF_COMB_CUT) {
+        g->mark = " O2/CO";
+        g->sev = SEV_NOTE;
+    } else if (l->flags & LF_OUT_HELD) {
+        g->mark = " HELD";
+    }
+    g->width = (int)(strlen(g->text) + strlen(g->mark));
+}
+
+/* The width of the first `shown` of n segments, and of the count of the rest. */
+static int row_width(const struct loop_seg *seg, int shown, int n)
+{
+    char more[32];
+    int wd = shown < n ? snprintf(more, sizeof more, "  +%d (F3)", n - shown) : 0;
+    for (int i = 0; i < shown; i++)
+        wd += seg[i].width;
+    return wd;
+}
+
+/* The loops in one row.  Those that do not fit are never cut off in silence: the row
+ * ends with how many more there are and where they are ("  +2 (F3)"). */
 static void loops_row(struct ui *u, int w)
 {
     const struct snap *s = snap_of(u);
     screen_at(u, u->top + 13, 0, w);
     screen_add(u, SEV_NONE, " Loops");
-    for (int i = 0; u->cl->have_snap && i < s->nloops; i++) {
-        const struct snap_loop *l = &s->loops[i];
-        const struct cfg_loop *d = cfg_loop_find(u->cfg, l->name);
-        const struct cfg_tag *t = d ? cfg_tag_find(u->cfg, d->pv) : NULL;
-        int dec = t ? wg_decimals(t->unit, t->has_range ? t->range_hi - t->range_lo : 0) : 1;
-        screen_add(u, SEV_NONE, "  %s %s sp %.*f", l->name,
-                   cfg_loop_mode_name((enum cfg_loop_mode)l->mode), dec, l->sp);
-        if (l->flags & LF_BAD_PV)
-            screen_add(u, SEV_BAD, " BAD PV");
-        else if (l->flags & LF_SHED)
-            screen_add(u, SEV_HIGH, " SHED");
-        if (l->flags & LF_COMB_CUT)
-            screen_add(u, SEV_NOTE, " O2/CO");
-        else if (l->flags & LF_OUT_HELD)
-            screen_add(u, SEV_NONE, " HELD");
+    int n = u->cl->have_snap ? s->nloops : 0;
+    struct loop_seg seg[CFG_MAX_LOOPS];
+    if (n > CFG_MAX_LOOPS)
+        n = CFG_MAX_LOOPS;
+    for (int i = 0; i < n; i++)
+        loop_seg(u, &s->loops[i], &seg[i]);
+    int avail = u->xmax - u->x, shown = n;
+    while (shown > 0 && row_width(seg, shown, n) > avail)
+        shown--;
+    for (int i = 0; i < shown; i++) {
+        screen_add(u, SEV_NONE, "%s", seg[i].text);
+        if (*seg[i].mark)
+            screen_add(u, seg[i].sev, "%s", seg[i].mark);
     }
+    if (shown < n)
+        screen_add(u, SEV_NOTE, "  +%d (F3)", n - shown);
     screen_eol(u);
 }
 
