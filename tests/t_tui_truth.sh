@@ -23,30 +23,6 @@ set -u
 . "$(dirname "$0")/fake_lib.sh"
 locale -a 2>/dev/null | grep -qix 'c.utf-\?8' || fail "the C.UTF-8 locale is missing"
 
-start_fake() { # extra options
-    : >"$log"
-    rm -f "$sock"
-    "$FAKE" -c "${CFG:-$cfg}" -s "$sock" -l "$log" --user anna "$@" &
-    fpid=$!
-    i=0
-    while [ ! -S "$sock" ]; do
-        i=$((i + 1)); [ $i -gt 50 ] && fail "fake server did not start"
-        sleep 0.1
-    done
-}
-stop_fake() {
-    kill "$fpid" 2>/dev/null
-    wait "$fpid" 2>/dev/null
-    fpid=""
-}
-console() { # NAME COLS ROWS ENV...
-    n=$1 c=$2 r=$3; shift 3
-    cur=$n
-    tui_start "$n" "$c" "$r" "$* exec $MELTCON -c ${CFG:-$cfg}" || fail "tmux would not start"
-}
-done_console() { tui_stop "$cur"; cur=""; }
-logged() { grep -q -- "$1" "$log" || fail "not in the server log: $1 (log: $(cat "$log"))"; }
-not_logged() { grep -q -- "$1" "$log" && fail "sent although it must not be: $1"; return 0; }
 w() { tui_wait "$cur" "$@" || fail "screen of $cur"; }
 wn() { tui_wait_not "$cur" "$@" || fail "screen of $cur"; }
 row() { tui_capture "$cur" | sed -n "${1}p"; } # one screen row (1 = top)

@@ -23,28 +23,6 @@
 set -u
 . "$(dirname "$0")/fake_lib.sh"
 
-start_fake() { # extra options
-    : >"$log"
-    rm -f "$sock"
-    "$FAKE" -c "$cfg" -s "$sock" -l "$log" --user anna "$@" &
-    fpid=$!
-    i=0
-    while [ ! -S "$sock" ]; do
-        i=$((i + 1)); [ $i -gt 50 ] && fail "fake server did not start"
-        sleep 0.1
-    done
-}
-stop_fake() {
-    kill "$fpid" 2>/dev/null
-    wait "$fpid" 2>/dev/null
-    fpid=""
-}
-console() { # NAME COLS ROWS ENV...
-    n=$1 c=$2 r=$3; shift 3
-    cur=$n
-    tui_start "$n" "$c" "$r" "$* exec $MELTCON -c $cfg" || fail "tmux would not start"
-}
-done_console() { tui_stop "$cur"; cur=""; }
 w() { tui_wait "$cur" "$@" || fail "screen of $cur: no $1"; }
 wn() { tui_wait_not "$cur" "$@" || fail "screen of $cur: still $1"; }
 shows() { tui_capture "$cur" | grep -Eq -- "$1"; }
