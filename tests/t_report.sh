@@ -5,7 +5,7 @@
 # inject for an alarm, acknowledged); then the server is stopped and the report is
 # read from the files alone.  Compared:
 #   with the record itself (exact or nearly): one charge of 3000 kg; the operator actions
-#     the script sent (8 with the ack, none refused); the alarms by priority against the journal
+#     the script sent (8 with the ack; refused: as many as the script met); the alarms by priority against the journal
 #     files' own "raised PRIO:" lines (parsed here, exactly); the shift's fuel energy
 #     against this script's own stepwise integral of `meltcon export --csv` gas_flow over
 #     the same window (within 3 %: the export's rows are the stored instants);
@@ -121,7 +121,15 @@ M phase PYROLYSIS >/dev/null || fail "phase PYROLYSIS"
 say "PYROLYSIS at $(($(date +%s) - t0)) s"
 wait_ready PYROLYSIS 400
 say "PYROLYSIS ready at $(($(date +%s) - t0)) s"
-M phase PUSH >/dev/null || fail "phase PUSH"
+# PYROLYSIS's readiness needs CO below its end value, and CO can stand right at it: the
+# phase can be ready at one poll and not at the request a moment later.  Such a refusal
+# is what an operator meets too; it is counted here and the report must count it the same
+nref=0
+until M phase PUSH >"$tmp/push.out" 2>&1; do
+    grep -q 'PYROLYSIS not ready' "$tmp/push.out" || fail "phase PUSH: $(cat "$tmp/push.out")"
+    nref=$((nref + 1)); [ $nref -gt 20 ] && fail "phase PUSH: $(cat "$tmp/push.out")"
+    sleep 0.5
+done
 M cmd push >/dev/null || fail "push"
 # the sequence goes on to MELT by itself once the pusher is home
 i=0
@@ -151,7 +159,7 @@ s() { json "$1" <"$tmp/shift.json"; }
 [ "$(c 'd["mass_kg"]')" = 3000 ] || fail "charge mass: $(cat "$tmp/charge.json")"
 [ "$(s 'd["charges"]')" = 1 ] || fail "shift charges: $(cat "$tmp/shift.json")"
 [ "$(s 'd["actions"]')" = 8 ] || fail "actions: want the 8 the script sent: $(cat "$tmp/shift.json")"
-[ "$(s 'd["refused"]')" = 0 ] || fail "refused: $(cat "$tmp/shift.json")"
+[ "$(s 'd["refused"]')" = "$nref" ] || fail "refused: want the $nref PUSH refusal(s) the script met: $(cat "$tmp/shift.json")"
 [ "$(sed -n 1p "$tmp/shift.csv" | cut -d, -f1-5)" = "record,from,to,hours,charges" ] || fail "csv header: $(cat "$tmp/shift.csv")"
 grep -q '^ISA-18.2 ' "$tmp/shift.txt" || fail "text report: $(cat "$tmp/shift.txt")"
 
