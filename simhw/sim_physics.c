@@ -76,6 +76,11 @@
  * unmelted lump, whose capacity vanishes as it melts, is bounded explicitly: it can neither
  * pass t_melt without melting nor be cooled below the liquid around it.
  *
+ * Energy balance (phys_balance): the ledger also counts, as breakdowns, the flue's three
+ * parts (f P, fp Ppyro_hc, Qdil) and the fuel-weighted flue temperature, and as heat moved
+ * inside the furnace the hearth's preheat (sum Qcharge less evaporation) and the lump's Qmelt
+ * with its latent part; an interval's balance is two ledgers and two states apart.
+ *
  * Simplifications: organics and water carry no heat capacity; pyrolysis is thermally neutral;
  * the pyrolysis gas needs the same air per joule as natural gas; the SC's share burns
  * whatever the HC's O2; metal frozen on either side joins the one lump melted from the SC
@@ -397,7 +402,9 @@ static void step1(struct phys_state *s, const struct phys_params *p, const struc
         if (e > room)
             e = room > 0 ? room : 0;
         charge_j += e;
-        led->water_j += charge_heat(p, c, e);
+        double evap = charge_heat(p, c, e);
+        led->water_j += evap;
+        led->hearth_j += e - evap;
         double k = pyro_k(p, c->temp_c);
         if (k > 0 && c->organics_kg > 0) {
             double dm = c->organics_kg * (1.0 - exp(-k * h));
@@ -457,6 +464,8 @@ static void step1(struct phys_state *s, const struct phys_params *p, const struc
             }
             s->solid_kg -= melted;
         }
+        led->lump_j += melt_j;
+        led->latent_j += melted * lat;
     }
 
     /* heat exchange between the nodes */
@@ -498,6 +507,10 @@ static void step1(struct phys_state *s, const struct phys_params *p, const struc
     led->bath_wall_j += h * (q_bhl + q_bsl);
     led->sc_wall_j += h * q_sgl;
     led->door_j += h * (q_dhc + q_dsc);
+    led->flue_fuel_j += ff * fuel_j;
+    led->flue_pyro_j += ffp * pyro_hc_j;
+    led->flue_dil_j += h * q_dil;
+    led->flue_c_j += fuel_j * (tg + p->flue_rise_k * s->fuel_w / (p->burner_mw * 1e6));
 
     /* mass moves: melt into the SC side, tap from the HC side, skim, level out */
     if (melted > 0) {
@@ -777,4 +790,59 @@ double phys_ledger_out_j(const struct phys_ledger *l)
 {
     return l->flue_j + l->roof_wall_j + l->bath_wall_j + l->sc_wall_j + l->door_j + l->tap_j +
            l->dross_j + l->water_j;
+}
+
+/* Heat held by the gas nodes and the lining over ambient. */
+static double refr_j(const struct phys_state *s, const struct phys_params *p)
+{
+    const double ta = p->t_amb_c;
+    return p->c_hc_gas_mj_k * 1e6 * (s->hc_gas_c - ta) + p->c_roof_mj_k * 1e6 * (s->roof_c - ta) +
+           p->c_sc_gas_mj_k * 1e6 * (s->sc_gas_c - ta);
+}
+
+void phys_mark(const struct phys_state *s, const struct phys_params *p, struct phys_mark *m)
+{
+    m->led = s->led;
+    m->stored_j = phys_stored_j(s, p);
+    m->refr_j = refr_j(s, p);
+    m->melted_kg = s->melted_kg;
+    m->time_s = s->time_s;
+}
+
+/* Every figure is a difference of two ledgers or two states, so the balance of any interval
+ * closes as the ledger does; the metal's split is the melted mass times the enthalpy steps of
+ * h_liquid, and what the bath, lump and hearth hold beyond that is the metal's rest. */
+void phys_balance(const struct phys_state *s, const struct phys_params *p,
+                  const struct phys_mark *m, double t_ref_c, struct phys_balance *b)
+{
+    const struct phys_ledger *l = &s->led, *l0 = &m->led;
+    memset(b, 0, sizeof *b);
+    b->hours = (s->time_s - m->time_s) / 3600.0;
+    b->melted_kg = s->melted_kg - m->melted_kg;
+    b->fuel_j = l->fuel_j - l0->fuel_j;
+    b->organics_j = l->pyro_j - l0->pyro_j;
+    b->charge_j = l->charge_j - l0->charge_j;
+    b->in_j = b->fuel_j + b->organics_j + b->charge_j;
+    b->metal_solid_j = b->melted_kg * p->cp_solid_kj * 1e3 * (p->t_melt_c - p->t_amb_c);
+    b->metal_latent_j = b->melted_kg * p->latent_kj * 1e3;
+    b->metal_liquid_j = b->melted_kg * p->cp_liquid_kj * 1e3 * (t_ref_c - p->t_melt_c);
+    b->preheat_j = l->hearth_j - l0->hearth_j;
+    b->walls_j = (l->roof_wall_j - l0->roof_wall_j) + (l->bath_wall_j - l0->bath_wall_j) +
+                 (l->sc_wall_j - l0->sc_wall_j);
+    b->door_j = l->door_j - l0->door_j;
+    b->flue_fuel_j = l->flue_fuel_j - l0->flue_fuel_j;
+    b->flue_pyro_j = l->flue_pyro_j - l0->flue_pyro_j;
+    b->dilution_j = l->flue_dil_j - l0->flue_dil_j;
+    b->dross_j = l->dross_j - l0->dross_j;
+    b->water_j = l->water_j - l0->water_j;
+    double d_refr = refr_j(s, p) - m->refr_j;
+    double d_metal = (phys_stored_j(s, p) - m->stored_j) - d_refr + (l->tap_j - l0->tap_j);
+    b->stored_refr_j = d_refr;
+    b->stored_metal_j = d_metal - (b->metal_solid_j + b->metal_latent_j + b->metal_liquid_j);
+    b->parts_j = b->metal_solid_j + b->metal_latent_j + b->metal_liquid_j + b->walls_j +
+                 b->door_j + b->flue_fuel_j + b->flue_pyro_j + b->dilution_j + b->dross_j +
+                 b->water_j + b->stored_refr_j + b->stored_metal_j;
+    b->closure_frac = b->in_j != 0 ? (b->in_j - b->parts_j) / b->in_j : 0;
+    b->flue_c = b->fuel_j > 0 ? (l->flue_c_j - l0->flue_c_j) / b->fuel_j : NAN;
+    b->avail_heat = b->fuel_j > 0 ? 1.0 - b->flue_fuel_j / b->fuel_j : NAN;
 }

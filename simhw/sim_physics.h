@@ -119,6 +119,16 @@ struct phys_ledger {
     double tap_j;       /* out: enthalpy of tapped metal */
     double dross_j;     /* out: enthalpy of metal turned to dross */
     double water_j;     /* out: moisture evaporated (latent) */
+    /* the breakdown of the paths above (not added again by phys_ledger_in_j/out_j) */
+    double flue_fuel_j;  /* of flue_j: the burners' flue share of their fuel */
+    double flue_pyro_j;  /* of flue_j: the flue share of the pyrolysis gas burnt in the HC */
+    double flue_dil_j;   /* of flue_j: dilution air, blown in cold, out at the HC gas */
+    double flue_c_j;     /* integral of fuel power x flue temperature, J degC (its fuel-weighted
+                            mean is flue_c_j / fuel_j) */
+    /* heat moved inside the furnace (stays in phys_stored_j until it leaves) */
+    double hearth_j; /* SC gas -> charges on the hearth, sensible (the scrap's preheat) */
+    double lump_j;   /* SC bath -> unmelted lump in the bath, sensible and latent */
+    double latent_j; /* of lump_j: latent heat of what melted (scrap and frozen shell) */
 };
 
 /* Actuator positions for one step (what the PLC drives). */
@@ -193,6 +203,41 @@ double phys_scrap_surface_c(const struct phys_state *s);
 double phys_stored_j(const struct phys_state *s, const struct phys_params *p);
 double phys_ledger_in_j(const struct phys_ledger *l);
 double phys_ledger_out_j(const struct phys_ledger *l);
+
+/* An energy balance over an interval, from the ledger: phys_mark() at its start,
+ * phys_balance() at its end.  Where the heat of fuel and organics went, J:
+ *   metal       the scrap melted in the interval, counted from 25 degC solid to t_ref_c
+ *               liquid (the design's 325 kWh/t to 750 degC): sensible solid to t_melt_c,
+ *               latent, liquid to t_ref_c; of its sensible solid, preheat_j came from the SC
+ *               gas on the hearth (including charges still there at the end);
+ *   losses      walls (roof, HC walls, hearth, charge well, SC shell), doors, the flue's
+ *               three parts (the burners' share, the pyrolysis gas' share, dilution air)
+ *               with the fuel-weighted mean flue temperature, dross (enthalpy of metal
+ *               turned to dross), water evaporated;
+ *   stored      the gas nodes and lining (refractory), and the metal's rest: tapped metal
+ *               and the change of bath, lump and hearth less the melted scrap at t_ref_c
+ *               (a heel cooler than t_ref_c at the end makes it negative).
+ * in_j = fuel_j + organics_j + charge_j; parts_j their sum of the parts; closure_frac =
+ * (in_j - parts_j) / in_j: the ledger's integrals against the state's change (zero to
+ * rounding).  avail_heat is 1 - flue_fuel_j / fuel_j, the burners' available heat. */
+struct phys_mark {
+    struct phys_ledger led;
+    double stored_j, refr_j, melted_kg, time_s;
+};
+
+struct phys_balance {
+    double hours, melted_kg;
+    double fuel_j, organics_j, charge_j, in_j;
+    double metal_solid_j, metal_latent_j, metal_liquid_j, preheat_j;
+    double walls_j, door_j, flue_fuel_j, flue_pyro_j, dilution_j, dross_j, water_j;
+    double stored_refr_j, stored_metal_j;
+    double parts_j, closure_frac;
+    double flue_c, avail_heat;
+};
+
+void phys_mark(const struct phys_state *s, const struct phys_params *p, struct phys_mark *m);
+void phys_balance(const struct phys_state *s, const struct phys_params *p,
+                  const struct phys_mark *m, double t_ref_c, struct phys_balance *b);
 
 /* A thermocouple's first-order lag: the reading y after dt seconds of a true value x held
  * over dt, with time constant tau_s (exact for a held input; tau_s <= 0: no lag). */

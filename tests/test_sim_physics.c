@@ -453,6 +453,85 @@ static void test_ledger_closes(void **state)
     assert_true(fabs(r.ledger_err) < 1e-9);
 }
 
+/* The energy balance of a short melt (a 3 t charge of 3 % organics preheated on the hearth,
+ * pushed and melted, a tap, a door open): every part has its sign, the flue's three parts
+ * are the flue, the melted scrap is counted at the design's enthalpy steps, and the parts
+ * close on fuel + organics to rounding (stated: within 0.1 %).  A balance over two intervals
+ * adds up to the balance over both. */
+static void test_energy_balance_closes(void **state)
+{
+    (void)state;
+    struct phys_params p;
+    struct phys_state s;
+    phys_params_default(&p);
+    phys_init_hot(&s, &p);
+    struct phys_mark m0, m1;
+    phys_mark(&s, &p, &m0);
+    struct phys_in in = {
+        .flame_on = true, .firing_pct = 40, .pump_pct = 70, .fan_pct = 80, .damper_pct = 50};
+    assert_int_equal(phys_charge(&s, &p, 3000, 25, 0.03, 0.01, 0), 0);
+    in.sc_door_open = 1;
+    run(&s, &p, &in, 120, 0.25);
+    in.sc_door_open = 0;
+    run(&s, &p, &in, 1080, 0.25);
+    phys_mark(&s, &p, &m1);
+    phys_push(&s, &p);
+    in.firing_pct = 100;
+    in.pump_pct = 100;
+    run(&s, &p, &in, 900, 0.25);
+    assert_true(s.solid_kg <= 0); /* all melted */
+    in.firing_pct = 20;
+    in.tap_open = true;
+    in.hc_door_open = 1;
+    run(&s, &p, &in, 120, 0.25);
+
+    struct phys_balance b, a1, a2;
+    phys_balance(&s, &p, &m0, 740, &b);
+    double kwh = 3.6e6, t = b.melted_kg / 1000;
+    print_message("balance over %.2f h, %.2f t melted (kWh/t): fuel %.0f + organics %.0f; "
+                  "metal %.0f (solid %.0f, of it preheat %.0f; latent %.0f; liquid %.0f); "
+                  "walls %.0f, doors %.0f, flue %.0f + %.0f pyro at %.0f degC, dilution %.0f, "
+                  "dross %.0f, water %.0f, stored lining %.0f, metal rest %.0f; available heat "
+                  "%.3f; closes to %.1e\n",
+                  b.hours, t, b.fuel_j / kwh / t, b.organics_j / kwh / t,
+                  (b.metal_solid_j + b.metal_latent_j + b.metal_liquid_j) / kwh / t,
+                  b.metal_solid_j / kwh / t, b.preheat_j / kwh / t, b.metal_latent_j / kwh / t,
+                  b.metal_liquid_j / kwh / t, b.walls_j / kwh / t, b.door_j / kwh / t,
+                  b.flue_fuel_j / kwh / t, b.flue_pyro_j / kwh / t, b.flue_c, b.dilution_j / kwh / t,
+                  b.dross_j / kwh / t, b.water_j / kwh / t, b.stored_refr_j / kwh / t,
+                  b.stored_metal_j / kwh / t, b.avail_heat, b.closure_frac);
+    /* the charge's metal melted (3 % organics and 1 % water are not metal) */
+    assert_near(b.melted_kg, 3000 * 0.96, 1);
+    assert_true(b.fuel_j > 0 && b.organics_j > 0 && b.charge_j == 0);
+    assert_true(b.walls_j > 0 && b.door_j > 0 && b.flue_fuel_j > 0 && b.flue_pyro_j > 0);
+    assert_true(b.dilution_j >= 0 && b.dross_j > 0 && b.water_j > 0);
+    /* the flue's parts are the flue */
+    assert_near(b.flue_fuel_j + b.flue_pyro_j + b.dilution_j, s.led.flue_j - m0.led.flue_j,
+                1e-9 * b.in_j);
+    /* 25 -> 740 degC: 666 kJ/kg solid, 397 latent, 94 liquid = 322 kWh/t */
+    assert_near((b.metal_solid_j + b.metal_latent_j + b.metal_liquid_j) / kwh / t, 322, 1);
+    assert_near(b.metal_latent_j / kwh / t, 397 / 3.6, 0.1);
+    /* preheated on the hearth (~620 degC at this fan and firing): most of its sensible heat,
+     * never more */
+    assert_true(b.preheat_j > 0.5 * b.metal_solid_j && b.preheat_j < b.metal_solid_j);
+    /* the burners' available heat (design 0.6-0.7) and a flue above the HC gas */
+    assert_between(b.avail_heat, 0.55, 0.70);
+    assert_between(b.flue_c, 900, 1300);
+    assert_true(fabs(b.closure_frac) < 0.001);
+    assert_true(fabs(b.closure_frac) < 1e-9); /* in fact to rounding */
+    /* two intervals add up */
+    phys_balance(&s, &p, &m1, 740, &a2);
+    struct phys_state s1 = s;
+    s1.led = m1.led;
+    s1.melted_kg = m1.melted_kg;
+    s1.time_s = m1.time_s;
+    phys_balance(&s1, &p, &m0, 740, &a1);
+    assert_near(a1.fuel_j + a2.fuel_j, b.fuel_j, 1e-6 * b.fuel_j);
+    assert_near(a1.preheat_j + a2.preheat_j, b.preheat_j, 1e-6 * b.preheat_j);
+    assert_near(a1.melted_kg + a2.melted_kg, b.melted_kg, 1e-6);
+    assert_near(a2.hours, 0.28333, 1e-4);
+}
+
 /* ---- mechanisms -------------------------------------------------------------------- */
 
 static void test_pyrolysis(void **state)
@@ -923,6 +1002,7 @@ int main(void)
         cmocka_unit_test(test_afterburn_air),
         cmocka_unit_test(test_cycle_specific_energy),
         cmocka_unit_test(test_ledger_closes),
+        cmocka_unit_test(test_energy_balance_closes),
         cmocka_unit_test(test_pyrolysis),
         cmocka_unit_test(test_moisture_first),
         cmocka_unit_test(test_push_wet_flashes),
