@@ -11,6 +11,8 @@
 #     the charge recipe for oily scrap, control/README.md 'Excess-air mode'): the same goals
 #   a 3 t cold ingot into the bath: all solid melted <= 30 min, the pump running again
 #   HOLD for 4 h (--hold): firing demand reversals <= 120/h, travel <= 300 %/h, bath 3 K
+# A second table: per organics and lag cell, where the energy went (kWh per tonne melted,
+# sim_physics.c's phys_balance) and the HC-SC bath split, the means over the seeds.
 # Each cell: 8 h shifts for seeds 1..SEEDS (default 10; the step runs 1.5 h each), two
 # runs at a time; about 105 s in all on 2 cores with SEEDS=10.
 # Usage: bench_envelope.sh BUILD_DIR
@@ -123,5 +125,44 @@ END {
     print "  comb unburnt gas held in the HC; recHC/recSC worst recovery on each bath thermocouple (goal <= 20 min);"
     print "  HOLD the judged figure from 10 min after entering HOLD, HOLDall over all HOLD time (goal 3 K);"
     print "  over% a +5 K bath step (goal <= 20 %); solid left at the end; melt: worst time to melt all solid after a charge"
+}' "$tmp/out" | sed 's/^/   /'
+
+# Where the energy goes (simhw/sim_physics.h, phys_balance) and the HC-SC bath split, per
+# cell the mean over its seeds: kWh per tonne melted, the metal counted 25 degC solid ->
+# the program's holding setpoint liquid.
+echo "== where the energy goes, kWh/t melted (mean of the seeds); the HC-SC bath split as read, K"
+awk '
+function kv(   i, p) { delete v; for (i = 3; i <= NF; i++) { split($i, p, "="); v[p[1]] = p[2] } }
+$1 ~ /^(org|lag)/ {
+    kv(); c = $1; n[c]++
+    split("e_fuel e_org e_metal e_preheat e_walls e_doors e_flue e_flue_pyro e_dil e_dross e_water e_lining e_metal_rest flue_c avail t_h split_melt_med split_melt_p90 split_hold_med split_hold_p90 split_cp_med split_cp_p90", keys, " ")
+    for (k in keys) sum[c, keys[k]] += v[keys[k]]
+    cl = v["e_close"] < 0 ? -v["e_close"] : v["e_close"]
+    if (cl > cls[c]) cls[c] = cl
+}
+function m(c, k) { return sum[c, k] / n[c] }
+function row(c, label) {
+    if (!(c in n)) return
+    printf "%-14s %5.2f %5.0f %4.0f %5.0f %4.0f %5.0f %4.0f %5.0f %5.3f %5.0f %4.0f %4.0f %5.0f %+5.0f %+5.0f %7.1g | %4.1f/%-4.1f %4.1f/%-4.1f %4.1f/%-4.1f\n",
+        label, m(c, "t_h"), m(c, "e_fuel"), m(c, "e_org"), m(c, "e_metal"), m(c, "e_preheat"),
+        m(c, "e_walls"), m(c, "e_doors"), m(c, "e_flue"), m(c, "avail"), m(c, "flue_c"),
+        m(c, "e_flue_pyro"), m(c, "e_dil"), m(c, "e_dross") + m(c, "e_water"),
+        m(c, "e_lining"), m(c, "e_metal_rest"), cls[c],
+        m(c, "split_melt_med"), m(c, "split_melt_p90"), m(c, "split_hold_med"), m(c, "split_hold_p90"),
+        m(c, "split_cp_med"), m(c, "split_cp_p90")
+}
+END {
+    printf "%-14s %5s %5s %4s %5s %4s %5s %4s %5s %5s %5s %4s %4s %5s %5s %5s %7s | %-9s %-9s %-9s\n",
+        "cell", "t/h", "fuel", "org", "metal", "pre", "walls", "door", "flue", "avail", "flueC",
+        "pyro", "dil", "dr+w", "lin", "rest", "close%", "MELT", "HOLD", "CHG..PUSH"
+    row("org0", "organics 0 %"); row("org1", "organics 1 %"); row("org3", "organics 3 %")
+    row("org5", "organics 5 %"); row("org7", "organics 7 %"); row("org10", "organics 10 %")
+    row("org7c2", "7 %, 2 t"); row("org10c2", "10 %, 2 t")
+    row("lag30", "TC lag 30 s"); row("lag60", "TC lag 60 s")
+    print "columns: fuel + org (organics burnt) = metal (to the holding SP; pre: of it, preheat on the hearth)"
+    print "  + walls + door + flue (the burners; avail = 1 - flue/fuel, flueC its fuel-weighted temperature)"
+    print "  + pyro (the pyrolysis gas flue share) + dil (dilution air) + dr+w (dross, water) + lin (lining)"
+    print "  + rest (metal: taps and heel beyond the melted scrap at SP); close% the worst |in - parts| / in;"
+    print "  split: bath_hc_temp - bath_sc_temp, median/p90 in MELT, HOLD and CHARGE..PUSH (the next charge)"
 }' "$tmp/out" | sed 's/^/   /'
 exit 0

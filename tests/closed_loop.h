@@ -51,6 +51,9 @@
 #define INGOT_MELT_MAX_S 1800.0 /* goal: all solid melted within this */
 #define FIRE_REV_MAX_H 120.0    /* --hold: firing demand reversals per hour (issue 13) ... */
 #define FIRE_TRAVEL_MAX_H 300.0 /* ... and its travel, % per hour */
+#define SPLIT_LO_K (-20.0) /* the HC-SC bath split's histogram: from ... */
+#define SPLIT_BIN_K 0.1    /* ... in bins of ... */
+#define SPLIT_BINS 800     /* ... this many (the ends take what lies beyond) */
 
 /* ---- the link ------------------------------------------------------------------------- */
 
@@ -147,6 +150,11 @@ struct figs {
     /* the firing demand in HOLD: direction reversals and travel (actuator wear) */
     double fire_last, fire_dir, fire_travel, fire_s;
     long fire_rev;
+    /* the HC-SC bath split (bath_hc_temp - bath_sc_temp as read, both GOOD) per phase:
+     * a histogram, seconds per bin */
+    double split_hist[PH_COUNT][SPLIT_BINS];
+    /* the energy balance from the start of the run (simhw/sim_physics.h) */
+    struct phys_mark mark0;
     /* --cold-ingot */
     double t_ingot, ingot_melted_s, sc_true_min, frozen_kg0;
     /* trackers of the previous step */
@@ -269,6 +277,9 @@ void measure_result(struct harness *h, const struct core_result *r);
 /* Close the record's figures at the end of the run and print them: per charge and for the
  * shift, by the code `meltcon report` uses, and one "record:" KEY=VALUE line for scripts. */
 void measure_record(const struct harness *h);
+/* The HC-SC bath split's percentile pct (0..100) over the phases in the bit set phases
+ * (1u << PH_...), K; *secs (if not NULL) the time measured; NAN when none. */
+double measure_split_pct(const struct figs *f, unsigned phases, double pct, double *secs);
 
 /* ---- closed_loop_expect.c: the report ------------------------------------------------ */
 

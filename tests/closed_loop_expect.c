@@ -131,6 +131,48 @@ static void report_wear(const struct harness *h, struct verdict *v)
               f->hold_all_s / 60, f->hold_all_dev_k);
 }
 
+#define PH_BIT(ph) (1u << (ph))
+#define SPLIT_CP (PH_BIT(PH_CHARGE) | PH_BIT(PH_PYROLYSIS) | PH_BIT(PH_PUSH))
+
+/* Where the energy went over the run (simhw/sim_physics.h, phys_balance), per tonne melted,
+ * the metal counted to the program's holding setpoint; and the HC-SC bath split. */
+static void report_energy(const struct harness *h)
+{
+    struct phys_balance b;
+    phys_balance(&h->plc.phys, &h->plc.phys_prm, &h->f.mark0, h->core.prog->bath_sp, &b);
+    double t = b.melted_kg / 1000, k = t > 0 ? 1 / (3.6e6 * t) : 0;
+    printf("       energy over %.1f h, %.1f t melted (%.2f t/h), kWh/t: fuel %.0f + organics "
+           "burnt %.0f = %.0f in; metal to %.0f degC %.0f (solid %.0f, of it %.0f preheat on "
+           "the hearth; latent %.0f; liquid %.0f); walls %.0f (%.2f MW); doors %.0f; flue: "
+           "burners %.0f (available heat %.3f, flue %.0f degC fuel-weighted), pyrolysis gas "
+           "%.0f, dilution air %.0f; dross %.0f; water %.0f; stored: lining %+.0f, metal rest "
+           "%+.0f (taps, heel); closes to %.2g %% of the input\n",
+           b.hours, t, b.hours > 0 ? t / b.hours : 0, b.fuel_j * k, b.organics_j * k, b.in_j * k,
+           h->core.prog->bath_sp, (b.metal_solid_j + b.metal_latent_j + b.metal_liquid_j) * k,
+           b.metal_solid_j * k, b.preheat_j * k, b.metal_latent_j * k, b.metal_liquid_j * k,
+           b.walls_j * k, b.hours > 0 ? b.walls_j / (b.hours * 3600) / 1e6 : 0, b.door_j * k,
+           b.flue_fuel_j * k, b.avail_heat, b.flue_c, b.flue_pyro_j * k, b.dilution_j * k,
+           b.dross_j * k, b.water_j * k, b.stored_refr_j * k, b.stored_metal_j * k,
+           100 * b.closure_frac);
+    static const struct {
+        const char *name;
+        unsigned phases;
+    } groups[] = {{"MELT", PH_BIT(PH_MELT)},
+                  {"HOLD", PH_BIT(PH_HOLD)},
+                  {"CHARGE..PUSH", SPLIT_CP},
+                  {"all", ~0u}};
+    char line[400];
+    size_t used = 0;
+    for (size_t i = 0; i < sizeof groups / sizeof groups[0] && used < sizeof line; i++) {
+        double secs, med = measure_split_pct(&h->f, groups[i].phases, 50, &secs);
+        double p90 = measure_split_pct(&h->f, groups[i].phases, 90, NULL);
+        used += (size_t)snprintf(line + used, sizeof line - used,
+                                 "%s%s median %.1f, p90 %.1f (%.0f min)", used ? "; " : "",
+                                 groups[i].name, med, p90, secs / 60);
+    }
+    printf("       bath split HC - SC as read, K: %s\n", line);
+}
+
 /* One line for scripts (tests/bench_envelope.sh): the figures as KEY=VALUE. */
 static void report_machine(const struct harness *h)
 {
@@ -148,7 +190,7 @@ static void report_machine(const struct harness *h)
            "charges=%d melt_worst=%.1f melt_never=%d kwh_t=%.0f t_h=%.2f o2_min=%.2f "
            "o2_low_s=%.0f o2_low_run=%.0f co_max=%.0f comb_max=%.2f hc_gas_max=%.0f "
            "hc_gas_hh=%d solid_end=%.0f ingot_melt=%.1f pump_back=%d overshoot=%.1f "
-           "fire_rev_h=%.0f fire_travel_h=%.0f\n",
+           "fire_rev_h=%.0f fire_travel_h=%.0f",
            f->hold_dev_k, f->hold_all_dev_k, r.worst / 60, r.bad, r.worst_sc / 60, r.bad_sc, r.n + r.bad,
            r.melt_worst / 60, r.melt_never, tonnes > 0 ? kwh / tonnes : 0,
            tonnes / h->hours, f->o2_min, f->o2_low_s, f->o2_low_run_max, f->co_max, f->comb_max,
@@ -157,6 +199,24 @@ static void report_machine(const struct harness *h)
            f->t_pump_stop < 0 ? 1 : f->t_pump_restart > f->t_pump_stop, overshoot,
            f->fire_s > 0 ? f->fire_rev / (f->fire_s / 3600) : 0,
            f->fire_s > 0 ? f->fire_travel / (f->fire_s / 3600) : 0);
+    struct phys_balance b;
+    phys_balance(s, &h->plc.phys_prm, &f->mark0, h->core.prog->bath_sp, &b);
+    double k = b.melted_kg > 0 ? 1 / (3.6e3 * b.melted_kg) : 0;
+    printf(" e_fuel=%.1f e_org=%.1f e_metal=%.1f e_preheat=%.1f e_walls=%.1f "
+           "e_doors=%.1f e_flue=%.1f e_flue_pyro=%.1f e_dil=%.1f e_dross=%.1f e_water=%.1f "
+           "e_lining=%.1f e_metal_rest=%.1f e_close=%.2g flue_c=%.0f avail=%.3f "
+           "split_melt_med=%.1f split_melt_p90=%.1f split_hold_med=%.1f split_hold_p90=%.1f "
+           "split_cp_med=%.1f split_cp_p90=%.1f\n",
+           b.fuel_j * k, b.organics_j * k,
+           (b.metal_solid_j + b.metal_latent_j + b.metal_liquid_j) * k, b.preheat_j * k,
+           b.walls_j * k, b.door_j * k, b.flue_fuel_j * k, b.flue_pyro_j * k, b.dilution_j * k,
+           b.dross_j * k, b.water_j * k, b.stored_refr_j * k, b.stored_metal_j * k,
+           100 * b.closure_frac, b.flue_c, b.avail_heat,
+           measure_split_pct(f, PH_BIT(PH_MELT), 50, NULL),
+           measure_split_pct(f, PH_BIT(PH_MELT), 90, NULL),
+           measure_split_pct(f, PH_BIT(PH_HOLD), 50, NULL),
+           measure_split_pct(f, PH_BIT(PH_HOLD), 90, NULL), measure_split_pct(f, SPLIT_CP, 50, NULL),
+           measure_split_pct(f, SPLIT_CP, 90, NULL));
 }
 
 static void report_figures(const struct harness *h, struct verdict *v)
@@ -619,6 +679,7 @@ int expect_report(const struct harness *h, double wall_s)
     report_figures(h, v);
     report_ingot(h, v);
     report_wear(h, v);
+    report_energy(h);
     report_step(h);
     report_alarms(h);
     report_loops(h);

@@ -96,6 +96,39 @@ static void measure_combustion(struct harness *h)
     }
 }
 
+/* The HC-SC bath split as the two thermocouples read it, per phase (the time in each 0.1 K
+ * bin): how far apart the pump lets the sides drift while scrap melts and while holding. */
+static void measure_split(struct harness *h, bool live)
+{
+    const struct plant *p = &h->core.plant;
+    if (!live || p->bath_hc_temp.q != Q_GOOD || p->bath_sc_temp.q != Q_GOOD)
+        return;
+    double d = p->bath_hc_temp.v - p->bath_sc_temp.v;
+    int i = (int)floor((d - SPLIT_LO_K) / SPLIT_BIN_K);
+    i = i < 0 ? 0 : i >= SPLIT_BINS ? SPLIT_BINS - 1 : i;
+    h->f.split_hist[h->core.seq.phase][i] += h->dt;
+}
+
+double measure_split_pct(const struct figs *f, unsigned phases, double pct, double *secs)
+{
+    double total = 0, run = 0;
+    for (int ph = 0; ph < PH_COUNT; ph++)
+        for (int i = 0; i < SPLIT_BINS && (phases >> ph & 1u); i++)
+            total += f->split_hist[ph][i];
+    if (secs)
+        *secs = total;
+    if (total <= 0)
+        return NAN;
+    for (int i = 0; i < SPLIT_BINS; i++) {
+        for (int ph = 0; ph < PH_COUNT; ph++)
+            if (phases >> ph & 1u)
+                run += f->split_hist[ph][i];
+        if (run >= pct / 100 * total)
+            return SPLIT_LO_K + (i + 0.5) * SPLIT_BIN_K;
+    }
+    return SPLIT_LO_K + SPLIT_BINS * SPLIT_BIN_K;
+}
+
 /* The burner and the HC loop around a lockout. */
 static void measure_burner(struct harness *h, bool live)
 {
@@ -387,6 +420,7 @@ void measure_cycle(struct harness *h)
     measure_combustion(h);
     measure_burner(h, live);
     measure_faults(h, live);
+    measure_split(h, live);
     if (f->t_fixed >= 0 && f->t_back_in_band < f->t_fixed && live && p->bath_hc_temp.q == Q_GOOD &&
         fabs(p->bath_hc_temp.v - sp) <= RECOVER_BAND_K)
         f->t_back_in_band = h->t;
@@ -448,6 +482,7 @@ void measure_init(struct harness *h)
     f->pyro_j0 = h->plc.phys.led.pyro_j;
     f->melted_kg0 = h->plc.phys.melted_kg;
     f->tapped_kg0 = h->plc.phys.tapped_kg;
+    phys_mark(&h->plc.phys, &h->plc.phys_prm, &f->mark0);
     struct rpt_params rp;
     rpt_params_default(&rp, &h->cfg);
     rpt_init(&h->rpt, &rp, h->t, h->core.seq.phase);

@@ -68,6 +68,14 @@ charge recipe by scrap class: control/README.md, 'Excess-air mode'); --tc-lag S 
  *   alarms    no alarm flood (the alarm KPI's floods).  Critical alarms are counted.
  *   melt      with --hours >= 4: fuel energy / tonnes melted in 350..600 kWh/t and a melt
  *             rate of 6..13 t/h (simhw/README.md, 'Typical figures').
+ *   energy    printed: where the fuel and the organics burnt went over the run, per tonne
+ *             melted (phys_balance, simhw/sim_physics.h): the melted scrap to the program's
+ *             holding setpoint (solid, of it the preheat on the hearth, latent, liquid), walls,
+ *             doors, the flue (the burners' share with the available heat and the flue's
+ *             fuel-weighted temperature, the pyrolysis gas', dilution air), dross, water,
+ *             lining and the metal's rest, and how closely the parts close on the input.
+ *   split     printed: bath_hc_temp - bath_sc_temp as read, median and p90 in MELT, in
+ *             HOLD, from CHARGE to PUSH (the next charge) and over the run.
  *   speed     simulated-to-wall ratio, printed only (make bench reports it).
  * Fault scripts are judged by the table `expects` (closed_loop_expect.c), keyed by the
  * script's file name (sim_scenario rejects unknown sections, so the expectations live in the
