@@ -7,6 +7,7 @@
  */
 #include <math.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "closed_loop.h"
@@ -131,6 +132,58 @@ static void report_wear(const struct harness *h, struct verdict *v)
               f->hold_all_s / 60, f->hold_all_dev_k);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The q-quantile (0..1) of v[0..n), sorted in place; NAN when n == 0. */
+static double quantile(double *v, int n, double q)
+{
+    if (n <= 0)
+        return NAN;
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return v[(int)floor(q * (n - 1) + 0.5)];
+}
+
+/* The SC side's window: for each charge whose HC side recovered and that a next charge
+ * followed, the time from the start of the HC side's 5 min in-band stretch to the next
+ * push (the SC side's stretch must begin RECOVER_STAY_S before it); for the charges
+ * recovered on both, how much later the SC side's stretch began than the HC side's. */
+struct sc_window {
+    double win_med, win_p10, lag_med; /* min */
+    int nw, nl;
+};
+
+static struct sc_window sc_window_of(const struct figs *f)
+{
+    static double win[MAX_CHARGES], lag[MAX_CHARGES];
+    struct sc_window w = {0};
+    for (int i = 0; i + 1 < f->ncharges; i++) {
+        const struct charge_rec *c = &f->ch[i];
+        if (c->recovered_s < 0)
+            continue;
+        win[w.nw++] = (f->ch[i + 1].t_drop - c->t_drop - c->recovered_s) / 60;
+        if (c->recovered_sc_s >= 0)
+            lag[w.nl++] = (c->recovered_sc_s - c->recovered_s) / 60;
+    }
+    w.win_med = quantile(win, w.nw, 0.5);
+    w.win_p10 = quantile(win, w.nw, 0.1);
+    w.lag_med = quantile(lag, w.nl, 0.5);
+    return w;
+}
+
+static void report_sc_window(const struct harness *h)
+{
+    struct sc_window w = sc_window_of(&h->f);
+    printf("       SC side's window: from the HC side back in band to the next push median "
+           "%.1f min, p10 %.1f (%d charges; the SC side needs its %.0f min in band before "
+           "it); where both came back, the SC side %.1f min after the HC side (median, %d "
+           "charges)\n",
+           w.win_med, w.win_p10, w.nw, RECOVER_STAY_S / 60, w.lag_med, w.nl);
+}
+
 #define PH_BIT(ph) (1u << (ph))
 #define SPLIT_CP (PH_BIT(PH_CHARGE) | PH_BIT(PH_PYROLYSIS) | PH_BIT(PH_PUSH))
 
@@ -201,12 +254,13 @@ static void report_machine(const struct harness *h)
            f->fire_s > 0 ? f->fire_travel / (f->fire_s / 3600) : 0);
     struct phys_balance b;
     phys_balance(s, &h->plc.phys_prm, &f->mark0, h->core.prog->bath_sp, &b);
+    struct sc_window w = sc_window_of(f);
     double k = b.melted_kg > 0 ? 1 / (3.6e3 * b.melted_kg) : 0;
     printf(" e_fuel=%.1f e_org=%.1f e_metal=%.1f e_preheat=%.1f e_walls=%.1f "
            "e_doors=%.1f e_flue=%.1f e_flue_pyro=%.1f e_dil=%.1f e_dross=%.1f e_water=%.1f "
            "e_lining=%.1f e_metal_rest=%.1f e_close=%.2g flue_c=%.0f avail=%.3f "
            "split_melt_med=%.1f split_melt_p90=%.1f split_hold_med=%.1f split_hold_p90=%.1f "
-           "split_cp_med=%.1f split_cp_p90=%.1f\n",
+           "split_cp_med=%.1f split_cp_p90=%.1f sc_win_med=%.1f sc_lag_med=%.1f\n",
            b.fuel_j * k, b.organics_j * k,
            (b.metal_solid_j + b.metal_latent_j + b.metal_liquid_j) * k, b.preheat_j * k,
            b.walls_j * k, b.door_j * k, b.flue_fuel_j * k, b.flue_pyro_j * k, b.dilution_j * k,
@@ -216,7 +270,7 @@ static void report_machine(const struct harness *h)
            measure_split_pct(f, PH_BIT(PH_MELT), 90, NULL),
            measure_split_pct(f, PH_BIT(PH_HOLD), 50, NULL),
            measure_split_pct(f, PH_BIT(PH_HOLD), 90, NULL), measure_split_pct(f, SPLIT_CP, 50, NULL),
-           measure_split_pct(f, SPLIT_CP, 90, NULL));
+           measure_split_pct(f, SPLIT_CP, 90, NULL), w.win_med, w.lag_med);
 }
 
 static void report_figures(const struct harness *h, struct verdict *v)
@@ -680,6 +734,7 @@ int expect_report(const struct harness *h, double wall_s)
     report_ingot(h, v);
     report_wear(h, v);
     report_energy(h);
+    report_sc_window(h);
     report_step(h);
     report_alarms(h);
     report_loops(h);
