@@ -104,6 +104,8 @@
  *   ua_charge, pyro kinetics: a 3 t charge under a 550 degC SC gas dries and pyrolyses in
  *     15-17 min (design figure: about 30 min at ~500 degC), 300-550 degC, peak ~430 degC;
  *   ua_melt: pushed scrap melts in 8 min (500 degC) to 12 min (cold) in the pumped bath;
+ *   holding, the SC side sits 3.9 / 2.0 / 1.4 K under the HC side at 30 / 60 / 90 % pump
+ *     (its ~250 kW sink over the pump's conductance);
  *   tap 20 kg/s (a taphole into a transfer crucible); p_k: with the damper open the flue
  *     passes the burners at full fire and 2.5 MW of pyrolysis gas at ~15 Pa.
  */

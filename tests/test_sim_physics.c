@@ -532,6 +532,37 @@ static void test_energy_balance_closes(void **state)
     assert_near(a2.hours, 0.28333, 1e-4);
 }
 
+/* The HC-SC bath split in a steady hold is the SC side's heat sink (its walls, and the SC
+ * gas cooler than the metal over it) over the pump's conductance (pump_max x pump +
+ * bath_mix) x cp: at 30 % pump the SC side sits more than 3 K under the HC side, from ~40 %
+ * within it (issue 13: can both bath thermocouples be within 3 K of one setpoint?). */
+static void test_bath_split_vs_pump(void **state)
+{
+    (void)state;
+    static const double pumps[] = {30, 60, 90};
+    double split[3];
+    for (int i = 0; i < 3; i++) {
+        struct phys_params p;
+        struct phys_state s;
+        phys_params_default(&p);
+        phys_init_hot(&s, &p);
+        struct phys_in in = {.flame_on = true,
+                             .firing_pct = phys_hold_firing_pct(&p),
+                             .pump_pct = pumps[i],
+                             .damper_pct = 50};
+        run(&s, &p, &in, 3600, 1.0);
+        double g = (pumps[i] / 100 * p.pump_max_kg_s + p.bath_mix_kg_s) * p.cp_liquid_kj * 1e3;
+        double sink = p.ua_bath_sc_loss_kw_k * 1e3 * (s.bath_sc_c - p.t_amb_c) +
+                      p.ua_sc_bath_kw_k * 1e3 * (s.bath_sc_c - s.sc_gas_c);
+        split[i] = s.bath_hc_c - s.bath_sc_c;
+        print_message("hold, pump %.0f %%: split %.2f K, SC-side sink %.0f kW over %.0f kW/K "
+                      "= %.2f K\n",
+                      pumps[i], split[i], sink / 1e3, g / 1e3, sink / g);
+        assert_near(split[i], sink / g, 0.02 * split[i]); /* steady */
+    }
+    assert_true(split[0] > 3.0 && split[1] < 3.0 && split[2] < split[1]);
+}
+
 /* ---- mechanisms -------------------------------------------------------------------- */
 
 static void test_pyrolysis(void **state)
@@ -1003,6 +1034,7 @@ int main(void)
         cmocka_unit_test(test_cycle_specific_energy),
         cmocka_unit_test(test_ledger_closes),
         cmocka_unit_test(test_energy_balance_closes),
+        cmocka_unit_test(test_bath_split_vs_pump),
         cmocka_unit_test(test_pyrolysis),
         cmocka_unit_test(test_moisture_first),
         cmocka_unit_test(test_push_wet_flashes),
