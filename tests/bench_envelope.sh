@@ -135,7 +135,7 @@ awk '
 function kv(   i, p) { delete v; for (i = 3; i <= NF; i++) { split($i, p, "="); v[p[1]] = p[2] } }
 $1 ~ /^(org|lag)/ {
     kv(); c = $1; n[c]++
-    split("e_fuel e_org e_metal e_preheat e_walls e_doors e_flue e_flue_pyro e_dil e_dross e_water e_lining e_metal_rest flue_c avail t_h split_melt_med split_melt_p90 split_hold_med split_hold_p90 split_cp_med split_cp_p90 sc_win_med sc_lag_med", keys, " ")
+    split("e_fuel e_org e_metal e_preheat e_walls e_doors e_flue e_flue_pyro e_dil e_dross e_water e_lining e_metal_rest flue_c avail t_h split_melt_med split_melt_p90 split_hold_med split_hold_p90 split_cp_med split_cp_p90 sc_win_med sc_in_med", keys, " ")
     for (k in keys) sum[c, keys[k]] += v[keys[k]]
     cl = v["e_close"] < 0 ? -v["e_close"] : v["e_close"]
     if (cl > cls[c]) cls[c] = cl
@@ -149,12 +149,12 @@ function row(c, label) {
         m(c, "e_flue_pyro"), m(c, "e_dil"), m(c, "e_dross") + m(c, "e_water"),
         m(c, "e_lining"), m(c, "e_metal_rest"), cls[c],
         m(c, "split_melt_med"), m(c, "split_melt_p90"), m(c, "split_hold_med"), m(c, "split_hold_p90"),
-        m(c, "split_cp_med"), m(c, "split_cp_p90"), m(c, "sc_win_med"), m(c, "sc_lag_med")
+        m(c, "split_cp_med"), m(c, "split_cp_p90"), m(c, "sc_win_med"), m(c, "sc_in_med")
 }
 END {
     printf "%-14s %5s %5s %4s %5s %4s %5s %4s %5s %5s %5s %4s %4s %5s %5s %5s %7s | %-9s %-9s %-9s %5s %5s\n",
         "cell", "t/h", "fuel", "org", "metal", "pre", "walls", "door", "flue", "avail", "flueC",
-        "pyro", "dil", "dr+w", "lin", "rest", "close%", "MELT", "HOLD", "CHG..PUSH", "win", "SClag"
+        "pyro", "dil", "dr+w", "lin", "rest", "close%", "MELT", "HOLD", "CHG..PUSH", "HCwin", "SCwin"
     row("org0", "organics 0 %"); row("org1", "organics 1 %"); row("org3", "organics 3 %")
     row("org5", "organics 5 %"); row("org7", "organics 7 %"); row("org10", "organics 10 %")
     row("org7c2", "7 %, 2 t"); row("org10c2", "10 %, 2 t")
@@ -164,7 +164,7 @@ END {
     print "  + pyro (the pyrolysis gas flue share) + dil (dilution air) + dr+w (dross, water) + lin (lining)"
     print "  + rest (metal: taps and heel beyond the melted scrap at SP); close% the worst |in - parts| / in;"
     print "  split: bath_hc_temp - bath_sc_temp, median/p90 in MELT, HOLD and CHARGE..PUSH (the next charge);"
-    print "  win: from the HC side back in band to the next push, min (the SC side needs 5 min in band before"
-    print "  it); SClag: how much later the SC side came back than the HC side, where both did (medians)"
+    print "  HCwin: from the HC side back in band (the start of its 5 min) to the next push, min; SCwin: from"
+    print "  the SC side first reading in band after the melt to the next push (it needs 5 min in band)"
 }' "$tmp/out" | sed 's/^/   /'
 exit 0

@@ -94,6 +94,8 @@ struct charge_rec {
     double t_run, t_run_sc; /* start of the current in-band stretch (HC, SC TC), -1 none */
     double recovered_s, recovered_sc_s; /* -1: not recovered */
     double melted_s;        /* from the drop until no solid is left in the bath, -1 not yet */
+    double sc_in_s;         /* from the drop until bath_sc_temp first read within the band
+                               once no solid was left (no stay asked), -1 not yet */
     bool open;
 };
 

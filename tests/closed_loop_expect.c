@@ -153,24 +153,31 @@ static double quantile(double *v, int n, double q)
  * recovered on both, how much later the SC side's stretch began than the HC side's. */
 struct sc_window {
     double win_med, win_p10, lag_med; /* min */
-    int nw, nl;
+    double in_med;                    /* min: SC side first in band -> the next push */
+    int nw, nl, ni, never;            /* never: no SC reading in band before the next push */
 };
 
 static struct sc_window sc_window_of(const struct figs *f)
 {
-    static double win[MAX_CHARGES], lag[MAX_CHARGES];
+    static double win[MAX_CHARGES], lag[MAX_CHARGES], in[MAX_CHARGES];
     struct sc_window w = {0};
     for (int i = 0; i + 1 < f->ncharges; i++) {
         const struct charge_rec *c = &f->ch[i];
+        double next = f->ch[i + 1].t_drop - c->t_drop;
+        if (c->sc_in_s >= 0 && c->sc_in_s < next)
+            in[w.ni++] = (next - c->sc_in_s) / 60;
+        else
+            w.never++;
         if (c->recovered_s < 0)
             continue;
-        win[w.nw++] = (f->ch[i + 1].t_drop - c->t_drop - c->recovered_s) / 60;
+        win[w.nw++] = (next - c->recovered_s) / 60;
         if (c->recovered_sc_s >= 0)
             lag[w.nl++] = (c->recovered_sc_s - c->recovered_s) / 60;
     }
     w.win_med = quantile(win, w.nw, 0.5);
     w.win_p10 = quantile(win, w.nw, 0.1);
     w.lag_med = quantile(lag, w.nl, 0.5);
+    w.in_med = quantile(in, w.ni, 0.5);
     return w;
 }
 
@@ -180,8 +187,10 @@ static void report_sc_window(const struct harness *h)
     printf("       SC side's window: from the HC side back in band to the next push median "
            "%.1f min, p10 %.1f (%d charges; the SC side needs its %.0f min in band before "
            "it); where both came back, the SC side %.1f min after the HC side (median, %d "
-           "charges)\n",
-           w.win_med, w.win_p10, w.nw, RECOVER_STAY_S / 60, w.lag_med, w.nl);
+           "charges); the SC side first read in band %.1f min before the next push (median "
+           "of %d; %d never did)\n",
+           w.win_med, w.win_p10, w.nw, RECOVER_STAY_S / 60, w.lag_med, w.nl, w.in_med, w.ni,
+           w.never);
 }
 
 #define PH_BIT(ph) (1u << (ph))
@@ -260,7 +269,8 @@ static void report_machine(const struct harness *h)
            "e_doors=%.1f e_flue=%.1f e_flue_pyro=%.1f e_dil=%.1f e_dross=%.1f e_water=%.1f "
            "e_lining=%.1f e_metal_rest=%.1f e_close=%.2g flue_c=%.0f avail=%.3f "
            "split_melt_med=%.1f split_melt_p90=%.1f split_hold_med=%.1f split_hold_p90=%.1f "
-           "split_cp_med=%.1f split_cp_p90=%.1f sc_win_med=%.1f sc_lag_med=%.1f\n",
+           "split_cp_med=%.1f split_cp_p90=%.1f sc_win_med=%.1f sc_lag_med=%.1f sc_in_med=%.1f "
+           "sc_in_never=%d\n",
            b.fuel_j * k, b.organics_j * k,
            (b.metal_solid_j + b.metal_latent_j + b.metal_liquid_j) * k, b.preheat_j * k,
            b.walls_j * k, b.door_j * k, b.flue_fuel_j * k, b.flue_pyro_j * k, b.dilution_j * k,
@@ -270,7 +280,7 @@ static void report_machine(const struct harness *h)
            measure_split_pct(f, PH_BIT(PH_MELT), 90, NULL),
            measure_split_pct(f, PH_BIT(PH_HOLD), 50, NULL),
            measure_split_pct(f, PH_BIT(PH_HOLD), 90, NULL), measure_split_pct(f, SPLIT_CP, 50, NULL),
-           measure_split_pct(f, SPLIT_CP, 90, NULL), w.win_med, w.lag_med);
+           measure_split_pct(f, SPLIT_CP, 90, NULL), w.win_med, w.lag_med, w.in_med, w.never);
 }
 
 static void report_figures(const struct harness *h, struct verdict *v)

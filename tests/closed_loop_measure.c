@@ -49,6 +49,7 @@ static void measure_recovery(struct harness *h, bool live)
                                                    .recovered_s = -1,
                                                    .recovered_sc_s = -1,
                                                    .melted_s = -1,
+                                                   .sc_in_s = -1,
                                                    .open = true};
     }
     f->solid_before = solid;
@@ -57,6 +58,9 @@ static void measure_recovery(struct harness *h, bool live)
     struct charge_rec *c = &f->ch[f->ncharges - 1];
     if (c->melted_s < 0 && solid <= 0)
         c->melted_s = h->t - c->t_drop;
+    if (c->sc_in_s < 0 && c->melted_s >= 0 && live && p->bath_sc_temp.q == Q_GOOD &&
+        fabs(p->bath_sc_temp.v - h->core.prog->bath_sp) <= RECOVER_BAND_K)
+        c->sc_in_s = h->t - c->t_drop;
     bool was_hc = c->recovered_s >= 0, was_sc = c->recovered_sc_s >= 0;
     bool hc = recovered_on(h, live, &p->bath_hc_temp, &c->t_run, c->t_drop, &c->recovered_s);
     bool sc = recovered_on(h, live, &p->bath_sc_temp, &c->t_run_sc, c->t_drop, &c->recovered_sc_s);

@@ -77,8 +77,9 @@ charge recipe by scrap class: control/README.md, 'Excess-air mode'); --tc-lag S 
  *   split     printed: bath_hc_temp - bath_sc_temp as read, median and p90 in MELT, in
  *             HOLD, from CHARGE to PUSH (the next charge) and over the run; the SC side's
  *             window: from the HC side back in band to the next push (the SC side must be
- *             in band RECOVER_STAY_S before it), and how much later the SC side came back
- *             than the HC side where both did (medians).
+ *             in band RECOVER_STAY_S before it), from the SC side's first reading in band
+ *             after the melt to the next push, and how much later the SC side came back than
+ *             the HC side where both did (medians).
  *   speed     simulated-to-wall ratio, printed only (make bench reports it).
  * Fault scripts are judged by the table `expects` (closed_loop_expect.c), keyed by the
  * script's file name (sim_scenario rejects unknown sections, so the expectations live in the
