@@ -265,6 +265,9 @@ struct cfg_alarm {
     double limit2, deadband2;     /* and: the second condition */
     int when, when2;              /* 0 hi, 1 lo, 2 both (diff only): see the schema */
     unsigned phases;              /* evaluated only in these phases (bit per phase), 0 = all */
+    double alt_limit;             /* the limit in alt_phases (state-based alarming) */
+    bool has_alt_limit;           /* alt_limit given in the file */
+    unsigned alt_phases;          /* bit per phase; 0 = limit in every phase */
     char suppresses[CFG_TEXT_MAX]; /* alarms it makes consequential, comma-separated */
     double suppress_s;            /* ... when they come within this after it */
     char group[CFG_NAME_MAX];     /* first-out group, "" = none */

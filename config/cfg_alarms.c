@@ -143,12 +143,36 @@ static void check_kind_keys(struct cfg_ctx *x, const struct cfg_alarm *a)
         aerr(x, a->name, "limit", "the largest difference must be above 0");
 }
 
+/* State-based limit: alt_limit and alt_phases come together, on a kind with a limit, and
+ * every alt phase is one the alarm exists in. */
+static void check_alt_limit(struct cfg_ctx *x, const struct cfg_alarm *a)
+{
+    bool limited = a->kind == ALARM_HI || a->kind == ALARM_LO || a->kind == ALARM_DEV ||
+                   a->kind == ALARM_DIFF || a->kind == ALARM_AND || a->kind == ALARM_OVERRIDE;
+    if (!a->has_alt_limit && !a->alt_phases)
+        return;
+    if (!limited)
+        aerr(x, a->name, a->has_alt_limit ? "alt_limit" : "alt_phases",
+             "only hi, lo, dev, diff, and and override alarms have a limit to vary by phase");
+    else if (!a->has_alt_limit)
+        aerr(x, a->name, "alt_phases", "alt_phases needs alt_limit: the limit in those phases");
+    else if (!a->alt_phases)
+        aerr(x, a->name, "alt_limit", "alt_limit needs alt_phases: the phases it is the limit in");
+    else if (a->phases && (a->alt_phases & ~a->phases))
+        aerr(x, a->name, "alt_phases", "every phase of alt_phases must be one of phases (the "
+             "alarm does not exist in the others)");
+    else if ((a->kind == ALARM_DEV || a->kind == ALARM_DIFF || a->kind == ALARM_OVERRIDE) &&
+             a->alt_limit <= 0)
+        aerr(x, a->name, "alt_limit", "the largest difference must be above 0");
+}
+
 void cfg_check_alarm_rules(struct cfg_ctx *x)
 {
     struct cfg *c = x->c;
     for (int i = 0; i < c->nalarms; i++) {
         struct cfg_alarm *a = &c->alarms[i];
         check_kind_keys(x, a);
+        check_alt_limit(x, a);
         if (a->priority == PRIO_CRITICAL) {
             if (!a->latching)
                 aerr(x, a->name, "latching", "a critical alarm must latch (latching = yes): the "

@@ -384,6 +384,13 @@ static const struct cfg_key alarm_keys[] = {
     {.key = "phases", .type = KT_PHASES, .def = "", .unit = "",
      .help = "melt phases in which the condition exists (the others: clear); none given = all",
      .off = offsetof(S, phases), .has = -1},
+    {.key = "alt_limit", .type = KT_DOUBLE, .min = -BIG, .max = BIG, .def = "", .unit = "",
+     .help = "the limit in alt_phases instead of limit (the same fault, a limit per plant "
+             "state); given with alt_phases, for hi, lo, dev, diff, and and override alarms",
+     .off = offsetof(S, alt_limit), .has = offsetof(S, has_alt_limit)},
+    {.key = "alt_phases", .type = KT_PHASES, .def = "", .unit = "",
+     .help = "melt phases in which alt_limit is the limit (none given: limit everywhere)",
+     .off = offsetof(S, alt_phases), .has = -1},
     {.key = "suppress_phases", .type = KT_PHASES, .def = "", .unit = "",
      .help = "comma-separated melt phases in which the alarm is suppressed by design (not critical)",
      .off = offsetof(S, suppress_phases), .has = -1},

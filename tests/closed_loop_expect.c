@@ -121,11 +121,12 @@ static void report_wear(const struct harness *h, struct verdict *v)
     const struct figs *f = &h->f;
     double hrs = f->fire_s / 3600;
     double rev = hrs > 0 ? f->fire_rev / hrs : 0, travel = hrs > 0 ? f->fire_travel / hrs : 0;
-    judge(v, h->hold_only && hrs > 0, rev <= FIRE_REV_MAX_H && travel <= FIRE_TRAVEL_MAX_H,
+    bool plain_hold = h->hold_only && !h->have_scen;
+    judge(v, plain_hold && hrs > 0, rev <= FIRE_REV_MAX_H && travel <= FIRE_TRAVEL_MAX_H,
           "firing in HOLD: %.0f reversals/h, %.0f %%/h of travel over %.1f h (goals %.0f/h, "
           "%.0f %%/h)",
           rev, travel, hrs, FIRE_REV_MAX_H, FIRE_TRAVEL_MAX_H);
-    if (h->hold_only)
+    if (plain_hold)
         judge(v, true, f->hold_all_s > 0 && f->hold_all_dev_k <= HOLD_BAND_K,
               "HOLD (--hold): bath within %.0f K of SP over all %.0f min: max %.2f K", HOLD_BAND_K,
               f->hold_all_s / 60, f->hold_all_dev_k);

@@ -1,6 +1,9 @@
 #!/bin/sh
 # The closed-loop harness (tests/tool_closed-loop.c) under make test: an 8-hour normal
-# shift judged on the targets of tests/README.md, then each fault script and two faults of
+# shift judged on the targets of tests/README.md, then every scenario of simhw/scenarios
+# (a scenario that says the furnace is holding runs with --hold, the operator holding
+# instead of working a shift; heavy_organics in 2 t charges, the charge recipe for the 9 %
+# organics its situation tells the operator: at most ~200 kg of organics a charge) and two faults of
 # the PLC link (the ir block refused for 30 s, the connection dropped for 20 s, both at
 # 10 min) judged on what an operator expects (the table `expects` in
 # tests/closed_loop_expect.c).  Every run also judges the link's read transactions per
@@ -23,8 +26,13 @@ part() { # NAME ARGS...
     fi
 }
 part shift --hours 8
-for s in flame_failure_melt broken_bath_tc pump_trip plc_silent; do
-    part "$s" --hours 1.5 --script "simhw/scenarios/$s.ini"
+for f in simhw/scenarios/*.ini; do
+    s=$(basename "$f" .ini)
+    case $s in
+    drifting_roof_tc) part "$s" --hours 1.5 --hold --script "$f" ;;
+    heavy_organics) part "$s" --hours 1.5 --charge-t 2 --script "$f" ;;
+    *) part "$s" --hours 1.5 --script "$f" ;;
+    esac
 done
 part link_refuse --hours 1.5 --link-fault refuse:ir:2,600,30
 part link_drop --hours 1.5 --link-fault drop,600,20

@@ -806,6 +806,82 @@ static void test_shelve_limits(void **state)
 }
 
 
+/* ---- state-based limits (alt_limit in alt_phases) ------------------------- */
+
+/* The roof check of the shipped config: 60 K, 150 K in CHARGE and PYROLYSIS (the
+ * burning pyrolysis gas heats the roof first).  A difference normal in pyrolysis does
+ * not raise it; the delay runs on across a phase change while the condition holds in
+ * both; the raised text names the limit of the phase it was raised in. */
+static const char *raised_text(const struct fx *f)
+{
+    for (int i = f->nev - 1; i >= 0; i--)
+        if (f->ev[i].kind == AEV_RAISED)
+            return f->ev[i].text;
+    return "";
+}
+
+static void test_alt_limit(void **state)
+{
+    struct fx *f = *state;
+    struct cfg_alarm *d = add(f, "roof_check", ALARM_DIFF, "roof_temp", 60, PRIO_MEDIUM);
+    snprintf(d->tag2, sizeof d->tag2, "bath_hc_temp"); /* stands in for the HC gas */
+    d->when = 0;
+    d->deadband = 10;
+    d->on_delay_s = 300;
+    d->off_delay_s = 60;
+    d->alt_limit = 150;
+    d->has_alt_limit = true;
+    d->alt_phases = 1u << PH_CHARGE | 1u << PH_PYROLYSIS;
+    start(f);
+    assert_true(alarm_limit_in(d, PH_HOLD) == 60);
+    assert_true(alarm_limit_in(d, PH_PYROLYSIS) == 150);
+    assert_true(alarm_limit_in(d, PH_CHARGE) == 150);
+    assert_true(alarm_limit_in(d, PH_MELT) == 60);
+    f->tags[T_BATH].v = 800;
+    /* +100 K in pyrolysis: normal there, an alarm anywhere else */
+    f->in.phase = PH_PYROLYSIS;
+    f->tags[T_ROOF].v = 900;
+    run(f, 900);
+    assert_int_equal(st(f, "roof_check"), ALARM_NORMAL);
+    f->in.phase = PH_PUSH;
+    run(f, 299);
+    assert_int_equal(st(f, "roof_check"), ALARM_NORMAL);
+    run(f, 1.5);
+    assert_int_equal(st(f, "roof_check"), ALARM_UNACK);
+    drain(f);
+    assert_non_null(strstr(raised_text(f), "limit 60.0"));
+    alarm_ack(&f->a, "roof_check", "anna", f->t, NULL, 0);
+    /* back in pyrolysis the same +100 K is inside the limit there: returns */
+    f->in.phase = PH_PYROLYSIS;
+    run(f, 61);
+    assert_int_equal(st(f, "roof_check"), ALARM_NORMAL);
+    /* a drift: +160 K; the delay starts in pyrolysis and runs on into PUSH and MELT */
+    f->tags[T_ROOF].v = 960;
+    run(f, 200);
+    assert_int_equal(st(f, "roof_check"), ALARM_NORMAL);
+    f->in.phase = PH_PUSH;
+    run(f, 60);
+    f->in.phase = PH_MELT;
+    run(f, 39);
+    assert_int_equal(st(f, "roof_check"), ALARM_NORMAL);
+    run(f, 1.5);
+    assert_int_equal(st(f, "roof_check"), ALARM_UNACK);
+    drain(f);
+    assert_non_null(strstr(raised_text(f), "limit 60.0"));
+    /* raised in pyrolysis: the text names 150 */
+    struct fx *g = &one_case;
+    memcpy(g, f, sizeof *g);
+    g->in.tags = g->tags;
+    g->in.loop_sp = g->loop_sp;
+    g->t = 0;
+    start(g);
+    g->in.phase = PH_PYROLYSIS;
+    run(g, 301);
+    assert_int_equal(st(g, "roof_check"), ALARM_UNACK);
+    drain(g);
+    assert_non_null(strstr(raised_text(g), "limit 150.0"));
+}
+
 /* ---- dev, diff, and: the alarms issue 13 found missing ---------------------- */
 
 /* Each case: normal values (never raised), the values that raise it (not
@@ -1381,6 +1457,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_shelve_by_priority, setup, teardown),
         cmocka_unit_test_setup_teardown(test_suppression_by_phase, setup, teardown),
         cmocka_unit_test_setup_teardown(test_new_kinds, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_alt_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_phases_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_override_kind, setup, teardown),
         cmocka_unit_test_setup_teardown(test_first_out_and_consequences, setup, teardown),

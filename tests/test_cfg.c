@@ -287,6 +287,19 @@ static const struct bad_case bad_cases[] = {
     {"kind = hi", "kind = and\ntag2 = temp\nwhen2 = lo", "alarm.a1", "when",
      "each condition hi or lo"},
     {"kind = hi", "kind = hi\nwhen = lo", "alarm.a1", "when", "only diff and and"},
+    /* state-based limits: alt_limit and alt_phases together, where a limit exists */
+    {"kind = hi", "kind = hi\nalt_limit = 90", "alarm.a1", "alt_limit", "needs alt_phases"},
+    {"kind = hi", "kind = hi\nalt_phases = CHARGE", "alarm.a1", "alt_phases", "needs alt_limit"},
+    {"kind = hi", "kind = hi\nalt_limit = 90\nalt_phases = CHARGE, STEW", "alarm.a1",
+     "alt_phases", "\"STEW\" is not a phase"},
+    {"kind = hi", "kind = hi\nalt_limit = hot\nalt_phases = CHARGE", "alarm.a1", "alt_limit",
+     "number"},
+    {"kind = hi", "kind = on\nalt_limit = 1\nalt_phases = CHARGE", "alarm.a1", "alt_limit",
+     "only hi, lo, dev, diff, and and override alarms"},
+    {"kind = hi", "kind = hi\nphases = HOLD\nalt_limit = 90\nalt_phases = CHARGE", "alarm.a1",
+     "alt_phases", "must be one of phases"},
+    {"kind = hi", "kind = diff\ntag2 = big\nalt_limit = 0\nalt_phases = CHARGE", "alarm.a1",
+     "alt_limit", "above 0"},
     /* programs and the rest */
     {"tap_hi = 750", "tap_hi = 720", "program.p1", "tap_hi", "above tap_lo"},
     /* scrap classes and the organics limit of a charge */

@@ -277,6 +277,58 @@ static void test_pyrolysis_minimum_time(void **state)
     assert_string_equal(x->s.why, "CO BAD (no good value)");
 }
 
+/* CO falling slowly through co_end_ppm with the sensor's noise: once below, the
+ * phase stays ready until CO is SEQ_CO_HYST_PPM above the end value, so a look at
+ * "ready" and the operator's request a second later agree. */
+static void test_pyrolysis_co_hysteresis(void **state)
+{
+    struct fx *x = *state;
+    G(scrap_temp, 350);
+    G(co_ppm, 510);
+    in_phase(x, PH_PYROLYSIS);
+    run(x, 20 * 60, 1);
+    assert_false(x->s.ready);
+    assert_string_equal(x->s.why, "CO 510 ppm ≥ end-of-pyrolysis 500 ppm");
+    G(co_ppm, 499);
+    step(x, 1);
+    assert_true(x->s.ready);
+    /* noise back above the end value, inside the band: still ready */
+    static const double wobble[] = { 503, 510, 524, 500, 497, 520 };
+    for (size_t i = 0; i < sizeof wobble / sizeof wobble[0]; i++) {
+        G(co_ppm, wobble[i]);
+        step(x, 1);
+        assert_true(x->s.ready);
+    }
+    /* a real rise past the band takes readiness away, and falling into the band
+     * again does not give it back */
+    G(co_ppm, 500 + SEQ_CO_HYST_PPM);
+    step(x, 1);
+    assert_false(x->s.ready);
+    assert_string_equal(x->s.why, "CO 525 ppm ≥ end-of-pyrolysis 500 ppm");
+    G(co_ppm, 510);
+    step(x, 1);
+    assert_false(x->s.ready);
+    assert_string_equal(x->s.why, "CO 510 ppm ≥ end-of-pyrolysis 500 ppm");
+    G(co_ppm, 480);
+    step(x, 1);
+    assert_true(x->s.ready);
+    /* a bad value clears it: the next good value must be below the end again */
+    x->p.co_ppm = (struct tag_value){ 480, Q_BAD_SENSOR };
+    step(x, 1);
+    assert_false(x->s.ready);
+    G(co_ppm, 505);
+    step(x, 1);
+    assert_false(x->s.ready);
+    /* a new pyrolysis starts with CO not low */
+    G(co_ppm, 450);
+    step(x, 1);
+    assert_true(x->s.ready);
+    G(co_ppm, 505);
+    in_phase(x, PH_PYROLYSIS);
+    run(x, 20 * 60, 1);
+    assert_false(x->s.ready);
+}
+
 /* ---- PUSH: the phase that is not operator-confirmed ------------------------ */
 
 static void test_push_auto_advances(void **state)
@@ -768,6 +820,7 @@ int main(void)
         T(test_pyrolysis_finished_early),
         T(test_pyrolysis_waits_for_drying),
         T(test_pyrolysis_minimum_time),
+        T(test_pyrolysis_co_hysteresis),
         T(test_push_auto_advances),
         T(test_melt_flat_bath),
         T(test_melt_to_charge),

@@ -356,9 +356,10 @@ int main(int argc, char **argv)
         }
         h.lf_key = keys[h.mp.lf.kind];
     }
-    if ((h.cold_ingot || h.hold_only) && (script || step || fault || (h.cold_ingot && h.hold_only))) {
+    if ((h.cold_ingot || h.hold_only) &&
+        ((h.cold_ingot && script) || step || fault || (h.cold_ingot && h.hold_only))) {
         fprintf(stderr, "closed-loop: --cold-ingot and --hold run on their own: not with each "
-                        "other, --script, --step or --link-fault\n");
+                        "other, --step or --link-fault (--hold may take a --script)\n");
         return 2;
     }
     if (setup(&h, cfg_default_path(cfg_path), script, (unsigned)seed) < 0 ||

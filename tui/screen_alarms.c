@@ -94,7 +94,8 @@ static void detail(struct ui *u, const struct snap_alarm *a, int y)
             screen_add(u, SEV_NONE, "  [%s now ", d->tag);
             screen_add(u, vs, "%s", now);
             if (d->kind == ALARM_HI || d->kind == ALARM_LO)
-                screen_add(u, SEV_NONE, ", limit %g", d->limit);
+                screen_add(u, SEV_NONE, ", limit %g",
+                           alarm_limit_in(d, (enum cfg_phase)u->cl->snap.phase));
             screen_add(u, SEV_NONE, "]");
         }
     }

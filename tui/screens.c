@@ -252,7 +252,7 @@ static enum wg_sev override_value(struct ui *u, const struct cfg_alarm *d, char 
     if (cut < 0)
         cut = 0;
     snprintf(buf, n, "SP -%.0f %s", cut, temp ? "K" : wg_unit(unit, u->g));
-    return cut >= d->limit ? SEV_NOTE : SEV_NONE;
+    return cut >= alarm_limit_in(d, (enum cfg_phase)u->cl->snap.phase) ? SEV_NOTE : SEV_NONE;
 }
 
 /* A tag's value now as an alarm shows it: a two-state tag as ON or OFF (a
@@ -287,7 +287,7 @@ void screen_alarm_value_text(struct ui *u, const struct cfg_alarm *d, char *buf,
                          : fl & LF_OVERRIDE ? "cut by the roof override"
                                             : "no override acting";
         snprintf(buf, n, "loop %s: %s now, %s; the alarm from a cut of %g", d->loop, v, by,
-                 d->limit);
+                 alarm_limit_in(d, (enum cfg_phase)u->cl->snap.phase));
     } else if (d && d->tag[0]) {
         char v[40];
         tag_now(u, d->tag, v, sizeof v);

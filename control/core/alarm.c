@@ -17,7 +17,9 @@
  *   OVERRIDE   the overrides of def.loop (roof, combustion: loops.c) take >= L off its
  *              setpoint; stays while >= L - DB; holds without the loops' figures
  * Outside def.phases (when given) every condition is clear: the alarm does
- * not exist there (a bath deviation means something only in HOLD).
+ * not exist there (a bath deviation means something only in HOLD).  In
+ * def.alt_phases, L is def.alt_limit (state-based alarming: the same fault, with
+ * the limit the plant's state allows; the debounce runs on across the change).
  * HI, LO, ON, OFF, DOOR_OPEN, DEV, DIFF and AND hold (neither raise nor clear)
  * while a tag's quality is not GOOD: the BAD alarm of that tag covers it.  BAD and STALE
  * hold while the link is down (and BAD while the PLC is stale): they are
@@ -117,22 +119,32 @@ static bool beyond(double v, bool lo, double limit, double db, bool active)
 }
 
 /* The raw condition of one alarm this step (see the table at the top). */
-static enum cond condition(const struct alarm *al, struct tag_value v,
+/* The limit in the current phase: alt_limit in alt_phases, else limit. */
+double alarm_limit_in(const struct cfg_alarm *d, enum cfg_phase phase)
+{
+    if (d->alt_phases && (unsigned)phase < PH_COUNT && (d->alt_phases >> phase & 1u))
+        return d->alt_limit;
+    return d->limit;
+}
+
+static enum cond condition(struct alarm *al, struct tag_value v,
                            struct tag_value v2, const struct alarm_inputs *in)
 {
     const struct cfg_alarm *d = &al->def;
     bool good = v.q == Q_GOOD, good2 = v2.q == Q_GOOD;
     if (d->phases && (unsigned)in->phase < PH_COUNT && !(d->phases >> in->phase & 1u))
         return C_CLEAR;
+    double lim = alarm_limit_in(d, in->phase);
+    al->last_limit = lim;
     switch (d->kind) {
     case ALARM_HI:
         if (!good)
             return C_HOLD;
-        return cond_of(v.v >= (al->active ? d->limit - d->deadband : d->limit));
+        return cond_of(v.v >= (al->active ? lim - d->deadband : lim));
     case ALARM_LO:
         if (!good)
             return C_HOLD;
-        return cond_of(v.v <= (al->active ? d->limit + d->deadband : d->limit));
+        return cond_of(v.v <= (al->active ? lim + d->deadband : lim));
     case ALARM_ON: return good ? cond_of(v.v > 0.5) : C_HOLD;
     case ALARM_OFF:
     case ALARM_DOOR_OPEN: return good ? cond_of(v.v <= 0.5) : C_HOLD;
@@ -149,12 +161,12 @@ static enum cond condition(const struct alarm *al, struct tag_value v,
     case ALARM_DEV:
         if (!good || !in->loop_sp || al->loop < 0 || al->loop >= in->nloops)
             return C_HOLD;
-        return cond_of(beyond(fabs(v.v - in->loop_sp[al->loop]), false, d->limit, d->deadband,
+        return cond_of(beyond(fabs(v.v - in->loop_sp[al->loop]), false, lim, d->deadband,
                               al->active));
     case ALARM_OVERRIDE:
         if (!in->loop_reduce || al->loop < 0 || al->loop >= in->nloops)
             return C_HOLD;
-        return cond_of(beyond(in->loop_reduce[al->loop], false, d->limit, d->deadband,
+        return cond_of(beyond(in->loop_reduce[al->loop], false, lim, d->deadband,
                               al->active));
     case ALARM_DIFF:
         if (!good || !good2)
@@ -162,11 +174,11 @@ static enum cond condition(const struct alarm *al, struct tag_value v,
         return cond_of(beyond(d->when == 0   ? v.v - v2.v
                               : d->when == 1 ? v2.v - v.v
                                              : fabs(v.v - v2.v),
-                              false, d->limit, d->deadband, al->active));
+                              false, lim, d->deadband, al->active));
     case ALARM_AND:
         if (!good || !good2)
             return C_HOLD;
-        return cond_of(beyond(v.v, d->when == 1, d->limit, d->deadband, al->active) &&
+        return cond_of(beyond(v.v, d->when == 1, lim, d->deadband, al->active) &&
                        beyond(v2.v, d->when2 == 1, d->limit2, d->deadband2, al->active));
     default: return C_HOLD;
     }
@@ -207,11 +219,11 @@ static void detail(const struct alarm *al, char *buf, size_t len)
     case ALARM_HI:
     case ALARM_LO:
         if (v->q == Q_GOOD)
-            snprintf(buf, len, "%s %.1f %s, limit %.1f %s", d->tag, v->v, al->unit, d->limit,
+            snprintf(buf, len, "%s %.1f %s, limit %.1f %s", d->tag, v->v, al->unit, al->last_limit,
                      al->unit);
         else
             snprintf(buf, len, "%s quality %s, limit %.1f %s", d->tag, tag_quality_name(v->q),
-                     d->limit, al->unit);
+                     al->last_limit, al->unit);
         break;
     case ALARM_ON:
     case ALARM_OFF:
@@ -225,18 +237,18 @@ static void detail(const struct alarm *al, char *buf, size_t len)
     /* the kinds of two values may be cut to fit the event text: a decision */
     case ALARM_DEV:
         cut = snprintf(buf, len, "%s %.1f %s, setpoint %.1f, limit +-%.1f %s", d->tag, v->v, al->unit,
-                 al->last_sp, d->limit, al->unit);
+                 al->last_sp, al->last_limit, al->unit);
         break;
     case ALARM_DIFF:
         cut = snprintf(buf, len, "%s %.1f, %s %.1f: %.1f apart, limit %.1f", d->tag, v->v,
-                       d->tag2, al->last2.v, fabs(v->v - al->last2.v), d->limit);
+                       d->tag2, al->last2.v, fabs(v->v - al->last2.v), al->last_limit);
         break;
     case ALARM_AND:
         cut = snprintf(buf, len, "%s %.1f, %s %.1f", d->tag, v->v, d->tag2, al->last2.v);
         break;
     case ALARM_OVERRIDE:
         snprintf(buf, len, "loop %s: setpoint lowered %.1f by its overrides, limit %.1f",
-                 d->loop, al->last_reduce, d->limit);
+                 d->loop, al->last_reduce, al->last_limit);
         break;
     case ALARM_MASTER:
     case ALARM_OVERRUN:
@@ -517,6 +529,7 @@ int alarm_init(struct alarms *a, const struct cfg *c, char *err, size_t errlen)
         al->state = ALARM_NORMAL;
         al->tag = al->tag2 = al->loop = al->sup_by = -1;
         al->last.q = al->last2.q = Q_BAD_COMMS;
+        al->last_limit = al->def.limit;
         if (al->def.tag2[0]) {
             al->tag2 = cfg_tag_index(c, al->def.tag2);
             if (al->tag2 < 0)

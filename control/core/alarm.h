@@ -109,6 +109,7 @@ struct alarm {
     struct tag_value last2; /* second tag (diff, and) at the last step */
     double last_sp;         /* dev: the loop's setpoint at the last step */
     double last_reduce;     /* override: what the loop's overrides took off its SP */
+    double last_limit;      /* the limit at the last step (def.alt_limit in def.alt_phases) */
     char note[ALARM_NOTE_MAX]; /* foreign_master: the registers, from alarm_inputs */
     unsigned long annunciations;
     unsigned long chatter;          /* annunciations that made ALARM_CHATTER_N in the window */
@@ -182,6 +183,9 @@ struct alarm_counts {
  * its source as BAD_COMMS: a BAD alarm on it raises, a limit alarm holds;
  * an unknown consequence is left out).  err may be NULL. */
 int alarm_init(struct alarms *a, const struct cfg *c, char *err, size_t errlen);
+
+/* The limit of `d` in `phase`: def.alt_limit in def.alt_phases, else def.limit. */
+double alarm_limit_in(const struct cfg_alarm *d, enum cfg_phase phase);
 
 /* Append one more definition (the core's built-in foreign_master alarm, for
  * a config without one): tagless kinds only.  Returns its index, or -1 with

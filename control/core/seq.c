@@ -7,11 +7,16 @@
  * of bad quality never makes a phase ready):
  *   HOLD       always: the operator starts a charge by asking for CHARGE.
  *   CHARGE     sc_door_closed AND scrap_on_hearth >= SEQ_HEARTH_EMPTY_KG.
- *   PYROLYSIS  co < co_end_ppm AND t_pyro >= push_min_dry_min AND
+ *   PYROLYSIS  co low AND t_pyro >= push_min_dry_min AND
  *              (finished OR t_phase >= min_pyro_min), where
  *              finished = scrap_temp >= scrap_ready_c AND
  *                         sc_gas_temp <= peak - SEQ_PEAK_DROP_K,
- *              peak = highest good sc_gas_temp since the phase began.  The
+ *              peak = highest good sc_gas_temp since the phase began, and
+ *              co low = CO has fallen below co_end_ppm in this phase and not risen
+ *              to co_end_ppm + SEQ_CO_HYST_PPM since (a bad CO value clears it):
+ *              the sensor's noise on a CO that falls slowly through the end value
+ *              would otherwise make the phase ready at one look and not at the
+ *              operator's request a second later.  The
  *              drying time is the push permissive's own minimum: a pyrolysis
  *              that finished early would otherwise say "ready" to a push the
  *              permissive refuses, in a PUSH phase whose drying clock stands.
@@ -145,6 +150,7 @@ static void enter(struct seq *s, enum cfg_phase ph)
     s->overrun_why[0] = '\0';
     s->have_peak = false;
     s->sc_gas_peak = 0;
+    s->co_low = false;
     s->flat_s = 0;
     s->chem_ok = false;
     s->hc_door_opened = false;
@@ -186,7 +192,7 @@ static bool exit_pyrolysis(struct seq *s, const struct seq_env *e, char *why, si
 {
     const struct cfg_program *g = e->prog;
     struct tag_value co = e->p->co_ppm, scrap = e->p->scrap_temp, gas = e->p->sc_gas_temp;
-    bool co_ok = good(co) && co.v < g->co_end_ppm;
+    bool co_ok = good(co) && s->co_low;
     bool hot = good(scrap) && scrap.v >= g->scrap_ready_c;
     bool past = s->have_peak && good(gas) && gas.v <= s->sc_gas_peak - SEQ_PEAK_DROP_K;
     bool timed = s->t_phase_s >= g->min_pyro_min * 60;
@@ -213,8 +219,11 @@ static bool exit_pyrolysis(struct seq *s, const struct seq_env *e, char *why, si
     why[0] = '\0';
     if (!good(co))
         add(why, n, "CO BAD (no good value)");
-    else if (!co_ok)
+    else if (!co_ok && co.v >= g->co_end_ppm)
         add(why, n, "CO %.0f ppm ≥ end-of-pyrolysis %.0f ppm", co.v, g->co_end_ppm);
+    else if (!co_ok)
+        add(why, n, "CO %.0f ppm has not fallen below end-of-pyrolysis %.0f ppm since it rose "
+            "past %.0f ppm", co.v, g->co_end_ppm, g->co_end_ppm + SEQ_CO_HYST_PPM);
     if (!timed) {
         add(why, n, "%.0f of minimum %.0f min", floor(s->t_phase_s / 60), g->min_pyro_min);
         if (!good(scrap))
@@ -354,6 +363,12 @@ static void track(struct seq *s, const struct seq_env *e, double dt)
             s->sc_gas_peak = p->sc_gas_temp.v;
             s->have_peak = true;
         }
+        if (!good(p->co_ppm))
+            s->co_low = false;
+        else if (p->co_ppm.v < e->prog->co_end_ppm)
+            s->co_low = true;
+        else if (p->co_ppm.v >= e->prog->co_end_ppm + SEQ_CO_HYST_PPM)
+            s->co_low = false;
         break;
     case PH_MELT: {
         double sp = s->out.bath_sp, k = e->prog->melt_flat_k;

@@ -22,6 +22,7 @@
 
 #define SEQ_HEARTH_EMPTY_KG 100.0 /* scrap_on_hearth below this: hearth empty */
 #define SEQ_PEAK_DROP_K 10.0      /* SC gas this far below its peak: peak passed */
+#define SEQ_CO_HYST_PPM 25.0      /* CO that fell below co_end_ppm is low until above it + this */
 #define SEQ_FLAT_HOLD_S 300.0     /* a flat bath must last this long to end MELT */
 #define SEQ_HEEL_TOL_T 0.5        /* metal within this of heel_min_t: at the heel */
 
@@ -51,6 +52,8 @@ struct seq {
     /* trackers of the current phase, reset on entry */
     bool have_peak;
     double sc_gas_peak;  /* PYROLYSIS: highest good SC gas temperature */
+    bool co_low;         /* PYROLYSIS: CO has fallen below co_end_ppm and not risen past
+                            co_end_ppm + SEQ_CO_HYST_PPM since (bad CO clears it) */
     double flat_s;       /* MELT: how long the bath has been flat */
     bool chem_ok;        /* ALLOY: chemistry confirmed */
     bool hc_door_opened; /* SKIM: the HC door has been open in this phase */
