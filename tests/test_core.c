@@ -752,6 +752,28 @@ static void test_charge_recipe(void **state)
     assert_int_equal(core_request(&k, &r), 0);
     assert_string_equal(k.queue[0].req.scrap, "mixed");
     assert_string_equal(k.queue[0].label, "Charge scrap 5.00 t of mixed scrap");
+    /* the view (status --json, the commands screen) judges a charge of the default class:
+     * 3 t, or the largest the class allows -- READY when one can go, whatever its class */
+    static struct core_view v;
+    const struct core_view_perm *cp = NULL;
+    char keep[CFG_NAME_MAX];
+    snprintf(keep, sizeof keep, "%s", cfg.limits.default_scrap);
+    snprintf(cfg.limits.default_scrap, sizeof cfg.limits.default_scrap, "oily");
+    core_view_fill(&k, tags, NULL, NULL, &v);
+    for (int i = 0; i < v.nperms; i++)
+        if (!strcmp(v.perms[i].cmd, "charge"))
+            cp = &v.perms[i];
+    assert_non_null(cp);
+    assert_true(cp->ready);
+    cfg.limits.max_organics_kg = 5; /* oily: 0.05 t at most */
+    core_view_fill(&k, tags, NULL, NULL, &v);
+    assert_true(cp->ready);
+    cfg.limits.max_organics_kg = 0.5; /* below the PLC's 0.01 t: no charge of oily scrap at all */
+    core_view_fill(&k, tags, NULL, NULL, &v);
+    assert_false(cp->ready);
+    assert_string_equal(cp->why, "Charge scrap: charge 0.0 t ≤ minimum 0.0 t");
+    cfg.limits.max_organics_kg = 190;
+    snprintf(cfg.limits.default_scrap, sizeof cfg.limits.default_scrap, "%s", keep);
 }
 
 static void test_handshake_interlock_and_timeout(void **state)
