@@ -26,6 +26,7 @@
 #define CFG_MAX_LOOPS 8
 #define CFG_MAX_ALARMS 96
 #define CFG_MAX_PROGRAMS 16
+#define CFG_MAX_SCRAP 8       /* [scrap.NAME] classes */
 #define CFG_MAX_ERRORS 64
 #define CFG_SHA256_HEX 65   /* 64 hex digits and the NUL */
 
@@ -168,6 +169,8 @@ struct cfg_limits {
     double max_level_mm;      /* overfill */
     double max_charge_t;      /* one charge */
     double heel_min_t;        /* tapping stops here */
+    double max_organics_kg;   /* organics one charge may carry (mass x class), 0 = no limit */
+    char default_scrap[CFG_NAME_MAX]; /* the class of a charge that names none, "" none */
 };
 
 /* ---- loops ---------------------------------------------------------------- */
@@ -280,6 +283,15 @@ struct cfg_alarm {
 
 /* ---- melt programs -------------------------------------------------------- */
 
+/* One class of scrap ([scrap.NAME]) a charge is declared as: what it
+ * carries in organics (paint, lacquer, oil), by mass.  The charge
+ * permissive limits mass x organics_pct to [limits] max_organics_kg. */
+struct cfg_scrap {
+    char name[CFG_NAME_MAX];        /* clean, mixed, oily ... */
+    char description[CFG_TEXT_MAX]; /* what it is, shown in the charge dialog */
+    double organics_pct;            /* organics, % of the charge's mass */
+};
+
 struct cfg_program {
     char name[CFG_NAME_MAX];
     char description[CFG_TEXT_MAX];
@@ -339,6 +351,8 @@ struct cfg {
     struct cfg_program programs[CFG_MAX_PROGRAMS];
     struct cfg_console console;
     struct cfg_mqtt mqtt;
+    int nscrap;
+    struct cfg_scrap scrap[CFG_MAX_SCRAP];
 };
 
 /* One mistake, with everything needed to find and fix it. */
@@ -402,6 +416,7 @@ const struct cfg_tag *cfg_tag_find(const struct cfg *c, const char *name);
 int cfg_tag_index(const struct cfg *c, const char *name);
 const struct cfg_loop *cfg_loop_find(const struct cfg *c, const char *name);
 const struct cfg_program *cfg_program_find(const struct cfg *c, const char *name);
+const struct cfg_scrap *cfg_scrap_find(const struct cfg *c, const char *name); /* NULL: none */
 
 /* Names for enums (for messages, the CLI and the screens). */
 const char *cfg_phase_name(enum cfg_phase p);          /* "HOLD" ... */

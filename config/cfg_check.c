@@ -515,6 +515,16 @@ static void check_rest(struct cfg_ctx *x)
         xerr(x, "furnace", "", "program", "no [program.%s] in this file", c->furnace.program);
     if (!*c->furnace.program && c->nprograms > 0)
         str_copy(c->furnace.program, sizeof c->furnace.program, c->programs[0].name);
+    if (*c->limits.default_scrap && !cfg_scrap_find(c, c->limits.default_scrap))
+        xerr(x, "limits", "", "default_scrap", "no [scrap.%s] in this file", c->limits.default_scrap);
+    if (!*c->limits.default_scrap && c->nscrap > 0)
+        xerr(x, "limits", "", "default_scrap",
+             "missing: with [scrap.*] classes, name the class a charge that names none is "
+             "taken as (the plant's usual scrap), e.g. default_scrap = %s", c->scrap[0].name);
+    if (c->limits.max_organics_kg > 0 && c->nscrap == 0)
+        xerr(x, "limits", "", "max_organics_kg",
+             "limits the organics of a charge, but the file has no [scrap.NAME] classes to "
+             "know them by; add them (organics_pct) or set 0");
     struct in_addr ia;
     if (inet_pton(AF_INET, c->plc.host, &ia) != 1)
         xerr(x, "plc", "", "host", "expected an IPv4 address such as 192.168.10.20 (the Modbus "

@@ -46,6 +46,14 @@ const struct cfg_program *cfg_program_find(const struct cfg *c, const char *name
     return NULL;
 }
 
+const struct cfg_scrap *cfg_scrap_find(const struct cfg *c, const char *name)
+{
+    for (int i = 0; name && i < c->nscrap; i++)
+        if (!strcmp(c->scrap[i].name, name))
+            return &c->scrap[i];
+    return NULL;
+}
+
 static const char *name_of(const char *const *names, int n, int i)
 {
     return i >= 0 && i < n ? names[i] : "?";

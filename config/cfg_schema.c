@@ -233,6 +233,12 @@ static const struct cfg_key limits_keys[] = {
     DBL("max_level_mm", max_level_mm, 0, 5000, "1000", "mm", "no charge at or above this level"),
     DBL("max_charge_t", max_charge_t, 0.1, 20, "5", "t", "largest single charge"),
     DBL("heel_min_t", heel_min_t, 0, 500, "25", "t", "no tapping at or below this metal mass"),
+    DBL("max_organics_kg", max_organics_kg, 0, 20000, "0", "kg",
+        "organics one charge may carry (its mass x its class's organics_pct): air and flue "
+        "burn only so much pyrolysis gas; 0 = no limit"),
+    NAME("default_scrap", default_scrap, "",
+         "the class ([scrap.NAME]) of a charge that names none: the plant's usual scrap; "
+         "required when the file has [scrap.*] sections"),
     END,
 };
 #undef S
@@ -435,6 +441,16 @@ static const struct cfg_key program_keys[] = {
 };
 #undef S
 
+#define S struct cfg_scrap
+static const struct cfg_key scrap_keys[] = {
+    STR("description", description, "", "what scrap this is, shown in the charge dialog"),
+    DBL("organics_pct", organics_pct, 0, 100, NULL, "%",
+        "organics (paint, lacquer, oil, plastics) in % of the scrap's mass; declare the class "
+        "whose figure is at or above the scrap's"),
+    END,
+};
+#undef S
+
 static const char *const horn_names[] = {"bell", "flash", "off", NULL};
 #define S struct cfg_console
 static const struct cfg_key console_keys[] = {
@@ -494,5 +510,7 @@ const struct cfg_section cfg_sections[] = {
           "program.a226"),
     SINGLE("console", console, console_keys, "the operator console"),
     SINGLE("mqtt", mqtt, mqtt_keys, "the plant's MQTT broker: Sparkplug B publishing"),
+    MULTI("scrap", scrap, nscrap, scrap_keys,
+          "one class of scrap a charge is declared as, by its organics", "scrap.oily"),
 };
 const size_t cfg_nsections = sizeof cfg_sections / sizeof cfg_sections[0];

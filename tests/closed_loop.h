@@ -218,6 +218,10 @@ struct harness {
     bool quiet;
     double organics_pct; /* --organics: the scrap's organics share, -1 the PLC's default */
     double charge_t;     /* --charge-t: the operator's charge, t; 0 the shift's 3 t */
+    char scrap[CFG_NAME_MAX]; /* the class the operator declares for --organics ("" none:
+                               * the charge is taken as [limits] default_scrap) */
+    double charge_mass_t; /* what the operator charges: the largest the class allows of
+                           * 3 t (or --charge-t), in 0.05 t (recipe_choose) */
     double tc_lag_s;     /* --tc-lag: every thermocouple's lag, -1 the config's */
     bool cold_ingot;     /* --cold-ingot: no shift; INGOT_KG cold into the bath at INGOT_AT_S */
     bool hold_only;      /* --hold: no shift; the furnace holds, the firing's wear is judged */

@@ -145,8 +145,11 @@ static int ask(struct harness *h, int step, const char *verb, const char *target
     snprintf(r.target, sizeof r.target, "%s", target);
     snprintf(r.value, sizeof r.value, "%s", value ? value : "");
     snprintf(r.reason, sizeof r.reason, "%s", reason);
+    if (!strcmp(target, "charge"))
+        snprintf(r.scrap, sizeof r.scrap, "%s", h->scrap);
     o->requests++;
-    say(h, "operator: %s %s%s%s", verb, target, value ? " " : "", value ? value : "");
+    say(h, "operator: %s %s%s%s%s%s", verb, target, value ? " " : "", value ? value : "",
+        r.scrap[0] ? " scrap=" : "", r.scrap);
     o->in_gate = true;
     int rc = core_request(&h->core, &r);
     op_drain(h);
@@ -329,7 +332,8 @@ static bool skip_if_tap_due(const struct harness *h)
 
 /* The shift, phase by phase.  In its phase a step waits `wait` after the previous step and
  * until `when` holds, then makes its request; `skip` passes it over.  The charge is 3 t (the
- * PLC's default charge carries 3 % organics; --charge-t another mass).  No charge and no push while a fault is being
+ * PLC's default charge carries 3 % organics; --charge-t another mass), or less when its
+ * declared class allows less (the recipe: tool_closed-loop.c, recipe_choose).  No charge and no push while a fault is being
  * dealt with (when_healthy).  After a push the next charge goes on at once (MELT -> CHARGE)
  * unless a tap is due: then the metal is melted flat, alloyed, skimmed and tapped. */
 static const struct step {
@@ -401,8 +405,8 @@ static void do_shift(struct harness *h)
         return;
     const char *value = s->value;
     char mass[32];
-    if (!strcmp(s->target, "charge") && h->charge_t > 0) { /* --charge-t */
-        snprintf(mass, sizeof mass, "%g", h->charge_t);
+    if (!strcmp(s->target, "charge")) { /* the recipe: class and mass (recipe_choose) */
+        snprintf(mass, sizeof mass, "%.2f", h->charge_mass_t);
         value = mass;
     }
     if (ask(h, o->step, s->verb, s->target, value, "shift") < 0)

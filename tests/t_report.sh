@@ -114,7 +114,10 @@ until [ "$(M status --json 2>/dev/null | json 'd["tags"]["sc_door_closed"]["v"]'
     i=$((i + 1)); [ $i -gt 120 ] && fail "the charging door did not open"; sleep 0.25
 done
 sleep $((30 / SPEED))
-M cmd charge 3 >/dev/null || fail "charge 3"
+# declared painted (5 %: 150 kg of organics, within [limits] max_organics_kg): the journal's
+# charge line and the charge report carry the class (meltsim's scrap is its own 3 % whatever
+# is declared)
+M cmd charge 3 --scrap painted >/dev/null || fail "charge 3 --scrap painted"
 M cmd sc_door_close >/dev/null || fail "sc_door_close"
 wait_ready CHARGE 60
 M phase PYROLYSIS >/dev/null || fail "phase PYROLYSIS"
@@ -157,6 +160,11 @@ M report shift --from @$t0 --to @$t1 >"$tmp/shift.txt" || fail "report shift (te
 c() { json "$1" <"$tmp/charge.json"; }
 s() { json "$1" <"$tmp/shift.json"; }
 [ "$(c 'd["mass_kg"]')" = 3000 ] || fail "charge mass: $(cat "$tmp/charge.json")"
+[ "$(c 'd["scrap"]')" = painted ] || fail "charge class: $(cat "$tmp/charge.json")"
+M report charge --from @$t0 --to @$t1 --csv | sed -n 2p | grep -q ',painted$' ||
+    fail "charge class in the CSV: $(M report charge --from @$t0 --to @$t1 --csv)"
+M journal --since @$t0 | grep -q 'cmd charge painted -> 3 .*result="ok: Charge scrap 3.00 t of painted scrap' ||
+    fail "the journal's charge line: $(M journal --since @$t0 | grep 'cmd charge')"
 [ "$(s 'd["charges"]')" = 1 ] || fail "shift charges: $(cat "$tmp/shift.json")"
 [ "$(s 'd["actions"]')" = 8 ] || fail "actions: want the 8 the script sent: $(cat "$tmp/shift.json")"
 [ "$(s 'd["refused"]')" = "$nref" ] || fail "refused: want the $nref PUSH refusal(s) the script met: $(cat "$tmp/shift.json")"

@@ -144,6 +144,26 @@ refused 'meltcon shelve: refused: Shelve fuel_rich: a critical alarm cannot be s
     shelve fuel_rich 5 --reason 'analyser check'
 refused 'meltcon cmd: refused: Charge scrap: 3.456 t has more than 2 decimals; the PLC takes the mass in 0.01 t' \
     cmd charge 3.456 --reason test
+# the charge recipe (issue 13): the class is one of the file's, goes with a charge only, and
+# its organics (mass x class) are judged against [limits] max_organics_kg with the largest
+# mass named; without --scrap the default class (mixed, 3 %) is taken
+refused 'meltcon cmd: refused: Charge scrap: no scrap class "swarf"; the classes are clean (0 %), mixed (3 %), painted (5 %), lacquered (7 %), oily (10 %)' \
+    cmd charge 3 --scrap swarf
+refused 'meltcon cmd: refused: Start pump: a scrap class ("oily") goes with a charge only' \
+    cmd pump_start --scrap oily
+refused "meltcon cmd: not sent: the scrap class \"$(printf 'o%.0s' $(seq 40))...\" is longer than any class name (at most 31 characters)" \
+    cmd charge 2 --scrap "$(printf 'o%.0s' $(seq 50))"
+oily='Charge scrap: 3.00 t of oily scrap (10 % organics) carries 300 kg of organics, more than the 190 kg a charge may; charge at most 1.90 t'
+M cmd charge 3 --scrap oily >"$tmp/out" 2>&1 && fail "3 t of oily scrap accepted"
+grep -qF "$oily" "$tmp/out" || fail "3 t oily: $(cat "$tmp/out") (want: $oily)"
+for ok in "1.9 --scrap oily" "2.71 --scrap lacquered" "5 --scrap clean" "5"; do
+    # shellcheck disable=SC2086
+    M cmd charge $ok >"$tmp/out" 2>&1 && fail "charge $ok accepted in HOLD"
+    grep -q 'organics' "$tmp/out" && fail "charge $ok: the organics are within the limit: $(cat "$tmp/out")"
+done
+M cmd charge 2.72 --scrap lacquered >"$tmp/out" 2>&1
+grep -qF 'carries 190.4 kg of organics, more than the 190 kg a charge may; charge at most 2.71 t' "$tmp/out" ||
+    fail "2.72 t lacquered: $(cat "$tmp/out")"
 status_json | json 'd["loops"][0]["name"] + " " + str(d["loops"][0]["sp"])' | grep -qx 'bath 745' ||
     fail "a refused value changed bath.sp"
 status_json | json '[a["state"] for a in d["alarms"] if a["name"] == "roof_h"]' | grep -q SHELVED &&
@@ -256,7 +276,8 @@ for s in 'refused: bath.sp: \\"abc\\" is not a number' 'outside the limits' \
     'a reason is required' 'unknown command \\"fly_away\\"' 'closed: malformed message' \
     'PLC link down' 'PLC link up' 'set bath.sp 740 -> 745' 'set bath.sp 745 -> 745.125' \
     'the reason is 201 characters long' 'shelve roof_h .*7 reason="tc check"' \
-    'reason="bad .*\\\\xff utf8"'; do
+    'reason="bad .*\\\\xff utf8"' 'cmd charge .*refused: .*3.00 t of oily scrap (10 % organics) carries 300 kg' \
+    'no scrap class \\"swarf\\"'; do
     grep -q "$s" "$tmp/j" || fail "not journalled: $s"
 done
 # a refused reason is recorded escaped, never as the raw bytes it was

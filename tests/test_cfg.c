@@ -302,6 +302,27 @@ static const struct bad_case bad_cases[] = {
      "alt_limit", "above 0"},
     /* programs and the rest */
     {"tap_hi = 750", "tap_hi = 720", "program.p1", "tap_hi", "above tap_lo"},
+    /* scrap classes and the organics limit of a charge */
+#define SCRAP "[limits]\nmax_organics_kg = 200\ndefault_scrap = mixed\n[scrap.mixed]\norganics_pct = 3\n"
+    {NULL, SCRAP "[scrap.oily]\norganics_pct = 110\n", "scrap.oily", "organics_pct",
+     "out of range"},
+    {NULL, SCRAP "[scrap.oily]\norganics_pct = ten\n", "scrap.oily", "organics_pct",
+     "not a number"},
+    {NULL, SCRAP "[scrap.oily]\ndescription = swarf\n", "scrap.oily", "organics_pct",
+     "missing required key"},
+    {NULL, SCRAP "[scrap.oily]\norganics_pct = 10\norganic_pct = 10\n", "scrap.oily",
+     "organic_pct", "unknown key"},
+    {NULL, SCRAP "[scrap.oily-swarf]\norganics_pct = 10\n", "scrap.oily-swarf", "", "bad scrap name"},
+    {NULL, "[limits]\ndefault_scrap = oily\n[scrap.mixed]\norganics_pct = 3\n", "limits",
+     "default_scrap", "no [scrap.oily] in this file"},
+    {NULL, "[limits]\nmax_organics_kg = 200\n[scrap.mixed]\norganics_pct = 3\n", "limits",
+     "default_scrap", "missing: with [scrap.*] classes, name the class"},
+    {NULL, "[limits]\nmax_organics_kg = 200\n", "limits", "max_organics_kg",
+     "no [scrap.NAME] classes"},
+    {NULL, "[limits]\nmax_organics_kg = -1\n", "limits", "max_organics_kg", "out of range"},
+    {NULL, "[limits]\nmax_organics_kg = 200kg\ndefault_scrap = mixed\n[scrap.mixed]\n"
+     "organics_pct = 3\n", "limits", "max_organics_kg", "not a number"},
+#undef SCRAP
     {"name = t1\n", "name = t1\nprogram = nosuch\n", "furnace", "program", "no [program.nosuch]"},
     {"name = t1\n", "name = t1\nheel_t = 70\n", "furnace", "heel_t", "smaller than the capacity"},
     {"name = t1\n", "name = Tank 1\n", "furnace", "name", "lower-case letters"},
@@ -370,6 +391,41 @@ static void test_base_loads(void **state)
     assert_true(t->has_fault && t->fault == 32767);
     assert_true(t->has_range && t->range_hi == 1400);
     assert_int_equal(cfg_tag_index(&c, "nosuch"), -1);
+}
+
+/* The shipped file's recipe: its classes, the limit and the default, and the largest
+ * charge of each class they allow (control/core/perm.h) as config/meltcon.ini says. */
+static void test_scrap_classes_load(void **state)
+{
+    (void)state;
+    static struct cfg c;
+    static struct cfg_errors e;
+    static const char extra[] = "[limits]\nmax_organics_kg = 150\ndefault_scrap = mixed\n"
+                                "[scrap.clean]\norganics_pct = 0\n"
+                                "[scrap.mixed]\ndescription = usual\norganics_pct = 3\n"
+                                "[scrap.oily]\norganics_pct = 10\n";
+    char *text = patched(NULL, extra);
+    int rc = cfg_load_text("scrap.ini", text, strlen(text), &c, &e);
+    free(text);
+    for (int i = 0; i < e.n; i++)
+        print_error("%s\n", e.e[i].text);
+    assert_int_equal(rc, 0);
+    assert_int_equal(c.nscrap, 3);
+    assert_float_equal(c.limits.max_organics_kg, 150, 0);
+    assert_string_equal(c.limits.default_scrap, "mixed");
+    const struct cfg_scrap *s = cfg_scrap_find(&c, "mixed");
+    assert_non_null(s);
+    assert_string_equal(s->description, "usual");
+    assert_float_equal(s->organics_pct, 3, 0);
+    assert_float_equal(cfg_scrap_find(&c, "oily")->organics_pct, 10, 0);
+    assert_null(cfg_scrap_find(&c, "painted"));
+    assert_null(cfg_scrap_find(&c, NULL));
+    /* without any: no classes, no limit (the default), no default class */
+    rc = cfg_load_text("base.ini", base, strlen(base), &c, &e);
+    assert_int_equal(rc, 0);
+    assert_int_equal(c.nscrap, 0);
+    assert_float_equal(c.limits.max_organics_kg, 0, 0);
+    assert_string_equal(c.limits.default_scrap, "");
 }
 
 static void test_foreign_master_alarm_loads(void **state)
@@ -1090,6 +1146,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_base_loads),
+        cmocka_unit_test(test_scrap_classes_load),
         cmocka_unit_test(test_foreign_master_alarm_loads),
         cmocka_unit_test(test_sim_tc_lag_per_sensor),
         cmocka_unit_test(test_every_mistake_reported_and_nothing_changed),

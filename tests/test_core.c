@@ -692,6 +692,90 @@ static void test_handshake_ok_and_order(void **state)
     assert_non_null(strstr(y->text, "done"));
 }
 
+/* The charge recipe at the gate (control/README.md, 'Charge recipe by scrap class'): the
+ * class must be one of the file's and goes with a charge only; its organics are judged
+ * against [limits] max_organics_kg (the shipped 190 kg); a charge naming none is taken as
+ * default_scrap; the class judged is the class queued, sent and recorded (cmd charge
+ * CLASS -> MASS). */
+static void test_charge_recipe(void **state)
+{
+    (void)state;
+    struct core_req r = req(ROLE_OPERATOR, "phase", "CHARGE", "", "");
+    assert_int_equal(core_request(&k, &r), 0);
+    set("sc_door_closed", 0);
+    set("firing_fb", 20);
+    step(true);
+    take();
+    static const struct {
+        const char *target, *value, *scrap, *says;
+    } refused[] = {
+        {"charge", "1", "swarf", "Charge scrap: no scrap class \"swarf\"; the classes are clean "
+         "(0 %), mixed (3 %), painted (5 %), lacquered (7 %), oily (10 %)"},
+        {"burner_stop", "", "oily", "Stop burner: a scrap class (\"oily\") goes with a charge only"},
+        {"charge", "3", "oily", "Charge scrap: 3.00 t of oily scrap (10 % organics) carries 300 kg "
+         "of organics, more than the 190 kg a charge may; charge at most 1.90 t"},
+        {"charge", "2.72", "lacquered", "Charge scrap: 2.72 t of lacquered scrap (7 % organics) "
+         "carries 190.4 kg of organics, more than the 190 kg a charge may; charge at most 2.71 t"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        r = req(ROLE_OPERATOR, "cmd", refused[i].target, refused[i].value, "");
+        snprintf(r.scrap, sizeof r.scrap, "%s", refused[i].scrap);
+        assert_int_equal(core_request(&k, &r), -1);
+        const struct core_result *y = reply();
+        assert_non_null(y);
+        assert_false(y->ok);
+        assert_string_equal(y->text, refused[i].says);
+        assert_int_equal(k.nqueue, 0);
+    }
+    /* at the limit: queued with its class, sent, and answered with it */
+    r = req(ROLE_OPERATOR, "cmd", "charge", "1.9", "");
+    snprintf(r.scrap, sizeof r.scrap, "oily");
+    assert_int_equal(core_request(&k, &r), 0);
+    assert_int_equal(k.nqueue, 1);
+    assert_string_equal(k.queue[0].label, "Charge scrap 1.90 t of oily scrap");
+    assert_int_equal(k.queue[0].arg, 190);
+    step(true);
+    assert_true(k.cmd_write);
+    assert_int_equal((int)get("cmd_arg"), 190);
+    set("cmd_result", PLC_RES_OK);
+    set("cmd_ack_seq", k.seq_no);
+    step(true);
+    const struct core_result *y = reply();
+    assert_non_null(y);
+    assert_true(y->ok);
+    assert_string_equal(y->what, "charge");
+    assert_string_equal(y->old_v, "oily"); /* the journal: cmd charge oily -> 1.9 */
+    assert_string_equal(y->new_v, "1.9");
+    assert_string_equal(y->text, "Charge scrap 1.90 t of oily scrap: done");
+    /* no class named: the default's (mixed, 3 %: 5 t is 150 kg) */
+    r = req(ROLE_OPERATOR, "cmd", "charge", "5", "");
+    assert_int_equal(core_request(&k, &r), 0);
+    assert_string_equal(k.queue[0].req.scrap, "mixed");
+    assert_string_equal(k.queue[0].label, "Charge scrap 5.00 t of mixed scrap");
+    /* the view (status --json, the commands screen) judges a charge of the default class:
+     * 3 t, or the largest the class allows -- READY when one can go, whatever its class */
+    static struct core_view v;
+    const struct core_view_perm *cp = NULL;
+    char keep[CFG_NAME_MAX];
+    snprintf(keep, sizeof keep, "%s", cfg.limits.default_scrap);
+    snprintf(cfg.limits.default_scrap, sizeof cfg.limits.default_scrap, "oily");
+    core_view_fill(&k, tags, NULL, NULL, &v);
+    for (int i = 0; i < v.nperms; i++)
+        if (!strcmp(v.perms[i].cmd, "charge"))
+            cp = &v.perms[i];
+    assert_non_null(cp);
+    assert_true(cp->ready);
+    cfg.limits.max_organics_kg = 5; /* oily: 0.05 t at most */
+    core_view_fill(&k, tags, NULL, NULL, &v);
+    assert_true(cp->ready);
+    cfg.limits.max_organics_kg = 0.5; /* below the PLC's 0.01 t: no charge of oily scrap at all */
+    core_view_fill(&k, tags, NULL, NULL, &v);
+    assert_false(cp->ready);
+    assert_string_equal(cp->why, "Charge scrap: charge 0.0 t ≤ minimum 0.0 t");
+    cfg.limits.max_organics_kg = 190;
+    snprintf(cfg.limits.default_scrap, sizeof cfg.limits.default_scrap, "%s", keep);
+}
+
 static void test_handshake_interlock_and_timeout(void **state)
 {
     (void)state;
@@ -898,6 +982,7 @@ int main(void)
         cmocka_unit_test_setup(test_waits_for_a_good_readback, setup),
         cmocka_unit_test_setup(test_state_survives_a_restart, setup),
         cmocka_unit_test_setup(test_melt_to_charge_with_empty_hearth, setup),
+        cmocka_unit_test_setup(test_charge_recipe, setup),
         cmocka_unit_test_setup(test_gate_refusals, setup),
         cmocka_unit_test_setup(test_gate_reads_strictly, setup),
         cmocka_unit_test_setup(test_gate_applies_what_was_typed, setup),

@@ -539,6 +539,97 @@ static void test_bad_argument(void **state)
     assert_int_equal(x->r.nfail, 2);
 }
 
+/* ---- the charge recipe: organics by scrap class ------------------------------------- */
+
+static const struct cfg_scrap cls_clean = { .name = "clean", .organics_pct = 0 },
+                              cls_mixed = { .name = "mixed", .organics_pct = 3 },
+                              cls_lacq = { .name = "lacquered", .organics_pct = 7 },
+                              cls_oily = { .name = "oily", .organics_pct = 10 };
+
+static void test_charge_organics(void **state)
+{
+    struct fx *x = *state;
+    static const struct {
+        const struct cfg_scrap *scrap, *def; /* the request's class, the default */
+        double limit_kg, t;
+        const char *expect; /* NULL: READY */
+    } rows[] = {
+        /* exactly at the limit is allowed, 0.01 t above it is not */
+        { &cls_oily, &cls_mixed, 200, 2.00, NULL },
+        { &cls_oily, &cls_mixed, 200, 2.01,
+          "Charge scrap: 2.01 t of oily scrap (10 % organics) carries 201 kg of organics, more "
+          "than the 200 kg a charge may; charge at most 2.00 t" },
+        { &cls_oily, &cls_mixed, 200, 3.00,
+          "Charge scrap: 3.00 t of oily scrap (10 % organics) carries 300 kg of organics, more "
+          "than the 200 kg a charge may; charge at most 2.00 t" },
+        /* 200 / 70 = 2.857 t: offered rounded down to the PLC's 0.01 t */
+        { &cls_lacq, &cls_mixed, 200, 2.85, NULL },
+        { &cls_lacq, &cls_mixed, 200, 2.86,
+          "Charge scrap: 2.86 t of lacquered scrap (7 % organics) carries 200.2 kg of organics, "
+          "more than the 200 kg a charge may; charge at most 2.85 t" },
+        /* no class named: the default's organics */
+        { NULL, &cls_mixed, 200, 5.00, NULL },
+        { NULL, &cls_oily, 200, 2.50,
+          "Charge scrap: 2.50 t of oily scrap (10 % organics) carries 250 kg of organics, more "
+          "than the 200 kg a charge may; charge at most 2.00 t" },
+        /* the request's class wins over the default */
+        { &cls_clean, &cls_oily, 200, 5.00, NULL },
+        /* no limit (0): any class, any mass the other rows allow */
+        { &cls_oily, &cls_mixed, 0, 5.00, NULL },
+        /* no class known at all while there is a limit: blocks, says why */
+        { NULL, NULL, 200, 1.00,
+          "Charge scrap: the scrap's class is not known (no [scrap.NAME] classes, or no "
+          "[limits] default_scrap), so its organics are not" },
+        { NULL, NULL, 0, 1.00, NULL },
+    };
+    for (size_t i = 0; i < NROWS(rows); i++) {
+        nominal(x);
+        seq_init(&x->s, &x->prog, PH_CHARGE);
+        G(sc_door_closed, 0);
+        x->lim.max_organics_kg = rows[i].limit_kg;
+        x->ctx.scrap = rows[i].scrap;
+        x->ctx.scrap_default = rows[i].def;
+        enum perm_status st = perm_eval(PERM_CHARGE, &x->ctx, rows[i].t, &x->r);
+        if (x->r.nfail != (rows[i].expect != NULL))
+            print_message("row %zu: %d failures, first \"%s\"\n", i, x->r.nfail, x->r.fail[0]);
+        assert_int_equal(st, rows[i].expect ? PERM_BLOCKED : PERM_READY);
+        assert_int_equal(x->r.nfail, rows[i].expect ? 1 : 0);
+        if (rows[i].expect)
+            assert_string_equal(x->r.fail[0], rows[i].expect);
+    }
+    /* a bad mass is said once per condition that reads it, this one too */
+    x->ctx.scrap = &cls_oily;
+    x->lim.max_organics_kg = 200;
+    assert_int_equal(perm_eval(PERM_CHARGE, &x->ctx, NAN, &x->r), PERM_BLOCKED);
+    assert_int_equal(x->r.nfail, 4);
+    assert_string_equal(x->r.fail[2], "Charge scrap: organics of the charge BAD (no good value)");
+    x->ctx.scrap = x->ctx.scrap_default = NULL;
+    x->lim.max_organics_kg = 0;
+}
+
+/* The largest charge a class allows: the charge limit, or the organics limit over the
+ * class's share, rounded down to 0.01 t. */
+static void test_charge_max(void **state)
+{
+    struct fx *x = *state;
+    static const struct {
+        const struct cfg_scrap *s;
+        double limit_kg, max_t, expect;
+    } rows[] = {
+        { &cls_oily, 200, 5, 2.00 },   { &cls_lacq, 200, 5, 2.85 },
+        { &cls_mixed, 200, 5, 5.00 },  { &cls_mixed, 200, 3, 3.00 },
+        { &cls_clean, 200, 5, 5.00 },  { &cls_oily, 0, 5, 5.00 },
+        { NULL, 200, 4, 4.00 },        { &cls_oily, 150, 5, 1.50 },
+    };
+    for (size_t i = 0; i < NROWS(rows); i++) {
+        x->lim.max_organics_kg = rows[i].limit_kg;
+        x->lim.max_charge_t = rows[i].max_t;
+        assert_float_equal(perm_charge_max_t(&x->lim, rows[i].s), rows[i].expect, 1e-9);
+    }
+    x->lim.max_organics_kg = 0;
+    x->lim.max_charge_t = 5;
+}
+
 static void test_unknown_command(void **state)
 {
     struct fx *x = *state;
@@ -621,6 +712,8 @@ int main(void)
         T(test_bad_quality_blocks_everything),
         T(test_charge_while_melting),
         T(test_bad_argument),
+        T(test_charge_organics),
+        T(test_charge_max),
         T(test_unknown_command),
         T(test_names_and_plc),
     };

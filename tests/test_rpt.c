@@ -151,6 +151,26 @@ static void test_charge(void **state)
     assert_near(r.sh.kwh_t, 1000.0 / 3, 1e-6);
     assert_int_equal(r.sh.actions, 6); /* 4 phases, charge, push */
     assert_int_equal(r.sh.refused, 0);
+    assert_string_equal(c->scrap, ""); /* "" (a record from before classes): none */
+}
+
+/* The class of a charge as its record's old value ("cmd charge oily -> 1.9"); "-" and a
+ * refused charge open none. */
+static void test_charge_class(void **state)
+{
+    (void)state;
+    struct rpt_params p = params();
+    rpt_init(&r, &p, 0, PH_CHARGE);
+    struct rpt_sample s = smp(100, 40000, 740, 0);
+    rpt_sample(&r, 0, &s);
+    ev(10, "op1", "cmd", "charge", "", "3", false, "Charge scrap: 3.00 t of oily scrap ...");
+    ev(20, "op1", "cmd", "charge", "oily", "1.9", true, "Charge scrap 1.90 t of oily scrap: done");
+    ev(30, "op1", "cmd", "charge", "-", "2", true, "Charge scrap 2.00 t: done");
+    assert_int_equal(r.ncharges, 2);
+    assert_string_equal(r.ch[0].scrap, "oily");
+    assert_near(r.ch[0].mass_kg, 1900, 1e-9);
+    assert_string_equal(r.ch[1].scrap, "");
+    assert_int_equal(r.sh.refused, 1);
 }
 
 /* The bath never stays in band: no flat bath, no gain, no dross. */
@@ -323,6 +343,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_energy),       cmocka_unit_test(test_energy_gap),
         cmocka_unit_test(test_charge),       cmocka_unit_test(test_charge_never_flat),
+        cmocka_unit_test(test_charge_class),
         cmocka_unit_test(test_setpoint_followed), cmocka_unit_test(test_bad_lines),
         cmocka_unit_test(test_taps),         cmocka_unit_test(test_alarms_kpi),
         cmocka_unit_test(test_deviation),

@@ -236,6 +236,15 @@ static void test_hello_req_reply(void **state)
     assert_string_equal(r2.expect, "740.5");
     r.expect[0] = 0;
     assert_int_equal(snap_reply_decode(&m, &(struct snap_reply){0}), -1);
+    /* a charge's scrap class: sent only when named, read back whole */
+    assert_string_equal(r2.scrap, "");
+    strcpy(r.scrap, "oily");
+    snap_req_encode(&r, &o);
+    assert_non_null(strstr(o.buf, " scrap=oily"));
+    assert_int_equal(proto_parse(o.buf, o.len, &m, why, sizeof why), 0);
+    assert_int_equal(snap_req_decode(&m, &r2), 0);
+    assert_string_equal(r2.scrap, "oily");
+    r.scrap[0] = 0;
 
     /* when the request was made, to the millisecond */
     r.t = 1795000000.25;

@@ -198,6 +198,62 @@ static void test_request_is_what_was_confirmed(void **state)
     assert_true(d.parsed == 745.25);
 }
 
+/* The charge recipe in the dialog: the default class preselected, Left/Right change it
+ * (wrapping), digits and letters never do; the confirmation and the request carry the class
+ * chosen; a dialog without classes sends none. */
+static void test_charge_class(void **state)
+{
+    (void)state;
+    static struct dialog d;
+    struct dialog_spec s = charge;
+    char buf[200];
+    static const char *const names[] = {"clean", "mixed", "oily"};
+    for (int i = 0; i < 3; i++)
+        snprintf(s.classes[i], sizeof s.classes[i], "%s", names[i]);
+    s.nclasses = 3;
+    s.cls = 1;
+    dialog_open(&d, &s);
+    assert_int_equal(d.cls, 1);
+    type(&d, "2o");
+    assert_int_equal(d.cls, 1); /* typed into the mass, not a class */
+    assert_int_equal(dialog_key(&d, KEY_BACKSPACE), DR_NONE);
+    assert_int_equal(dialog_key(&d, KEY_RIGHT), DR_NONE);
+    assert_int_equal(d.cls, 2);
+    assert_int_equal(dialog_key(&d, KEY_RIGHT), DR_NONE);
+    assert_int_equal(d.cls, 0); /* wraps */
+    assert_int_equal(dialog_key(&d, KEY_LEFT), DR_NONE);
+    assert_int_equal(dialog_key(&d, KEY_LEFT), DR_NONE);
+    assert_int_equal(d.cls, 1);
+    assert_int_equal(dialog_key(&d, KEY_LEFT), DR_NONE);
+    assert_int_equal(dialog_key(&d, KEY_LEFT), DR_NONE);
+    assert_int_equal(d.cls, 2);
+    assert_string_equal(d.value, "2");
+    assert_int_equal(dialog_key(&d, '\n'), DR_NONE);
+    assert_int_equal(d.stage, DS_CONFIRM);
+    dialog_confirm_text(&d, buf, sizeof buf, "->");
+    assert_string_equal(buf, "Charge scrap 2 t of oily scrap?");
+    assert_int_equal(dialog_key(&d, 'y'), DR_SEND);
+    struct snap_req r;
+    dialog_request(&d, &r);
+    assert_string_equal(r.value, "2");
+    assert_string_equal(r.scrap, "oily");
+    /* in the reason field Left/Right are not the class's */
+    dialog_open(&d, &s);
+    dialog_key(&d, '\t');
+    dialog_key(&d, KEY_RIGHT);
+    assert_int_equal(d.cls, 1);
+    /* no classes: no scrap= */
+    dialog_open(&d, &charge);
+    dialog_key(&d, KEY_RIGHT);
+    type(&d, "3");
+    dialog_key(&d, '\n');
+    assert_int_equal(dialog_key(&d, 'y'), DR_SEND);
+    dialog_request(&d, &r);
+    assert_string_equal(r.scrap, "");
+    dialog_confirm_text(&d, buf, sizeof buf, "->");
+    assert_string_equal(buf, "Charge scrap 3 t?");
+}
+
 /* The reason field: input_reason()'s sentences before CONFIRM, UTF-8 as the
  * terminal sends it, the maximum refused with a sentence, not dropped. */
 static void test_reason_field(void **state)
@@ -526,6 +582,7 @@ int main(void)
         cmocka_unit_test(test_reason_required_and_cancel),
         cmocka_unit_test(test_request_is_what_was_confirmed),
         cmocka_unit_test(test_reason_field),
+        cmocka_unit_test(test_charge_class),
         cmocka_unit_test(test_choice_and_command),
         cmocka_unit_test(test_limits_text_and_text_dialog),
         cmocka_unit_test(test_base_hotkey_and_reason),

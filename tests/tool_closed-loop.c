@@ -43,8 +43,10 @@
  * sentence and the request made again later.
  *
  * The design envelope (issue 13): --organics PCT charges scrap with PCT % organics instead of
- * the PLC's default (3 %); --charge-t T has the operator charge T t instead of 3 t (a
-charge recipe by scrap class: control/README.md, 'Excess-air mode'); --tc-lag S gives every thermocouple a first-order lag of S s
+ * the PLC's default (3 %), and the operator declares it as the smallest [scrap.NAME] class
+ * at or above PCT and charges the largest mass the class allows ([limits]
+ * max_organics_kg; control/README.md, 'Charge recipe by scrap class'), at most 3 t;
+ * --charge-t T makes that at most T t; --tc-lag S gives every thermocouple a first-order lag of S s
  * instead of the config's [sim] tc_lag_s and tc_lag_*_s; --cold-ingot runs no shift: the
  * operator holds (duties only: a stopped pump is restarted when it may be) and at 10 min
  * 3 t of metal at ambient go into the bath; the time until no solid is left and the pump
@@ -102,6 +104,7 @@ charge recipe by scrap class: control/README.md, 'Excess-air mode'); --tc-lag S 
 
 #include "clock.h"
 #include "closed_loop.h"
+#include "util.h"
 
 void say(const struct harness *h, const char *fmt, ...)
 {
@@ -215,6 +218,36 @@ static int step_parse(struct harness *h, const char *arg)
     return 0;
 }
 
+/* The charge recipe (control/README.md, 'Charge recipe by scrap class'): for --organics PCT
+ * the operator declares the smallest [scrap.NAME] class whose organics_pct is at or above
+ * PCT (never below: a class too clean would let too much in); without it, none (the
+ * default class, which the PLC's default scrap is).  The charge is the largest the class
+ * allows (perm_charge_max_t) of 3 t or --charge-t, rounded down to 0.05 t, as a crew
+ * reads a crane scale.  -1 with a sentence when no class covers PCT. */
+static int recipe_choose(struct harness *h)
+{
+    const struct cfg *c = &h->cfg;
+    const struct cfg_scrap *cls = NULL;
+    if (h->organics_pct >= 0 && c->nscrap > 0) {
+        for (int i = 0; i < c->nscrap; i++)
+            if (c->scrap[i].organics_pct >= h->organics_pct &&
+                (!cls || c->scrap[i].organics_pct < cls->organics_pct))
+                cls = &c->scrap[i];
+        if (!cls) {
+            fprintf(stderr, "closed-loop: --organics %g: no [scrap.NAME] class of %s has "
+                    "organics_pct at or above it\n", h->organics_pct, c->path);
+            return -1;
+        }
+        str_copy(h->scrap, sizeof h->scrap, cls->name);
+    } else {
+        cls = cfg_scrap_find(c, c->limits.default_scrap);
+    }
+    double want = h->charge_t > 0 ? h->charge_t : 3;
+    double most = perm_charge_max_t(&c->limits, cls);
+    h->charge_mass_t = floor(fmin(want, most) * 20 + 1e-6) / 20;
+    return 0;
+}
+
 static int setup(struct harness *h, const char *cfg_path, const char *script, unsigned seed)
 {
     static struct cfg_errors errs;
@@ -224,6 +257,8 @@ static int setup(struct harness *h, const char *cfg_path, const char *script, un
             fprintf(stderr, "%s\n", errs.e[i].text);
         return -1;
     }
+    if (recipe_choose(h) < 0)
+        return -1;
     if (script) {
         if (scen_load(script, &h->scen, err, sizeof err) < 0) {
             fprintf(stderr, "closed-loop: %s\n", err);

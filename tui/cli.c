@@ -46,7 +46,8 @@ struct opt {
 };
 
 enum { O_REASON = 0x100, O_SINCE, O_FROM, O_TO, O_TAGS, O_JSON, O_FOLLOW, O_VERIFY, O_ALL,
-        O_CSV, O_EXPECT, O_FORCE, O_HEADS, O_UNITS, O_SCENARIO, O_SPEED, O_HTML, O_PROGRESS };
+        O_CSV, O_EXPECT, O_FORCE, O_HEADS, O_UNITS, O_SCENARIO, O_SPEED, O_HTML, O_PROGRESS,
+        O_SCRAP };
 
 #define OPT_V(n, v, an, f, h) {n, v, an, offsetof(struct cli_args, f), h}
 #define OPT_F(n, v, f, h) {n, v, NULL, offsetof(struct cli_args, f), h}
@@ -78,6 +79,10 @@ static const struct opt opts[] = {
           "(journalctl output; - for stdin)"),
     OPT_F("progress", O_PROGRESS, progress,
           "the run so far, one tab-separated line per expectation (for the instructor station)"),
+    OPT_V("scrap", O_SCRAP, "CLASS", scrap,
+          "cmd charge: the scrap's class ([scrap.NAME] of the furnace's file: clean, mixed, "
+          "oily ...); without it, [limits] default_scrap.  The charge is refused if its "
+          "organics (mass x the class's organics_pct) exceed [limits] max_organics_kg"),
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
@@ -104,10 +109,11 @@ static const struct verb {
     {"tune", 2, 2, " reason expect ", "tune LOOP.kp|LOOP.ti_s|LOOP.td_s VALUE --reason TEXT [--expect V]",
      "Change a loop's tuning (engineers); the integrator restarts from the output, so it "
      "does not bump."},
-    {"cmd", 1, 2, " reason expect ", "cmd NAME [ARG] [--reason TEXT] [--expect PHASE]",
-     "Send a command (burner_start, charge 3.05, estop_reset, lockout_reset, watchdog_reset, "
-     "...) through its permissives and the PLC's handshake; its base is the phase (for "
-     "pump_speed, the speed now)."},
+    {"cmd", 1, 2, " reason expect scrap ",
+     "cmd NAME [ARG] [--scrap CLASS] [--reason TEXT] [--expect PHASE]",
+     "Send a command (burner_start, charge 3.05 --scrap oily, estop_reset, lockout_reset, "
+     "watchdog_reset, ...) through its permissives and the PLC's handshake; its base is the "
+     "phase (for pump_speed, the speed now)."},
     {"ack", 0, 1, " all expect ", "ack ALARM|--all [--expect STATE]",
      "Acknowledge one alarm, or every one."},
     {"shelve", 2, 2, " reason expect ", "shelve ALARM MINUTES --reason TEXT [--expect STATE]",
@@ -277,7 +283,10 @@ static void base_of(struct cli_conn *c, const char *verb, const char *target,
     }
     if (!strcmp(verb, "ack") && !strcmp(target, "all"))
         return;
+    const char *scrap = c->scrap; /* the change's, not this question's */
+    c->scrap = NULL;
     long id = cli_conn_req(c, "current", target, verb, "", NULL);
+    c->scrap = scrap;
     if (id >= 0 && cli_conn_reply(c, id, REPLY_WAIT_MS, NULL, rep, err, sizeof err) == 0 &&
         rep->ok && !str_copy(out, n, rep->text))
         out[0] = 0; /* never a cut base */
@@ -443,9 +452,17 @@ static int run_verb(const struct verb *v, const struct cfg *cfg, const struct cl
     int cmd_wait = REPLY_WAIT_MS + cfg->plc.cmd_timeout_ms;
     if (!strcmp(v->name, "status"))
         rc = cli_verb_status(c, cfg, a);
-    else if (reqmap_find(v->name))
+    else if (a->scrap && strlen(a->scrap) >= sizeof(((struct snap_req *)0)->scrap)) {
+        fprintf(stderr, "meltcon %s: not sent: the scrap class \"%.40s...\" is longer than any "
+                "class name (at most %zu characters)\n", v->name, a->scrap,
+                sizeof(((struct snap_req *)0)->scrap) - 1);
+        rc = 1;
+    } else if (reqmap_find(v->name)) {
+        c->scrap = a->scrap;
         rc = request(c, v->name, verb_target(v, a), verb_value(v, a), a->reason, a->expect,
                      !strcmp(v->name, "cmd") ? cmd_wait : REPLY_WAIT_MS);
+        c->scrap = NULL;
+    }
     else if (!strcmp(v->name, "journal"))
         rc = cli_verb_journal(c, a);
     else if (!strcmp(v->name, "export"))

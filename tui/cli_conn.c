@@ -65,7 +65,8 @@ long cli_conn_req(struct cli_conn *c, const char *verb, const char *target, cons
     /* whole or not at all: a cut value or reason would be a different request */
     if (!str_copy(r.verb, sizeof r.verb, verb) || !str_copy(r.target, sizeof r.target, target) ||
         !str_copy(r.value, sizeof r.value, value) || !str_copy(r.reason, sizeof r.reason, reason) ||
-        !str_copy(r.expect, sizeof r.expect, expect ? expect : "")) {
+        !str_copy(r.expect, sizeof r.expect, expect ? expect : "") ||
+        !str_copy(r.scrap, sizeof r.scrap, c->scrap ? c->scrap : "")) {
         errno = EMSGSIZE;
         return -1;
     }

@@ -26,6 +26,7 @@ struct cli_args {
     const char *pos[4];
     const char *reason, *since, *from, *to, *tags, *config, *expect, *heads, *scenario, *speed,
         *html;
+    const char *scrap; /* cmd charge --scrap CLASS */
     bool json, follow, verify, all, csv, fg, help, force;
     bool units;
     bool progress; /* debrief --progress */
@@ -42,6 +43,7 @@ struct cli_conn {
     struct proto_out out;
     char buf[PROTO_MAX_MSG + 1];
     double made;   /* when the verb's request was made (wall s), 0: as it is sent */
+    const char *scrap; /* the next request's scrap class (cmd charge --scrap), NULL none */
 };
 
 /* Monotonic milliseconds: clock_mono_ns() cut to whole ms, as the waits count them. */

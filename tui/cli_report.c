@@ -160,11 +160,11 @@ static void print_charges(const struct rpt *r, bool csv, bool json)
 {
     if (csv)
         printf("charge,time,mass_kg,organics_kg,pyrolysis_min,push_to_flat_min,energy_kwh,"
-               "kwh_per_t,pyrolysis_share_pct,metal_gain_kg,dross_kg\n");
+               "kwh_per_t,pyrolysis_share_pct,metal_gain_kg,dross_kg,scrap\n");
     else if (!json && r->ncharges > 0)
-        printf("%-3s %-20s %7s %9s %7s %8s %8s %6s %6s %8s %7s\n", "#", "charged (UTC)",
+        printf("%-3s %-20s %7s %9s %7s %8s %8s %6s %6s %8s %7s %s\n", "#", "charged (UTC)",
                "mass t", "organ kg", "pyro m", "flat m", "kWh", "kWh/t", "pyro%", "gain kg",
-               "dross");
+               "dross", "scrap");
     for (int i = 0; i < r->ncharges; i++) {
         const struct rpt_charge *c = &r->ch[i];
         char t[32], org[24], pyro[24], flat[24], e[24], kt[24], sh[24], gain[24], dross[24];
@@ -182,15 +182,17 @@ static void print_charges(const struct rpt *r, bool csv, bool json)
             printf("{\"schema\":1,\"record\":\"charge\",\"n\":%d,\"time\":\"%s\",\"mass_kg\":%.0f,"
                    "\"organics_kg\":%s,\"pyrolysis_min\":%s,\"push_to_flat_min\":%s,"
                    "\"energy_kwh\":%s,\"kwh_per_t\":%s,\"pyrolysis_share_pct\":%s,"
-                   "\"metal_gain_kg\":%s,\"dross_kg\":%s}\n",
-                   i + 1, t, c->mass_kg, org, pyro, flat, e, kt, sh, gain, dross);
+                   "\"metal_gain_kg\":%s,\"dross_kg\":%s,\"scrap\":%s%s%s}\n",
+                   i + 1, t, c->mass_kg, org, pyro, flat, e, kt, sh, gain, dross,
+                   *c->scrap ? "\"" : "", *c->scrap ? c->scrap : "null", *c->scrap ? "\"" : "");
         else if (csv)
-            printf("%d,%s,%.0f,%s,%s,%s,%s,%s,%s,%s,%s\n", i + 1, t, c->mass_kg, org, pyro, flat,
-                   e, kt, sh, gain, dross);
+            printf("%d,%s,%.0f,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", i + 1, t, c->mass_kg, org, pyro,
+                   flat, e, kt, sh, gain, dross, c->scrap);
         else
-            printf("%-3d %-20s %7.2f %9s %7s %8s %8s %6s %6s %8s %7s\n", i + 1, t,
+            printf("%-3d %-20s %7.2f %9s %7s %8s %8s %6s %6s %8s %7s %s\n", i + 1, t,
                    c->mass_kg / 1000, *org ? org : "-", pyro, *flat ? flat : "-", e, kt,
-                   *sh ? sh : "-", *gain ? gain : "-", *dross ? dross : "-");
+                   *sh ? sh : "-", *gain ? gain : "-", *dross ? dross : "-",
+                   *c->scrap ? c->scrap : "-");
     }
     if (!csv && !json && r->ncharges == 0)
         printf("no charge in the window\n");

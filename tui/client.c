@@ -212,6 +212,13 @@ long client_send_expect(struct client *c, const char *verb, const char *target,
                         const char *value, const char *reason, const char *expect, char *err,
                         size_t errlen)
 {
+    return client_send_scrap(c, verb, target, value, reason, expect, NULL, err, errlen);
+}
+
+long client_send_scrap(struct client *c, const char *verb, const char *target,
+                       const char *value, const char *reason, const char *expect,
+                       const char *scrap, char *err, size_t errlen)
+{
     if (c->fd < 0) {
         snprintf(err, errlen, "not connected to the server (%s)", c->err);
         return -1;
@@ -223,7 +230,8 @@ long client_send_expect(struct client *c, const char *verb, const char *target,
     /* whole or not at all: a cut value or reason would be a different request */
     if (!str_copy(r.verb, sizeof r.verb, verb) || !str_copy(r.target, sizeof r.target, target) ||
         !str_copy(r.value, sizeof r.value, value) ||
-        !str_copy(r.expect, sizeof r.expect, expect ? expect : "")) {
+        !str_copy(r.expect, sizeof r.expect, expect ? expect : "") ||
+        !str_copy(r.scrap, sizeof r.scrap, scrap ? scrap : "")) {
         snprintf(err, errlen, "request too long");
         return -1;
     }

@@ -105,6 +105,10 @@ long client_send(struct client *c, const char *verb, const char *target, const c
 long client_send_expect(struct client *c, const char *verb, const char *target,
                         const char *value, const char *reason, const char *expect, char *err,
                         size_t errlen);
+/* The same with a charge's scrap class (snap_req.scrap; NULL or "" for none). */
+long client_send_scrap(struct client *c, const char *verb, const char *target,
+                       const char *value, const char *reason, const char *expect,
+                       const char *scrap, char *err, size_t errlen);
 
 /* The reply to request `id`, or NULL while none came. */
 const struct snap_reply *client_reply(const struct client *c, long id);

@@ -501,8 +501,8 @@ static void dialog_input(struct ui *u, int ch)
         struct snap_req q;
         char err[300];
         dialog_request(&u->dlg, &q);
-        long id = client_send_expect(u->cl, q.verb, q.target, q.value, q.reason, q.expect, err,
-                                     sizeof err);
+        long id = client_send_scrap(u->cl, q.verb, q.target, q.value, q.reason, q.expect,
+                                    q.scrap, err, sizeof err);
         dialog_sent(&u->dlg, id, id < 0 ? err : NULL);
     } else if (r == DR_TEXT) {
         events_filter(u, u->dlg.spec.target, u->dlg.value);

@@ -126,6 +126,7 @@ void dialog_open(struct dialog *d, const struct dialog_spec *s)
     d->stage = s->kind == DV_NONE ? DS_CONFIRM : DS_EDIT;
     d->field = s->kind == DV_NONE ? 1 : 0;
     d->choice = s->choice;
+    d->cls = s->cls >= 0 && s->cls < s->nclasses ? s->cls : 0;
     snprintf(d->value, sizeof d->value, "%s", s->initial);
     for (size_t i = 0; i < sizeof reason_verbs / sizeof reason_verbs[0]; i++)
         if (!strcmp(s->verb, reason_verbs[i]) && s->ask_reason)
@@ -283,6 +284,10 @@ static enum dialog_result edit_key(struct dialog *d, int key)
             d->stage = DS_CONFIRM;
         return DR_NONE;
     }
+    if (s->nclasses > 0 && d->field == 0 && (key == KEY_LEFT || key == KEY_RIGHT)) {
+        d->cls = (d->cls + (key == KEY_LEFT ? s->nclasses - 1 : 1)) % s->nclasses;
+        return DR_NONE;
+    }
     if (s->kind == DV_CHOICE && d->field == 0) {
         if (key == KEY_LEFT || key == KEY_RIGHT || key == ' ') {
             int step = key == KEY_LEFT ? s->nchoices - 1 : 1;
@@ -423,6 +428,8 @@ void dialog_request(const struct dialog *d, struct snap_req *r)
         snprintf(r->value, sizeof r->value, "%s", d->spec.value);
     snprintf(r->reason, sizeof r->reason, "%s", d->reason);
     snprintf(r->expect, sizeof r->expect, "%s", d->spec.base); /* what the operator saw */
+    if (d->spec.nclasses > 0 && d->cls >= 0 && d->cls < d->spec.nclasses)
+        snprintf(r->scrap, sizeof r->scrap, "%s", d->spec.classes[d->cls]);
 }
 
 void dialog_sent(struct dialog *d, long id, const char *send_error)
@@ -462,6 +469,9 @@ void dialog_confirm_text(const struct dialog *d, char *buf, size_t n, const char
         if (s->has_old) {
             fmtnum(o, sizeof o, s->old, s->dec);
             snprintf(buf, n, "%s %s %s %s%s%s?", subject, o, arrow, v, sp_unit(s), s->unit);
+        } else if (s->nclasses > 0 && d->cls >= 0 && d->cls < s->nclasses) {
+            snprintf(buf, n, "%s %s%s%s of %s scrap?", subject, v, sp_unit(s), s->unit,
+                     s->classes[d->cls]);
         } else {
             snprintf(buf, n, "%s %s%s%s?", subject, v, sp_unit(s), s->unit);
         }

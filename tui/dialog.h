@@ -45,6 +45,7 @@
 #include "snap.h"
 
 #define DIALOG_CHOICES 4
+#define DIALOG_CLASSES 8 /* scrap classes of a charge (CFG_MAX_SCRAP) */
 #define DIALOG_VALUE_MAX 24
 #define DIALOG_REASON_MAX INPUT_REASON_SIZE /* INPUT_REASON_CHARS characters of UTF-8 */
 
@@ -91,6 +92,13 @@ struct dialog_spec {
                       number or choice with has_old gets it from old at open) */
     int hotkey;    /* the command's own key, which confirms as y does (0 none) */
     char value[16]; /* DV_NONE: the request's fixed value ("force"), "" none */
+    /* a charge (DV_NUMBER): the scrap's class, chosen with Left/Right while the
+     * mass is edited (digits never change it), sent as scrap=; 0: none */
+    int nclasses;
+    char classes[DIALOG_CLASSES][CFG_NAME_MAX];
+    double class_pct[DIALOG_CLASSES]; /* its organics, % */
+    double class_max[DIALOG_CLASSES]; /* the largest charge it allows, t */
+    int cls;                          /* preselected: [limits] default_scrap */
 };
 
 struct dialog {
@@ -101,6 +109,7 @@ struct dialog {
     char value[DIALOG_VALUE_MAX];
     char reason[DIALOG_REASON_MAX];
     int choice;
+    int cls;           /* the scrap class chosen (spec.nclasses > 0) */
     char problem[200]; /* what is wrong with the entry, "" when nothing */
     double parsed;     /* the checked number (DV_NUMBER) */
     long req_id;       /* the request sent, while WAIT */

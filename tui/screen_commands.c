@@ -368,8 +368,17 @@ static void issue(struct ui *u, const struct item *x)
         s.hi = u->cfg->limits.max_charge_t;
         snprintf(s.lim_name, sizeof s.lim_name, "charge limits");
         snprintf(s.unit, sizeof s.unit, "t");
-        snprintf(s.title, sizeof s.title, "Charge scrap: mass of this charge");
+        snprintf(s.title, sizeof s.title, "Charge scrap: mass and class of this charge");
         snprintf(s.initial, sizeof s.initial, "3");
+        /* the recipe: each class with the largest charge it allows, the default chosen */
+        const struct cfg *c = u->cfg;
+        for (int i = 0; i < c->nscrap && s.nclasses < DIALOG_CLASSES; i++, s.nclasses++) {
+            snprintf(s.classes[s.nclasses], sizeof s.classes[0], "%s", c->scrap[i].name);
+            s.class_pct[s.nclasses] = c->scrap[i].organics_pct;
+            s.class_max[s.nclasses] = perm_charge_max_t(&c->limits, &c->scrap[i]);
+            if (!strcmp(c->scrap[i].name, c->limits.default_scrap))
+                s.cls = s.nclasses;
+        }
     } else if (cmd == PERM_PUMP_SPEED) {
         s.kind = DV_NUMBER;
         s.dec = 1;

@@ -600,6 +600,11 @@ void wg_dialog(struct wg_lines *l, int width, const struct dialog *d, const stru
         snprintf(val, sizeof val, "%s%s", d->value, cursor && d->field == 0 ? "_" : "");
         add_line(l, SEV_NONE, 0, 0, "%s %s[%-*s]", s->kind == DV_TEXT ? "Text      " : "New value ",
                  d->field == 0 && cursor ? ">" : " ", DIALOG_VALUE_MAX, val);
+        if (s->nclasses > 0 && d->cls >= 0 && d->cls < s->nclasses) /* a charge's class */
+            add_line(l, SEV_NOTE, 0, 0, "Scrap      %s %s %g %% organics %s  at most %.2f t",
+                     cursor && d->field == 0 ? "<" : " ", s->classes[d->cls],
+                     s->class_pct[d->cls], cursor && d->field == 0 ? ">" : " ",
+                     s->class_max[d->cls]);
     } else if (s->kind == DV_CHOICE) {
         size_t k = 0;
         tmp[0] = 0;
@@ -640,6 +645,8 @@ void wg_dialog(struct wg_lines *l, int width, const struct dialog *d, const stru
                  : s->kind == DV_NONE ? "Enter continue   Esc cancel"
                  : s->kind == DV_CHOICE
                      ? "Left/Right or letter choose  Tab reason  Enter continue  Esc cancel"
+                 : s->nclasses > 0
+                     ? "Left/Right scrap class  Tab next field  Enter continue  Esc cancel"
                      : "Enter continue   Tab next field   Esc cancel");
         break;
     case DS_CONFIRM:

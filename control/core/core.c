@@ -294,6 +294,8 @@ static void finish_cmd(struct core *k, bool ok, const char *fmt, ...)
     struct core_result *res = core_result_new(k, &k->cur.req, "cmd", k->cur.req.target);
     res->ok = ok;
     str_copy(res->new_v, sizeof res->new_v, k->cur.req.value);
+    if (k->cur.pcmd == PERM_CHARGE) /* "cmd charge CLASS -> MASS" (rpt.h) */
+        str_copy(res->old_v, sizeof res->old_v, k->cur.req.scrap);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(res->text, sizeof res->text, fmt, ap);
@@ -308,6 +310,8 @@ void core_perm_context(const struct core *k, struct perm_ctx *ctx)
     ctx->furnace = &k->cfg->furnace;
     ctx->prog = k->prog;
     ctx->seq = &k->seq;
+    ctx->scrap = NULL;
+    ctx->scrap_default = cfg_scrap_find(k->cfg, k->cfg->limits.default_scrap);
 }
 
 static void handshake(struct core *k, const struct core_status *st)
@@ -359,6 +363,7 @@ static void handshake(struct core *k, const struct core_status *st)
         struct perm_ctx ctx;
         struct perm_result pr;
         core_perm_context(k, &ctx);
+        ctx.scrap = cfg_scrap_find(k->cfg, k->cur.req.scrap); /* the gate knew it */
         double arg = k->cur.pcmd == PERM_CHARGE ? k->cur.arg / 100.0 : k->cur.arg;
         if (perm_eval(k->cur.pcmd, &ctx, arg, &pr) != PERM_READY) {
             char why[CORE_RESULT_TEXT];

@@ -63,6 +63,7 @@ struct core_req {
                                    (core_current; core_cas.c) */
     char when[16];              /* the shell's time of day as the request was read
                                    ("10:42"), for the sentences of later refusals */
+    char scrap[CFG_NAME_MAX];   /* a charge: its scrap class ("" [limits] default_scrap) */
 };
 
 /* A finished request or a core event, with everything the journal line and

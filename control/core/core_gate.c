@@ -169,6 +169,17 @@ static int gate_phase(struct core *k, const struct core_req *r, enum cfg_phase t
     return 0;
 }
 
+/* "the classes are clean (0 %), mixed (3 %), ..." or that there are none. */
+static const char *scrap_classes(const struct cfg *c, char *buf, size_t n)
+{
+    size_t used = (size_t)snprintf(buf, n, c->nscrap ? "the classes are " :
+                                   "this file has no [scrap.NAME] classes");
+    for (int i = 0; i < c->nscrap && used < n; i++)
+        used += (size_t)snprintf(buf + used, n - used, "%s%s (%g %%)", i ? ", " : "",
+                                 c->scrap[i].name, c->scrap[i].organics_pct);
+    return buf;
+}
+
 static int gate_cmd(struct core *k, const struct core_req *r)
 {
     char why[CORE_RESULT_TEXT];
@@ -196,6 +207,12 @@ static int gate_cmd(struct core *k, const struct core_req *r)
     struct perm_ctx ctx;
     struct perm_result pr;
     core_perm_context(k, &ctx);
+    if (r->scrap[0] && cmd != PERM_CHARGE)
+        return refuse(k, r, "%s: a scrap class (\"%s\") goes with a charge only",
+                      perm_cmd_label(cmd), r->scrap);
+    if (r->scrap[0] && !(ctx.scrap = cfg_scrap_find(k->cfg, r->scrap)))
+        return refuse(k, r, "%s: no scrap class \"%s\"; %s", perm_cmd_label(cmd), r->scrap,
+                      scrap_classes(k->cfg, why, sizeof why));
     if (perm_eval(cmd, &ctx, arg, &pr) != PERM_READY)
         return refuse(k, r, "%s", perm_join(&pr, why, sizeof why));
     if (cmd == PERM_PHASE_ADVANCE)
@@ -230,7 +247,13 @@ static int gate_cmd(struct core *k, const struct core_req *r)
     q->pcmd = cmd;
     q->code = code;
     q->arg = cmd == PERM_CHARGE ? (int)lround(arg * 100.0) : 0;
-    if (cmd == PERM_CHARGE)
+    const struct cfg_scrap *cls = ctx.scrap ? ctx.scrap : ctx.scrap_default;
+    if (cmd == PERM_CHARGE && cls) {
+        /* the class it was judged as is the class recorded (the default named) */
+        str_copy(q->req.scrap, sizeof q->req.scrap, cls->name);
+        snprintf(q->label, sizeof q->label, "%s %.2f t of %s scrap", perm_cmd_label(cmd), arg,
+                 cls->name);
+    } else if (cmd == PERM_CHARGE)
         snprintf(q->label, sizeof q->label, "%s %.2f t", perm_cmd_label(cmd), arg);
     else
         str_copy(q->label, sizeof q->label, perm_cmd_label(cmd));

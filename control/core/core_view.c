@@ -4,16 +4,21 @@
  */
 #include "core.h"
 
+#include <math.h>
 #include <stdio.h>
 
 #include "core_int.h"
 #include "util.h"
 
-/* The argument each permissive is shown for: a 3 t charge, the pump at
- * the speed it runs now; 0 for the rest. */
+/* The argument each permissive is shown for: a 3 t charge of the default
+ * scrap class, or the largest that class allows when less (the charge can
+ * go, in that mass); the pump at the speed it runs now; 0 for the rest. */
 static double perm_view_arg(const struct core *k, enum perm_cmd cmd)
 {
-    return cmd == PERM_CHARGE ? 3.0 : cmd == PERM_PUMP_SPEED ? k->pump_pct : 0;
+    const struct cfg_limits *lim = &k->cfg->limits;
+    if (cmd == PERM_CHARGE)
+        return fmin(3.0, perm_charge_max_t(lim, cfg_scrap_find(k->cfg, lim->default_scrap)));
+    return cmd == PERM_PUMP_SPEED ? k->pump_pct : 0;
 }
 
 void core_view_fill(const struct core *k, const struct tag_value *tags, const double *age_s,

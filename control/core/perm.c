@@ -9,7 +9,8 @@
  *
  * value is a role of struct plant (metal masses shown in t), the drying time
  * (the sequencer's time in PYROLYSIS, min), the command's argument, or the
- * bath after a charge (metal_mass + scrap_on_hearth + charge, t).  limit is a
+ * bath after a charge (metal_mass + scrap_on_hearth + charge, t), or the
+ * organics of a charge (charge x its class's organics_pct, kg).  limit is a
  * field of cfg_limits, cfg_furnace or the melt program, or a constant of the
  * table.  A condition may apply only in some phases (`only`).  Every failing
  * condition is one sentence: "LABEL: NAME VALUE UNIT NOT-CMP LIMIT-NAME LIMIT
@@ -33,6 +34,9 @@
  *   overfill                charge: bath after charge <= capacity, level <
  *                           max_level_mm, charge <= max_charge_t; push: bath
  *                           after push <= capacity, level < max_level_mm
+ *   pyrolysis gas beyond    charge: organics (mass x class) <= max_organics_kg
+ *   air and flue            (0 = no limit); its sentence names the largest
+ *                           charge of the class (perm_charge_max_t)
  *   door at high fire       either door: firing <= low_fire_pct
  *   tapping below the heel  tap open: metal > heel_min_t
  *   E-stop                  every command the PLC refuses under it; its
@@ -62,6 +66,7 @@ enum perm_src {
     SRC_READY,   /* sequencer: phase ready to end */
     SRC_ARG,     /* the command's argument */
     SRC_FILL_T,  /* metal_mass + scrap_on_hearth + arg, t */
+    SRC_ORGANICS_KG, /* arg (t) x the charge's class organics_pct, kg; limit 0: none */
 };
 
 enum perm_cmp { CMP_LE, CMP_LT, CMP_GE, CMP_GT, CMP_ON, CMP_OFF, CMP_IN };
@@ -107,6 +112,11 @@ static const struct tag_value *role(const struct plant *p, size_t off)
     return (const struct tag_value *)(const void *)((const char *)p + off);
 }
 
+static const struct cfg_scrap *charge_class(const struct perm_ctx *x)
+{
+    return x->scrap ? x->scrap : x->scrap_default;
+}
+
 static struct perm_val value(const struct perm_cond *c, const struct perm_ctx *x, double arg)
 {
     const struct plant *p = x->plant;
@@ -132,6 +142,12 @@ static struct perm_val value(const struct perm_cond *c, const struct perm_ctx *x
         return (struct perm_val){ (p->metal_mass.v + p->scrap_on_hearth.v) / 1000 + arg,
                                   p->metal_mass.q == Q_GOOD && p->scrap_on_hearth.q == Q_GOOD &&
                                       isfinite(arg) };
+    case SRC_ORGANICS_KG: {
+        const struct cfg_scrap *s = charge_class(x);
+        /* t x 1000 x pct / 100, to the gram: 2.00 t at 10 % is 200 kg exactly */
+        return (struct perm_val){ s ? round(arg * 10 * s->organics_pct * 1000) / 1000 : 0,
+                                  s && isfinite(arg) };
+    }
     case SRC_NONE:
         break;
     }
@@ -211,6 +227,20 @@ static void sentence(const struct perm_def *d, const struct perm_cond *c, const 
 {
     char set[80];
 
+    if (c->src == SRC_ORGANICS_KG) {
+        const struct cfg_scrap *s = charge_class(x);
+        if (!s)
+            say(buf, n, "%s: the scrap's class is not known (no [scrap.NAME] classes, or no "
+                "[limits] default_scrap), so its organics are not", d->label);
+        else if (!v.good)
+            say(buf, n, "%s: %s BAD (no good value)", d->label, c->name);
+        else
+            say(buf, n, "%s: %.2f t of %s scrap (%g %% organics) carries %.*f kg of organics, "
+                "more than the %g kg a charge may; charge at most %.2f t", d->label,
+                v.v / (10 * s->organics_pct), s->name, s->organics_pct,
+                fabs(v.v - round(v.v)) < 0.05 ? 0 : 1, v.v, lim, perm_charge_max_t(x->lim, s));
+        return;
+    }
     if (!v.good) {
         say(buf, n, "%s: %s BAD (no good value)", d->label, c->name);
         return;
@@ -279,6 +309,8 @@ enum perm_status perm_eval(enum perm_cmd cmd, const struct perm_ctx *ctx, double
         double lim = limit(c, ctx);
         if (v.good && holds(c->cmp, v.v, lim, c->phases))
             continue;
+        if (c->src == SRC_ORGANICS_KG && !(lim > 0))
+            continue; /* no limit */
         char why_not[PERM_TEXT_MAX];
         if (c->unless && alt_holds(d, c->unless, ctx, arg, why_not, sizeof why_not))
             continue;
@@ -328,6 +360,14 @@ int perm_cmd_from_name(const char *name)
 enum plc_cmd perm_cmd_plc(enum perm_cmd cmd)
 {
     return (unsigned)cmd < PERM_COUNT ? defs[cmd].plc : PLC_CMD_NONE;
+}
+
+double perm_charge_max_t(const struct cfg_limits *lim, const struct cfg_scrap *s)
+{
+    double t = lim->max_charge_t;
+    if (s && lim->max_organics_kg > 0 && s->organics_pct > 0)
+        t = fmin(t, lim->max_organics_kg / (10 * s->organics_pct));
+    return floor(t * 100 + 1e-6) / 100; /* the PLC's 0.01 t, never above the limit */
 }
 
 int perm_ncond(enum perm_cmd cmd)
@@ -458,6 +498,8 @@ static const struct perm_def defs[PERM_COUNT] = {
               .lim_name = "minimum", .dec = 1 },
             { .src = SRC_ARG, .cmp = CMP_LE, LIMIT(max_charge_t), .name = "charge", .unit = "t",
               .lim_name = "charge limit", .dec = 1 },
+            { .src = SRC_ORGANICS_KG, .cmp = CMP_LE, LIMIT(max_organics_kg),
+              .name = "organics of the charge", .unit = "kg", .lim_name = "organics limit" },
             { .src = SRC_FILL_T, .cmp = CMP_LE, FURNACE(capacity_t), .name = "bath after charge",
               .unit = "t", .lim_name = "capacity", .dec = 1 },
             OVERFILL_LEVEL,

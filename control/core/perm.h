@@ -56,6 +56,10 @@ struct perm_ctx {
     const struct cfg_furnace *furnace; /* capacity_t */
     const struct cfg_program *prog;    /* tapping window */
     const struct seq *seq;             /* phase, drying time, wet flag, ready */
+    /* The class of the charge judged: `scrap` as the request named it, else
+     * `scrap_default` ([limits] default_scrap); both NULL (a file without
+     * [scrap.*]): the organics condition blocks while max_organics_kg > 0. */
+    const struct cfg_scrap *scrap, *scrap_default;
 };
 
 struct perm_result {
@@ -82,5 +86,10 @@ const char *perm_cmd_label(enum perm_cmd cmd);
 int perm_cmd_from_name(const char *name);      /* enum perm_cmd, or -1 */
 enum plc_cmd perm_cmd_plc(enum perm_cmd cmd);  /* PLC_CMD_NONE: handled by the console */
 int perm_ncond(enum perm_cmd cmd);             /* conditions in the table, for the screen */
+
+/* The largest charge of class `s` (t, in the PLC's 0.01 t, rounded down) that
+ * max_charge_t and max_organics_kg allow: what the charge dialog offers and
+ * the refusal names.  s NULL: max_charge_t alone. */
+double perm_charge_max_t(const struct cfg_limits *lim, const struct cfg_scrap *s);
 
 #endif

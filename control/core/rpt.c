@@ -263,6 +263,8 @@ void rpt_event(struct rpt *r, double t, const char *user, const char *kind, cons
                                  .hearth0 = NAN,
                                  .t_band = -1,
                                  .metal0 = r->s.metal_kg};
+        if (old_v && strcmp(old_v, "-") && strlen(old_v) < sizeof c->scrap)
+            strcpy(c->scrap, old_v); /* the class (rpt.h); a longer one is not ours */
     } else if (!strcmp(kind, "cmd") && !strcmp(what, "push")) {
         struct rpt_charge *c = open_charge(r);
         if (c && c->t_push < 0) {

@@ -10,7 +10,9 @@
  *                 (the journal's result without "ok: " / "refused: ", or a core result's
  *                 text).  What it takes from them:
  *                   phase phase OLD -> NEW        the melt phase
- *                   cmd charge - -> MASS_T (ok)   a charge of MASS_T tonnes: opens a charge
+ *                   cmd charge CLASS -> MASS_T (ok)  a charge of MASS_T tonnes of scrap
+ *                                                 class CLASS ("-": not recorded, a record
+ *                                                 from before classes): opens a charge
  *                   cmd push (ok)                 the scrap goes into the bath
  *                   cmd tap_open (ok)             a tap
  *                   set|program bath.sp -> SP     the bath setpoint (flat bath is judged on it)
@@ -81,6 +83,7 @@ struct rpt_sample {
 struct rpt_charge {
     double t;           /* charge command */
     double mass_kg;
+    char scrap[CFG_NAME_MAX]; /* its scrap class as recorded, "" not recorded */
     double pyro_s;      /* time in PYROLYSIS */
     double t_push;      /* -1 none yet */
     double flat_s;      /* push to flat bath, -1 not reached */

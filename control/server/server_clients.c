@@ -49,6 +49,7 @@ _Static_assert(FITS(((struct core_req *)0)->target, ((struct snap_req *)0)->targ
 _Static_assert(FITS(((struct core_req *)0)->value, ((struct snap_req *)0)->value), "value");
 _Static_assert(FITS(((struct core_req *)0)->reason, ((struct snap_req *)0)->reason), "reason");
 _Static_assert(FITS(((struct core_req *)0)->expect, ((struct snap_req *)0)->expect), "expect");
+_Static_assert(FITS(((struct core_req *)0)->scrap, ((struct snap_req *)0)->scrap), "scrap");
 _Static_assert(FITS(((struct snap_hello *)0)->user, ((struct session *)0)->user), "hello user");
 _Static_assert(FITS(((struct snap_hello *)0)->furnace, ((struct cfg_furnace *)0)->name), "furnace");
 _Static_assert(FITS(((struct snap_hello *)0)->config, ((struct cfg *)0)->path), "config path");
@@ -419,6 +420,7 @@ static void handle_req(struct server *sv, int slot, const struct snap_req *r, do
     (void)str_copy(q.value, sizeof q.value, r->value);
     (void)str_copy(q.reason, sizeof q.reason, r->reason);
     (void)str_copy(q.expect, sizeof q.expect, r->expect);
+    (void)str_copy(q.scrap, sizeof q.scrap, r->scrap);
     time_t wall = (time_t)clock_wall_s();
     struct tm tm;
     if (localtime_r(&wall, &tm))

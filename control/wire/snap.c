@@ -9,7 +9,7 @@
  *   perm NAME ok= why=
  *
  * Hello: hello 1 furnace= user= role= pid= mode= config= config_sha256=
- * Request: req 1 id= t= verb= target= value= reason= [expect=]
+ * Request: req 1 id= t= verb= target= value= reason= [expect=] [scrap=]
  */
 #include "snap.h"
 
@@ -301,6 +301,8 @@ void snap_req_encode(const struct snap_req *r, struct proto_out *o)
     proto_kv(o, "reason", r->reason);
     if (r->expect[0])
         proto_kv(o, "expect", r->expect);
+    if (r->scrap[0])
+        proto_kv(o, "scrap", r->scrap);
 }
 
 int snap_req_decode(const struct proto_msg *m, struct snap_req *r)
@@ -314,9 +316,11 @@ int snap_req_decode(const struct proto_msg *m, struct snap_req *r)
     if (geti(l, "id", 0, I32, true, &id) < 0 || !verb || !*verb || strlen(verb) >= sizeof r->verb)
         return -1;
     const char *t = proto_get(l, "target"), *v = proto_get(l, "value"),
-               *why = proto_get(l, "reason"), *ex = proto_get(l, "expect");
+               *why = proto_get(l, "reason"), *ex = proto_get(l, "expect"),
+               *scrap = proto_get(l, "scrap");
     if ((t && strlen(t) >= sizeof r->target) || (v && strlen(v) >= sizeof r->value) ||
-        (why && strlen(why) >= sizeof r->reason) || (ex && strlen(ex) >= sizeof r->expect))
+        (why && strlen(why) >= sizeof r->reason) || (ex && strlen(ex) >= sizeof r->expect) ||
+        (scrap && strlen(scrap) >= sizeof r->scrap))
         return -1;
     r->id = (long)id;
     /* tolerant: a request without a usable time decodes, with t = 0, and the
@@ -328,6 +332,7 @@ int snap_req_decode(const struct proto_msg *m, struct snap_req *r)
     str_copy(r->value, sizeof r->value, v);
     str_copy(r->reason, sizeof r->reason, why);
     str_copy(r->expect, sizeof r->expect, ex);
+    str_copy(r->scrap, sizeof r->scrap, scrap);
     return 0;
 }
 

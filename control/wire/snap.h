@@ -141,6 +141,9 @@ struct snap_req {
      * core_current); the server refuses the change when the base is no
      * longer that value.  "" (sent as no field): not checked. */
     char expect[64];
+    /* a charge: the class of its scrap ([scrap.NAME]); "" (sent as no
+     * field): the server takes [limits] default_scrap */
+    char scrap[CFG_NAME_MAX];
 };
 
 struct snap_reply {
