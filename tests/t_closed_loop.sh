@@ -2,8 +2,8 @@
 # The closed-loop harness (tests/tool_closed-loop.c) under make test: an 8-hour normal
 # shift judged on the targets of tests/README.md, then every scenario of simhw/scenarios
 # (a scenario that says the furnace is holding runs with --hold, the operator holding
-# instead of working a shift; heavy_organics in 2 t charges, the charge recipe for the 9 %
-# organics its situation tells the operator: at most ~200 kg of organics a charge) and two faults of
+# instead of working a shift; heavy_organics with --organics 9, the 9 % its situation tells
+# the operator, who declares the scrap oily and charges what the recipe allows) and two faults of
 # the PLC link (the ir block refused for 30 s, the connection dropped for 20 s, both at
 # 10 min) judged on what an operator expects (the table `expects` in
 # tests/closed_loop_expect.c).  Every run also judges the link's read transactions per
@@ -30,7 +30,7 @@ for f in simhw/scenarios/*.ini; do
     s=$(basename "$f" .ini)
     case $s in
     drifting_roof_tc) part "$s" --hours 1.5 --hold --script "$f" ;;
-    heavy_organics) part "$s" --hours 1.5 --charge-t 2 --script "$f" ;;
+    heavy_organics) part "$s" --hours 1.5 --organics 9 --script "$f" ;;
     *) part "$s" --hours 1.5 --script "$f" ;;
     esac
 done
