@@ -44,6 +44,11 @@ struct loops_loop {
     int prio;                     /* that loop's index, -1 = none */
     double prio_band, prio_gain;
     double prio_cap;              /* output high limit it imposes now (out_hi: none) */
+    /* high-limit override (loops_hicap): another measurement caps this output */
+    int hicap_tag;                /* index into cfg->tags, -1 = none */
+    double hicap_start, hicap_gain, hicap_release_per_min;
+    double hicap;                 /* output high limit it imposes now (out_hi: none) */
+    bool hicap_bad;               /* that reading not GOOD: the last cap held */
 };
 
 /* One demand to write: the loop and the output tag. */
@@ -114,6 +119,14 @@ double loops_charge_ff(double per_t, double tau_s, double mass_kg, double age_s)
  * A PV that is not GOOD there (or a loop in MAN) imposes nothing. */
 double loops_prio_cap(double out_lo, double out_hi, double band, double gain, double deficit,
                       bool valid);
+
+/* The high-limit override's cap of a loop's output for this step: with X the reading,
+ *   want = max(out_lo, out_hi - gain (X - start))   when X > start, else out_hi
+ *   cap  = want                                     when want <= prev (falls at once)
+ *        = min(want, prev + release/60 dt)          else (release 0: at once)
+ * A reading that is not GOOD (valid false) or not finite holds prev. */
+double loops_hicap(double out_lo, double out_hi, double start, double gain, double release_per_min,
+                   double prev, double x, bool valid, double dt);
 
 /* Index of the loop called name, or -1. */
 int loops_find(const struct loops *lp, const char *name);
