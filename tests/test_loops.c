@@ -660,28 +660,32 @@ static void test_hicap(void **state)
     static const struct {
         double lo, hi, start, gain, release, prev, x;
         bool valid;
-        double dt, cap;
+        double dt, out, fall, cap;
     } cases[] = {
-        {10, 100, 26, 30, 60, 100, 20, true, 1, 100},  /* below the start */
-        {10, 100, 26, 30, 60, 100, 26, true, 1, 100},  /* at it */
-        {10, 100, 26, 30, 60, 100, 27, true, 1, 70},   /* 1 Pa above: at once */
-        {10, 100, 26, 30, 60, 100, 29, true, 1, 10},   /* 3 Pa: low fire */
-        {10, 100, 26, 30, 60, 100, 40, true, 1, 10},   /* never below out_lo */
-        {10, 100, 26, 30, 60, 10, 20, true, 1, 11},    /* back up 60 %/min */
-        {10, 100, 26, 30, 60, 10, 20, true, 0.25, 10.25},
-        {10, 100, 26, 30, 60, 99.5, 20, true, 1, 100}, /* ... to out_hi, no further */
-        {10, 100, 26, 30, 60, 40, 26.5, true, 1, 41},  /* ... toward a cap still imposed */
-        {10, 100, 26, 30, 0, 10, 20, true, 1, 100},    /* release 0: at once */
-        {10, 100, 26, 30, 60, 40, 35, false, 1, 40},   /* not GOOD: held */
-        {10, 100, 26, 30, 60, 40, NAN, true, 1, 40},   /* not a number: held */
-        {10, 100, 26, 0, 60, 100, 40, true, 1, 100},   /* no gain: no cap */
-        {10, 100, 26, 30, 60, NAN, 20, true, 1, 100},  /* no previous cap */
-        {10, 100, 26, 30, 60, 40, 20, true, NAN, 40},  /* a bad dt does not release */
+        {10, 100, 26, 30, 60, 100, 20, true, 1, 100, 0, 100},  /* below the start */
+        {10, 100, 26, 30, 60, 100, 26, true, 1, 100, 0, 100},  /* at it */
+        {10, 100, 26, 30, 60, 100, 27, true, 1, 100, 0, 70},   /* 1 Pa above: at once */
+        {10, 100, 26, 30, 60, 100, 29, true, 1, 100, 0, 10},   /* 3 Pa: low fire */
+        {10, 100, 26, 30, 60, 100, 40, true, 1, 100, 0, 10},   /* never below out_lo */
+        {10, 100, 26, 30, 60, 100, 29, true, 1, 60, 5, 55},    /* from the output at its rate */
+        {10, 100, 26, 30, 60, 100, 27, true, 1, 60, 5, 70},    /* ... above the output: at once */
+        {10, 100, 26, 30, 60, 40, 29, true, 1, 60, 5, 35},     /* ... from a lower cap */
+        {10, 100, 26, 30, 60, 12, 29, true, 1, 12, 5, 10},     /* ... not past want */
+        {10, 100, 26, 30, 60, 10, 20, true, 1, 10, 0, 11},     /* back up 60 %/min */
+        {10, 100, 26, 30, 60, 10, 20, true, 0.25, 10, 0, 10.25},
+        {10, 100, 26, 30, 60, 99.5, 20, true, 1, 99.5, 0, 100}, /* ... to out_hi, no further */
+        {10, 100, 26, 30, 60, 40, 26.5, true, 1, 40, 0, 41},   /* ... toward a cap still imposed */
+        {10, 100, 26, 30, 0, 10, 20, true, 1, 10, 0, 100},     /* release 0: at once */
+        {10, 100, 26, 30, 60, 40, 35, false, 1, 40, 5, 40},    /* not GOOD: held */
+        {10, 100, 26, 30, 60, 40, NAN, true, 1, 40, 5, 40},    /* not a number: held */
+        {10, 100, 26, 0, 60, 100, 40, true, 1, 100, 0, 100},   /* no gain: no cap */
+        {10, 100, 26, 30, 60, NAN, 20, true, 1, 50, 0, 100},   /* no previous cap */
+        {10, 100, 26, 30, 60, 40, 20, true, NAN, 40, 0, 40},   /* a bad dt does not release */
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         double cap = loops_hicap(cases[k].lo, cases[k].hi, cases[k].start, cases[k].gain,
                                  cases[k].release, cases[k].prev, cases[k].x, cases[k].valid,
-                                 cases[k].dt);
+                                 cases[k].dt, cases[k].out, cases[k].fall);
         if (fabs(cap - cases[k].cap) > 1e-9)
             fail_msg("case %zu: cap %.3f, expected %.3f", k, cap, cases[k].cap);
     }
@@ -702,8 +706,13 @@ static void test_loop_hicap(void **state)
     set_tag(f, T_BATH, 730.0);   /* the bath short: the master wants more gas */
     set_tag(f, T_HC_GAS, 850.0); /* far below: the firing wants 100 % */
     set_tag(f, T_PRESS, 28.0);   /* 2 Pa over the start: cap 40 % */
-    for (int t = 0; t < 300; t++)
+    double last = demand(f, T_FIRING);
+    for (int t = 0; t < 300; t++) {
         loops_step(&f->lp, f->tags, NULL, 1.0);
+        /* never faster than the loop's rate limit (1 %/s), the cap coming down too */
+        assert_true(fabs(demand(f, T_FIRING) - last) <= 1.0 + 1e-9);
+        last = demand(f, T_FIRING);
+    }
     assert_near(f->lp.loop[L_HC].hicap, 40, 1e-9);
     assert_near(demand(f, T_FIRING), 40, 1e-9);
     assert_true(pid_of(f, L_HC)->status & PID_ST_LIM_UP);

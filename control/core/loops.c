@@ -56,8 +56,8 @@
  *
  * High-limit override (hicap_pv, hicap_start, hicap_gain, hicap_release_per_min;
  * loops_hicap): another measurement rising above hicap_start lowers this loop's output high
- * limit by hicap_gain per unit, at once, and the limit comes back at most
- * hicap_release_per_min.  On the firing, with the furnace pressure: the pyrolysis gas and
+ * limit by hicap_gain per unit, from the output down at the output's own rate limit (at
+ * once without one), and the limit comes back at most hicap_release_per_min.  On the firing, with the furnace pressure: the pyrolysis gas and
  * the air that burns it are flue volume as much as the burners' gas, and with the damper
  * wide open only less fuel makes room for them (the gas's own heat replaces the burners'
  * meanwhile).  A reading that is not GOOD holds the last cap.  The cap is a limit like the
@@ -346,12 +346,14 @@ static void step_hicap(struct loops_loop *x, const struct tag_value *tags, doubl
     }
     struct tag_value v = tags[x->hicap_tag];
     x->hicap_bad = v.q != Q_GOOD || !isfinite(v.v);
+    double fall = prm->out_rate_per_s > 0 && dt > 0 && isfinite(dt) ? prm->out_rate_per_s * dt : 0;
     x->hicap = loops_hicap(prm->out_lo, prm->out_hi, x->hicap_start, x->hicap_gain,
-                           x->hicap_release_per_min, x->hicap, v.v, !x->hicap_bad, dt);
+                           x->hicap_release_per_min, x->hicap, v.v, !x->hicap_bad, dt, x->pid.out,
+                           fall);
 }
 
 double loops_hicap(double out_lo, double out_hi, double start, double gain, double release_per_min,
-                   double prev, double x, bool valid, double dt)
+                   double prev, double x, bool valid, double dt, double out, double fall)
 {
     if (!isfinite(prev) || prev > out_hi)
         prev = out_hi;
@@ -363,7 +365,11 @@ double loops_hicap(double out_lo, double out_hi, double start, double gain, doub
         if (want < out_lo)
             want = out_lo;
     }
-    if (want <= prev || !(release_per_min > 0))
+    if (want <= prev) {
+        double from = isfinite(out) && out < prev ? out : prev;
+        return fall > 0 && want < from - fall ? from - fall : want;
+    }
+    if (!(release_per_min > 0))
         return want;
     double rise = dt > 0 && isfinite(dt) ? release_per_min / 60.0 * dt : 0;
     return prev + rise < want ? prev + rise : want;

@@ -120,13 +120,16 @@ double loops_charge_ff(double per_t, double tau_s, double mass_kg, double age_s)
 double loops_prio_cap(double out_lo, double out_hi, double band, double gain, double deficit,
                       bool valid);
 
-/* The high-limit override's cap of a loop's output for this step: with X the reading,
+/* The high-limit override's cap of a loop's output for this step: with X the reading and
+ * out the loop's output now,
  *   want = max(out_lo, out_hi - gain (X - start))   when X > start, else out_hi
- *   cap  = want                                     when want <= prev (falls at once)
+ *   cap  = max(want, min(prev, out) - fall)         when want <= prev (fall: the output's
+ *                                                   rate limit x dt, 0 = at once)
  *        = min(want, prev + release/60 dt)          else (release 0: at once)
- * A reading that is not GOOD (valid false) or not finite holds prev. */
+ * so the output it pulls down moves no faster than its own rate limit lets it.  A reading
+ * that is not GOOD (valid false) or not finite holds prev. */
 double loops_hicap(double out_lo, double out_hi, double start, double gain, double release_per_min,
-                   double prev, double x, bool valid, double dt);
+                   double prev, double x, bool valid, double dt, double out, double fall);
 
 /* Index of the loop called name, or -1. */
 int loops_find(const struct loops *lp, const char *name);
