@@ -10,7 +10,9 @@
  * slaves and leaves the demand of every loop with an output tag in
  * lp->out[].  A loop may also have a combustion override: a low flue O2 or a high
  * CO lowers its setpoint and its output's high limit (the SC loop: the fan and the
- * SC gas that drive the pyrolysis).  The sequencer and the server pass what they impose from outside
+ * SC gas that drive the pyrolysis), and a high-limit override: another tag above a start
+ * value lowers its output's high limit (the furnace pressure on the firing: loops_hicap).
+ * The sequencer and the server pass what they impose from outside
  * (a phase setpoint, a firing cap, a PLC-forced output) in struct loops_ext.
  */
 #ifndef MELTCON_LOOPS_H
