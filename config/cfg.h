@@ -219,6 +219,12 @@ struct cfg_loop {
     char prio_loop[CFG_NAME_MAX]; /* loop whose deficit caps this output, "" none */
     double prio_band;             /* deficit allowed before the cap starts, PV units */
     double prio_gain;             /* out_hi lowered by gain x (deficit - band), out units per */
+    /* high-limit override: another measurement (the furnace pressure) above a start value
+     * lowers this loop's output high limit (loops.c) */
+    char hicap_pv[CFG_NAME_MAX];  /* tag, "" none */
+    double hicap_start;           /* the cap starts above this value of hicap_pv */
+    double hicap_gain;            /* out_hi lowered by gain x (hicap_pv - start), out units per */
+    double hicap_release_per_min; /* the cap rises back at most this fast, 0 = at once */
 };
 
 /* ---- alarms --------------------------------------------------------------- */

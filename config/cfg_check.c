@@ -357,6 +357,10 @@ static void check_loops(struct cfg_ctx *x)
                      l->prio_loop);
         } else if (l->prio_gain > 0)
             xerr(x, "loop", l->name, "prio_gain", "prio_gain needs a prio_loop to act on");
+        if (*l->hicap_pv)
+            need_tag(x, "loop", l->name, "hicap_pv", l->hicap_pv);
+        else if (l->hicap_gain > 0)
+            xerr(x, "loop", l->name, "hicap_gain", "hicap_gain needs a hicap_pv tag to act on");
         if (l->sp_lo >= l->sp_hi)
             xerr(x, "loop", l->name, "sp_hi", "sp_hi must be above sp_lo (%g)", l->sp_lo);
         else if (l->sp < l->sp_lo || l->sp > l->sp_hi)

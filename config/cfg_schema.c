@@ -350,6 +350,17 @@ static const struct cfg_key loop_keys[] = {
         "priority: prio_loop's PV may be this far below its setpoint before the cap starts"),
     DBL("prio_gain", prio_gain, 0, BIG, "0", "",
         "priority: output high limit lowered by prio_gain x (the deficit - prio_band)"),
+    NAME("hicap_pv", hicap_pv, "",
+         "high-limit override: tag whose rise above hicap_start lowers this loop's output "
+         "high limit (the furnace pressure on the firing: the flue passes only so much)"),
+    DBL("hicap_start", hicap_start, -BIG, BIG, "0", "",
+        "high-limit override: hicap_pv above this lowers the output high limit"),
+    DBL("hicap_gain", hicap_gain, 0, BIG, "0", "",
+        "high-limit override: output high limit lowered by hicap_gain x (hicap_pv - "
+        "hicap_start), output units per unit of hicap_pv, 0 = off"),
+    DBL("hicap_release_per_min", hicap_release_per_min, 0, BIG, "0", "/min",
+        "high-limit override: the lowered limit rises back at most this fast (output units "
+        "a minute), 0 = at once; it falls at once"),
     END,
 };
 #undef S

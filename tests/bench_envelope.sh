@@ -4,7 +4,8 @@
 # never asserted: the control changes that should meet these goals come later; this table
 # is how they will be judged.
 #   organics 0, 1, 3, 5, 7, 10 % (8 s thermocouple lag): O2 never below 0.5 % for > 60 s,
-#     no HC gas HH alarm, recovery <= 20 min on both bath thermocouples, <= 620 kWh/t at 0 %
+#     no HC gas HH alarm, recovery <= 20 min on both bath thermocouples, <= 620 kWh/t at 0 %,
+#     no pressure_h alarm (the flue: control/README.md, 'Pressure limit')
 #   thermocouple lag 8, 30, 60 s (3 % organics): HOLD within 3 K (over all HOLD time),
 #     recovery <= 20 min, a +5 K step of the bath setpoint overshoots <= 20 %
 #   organics 7 and 10 % in 2 t charges (--charge-t 2: at most 2 t, and at most what the class
@@ -25,7 +26,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # The jobs, one a line: CELL SEED ARGS...; each run's "figures:" line becomes
-# "CELL SEED KEY=VALUE ..." (the 3 % cell is also the 8 s lag cell).
+# "CELL SEED KEY=VALUE ... pressure_h=N" (N: how often the run raised pressure_h, from its
+# "alarms raised:" line; the 3 % cell is also the 8 s lag cell).
 seeds=$(seq 1 "$N")
 {
     for o in 0 1 3 5 7 10; do
@@ -47,7 +49,10 @@ t0=$(date +%s)
 # shellcheck disable=SC2016
 CL="$CL" xargs -P 2 -L 1 sh -c 'cell=$0 seed=$1; shift
     "$CL" -c config/meltcon.ini --quiet --seed "$seed" "$@" 2>&1 |
-        sed -n "s/^figures: /$cell $seed /p"' <"$tmp/jobs" >"$tmp/out"
+        awk -v c="$cell" -v s="$seed" "/alarms raised:/ && match(\$0, /pressure_h x[0-9]+/) {
+            ph = substr(\$0, RSTART + 12, RLENGTH - 12) }
+            /^figures: / { sub(/^figures: /, \"\"); f = \$0 }
+            END { if (f != \"\") print c, s, f, \"pressure_h=\" (ph + 0) }"' <"$tmp/jobs" >"$tmp/out"
 t1=$(date +%s)
 runs=$(wc -l <"$tmp/out")
 echo "== design envelope (issue 13): $runs runs, seeds 1..$N, in $((t1 - t0)) s; printed, not judged"
@@ -73,6 +78,7 @@ function kv(   i, p) { delete v; for (i = 3; i <= NF; i++) { split($i, p, "="); 
     im[c] = v["ingot_melt"]; pb[c] = v["pump_back"]
     if (v["fire_rev_h"] > rev[c]) rev[c] = v["fire_rev_h"]
     if (v["fire_travel_h"] > trav[c]) trav[c] = v["fire_travel_h"]
+    ph[c] += v["pressure_h"]
 }
 function row(c, label, goals,   miss) {
     if (!(c in n)) return
@@ -83,34 +89,36 @@ function row(c, label, goals,   miss) {
     if (goals ~ /kwh/ && kwh[c] / n[c] > 620) miss = miss " kWh/t"
     if (goals ~ /hold/ && holdall[c] > 3) miss = miss " HOLD"
     if (goals ~ /over/ && over["step" substr(c, 4)] > 20) miss = miss " overshoot"
-    printf "%-14s %4d %6.2f %6d %4d/%-3d %6.0f %6.0f %5.1f %5.1f %3d/%-4d %5.1f %3d/%-4d %5.0f %5.1f %6.1f %7s %6.0f %5.1f  %s\n",
-        label, n[c], o2min[c], o2run[c], hh[c], n[c], gmax[c], co[c], comb[c],
+    if (goals ~ /press/ && ph[c] > 0) miss = miss " pressure"
+    printf "%-14s %4d %6.2f %6d %4d/%-3d %6d %6.0f %6.0f %5.1f %5.1f %3d/%-4d %5.1f %3d/%-4d %5.0f %5.1f %6.1f %7s %6.0f %5.1f  %s\n",
+        label, n[c], o2min[c], o2run[c], hh[c], n[c], ph[c], gmax[c], co[c], comb[c],
         rec[c], bad[c], chg[c], recsc[c], badsc[c], chg[c], kwh[c] / n[c], hold[c], holdall[c],
         (("step" substr(c, 4)) in over) ? sprintf("%.1f", over["step" substr(c, 4)]) : "-",
         solid[c], melt[c], miss == "" ? "goals met" : "missed:" miss
 }
 END {
-    printf "%-14s %4s %6s %6s %8s %6s %6s %5s %5s %8s %5s %8s %5s %5s %6s %7s %6s %5s  %s\n",
-        "cell", "runs", "O2min", "O2<.5", "HH", "HCgas", "COmax", "comb",
+    printf "%-14s %4s %6s %6s %8s %6s %6s %6s %5s %5s %8s %5s %8s %5s %5s %6s %7s %6s %5s  %s\n",
+        "cell", "runs", "O2min", "O2<.5", "HH", "pressH", "HCgas", "COmax", "comb",
         "recHC", "notrec", "recSC", "notrec", "kWh/t", "HOLD", "HOLDall", "over%", "solid", "melt",
         "against the goals"
-    printf "%-14s %4s %6s %6s %8s %6s %6s %5s %5s %8s %5s %8s %5s %5s %6s %7s %6s %5s\n",
-        "", "", "%", "s max", "seeds", "degC", "ppm", "kg", "min", "/charges", "min",
+    printf "%-14s %4s %6s %6s %8s %6s %6s %6s %5s %5s %8s %5s %8s %5s %5s %6s %7s %6s %5s\n",
+        "", "", "%", "s max", "seeds", "raised", "degC", "ppm", "kg", "min", "/charges", "min",
         "/charges", "mean", "10min+", "K", "", "kg end", "min"
-    row("org0", "organics 0 %", "o2 hh rec kwh")
-    row("org1", "organics 1 %", "o2 hh rec")
-    row("org3", "organics 3 %", "o2 hh rec")
-    row("org5", "organics 5 %", "o2 hh rec")
-    row("org7", "organics 7 %", "o2 hh rec")
-    row("org10", "organics 10 %", "o2 hh rec")
-    row("org7c2", "7 %, 2 t", "o2 hh rec")
-    row("org10c2", "10 %, 2 t", "o2 hh rec")
+    row("org0", "organics 0 %", "o2 hh rec kwh press")
+    row("org1", "organics 1 %", "o2 hh rec press")
+    row("org3", "organics 3 %", "o2 hh rec press")
+    row("org5", "organics 5 %", "o2 hh rec press")
+    row("org7", "organics 7 %", "o2 hh rec press")
+    row("org10", "organics 10 %", "o2 hh rec press")
+    row("org7c2", "7 %, 2 t", "o2 hh rec press")
+    row("org10c2", "10 %, 2 t", "o2 hh rec press")
     if ("org3" in n) {
         k = "org3"; n["lag8"] = n[k]
         o2min["lag8"] = o2min[k]; o2run["lag8"] = o2run[k]; hh["lag8"] = hh[k]; gmax["lag8"] = gmax[k]
         co["lag8"] = co[k]; comb["lag8"] = comb[k]; rec["lag8"] = rec[k]; bad["lag8"] = bad[k]
         recsc["lag8"] = recsc[k]; badsc["lag8"] = badsc[k]; chg["lag8"] = chg[k]; kwh["lag8"] = kwh[k]
         hold["lag8"] = hold[k]; holdall["lag8"] = holdall[k]; solid["lag8"] = solid[k]; melt["lag8"] = melt[k]
+        ph["lag8"] = ph[k]
     }
     row("lag8", "TC lag 8 s", "hold rec over")
     row("lag30", "TC lag 30 s", "hold rec over")
@@ -123,6 +131,7 @@ END {
             n["hold"], rev["hold"], trav["hold"], holdall["hold"],
             rev["hold"] <= 120 && trav["hold"] <= 300 && holdall["hold"] <= 3 ? "goals met" : "missed"
     print "columns: O2<.5 the longest stretch below 0.5 % O2 (goal <= 60 s); HH seeds with an hc_gas_hh alarm;"
+    print "  pressH pressure_h alarms raised, all seeds together (goal 0 in the organics cells);"
     print "  comb unburnt gas held in the HC; recHC/recSC worst recovery on each bath thermocouple (goal <= 20 min);"
     print "  HOLD the judged figure from 10 min after entering HOLD, HOLDall over all HOLD time (goal 3 K);"
     print "  over% a +5 K bath step (goal <= 20 %); solid left at the end; melt: worst time to melt all solid after a charge"

@@ -241,6 +241,16 @@ static const struct bad_case bad_cases[] = {
      "needs an o2_pv or co_pv tag"},
     {"kp = 1\n", "kp = 1\nco_pv = temp\ncomb_release_per_min = x\n", "loop.l1",
      "comb_release_per_min", "not a number"},
+    /* loops: high-limit override (the furnace pressure on the firing) */
+    {"kp = 1\n", "kp = 1\nhicap_gain = 30\n", "loop.l1", "hicap_gain", "needs a hicap_pv tag"},
+    {"kp = 1\n", "kp = 1\nhicap_pv = press\n", "loop.l1", "hicap_pv",
+     "no [tag.press] in this file"},
+    {"kp = 1\n", "kp = 1\nhicap_pv = temp\nhicap_gain = -3\n", "loop.l1", "hicap_gain",
+     "out of range"},
+    {"kp = 1\n", "kp = 1\nhicap_pv = temp\nhicap_start = 26 Pa\n", "loop.l1", "hicap_start",
+     "not a number"},
+    {"kp = 1\n", "kp = 1\nhicap_pv = temp\nhicap_release_per_min = -1\n", "loop.l1",
+     "hicap_release_per_min", "out of range"},
     /* alarms */
     {"kind = hi", "kind = hihi", "alarm.a1", "kind", "expected one of hi, lo"},
     {"kind = hi", "kind = on", "alarm.a1", "kind", "need a bool tag"},

@@ -272,6 +272,7 @@ static void test_init_errors(void **state)
         {"pv2", L_BATH, "pv2", "bath_sc", "[loop.bath] pv2 = \"bath_sc\": no such tag"},
         {"prio", L_SC, "prio", "baths", "[loop.sc] prio_loop = \"baths\": no other loop"},
         {"prio itself", L_SC, "prio", "sc", "[loop.sc] prio_loop = \"sc\": no other loop"},
+        {"hicap", L_HC, "hicap", "pressure", "[loop.hc] hicap_pv = \"pressure\": no such tag"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         const struct init_case *t = &cases[k];
@@ -291,6 +292,8 @@ static void test_init_errors(void **state)
             snprintf(l->pv2, sizeof l->pv2, "%s", t->value);
         else if (!strcmp(t->field, "prio"))
             snprintf(l->prio_loop, sizeof l->prio_loop, "%s", t->value);
+        else if (!strcmp(t->field, "hicap"))
+            snprintf(l->hicap_pv, sizeof l->hicap_pv, "%s", t->value);
         else if (!strcmp(t->field, "flow"))
             snprintf(l->co_flow_pv, sizeof l->co_flow_pv, "%s", t->value);
         else if (!strcmp(t->field, "cascade"))
@@ -649,6 +652,92 @@ static void test_loop_prio(void **state)
     assert_near(pid_of(f, L_SC)->out, 100, 1e-9);
 }
 
+/* The high-limit override's cap, table-driven: start, gain, the release rate, a reading
+ * that is not GOOD holding the last cap. */
+static void test_hicap(void **state)
+{
+    (void)state;
+    static const struct {
+        double lo, hi, start, gain, release, prev, x;
+        bool valid;
+        double dt, out, fall, cap;
+    } cases[] = {
+        {10, 100, 26, 30, 60, 100, 20, true, 1, 100, 0, 100},  /* below the start */
+        {10, 100, 26, 30, 60, 100, 26, true, 1, 100, 0, 100},  /* at it */
+        {10, 100, 26, 30, 60, 100, 27, true, 1, 100, 0, 70},   /* 1 Pa above: at once */
+        {10, 100, 26, 30, 60, 100, 29, true, 1, 100, 0, 10},   /* 3 Pa: low fire */
+        {10, 100, 26, 30, 60, 100, 40, true, 1, 100, 0, 10},   /* never below out_lo */
+        {10, 100, 26, 30, 60, 100, 29, true, 1, 60, 5, 55},    /* from the output at its rate */
+        {10, 100, 26, 30, 60, 100, 27, true, 1, 60, 5, 70},    /* ... above the output: at once */
+        {10, 100, 26, 30, 60, 40, 29, true, 1, 60, 5, 35},     /* ... from a lower cap */
+        {10, 100, 26, 30, 60, 12, 29, true, 1, 12, 5, 10},     /* ... not past want */
+        {10, 100, 26, 30, 60, 10, 20, true, 1, 10, 0, 11},     /* back up 60 %/min */
+        {10, 100, 26, 30, 60, 10, 20, true, 0.25, 10, 0, 10.25},
+        {10, 100, 26, 30, 60, 99.5, 20, true, 1, 99.5, 0, 100}, /* ... to out_hi, no further */
+        {10, 100, 26, 30, 60, 40, 26.5, true, 1, 40, 0, 41},   /* ... toward a cap still imposed */
+        {10, 100, 26, 30, 0, 10, 20, true, 1, 10, 0, 100},     /* release 0: at once */
+        {10, 100, 26, 30, 60, 40, 35, false, 1, 40, 5, 40},    /* not GOOD: held */
+        {10, 100, 26, 30, 60, 40, NAN, true, 1, 40, 5, 40},    /* not a number: held */
+        {10, 100, 26, 0, 60, 100, 40, true, 1, 100, 0, 100},   /* no gain: no cap */
+        {10, 100, 26, 30, 60, NAN, 20, true, 1, 50, 0, 100},   /* no previous cap */
+        {10, 100, 26, 30, 60, 40, 20, true, NAN, 40, 0, 40},   /* a bad dt does not release */
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        double cap = loops_hicap(cases[k].lo, cases[k].hi, cases[k].start, cases[k].gain,
+                                 cases[k].release, cases[k].prev, cases[k].x, cases[k].valid,
+                                 cases[k].dt, cases[k].out, cases[k].fall);
+        if (fabs(cap - cases[k].cap) > 1e-9)
+            fail_msg("case %zu: cap %.3f, expected %.3f", k, cap, cases[k].cap);
+    }
+}
+
+/* The furnace pressure caps the firing: the HC loop wanting full fire is held at the cap,
+ * marked limited, and its master (bath) does not integrate up meanwhile; a bad pressure
+ * reading holds the cap; the pressure back down releases it at the release rate. */
+static void test_loop_hicap(void **state)
+{
+    struct fx *f = *state;
+    struct cfg_loop *hc = &f->c.loops[L_HC];
+    snprintf(hc->hicap_pv, sizeof hc->hicap_pv, "furnace_pressure");
+    hc->hicap_start = 26;
+    hc->hicap_gain = 30;
+    hc->hicap_release_per_min = 60;
+    start(f);
+    set_tag(f, T_BATH, 730.0);   /* the bath short: the master wants more gas */
+    set_tag(f, T_HC_GAS, 850.0); /* far below: the firing wants 100 % */
+    set_tag(f, T_PRESS, 28.0);   /* 2 Pa over the start: cap 40 % */
+    double last = demand(f, T_FIRING);
+    for (int t = 0; t < 300; t++) {
+        loops_step(&f->lp, f->tags, NULL, 1.0);
+        /* never faster than the loop's rate limit (1 %/s), the cap coming down too */
+        assert_true(fabs(demand(f, T_FIRING) - last) <= 1.0 + 1e-9);
+        last = demand(f, T_FIRING);
+    }
+    assert_near(f->lp.loop[L_HC].hicap, 40, 1e-9);
+    assert_near(demand(f, T_FIRING), 40, 1e-9);
+    assert_true(pid_of(f, L_HC)->status & PID_ST_LIM_UP);
+    double i0 = pid_of(f, L_BATH)->i;
+    loops_step(&f->lp, f->tags, NULL, 1.0);
+    assert_near(pid_of(f, L_BATH)->i, i0, 0); /* held by its slave's limit */
+    /* a bad reading holds the cap */
+    f->tags[T_PRESS].q = Q_BAD_SENSOR;
+    for (int t = 0; t < 60; t++)
+        loops_step(&f->lp, f->tags, NULL, 1.0);
+    assert_near(f->lp.loop[L_HC].hicap, 40, 1e-9);
+    assert_true(f->lp.loop[L_HC].hicap_bad);
+    /* back below the start: 1 %/s up, the firing (rate 1 %/s) following */
+    set_tag(f, T_PRESS, 10.0);
+    for (int t = 0; t < 30; t++)
+        loops_step(&f->lp, f->tags, NULL, 1.0);
+    assert_near(f->lp.loop[L_HC].hicap, 70, 1e-9);
+    assert_true(demand(f, T_FIRING) <= 70 + 1e-9 && demand(f, T_FIRING) > 60);
+    for (int t = 0; t < 60; t++)
+        loops_step(&f->lp, f->tags, NULL, 1.0);
+    assert_near(f->lp.loop[L_HC].hicap, 100, 1e-9);
+    /* a loop without hicap_pv is never capped */
+    assert_near(f->lp.loop[L_SC].hicap, 100, 1e-9);
+}
+
 /* The push feed-forward: per_t x tonnes, decaying; nothing for nonsense. */
 static void test_charge_ff(void **state)
 {
@@ -946,6 +1035,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_loop_with_pv2, setup, teardown),
         cmocka_unit_test(test_prio_cap),
         cmocka_unit_test_setup_teardown(test_loop_prio, setup, teardown),
+        cmocka_unit_test(test_hicap),
+        cmocka_unit_test_setup_teardown(test_loop_hicap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_roof_override_plausible, setup, teardown),
         cmocka_unit_test_setup_teardown(test_master_no_windup_in_override, setup, teardown),
         cmocka_unit_test_setup_teardown(test_master_held_by_slave_limits, setup, teardown),

@@ -602,6 +602,132 @@ static void test_reinit_bleed_without_rate_limit(void **state)
     assert_true(p.i >= prm.i_lo - 1e-6 && p.i <= prm.i_lo + 1e-6);
 }
 
+/* The integrator a re-initialisation leaves is what the output actually is whenever that
+ * reproduces the output.  An air loop (direct action on the HC gas, SP 1160, kp 10 %/K)
+ * started at 0 % with its gas 300 K below SP: the old re-initialisation set I = 0 - P =
+ * 3000, the bleed brought it down to the top of its clamp (100) and held it there, so the
+ * air went to 50 % with the gas still 5 K below SP and to full air at SP.  Now I = 0: no
+ * air until the gas passes SP, then P and I from 0. */
+static struct pid_params air_params(void)
+{
+    return (struct pid_params){.name = "air",
+                               .pv_unit = "degC",
+                               .out_unit = "%",
+                               .action = LOOP_DIRECT,
+                               .kp = 10.0,
+                               .ti_s = 60.0,
+                               .sp_lo = 1160,
+                               .sp_hi = 1175,
+                               .out_lo = 0,
+                               .out_hi = 100,
+                               .out_rate_per_s = 5,
+                               .i_lo = 0,
+                               .i_hi = 100};
+}
+
+static void test_reinit_at_limit_is_the_output(void **state)
+{
+    (void)state;
+    struct pid_params prm = air_params();
+    struct pid p;
+    pid_init(&p, &prm, LOOP_AUTO, 1160.0); /* output 0, the first step re-initialises */
+    struct pid_in in = pid_in_pv(860.0);
+    pid_step(&p, &in, 1.0);
+    assert_near(p.out, 0.0, 0); /* bumpless */
+    /* the gas heats up over 10 min to 5 K below SP: no air at any step */
+    for (int t = 0; t < 600; t++) {
+        in.pv.v = 860.0 + 295.0 * (t + 1) / 600.0;
+        pid_step(&p, &in, 1.0);
+        assert_near(p.out, 0.0, 0);
+    }
+    assert_near(p.i, 0.0, EPS); /* the output, not 0 - P = 3000 bled to 100 */
+    /* past SP the air comes from 0: P, then I, at no more than the rate limit */
+    in.pv.v = 1163.0;
+    double last = p.out;
+    for (int t = 0; t < 60; t++) {
+        pid_step(&p, &in, 1.0);
+        assert_true(p.out >= last - EPS && p.out - last <= prm.out_rate_per_s + EPS);
+        last = p.out;
+    }
+    assert_true(p.out > 30.0 && p.out < 60.0); /* 30 from P, ~30 s x 0.5 %/s from I */
+
+    /* the same through MAN -> AUTO: MAN at 0 % with the gas far below SP */
+    pid_init(&p, &prm, LOOP_MAN, 1160.0);
+    in.pv.v = 900.0;
+    for (int t = 0; t < 10; t++)
+        pid_step(&p, &in, 1.0);
+    assert_near(p.i, 0.0, 0);
+    assert_int_equal(pid_set_mode(&p, LOOP_AUTO, NULL, 0), 0);
+    in.pv.v = 1158.0;
+    for (int t = 0; t < 30; t++)
+        pid_step(&p, &in, 1.0);
+    assert_near(p.out, 0.0, 0); /* before: 100 - 20 = 80 % of air below SP */
+}
+
+/* A firing tracked at low fire (a door open) with its gas above SP, then released while
+ * the master raises its setpoint to just below the gas: the old re-initialisation left
+ * I = 10 - P (the firing before the door, 40 % here) and the firing rose to ~36 % with the
+ * gas still above SP (P over a held integrator); now I = 10 and the firing stays at low
+ * fire until the gas is below SP. */
+static void test_track_at_limit_then_sp_rises(void **state)
+{
+    (void)state;
+    struct pid_params prm = heat_params();
+    prm.kp = 0.8;
+    prm.ti_s = 120;
+    prm.out_lo = prm.i_lo = 10;
+    prm.out_rate_per_s = 5;
+    struct pid p;
+    pid_init(&p, &prm, LOOP_AUTO, 1000.0);
+    pid_init_output(&p, 40.0);
+    struct pid_in in = pid_in_pv(1040.0); /* P = -32 */
+    in.track = true;
+    in.track_value = 10.0;
+    for (int t = 0; t < 60; t++)
+        pid_step(&p, &in, 1.0);
+    assert_near(p.out, 10.0, 0);
+    in.track = false;
+    for (int t = 0; t < 60; t++) {
+        assert_int_equal(pid_set_sp(&p, 1000.0 + 35.0 * (t + 1) / 60.0, NULL, 0), 0);
+        pid_step(&p, &in, 1.0); /* the gas stays 5 K above SP at the end */
+        assert_near(p.out, 10.0, 0);
+    }
+    assert_near(p.i, 10.0, EPS); /* before: 10 + 32 = 42, held */
+    /* below SP the firing comes back up from low fire */
+    in.pv.v = 1020.0;
+    for (int t = 0; t < 30; t++)
+        pid_step(&p, &in, 1.0);
+    assert_true(p.out > 20.0);
+}
+
+/* Where keeping the output would bump (the output not at a limit, or the law pulling away
+ * from the limit it sits at), the re-initialisation is I = out - P as before. */
+static void test_reinit_off_limit_exact(void **state)
+{
+    (void)state;
+    struct pid_params prm = heat_params();
+    struct pid p;
+    pid_init(&p, &prm, LOOP_AUTO, 700.0);
+    pid_init_output(&p, 0.0); /* at the low limit, the law pushing up: P = 50 */
+    struct pid_in in = pid_in_pv(650.0);
+    pid_step(&p, &in, 1.0);
+    assert_near(p.out, 0.0, 0);
+    assert_near(p.i, -50.0, EPS);
+    pid_init(&p, &prm, LOOP_AUTO, 700.0);
+    pid_init_output(&p, 30.0); /* between the limits, P = -40 */
+    in.pv.v = 740.0;
+    pid_step(&p, &in, 1.0);
+    assert_near(p.out, 30.0, 0);
+    assert_near(p.i, 70.0, EPS);
+    /* at the high limit with the law pushing past it: I = 100 */
+    pid_init(&p, &prm, LOOP_AUTO, 700.0);
+    pid_init_output(&p, 100.0);
+    in.pv.v = 600.0;
+    pid_step(&p, &in, 1.0);
+    assert_near(p.out, 100.0, 0);
+    assert_near(p.i, 100.0, EPS);
+}
+
 /* ---- PV filter ------------------------------------------------------------- */
 
 /* A first-order filter: a step of the raw PV reaches the law as 1 - exp(-t/T);
@@ -1097,6 +1223,9 @@ int main(void)
         cmocka_unit_test(test_windup_recovery),
         cmocka_unit_test(test_reinit_integrator_bleeds),
         cmocka_unit_test(test_reinit_bleed_without_rate_limit),
+        cmocka_unit_test(test_reinit_at_limit_is_the_output),
+        cmocka_unit_test(test_track_at_limit_then_sp_rises),
+        cmocka_unit_test(test_reinit_off_limit_exact),
         cmocka_unit_test(test_pv_filter_step),
         cmocka_unit_test(test_pv_filter_noise),
         cmocka_unit_test(test_tracking),

@@ -53,6 +53,15 @@
  * the burners' heat goes to the bath first; the charge preheats once the bath is back.
  * The deficit is the other loop's working setpoint less its filtered PV, from its last
  * step; that loop in MAN or with a bad PV caps nothing.
+ *
+ * High-limit override (hicap_pv, hicap_start, hicap_gain, hicap_release_per_min;
+ * loops_hicap): another measurement rising above hicap_start lowers this loop's output high
+ * limit by hicap_gain per unit, from the output down at the output's own rate limit (at
+ * once without one), and the limit comes back at most hicap_release_per_min.  On the firing, with the furnace pressure: the pyrolysis gas and
+ * the air that burns it are flue volume as much as the burners' gas, and with the damper
+ * wide open only less fuel makes room for them (the gas's own heat replaces the burners'
+ * meanwhile).  A reading that is not GOOD holds the last cap.  The cap is a limit like the
+ * others: the output marked limited, a cascade master held (slave_holds).
  */
 #include "loops.h"
 
@@ -142,6 +151,14 @@ static int resolve(struct loops *lp, const struct cfg *c, int i, char *err, size
     x->prio_band = l->prio_band;
     x->prio_gain = l->prio_gain;
     x->prio_cap = l->out_hi;
+    x->hicap_tag = -1;
+    if (l->hicap_pv[0] && (x->hicap_tag = cfg_tag_index(c, l->hicap_pv)) < 0)
+        return err_set(err, errlen, "[loop.%s] hicap_pv = \"%s\": no such tag", l->name,
+                       l->hicap_pv);
+    x->hicap_start = l->hicap_start;
+    x->hicap_gain = l->hicap_gain;
+    x->hicap_release_per_min = l->hicap_release_per_min;
+    x->hicap = l->out_hi;
     return 0;
 }
 
@@ -319,6 +336,45 @@ double loops_prio_cap(double out_lo, double out_hi, double band, double gain, do
     return cap > out_lo ? cap : out_lo;
 }
 
+/* The high-limit override for this step (top of the file). */
+static void step_hicap(struct loops_loop *x, const struct tag_value *tags, double dt)
+{
+    const struct pid_params *prm = &x->pid.prm;
+    if (x->hicap_tag < 0) {
+        x->hicap = prm->out_hi;
+        return;
+    }
+    struct tag_value v = tags[x->hicap_tag];
+    x->hicap_bad = v.q != Q_GOOD || !isfinite(v.v);
+    double fall = prm->out_rate_per_s > 0 && dt > 0 && isfinite(dt) ? prm->out_rate_per_s * dt : 0;
+    x->hicap = loops_hicap(prm->out_lo, prm->out_hi, x->hicap_start, x->hicap_gain,
+                           x->hicap_release_per_min, x->hicap, v.v, !x->hicap_bad, dt, x->pid.out,
+                           fall);
+}
+
+double loops_hicap(double out_lo, double out_hi, double start, double gain, double release_per_min,
+                   double prev, double x, bool valid, double dt, double out, double fall)
+{
+    if (!isfinite(prev) || prev > out_hi)
+        prev = out_hi;
+    if (!valid || !isfinite(x))
+        return prev;
+    double want = out_hi;
+    if (gain > 0 && x > start) {
+        want = out_hi - gain * (x - start);
+        if (want < out_lo)
+            want = out_lo;
+    }
+    if (want <= prev) {
+        double from = isfinite(out) && out < prev ? out : prev;
+        return fall > 0 && want < from - fall ? from - fall : want;
+    }
+    if (!(release_per_min > 0))
+        return want;
+    double rise = dt > 0 && isfinite(dt) ? release_per_min / 60.0 * dt : 0;
+    return prev + rise < want ? prev + rise : want;
+}
+
 /* What a master may not do because of its slave (see the top of the file). */
 static void slave_holds(const struct loops_loop *s, struct pid_in *in)
 {
@@ -368,6 +424,11 @@ int loops_step(struct loops *lp, const struct tag_value *tags, const struct loop
         if (x->prio_cap < x->pid.prm.out_hi && (!in.out_cap || x->prio_cap < in.out_cap_value)) {
             in.out_cap = true;
             in.out_cap_value = x->prio_cap;
+        }
+        step_hicap(x, tags, dt);
+        if (x->hicap < x->pid.prm.out_hi && (!in.out_cap || x->hicap < in.out_cap_value)) {
+            in.out_cap = true;
+            in.out_cap_value = x->hicap;
         }
         if (x->slave >= 0)
             slave_holds(&lp->loop[x->slave], &in);

@@ -10,7 +10,9 @@
  * slaves and leaves the demand of every loop with an output tag in
  * lp->out[].  A loop may also have a combustion override: a low flue O2 or a high
  * CO lowers its setpoint and its output's high limit (the SC loop: the fan and the
- * SC gas that drive the pyrolysis).  The sequencer and the server pass what they impose from outside
+ * SC gas that drive the pyrolysis), and a high-limit override: another tag above a start
+ * value lowers its output's high limit (the furnace pressure on the firing: loops_hicap).
+ * The sequencer and the server pass what they impose from outside
  * (a phase setpoint, a firing cap, a PLC-forced output) in struct loops_ext.
  */
 #ifndef MELTCON_LOOPS_H
@@ -44,6 +46,11 @@ struct loops_loop {
     int prio;                     /* that loop's index, -1 = none */
     double prio_band, prio_gain;
     double prio_cap;              /* output high limit it imposes now (out_hi: none) */
+    /* high-limit override (loops_hicap): another measurement caps this output */
+    int hicap_tag;                /* index into cfg->tags, -1 = none */
+    double hicap_start, hicap_gain, hicap_release_per_min;
+    double hicap;                 /* output high limit it imposes now (out_hi: none) */
+    bool hicap_bad;               /* that reading not GOOD: the last cap held */
 };
 
 /* One demand to write: the loop and the output tag. */
@@ -114,6 +121,17 @@ double loops_charge_ff(double per_t, double tau_s, double mass_kg, double age_s)
  * A PV that is not GOOD there (or a loop in MAN) imposes nothing. */
 double loops_prio_cap(double out_lo, double out_hi, double band, double gain, double deficit,
                       bool valid);
+
+/* The high-limit override's cap of a loop's output for this step: with X the reading and
+ * out the loop's output now,
+ *   want = max(out_lo, out_hi - gain (X - start))   when X > start, else out_hi
+ *   cap  = max(want, min(prev, out) - fall)         when want <= prev (fall: the output's
+ *                                                   rate limit x dt, 0 = at once)
+ *        = min(want, prev + release/60 dt)          else (release 0: at once)
+ * so the output it pulls down moves no faster than its own rate limit lets it.  A reading
+ * that is not GOOD (valid false) or not finite holds prev. */
+double loops_hicap(double out_lo, double out_hi, double start, double gain, double release_per_min,
+                   double prev, double x, bool valid, double dt, double out, double fall);
 
 /* Index of the loop called name, or -1. */
 int loops_find(const struct loops *lp, const char *name);

@@ -58,8 +58,19 @@
  *
  * Bumpless transfer: the output moves only in pid_step().  In MAN, while
  * tracking, and on the first AUTO/CAS step after a mode change or a restart,
- * I is set to out - P - D - FF, so that step reproduces the previous (or
- * forced) output exactly and the next steps continue from it.
+ * I is re-initialised so that step reproduces the previous (or forced) output
+ * exactly and the next steps continue from it:
+ *   I = out                 when out sits at a limit (lo or min(hi, cap)) and
+ *                           P + D + FF push past it (out + P + D + FF is then
+ *                           clamped back to out: still bumpless),
+ *     = out - P - D - FF    otherwise.
+ * So the integrator is what the output actually is whenever that reproduces it.
+ * (Before, always out - P - D - FF: a loop started or tracked at a limit far
+ * from SP got an I far beyond the output, which the bleed then left at the far
+ * end of its clamp: an air loop started at 0 % with its gas 300 K below SP held
+ * I = 100 and went to full air 10 K before reaching its SP; a firing tracked at
+ * low fire with its gas above SP held I at its old firing and fired up again
+ * as its setpoint rose, the gas still above it.)
  *
  * A PV that is not GOOD (or not finite) holds the output, drops the block to
  * MAN and says so in `reason`; the block stays in MAN when the PV returns.
@@ -206,6 +217,16 @@ static double filter_pv(const struct pid *p, double raw, double dt)
     return p->pv + (raw - p->pv) * (1.0 - exp(-dt / tf));
 }
 
+/* The integrator a re-initialisation leaves (bumpless transfer, top of the file): the
+ * output itself when the output is at a limit that P + D + FF push past, else what makes
+ * the law reproduce the output exactly. */
+static double reinit_integrator(double out, double pdf, double lo, double hi)
+{
+    if ((out <= lo && pdf <= 0) || (out >= hi && pdf >= 0))
+        return out;
+    return out - pdf;
+}
+
 /* A step with a bad PV: hold (or follow the forced output), drop to MAN. */
 static double step_bad_pv(struct pid *p, const struct pid_in *in)
 {
@@ -312,20 +333,20 @@ double pid_step(struct pid *p, const struct pid_in *in, double dt)
     if (in->track && isfinite(in->track_value)) {
         p->out = in->track_value;
         p->man_out = p->out;
-        p->i = p->out - pdf;
+        p->i = reinit_integrator(p->out, pdf, lo, hi);
         p->status |= PID_ST_TRACK;
         p->bumpless = false;
         return p->out;
     }
     if (p->mode == LOOP_MAN) {
         p->out = limit_output(p, p->man_out, lo, hi, dt, &p->status);
-        p->i = p->out - pdf;
+        p->i = reinit_integrator(p->out, pdf, lo, hi);
         p->bumpless = false;
         return p->out;
     }
     if (p->bumpless) {
         p->out = clampd(p->out, lo, hi);
-        p->i = p->out - pdf;
+        p->i = reinit_integrator(p->out, pdf, lo, hi);
         p->bumpless = false;
         return p->out;
     }
