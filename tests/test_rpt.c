@@ -129,6 +129,44 @@ static void one_charge(void)
     rpt_finish(&r, 3600);
 }
 
+/* The load cells not GOOD at PYROLYSIS's start and end (a link's time-out at the
+ * moment): the last GOOD reading stands for max_gap_s (120 s), so the organics are still
+ * known; a reading older than that is not used. */
+static void charge_with_gaps(double gap_s)
+{
+    struct rpt_params p = params();
+    rpt_init(&r, &p, 0, PH_HOLD);
+    struct rpt_sample s = smp(100, 40000, 740, 0);
+    rpt_sample(&r, 0, &s);
+    phase(0, "HOLD", "CHARGE");
+    ev(0, "op1", "cmd", "charge", "", "3", true, "Charge scrap 3.00 t: done");
+    s.scrap_kg = 3000;
+    keep(&s, 30, 400 - gap_s);
+    s.scrap_kg = NAN; /* not GOOD from 400 - gap_s to 430 */
+    keep(&s, 400 - gap_s, 400);
+    phase(400, "CHARGE", "PYROLYSIS");
+    keep(&s, 400, 430);
+    s.scrap_kg = 2910;
+    keep(&s, 430, 1600 - gap_s);
+    s.scrap_kg = NAN; /* and again from 1600 - gap_s to 1630 */
+    keep(&s, 1600 - gap_s, 1600);
+    phase(1600, "PYROLYSIS", "PUSH");
+    keep(&s, 1600, 1630);
+    s.scrap_kg = 0;
+    keep(&s, 1630, 2000);
+    rpt_finish(&r, 2000);
+}
+
+static void test_organics_across_gaps(void **state)
+{
+    (void)state;
+    charge_with_gaps(60);
+    assert_int_equal(r.ncharges, 1);
+    assert_near(r.ch[0].organics_kg, 90, 1e-9);
+    charge_with_gaps(300); /* the readings stand at most 120 s */
+    assert_true(isnan(r.ch[0].organics_kg));
+}
+
 static void test_charge(void **state)
 {
     (void)state;
@@ -343,7 +381,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_energy),       cmocka_unit_test(test_energy_gap),
         cmocka_unit_test(test_charge),       cmocka_unit_test(test_charge_never_flat),
-        cmocka_unit_test(test_charge_class),
+        cmocka_unit_test(test_charge_class), cmocka_unit_test(test_organics_across_gaps),
         cmocka_unit_test(test_setpoint_followed), cmocka_unit_test(test_bad_lines),
         cmocka_unit_test(test_taps),         cmocka_unit_test(test_alarms_kpi),
         cmocka_unit_test(test_deviation),

@@ -212,6 +212,7 @@ void rpt_init(struct rpt *r, const struct rpt_params *p, double t0, enum cfg_pha
     r->sp = p->bath_sp;
     r->s = (struct rpt_sample){NAN, NAN, NAN, NAN, NAN, NAN};
     r->tap_metal0 = NAN;
+    r->metal_good = r->scrap_good = NAN;
     r->sh.roof_max = NAN;
     r->sh.o2_min = NAN;
     enter_phase(r, t0, ph);
@@ -277,10 +278,24 @@ void rpt_event(struct rpt *r, double t, const char *user, const char *kind, cons
     }
 }
 
+/* A mass read at an instant: a reading that is not GOOD (NAN) leaves the last GOOD one
+ * in force for up to max_gap_s (rpt.h). */
+static void hold_mass(double *v, double *good, double *good_t, double t, double gap)
+{
+    if (!isnan(*v)) {
+        *good = *v;
+        *good_t = t;
+    } else if (!isnan(*good) && t - *good_t <= gap) {
+        *v = *good;
+    }
+}
+
 void rpt_sample(struct rpt *r, double t, const struct rpt_sample *s)
 {
     advance(r, t);
     r->s = *s;
+    hold_mass(&r->s.metal_kg, &r->metal_good, &r->metal_good_t, t, r->p.max_gap_s);
+    hold_mass(&r->s.scrap_kg, &r->scrap_good, &r->scrap_good_t, t, r->p.max_gap_s);
     if (!isnan(s->roof_c) && (isnan(r->sh.roof_max) || s->roof_c > r->sh.roof_max))
         r->sh.roof_max = s->roof_c;
     if (!isnan(s->o2_pct) && (isnan(r->sh.o2_min) || s->o2_pct < r->sh.o2_min))

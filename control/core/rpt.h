@@ -34,6 +34,10 @@
  *                 heat (organics x organics_mj_kg) / (that + the charge's fuel energy);
  *                 metal gain = metal_mass at flat bath - at the charge; dross = mass -
  *                 gain - organics (NAN if a tap fell between, or no flat bath).
+ *                 The masses are read at instants (a phase's start and end): a reading
+ *                 that is not GOOD leaves the last GOOD one in force for up to
+ *                 max_gap_s, as a gap in the record would (a link's time-out at the
+ *                 moment PYROLYSIS began left the organics unknown).
  *   per shift     tonnes charged, energy, kWh/t, melt rate (t/h of the window), taps and
  *                 tonnes tapped (metal_mass fall over each TAP phase), alarm annunciations
  *                 by priority; ISA-18.2 KPIs over 10-min periods from the window's start:
@@ -132,6 +136,8 @@ struct rpt {
     double e_kwh;                   /* energy since start */
     double ph_t0;                   /* current phase episode: its start */
     double tap_metal0;              /* metal at TAP entry, NAN */
+    double metal_good, metal_good_t; /* the last GOOD metal_mass and its time (NAN none) */
+    double scrap_good, scrap_good_t; /* the same for scrap_on_hearth */
     bool out_dev;                   /* in a HOLD deviation */
     int period_n[RPT_MAX_PERIODS];  /* annunciations per period */
     int nsources;
