@@ -219,7 +219,15 @@ sys.exit(not (e > 0 and abs(got - e) <= 0.03 * e + 1))
 EOF
 
 # against the harness: organics (load cells) and pyrolysis time (scaled by the speed)
-python3 - "$tmp/charge.json" "$ref_pyro" "$ref_org" "$SPEED" <<'EOF' || fail "the report and the harness disagree beyond the tolerances"
+# on a disagreement, the record the report read: the hearth's load cells and the journal's
+# charge and phase lines (what to look at if it ever fails)
+hearth_record() {
+    echo "--- scrap_on_hearth as recorded"
+    M export --from @$t0 --to @$t1 --tags scrap_on_hearth --csv 2>&1 | head -40
+    echo "--- the journal's charge, push and phase lines"
+    M journal --since @$t0 2>&1 | grep -E ' (cmd charge|cmd push|phase) ' | head -20
+}
+python3 - "$tmp/charge.json" "$ref_pyro" "$ref_org" "$SPEED" <<'EOF' || { hearth_record; fail "the report and the harness disagree beyond the tolerances"; }
 import json, sys
 c = json.load(open(sys.argv[1]))
 ref_pyro, ref_org, speed = float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
