@@ -99,7 +99,9 @@ static void keep(const struct rpt_sample *s, double t0, double t1)
         rpt_sample(&r, t, s);
 }
 
-static void one_charge(void)
+/* A window from t = 0 in HOLD: CHARGE and a 3 t charge at 0; the sample in force, with
+ * the 3 t on the hearth, is returned for the caller to go on with. */
+static struct rpt_sample charge_3t(void)
 {
     struct rpt_params p = params();
     rpt_init(&r, &p, 0, PH_HOLD);
@@ -108,6 +110,12 @@ static void one_charge(void)
     phase(0, "HOLD", "CHARGE");
     ev(0, "op1", "cmd", "charge", "", "3", true, "Charge scrap 3.00 t: done");
     s.scrap_kg = 3000;
+    return s;
+}
+
+static void one_charge(void)
+{
+    struct rpt_sample s = charge_3t();
     keep(&s, 50, 100);
     phase(100, "CHARGE", "PYROLYSIS");
     keep(&s, 100, 1200);
@@ -134,13 +142,7 @@ static void one_charge(void)
  * known; a reading older than that is not used. */
 static void charge_with_gaps(double gap_s)
 {
-    struct rpt_params p = params();
-    rpt_init(&r, &p, 0, PH_HOLD);
-    struct rpt_sample s = smp(100, 40000, 740, 0);
-    rpt_sample(&r, 0, &s);
-    phase(0, "HOLD", "CHARGE");
-    ev(0, "op1", "cmd", "charge", "", "3", true, "Charge scrap 3.00 t: done");
-    s.scrap_kg = 3000;
+    struct rpt_sample s = charge_3t();
     keep(&s, 30, 400 - gap_s);
     s.scrap_kg = NAN; /* not GOOD from 400 - gap_s to 430 */
     keep(&s, 400 - gap_s, 400);

@@ -57,10 +57,10 @@
  * High-limit override (hicap_pv, hicap_start, hicap_gain, hicap_release_per_min;
  * loops_hicap): another measurement rising above hicap_start lowers this loop's output high
  * limit by hicap_gain per unit, from the output down at the output's own rate limit (at
- * once without one), and the limit comes back at most hicap_release_per_min.  On the firing, with the furnace pressure: the pyrolysis gas and
- * the air that burns it are flue volume as much as the burners' gas, and with the damper
- * wide open only less fuel makes room for them (the gas's own heat replaces the burners'
- * meanwhile).  A reading that is not GOOD holds the last cap.  The cap is a limit like the
+ * once without one), and the limit comes back at most hicap_release_per_min.  On the
+ * firing, with the furnace pressure: the pyrolysis gas and the air that burns it are flue
+ * volume as much as the burners' gas, and with the damper wide open only less fuel makes
+ * room for them (the gas's own heat replaces the burners' meanwhile).  A reading that is not GOOD holds the last cap.  The cap is a limit like the
  * others: the output marked limited, a cascade master held (slave_holds).
  */
 #include "loops.h"
@@ -375,6 +375,15 @@ double loops_hicap(double out_lo, double out_hi, double start, double gain, doub
     return prev + rise < want ? prev + rise : want;
 }
 
+/* The lowest of the output caps wins: `cap` below out_hi and below any cap set already. */
+static void lower_cap(struct pid_in *in, double cap, double out_hi)
+{
+    if (cap < out_hi && (!in->out_cap || cap < in->out_cap_value)) {
+        in->out_cap = true;
+        in->out_cap_value = cap;
+    }
+}
+
 /* What a master may not do because of its slave (see the top of the file). */
 static void slave_holds(const struct loops_loop *s, struct pid_in *in)
 {
@@ -416,20 +425,11 @@ int loops_step(struct loops *lp, const struct tag_value *tags, const struct loop
         step_override(x, tags);
         step_comb(x, tags, dt);
         in.sp_reduce = x->ovr_reduce > x->comb_reduce ? x->ovr_reduce : x->comb_reduce;
-        if (x->comb_cap < x->pid.prm.out_hi && (!in.out_cap || x->comb_cap < in.out_cap_value)) {
-            in.out_cap = true;
-            in.out_cap_value = x->comb_cap;
-        }
+        lower_cap(&in, x->comb_cap, x->pid.prm.out_hi);
         step_prio(lp, x);
-        if (x->prio_cap < x->pid.prm.out_hi && (!in.out_cap || x->prio_cap < in.out_cap_value)) {
-            in.out_cap = true;
-            in.out_cap_value = x->prio_cap;
-        }
+        lower_cap(&in, x->prio_cap, x->pid.prm.out_hi);
         step_hicap(x, tags, dt);
-        if (x->hicap < x->pid.prm.out_hi && (!in.out_cap || x->hicap < in.out_cap_value)) {
-            in.out_cap = true;
-            in.out_cap_value = x->hicap;
-        }
+        lower_cap(&in, x->hicap, x->pid.prm.out_hi);
         if (x->slave >= 0)
             slave_holds(&lp->loop[x->slave], &in);
         pid_step(&x->pid, &in, dt);
