@@ -149,6 +149,10 @@ struct cfg_sim {
     double push_min_scrap_c;  /* PLC: no push with the scrap surface colder (wet) ... */
     double push_min_dry_min;  /* ... or sooner than this after the last charge */
     double max_level_mm;      /* PLC: no charge or push at or above this level (overfill) */
+    double standby_below_pct; /* PLC burner standby: demand below this (0 = never) ... */
+    double standby_delay_s;   /* ... for this long takes the main flame off */
+    double standby_min_on_s;  /* ... after this long lit; */
+    double standby_min_off_s; /* off this long before a relight */
     char inject_socket[CFG_PATH_MAX]; /* instructor channel, "" = default */
     double idle_timeout_s;    /* a Modbus client silent this long is dropped, 0 = never */
 };

@@ -512,6 +512,11 @@ static void check_rest(struct cfg_ctx *x)
         if (p->tap_lo >= p->tap_hi)
             xerr(x, "program", p->name, "tap_hi", "tap_hi must be above tap_lo (%g)", p->tap_lo);
     }
+    if (c->sim.standby_below_pct > 0 && c->sim.standby_below_pct >= c->furnace.low_fire_pct)
+        xerr(x, "sim", "", "standby_below_pct",
+             "must be below [furnace] low_fire_pct (%g): a demand at low fire relights a "
+             "standby burner, so one below that taking it off again would cycle it; e.g. %g",
+             c->furnace.low_fire_pct, c->furnace.low_fire_pct / 2);
     if (c->furnace.heel_t >= c->furnace.capacity_t)
         xerr(x, "furnace", "", "heel_t", "the heel must be smaller than the capacity (%g t)",
              c->furnace.capacity_t);

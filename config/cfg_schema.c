@@ -200,6 +200,15 @@ static const struct cfg_key sim_keys[] = {
     DBL("idle_timeout_s", idle_timeout_s, 0, 86400, "60", "s",
         "a Modbus client that sends nothing this long is dropped, so idle connections "
         "cannot hold every slot (0: never)"),
+    DBL("standby_below_pct", standby_below_pct, 0, 100, "0", "%",
+        "burner standby (high-low-off): a firing demand below this takes the main flame off "
+        "(below [furnace] low_fire_pct; 0 = never)"),
+    DBL("standby_delay_s", standby_delay_s, 1, 3600, "120", "s",
+        "burner standby: ... once the demand has stayed below standby_below_pct this long"),
+    DBL("standby_min_on_s", standby_min_on_s, 0, 7200, "600", "s",
+        "burner standby: fired at least this long since lit before the flame goes off"),
+    DBL("standby_min_off_s", standby_min_off_s, 0, 7200, "120", "s",
+        "burner standby: off at least this long before a demand at low fire relights it"),
     END,
 };
 #undef TC_LAG

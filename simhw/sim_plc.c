@@ -60,6 +60,10 @@ static const struct splc_params splc_defaults = {
     .ignition_s = 10.0,
     .flame_detect_s = 3.0,
     .low_fire_pct = 10.0,
+    .standby_below_pct = 0.0,
+    .standby_delay_s = 120.0,
+    .standby_min_on_s = 600.0,
+    .standby_min_off_s = 120.0,
     .firing_rate_pct_s = 5.0,
     .pump_rate_pct_s = 10.0,
     .fan_rate_pct_s = 5.0,
@@ -136,6 +140,10 @@ void splc_params_from_cfg(struct splc_params *p, struct phys_params *pp, const s
         p->push_min_dry_s = s->push_min_dry_min * 60.0;
     if (s->max_level_mm > 0)
         p->max_level_mm = s->max_level_mm;
+    p->standby_below_pct = s->standby_below_pct;
+    p->standby_delay_s = s->standby_delay_s;
+    p->standby_min_on_s = s->standby_min_on_s;
+    p->standby_min_off_s = s->standby_min_off_s;
     p->seed = s->seed;
     if (c->furnace.heel_t > 0)
         p->heel_kg = c->furnace.heel_t * 1000.0;

@@ -27,6 +27,7 @@ enum splc_bms {
     SPLC_BMS_IGNITION = 2,
     SPLC_BMS_FIRING = 3,
     SPLC_BMS_LOCKOUT = 4,
+    SPLC_BMS_STANDBY = 5, /* main flame off on low demand, relit through PREPURGE */
 };
 
 /* The temperature measurements, in tag order. */
@@ -47,6 +48,12 @@ struct splc_params {
     double ignition_s;        /* trial for ignition (10) */
     double flame_detect_s;    /* flame proven this long into the trial, if it can light (3) */
     double low_fire_pct;      /* (10) */
+    /* standby (high-low-off): demand below standby_below_pct for standby_delay_s takes the
+     * main flame off, demand >= low fire relights; min_on/min_off against cycling */
+    double standby_below_pct; /* (0 = no standby) */
+    double standby_delay_s;   /* (120) */
+    double standby_min_on_s;  /* firing at least this long before standby (600) */
+    double standby_min_off_s; /* in standby at least this long before a relight (300) */
     double firing_rate_pct_s; /* modulating motor speed (5) */
     double pump_rate_pct_s;   /* (10) */
     double fan_rate_pct_s;    /* (5) */
@@ -139,6 +146,8 @@ struct splc {
     /* burner management */
     enum splc_bms bms;
     double bms_timer_s; /* purge remaining, or time into the trial for ignition */
+    double bms_dwell_s; /* time in FIRING since lit, or in STANDBY since the flame went off */
+    double low_demand_s; /* FIRING: how long the demand has been below standby_below_pct */
     double firing;      /* modulating position, % */
     bool flame_failed;  /* the flame-failure latch (cleared by LOCKOUT_RESET) */
     double afterburn;   /* afterburning air from the O2 trim, % of full-fire air */

@@ -193,9 +193,49 @@ void splc_estop(struct splc *plc)
     plc->pump_on = plc->fan_on = plc->tap_open = false;
 }
 
-/* Step 4: burner management (OFF, PREPURGE, IGNITION, FIRING, LOCKOUT) and the modulating
- * firing position, held at low fire while a door is open, the watchdog tripped or the roof
- * at HH. */
+/* Standby's relight permissive: what a burner start needs (E-stop: a latched E-stop has
+ * taken the burner OFF already), so a standby burner never relights with a door open, the
+ * gas pressure low or the roof at its limiter; it waits in STANDBY instead. */
+static bool relight_ok(const struct splc *plc)
+{
+    return splc_doors_closed(plc) && splc_gas_ok(plc) && !splc_roof_hh(plc);
+}
+
+/* FIRING -> STANDBY: the console's demand below standby_below_pct for standby_delay_s,
+ * after standby_min_on_s of firing.  A tripped watchdog holds low fire (the demand is
+ * not heard), so it never takes the flame off. */
+static void standby_enter(struct splc *plc, const struct splc_in *in, double dt)
+{
+    const struct splc_params *p = &plc->prm;
+    plc->bms_dwell_s += dt;
+    if (p->standby_below_pct > 0 && !plc->wd_tripped && in->firing_demand < p->standby_below_pct)
+        plc->low_demand_s += dt;
+    else
+        plc->low_demand_s = 0;
+    if (plc->low_demand_s >= p->standby_delay_s && plc->bms_dwell_s >= p->standby_min_on_s) {
+        plc->bms = SPLC_BMS_STANDBY;
+        plc->bms_dwell_s = 0;
+        plc->low_demand_s = 0;
+    }
+}
+
+/* STANDBY -> PREPURGE: a demand at or above low fire (a tripped watchdog counts as low
+ * fire, the position it holds), after standby_min_off_s off, with relight_ok(). */
+static void standby_leave(struct splc *plc, const struct splc_in *in, double dt)
+{
+    const struct splc_params *p = &plc->prm;
+    plc->bms_dwell_s += dt;
+    double demand = plc->wd_tripped ? p->low_fire_pct : in->firing_demand;
+    if (demand >= p->low_fire_pct && plc->bms_dwell_s >= p->standby_min_off_s &&
+        relight_ok(plc)) {
+        plc->bms = SPLC_BMS_PREPURGE;
+        plc->bms_timer_s = p->purge_s;
+    }
+}
+
+/* Step 4: burner management (OFF, PREPURGE, IGNITION, FIRING, LOCKOUT, STANDBY) and the
+ * modulating firing position, held at low fire while a door is open, the watchdog tripped
+ * or the roof at HH. */
 void splc_burner(struct splc *plc, const struct splc_in *in, double dt)
 {
     const struct splc_params *p = &plc->prm;
@@ -216,6 +256,7 @@ void splc_burner(struct splc *plc, const struct splc_in *in, double dt)
         } else if (plc->bms_timer_s >= p->flame_detect_s && !plc->faults.flame_failure) {
             plc->bms = SPLC_BMS_FIRING;
             plc->firing = p->low_fire_pct;
+            plc->bms_dwell_s = plc->low_demand_s = 0;
         } else if (plc->bms_timer_s >= p->ignition_s) {
             plc->bms = SPLC_BMS_LOCKOUT;
             plc->flame_failed = true;
@@ -225,7 +266,12 @@ void splc_burner(struct splc *plc, const struct splc_in *in, double dt)
         if (!lit_ok || plc->faults.flame_failure) {
             plc->bms = SPLC_BMS_LOCKOUT;
             plc->flame_failed = plc->flame_failed || lit_ok;
+        } else {
+            standby_enter(plc, in, dt);
         }
+        break;
+    case SPLC_BMS_STANDBY:
+        standby_leave(plc, in, dt);
         break;
     case SPLC_BMS_OFF:
     case SPLC_BMS_LOCKOUT:

@@ -111,6 +111,226 @@ static void close_sc_door(struct rig *r)
     assert_true(r->out.sc_door_closed);
 }
 
+/* ---- standby (high-low-off) ------------------------------------------------------- */
+
+/* A hot PLC with standby as shipped (below 5 %, 120 s, on 600 s, off 120 s), fired at 50 %
+ * for 600 s so the minimum on time is behind it. */
+static struct rig *rig_standby(void)
+{
+    struct rig *r = rig_new(false);
+    r->plc.prm.standby_below_pct = 5;
+    r->plc.prm.standby_delay_s = 120;
+    r->plc.prm.standby_min_on_s = 600;
+    r->plc.prm.standby_min_off_s = 120;
+    r->in.firing_demand = 50;
+    run(r, 600);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_FIRING);
+    return r;
+}
+
+/* Scan until bms_state is `want`, at most max_s; the seconds it took. */
+static double run_until(struct rig *r, uint16_t want, double max_s)
+{
+    double t = 0;
+    while (r->out.bms_state != want && t < max_s) {
+        scan(r);
+        t += DT;
+    }
+    assert_int_equal(r->out.bms_state, want);
+    return t;
+}
+
+/* Low demand for standby_delay_s takes the main flame off: no lockout, no flame failure. */
+static void to_standby(struct rig *r)
+{
+    r->in.firing_demand = 0;
+    run(r, 121);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_STANDBY);
+}
+
+static void test_standby_after_delay_not_before(void **state)
+{
+    (void)state;
+    struct rig *r = rig_standby();
+    r->in.firing_demand = 2;
+    run(r, 100);
+    r->in.firing_demand = 8; /* between standby_below_pct and low fire: the delay restarts */
+    scan(r);
+    r->in.firing_demand = 2;
+    run(r, 119);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_FIRING);
+    assert_near(r->out.firing_fb, 10, 1e-9);
+    run(r, 1.25);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_STANDBY);
+    assert_false(r->out.flame_on);
+    assert_near(r->out.firing_fb, 0, 0);
+    assert_false(r->out.bms_lockout);
+    assert_false(r->out.flame_failure);
+    assert_false(il(r, PLC_IL_LOCKOUT));
+    run(r, 60);
+    assert_true(r->out.gas_flow < 1); /* the fuel is off */
+    /* a demand between the two never relights it */
+    r->in.firing_demand = 8;
+    run(r, 600);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_STANDBY);
+    free(r);
+}
+
+static void test_standby_off_by_default(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(false);
+    r->in.firing_demand = 0;
+    run(r, 1800);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_FIRING);
+    assert_near(r->out.firing_fb, 10, 1e-9);
+    free(r);
+}
+
+/* standby_min_on_s counts from the flame proven: a burner just lit stays lit that long. */
+static void test_standby_min_on(void **state)
+{
+    (void)state;
+    struct rig *r = rig_new(true);
+    r->plc.prm.standby_below_pct = 5;
+    r->plc.prm.standby_delay_s = 120;
+    r->plc.prm.standby_min_on_s = 600;
+    r->in.firing_demand = 0;
+    assert_int_equal(cmd(r, PLC_CMD_BURNER_START, 0), PLC_RES_OK);
+    run(r, 63.5);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_FIRING);
+    run(r, 598);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_FIRING);
+    run(r, 3);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_STANDBY);
+    free(r);
+}
+
+/* A demand at low fire relights, after standby_min_off_s, through pre-purge and ignition. */
+static void test_standby_relight_through_purge(void **state)
+{
+    (void)state;
+    struct rig *r = rig_standby();
+    to_standby(r);
+    r->in.firing_demand = 40;
+    run(r, 115);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_STANDBY); /* the minimum off time */
+    run(r, 5.5);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_PREPURGE);
+    assert_near(r->out.purge_remaining, 60, 1);
+    assert_false(r->out.flame_on);
+    run(r, 60);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_IGNITION);
+    run(r, 3);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_FIRING);
+    assert_true(r->out.firing_fb >= 10 && r->out.firing_fb < 40); /* lit at low fire, ramps */
+    run(r, 10);
+    assert_near(r->out.firing_fb, 40, 1e-9);
+    /* relit: the minimum on time again before the next standby */
+    r->in.firing_demand = 0;
+    run(r, 500);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_FIRING);
+    run(r, 120);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_STANDBY);
+    free(r);
+}
+
+/* A relight that does not prove its flame locks out, as a start does. */
+static void test_standby_relight_failure_locks_out(void **state)
+{
+    (void)state;
+    struct rig *r = rig_standby();
+    to_standby(r);
+    inject(r, "flame_failure", NULL, NAN);
+    run(r, 30);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_STANDBY); /* no flame to fail while off */
+    assert_false(r->out.flame_failure);
+    r->in.firing_demand = 40;
+    run_until(r, SPLC_BMS_PREPURGE, 120);
+    assert_near(run_until(r, SPLC_BMS_IGNITION, 70), 60, 0.5);
+    assert_near(run_until(r, SPLC_BMS_LOCKOUT, 20), 10, 0.5);
+    assert_true(r->out.flame_failure);
+    assert_true(il(r, PLC_IL_LOCKOUT));
+    free(r);
+}
+
+/* A standby burner does not relight with a door open or the gas pressure low; it waits. */
+static void test_standby_no_relight_door_or_gas(void **state)
+{
+    (void)state;
+    struct rig *r = rig_standby();
+    to_standby(r);
+    open_sc_door(r);
+    r->in.firing_demand = 60;
+    run(r, 300);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_STANDBY);
+    assert_near(r->out.firing_fb, 0, 0);
+    inject(r, "gas_low", NULL, NAN);
+    close_sc_door(r);
+    run(r, 60);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_STANDBY); /* not a lockout either */
+    inject(r, "clear", "gas_low", NAN);
+    scan(r);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_PREPURGE);
+    free(r);
+}
+
+/* E-stop from standby: OFF; the reset does not relight it, a burner start does. */
+static void test_standby_estop(void **state)
+{
+    (void)state;
+    struct rig *r = rig_standby();
+    to_standby(r);
+    inject(r, "estop", NULL, NAN);
+    scan(r);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_OFF);
+    inject(r, "clear", "estop", NAN);
+    assert_int_equal(cmd(r, PLC_CMD_ESTOP_RESET, 0), PLC_RES_OK);
+    r->in.firing_demand = 60;
+    run(r, 300);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_OFF);
+    assert_int_equal(cmd(r, PLC_CMD_BURNER_START, 0), PLC_RES_OK);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_PREPURGE);
+    free(r);
+}
+
+/* A tripped watchdog holds low fire: no standby while it is tripped, and a standby burner
+ * relights to low fire (the console's demand is not heard). */
+static void test_standby_watchdog(void **state)
+{
+    (void)state;
+    struct rig *r = rig_standby();
+    r->in.firing_demand = 0;
+    r->beat = false;
+    run(r, 300);
+    assert_true(r->out.watchdog_tripped);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_FIRING);
+    assert_near(r->out.firing_fb, 10, 1e-9);
+    r->beat = true;
+    scan(r);
+    assert_int_equal(cmd(r, PLC_CMD_WATCHDOG_RESET, 0), PLC_RES_OK);
+    to_standby(r);
+    r->beat = false;
+    run_until(r, SPLC_BMS_PREPURGE, 125);
+    assert_true(r->out.watchdog_tripped);
+    run_until(r, SPLC_BMS_FIRING, 70);
+    assert_near(r->out.firing_fb, 10, 1e-9);
+    free(r);
+}
+
+static void test_standby_burner_stop(void **state)
+{
+    (void)state;
+    struct rig *r = rig_standby();
+    to_standby(r);
+    assert_int_equal(cmd(r, PLC_CMD_BURNER_STOP, 0), PLC_RES_OK);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_OFF);
+    r->in.firing_demand = 60;
+    run(r, 300);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_OFF);
+    free(r);
+}
+
 /* ---- start-up -------------------------------------------------------------------- */
 
 static void test_init_hot(void **state)
@@ -1573,6 +1793,15 @@ int main(void)
         cmocka_unit_test(test_tags_by_name),
         cmocka_unit_test(test_params_from_cfg),
         cmocka_unit_test(test_shipped_console_limits_stricter),
+        cmocka_unit_test(test_standby_after_delay_not_before),
+        cmocka_unit_test(test_standby_off_by_default),
+        cmocka_unit_test(test_standby_min_on),
+        cmocka_unit_test(test_standby_relight_through_purge),
+        cmocka_unit_test(test_standby_relight_failure_locks_out),
+        cmocka_unit_test(test_standby_no_relight_door_or_gas),
+        cmocka_unit_test(test_standby_estop),
+        cmocka_unit_test(test_standby_watchdog),
+        cmocka_unit_test(test_standby_burner_stop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,7 +34,7 @@
 
 static const char *const bms_words[] = {
     [BMS_OFF] = "OFF",       [BMS_PREPURGE] = "PURGE",  [BMS_IGNITION] = "IGNITION",
-    [BMS_FIRING] = "FIRING", [BMS_LOCKOUT] = "LOCKOUT",
+    [BMS_FIRING] = "FIRING", [BMS_LOCKOUT] = "LOCKOUT", [BMS_STANDBY] = "STANDBY",
 };
 
 static const struct {
@@ -204,7 +204,7 @@ static void burner(struct ui *u)
         screen_add(u, wg_value(val, sizeof val, b.v, b.q, b.age, 0, ""), "%s", val);
     } else {
         int s = (int)(b.v + 0.5);
-        const char *w = s >= 0 && s <= BMS_LOCKOUT ? bms_words[s] : "?";
+        const char *w = s >= 0 && s <= BMS_STANDBY ? bms_words[s] : "?";
         screen_add(u, s == BMS_LOCKOUT ? SEV_HIGH : SEV_NONE, "%s", w);
     }
     char fire[48];

@@ -250,7 +250,9 @@ void core_phase_event(struct core *k, const struct core_req *r, enum cfg_phase f
 
 static bool firing_forced(const struct plant *p)
 {
-    if (p->bms_state.q != Q_GOOD || (int)p->bms_state.v != BMS_FIRING)
+    /* in STANDBY the demand is what relights the burner: the loop runs on */
+    if (p->bms_state.q != Q_GOOD ||
+        ((int)p->bms_state.v != BMS_FIRING && (int)p->bms_state.v != BMS_STANDBY))
         return true;
     unsigned il = p->plc_interlocks.q == Q_GOOD ? (unsigned)p->plc_interlocks.v : 0;
     return (il & (PLC_IL_ESTOP | PLC_IL_DOOR_OPEN_FIRING | PLC_IL_WATCHDOG | PLC_IL_ROOF_HH |
@@ -521,6 +523,9 @@ void core_step(struct core *k, const struct tag_value *tags, const struct core_s
         memset(&ext, 0, sizeof ext);
         if (k->hc_loop >= 0) {
             struct loops_ext_loop *e = &ext.loop[k->hc_loop];
+            struct pid_params *hp = &k->loops.loop[k->hc_loop].pid.prm;
+            double lo = k->cfg->loops[k->hc_loop].out_lo, fl = k->cfg->furnace.low_fire_pct;
+            hp->out_lo = k->seq.out.standby_ok || lo >= fl ? lo : fl;
             if (k->seq.out.fire_cap_pct < 100) {
                 e->cap = true;
                 e->cap_value = k->seq.out.fire_cap_pct;

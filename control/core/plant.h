@@ -29,7 +29,7 @@ struct plant {
 };
 
 enum bms_state { BMS_OFF = 0, BMS_PREPURGE = 1, BMS_IGNITION = 2, BMS_FIRING = 3,
-                 BMS_LOCKOUT = 4 };
+                 BMS_LOCKOUT = 4, BMS_STANDBY = 5 };
 
 /* Index map from role to the tag index in the config (-1 when absent). */
 struct plant_map {

@@ -33,6 +33,8 @@ struct seq_out {
     double sc_gas_sp;    /* degC, valid when sc_active */
     double pump_pct;     /* metal pump speed, % */
     double fire_cap_pct; /* HC firing demand cap, %; 100 = no cap */
+    bool standby_ok;     /* the burner may stand by (TAP, HOLD): the HC loop may ask for less
+                          * than low fire (core.c, 'Burner standby') */
 };
 
 struct seq {
