@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alarm.h"
@@ -1414,6 +1415,97 @@ static void test_list_banner_counts(void **state)
     assert_int_equal(c.listed[PRIO_LOW], 0);
 }
 
+/* ---- the shipped alarms and a standby burner --------------------------------- */
+
+/* The shipped config's alarms over 15 min of HOLD, every tag GOOD at `vals` (a tag not
+ * named there: 1 for a discrete input, else 0, the same in every run); the alarms raised. */
+struct named_v {
+    const char *tag;
+    double v;
+};
+
+static int shipped_raised(const struct named_v *vals, size_t n, bool *raised)
+{
+    static struct cfg c;
+    static struct cfg_errors e;
+    static struct alarms a;
+    static struct tag_value tags[CFG_MAX_TAGS];
+    static struct alarm_event ev[ALARM_EVENTS_MAX];
+    double sp[CFG_MAX_LOOPS] = {0};
+    char path[512], err[256];
+    const char *root = getenv("MELTCON_SRC");
+    snprintf(path, sizeof path, "%s/config/meltcon.ini", root ? root : ".");
+    assert_int_equal(cfg_load(path, &c, &e), 0);
+    assert_int_equal(alarm_init(&a, &c, err, sizeof err), 0);
+    for (int i = 0; i < c.ntags; i++)
+        tags[i] = (struct tag_value){.v = c.tags[i].table == TAG_DI ? 1 : 0, .q = Q_GOOD};
+    for (size_t k = 0; k < n; k++) {
+        int i = cfg_tag_index(&c, vals[k].tag);
+        assert_true(i >= 0);
+        tags[i].v = vals[k].v;
+    }
+    for (int i = 0; i < c.nloops; i++)
+        sp[i] = c.loops[i].sp;
+    struct alarm_inputs in = {.tags = tags, .ntags = c.ntags, .link_up = true,
+                              .disk_ok = true, .phase = PH_HOLD, .loop_sp = sp,
+                              .nloops = c.nloops};
+    for (double t = DT; t <= 900; t += DT) {
+        alarm_step(&a, &in, t, DT);
+        int nev;
+        while ((nev = alarm_events_take(&a, ev, ALARM_EVENTS_MAX)) > 0)
+            for (int k = 0; k < nev; k++)
+                if (ev[k].kind == AEV_RAISED) {
+                    const struct alarm *al = alarm_get(&a, ev[k].name);
+                    assert_non_null(al);
+                    raised[al - a.al] = true;
+                }
+    }
+    return a.n;
+}
+
+/* A burner in STANDBY (bms_state 5: no flame, no fuel, the flue all air) raises nothing a
+ * burner holding at low fire does not: no flame failure, no lockout, no O2 high. */
+static void test_shipped_standby_quiet(void **state)
+{
+    (void)state;
+    static bool low[ALARM_MAX], off[ALARM_MAX], air[ALARM_MAX];
+#define HOLDING                                                                               \
+    {"bath_hc_temp", 740}, {"bath_sc_temp", 737}, {"hc_gas_temp", 900}, {"roof_temp", 850},   \
+        {"sc_gas_temp", 500}, {"flue_temp", 900}, {"scrap_temp", 400}, {"co_ppm", 30},        \
+        {"furnace_pressure", 2}, {"bath_level", 700}, {"metal_mass", 45000},                  \
+        {"gas_pressure", 290}, {"bms_lockout", 0}, {"flame_failure", 0},                      \
+        {"watchdog_tripped", 0}, {"pump_trip", 0}, {"fan_trip", 0}, {"tap_open", 0}
+    const struct named_v at_low[] = {HOLDING, {"bms_state", 3}, {"flame_on", 1},
+                                      {"firing_fb", 10}, {"gas_flow", 80}, {"o2_pct", 2.5}};
+    const struct named_v standby[] = {HOLDING, {"bms_state", 5}, {"flame_on", 0},
+                                      {"firing_fb", 0}, {"gas_flow", 0}, {"o2_pct", 20.9}};
+    /* the control: the same flue with the burners firing is excess air */
+    const struct named_v too_much_air[] = {HOLDING, {"bms_state", 3}, {"flame_on", 1},
+                                           {"firing_fb", 10}, {"gas_flow", 80}, {"o2_pct", 20.9}};
+#undef HOLDING
+    int n = shipped_raised(at_low, sizeof at_low / sizeof at_low[0], low);
+    shipped_raised(standby, sizeof standby / sizeof standby[0], off);
+    shipped_raised(too_much_air, sizeof too_much_air / sizeof too_much_air[0], air);
+    static struct cfg c;
+    static struct cfg_errors e;
+    static struct alarms a;
+    char path[512], err[256];
+    const char *root = getenv("MELTCON_SRC");
+    snprintf(path, sizeof path, "%s/config/meltcon.ini", root ? root : ".");
+    assert_int_equal(cfg_load(path, &c, &e), 0);
+    assert_int_equal(alarm_init(&a, &c, err, sizeof err), 0);
+    for (int i = 0; i < n; i++) {
+        if (off[i] && !low[i])
+            print_error("standby raised %s\n", a.al[i].def.name);
+        assert_false(off[i] && !low[i]);
+    }
+    int o2 = (int)(alarm_get(&a, "o2_high") - a.al);
+    int ff = (int)(alarm_get(&a, "flame_failure") - a.al);
+    int lo = (int)(alarm_get(&a, "lockout") - a.al);
+    assert_true(air[o2]);
+    assert_false(off[o2] || off[ff] || off[lo]);
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -1468,6 +1560,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_event_queue_overflow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_banner_counts, setup, teardown),
         cmocka_unit_test(test_names),
+        cmocka_unit_test(test_shipped_standby_quiet),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -363,6 +363,18 @@ static const struct bad_case bad_cases[] = {
      "a refused alarm has no source tag"},
     {"[cycle]", "[sim]\ntc_lag_bath_hc_s = 400\n[cycle]", "sim", "tc_lag_bath_hc_s", "300"},
     {"[cycle]", "[sim]\ntc_lag_roof_s = 8s\n[cycle]", "sim", "tc_lag_roof_s", "number"},
+    /* burner standby: strict, and below low fire ([furnace] low_fire_pct, 10 by default) */
+    {"[cycle]", "[sim]\nstandby_below_pct = 10\n[cycle]", "sim", "standby_below_pct",
+     "must be below [furnace] low_fire_pct (10)"},
+    {"name = t1\n", "name = t1\nlow_fire_pct = 4\n[sim]\nstandby_below_pct = 5\n", "sim",
+     "standby_below_pct", "must be below [furnace] low_fire_pct (4)"},
+    {"[cycle]", "[sim]\nstandby_below_pct = 150\n[cycle]", "sim", "standby_below_pct", "100"},
+    {"[cycle]", "[sim]\nstandby_below_pct = five\n[cycle]", "sim", "standby_below_pct",
+     "number"},
+    {"[cycle]", "[sim]\nstandby_delay_s = 0\n[cycle]", "sim", "standby_delay_s", "3600"},
+    {"[cycle]", "[sim]\nstandby_min_on_s = 10min\n[cycle]", "sim", "standby_min_on_s",
+     "number"},
+    {"[cycle]", "[sim]\nstandby_min_off_s = -5\n[cycle]", "sim", "standby_min_off_s", "7200"},
     {"name = t1\n",
      "name = t1\ndescription = "
      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"

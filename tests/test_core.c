@@ -973,6 +973,48 @@ static void test_view_counts_by_state(void **state)
     assert_int_equal(seen, 4);
 }
 
+/* Burner standby: in HOLD (and TAP) the HC loop may ask for less than low fire, down to
+ * [loop.hc] out_lo, and a standby burner (bms_state 5, no flame) is not "forced": the loop
+ * runs on, so its demand can relight it.  In the other phases its low limit is [furnace]
+ * low_fire_pct, so the burner never stands by in the melting cycle. */
+static void test_standby_demand_by_phase(void **state)
+{
+    (void)state;
+    const struct pid *hc = &k.loops.loop[k.hc_loop].pid;
+    double low = cfg.furnace.low_fire_pct;
+    assert_true(cfg.loops[k.hc_loop].out_lo < low); /* the shipped out_lo asks for off */
+    set("bath_hc_temp", 746); /* too hot: the master takes the HC setpoint to its floor */
+    set("hc_gas_temp", 1100);
+    for (int i = 0; i < 2400; i++)
+        step(true);
+    assert_int_equal(k.seq.phase, PH_HOLD);
+    assert_true(get("firing_demand") < 1);
+    set("bms_state", BMS_STANDBY);
+    set("flame_on", 0);
+    set("firing_fb", 0);
+    for (int i = 0; i < 40; i++)
+        step(true);
+    assert_false(hc->status & PID_ST_TRACK); /* not tracking the 0 of firing_fb */
+    /* the gas cools below its setpoint: the demand rises, which relights the burner */
+    set("bath_hc_temp", 735);
+    set("hc_gas_temp", 800);
+    for (int i = 0; i < 240 && get("firing_demand") < low; i++)
+        step(true);
+    assert_true(get("firing_demand") >= low);
+    /* PYROLYSIS, firing: however hot the gas, the demand stays at low fire */
+    set("bms_state", BMS_FIRING);
+    set("flame_on", 1);
+    set("firing_fb", 10);
+    k.seq.phase = PH_PYROLYSIS;
+    set("bath_hc_temp", 746);
+    set("hc_gas_temp", 1100);
+    for (int i = 0; i < 2400; i++)
+        step(true);
+    assert_int_equal(k.seq.phase, PH_PYROLYSIS);
+    assert_false(k.seq.out.standby_ok);
+    assert_float_equal(get("firing_demand"), low, 1e-6);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -996,6 +1038,7 @@ int main(void)
         cmocka_unit_test_setup(test_phase_download_and_view, setup),
         cmocka_unit_test_setup(test_compare_and_set, setup),
         cmocka_unit_test_setup(test_view_counts_by_state, setup),
+        cmocka_unit_test_setup(test_standby_demand_by_phase, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

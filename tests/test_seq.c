@@ -93,12 +93,12 @@ static void test_outputs_per_phase(void **state)
     static const struct {
         enum cfg_phase ph;
         double bath, sc, pump, cap;
-        bool sc_active;
+        bool sc_active, standby; /* standby: the burner may stand by (TAP and HOLD only) */
     } rows[] = {
-        { PH_HOLD, 740, 0, 30, 100, false },     { PH_CHARGE, 740, 0, 31, 30, false },
-        { PH_PYROLYSIS, 740, 500, 40, 100, true }, { PH_PUSH, 740, 0, 70, 100, false },
-        { PH_MELT, 740, 0, 90, 100, false },     { PH_ALLOY, 745, 0, 60, 100, false },
-        { PH_SKIM, 745, 0, 20, 30, false },      { PH_TAP, 745, 0, 35, 100, false },
+        { PH_HOLD, 740, 0, 30, 100, false, true },     { PH_CHARGE, 740, 0, 31, 30, false, false },
+        { PH_PYROLYSIS, 740, 500, 40, 100, true, false }, { PH_PUSH, 740, 0, 70, 100, false, false },
+        { PH_MELT, 740, 0, 90, 100, false, false },     { PH_ALLOY, 745, 0, 60, 100, false, false },
+        { PH_SKIM, 745, 0, 20, 30, false, false },      { PH_TAP, 745, 0, 35, 100, false, true },
     };
     G(scrap_on_hearth, 3000); /* keeps PUSH from ending by itself */
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -109,6 +109,7 @@ static void test_outputs_per_phase(void **state)
         assert_float_equal(o.sc_gas_sp, rows[i].sc, 1e-9);
         assert_float_equal(o.pump_pct, rows[i].pump, 1e-9);
         assert_float_equal(o.fire_cap_pct, rows[i].cap, 1e-9);
+        assert_int_equal(o.standby_ok, rows[i].standby);
         /* seq_step publishes the same */
         in_phase(x, rows[i].ph);
         assert_float_equal(x->s.out.bath_sp, o.bath_sp, 0);
@@ -116,6 +117,7 @@ static void test_outputs_per_phase(void **state)
         assert_float_equal(x->s.out.sc_gas_sp, o.sc_gas_sp, 0);
         assert_float_equal(x->s.out.pump_pct, o.pump_pct, 0);
         assert_float_equal(x->s.out.fire_cap_pct, o.fire_cap_pct, 0);
+        assert_int_equal(x->s.out.standby_ok, o.standby_ok);
     }
 }
 
