@@ -525,7 +525,10 @@ void core_step(struct core *k, const struct tag_value *tags, const struct core_s
             struct loops_ext_loop *e = &ext.loop[k->hc_loop];
             struct pid_params *hp = &k->loops.loop[k->hc_loop].pid.prm;
             double lo = k->cfg->loops[k->hc_loop].out_lo, fl = k->cfg->furnace.low_fire_pct;
-            hp->out_lo = k->seq.out.standby_ok || lo >= fl ? lo : fl;
+            bool off = p->bms_state.q == Q_GOOD && (int)p->bms_state.v == BMS_STANDBY;
+            hp->out_lo = k->seq.out.standby_ok || (k->seq.out.standby_keep && off) || lo >= fl
+                             ? lo
+                             : fl;
             if (k->seq.out.fire_cap_pct < 100) {
                 e->cap = true;
                 e->cap_value = k->seq.out.fire_cap_pct;

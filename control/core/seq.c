@@ -89,7 +89,7 @@ struct seq_phase {
     bool confirmed;
     struct seq_hold hold;
     bool overlap; /* may also go on to CHARGE with the hearth empty */
-    bool standby; /* seq_out.standby_ok */
+    bool standby, standby_keep; /* seq_out.standby_ok, standby_keep */
 };
 
 static const struct seq_phase phases[PH_COUNT];
@@ -457,6 +457,7 @@ void seq_outputs(const struct cfg_program *prog, enum cfg_phase phase, struct se
     out->pump_pct = prog->pump_pct[phase];
     out->fire_cap_pct = ph->fire_capped ? prog->charge_fire_pct : 100;
     out->standby_ok = ph->standby;
+    out->standby_keep = ph->standby_keep;
 }
 
 void seq_init(struct seq *s, const struct cfg_program *prog, enum cfg_phase phase)
@@ -598,7 +599,7 @@ bool seq_phase_confirmed(enum cfg_phase p)
 static const struct seq_phase phases[PH_COUNT] = {
     [PH_HOLD] = { .name = "HOLD", .what = "bath held at setpoint, pump slow",
                   .bath = BATH_HOLD_SP, .exit = exit_hold, .next = PH_CHARGE,
-                  .confirmed = true, .standby = true },
+                  .confirmed = true, .standby_keep = true },
     [PH_CHARGE] = { .name = "CHARGE",
                     .what = "charging door open, scrap placed on the hearth, HC at reduced fire",
                     .on_entry = entry_new_charge, .bath = BATH_HOLD_SP, .fire_capped = true,
@@ -622,5 +623,6 @@ static const struct seq_phase phases[PH_COUNT] = {
                   .hold = HOLD_ON(hc_door_closed, true, "HC door", "open") },
     [PH_TAP] = { .name = "TAP", .what = "metal to the casting line until target mass or heel",
                  .bath = BATH_TAP_MID, .exit = exit_tap, .next = PH_HOLD, .confirmed = true,
-                 .hold = HOLD_ON(tap_open, false, "tap", "open"), .standby = true },
+                 .hold = HOLD_ON(tap_open, false, "tap", "open"), .standby = true,
+                 .standby_keep = true },
 };

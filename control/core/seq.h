@@ -33,8 +33,10 @@ struct seq_out {
     double sc_gas_sp;    /* degC, valid when sc_active */
     double pump_pct;     /* metal pump speed, % */
     double fire_cap_pct; /* HC firing demand cap, %; 100 = no cap */
-    bool standby_ok;     /* the burner may stand by (TAP, HOLD): the HC loop may ask for less
-                          * than low fire (core.c, 'Burner standby') */
+    bool standby_ok;     /* TAP: the HC loop may ask for less than low fire, so the PLC may
+                          * take the main flame off (burner standby, core.c) */
+    bool standby_keep;   /* TAP, HOLD: ... and a burner in standby stays off until the loop
+                          * asks for low fire (HOLD never takes the flame off itself) */
 };
 
 struct seq {
