@@ -13,6 +13,8 @@
 #     goals.  The organics cells charge what their class allows (the harness's recipe)
 #   a 3 t cold ingot into the bath: all solid melted <= 30 min, the pump running again
 #   HOLD for 4 h (--hold): firing demand reversals <= 120/h, travel <= 300 %/h, bath 3 K
+#   burner standby (simhw/README.md): standby entries and relights per cell, relights per
+#     hour of HOLD (<= 6/h)
 # A second table: per organics and lag cell, where the energy went (kWh per tonne melted,
 # sim_physics.c's phys_balance) and the HC-SC bath split, the means over the seeds.
 # Each cell: 8 h shifts for seeds 1..SEEDS (default 10; the step runs 1.5 h each), two
@@ -79,6 +81,8 @@ function kv(   i, p) { delete v; for (i = 3; i <= NF; i++) { split($i, p, "="); 
     if (v["fire_rev_h"] > rev[c]) rev[c] = v["fire_rev_h"]
     if (v["fire_travel_h"] > trav[c]) trav[c] = v["fire_travel_h"]
     ph[c] += v["pressure_h"]
+    if (v["relights_hold_h"] > relh[c]) relh[c] = v["relights_hold_h"]
+    stby[c] += v["standby"]; relit[c] += v["relights"]
 }
 function row(c, label, goals,   miss) {
     if (!(c in n)) return
@@ -130,6 +134,9 @@ END {
         printf "HOLD 4 h, %d seeds: firing reversals %.0f/h and travel %.0f %%/h at worst (goals 120/h, 300 %%/h), bath %.1f K off SP at worst (goal 3 K): %s\n",
             n["hold"], rev["hold"], trav["hold"], holdall["hold"],
             rev["hold"] <= 120 && trav["hold"] <= 300 && holdall["hold"] <= 3 ? "goals met" : "missed"
+    printf "burner standby (high-low-off): per cell, standby entries / relights over all seeds, the most relights per hour of HOLD (goal <= 6):\n"
+    for (c in n) if (c != "lag8") printf "  %s %d/%d %.1f/h;", c, stby[c], relit[c], relh[c]
+    printf "\n"
     print "columns: O2<.5 the longest stretch below 0.5 % O2 (goal <= 60 s); HH seeds with an hc_gas_hh alarm;"
     print "  pressH pressure_h alarms raised, all seeds together (goal 0 in the organics cells);"
     print "  comb unburnt gas held in the HC; recHC/recSC worst recovery on each bath thermocouple (goal <= 20 min);"

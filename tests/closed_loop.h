@@ -127,6 +127,9 @@ struct figs {
     int annunciations, critical, floods, max_per_10min;
     /* faults */
     int lockouts;
+    int standbys, relights, relights_hold; /* burner standby entries; relights (STANDBY ->
+                                            * PRE-PURGE), all and in HOLD */
+    int last_bms;                          /* bms_state as last read, -1 unknown */
     double t_lockout, t_restart; /* first lockout; flame proven again after it */
     double forced_track_err;     /* |firing demand - feedback| while not firing */
     double restart_gap;          /* the same at the first firing step after a lockout */

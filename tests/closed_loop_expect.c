@@ -271,7 +271,7 @@ static void report_machine(const struct harness *h)
            "e_lining=%.1f e_metal_rest=%.1f e_close=%.2g flue_c=%.0f avail=%.3f "
            "split_melt_med=%.1f split_melt_p90=%.1f split_hold_med=%.1f split_hold_p90=%.1f "
            "split_cp_med=%.1f split_cp_p90=%.1f sc_win_med=%.1f sc_lag_med=%.1f sc_in_med=%.1f "
-           "sc_in_never=%d\n",
+           "sc_in_never=%d",
            b.fuel_j * k, b.organics_j * k,
            (b.metal_solid_j + b.metal_latent_j + b.metal_liquid_j) * k, b.preheat_j * k,
            b.walls_j * k, b.door_j * k, b.flue_fuel_j * k, b.flue_pyro_j * k, b.dilution_j * k,
@@ -282,6 +282,8 @@ static void report_machine(const struct harness *h)
            measure_split_pct(f, PH_BIT(PH_HOLD), 50, NULL),
            measure_split_pct(f, PH_BIT(PH_HOLD), 90, NULL), measure_split_pct(f, SPLIT_CP, 50, NULL),
            measure_split_pct(f, SPLIT_CP, 90, NULL), w.win_med, w.lag_med, w.in_med, w.never);
+    printf(" standby=%d relights=%d relights_hold_h=%.1f\n", f->standbys, f->relights,
+           f->hold_all_s > 0 ? f->relights_hold / (f->hold_all_s / 3600) : 0);
 }
 
 static void report_figures(const struct harness *h, struct verdict *v)
@@ -338,8 +340,11 @@ static void report_figures(const struct harness *h, struct verdict *v)
           "(%.0f..%.0f), pyrolysis gas %.0f kWh",
           tonnes, rate, (s->tapped_kg - f->tapped_kg0) / 1000, kwh, kwh_t, KWH_T_LO, KWH_T_HI,
           (s->led.pyro_j - f->pyro_j0) / 3.6e6);
-    judge(v, false, true, "bath true %.1f..%.1f degC; %d lockouts", f->bath_true_min,
-          f->bath_true_max, f->lockouts);
+    judge(v, false, true,
+          "bath true %.1f..%.1f degC; %d lockouts; burner standby %d times, relit %d times "
+          "(%d in HOLD: %.1f per hour of HOLD)",
+          f->bath_true_min, f->bath_true_max, f->lockouts, f->standbys, f->relights,
+          f->relights_hold, f->hold_all_s > 0 ? f->relights_hold / (f->hold_all_s / 3600) : 0);
 }
 
 static void report_alarms(const struct harness *h)

@@ -153,6 +153,15 @@ static void measure_burner(struct harness *h, bool live)
             f->t_lockout = h->t;
     }
     f->was_locked = locked;
+    int bms = p->bms_state.q == Q_GOOD ? (int)p->bms_state.v : -1;
+    if (bms == BMS_STANDBY && f->last_bms == BMS_FIRING)
+        f->standbys++;
+    if (bms == BMS_PREPURGE && f->last_bms == BMS_STANDBY) {
+        f->relights++;
+        f->relights_hold += k->seq.phase == PH_HOLD;
+    }
+    if (bms >= 0)
+        f->last_bms = bms;
     if (f->t_lockout >= 0 && !firing && live && p->firing_fb.q == Q_GOOD)
         f->forced_track_err = fmax(f->forced_track_err, fabs(demand - p->firing_fb.v));
     if (firing && !f->was_firing && f->t_lockout >= 0) {
@@ -470,6 +479,7 @@ void measure_init(struct harness *h)
 {
     struct figs *f = &h->f;
     f->t_lockout = f->t_restart = f->t_pump_stop = f->t_pump_restart = -1;
+    f->last_bms = -1;
     f->t_fixed = f->t_back_in_band = f->last_firing = f->t_wd_reset = -1;
     f->was_firing = true;
     f->last_phase = PH_COUNT;

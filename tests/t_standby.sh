@@ -5,9 +5,11 @@
 #      0, no lockout (di:10) and no flame failure (di:14); a demand of 50 % with the charging
 #      door open does not relight it; the door closed, it relights through pre-purge (1) and
 #      ignition to firing (3);
-#   2. the server on top: the HC loop in MAN at 0 % stands the burner by, `meltcon status
-#      --json` shows bms_state 5, and after 80 s of the flue all air no flame_failure,
-#      lockout or o2_high alarm is raised.
+#   2. the server on top: in HOLD with the burner firing the HC loop's output may not go
+#      below low fire (refused: only TAP stands the burner by); with the burner in standby
+#      (a fresh meltsim stood by before the server starts, as after a TAP) HOLD keeps it off:
+#      the HC loop in MAN at 0 % is accepted, `meltcon status --json` shows bms_state 5, and
+#      after 80 s of the flue all air no flame_failure, lockout or o2_high alarm is raised.
 # The standby times are shortened in this furnace's copy of the config (delay 2 s, no
 # minimum on or off time, purge 5 s) and meltsim runs at 10x; everything is stopped by pid.
 set -u
@@ -88,8 +90,28 @@ say "PLC: no relight with the door open; closed, relit through pre-purge to firi
 srvpid=$!
 wait_for 50 M status || fail "the server did not answer: $(cat "$tmp/srv.log")"
 M set hc.mode MAN --reason t_standby >"$tmp/out" 2>&1 || fail "hc.mode MAN: $(cat "$tmp/out")"
-M set hc.out 0 --reason t_standby >"$tmp/out" 2>&1 || fail "hc.out 0: $(cat "$tmp/out")"
-wait_for 100 bms_is 5 || fail "the console's 0 % did not stand the burner by: $("$MB" read "$port" ir 17 1)"
+# HOLD never takes the flame off: with the burner firing the HC loop's low limit is low fire
+M set hc.out 0 --reason t_standby >"$tmp/out" 2>&1 && fail "hc.out 0 accepted in HOLD"
+grep -q 'outside the limits 10.0 .. 100.0 %' "$tmp/out" || fail "hc.out 0 in HOLD: $(cat "$tmp/out")"
+say "console: HOLD, burner firing: an output below low fire refused ($(head -c 120 "$tmp/out"))"
+kill "$srvpid"; wait "$srvpid" 2>/dev/null; srvpid=""
+kill "$simpid"; wait "$simpid" 2>/dev/null; simpid=""
+# ... but it keeps a standby burner off (as after a TAP): a furnace whose PLC relights no
+# sooner than 600 s (60 s here) after the flame went off, stood by before the server starts
+sed "s/^standby_min_off_s = .*/standby_min_off_s = 600/" "$cfg" >"$cfg.2" && mv "$cfg.2" "$cfg"
+chmod 644 "$cfg"
+"$MS" -c "$cfg" --port "$port" >>"$tmp/sim.log" 2>&1 &
+simpid=$!
+wait_for 50 "$MB" read "$port" ir 0 1 || fail "meltsim did not answer on port $port again"
+"$MB" write "$port" 0 0 || fail "write firing_demand 0"
+wait_for 50 bms_is 5 || fail "no standby on a 0 % demand: bms_state $("$MB" read "$port" ir 17 1)"
+"$MC" -c "$cfg" server -f >>"$tmp/srv.log" 2>&1 &
+srvpid=$!
+wait_for 50 M status || fail "the server did not answer: $(cat "$tmp/srv.log")"
+M set hc.mode MAN --reason t_standby >"$tmp/out" 2>&1 || fail "hc.mode MAN: $(cat "$tmp/out")"
+M set hc.out 0 --reason t_standby >"$tmp/out" 2>&1 ||
+    fail "hc.out 0 refused in HOLD with the burner in standby: $(cat "$tmp/out")"
+bms_is 5 || fail "the burner relit under the console: $("$MB" read "$port" ir 17 1)"
 bms_json() { [ "$(M status --json | json "d['tags']['bms_state']['v']")" = "$1" ]; }
 wait_for 50 bms_json 5 ||
     fail "status --json does not show bms_state 5: $(M status --json | json "d['tags']['bms_state']")"
@@ -103,7 +125,8 @@ al = [x for x in d["alarms"] if x["name"] == sys.argv[2]]
 sys.exit(0 if not al or al[0]["state"] in ("NORMAL",) else 1)
 EOF
 done
-say "console: MAN 0 % -> standby, status --json bms_state 5, no flame_failure/lockout/o2_high"
+bms_is 5 || fail "the burner relit under the console: $("$MB" read "$port" ir 17 1)"
+say "console: standby kept in HOLD at MAN 0 %, status --json bms_state 5, no flame_failure/lockout/o2_high"
 say "ok"
 kill "$srvpid"; wait "$srvpid" 2>/dev/null; srvpid=""
 kill "$simpid"; wait "$simpid" 2>/dev/null; simpid=""

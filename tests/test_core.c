@@ -973,45 +973,51 @@ static void test_view_counts_by_state(void **state)
     assert_int_equal(seen, 4);
 }
 
-/* Burner standby: in HOLD (and TAP) the HC loop may ask for less than low fire, down to
- * [loop.hc] out_lo, and a standby burner (bms_state 5, no flame) is not "forced": the loop
- * runs on, so its demand can relight it.  In the other phases its low limit is [furnace]
- * low_fire_pct, so the burner never stands by in the melting cycle. */
+/* Burner standby: in TAP the HC loop may ask for less than low fire, down to [loop.hc]
+ * out_lo, so the PLC may take the flame off; a standby burner (bms_state 5, no flame) is not
+ * "forced": the loop runs on, so its demand can relight it.  HOLD keeps a standby burner off
+ * until the loop asks for low fire, but a firing burner's low limit there is [furnace]
+ * low_fire_pct, as in every other phase: only TAP stands the burner by. */
+static void hc_demand_after(enum cfg_phase ph, int bms, double bath, double gas, int steps)
+{
+    k.seq.phase = ph;
+    set("bms_state", bms);
+    set("flame_on", bms == BMS_FIRING);
+    set("firing_fb", bms == BMS_FIRING ? 10 : 0);
+    set("bath_hc_temp", bath);
+    set("hc_gas_temp", gas);
+    for (int i = 0; i < steps; i++)
+        step(true);
+    assert_int_equal(k.seq.phase, ph);
+}
+
 static void test_standby_demand_by_phase(void **state)
 {
     (void)state;
     const struct pid *hc = &k.loops.loop[k.hc_loop].pid;
     double low = cfg.furnace.low_fire_pct;
     assert_true(cfg.loops[k.hc_loop].out_lo < low); /* the shipped out_lo asks for off */
-    set("bath_hc_temp", 746); /* too hot: the master takes the HC setpoint to its floor */
-    set("hc_gas_temp", 1100);
-    for (int i = 0; i < 2400; i++)
-        step(true);
-    assert_int_equal(k.seq.phase, PH_HOLD);
+    /* HOLD, firing, too hot: the master takes the HC setpoint to its floor, and the demand
+     * stops at low fire */
+    hc_demand_after(PH_HOLD, BMS_FIRING, 746, 1100, 2400);
+    assert_false(k.seq.out.standby_ok);
+    assert_float_equal(get("firing_demand"), low, 1e-6);
+    /* TAP: below low fire */
+    hc_demand_after(PH_TAP, BMS_FIRING, 746, 1100, 240);
+    assert_true(k.seq.out.standby_ok);
     assert_true(get("firing_demand") < 1);
-    set("bms_state", BMS_STANDBY);
-    set("flame_on", 0);
-    set("firing_fb", 0);
-    for (int i = 0; i < 40; i++)
-        step(true);
-    assert_false(hc->status & PID_ST_TRACK); /* not tracking the 0 of firing_fb */
-    /* the gas cools below its setpoint: the demand rises, which relights the burner */
-    set("bath_hc_temp", 735);
-    set("hc_gas_temp", 800);
+    /* the PLC stands by; HOLD keeps it off, and the loop is not tracking firing_fb's 0 */
+    hc_demand_after(PH_HOLD, BMS_STANDBY, 746, 1100, 40);
+    assert_true(get("firing_demand") < 1);
+    assert_false(hc->status & PID_ST_TRACK);
+    /* the gas cools below its setpoint: the demand rises to low fire, which relights it */
+    hc_demand_after(PH_HOLD, BMS_STANDBY, 735, 800, 0);
     for (int i = 0; i < 240 && get("firing_demand") < low; i++)
         step(true);
     assert_true(get("firing_demand") >= low);
     /* PYROLYSIS, firing: however hot the gas, the demand stays at low fire */
-    set("bms_state", BMS_FIRING);
-    set("flame_on", 1);
-    set("firing_fb", 10);
-    k.seq.phase = PH_PYROLYSIS;
-    set("bath_hc_temp", 746);
-    set("hc_gas_temp", 1100);
-    for (int i = 0; i < 2400; i++)
-        step(true);
-    assert_int_equal(k.seq.phase, PH_PYROLYSIS);
-    assert_false(k.seq.out.standby_ok);
+    hc_demand_after(PH_PYROLYSIS, BMS_FIRING, 746, 1100, 2400);
+    assert_false(k.seq.out.standby_ok || k.seq.out.standby_keep);
     assert_float_equal(get("firing_demand"), low, 1e-6);
 }
 

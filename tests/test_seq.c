@@ -93,12 +93,16 @@ static void test_outputs_per_phase(void **state)
     static const struct {
         enum cfg_phase ph;
         double bath, sc, pump, cap;
-        bool sc_active, standby; /* standby: the burner may stand by (TAP and HOLD only) */
+        bool sc_active, standby, keep; /* the burner may stand by (TAP), stay so (TAP, HOLD) */
     } rows[] = {
-        { PH_HOLD, 740, 0, 30, 100, false, true },     { PH_CHARGE, 740, 0, 31, 30, false, false },
-        { PH_PYROLYSIS, 740, 500, 40, 100, true, false }, { PH_PUSH, 740, 0, 70, 100, false, false },
-        { PH_MELT, 740, 0, 90, 100, false, false },     { PH_ALLOY, 745, 0, 60, 100, false, false },
-        { PH_SKIM, 745, 0, 20, 30, false, false },      { PH_TAP, 745, 0, 35, 100, false, true },
+        { PH_HOLD, 740, 0, 30, 100, false, false, true },
+        { PH_CHARGE, 740, 0, 31, 30, false, false, false },
+        { PH_PYROLYSIS, 740, 500, 40, 100, true, false, false },
+        { PH_PUSH, 740, 0, 70, 100, false, false, false },
+        { PH_MELT, 740, 0, 90, 100, false, false, false },
+        { PH_ALLOY, 745, 0, 60, 100, false, false, false },
+        { PH_SKIM, 745, 0, 20, 30, false, false, false },
+        { PH_TAP, 745, 0, 35, 100, false, true, true },
     };
     G(scrap_on_hearth, 3000); /* keeps PUSH from ending by itself */
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -110,6 +114,7 @@ static void test_outputs_per_phase(void **state)
         assert_float_equal(o.pump_pct, rows[i].pump, 1e-9);
         assert_float_equal(o.fire_cap_pct, rows[i].cap, 1e-9);
         assert_int_equal(o.standby_ok, rows[i].standby);
+        assert_int_equal(o.standby_keep, rows[i].keep);
         /* seq_step publishes the same */
         in_phase(x, rows[i].ph);
         assert_float_equal(x->s.out.bath_sp, o.bath_sp, 0);
@@ -118,6 +123,7 @@ static void test_outputs_per_phase(void **state)
         assert_float_equal(x->s.out.pump_pct, o.pump_pct, 0);
         assert_float_equal(x->s.out.fire_cap_pct, o.fire_cap_pct, 0);
         assert_int_equal(x->s.out.standby_ok, o.standby_ok);
+        assert_int_equal(x->s.out.standby_keep, o.standby_keep);
     }
 }
 
