@@ -9,7 +9,8 @@
 #      below low fire (refused: only TAP stands the burner by); with the burner in standby
 #      (a fresh meltsim stood by before the server starts, as after a TAP) HOLD keeps it off:
 #      the HC loop in MAN at 0 % is accepted, `meltcon status --json` shows bms_state 5, and
-#      after 80 s of the flue all air no flame_failure, lockout or o2_high alarm is raised.
+#      after 80 s of the flue all air no flame_failure, lockout or o2_high alarm is raised;
+#      the console's overview (tmux, 80 x 24) shows "Burner STANDBY".
 # The standby times are shortened in this furnace's copy of the config (delay 2 s, no
 # minimum on or off time, purge 5 s) and meltsim runs at 10x; everything is stopped by pid.
 set -u
@@ -18,6 +19,8 @@ MC=${MELTCON:-$B/meltcon}
 MS=${MELTSIM:-$B/meltsim}
 MB="$B/mbtool"
 tmp=$(mktemp -d)
+TUI_TMP=$tmp
+. "${MELTCON_SRC:-.}/tests/tui_lib.sh"
 simpid=""
 srvpid=""
 say() { echo "t_standby: $*"; }
@@ -29,6 +32,7 @@ fail() {
     exit 1
 }
 cleanup() {
+    [ -e "$tmp/tmux-ov" ] && tui_stop ov 2>/dev/null
     for p in $srvpid $simpid; do kill -9 "$p" 2>/dev/null; done
     wait 2>/dev/null
     rm -rf "$tmp"
@@ -126,6 +130,10 @@ sys.exit(0 if not al or al[0]["state"] in ("NORMAL",) else 1)
 EOF
 done
 bms_is 5 || fail "the burner relit under the console: $("$MB" read "$port" ir 17 1)"
+# the overview's burner field says so, as an operator sees it (80 x 24, tmux)
+tui_start ov 80 24 "exec $MC -c $cfg --mono" || fail "tmux would not start"
+tui_wait ov 'Burner STANDBY' 20 || fail "the overview does not show 'Burner STANDBY'"
+tui_stop ov
 say "console: standby kept in HOLD at MAN 0 %, status --json bms_state 5, no flame_failure/lockout/o2_high"
 say "ok"
 kill "$srvpid"; wait "$srvpid" 2>/dev/null; srvpid=""
