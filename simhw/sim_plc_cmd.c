@@ -27,7 +27,8 @@ static int free_hearth_slots(const struct splc *plc)
 }
 
 /* Burners start only with the E-stop clear, the doors shut, no lockout, gas pressure made
- * and the roof below its limiter (a broken roof TC counts as HH). */
+ * and the roof below its limiter (a broken roof TC counts as HH).  A standby burner so
+ * started relights at once, without waiting for its minimum off time. */
 static uint16_t cmd_burner_start(struct splc *plc, uint16_t arg)
 {
     (void)arg;
@@ -44,7 +45,7 @@ static uint16_t cmd_burner_start(struct splc *plc, uint16_t arg)
         b |= PLC_IL_ROOF_HH;
     if (b)
         return refuse(plc, b);
-    if (plc->bms == SPLC_BMS_OFF) {
+    if (plc->bms == SPLC_BMS_OFF || plc->bms == SPLC_BMS_STANDBY) { /* standby: at once */
         plc->bms = SPLC_BMS_PREPURGE;
         plc->bms_timer_s = plc->prm.purge_s;
     }

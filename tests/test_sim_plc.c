@@ -318,10 +318,16 @@ static void test_standby_watchdog(void **state)
     free(r);
 }
 
-static void test_standby_burner_stop(void **state)
+static void test_standby_burner_start_stop(void **state)
 {
     (void)state;
     struct rig *r = rig_standby();
+    to_standby(r);
+    /* a burner start relights a standby burner at once (no minimum off time) */
+    assert_int_equal(cmd(r, PLC_CMD_BURNER_START, 0), PLC_RES_OK);
+    assert_int_equal(r->out.bms_state, SPLC_BMS_PREPURGE);
+    run_until(r, SPLC_BMS_FIRING, 70);
+    r->plc.prm.standby_min_on_s = 0;
     to_standby(r);
     assert_int_equal(cmd(r, PLC_CMD_BURNER_STOP, 0), PLC_RES_OK);
     assert_int_equal(r->out.bms_state, SPLC_BMS_OFF);
@@ -1801,7 +1807,7 @@ int main(void)
         cmocka_unit_test(test_standby_no_relight_door_or_gas),
         cmocka_unit_test(test_standby_estop),
         cmocka_unit_test(test_standby_watchdog),
-        cmocka_unit_test(test_standby_burner_stop),
+        cmocka_unit_test(test_standby_burner_start_stop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
