@@ -120,6 +120,10 @@ $(BUILD)/closed-loop: $(call obj,tests/tool_closed-loop.c $(CLOSED_LOOP_SRC)) $(
 $(BUILD)/%: $(BUILD)/obj/tests/tool_%.o $(LIBTUI) $(LIBSIM) $(LIBCONTROL) $(LIBCONFIG)
 	$(CC) $(LDFLAGS) $^ -o $@ $(NCURSES_LIBS) $(LDLIBS)
 
+# The unit tests find the shipped files (config/meltcon.ini, simhw/scenarios/) under
+# $$MELTCON_SRC, else in the source tree they were built from: they run from any folder.
+$(BUILD)/obj/tests/%.o: CPPFLAGS += -DMELTCON_SRC_DIR='"$(CURDIR)"'
+
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIBTUI) $(LIBSIM) $(LIBCONTROL) $(LIBCONFIG)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(NCURSES_LIBS) $(LDLIBS)

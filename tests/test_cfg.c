@@ -704,7 +704,7 @@ static void test_digest_of_the_bytes_loaded(void **state)
 static const char *src(const char *rel, char *buf, size_t n)
 {
     const char *root = getenv("MELTCON_SRC");
-    snprintf(buf, n, "%s/%s", root ? root : ".", rel);
+    snprintf(buf, n, "%s/%s", root ? root : MELTCON_SRC_DIR, rel);
     return buf;
 }
 
@@ -983,7 +983,7 @@ static void test_default_path_order(void **state)
     char cwd[4096];
     assert_non_null(getcwd(cwd, sizeof cwd));
     const char *root = getenv("MELTCON_SRC");
-    assert_int_equal(chdir(root ? root : "."), 0);
+    assert_int_equal(chdir(root ? root : MELTCON_SRC_DIR), 0);
     FILE *here = fopen("config/meltcon.ini", "r");
     assert_non_null(here); /* the trap: a config in the current directory */
     fclose(here);

@@ -137,7 +137,7 @@ static int setup(void **state)
     static struct cfg_errors e;
     const char *root = getenv("MELTCON_SRC");
     char path[512];
-    snprintf(path, sizeof path, "%s/config/meltcon.ini", root ? root : ".");
+    snprintf(path, sizeof path, "%s/config/meltcon.ini", root ? root : MELTCON_SRC_DIR);
     assert_int_equal(cfg_load(path, &cfg, &e), 0);
     char err[300];
     assert_int_equal(core_init(&k, &cfg, err, sizeof err), 0);

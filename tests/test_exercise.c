@@ -80,7 +80,7 @@ static void test_shipped(void **state)
     (void)state;
     const char *root = getenv("MELTCON_SRC");
     char dir[512], path[1024];
-    snprintf(dir, sizeof dir, "%s/simhw/scenarios", root ? root : ".");
+    snprintf(dir, sizeof dir, "%s/simhw/scenarios", root ? root : MELTCON_SRC_DIR);
     DIR *d = opendir(dir);
     assert_non_null(d);
     int n = 0;

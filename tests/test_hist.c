@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <ftw.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -545,6 +546,14 @@ static void copy_file(const char *from, const char *to)
     assert_int_equal(fclose(b), 0);
 }
 
+/* A file of tests/hist_v1, under $MELTCON_SRC or the source tree the test was built from. */
+static const char *v1_src(const char *name, char *buf, size_t n)
+{
+    const char *root = getenv("MELTCON_SRC");
+    snprintf(buf, n, "%s/tests/hist_v1/%s", root ? root : MELTCON_SRC_DIR, name);
+    return buf;
+}
+
 static void v1_files(const char *dir)
 {
     char path[400];
@@ -552,10 +561,10 @@ static void v1_files(const char *dir)
     assert_int_equal(mkdir(path, 0750), 0);
     static const char *const days[] = {"2026-11-29", "2026-11-30"};
     for (int i = 0; i < 2; i++) {
-        char src[200];
-        snprintf(src, sizeof src, "tests/hist_v1/hist-%s.dat", days[i]);
+        char name[64], src[PATH_MAX];
+        snprintf(name, sizeof name, "hist-%s.dat", days[i]);
         snprintf(path, sizeof path, "%s/hist/hist-%s.dat", dir, days[i]);
-        copy_file(src, path);
+        copy_file(v1_src(name, src, sizeof src), path);
     }
 }
 
@@ -579,7 +588,8 @@ static void v1_compare(const char *dir)
     assert_int_equal(hist_query(dir, v1_tags, 3, T0 - 10, DAY1 + 3600 + 1000, false, v1_line, f),
                      28);
     fclose(f);
-    FILE *w = fopen("tests/hist_v1/points.txt", "r");
+    char src[PATH_MAX];
+    FILE *w = fopen(v1_src("points.txt", src, sizeof src), "r");
     assert_non_null(w);
     size_t n = fread(want, 1, sizeof want - 1, w);
     want[n] = '\0';

@@ -974,7 +974,7 @@ static void test_shipped_air_loop(void **state)
     static struct tag_value tags[CFG_MAX_TAGS];
     char path[512], err[256];
     const char *root = getenv("MELTCON_SRC");
-    snprintf(path, sizeof path, "%s/config/meltcon.ini", root ? root : ".");
+    snprintf(path, sizeof path, "%s/config/meltcon.ini", root ? root : MELTCON_SRC_DIR);
     assert_int_equal(cfg_load(path, &c, &e), 0);
     assert_int_equal(loops_init(&lp, &c, err, sizeof err), 0);
     for (int i = 0; i < c.ntags; i++)

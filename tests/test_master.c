@@ -40,7 +40,7 @@ static int setup(void **state)
     static struct cfg_errors e;
     const char *root = getenv("MELTCON_SRC");
     char path[512];
-    snprintf(path, sizeof path, "%s/config/meltcon.ini", root ? root : ".");
+    snprintf(path, sizeof path, "%s/config/meltcon.ini", root ? root : MELTCON_SRC_DIR);
     assert_int_equal(cfg_load(path, &cfg, &e), 0);
     for (int i = 0; i < cfg.ntags; i++)
         tags[i] = (struct tag_value){0, Q_GOOD};

@@ -32,7 +32,7 @@ static int setup(void **state)
     static struct cfg_errors e;
     char path[512];
     const char *src = getenv("MELTCON_SRC");
-    snprintf(path, sizeof path, "%s/config/meltcon.ini", src ? src : ".");
+    snprintf(path, sizeof path, "%s/config/meltcon.ini", src ? src : MELTCON_SRC_DIR);
     if (cfg_load(path, &cfg, &e) < 0)
         return -1;
     mm_build(&tab, &cfg);

@@ -1063,7 +1063,7 @@ static int load_shipped(void **state)
     static struct cfg_errors errs;
     const char *src = getenv("MELTCON_SRC");
     char path[512];
-    snprintf(path, sizeof path, "%s/config/meltcon.ini", src ? src : ".");
+    snprintf(path, sizeof path, "%s/config/meltcon.ini", src ? src : MELTCON_SRC_DIR);
     if (cfg_load(path, &shipped, &errs) != 0) {
         for (int i = 0; i < errs.n; i++)
             fprintf(stderr, "%s\n", errs.e[i].text);

@@ -1726,7 +1726,7 @@ static void test_shipped_console_limits_stricter(void **state)
     static struct cfg_errors e;
     char path[512];
     const char *root = getenv("MELTCON_SRC");
-    snprintf(path, sizeof path, "%s/config/meltcon.ini", root ? root : ".");
+    snprintf(path, sizeof path, "%s/config/meltcon.ini", root ? root : MELTCON_SRC_DIR);
     assert_int_equal(cfg_load(path, &c, &e), 0);
     struct splc_params p;
     splc_params_from_cfg(&p, NULL, &c);

@@ -158,7 +158,7 @@ static void test_shipped_scenarios_load(void **state)
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         static struct scenario s;
         char path[512], err[600];
-        snprintf(path, sizeof path, "%s/simhw/scenarios/%s.ini", root ? root : ".", names[i]);
+        snprintf(path, sizeof path, "%s/simhw/scenarios/%s.ini", root ? root : MELTCON_SRC_DIR, names[i]);
         if (scen_load(path, &s, err, sizeof err) != 0) {
             print_error("%s\n", err);
             fail();

@@ -144,7 +144,7 @@ static struct cfg *load(bool shipped)
     if (shipped) {
         char path[512];
         const char *src = getenv("MELTCON_SRC");
-        snprintf(path, sizeof path, "%s/config/meltcon.ini", src ? src : ".");
+        snprintf(path, sizeof path, "%s/config/meltcon.ini", src ? src : MELTCON_SRC_DIR);
         rc = cfg_load(path, c, e);
     } else {
         rc = cfg_load_text("custom.ini", custom_ini, strlen(custom_ini), c, e);
