@@ -1424,6 +1424,16 @@ struct named_v {
     double v;
 };
 
+/* The shipped config/meltcon.ini and its alarms. */
+static void load_shipped(struct cfg *c, struct cfg_errors *e, struct alarms *a)
+{
+    char path[512], err[256];
+    const char *root = getenv("MELTCON_SRC");
+    snprintf(path, sizeof path, "%s/config/meltcon.ini", root ? root : MELTCON_SRC_DIR);
+    assert_int_equal(cfg_load(path, c, e), 0);
+    assert_int_equal(alarm_init(a, c, err, sizeof err), 0);
+}
+
 static int shipped_raised(const struct named_v *vals, size_t n, bool *raised)
 {
     static struct cfg c;
@@ -1432,11 +1442,7 @@ static int shipped_raised(const struct named_v *vals, size_t n, bool *raised)
     static struct tag_value tags[CFG_MAX_TAGS];
     static struct alarm_event ev[ALARM_EVENTS_MAX];
     double sp[CFG_MAX_LOOPS] = {0};
-    char path[512], err[256];
-    const char *root = getenv("MELTCON_SRC");
-    snprintf(path, sizeof path, "%s/config/meltcon.ini", root ? root : ".");
-    assert_int_equal(cfg_load(path, &c, &e), 0);
-    assert_int_equal(alarm_init(&a, &c, err, sizeof err), 0);
+    load_shipped(&c, &e, &a);
     for (int i = 0; i < c.ntags; i++)
         tags[i] = (struct tag_value){.v = c.tags[i].table == TAG_DI ? 1 : 0, .q = Q_GOOD};
     for (size_t k = 0; k < n; k++) {
@@ -1489,11 +1495,7 @@ static void test_shipped_standby_quiet(void **state)
     static struct cfg c;
     static struct cfg_errors e;
     static struct alarms a;
-    char path[512], err[256];
-    const char *root = getenv("MELTCON_SRC");
-    snprintf(path, sizeof path, "%s/config/meltcon.ini", root ? root : ".");
-    assert_int_equal(cfg_load(path, &c, &e), 0);
-    assert_int_equal(alarm_init(&a, &c, err, sizeof err), 0);
+    load_shipped(&c, &e, &a);
     for (int i = 0; i < n; i++) {
         if (off[i] && !low[i])
             print_error("standby raised %s\n", a.al[i].def.name);
