@@ -135,7 +135,9 @@ END {
             n["hold"], rev["hold"], trav["hold"], holdall["hold"],
             rev["hold"] <= 120 && trav["hold"] <= 300 && holdall["hold"] <= 3 ? "goals met" : "missed"
     printf "burner standby (high-low-off): per cell, standby entries / relights over all seeds, the most relights per hour of HOLD (goal <= 6):\n"
-    for (c in n) if (c != "lag8") printf "  %s %d/%d %.1f/h;", c, stby[c], relit[c], relh[c]
+    split("org0 org1 org3 org5 org7 org10 org7c2 org10c2 lag30 lag60 step8 step30 step60 ingot hold", cells, " ")
+    for (i = 1; i in cells; i++)
+        if (cells[i] in n) printf "  %s %d/%d %.1f/h;", cells[i], stby[cells[i]], relit[cells[i]], relh[cells[i]]
     printf "\n"
     print "columns: O2<.5 the longest stretch below 0.5 % O2 (goal <= 60 s); HH seeds with an hc_gas_hh alarm;"
     print "  pressH pressure_h alarms raised, all seeds together (goal 0 in the organics cells);"
