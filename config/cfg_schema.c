@@ -440,7 +440,8 @@ static const struct cfg_key alarm_keys[] = {
 static const struct cfg_key program_keys[] = {
     STR("description", description, "", "alloy and use"),
     DBL("bath_sp", bath_sp, 660, 900, NULL, "degC", "bath holding setpoint"),
-    DBL("tap_lo", tap_lo, 660, 900, NULL, "degC", "tapping window, low"),
+    DBL("tap_lo", tap_lo, 660, 900, NULL, "degC",
+        "tapping window, low; ALLOY..TAP: bath_sp if in its middle half, else its middle"),
     DBL("tap_hi", tap_hi, 660, 900, NULL, "degC", "tapping window, high"),
     DBL("sc_pyro_sp", sc_pyro_sp, 200, 700, "500", "degC", "SC gas setpoint in pyrolysis"),
     DBL("min_pyro_min", min_pyro_min, 0, 600, "20", "min", "minimum pyrolysis time"),

@@ -100,9 +100,9 @@ static void test_outputs_per_phase(void **state)
         { PH_PYROLYSIS, 740, 500, 40, 100, true, false, false },
         { PH_PUSH, 740, 0, 70, 100, false, false, false },
         { PH_MELT, 740, 0, 90, 100, false, false, false },
-        { PH_ALLOY, 745, 0, 60, 100, false, false, false },
-        { PH_SKIM, 745, 0, 20, 30, false, false, false },
-        { PH_TAP, 745, 0, 35, 100, false, true, true },
+        { PH_ALLOY, 740, 0, 60, 100, false, false, false },
+        { PH_SKIM, 740, 0, 20, 30, false, false, false },
+        { PH_TAP, 740, 0, 35, 100, false, true, true },
     };
     G(scrap_on_hearth, 3000); /* keeps PUSH from ending by itself */
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -717,6 +717,38 @@ static void test_wet_flag(void **state)
     assert_false(x->s.wet);
 }
 
+/* ALLOY, SKIM and TAP: the holding setpoint while it lies in the tapping window's middle
+ * half, else the window's middle (the fixture's 740 in 720-770 stays: the table above). */
+static void test_tapping_setpoint(void **state)
+{
+    struct fx *x = *state;
+    static const struct {
+        double sp, lo, hi, want;
+    } rows[] = {
+        { 740, 730, 755, 740 },     /* the shipped a226: 10 K and 15 K from the edges */
+        { 750, 740, 765, 750 },     /* the shipped a6060 */
+        { 740, 735, 775, 755 },     /* 5 K from the low edge, a quarter is 10 */
+        { 745, 735, 775, 745 },     /* exactly a quarter in: kept */
+        { 744.9, 735, 775, 755 },   /* just short of it */
+        { 770, 735, 775, 755 },     /* near the high edge */
+        { 700, 730, 755, 742.5 },   /* outside the window */
+        { 800, 730, 755, 742.5 },
+        { 740, 740, 740, 740 },     /* a window of one point */
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        x->prog.bath_sp = rows[i].sp;
+        x->prog.tap_lo = rows[i].lo;
+        x->prog.tap_hi = rows[i].hi;
+        struct seq_out o;
+        for (enum cfg_phase ph = PH_ALLOY; ph <= PH_TAP; ph++) {
+            seq_outputs(&x->prog, ph, &o);
+            assert_float_equal(o.bath_sp, rows[i].want, 1e-9);
+        }
+        seq_outputs(&x->prog, PH_HOLD, &o);
+        assert_float_equal(o.bath_sp, rows[i].sp, 1e-9);
+    }
+}
+
 /* ---- a whole cycle, the way an operator runs it --------------------------------------- */
 
 static void test_full_cycle(void **state)
@@ -741,10 +773,12 @@ static void test_full_cycle(void **state)
     assert_int_equal(x->s.phase, PH_MELT);
     G(metal_mass, 53000);
     run(x, 6, 60);
+    x->prog.tap_lo = 735; /* 740 is then near the window's low edge */
+    x->prog.tap_hi = 775;
     assert_int_equal(request(x, PH_ALLOY, false), 0);
     assert_float_equal(x->s.out.bath_sp, 740, 1e-9); /* outputs follow at the next step */
     step(x, 1);
-    assert_float_equal(x->s.out.bath_sp, 745, 1e-9); /* towards the tapping window */
+    assert_float_equal(x->s.out.bath_sp, 755, 1e-9); /* towards the tapping window */
     assert_int_equal(seq_confirm_chemistry(&x->s, x->why, sizeof x->why), 0);
     assert_int_equal(request(x, PH_SKIM, false), 0);
     G(hc_door_closed, 0);
@@ -821,6 +855,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(test_outputs_per_phase),
+        T(test_tapping_setpoint),
         T(test_init),
         T(test_hold_to_charge),
         T(test_charge_exit),

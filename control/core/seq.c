@@ -46,8 +46,11 @@
  *
  * Overrun: max_min[phase] > 0 AND t_phase >= 60 * max_min[phase].
  *
- * Outputs: bath SP = bath_sp (HOLD..MELT) or the middle of the tapping
- * window (ALLOY, SKIM, TAP: bring the metal to tapping temperature); SC gas SP
+ * Outputs: bath SP = bath_sp (HOLD..MELT); in ALLOY, SKIM and TAP the metal
+ * must be in the tapping window: bath_sp still when it lies in the window's
+ * middle half (at least a quarter of the window from either edge: moving the
+ * bath there would only cost fuel and a HOLD that starts off its setpoint
+ * after the tap), else the window's middle; SC gas SP
  * = sc_pyro_sp in PYROLYSIS only; pump = pump_pct[phase]; firing cap =
  * charge_fire_pct while a door is to be opened (CHARGE, SKIM), else 100 %.
  */
@@ -450,8 +453,11 @@ void seq_outputs(const struct cfg_program *prog, enum cfg_phase phase, struct se
 {
     const struct seq_phase *ph = &phases[phase];
     out->bath_sp = prog->bath_sp;
-    if (ph->bath == BATH_TAP_MID && prog->tap_hi >= prog->tap_lo && prog->tap_lo > 0)
-        out->bath_sp = (prog->tap_lo + prog->tap_hi) / 2;
+    if (ph->bath == BATH_TAP_MID && prog->tap_hi >= prog->tap_lo && prog->tap_lo > 0) {
+        double quarter = (prog->tap_hi - prog->tap_lo) / 4;
+        if (prog->bath_sp < prog->tap_lo + quarter || prog->bath_sp > prog->tap_hi - quarter)
+            out->bath_sp = (prog->tap_lo + prog->tap_hi) / 2;
+    }
     out->sc_active = ph->sc_active;
     out->sc_gas_sp = ph->sc_active ? prog->sc_pyro_sp : 0;
     out->pump_pct = prog->pump_pct[phase];
