@@ -3,8 +3,8 @@
 # the server on a free port, the shipped file ([loop.sc] prio_gain 20; [scrap.clean]
 # bath_priority = yes, [scrap.mixed] no).  The operator raises the bath setpoint 20 K in
 # CHARGE (the firing capped there), so the bath is short of it by more than the 3 K band;
-# then, judged only while `status --json` shows the bath loop's working setpoint at least
-# 6 K above its PV:
+# then, judged only while `status --json` shows the bath loop in AUTO (put back if a STALE
+# reading shed it) and its working setpoint at least 6 K above its PV:
 #   before any charge        the SC loop's flags have no prio_cap, loops.state no charge line
 #   after 1 t of mixed scrap  still none; loops.state says "charge scrap=mixed"
 #   after 1 t of clean scrap  prio_cap (the console's PRIO CAP) and the fan's output at its
@@ -42,13 +42,33 @@ furnace_ini "$cfg" "$tmp" "$port" "s/^mode = auto$/mode = private/" \
     "s/^engineer_group = .*/engineer_group = $(id -gn)/"
 M() { "$MC" -c "$cfg" "$@"; }
 json() { python3 -c "import json, sys; d = json.loads(sys.stdin.read()); print($1)"; }
-# the bath's shortfall (working SP - PV) and the SC loop's flags and output, one line
+# the bath's shortfall (working SP - PV), the SC loop's flags and output, the bath loop's
+# mode and flags and the SC loop's mode, one line
 loops_now() {
     M status --json 2>/dev/null | python3 -c '
 import json, sys
 l = {x["name"]: x for x in json.load(sys.stdin)["loops"]}
 b, s = l["bath"], l["sc"]
-print("%.1f %s %.1f" % (b["wsp"] - b["pv"], ",".join(s["flags"]) or "-", s["out"]))'
+print("%.1f %s %.1f %s %s %s" % (b["wsp"] - b["pv"], ",".join(s["flags"]) or "-", s["out"],
+                                b["mode"], ",".join(b["flags"]) or "-", s["mode"]))'
+}
+# bath_auto: the bath loop in AUTO on a GOOD PV, as the priority needs it (a loop in MAN
+# caps nothing); a bath or SC loop shed to MAN by a STALE reading (a slow start, a
+# sanitizer build under load) is put back as an operator would
+bath_auto() {
+    i=0
+    while :; do
+        set -- $(loops_now)
+        [ "${6:-}" = MAN ] && say "the SC loop in MAN: put back in AUTO" &&
+            M set sc.mode AUTO --reason t_bath_priority >/dev/null 2>&1
+        case "${4:-}" in
+        AUTO) case ",${5:-}," in *,bad_pv,*) ;; *) return 0 ;; esac ;;
+        MAN) say "the bath loop in MAN (${5:-}): put back in AUTO"
+            M set bath.mode AUTO --reason t_bath_priority >/dev/null 2>&1 ;;
+        esac
+        i=$((i + 1)); [ $i -gt 60 ] && fail "the bath loop is not in AUTO: ${4:-?} ${5:-?}"
+        sleep 0.5
+    done
 }
 state() { cat "$tmp/state/loops.state" 2>/dev/null; }
 start_server() {
@@ -65,9 +85,11 @@ start_server() {
 expect() {
     i=0 seen=0
     while :; do
+        bath_auto
         set -- "$1" "$2" $(loops_now)
-        short=${3:-0} flags=${4:-} out=${5:-}
-        if python3 -c "import sys; sys.exit(0 if float('$short') >= 6 else 1)" 2>/dev/null; then
+        short=${3:-0} flags=${4:-} out=${5:-} bmode=${6:-}
+        if [ "$bmode" = AUTO ] &&
+            python3 -c "import sys; sys.exit(0 if float('$short') >= 6 else 1)" 2>/dev/null; then
             case ",$flags," in
             *,prio_cap,*)
                 [ "$1" = on ] && { say "$2: bath $short K short, SC flags $flags, fan $out %"; return 0; }
