@@ -300,6 +300,9 @@ struct cfg_scrap {
     char name[CFG_NAME_MAX];        /* clean, mixed, oily ... */
     char description[CFG_TEXT_MAX]; /* what it is, shown in the charge dialog */
     double organics_pct;            /* organics, % of the charge's mass */
+    bool bath_priority;             /* a loop's prio_loop (the fan waiting for the bath)
+                                       acts while a charge of this class is the last
+                                       one charged (loops.h, struct loops_ext) */
 };
 
 struct cfg_program {

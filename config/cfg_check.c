@@ -3,8 +3,9 @@
  * of that table, its scaling against its raw type (never a tag that cannot
  * be read or written); the tags and loops a loop or alarm names; setpoint, output
  * and tapping windows; the furnace's program; the PLC and simulator
- * addresses.  Runs after every section is read; a tag whose own keys failed
- * is skipped here.
+ * addresses; the scrap classes that ask for the bath priority against the
+ * loops that give it.  Runs after every section is read; a tag whose own
+ * keys failed is skipped here.
  */
 #include "cfg_int.h"
 
@@ -563,6 +564,34 @@ static void check_rest(struct cfg_ctx *x)
                 "([furnace] name = ...)");
 }
 
+/* The bath priority by scrap class: a class that asks for it needs a loop that gives it (a
+ * prio_loop with prio_gain > 0), and with classes a loop that gives it needs a class that asks
+ * (without classes it acts on every charge, as before there were classes). */
+static void check_scrap_priority(struct cfg_ctx *x)
+{
+    const struct cfg *c = x->c;
+    const struct cfg_loop *giver = NULL;
+    for (int i = 0; i < c->nloops && !giver; i++)
+        if (*c->loops[i].prio_loop && c->loops[i].prio_gain > 0)
+            giver = &c->loops[i];
+    const struct cfg_scrap *asker = NULL;
+    for (int i = 0; i < c->nscrap; i++) {
+        if (!c->scrap[i].bath_priority)
+            continue;
+        if (!asker)
+            asker = &c->scrap[i];
+        if (!giver)
+            xerr(x, "scrap", c->scrap[i].name, "bath_priority",
+                 "asks for the bath priority, but no [loop.NAME] gives it (a prio_loop with "
+                 "prio_gain above 0, e.g. the fan's [loop.sc]); give one or set no");
+    }
+    if (giver && c->nscrap > 0 && !asker)
+        xerr(x, "loop", giver->name, "prio_gain",
+             "with [scrap.NAME] classes the priority acts only while the last charge's class "
+             "has bath_priority = yes, and none has: set it on the classes that need it (e.g. "
+             "[scrap.%s]) or prio_gain = 0", c->scrap[0].name);
+}
+
 void cfg_check_cross(struct cfg_ctx *x)
 {
     check_tags(x);
@@ -571,4 +600,5 @@ void cfg_check_cross(struct cfg_ctx *x)
     check_timing(x);
     cfg_check_alarm_rules(x);
     check_rest(x);
+    check_scrap_priority(x);
 }

@@ -468,6 +468,9 @@ static const struct cfg_key scrap_keys[] = {
     DBL("organics_pct", organics_pct, 0, 100, NULL, "%",
         "organics (paint, lacquer, oil, plastics) in % of the scrap's mass; declare the class "
         "whose figure is at or above the scrap's"),
+    BOOL("bath_priority", bath_priority, "no",
+         "yes: while a charge of this class is the last the PLC accepted, a loop with a prio_loop "
+         "(the fan, [loop.sc]) gives way to it (the bath); no: that priority is off for it"),
     END,
 };
 #undef S

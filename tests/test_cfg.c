@@ -313,6 +313,11 @@ static const struct bad_case bad_cases[] = {
     /* programs and the rest */
     {"tap_hi = 750", "tap_hi = 720", "program.p1", "tap_hi", "above tap_lo"},
     /* scrap classes and the organics limit of a charge */
+/* a second loop that gives way to l1 */
+#define PRIO_LOOP                                                                               \
+    "[tag.out2]\naddr = hr:1\ntype = uint16\nscale = 0.1\nrange = 0, 100\nwritable = yes\n"     \
+    "[loop.l2]\npv = temp\nout = out2\nkp = 1\nsp = 700\nsp_lo = 600\nsp_hi = 800\n"             \
+    "prio_loop = l1\nprio_band = 3\nprio_gain = 20\n"
 #define SCRAP "[limits]\nmax_organics_kg = 200\ndefault_scrap = mixed\n[scrap.mixed]\norganics_pct = 3\n"
     {NULL, SCRAP "[scrap.oily]\norganics_pct = 110\n", "scrap.oily", "organics_pct",
      "out of range"},
@@ -332,6 +337,14 @@ static const struct bad_case bad_cases[] = {
     {NULL, "[limits]\nmax_organics_kg = -1\n", "limits", "max_organics_kg", "out of range"},
     {NULL, "[limits]\nmax_organics_kg = 200kg\ndefault_scrap = mixed\n[scrap.mixed]\n"
      "organics_pct = 3\n", "limits", "max_organics_kg", "not a number"},
+    /* the bath priority by scrap class: a yes/no, asked for only where a loop gives it, and
+     * given (with classes) only where a class asks */
+    {NULL, SCRAP "[scrap.clean]\norganics_pct = 0\nbath_priority = maybe\n", "scrap.clean",
+     "bath_priority", "expected yes or no"},
+    {NULL, SCRAP "[scrap.clean]\norganics_pct = 0\nbath_priority = yes\n", "scrap.clean",
+     "bath_priority", "asks for the bath priority, but no [loop.NAME] gives it"},
+    {NULL, SCRAP PRIO_LOOP, "loop.l2", "prio_gain",
+     "acts only while the last charge's class has bath_priority = yes, and none has"},
 #undef SCRAP
     {"name = t1\n", "name = t1\nprogram = nosuch\n", "furnace", "program", "no [program.nosuch]"},
     {"name = t1\n", "name = t1\nheel_t = 70\n", "furnace", "heel_t", "smaller than the capacity"},
@@ -442,6 +455,24 @@ static void test_scrap_classes_load(void **state)
     assert_float_equal(cfg_scrap_find(&c, "oily")->organics_pct, 10, 0);
     assert_null(cfg_scrap_find(&c, "painted"));
     assert_null(cfg_scrap_find(&c, NULL));
+    assert_false(cfg_scrap_find(&c, "mixed")->bath_priority); /* no by default */
+    /* a class that asks for the bath priority, with a loop that gives it */
+    char *prio = patched(NULL, "[limits]\ndefault_scrap = mixed\n"
+                               "[scrap.clean]\norganics_pct = 0\nbath_priority = yes\n"
+                               "[scrap.mixed]\norganics_pct = 3\nbath_priority = no\n"
+                               PRIO_LOOP);
+    rc = cfg_load_text("prio.ini", prio, strlen(prio), &c, &e);
+    free(prio);
+    for (int i = 0; i < e.n; i++)
+        print_error("%s\n", e.e[i].text);
+    assert_int_equal(rc, 0);
+    assert_true(cfg_scrap_find(&c, "clean")->bath_priority);
+    assert_false(cfg_scrap_find(&c, "mixed")->bath_priority);
+    /* without classes a loop gives it on every charge, as before there were classes */
+    prio = patched(NULL, PRIO_LOOP);
+    rc = cfg_load_text("prio.ini", prio, strlen(prio), &c, &e);
+    free(prio);
+    assert_int_equal(rc, 0);
     /* without any: no classes, no limit (the default), no default class */
     rc = cfg_load_text("base.ini", base, strlen(base), &c, &e);
     assert_int_equal(rc, 0);
@@ -764,6 +795,22 @@ static void test_shipped_config(void **state)
     assert_true(air->sp_lo - air->out_hi / air->kp >= hcl->sp_hi && air->out_lo == 0);
     assert_true(c.nprograms >= 2);
     assert_true(c.nalarms >= 30);
+    /* the fan's bath priority, on the classes it was measured to pay on (control/README.md,
+     * 'Control loops', 'Bath priority') */
+    const struct cfg_loop *scl = cfg_loop_find(&c, "sc");
+    assert_true(!strcmp(scl->prio_loop, "bath") && scl->prio_gain > 0);
+    static const struct {
+        const char *name;
+        bool yes;
+    } prio[] = {{"clean", true}, {"mixed", false}, {"painted", false}, {"lacquered", true},
+                {"oily", false}};
+    for (size_t i = 0; i < sizeof prio / sizeof prio[0]; i++) {
+        const struct cfg_scrap *sk = cfg_scrap_find(&c, prio[i].name);
+        assert_non_null(sk);
+        if (sk->bath_priority != prio[i].yes)
+            fail_msg("[scrap.%s] bath_priority: expected %s", prio[i].name,
+                     prio[i].yes ? "yes" : "no");
+    }
 }
 
 /* ---- every shipped file read as written ------------------------------------------------- */

@@ -776,6 +776,85 @@ static void test_charge_recipe(void **state)
     snprintf(cfg.limits.default_scrap, sizeof cfg.limits.default_scrap, "%s", keep);
 }
 
+/* One charge of `mass` t of `scrap` through the gate and the PLC, answered with `plc`. */
+static void charge_answered(const char *mass, const char *scrap, int plc)
+{
+    struct core_req r = req(ROLE_OPERATOR, "cmd", "charge", mass, "");
+    snprintf(r.scrap, sizeof r.scrap, "%s", scrap);
+    assert_int_equal(core_request(&k, &r), 0);
+    step(true);
+    assert_true(k.cmd_write);
+    set("cmd_result", plc);
+    set("cmd_ack_seq", k.seq_no);
+    step(true);
+    const struct core_result *y = reply();
+    assert_non_null(y);
+    assert_int_equal(y->ok, plc == PLC_RES_OK);
+}
+
+/* The fan's bath priority follows the class of the last charge the PLC accepted (the
+ * shipped file: clean yes, mixed no; [loop.sc] prio_gain 20): off before any charge, on
+ * after a clean one, off after a mixed one, unchanged by a charge the PLC refused; the
+ * view's loop status says when it caps (PRIO CAP); the class survives a restart. */
+static void test_charge_class_drives_priority(void **state)
+{
+    (void)state;
+    struct core_req r = req(ROLE_OPERATOR, "phase", "CHARGE", "", "");
+    assert_int_equal(core_request(&k, &r), 0);
+    set("sc_door_closed", 0);
+    set("firing_fb", 20);
+    set("sc_gas_temp", 300); /* far below SP: the fan's law wants 100 % */
+    set("bath_hc_temp", 728); /* 12 K below SP: a priority would hold the fan at out_lo */
+    int sc = loops_find(&k.loops, "sc");
+    const struct loops_loop *x = &k.loops.loop[sc];
+    static struct core_view v;
+    static const struct {
+        const char *mass, *scrap;
+        int plc;
+        const char *after; /* the class in force after it, "" none */
+    } steps[] = {
+        {NULL, NULL, 0, ""},                  /* no charge yet */
+        {"2", "clean", PLC_RES_OK, "clean"},
+        {"2", "mixed", PLC_RES_OK, "mixed"},
+        {"2", "clean", PLC_RES_INTERLOCK, "mixed"}, /* refused by the PLC: not charged */
+        {"1", "lacquered", PLC_RES_OK, "lacquered"},
+    };
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        if (steps[i].mass)
+            charge_answered(steps[i].mass, steps[i].scrap, steps[i].plc);
+        for (int n = 0; n < 800; n++) /* 200 s: the bath loop's filtered PV settles */
+            step(true);
+        take();
+        const char *now = k.charge_scrap ? k.charge_scrap->name : "";
+        if (strcmp(now, steps[i].after))
+            fail_msg("step %zu: class \"%s\", expected \"%s\"", i, now, steps[i].after);
+        bool on = k.charge_scrap && k.charge_scrap->bath_priority;
+        core_view_fill(&k, tags, NULL, NULL, &v);
+        bool flag = (v.loops[sc].status & PID_ST_PRIO_CAP) != 0;
+        if (on != (x->prio_cap < x->pid.prm.out_hi) || on != flag || on != k.loops.prio_on)
+            fail_msg("step %zu (%s): cap %.1f, PRIO_CAP %d, expected the priority %s", i, now,
+                     x->prio_cap, flag, on ? "on" : "off");
+    }
+    /* kept across a restart, as the loops' settings are */
+    char text[2048], err[600];
+    assert_true(core_state_save(&k, text, sizeof text) > 0);
+    assert_non_null(strstr(text, "\ncharge scrap=lacquered\n"));
+    static struct core k2;
+    assert_int_equal(core_init(&k2, &cfg, err, sizeof err), 0);
+    assert_null(k2.charge_scrap);
+    assert_int_equal(core_state_restore(&k2, text, err, sizeof err), 5);
+    assert_string_equal(err, "");
+    assert_ptr_equal(k2.charge_scrap, cfg_scrap_find(&cfg, "lacquered"));
+    /* a class the file no longer has, or a line not understood: not known, and said */
+    assert_int_equal(core_init(&k2, &cfg, err, sizeof err), 0);
+    assert_int_equal(core_state_restore(&k2, "charge scrap=swarf\n", err, sizeof err), 0);
+    assert_null(k2.charge_scrap);
+    assert_non_null(strstr(err, "the last charge's scrap class \"swarf\" is not in"));
+    assert_int_equal(core_state_restore(&k2, "charge clean\n", err, sizeof err), 0);
+    assert_null(k2.charge_scrap);
+    assert_non_null(strstr(err, "not understood"));
+}
+
 static void test_handshake_interlock_and_timeout(void **state)
 {
     (void)state;
@@ -1031,6 +1110,7 @@ int main(void)
         cmocka_unit_test_setup(test_state_survives_a_restart, setup),
         cmocka_unit_test_setup(test_melt_to_charge_with_empty_hearth, setup),
         cmocka_unit_test_setup(test_charge_recipe, setup),
+        cmocka_unit_test_setup(test_charge_class_drives_priority, setup),
         cmocka_unit_test_setup(test_gate_refusals, setup),
         cmocka_unit_test_setup(test_gate_reads_strictly, setup),
         cmocka_unit_test_setup(test_gate_applies_what_was_typed, setup),

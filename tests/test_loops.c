@@ -652,6 +652,74 @@ static void test_loop_prio(void **state)
     assert_near(pid_of(f, L_SC)->out, 100, 1e-9);
 }
 
+/* When the priority acts: without scrap classes always (a charge of no class, none yet);
+ * with them only on a class with bath_priority = yes, never before the first charge. */
+static void test_prio_on(void **state)
+{
+    (void)state;
+    static const struct cfg_scrap yes = {.name = "clean", .bath_priority = true},
+                                  no = {.name = "mixed", .bath_priority = false};
+    static const struct {
+        bool by_class;
+        const struct cfg_scrap *scrap;
+        bool on;
+    } cases[] = {
+        {false, NULL, true}, {false, &no, true}, {false, &yes, true},
+        {true, NULL, false}, {true, &no, false}, {true, &yes, true},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
+        if (loops_prio_on(cases[k].by_class, cases[k].scrap) != cases[k].on)
+            fail_msg("case %zu: expected %s", k, cases[k].on ? "on" : "off");
+}
+
+/* The fan waits for the bath only on the classes that ask for it: with [scrap.NAME] classes
+ * in the config the same bath 8 K low caps the fan at 50 % after a charge of a yes class
+ * (PID_ST_PRIO_CAP: the console's PRIO CAP), not at all after one of a no class or before
+ * any charge; without classes it caps it whatever the step is given. */
+static void test_loop_prio_by_class(void **state)
+{
+    struct fx *f = *state;
+    struct cfg_loop *sc = &f->c.loops[L_SC];
+    snprintf(sc->prio_loop, sizeof sc->prio_loop, "bath");
+    sc->prio_band = 3;
+    sc->prio_gain = 10;
+    f->c.nscrap = 2;
+    f->c.scrap[0] = (struct cfg_scrap){.name = "clean", .organics_pct = 0, .bath_priority = true};
+    f->c.scrap[1] = (struct cfg_scrap){.name = "mixed", .organics_pct = 3};
+    static const struct {
+        int nscrap;    /* classes in the config */
+        int scrap;     /* the last charge's class, -1 none */
+        bool ext;      /* the step is given a struct loops_ext */
+        double cap;
+    } cases[] = {
+        {2, 0, true, 50},   /* clean: yes */
+        {2, 1, true, 100},  /* mixed: no */
+        {2, -1, true, 100}, /* no charge yet */
+        {2, -1, false, 100},
+        {0, -1, true, 50},  /* no classes: as before them */
+        {0, -1, false, 50},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        f->c.nscrap = cases[k].nscrap;
+        plant_at_rest(f);
+        start(f);
+        set_tag(f, T_SC_GAS, 300); /* 150 K below SP: the law wants the fan at 100 % */
+        set_tag(f, T_BATH, 732);
+        struct loops_ext ext;
+        memset(&ext, 0, sizeof ext);
+        ext.scrap = cases[k].scrap >= 0 ? &f->c.scrap[cases[k].scrap] : NULL;
+        for (int i = 0; i < 30; i++)
+            loops_step(&f->lp, f->tags, cases[k].ext ? &ext : NULL, 1.0);
+        const struct loops_loop *x = &f->lp.loop[L_SC];
+        bool capped = cases[k].cap < 100;
+        if (fabs(x->prio_cap - cases[k].cap) > 1e-9 || fabs(x->pid.out - cases[k].cap) > 1e-9 ||
+            ((x->pid.status & PID_ST_PRIO_CAP) != 0) != capped || f->lp.prio_on != capped)
+            fail_msg("case %zu: cap %.3f, fan %.3f, PRIO_CAP %d, on %d; expected %.0f", k,
+                     x->prio_cap, x->pid.out, (x->pid.status & PID_ST_PRIO_CAP) != 0,
+                     f->lp.prio_on, cases[k].cap);
+    }
+}
+
 /* The high-limit override's cap, table-driven: start, gain, the release rate, a reading
  * that is not GOOD holding the last cap. */
 static void test_hicap(void **state)
@@ -1034,6 +1102,8 @@ int main(void)
         cmocka_unit_test(test_blend_pv),
         cmocka_unit_test_setup_teardown(test_loop_with_pv2, setup, teardown),
         cmocka_unit_test(test_prio_cap),
+        cmocka_unit_test(test_prio_on),
+        cmocka_unit_test_setup_teardown(test_loop_prio_by_class, setup, teardown),
         cmocka_unit_test_setup_teardown(test_loop_prio, setup, teardown),
         cmocka_unit_test(test_hicap),
         cmocka_unit_test_setup_teardown(test_loop_hicap, setup, teardown),

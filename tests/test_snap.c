@@ -335,7 +335,8 @@ static void test_from_view(void **state)
     snprintf(v.loops[0].name, sizeof v.loops[0].name, "roof");
     v.loops[0].status = PID_ST_SAT_HI | PID_ST_I_CLAMP | PID_ST_SP_REDUCED | PID_ST_TRACK;
     v.loops[1].status = PID_ST_SAT_LO | PID_ST_RATE | PID_ST_BAD_PV | PID_ST_SP_RAMP;
-    v.loops[2].status = PID_ST_OUT_HELD | PID_ST_COMB_CUT | PID_ST_SP_REDUCED | PID_ST_SHED;
+    v.loops[2].status =
+        PID_ST_OUT_HELD | PID_ST_COMB_CUT | PID_ST_SP_REDUCED | PID_ST_SHED | PID_ST_PRIO_CAP;
     v.loops[1].sp = 745;
     v.loops[1].wsp = 700;
     v.nalarms = 1;
@@ -369,8 +370,9 @@ static void test_from_view(void **state)
     assert_string_equal(a.loops[0].name, "roof");
     assert_int_equal(a.loops[0].flags, LF_SAT_HI | LF_OVERRIDE | LF_TRACK);
     assert_int_equal(a.loops[1].flags, LF_SAT_LO | LF_RATE | LF_BAD_PV);
-    /* the output gap and the O2/CO cut (issue 13) reach the console */
-    assert_int_equal(a.loops[2].flags, LF_OUT_HELD | LF_COMB_CUT | LF_OVERRIDE | LF_SHED);
+    /* the output gap, the O2/CO cut and the bath priority's cap (issue 13) reach the console */
+    assert_int_equal(a.loops[2].flags,
+                     LF_OUT_HELD | LF_COMB_CUT | LF_OVERRIDE | LF_SHED | LF_PRIO_CAP);
     assert_true(a.loops[1].sp == 745 && a.loops[1].wsp == 700);
     assert_int_equal(a.nalarms, 1);
     assert_string_equal(a.alarms[0].shelved_by, "eng1");

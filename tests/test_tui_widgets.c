@@ -194,6 +194,8 @@ static void test_loop_flags_and_prio(void **state)
     assert_string_equal(b, "HELD by gap");
     wg_loop_flags(b, sizeof b, LF_OVERRIDE | LF_COMB_CUT);
     assert_string_equal(b, "OVERRIDE O2/CO CUT");
+    wg_loop_flags(b, sizeof b, LF_SAT_HI | LF_PRIO_CAP); /* the fan waiting for the bath */
+    assert_string_equal(b, "SAT HI PRIO CAP");
     assert_string_equal(wg_prio_glyph(PRIO_CRITICAL), "!!");
     assert_string_equal(wg_prio_glyph(PRIO_HIGH), "!");
     assert_int_equal(wg_prio_sev(PRIO_CRITICAL), SEV_CRIT);

@@ -73,6 +73,7 @@ static const struct {
     {LF_SAT_HI, "sat_hi"}, {LF_SAT_LO, "sat_lo"},     {LF_RATE, "rate"},
     {LF_BAD_PV, "bad_pv"}, {LF_OVERRIDE, "override"}, {LF_TRACK, "track"},
     {LF_SHED, "shed"},     {LF_OUT_HELD, "out_held"}, {LF_COMB_CUT, "comb_cut"},
+    {LF_PRIO_CAP, "prio_cap"},
 };
 
 static void status_json(const struct cfg *cfg, const struct snap_hello *h, const struct snap *s)

@@ -86,6 +86,7 @@ static const struct {
     {LF_SAT_HI, "SAT HI"}, {LF_SAT_LO, "SAT LO"},     {LF_RATE, "RATE"},
     {LF_BAD_PV, "BAD PV"}, {LF_OVERRIDE, "OVERRIDE"}, {LF_TRACK, "TRACK"},
     {LF_SHED, "SHED to MAN"}, {LF_OUT_HELD, "HELD by gap"}, {LF_COMB_CUT, "O2/CO CUT"},
+    {LF_PRIO_CAP, "PRIO CAP"},
 };
 
 static const struct {

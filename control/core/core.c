@@ -31,6 +31,9 @@
  *   result the PLC echoes.  Permissives are checked when asked and again just
  *   before sending.  No answer within cmd_timeout_ms (monotonic) fails it.
  *   Commands asked for before control has started (and written once) wait.
+ * - The scrap class of the last charge the PLC accepted (not one refused or
+ *   not answered) is the loops' (struct loops_ext): with [scrap.NAME] classes
+ *   the fan's bath priority acts only on the classes that ask for it.
  * - Another master writing the PLC (master.h) stops every write at once:
  *   control stops as if it had never started (loops not stepped, commands
  *   not sent) until an engineer acknowledges foreign_master after it has
@@ -298,6 +301,8 @@ static void finish_cmd(struct core *k, bool ok, const char *fmt, ...)
     str_copy(res->new_v, sizeof res->new_v, k->cur.req.value);
     if (k->cur.pcmd == PERM_CHARGE) /* "cmd charge CLASS -> MASS" (rpt.h) */
         str_copy(res->old_v, sizeof res->old_v, k->cur.req.scrap);
+    if (k->cur.pcmd == PERM_CHARGE && ok) /* the loops' priority follows it */
+        k->charge_scrap = cfg_scrap_find(k->cfg, k->cur.req.scrap);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(res->text, sizeof res->text, fmt, ap);
@@ -521,6 +526,7 @@ void core_step(struct core *k, const struct tag_value *tags, const struct core_s
     if (st->link_up && k->started) {
         struct loops_ext ext;
         memset(&ext, 0, sizeof ext);
+        ext.scrap = k->charge_scrap;
         if (k->hc_loop >= 0) {
             struct loops_ext_loop *e = &ext.loop[k->hc_loop];
             struct pid_params *hp = &k->loops.loop[k->hc_loop].pid.prm;

@@ -157,6 +157,9 @@ struct core {
     int sc_loop, bath_loop;
     /* the push feed-forward (loops_charge_ff): scrap pushed, when (process time, -1 none) */
     double ff_mass_kg, ff_t0;
+    /* the class of the last charge the PLC accepted, NULL none since the first start (kept
+     * across restarts: core_state_save); the loops' priority follows it (loops_prio_on) */
+    const struct cfg_scrap *charge_scrap;
     /* the record (journal, loops' state) cannot be written: the gate carries
      * out only changes toward the safe state (core_set_record) */
     bool record_down;
@@ -228,15 +231,18 @@ int core_results_take(struct core *k, struct core_result *out, int max);
 
 /* What the operators and engineers set that must survive a restart of the
  * server: each loop's mode and setpoint and its tuning, one line per loop
- * ("loop bath mode=AUTO sp=745 kp=80 ti_s=3000 td_s=0").  Outputs are not
- * kept: they come back from the PLC's read-back.  Returns the length
- * written (truncated text is never written: -1 if n is too small). */
+ * ("loop bath mode=AUTO sp=745 kp=80 ti_s=3000 td_s=0"), and the scrap class
+ * of the last charge accepted, which decides the loops' priority ("charge
+ * scrap=clean"; no line before the first).  Outputs are not kept: they come
+ * back from the PLC's read-back.  Returns the length written (truncated text
+ * is never written: -1 if n is too small). */
 int core_state_save(const struct core *k, char *buf, size_t n);
 
 /* Apply a saved state before the first step.  A line naming an unknown
- * loop, an unknown mode, a value outside the loop's limits or a bad number
- * is skipped and described in err ("; "-joined); the rest applies.
- * Returns the number of loops restored. */
+ * loop, an unknown mode, a value outside the loop's limits or a bad number,
+ * or a scrap class the file no longer has, is skipped and described in err
+ * ("; "-joined); the rest applies.  Returns the number of loops restored
+ * (the charge's class is k->charge_scrap). */
 int core_state_restore(struct core *k, const char *text, char *err, size_t errlen);
 
 const char *core_role_name(enum core_role r);

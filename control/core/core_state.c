@@ -1,6 +1,8 @@
 /* core_state — what must survive a restart of the server: each loop's
  * mode, setpoint and tuning as text lines (see core.h), written and read
- * back with every value checked against the loop's limits.
+ * back with every value checked against the loop's limits, and the class
+ * of the last charge (the loops' priority follows it), read back only if
+ * the file still has that class.
  */
 #include "core.h"
 
@@ -24,6 +26,12 @@ int core_state_save(const struct core *k, char *buf, size_t n)
                          "td_s=%.17g\n",
                          k->cfg->loops[i].name, cfg_loop_mode_name(p->mode), p->sp, p->prm.kp,
                          p->prm.ti_s, p->prm.td_s);
+        if (w < 0 || (size_t)w >= n - len)
+            return -1;
+        len += (size_t)w;
+    }
+    if (k->charge_scrap) {
+        int w = snprintf(buf + len, n - len, "charge scrap=%s\n", k->charge_scrap->name);
         if (w < 0 || (size_t)w >= n - len)
             return -1;
         len += (size_t)w;
@@ -76,6 +84,22 @@ static int state_num(char *const *w, int nw, const char *key, double lo, double 
     return -1;
 }
 
+/* "charge scrap=NAME": the last charge's class, if the file still has it. */
+static void restore_charge(struct core *k, char *const *w, int nw, char *err, size_t errlen)
+{
+    const struct cfg_scrap *s = NULL;
+    if (nw == 2 && !strncmp(w[1], "scrap=", 6) && !(s = cfg_scrap_find(k->cfg, w[1] + 6))) {
+        add_err(err, errlen, "the last charge's scrap class \"%.32s\" is not in %s: not known "
+                "until the next charge", w[1] + 6, k->cfg->path);
+        return;
+    }
+    if (!s) {
+        add_err(err, errlen, "line \"charge %.40s\" not understood", nw > 1 ? w[1] : "");
+        return;
+    }
+    k->charge_scrap = s;
+}
+
 int core_state_restore(struct core *k, const char *text, char *err, size_t errlen)
 {
     char line[512];
@@ -92,6 +116,10 @@ int core_state_restore(struct core *k, const char *text, char *err, size_t errle
             w[nw++] = t;
         if (nw == 0)
             continue;
+        if (!strcmp(w[0], "charge")) {
+            restore_charge(k, w, nw, err, errlen);
+            continue;
+        }
         if (nw < 3 || strcmp(w[0], "loop")) {
             add_err(err, errlen, "line \"%.40s\" not understood", w[0]);
             continue;

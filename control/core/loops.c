@@ -52,7 +52,11 @@
  * limit comes down prio_gain per K the bath is more than prio_band below its setpoint, so
  * the burners' heat goes to the bath first; the charge preheats once the bath is back.
  * The deficit is the other loop's working setpoint less its filtered PV, from its last
- * step; that loop in MAN or with a bad PV caps nothing.
+ * step; that loop in MAN or with a bad PV caps nothing.  It pays where the scrap carries
+ * no organics and costs throughput where it does (the pyrolysis it slows is the cycle), so
+ * with [scrap.NAME] classes it acts only while the last charge accepted is of a class with
+ * bath_priority = yes (loops_prio_on; the core passes that class in struct loops_ext);
+ * without classes on every charge.  PID_ST_PRIO_CAP marks a loop whose cap is below out_hi.
  *
  * High-limit override (hicap_pv, hicap_start, hicap_gain, hicap_release_per_min;
  * loops_hicap): another measurement rising above hicap_start lowers this loop's output high
@@ -194,6 +198,7 @@ int loops_init(struct loops *lp, const struct cfg *c, char *err, size_t errlen)
     if (c->nloops < 0 || c->nloops > CFG_MAX_LOOPS)
         return err_set(err, errlen, "%d loops: at most %d are supported", c->nloops, CFG_MAX_LOOPS);
     lp->n = c->nloops;
+    lp->by_class = c->nscrap > 0;
     for (int i = 0; i < lp->n; i++)
         lp->loop[i].master = -1;
     for (int i = 0; i < lp->n; i++)
@@ -312,11 +317,11 @@ static void step_comb(struct loops_loop *x, const struct tag_value *tags, double
     x->comb_cap = cap > prm->out_lo ? cap : prm->out_lo;
 }
 
-/* The priority cap for this step (top of the file). */
-static void step_prio(struct loops *lp, struct loops_loop *x)
+/* The priority cap for this step (top of the file); `on`: loops_prio_on. */
+static void step_prio(struct loops *lp, struct loops_loop *x, bool on)
 {
     const struct pid_params *prm = &x->pid.prm;
-    if (x->prio < 0) {
+    if (x->prio < 0 || !on) {
         x->prio_cap = prm->out_hi;
         return;
     }
@@ -325,6 +330,11 @@ static void step_prio(struct loops *lp, struct loops_loop *x)
     bool valid = o->mode != LOOP_MAN && !(o->status & PID_ST_BAD_PV) && o->pv_valid;
     x->prio_cap = loops_prio_cap(prm->out_lo, prm->out_hi, x->prio_band, x->prio_gain,
                                  s * (o->sp_work - o->pv), valid);
+}
+
+bool loops_prio_on(bool by_class, const struct cfg_scrap *scrap)
+{
+    return !by_class || (scrap && scrap->bath_priority);
 }
 
 double loops_prio_cap(double out_lo, double out_hi, double band, double gain, double deficit,
@@ -404,6 +414,7 @@ int loops_step(struct loops *lp, const struct tag_value *tags, const struct loop
 {
     int dropped = 0;
     lp->nout = 0;
+    lp->prio_on = loops_prio_on(lp->by_class, ext ? ext->scrap : NULL);
     for (int k = 0; k < lp->n; k++) {
         int i = lp->order[k];
         struct loops_loop *x = &lp->loop[i];
@@ -426,7 +437,7 @@ int loops_step(struct loops *lp, const struct tag_value *tags, const struct loop
         step_comb(x, tags, dt);
         in.sp_reduce = x->ovr_reduce > x->comb_reduce ? x->ovr_reduce : x->comb_reduce;
         lower_cap(&in, x->comb_cap, x->pid.prm.out_hi);
-        step_prio(lp, x);
+        step_prio(lp, x, lp->prio_on);
         lower_cap(&in, x->prio_cap, x->pid.prm.out_hi);
         step_hicap(x, tags, dt);
         lower_cap(&in, x->hicap, x->pid.prm.out_hi);
@@ -435,6 +446,8 @@ int loops_step(struct loops *lp, const struct tag_value *tags, const struct loop
         pid_step(&x->pid, &in, dt);
         if (x->comb_reduce > 0)
             x->pid.status |= PID_ST_COMB_CUT;
+        if (x->prio_cap < x->pid.prm.out_hi)
+            x->pid.status |= PID_ST_PRIO_CAP;
         if (x->pid.events & PID_EV_DROPPED_MAN)
             dropped++;
         if (x->out_tag >= 0)

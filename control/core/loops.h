@@ -8,7 +8,9 @@
  * of the config's map, resolved to indices once by loops_init().
  * loops_step() reads the decoded tag image, steps masters before their
  * slaves and leaves the demand of every loop with an output tag in
- * lp->out[].  A loop may also have a combustion override: a low flue O2 or a high
+ * lp->out[].  A loop may give way to another (prio_loop: the fan to the bath), on every
+ * charge or only on the scrap classes that ask for it (loops_prio_on).  A loop may also have a
+ * combustion override: a low flue O2 or a high
  * CO lowers its setpoint and its output's high limit (the SC loop: the fan and the
  * SC gas that drive the pyrolysis), and a high-limit override: another tag above a start
  * value lowers its output's high limit (the furnace pressure on the firing: loops_hicap).
@@ -64,6 +66,8 @@ struct loops {
     int n; /* loops, in the order of cfg->loops */
     struct loops_loop loop[CFG_MAX_LOOPS];
     int order[CFG_MAX_LOOPS]; /* step order: every master before its slave */
+    bool by_class;            /* the config has [scrap.NAME] classes (loops_prio_on) */
+    bool prio_on;             /* the priorities acted in the last step (loops_prio_on) */
     int nout;                 /* demands of the last step */
     struct loops_output out[CFG_MAX_LOOPS];
 };
@@ -81,6 +85,11 @@ struct loops_ext_loop {
 
 struct loops_ext {
     struct loops_ext_loop loop[CFG_MAX_LOOPS]; /* indexed like lp->loop */
+    /* the class of the last charge the PLC accepted (the scrap on the hearth, from its push
+     * the scrap melting in the bath), NULL: none since the start.  With [scrap.NAME] classes
+     * in the config a loop's priority (prio_loop) acts only while this class has
+     * bath_priority = yes; without classes always (loops_prio_on) */
+    const struct cfg_scrap *scrap;
 };
 
 /* Build the loops of c: resolve pv, out and override_pv to tag indices and
@@ -121,6 +130,11 @@ double loops_charge_ff(double per_t, double tau_s, double mass_kg, double age_s)
  * A PV that is not GOOD there (or a loop in MAN) imposes nothing. */
 double loops_prio_cap(double out_lo, double out_hi, double band, double gain, double deficit,
                       bool valid);
+
+/* Whether the loops' priorities (prio_loop) act: without scrap classes (by_class false)
+ * always; with them only while the last charge's class (scrap, NULL: none yet) asks for it
+ * with bath_priority = yes.  Off, every priority cap is out_hi. */
+bool loops_prio_on(bool by_class, const struct cfg_scrap *scrap);
 
 /* The high-limit override's cap of a loop's output for this step: with X the reading and
  * out the loop's output now,

@@ -67,6 +67,8 @@ enum pid_status {
                                       to AUTO/CAS by an operator (stays after repair) */
     PID_ST_COMB_CUT = 1u << 15,    /* the combustion (O2/CO) override is cutting the SP and
                                       capping the output (set by loops.c, not the PID) */
+    PID_ST_PRIO_CAP = 1u << 16,    /* the priority (prio_loop) holds the output's high
+                                      limit below out_hi (set by loops.c, not the PID) */
 };
 
 /* Events of the last step (struct pid.events): things to journal and alarm. */

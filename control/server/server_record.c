@@ -51,9 +51,12 @@ _Static_assert(sizeof((struct journal_entry *)0)->result >=
                    sizeof "refused: " + sizeof((struct core_result *)0)->text,
                "journal result: a refusal's whole sentence");
 /* The loops' state goes whole into the writer's buffer: every loop's line
- * (core_state_save: a name and four %.17g numbers of at most 24 bytes). */
+ * (core_state_save: a name and four %.17g numbers of at most 24 bytes) and
+ * the last charge's class. */
 #define STATE_LINE_MAX (sizeof "loop  mode=AUTO sp= kp= ti_s= td_s=\n" + CFG_NAME_MAX + 4 * 24)
-_Static_assert(WR_STATE_MAX >= CFG_MAX_LOOPS * STATE_LINE_MAX, "the loops' state fits the writer");
+_Static_assert(WR_STATE_MAX >= CFG_MAX_LOOPS * STATE_LINE_MAX + sizeof "charge scrap=\n" +
+                                   CFG_NAME_MAX,
+               "the loops' state fits the writer");
 /* A held reply keeps a core result's sentence whole, and the mark fits beside it. */
 _Static_assert(sizeof((struct held_reply *)0)->text >= sizeof((struct core_result *)0)->text + 300,
                "held reply");
@@ -365,8 +368,10 @@ void server_restore_state(struct server *sv)
         return;
     text[n] = 0;
     int k = core_state_restore(&sv->core, text, err, sizeof err);
+    const struct cfg_scrap *cls = sv->core.charge_scrap;
     server_event(sv, "server", "state",
-                 "restored the modes, setpoints and tuning of %d loops from %s%s%s", k, path,
+                 "restored the modes, setpoints and tuning of %d loops%s%s from %s%s%s", k,
+                 cls ? " and the last charge's scrap class, " : "", cls ? cls->name : "", path,
                  *err ? ": " : "", err);
 }
 
@@ -401,8 +406,10 @@ void server_drain_results(struct server *sv, double now)
             /* a client's refusals beyond its quota are counted, not
              * journalled one by one (quota.h) */
             bool journal = r->ok || !asked || server_refusal_counts(sv, r->user, now);
+            /* a charge the PLC accepted: its class is the loops' priority (core_state_save) */
             bool keep = r->ok && (!strcmp(r->kind, "set") || !strcmp(r->kind, "tune") ||
-                                  !strcmp(r->kind, "program") || !strcmp(r->kind, "loop"));
+                                  !strcmp(r->kind, "program") || !strcmp(r->kind, "loop") ||
+                                  (!strcmp(r->kind, "cmd") && !strcmp(r->what, "charge")));
             long long seq = !journal ? -1
                             : keep   ? journal_put_state(sv, &e)
                                      : server_journal_put(sv, &e);

@@ -31,6 +31,7 @@ enum {
     LF_SHED = 1u << 6,     /* dropped to MAN by a bad PV, not yet put back by an operator */
     LF_OUT_HELD = 1u << 7, /* the output gap holds the output (AUTO/CAS, law within the gap) */
     LF_COMB_CUT = 1u << 8, /* the O2/CO override cuts the setpoint and caps the output */
+    LF_PRIO_CAP = 1u << 9, /* the priority caps the output (the fan waits for the bath) */
 };
 
 #define SNAP_MAX_PERMS 32

@@ -52,6 +52,7 @@ static const struct {
     {PID_ST_SAT_HI, LF_SAT_HI}, {PID_ST_SAT_LO, LF_SAT_LO},       {PID_ST_RATE, LF_RATE},
     {PID_ST_BAD_PV, LF_BAD_PV}, {PID_ST_SP_REDUCED, LF_OVERRIDE}, {PID_ST_TRACK, LF_TRACK},
     {PID_ST_SHED, LF_SHED},     {PID_ST_OUT_HELD, LF_OUT_HELD},  {PID_ST_COMB_CUT, LF_COMB_CUT},
+    {PID_ST_PRIO_CAP, LF_PRIO_CAP},
 };
 
 static unsigned flags_from_status(unsigned st)
