@@ -191,12 +191,17 @@ to_tap() {
 # mass: metal_mass now, kg
 mass() { M status --json 2>/dev/null | json 'int(d["tags"]["metal_mass"]["v"])' 2>/dev/null; }
 # tap_out T WHY: open the tap, watch metal_mass, close it with T tonnes out (one look takes
-# ~0.2 s of wall, 0.1 t at 30x: it closes 0.3 t short of T rather than past it)
+# ~0.2 s of wall, 0.1 t at 30x, more on a loaded machine: it closes 0.3 t short of T, less
+# what ran out during the last look, rather than past it)
 tap_out() {
     m0=$(mass) || rfail "no metal_mass"
     retry 6 cmd tap_open --reason "tap to the casting line"
+    prev=$m0
     while :; do
-        m=$(mass) && [ $((m0 - m)) -ge $(($1 * 1000 - 300)) ] && break
+        if m=$(mass) && [ -n "$m" ]; then
+            [ $((m0 - m + prev - m)) -ge $(($1 * 1000 - 300)) ] && break
+            prev=$m
+        fi
         [ "$(clock)" -gt 1800 ] && rfail "$1 t not out by minute 30"
         sleep 0.1
     done
