@@ -1,4 +1,5 @@
 #!/bin/sh
+# run.sh: one at a time (it may make and remove /etc/meltcon)
 # The command lines of meltcon and meltsim (issue 10), as a person mistypes
 # them: an unknown option, a typo or a missing value exits 2 with the usage
 # on stderr and starts nothing (no new process, no socket, no lock, no state

@@ -187,14 +187,16 @@ slow_b=$(json 'd["cycle"]["slow"]' <"$tmp/b.json")
 cyc=$(($(json 'd["cycle"]["cycles"]' <"$tmp/b.json") - $(json 'd["cycle"]["cycles"]' <"$tmp/a.json")))
 n=$(grep -c 'fdatasync.*(DELAYED)' "$tmp/strace.log")
 [ "$n" -ge 3 ] || fail "strace delayed only $n fdatasync calls: $(tail -3 "$tmp/strace.log")"
-[ "$slow_a" = "$slow_b" ] || fail "$((slow_b - slow_a)) slow cycles while the historian's disk was slow"
+# on the cycle's path each delayed fdatasync would make a slow cycle (1.5 s on a 250 ms
+# period) and cost 6 cycles; a busy machine makes the odd slow cycle on its own
+[ $((slow_b - slow_a)) -le 1 ] || fail "$((slow_b - slow_a)) slow cycles while the historian's disk was slow"
 [ "$cyc" -ge 28 ] || fail "only $cyc cycles in 8 s"
 M export --from "@$t0" --to now >"$tmp/slow.csv" 2>"$tmp/err" || fail "export: $(cat "$tmp/err")"
 [ "$(wc -l <"$tmp/slow.csv")" -ge 3 ] || fail "no samples written while the disk was slow: $(cat "$tmp/slow.csv")"
 # the server itself (its pid is in its lock file), then strace, which follows it out
 p=$(server_pid) && kill -TERM "$p"
 stop_server
-say "slow disk: $n fdatasync calls delayed 1.5 s each, $cyc cycles, 0 slow; samples still written"
+say "slow disk: $n fdatasync calls delayed 1.5 s each, $cyc cycles, $((slow_b - slow_a)) slow; samples still written"
 kill -TERM "$simpid" 2>/dev/null
 wait "$simpid" 2>/dev/null
 simpid=""

@@ -1,4 +1,5 @@
 #!/bin/sh
+# run.sh: one at a time (it adds and removes accounts and groups)
 # Under pressure (issue 12, the server's share), against the real meltsim
 # and real accounts:
 #   expiry    a CLI `set` is stamped, then the server is held (SIGSTOP) for

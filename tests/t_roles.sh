@@ -1,4 +1,5 @@
 #!/bin/sh
+# run.sh: one at a time (it adds and removes accounts and groups)
 # Roles, as the README says, with real accounts: the server (root, on
 # meltsim) decides viewer / operator / engineer from SO_PEERCRED and the
 # account's groups; the socket is 0666 so every account may connect and a

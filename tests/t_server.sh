@@ -234,7 +234,10 @@ say "PLC: link DOWN + plc_link alarm within 2 cycles; recovered by itself"
 # ---- the server killed: a restart does not bump the burners --------------------------------------
 M set hc.mode MAN --reason test >/dev/null || fail "hc.mode MAN"
 M set hc.out 40 --reason test >/dev/null || fail "hc.out 40"
-wait_for 50 sh -c "[ \"\$(python3 '$tmp/mb.py' $port 3 0)\" -ge 395 ]" || fail "firing demand not 40 %"
+# the HC loop's output moves 5 %/s (out_rate_per_s): some 5 s from where it was; a bound
+# for a busy machine, not a figure
+wait_for 300 sh -c "[ \"\$(python3 '$tmp/mb.py' $port 3 0)\" -ge 395 ]" ||
+    fail "firing demand not 40 % after 30 s: $(python3 "$tmp/mb.py" $port 3 0) (0.1 %), hc $(status_json | json '[(l["mode"], l["out"]) for l in d["loops"] if l["name"] == "hc"][0]')"
 before=$(mb 3 0)
 kill -9 "$srvpid"
 wait "$srvpid" 2>/dev/null

@@ -285,6 +285,33 @@ static void test_pyrolysis_minimum_time(void **state)
     assert_string_equal(x->s.why, "CO BAD (no good value)");
 }
 
+/* A charge still cold at the minimum time: not ready while the scrap is below the
+ * push permissive's dry-scrap minimum (the operator would be told "ready" and then
+ * refused the push), ready once it is there; a bad scrap reading is not ready. */
+static void test_pyrolysis_minimum_time_cold_scrap(void **state)
+{
+    struct fx *x = *state;
+    x->lim.push_min_scrap_c = 400;
+    in_phase(x, PH_PYROLYSIS);
+    G(co_ppm, 100);
+    G(scrap_temp, 240);
+    run(x, 25 * 60, 1);
+    assert_false(x->s.ready);
+    assert_string_equal(x->s.why,
+                        "minimum 20 min done but scrap 240 °C < dry-scrap minimum 400 °C");
+    G(scrap_temp, 399.9);
+    step(x, 1);
+    assert_false(x->s.ready);
+    x->p.scrap_temp = (struct tag_value){ 450, Q_BAD_SENSOR };
+    step(x, 1);
+    assert_false(x->s.ready);
+    assert_string_equal(x->s.why, "minimum 20 min done but scrap BAD (no good value)");
+    G(scrap_temp, 400);
+    step(x, 1);
+    assert_true(x->s.ready);
+    assert_string_equal(x->s.why, "CO 100 ppm < end-of-pyrolysis 500 ppm after the minimum 20 min");
+}
+
 /* CO falling slowly through co_end_ppm with the sensor's noise: once below, the
  * phase stays ready until CO is SEQ_CO_HYST_PPM above the end value, so a look at
  * "ready" and the operator's request a second later agree. */
@@ -863,6 +890,7 @@ int main(void)
         T(test_pyrolysis_finished_early),
         T(test_pyrolysis_waits_for_drying),
         T(test_pyrolysis_minimum_time),
+        T(test_pyrolysis_minimum_time_cold_scrap),
         T(test_pyrolysis_co_hysteresis),
         T(test_push_auto_advances),
         T(test_melt_flat_bath),

@@ -8,6 +8,7 @@
  *   HOLD       always: the operator starts a charge by asking for CHARGE.
  *   CHARGE     sc_door_closed AND scrap_on_hearth >= SEQ_HEARTH_EMPTY_KG.
  *   PYROLYSIS  co low AND t_pyro >= push_min_dry_min AND
+ *              scrap_temp >= push_min_scrap_c AND
  *              (finished OR t_phase >= min_pyro_min), where
  *              finished = scrap_temp >= scrap_ready_c AND
  *                         sc_gas_temp <= peak - SEQ_PEAK_DROP_K,
@@ -17,9 +18,11 @@
  *              the sensor's noise on a CO that falls slowly through the end value
  *              would otherwise make the phase ready at one look and not at the
  *              operator's request a second later.  The
- *              drying time is the push permissive's own minimum: a pyrolysis
- *              that finished early would otherwise say "ready" to a push the
- *              permissive refuses, in a PUSH phase whose drying clock stands.
+ *              drying time and the dry-scrap temperature are the push
+ *              permissive's own minimums: a pyrolysis that finished early, or a
+ *              charge still cold at the minimum time, would otherwise say
+ *              "ready" to a push the permissive refuses, in a PUSH phase whose
+ *              drying clock stands.
  *   PUSH       pusher_home AND scrap_on_hearth < SEQ_HEARTH_EMPTY_KG.
  *   MELT       flat for SEQ_FLAT_HOLD_S without a break, where
  *              flat = |bath_hc_temp - sp| <= melt_flat_k AND
@@ -206,6 +209,15 @@ static bool exit_pyrolysis(struct seq *s, const struct seq_env *e, char *why, si
     if (co_ok && !dried && (timed || (hot && past))) {
         say(why, n, "pyrolysis done but drying %.1f of minimum %.0f min", s->t_pyro_s / 60,
             dry_min);
+        return false;
+    }
+    if (co_ok && (timed || (hot && past)) &&
+        !(good(scrap) && scrap.v >= e->lim->push_min_scrap_c)) {
+        if (good(scrap))
+            say(why, n, "minimum %.0f min done but scrap %.0f °C < dry-scrap minimum %.0f °C",
+                g->min_pyro_min, scrap.v, e->lim->push_min_scrap_c);
+        else
+            say(why, n, "minimum %.0f min done but scrap BAD (no good value)", g->min_pyro_min);
         return false;
     }
     if (co_ok && timed) {
