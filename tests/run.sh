@@ -96,8 +96,12 @@ if [ "${VALGRIND-}" != 1 ]; then
     for s in tests/t_*.sh; do [ -e "$s" ] && shells="$shells $s"; done
     list="$shells $list"
 fi
-# Stopped (Ctrl-C, a CI timeout): stop the tests that are running, by their sessions.
+# Stopped (Ctrl-C, a CI timeout): stop xargs (so it starts no more), the runners it started
+# and the tests that are running, by their sessions.  Ctrl-C does not reach xargs and the
+# runners themselves: a non-interactive shell starts them ignoring it.
 stop_all() {
+    kill -TERM "$xpid" 2>/dev/null
+    for p in $(ps -o pid= --ppid "$xpid" 2>/dev/null); do kill -TERM "$p" 2>/dev/null; done
     for f in "$log"/.running/*; do
         [ -e "$f" ] || continue
         kill -TERM "-$(cat "$f")" 2>/dev/null
@@ -111,7 +115,8 @@ for t in $list; do
     d=$(awk -v n="$n" '$1 == n { print $2 }' "$log/durations" 2>/dev/null)
     echo "${d:-999999} $t"
 done | sort -s -k1,1nr | cut -d' ' -f2 | xargs -r -n1 -P "$jobs" sh "$0" "$BUILD" --one &
-wait $!
+xpid=$!
+wait $xpid
 trap - INT TERM
 [ -s "$log/.durations.new" ] && mv "$log/.durations.new" "$log/durations"
 pass=$(grep -c '^PASS ' "$log/.results")
