@@ -5,7 +5,8 @@
 # inject for an alarm, acknowledged); then the server is stopped and the report is
 # read from the files alone.  Compared:
 #   with the record itself (exact or nearly): one charge of 3000 kg; the operator actions
-#     the script sent (8 with the ack; refused: as many as the script met); the alarms by priority against the journal
+#     the script sent (8 with the ack, and any loop put back after a shed; refused: as many
+#     as the script met); the alarms by priority against the journal
 #     files' own "raised PRIO:" lines (parsed here, exactly); the shift's fuel energy
 #     against this script's own stepwise integral of `meltcon export --csv` gas_flow over
 #     the same window (within 3 %: the export's rows are the stored instants);
@@ -78,10 +79,28 @@ i=0
 until M status --json 2>/dev/null | json 'd["link"]["state"]' 2>/dev/null | grep -qx UP; do
     i=$((i + 1)); [ $i -gt 100 ] && fail "the server did not come up"; sleep 0.1
 done
+# unshed: a loop that a late or bad reading shed to MAN (a busy machine: the PLC's answers
+# come late, the blocks put off read STALE) is put back in its configured mode, as an
+# operator would; else the furnace sits at its held outputs and the charge never heats.
+# Each request counts in the report, as an action or a refusal.
+nact=8
+unshed() {
+    for l in $(M status --json 2>/dev/null |
+        json '" ".join(l["name"] for l in d["loops"] if "shed" in l["flags"] and l["mode"] == "MAN")'); do
+        mode=$(awk -v s="[loop.$l]" '$0 == s { f = 1; next } /^\[/ { f = 0 } f && $1 == "mode" { print $3; exit }' "$cfg")
+        say "loop $l shed to MAN: put back in $mode"
+        if M set "$l.mode" "$mode" --reason "t_report: shed" >/dev/null 2>&1; then
+            nact=$((nact + 1))
+        else
+            nref=$((nref + 1))
+        fi
+    done
+}
 # wait_ready PHASE SECONDS: the phase is PHASE and says it is ready to move on
 wait_ready() {
     i=0
     while :; do
+        unshed
         st=$(M status --json 2>/dev/null | json 'd["phase"]["name"] + " " + str(d["phase"]["ready"])')
         [ "$st" = "$1 True" ] && return 0
         i=$((i + 1)); [ $i -gt $(($2 * 2)) ] && fail "$1 not ready after $2 s: $st"; sleep 0.5
@@ -178,7 +197,7 @@ M report charge --from @$t0 --to @$t1 --csv | sed -n 2p | grep -q ',painted$' ||
 M journal --since @$t0 | grep -q 'cmd charge painted -> 3 .*result="ok: Charge scrap 3.00 t of painted scrap' ||
     fail "the journal's charge line: $(M journal --since @$t0 | grep 'cmd charge')"
 [ "$(s 'd["charges"]')" = 1 ] || fail "shift charges: $(cat "$tmp/shift.json")"
-[ "$(s 'd["actions"]')" = 8 ] || fail "actions: want the 8 the script sent: $(cat "$tmp/shift.json")"
+[ "$(s 'd["actions"]')" = "$nact" ] || fail "actions: want the $nact the script sent: $(cat "$tmp/shift.json")"
 [ "$(s 'd["refused"]')" = "$nref" ] || fail "refused: want the $nref refusal(s) the script met: $(cat "$tmp/shift.json")"
 [ "$(sed -n 1p "$tmp/shift.csv" | cut -d, -f1-5)" = "record,from,to,hours,charges" ] || fail "csv header: $(cat "$tmp/shift.csv")"
 grep -q '^ISA-18.2 ' "$tmp/shift.txt" || fail "text report: $(cat "$tmp/shift.txt")"
