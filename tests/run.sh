@@ -14,8 +14,7 @@
 # for the processors with each other's simulated furnaces and servers, and on 2
 # cores a server's PLC answers then come late (a link timing out, blocks put
 # off and read STALE, loops shed to MAN) more often than one test alone meets.
-# TEST_JOBS=1
-# runs them one after the other, as before.  A test whose script has the line
+# A test whose script has the line
 # "# run.sh: one at a time" (it changes the machine: accounts, /etc) never
 # runs beside another such test.  The longest tests of the last run start
 # first (BUILD_DIR/tests/log/durations); without one, the shell tests do.
