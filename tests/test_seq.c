@@ -297,19 +297,32 @@ static void test_pyrolysis_minimum_time_cold_scrap(void **state)
     G(scrap_temp, 240);
     run(x, 25 * 60, 1);
     assert_false(x->s.ready);
-    assert_string_equal(x->s.why,
-                        "minimum 20 min done but scrap 240 °C < dry-scrap minimum 400 °C");
+    assert_string_equal(x->s.why, "pyrolysis done but scrap 240 °C < dry-scrap minimum 400 °C");
     G(scrap_temp, 399.9);
     step(x, 1);
     assert_false(x->s.ready);
     x->p.scrap_temp = (struct tag_value){ 450, Q_BAD_SENSOR };
     step(x, 1);
     assert_false(x->s.ready);
-    assert_string_equal(x->s.why, "minimum 20 min done but scrap BAD (no good value)");
+    assert_string_equal(x->s.why, "pyrolysis done but scrap BAD (no good value)");
     G(scrap_temp, 400);
     step(x, 1);
     assert_true(x->s.ready);
     assert_string_equal(x->s.why, "CO 100 ppm < end-of-pyrolysis 500 ppm after the minimum 20 min");
+
+    /* finished early by a program whose ready temperature is under the push's minimum:
+     * not ready either, and the sentence does not claim the minimum time */
+    in_phase(x, PH_PYROLYSIS);
+    x->prog.scrap_ready_c = 350;
+    G(co_ppm, 100);
+    G(scrap_temp, 380);
+    G(sc_gas_temp, 560);
+    run(x, 60, 1);
+    G(sc_gas_temp, 540);
+    step(x, 1);
+    assert_true(x->s.t_phase_s < x->prog.min_pyro_min * 60);
+    assert_false(x->s.ready);
+    assert_string_equal(x->s.why, "pyrolysis done but scrap 380 °C < dry-scrap minimum 400 °C");
 }
 
 /* CO falling slowly through co_end_ppm with the sensor's noise: once below, the

@@ -214,10 +214,10 @@ static bool exit_pyrolysis(struct seq *s, const struct seq_env *e, char *why, si
     if (co_ok && (timed || (hot && past)) &&
         !(good(scrap) && scrap.v >= e->lim->push_min_scrap_c)) {
         if (good(scrap))
-            say(why, n, "minimum %.0f min done but scrap %.0f °C < dry-scrap minimum %.0f °C",
-                g->min_pyro_min, scrap.v, e->lim->push_min_scrap_c);
+            say(why, n, "pyrolysis done but scrap %.0f °C < dry-scrap minimum %.0f °C", scrap.v,
+                e->lim->push_min_scrap_c);
         else
-            say(why, n, "minimum %.0f min done but scrap BAD (no good value)", g->min_pyro_min);
+            say(why, n, "pyrolysis done but scrap BAD (no good value)");
         return false;
     }
     if (co_ok && timed) {
