@@ -203,6 +203,7 @@ struct cfg_loop {
     double override_limit;        /* start lowering the SP at this value */
     double override_gain;         /* K of SP reduction per K over the limit */
     double pv_filter_s;           /* first-order PV filter time constant, 0 = none */
+    double pv_bad_hold_s;         /* a bad PV holds the output this long before MAN, 0 = at once */
     /* combustion override: low O2 / high CO lower this loop's SP and cap its output */
     char o2_pv[CFG_NAME_MAX], co_pv[CFG_NAME_MAX]; /* tags, "" none */
     double o2_limit, o2_gain;     /* SP lowered by o2_gain x (o2_limit - O2), K/% */

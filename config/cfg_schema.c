@@ -301,6 +301,9 @@ static const struct cfg_key loop_keys[] = {
     DBL("d_filter", d_filter, 1, 100, "8", "", "derivative filter: time constant td / d_filter"),
     DBL("pv_filter_s", pv_filter_s, 0, 3600, "0", "s",
         "first-order filter on the PV against sensor noise: time constant, 0 = none"),
+    DBL("pv_bad_hold_s", pv_bad_hold_s, 0, 60, "0", "s",
+        "a PV that is not GOOD (a late or failed read, a broken sensor) holds the output in "
+        "AUTO/CAS this long; still bad after it, the loop drops to MAN; 0 = at once"),
     DBL("sp", sp, -BIG, BIG, NULL, "", "setpoint at start"),
     DBL("sp_lo", sp_lo, -BIG, BIG, NULL, "", "lowest setpoint an operator may enter"),
     DBL("sp_hi", sp_hi, -BIG, BIG, NULL, "", "highest setpoint an operator may enter"),

@@ -209,6 +209,9 @@ static const struct bad_case bad_cases[] = {
     {"kp = 1\n", "kp = 1\ncascade_to = l9\n", "loop.l1", "cascade_to", "no other [loop.l9]"},
     /* loops: output gap and combustion override */
     {"kp = 1\n", "kp = 1\nout_deadband = -1\n", "loop.l1", "out_deadband", "out of range"},
+    {"kp = 1\n", "kp = 1\npv_bad_hold_s = -1\n", "loop.l1", "pv_bad_hold_s", "out of range"},
+    {"kp = 1\n", "kp = 1\npv_bad_hold_s = 61\n", "loop.l1", "pv_bad_hold_s", "out of range"},
+    {"kp = 1\n", "kp = 1\npv_bad_hold_s = 2 s\n", "loop.l1", "pv_bad_hold_s", "a number"},
     {"kind = hi", "kind = override\nloop = l1", "alarm.a1", "tag", "an override alarm has no source tag"},
     {NULL, "[alarm.ov]\nkind = override\nlimit = 40\npriority = low\nmessage = m\n", "alarm.ov",
      "loop", "name the loop"},

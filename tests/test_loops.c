@@ -1027,6 +1027,58 @@ static void test_bad_pv_drops_to_man(void **state)
     assert_near(pid_of(f, L_BATH)->out, pid_of(f, L_HC)->sp_work, 0);
 }
 
+/* With pv_bad_hold_s, a reading late for a moment changes no mode: the slave holds the
+ * firing, the master holds its integrator (its slave follows nothing meanwhile), and both
+ * go on when the reading returns; bad for the whole hold, the slave drops to MAN once. */
+static void test_bad_pv_hold_cascade(void **state)
+{
+    struct fx *f = *state;
+    f->c.loops[L_BATH].pv_bad_hold_s = 10;
+    f->c.loops[L_HC].pv_bad_hold_s = 5;
+    start(f);
+    set_tag(f, T_BATH, 735.0); /* 5 K low: the master integrates up */
+    for (int t = 0; t < 60; t++)
+        loops_step(&f->lp, f->tags, NULL, 1.0);
+    double firing = demand(f, T_FIRING);
+    f->tags[T_HC_GAS].q = Q_STALE;
+    /* the master steps first, so it learns of the slave's hold one step later (as of its
+     * limits) */
+    assert_int_equal(loops_step(&f->lp, f->tags, NULL, 1.0), 0);
+    assert_near(demand(f, T_FIRING), firing, 0);
+    double i0 = pid_of(f, L_BATH)->i;
+    for (int t = 0; t < 3; t++) {
+        assert_int_equal(loops_step(&f->lp, f->tags, NULL, 1.0), 0);
+        assert_near(demand(f, T_FIRING), firing, 0);
+        assert_int_equal(pid_of(f, L_HC)->mode, LOOP_CAS);
+        assert_near(pid_of(f, L_BATH)->i, i0, 0);
+        assert_true(pid_of(f, L_BATH)->status & PID_ST_I_HELD);
+    }
+    f->tags[T_HC_GAS].q = Q_GOOD;
+    for (int t = 0; t < 30; t++)
+        assert_int_equal(loops_step(&f->lp, f->tags, NULL, 1.0), 0);
+    assert_int_equal(pid_of(f, L_HC)->mode, LOOP_CAS);
+    assert_int_equal(pid_of(f, L_BATH)->mode, LOOP_AUTO);
+    assert_true(pid_of(f, L_BATH)->i > i0); /* integrating again */
+
+    f->tags[T_BATH].q = Q_BAD_COMMS; /* the master's own reading: 9 s, under its 10 s */
+    for (int t = 0; t < 9; t++)
+        assert_int_equal(loops_step(&f->lp, f->tags, NULL, 1.0), 0);
+    assert_int_equal(pid_of(f, L_BATH)->mode, LOOP_AUTO);
+    f->tags[T_BATH].q = Q_GOOD;
+    loops_step(&f->lp, f->tags, NULL, 1.0);
+
+    f->tags[T_HC_GAS].q = Q_BAD_SENSOR;
+    int dropped = 0;
+    for (int t = 0; t < 20; t++) {
+        int d = loops_step(&f->lp, f->tags, NULL, 1.0);
+        assert_int_equal(d, t == 4 ? 1 : 0);
+        dropped += d;
+    }
+    assert_int_equal(dropped, 1);
+    assert_int_equal(pid_of(f, L_HC)->mode, LOOP_MAN);
+    assert_non_null(strstr(pid_of(f, L_HC)->reason, "hc: PV BAD for 5.0 s: dropped to MAN"));
+}
+
 /* The shipped air loop (excess-air mode, issue 13): direct action on the HC gas, writing the
  * afterburning-air floor.  Split range with the hc loop: its output is at most
  * i_hi + kp (PV - SP) (the integrator's clamp is the output's 0..100), so nothing while the
@@ -1112,6 +1164,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_master_held_by_slave_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_from_readback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_slave_auto_master_tracks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_pv_hold_cascade, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ext_sp_and_tracking, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_pv_drops_to_man, setup, teardown),
         cmocka_unit_test(test_shipped_air_loop),

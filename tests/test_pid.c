@@ -892,6 +892,110 @@ static void test_bad_pv(void **state)
     }
 }
 
+/* A PV bad for less than pv_bad_hold_s holds the output and keeps the mode; the law
+ * then resumes as if the held steps had been one long step. */
+static void test_bad_pv_hold(void **state)
+{
+    (void)state;
+    static const enum tag_quality qs[] = {Q_STALE, Q_BAD_COMMS, Q_BAD_SENSOR};
+    for (size_t k = 0; k < sizeof qs / sizeof qs[0]; k++) {
+        struct pid_params prm = heat_params();
+        prm.pv_bad_hold_s = 5.0;
+        prm.td_s = 20.0; /* D sees the gap too */
+        prm.pv_filter_s = 4.0;
+        struct pid p;
+        struct fopdt f;
+        at_rest(&p, &prm, &f, LOOP_AUTO, 55.0);
+        assert_int_equal(pid_set_sp(&p, 750.0, NULL, 0), 0);
+        for (int t = 0; t < 20; t++)
+            loop_step(&p, &f, NULL, 1.0);
+        double held = p.out;
+        struct pid twin = p; /* the same block, never told of the hold */
+        struct pid_in bad = {.pv = {.v = 900.0, .q = qs[k]}};
+        for (int t = 0; t < 4; t++) { /* 4 s bad, under the 5 s hold */
+            pid_step(&p, &bad, 1.0);
+            assert_near(p.out, held, 0);
+            assert_int_equal(p.mode, LOOP_AUTO);
+            assert_true(p.status & PID_ST_BAD_PV);
+            assert_false(p.status & PID_ST_SHED);
+            assert_int_equal(p.events, 0);
+        }
+        /* an AUTO block with a bad PV refuses CAS and says which mode it stays in */
+        char err[160];
+        assert_int_equal(pid_set_mode(&p, LOOP_CAS, err, sizeof err), -1);
+        assert_non_null(strstr(err, "the PV is bad; the loop stays in AUTO"));
+        struct pid_in good = pid_in_pv(f.y);
+        pid_step(&p, &good, 1.0);
+        pid_step(&twin, &good, 5.0);
+        assert_int_equal(p.mode, LOOP_AUTO);
+        assert_false(p.status & (PID_ST_BAD_PV | PID_ST_SHED));
+        assert_near(p.out, twin.out, 1e-12);
+        assert_near(p.i, twin.i, 1e-12);
+        assert_near(p.d, twin.d, 1e-12);
+        assert_near(p.pv, twin.pv, 1e-12);
+        assert_true(fabs(p.out - held) > 0.01); /* and the law moved on */
+
+        /* bad without a break for the hold: MAN, once, with how long */
+        for (int t = 0; t < 5; t++) {
+            pid_step(&p, &bad, 1.0);
+            assert_int_equal(p.mode, t < 4 ? LOOP_AUTO : LOOP_MAN);
+            assert_int_equal(p.events, t < 4 ? 0u : (unsigned)PID_EV_DROPPED_MAN);
+        }
+        pid_step(&p, &bad, 1.0);
+        assert_int_equal(p.events, 0); /* reported once */
+        assert_true(p.status & PID_ST_SHED);
+        assert_non_null(strstr(p.reason, "for 5.0 s: dropped to MAN, output held at"));
+        assert_non_null(strstr(p.reason, tag_quality_name(qs[k])));
+    }
+}
+
+/* A PV that comes and goes (a slow PLC read every other step) never sheds the loop, and
+ * the loop still controls; a MAN block with a bad PV stays in MAN without a report. */
+static void test_bad_pv_hold_intermittent(void **state)
+{
+    (void)state;
+    struct pid_params prm = heat_params();
+    prm.pv_bad_hold_s = 2.0;
+    struct pid p;
+    struct fopdt f;
+    at_rest(&p, &prm, &f, LOOP_AUTO, 55.0);
+    double y0 = f.y;
+    assert_int_equal(pid_set_sp(&p, y0 + 30.0, NULL, 0), 0);
+    for (int t = 0; t < 1800; t++) {
+        struct pid_in in = pid_in_pv(f.y);
+        if (t % 2)
+            in.pv.q = Q_STALE;
+        fopdt_step(&f, pid_step(&p, &in, 1.0), 1.0);
+        assert_int_equal(p.mode, LOOP_AUTO);
+        assert_int_equal(p.events, 0);
+    }
+    assert_near(f.y, y0 + 30.0, 0.5);
+
+    /* the operator takes it to MAN during a hold: no shed, no report */
+    struct pid_in good = pid_in_pv(f.y);
+    pid_step(&p, &good, 1.0);
+    struct pid_in bad = {.pv = {.v = 0, .q = Q_BAD_COMMS}};
+    pid_step(&p, &bad, 1.0);
+    assert_int_equal(p.mode, LOOP_AUTO);
+    assert_int_equal(pid_set_mode(&p, LOOP_MAN, NULL, 0), 0);
+    for (int t = 0; t < 10; t++) {
+        pid_step(&p, &bad, 1.0);
+        assert_int_equal(p.events, 0);
+    }
+    assert_int_equal(p.mode, LOOP_MAN);
+    assert_false(p.status & PID_ST_SHED);
+
+    /* an output forced during a hold: the law resumes from it without a bump */
+    at_rest(&p, &prm, &f, LOOP_AUTO, 55.0);
+    struct pid_in forced = {.pv = {.v = 0, .q = Q_STALE}, .track = true, .track_value = 10.0};
+    pid_step(&p, &forced, 1.0);
+    assert_near(p.out, 10.0, 0);
+    assert_int_equal(p.mode, LOOP_AUTO);
+    good = pid_in_pv(f.y);
+    pid_step(&p, &good, 1.0);
+    assert_near(p.out, 10.0, 1e-12);
+}
+
 static void test_feed_forward(void **state)
 {
     (void)state;
@@ -1184,11 +1288,13 @@ static void test_params_from_cfg(void **state)
                          .out_rate_per_s = 2,
                          .pv_filter_s = 6,
                          .out_deadband = 0.5,
+                         .pv_bad_hold_s = 3,
                          .d_band_per_min = 0.2};
     struct pid_params prm;
     pid_params_from_cfg(&prm, &l);
     assert_near(prm.d_band_per_min, 0.2, 0);
     assert_near(prm.pv_filter_s, 6, 0);
+    assert_near(prm.pv_bad_hold_s, 3, 0);
     assert_near(prm.out_deadband, 0.5, 0);
     assert_string_equal(prm.name, "sc");
     assert_near(prm.kp, 0.8, 0);
@@ -1230,6 +1336,8 @@ int main(void)
         cmocka_unit_test(test_pv_filter_noise),
         cmocka_unit_test(test_tracking),
         cmocka_unit_test(test_bad_pv),
+        cmocka_unit_test(test_bad_pv_hold),
+        cmocka_unit_test(test_bad_pv_hold_intermittent),
         cmocka_unit_test(test_feed_forward),
         cmocka_unit_test(test_derivative_on_measurement),
         cmocka_unit_test(test_derivative_band),

@@ -401,8 +401,10 @@ static void slave_holds(const struct loops_loop *s, struct pid_in *in)
     bool reverse = s->pid.prm.action == LOOP_REVERSE;
     bool out_up = st & (reverse ? PID_ST_LIM_UP : PID_ST_LIM_DOWN);
     bool out_down = st & (reverse ? PID_ST_LIM_DOWN : PID_ST_LIM_UP);
-    in->hold_up = (st & PID_ST_SP_LIM_UP) || out_up || (st & PID_ST_TRACK);
-    in->hold_down = (st & PID_ST_SP_LIM_DOWN) || out_down || (st & PID_ST_TRACK);
+    /* a slave holding its output on a bad PV follows nothing: the master waits too */
+    bool held = st & (PID_ST_TRACK | PID_ST_BAD_PV);
+    in->hold_up = (st & PID_ST_SP_LIM_UP) || out_up || held;
+    in->hold_down = (st & PID_ST_SP_LIM_DOWN) || out_down || held;
     if (s->pid.mode != LOOP_CAS) {
         in->track = true;
         in->track_value = s->pid.sp_work;

@@ -72,8 +72,15 @@
  * low fire with its gas above SP held I at its old firing and fired up again
  * as its setpoint rose, the gas still above it.)
  *
- * A PV that is not GOOD (or not finite) holds the output, drops the block to
- * MAN and says so in `reason`; the block stays in MAN when the PV returns.
+ * A PV that is not GOOD (or not finite) holds the output.  In AUTO/CAS the
+ * block keeps its mode for pv_bad_hold_s of bad PV without a break (a read put
+ * off by the PLC link's budget or timed out once is a fraction of a second
+ * old: no reason to hand the furnace to the operator); a PV still bad after
+ * it drops the block to MAN with a sentence in `reason`, and the block stays
+ * in MAN when the PV returns.  A PV good again within the hold resumes the
+ * law as if the held steps had been one long step: the filter, D, the
+ * integral, the setpoint ramp and the rate limit span the whole time since
+ * the last good PV, and the output goes on from where it was held.
  */
 #include "pid.h"
 
@@ -227,24 +234,39 @@ static double reinit_integrator(double out, double pdf, double lo, double hi)
     return out - pdf;
 }
 
-/* A step with a bad PV: hold (or follow the forced output), drop to MAN. */
-static double step_bad_pv(struct pid *p, const struct pid_in *in)
+/* A step of dt with a bad PV: hold the output (or follow the forced one); in
+ * AUTO/CAS, once the PV has been bad pv_bad_hold_s, drop to MAN. */
+static double step_bad_pv(struct pid *p, const struct pid_in *in, double dt)
 {
     p->status |= PID_ST_BAD_PV;
-    p->pv_valid = false;
-    if (in->track && isfinite(in->track_value)) {
+    p->bad_s += dt;
+    bool forced = in->track && isfinite(in->track_value);
+    if (forced) {
         p->out = in->track_value;
         p->status |= PID_ST_TRACK;
+        p->bumpless = true; /* the law resumes from the forced output */
     }
     p->man_out = p->out;
+    if (p->mode != LOOP_MAN && p->bad_s < p->prm.pv_bad_hold_s) {
+        p->held_s += dt;
+        return p->out;
+    }
+    p->pv_valid = false;
+    p->held_s = 0;
     p->bumpless = true;
     if (p->mode != LOOP_MAN) {
         p->mode = LOOP_MAN;
         p->shed = true;
         p->events |= PID_EV_DROPPED_MAN;
-        snprintf(p->reason, sizeof p->reason, "%s: PV %s: dropped to MAN, output held at %.1f%s%s",
-                 p->prm.name, isfinite(in->pv.v) ? tag_quality_name(in->pv.q) : "not a number",
-                 p->out, sep(p->prm.out_unit), p->prm.out_unit);
+        const char *what = isfinite(in->pv.v) ? tag_quality_name(in->pv.q) : "not a number";
+        if (p->prm.pv_bad_hold_s > 0)
+            snprintf(p->reason, sizeof p->reason,
+                     "%s: PV %s for %.1f s: dropped to MAN, output held at %.1f%s%s",
+                     p->prm.name, what, p->bad_s, p->out, sep(p->prm.out_unit),
+                     p->prm.out_unit);
+        else
+            snprintf(p->reason, sizeof p->reason, "%s: PV %s: dropped to MAN, output held at %.1f%s%s",
+                     p->prm.name, what, p->out, sep(p->prm.out_unit), p->prm.out_unit);
     }
     return p->out;
 }
@@ -260,6 +282,7 @@ void pid_params_from_cfg(struct pid_params *prm, const struct cfg_loop *l)
     prm->d_filter = l->d_filter;
     prm->d_band_per_min = l->d_band_per_min;
     prm->pv_filter_s = l->pv_filter_s;
+    prm->pv_bad_hold_s = l->pv_bad_hold_s;
     prm->sp_lo = l->sp_lo;
     prm->sp_hi = l->sp_hi;
     prm->sp_max_step = l->sp_max_step;
@@ -311,7 +334,10 @@ double pid_step(struct pid *p, const struct pid_in *in, double dt)
     p->status = p->shed ? PID_ST_SHED : 0;
     p->events = 0;
     if (in->pv.q != Q_GOOD || !isfinite(in->pv.v))
-        return step_bad_pv(p, in);
+        return step_bad_pv(p, in, dt);
+    p->bad_s = 0;
+    dt += p->held_s; /* a hold just ended: this step spans it (top of the file) */
+    p->held_s = 0;
 
     double pv = filter_pv(p, in->pv.v, dt);
     step_derivative(p, pv, dt);
@@ -427,8 +453,8 @@ int pid_set_mode(struct pid *p, enum cfg_loop_mode mode, char *err, size_t errle
     if (mode == LOOP_CAS && !prm->cas_allowed)
         return err_set(err, errlen, "%s: CAS refused: the loop has no master to follow", prm->name);
     if (mode != LOOP_MAN && (p->status & PID_ST_BAD_PV))
-        return err_set(err, errlen, "%s: %s refused: the PV is bad; the loop stays in MAN",
-                       prm->name, cfg_loop_mode_name(mode));
+        return err_set(err, errlen, "%s: %s refused: the PV is bad; the loop stays in %s",
+                       prm->name, cfg_loop_mode_name(mode), cfg_loop_mode_name(p->mode));
     if (mode == LOOP_MAN)
         p->man_out = p->out;
     p->mode = mode;

@@ -35,6 +35,8 @@ struct pid_params {
     double d_filter;             /* N: derivative filter time = td / N; 0 = unfiltered */
     double d_band_per_min;       /* derivative noise band on the PV rate, PV units/min, 0 none */
     double pv_filter_s;          /* first-order PV filter time constant, 0 = none */
+    double pv_bad_hold_s;        /* a bad PV holds the output in AUTO/CAS this long before
+                                  * the block drops to MAN, 0 = at once */
     double sp_lo, sp_hi;         /* setpoint limits (every mode) */
     double sp_max_step;          /* largest single operator change, 0 = none */
     double sp_ramp_per_min;      /* working SP ramp, PV units/min, 0 = none */
@@ -56,7 +58,8 @@ enum pid_status {
     PID_ST_I_CLAMP = 1u << 5,      /* integrator at its clamp */
     PID_ST_I_HELD = 1u << 6,       /* integration skipped (anti-windup) */
     PID_ST_TRACK = 1u << 7,        /* output forced from outside */
-    PID_ST_BAD_PV = 1u << 8,       /* PV not GOOD: output held, block in MAN */
+    PID_ST_BAD_PV = 1u << 8,       /* PV not GOOD: output held (in MAN once bad for
+                                      pv_bad_hold_s) */
     PID_ST_SP_RAMP = 1u << 9,      /* working SP still ramping to the target */
     PID_ST_SP_LIM_UP = 1u << 10,   /* effective SP below the requested one
                                     * (ramp, limit or override) */
@@ -108,6 +111,8 @@ struct pid {
     unsigned events;  /* enum pid_event bits of the last step */
     char reason[160]; /* last event, as a sentence ("" if none) */
     bool pv_valid;    /* pv holds a good previous sample (for D) */
+    double bad_s;     /* how long the PV has been bad without a break, s */
+    double held_s;    /* of it, held in AUTO/CAS: the next good step's law spans it too */
     bool bumpless;    /* next AUTO/CAS step re-initialises i from out */
 };
 

@@ -25,7 +25,7 @@ enum {
     LF_SAT_HI = 1u << 0,   /* output at its high limit */
     LF_SAT_LO = 1u << 1,
     LF_RATE = 1u << 2,     /* output rate-limited */
-    LF_BAD_PV = 1u << 3,   /* PV not GOOD: output held, loop in MAN */
+    LF_BAD_PV = 1u << 3,   /* PV not GOOD: output held (MAN after pv_bad_hold_s) */
     LF_OVERRIDE = 1u << 4, /* setpoint lowered by an override (roof or O2/CO) */
     LF_TRACK = 1u << 5,    /* output tracking a forced value (PLC low fire, door open) */
     LF_SHED = 1u << 6,     /* dropped to MAN by a bad PV, not yet put back by an operator */
