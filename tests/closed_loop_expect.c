@@ -515,17 +515,23 @@ static bool x_lf_dropped(const struct harness *h, char *got, size_t n)
     size_t used = 0;
     for (int l = 0; l < h->core.loops.n && used < n; l++) {
         bool dep = pv_in_refused_block(h, l);
-        double at = f->t_dropped[l];
-        bool fine = dep ? at >= lf->at && at <= lf->at + h->dt + 1e-6 && !isnan(f->lf_out0[l]) &&
-                              f->lf_out_drift[l] <= 0.01
+        double at = f->t_dropped[l], hold = h->core.loops.loop[l].pid.prm.pv_bad_hold_s;
+        /* the output held from the fault on; MAN once the PV has been bad for the hold
+         * (counted in steps from the first bad one, which comes within a step) */
+        bool fine = dep ? at >= lf->at + hold - h->dt - 1e-6 && at <= lf->at + hold + h->dt + 1e-6 &&
+                              !isnan(f->lf_out0[l]) && f->lf_out_drift[l] <= 0.01
                         : at < 0;
         ok = ok && fine;
-        used += (size_t)snprintf(got + used, n - used, "%s%s %s", used ? "; " : "",
+        char when[48] = "";
+        if (dep && at >= 0)
+            snprintf(when, sizeof when, " %.2f s in (hold %.0f s)", at - lf->at, hold);
+        used += (size_t)snprintf(got + used, n - used, "%s%s %s%s", used ? "; " : "",
                                  h->core.loops.loop[l].pid.prm.name,
                                  !dep     ? (at < 0 ? "kept its mode" : "DROPPED")
                                  : at < 0 ? "NOT dropped"
                                  : fine   ? "dropped, held"
-                                          : "dropped late or moved");
+                                          : "dropped early or late, or moved",
+                                 when);
     }
     return ok && h->core.loops.n > 0;
 }
@@ -634,7 +640,7 @@ static const struct expect expects[] = {
     {"plc_silent.ini", "values COMMS at once, STALE after the link's stale age", x_lf_stale},
     {"plc_silent.ini", "link down at once, reconnected within the backoff cap", x_lf_reconnect},
     {"link refuse", "refused block COMMS then STALE; other blocks GOOD, link up", x_lf_stale},
-    {"link refuse", "loops with a PV in the block dropped to MAN at once, outputs held",
+    {"link refuse", "loops with a PV in the block held their outputs, MAN after their pv_bad_hold_s",
      x_lf_dropped},
     {"link refuse", "every tag GOOD at the first read after; loops back in their modes",
      x_lf_recovered},

@@ -273,9 +273,9 @@ static void measure_link(struct harness *h)
         const struct loops *lp = &h->core.loops;
         for (int l = 0; l < lp->n; l++) {
             const struct pid *p = &lp->loop[l].pid;
-            if (p->mode != LOOP_MAN || f->t_dropped[l] < lf->at)
+            if (!(p->status & PID_ST_BAD_PV) || h->t < lf->at)
                 continue;
-            if (isnan(f->lf_out0[l])) /* its first cycle in MAN */
+            if (isnan(f->lf_out0[l])) /* its first cycle with the PV bad: held from here */
                 f->lf_out0[l] = p->out;
             f->lf_out_drift[l] = fmax(f->lf_out_drift[l], fabs(p->out - f->lf_out0[l]));
         }
