@@ -4,7 +4,9 @@
 # against a 250 ms period), then without delay for comparison:
 #   the share of `meltcon status` calls answered and their latency p50/p99
 #     (one call every 0.1 s, each timed from start to exit);
-#   the server's slow cycles and its deadlines missed meanwhile.
+#   the server's slow cycles and its deadlines missed meanwhile;
+#   the loops dropped to MAN meanwhile, with the shipped pv_bad_hold_s and
+#   (the anchor) with every hold at 0, MAN at the first reading not GOOD.
 # Figures to read; nothing fails on a timing.
 # Usage: bench_plc_slow.sh BUILD_DIR     (BENCH_SECONDS: length of each run, default 20)
 set -u
@@ -47,21 +49,23 @@ srvpid=$!
 sleep 3
 "$MC" -c "$tmp/m.ini" status >/dev/null 2>&1 || skip "the server did not answer"
 
+cfg=$tmp/m.ini
 # run DELAY_MS: D seconds of status calls, one every 0.1 s
 run() {
     printf 'delay %s\n' "$1" >"$tmp/ctl"
     sleep 2
-    "$MC" -c "$tmp/m.ini" status --json >"$tmp/before.json" 2>/dev/null
+    "$MC" -c "$cfg" status --json >"$tmp/before.json" 2>/dev/null
     : >"$tmp/lat"
     end=$(($(date +%s) + D))
     while [ "$(date +%s)" -lt "$end" ]; do
         t0=$(date +%s%N)
-        if "$MC" -c "$tmp/m.ini" status >/dev/null 2>&1; then r=ok; else r=failed; fi
+        if "$MC" -c "$cfg" status >/dev/null 2>&1; then r=ok; else r=failed; fi
         echo "$r $((($(date +%s%N) - t0) / 1000))" >>"$tmp/lat"
         sleep 0.1
     done
-    "$MC" -c "$tmp/m.ini" status --json >"$tmp/after.json" 2>/dev/null
-    python3 - "$1" "$tmp/lat" "$tmp/before.json" "$tmp/after.json" <<'PY'
+    "$MC" -c "$cfg" status --json >"$tmp/after.json" 2>/dev/null
+    drops=$("$MC" -c "$cfg" journal --since "-$((D + 3))s" 2>/dev/null | grep -c 'dropped to MAN')
+    python3 - "$1" "$tmp/lat" "$tmp/before.json" "$tmp/after.json" "$drops" "$2" <<'PY'
 import json, math, sys
 delay, lat = sys.argv[1], [l.split() for l in open(sys.argv[2])]
 ok = sorted(int(us) / 1000 for r, us in lat if r == "ok")
@@ -73,9 +77,23 @@ try:
                                                        a["late_p99_ms"])
 except (OSError, ValueError, KeyError):
     cyc = "cycle figures not read"
-print("   PLC +%s ms: status answered %d of %d (%.0f %%), latency p50 %.0f ms, p99 %.0f ms; %s"
-      % (delay, len(ok), len(lat), 100.0 * len(ok) / max(1, len(lat)), rank(0.5), rank(0.99), cyc))
+print("   PLC +%s ms%s: status answered %d of %d (%.0f %%), latency p50 %.0f ms, p99 %.0f ms; %s; "
+      "loops dropped to MAN %s"
+      % (delay, sys.argv[6], len(ok), len(lat), 100.0 * len(ok) / max(1, len(lat)), rank(0.5),
+         rank(0.99), cyc, sys.argv[5]))
 PY
 }
-run 70
-run 0
+run 70 ""
+run 0 ""
+
+# the anchor: the same slow PLC with every loop's hold at 0 (a server of its own)
+kill "$srvpid" 2>/dev/null
+wait "$srvpid" 2>/dev/null
+sed -e "s/^pv_bad_hold_s = .*/pv_bad_hold_s = 0/" -e "s|^socket =.*|socket = $tmp/m0.sock|" \
+    -e "s|^state_dir =.*|state_dir = $tmp/state0|" "$tmp/m.ini" >"$tmp/m0.ini"
+cfg=$tmp/m0.ini
+"$MC" -c "$cfg" server -f >/dev/null 2>&1 &
+srvpid=$!
+sleep 3
+"$MC" -c "$cfg" status >/dev/null 2>&1 || skip "the server with every hold at 0 did not answer"
+run 70 " (every pv_bad_hold_s 0)"
