@@ -630,6 +630,7 @@ static void test_loop_prio(void **state)
     snprintf(sc->prio_loop, sizeof sc->prio_loop, "bath");
     sc->prio_band = 3;
     sc->prio_gain = 10;
+    f->c.loops[L_BATH].pv_bad_hold_s = 10;
     start(f);
     set_tag(f, T_SC_GAS, 300); /* 150 K below SP: the law wants the fan at 100 % */
     set_tag(f, T_BATH, 732);
@@ -638,6 +639,15 @@ static void test_loop_prio(void **state)
     assert_near(f->lp.loop[L_SC].prio_cap, 50, 1e-9);
     assert_near(pid_of(f, L_SC)->out, 50, 1e-9);
     assert_true(pid_of(f, L_SC)->status & PID_ST_SAT_HI);
+    /* the bath's reading late (a slow PLC, every other cycle): the bath holds, so does the
+     * cap, from the bath's last good PV; the fan does not jump up between the readings */
+    for (int k = 0; k < 20; k++) {
+        f->tags[T_BATH].q = k % 2 ? Q_STALE : Q_GOOD;
+        loops_step(&f->lp, f->tags, NULL, 1.0);
+        assert_near(f->lp.loop[L_SC].prio_cap, 50, 1e-9);
+        assert_near(pid_of(f, L_SC)->out, 50, 1e-9);
+    }
+    f->tags[T_BATH].q = Q_GOOD;
     set_tag(f, T_BATH, 740);
     for (int k = 0; k < 30; k++)
         loops_step(&f->lp, f->tags, NULL, 1.0);

@@ -52,7 +52,8 @@
  * limit comes down prio_gain per K the bath is more than prio_band below its setpoint, so
  * the burners' heat goes to the bath first; the charge preheats once the bath is back.
  * The deficit is the other loop's working setpoint less its filtered PV, from its last
- * step; that loop in MAN or with a bad PV caps nothing.  It pays where the scrap carries
+ * step; that loop in MAN (or dropped there by a bad PV) caps nothing, one holding through a
+ * bad PV caps from its last good PV.  It pays where the scrap carries
  * no organics and costs throughput where it does (the pyrolysis it slows is the cycle), so
  * with [scrap.NAME] classes it acts only while the last charge accepted is of a class with
  * bath_priority = yes (loops_prio_on; the core passes that class in struct loops_ext);
@@ -327,7 +328,9 @@ static void step_prio(struct loops *lp, struct loops_loop *x, bool on)
     }
     const struct pid *o = &lp->loop[x->prio].pid;
     double s = o->prm.action == LOOP_DIRECT ? -1.0 : 1.0;
-    bool valid = o->mode != LOOP_MAN && !(o->status & PID_ST_BAD_PV) && o->pv_valid;
+    /* a loop holding through a bad PV (pv_bad_hold_s) keeps its last good PV, and so the
+     * cap: a reading late every other cycle does not lift the cap between readings */
+    bool valid = o->mode != LOOP_MAN && o->pv_valid;
     x->prio_cap = loops_prio_cap(prm->out_lo, prm->out_hi, x->prio_band, x->prio_gain,
                                  s * (o->sp_work - o->pv), valid);
 }
