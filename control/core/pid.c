@@ -258,15 +258,13 @@ static double step_bad_pv(struct pid *p, const struct pid_in *in, double dt)
         p->mode = LOOP_MAN;
         p->shed = true;
         p->events |= PID_EV_DROPPED_MAN;
-        const char *what = isfinite(in->pv.v) ? tag_quality_name(in->pv.q) : "not a number";
+        char how_long[32] = ""; /* " for 5.0 s" after a hold */
         if (p->prm.pv_bad_hold_s > 0)
-            snprintf(p->reason, sizeof p->reason,
-                     "%s: PV %s for %.1f s: dropped to MAN, output held at %.1f%s%s",
-                     p->prm.name, what, p->bad_s, p->out, sep(p->prm.out_unit),
-                     p->prm.out_unit);
-        else
-            snprintf(p->reason, sizeof p->reason, "%s: PV %s: dropped to MAN, output held at %.1f%s%s",
-                     p->prm.name, what, p->out, sep(p->prm.out_unit), p->prm.out_unit);
+            snprintf(how_long, sizeof how_long, " for %.1f s", p->bad_s);
+        snprintf(p->reason, sizeof p->reason,
+                 "%s: PV %s%s: dropped to MAN, output held at %.1f%s%s", p->prm.name,
+                 isfinite(in->pv.v) ? tag_quality_name(in->pv.q) : "not a number", how_long, p->out,
+                 sep(p->prm.out_unit), p->prm.out_unit);
     }
     return p->out;
 }
