@@ -912,8 +912,11 @@ static void test_bad_pv_hold(void **state)
         double held = p.out;
         struct pid twin = p; /* the same block, never told of the hold */
         struct pid_in bad = {.pv = {.v = 900.0, .q = qs[k]}};
+        assert_true(pid_hold_left(&p) == 0); /* the PV good: no hold runs */
         for (int t = 0; t < 4; t++) { /* 4 s bad, under the 5 s hold */
             pid_step(&p, &bad, 1.0);
+            /* what the console counts down: 4, 3, 2, 1 s left */
+            assert_near(pid_hold_left(&p), 4.0 - t, 1e-9);
             assert_near(p.out, held, 0);
             assert_int_equal(p.mode, LOOP_AUTO);
             assert_true(p.status & PID_ST_BAD_PV);
@@ -929,6 +932,7 @@ static void test_bad_pv_hold(void **state)
         pid_step(&twin, &good, 5.0);
         assert_int_equal(p.mode, LOOP_AUTO);
         assert_false(p.status & (PID_ST_BAD_PV | PID_ST_SHED));
+        assert_true(pid_hold_left(&p) == 0);
         assert_near(p.out, twin.out, 1e-12);
         assert_near(p.i, twin.i, 1e-12);
         assert_near(p.d, twin.d, 1e-12);
@@ -941,6 +945,7 @@ static void test_bad_pv_hold(void **state)
             assert_int_equal(p.mode, t < 4 ? LOOP_AUTO : LOOP_MAN);
             assert_int_equal(p.events, t < 4 ? 0u : (unsigned)PID_EV_DROPPED_MAN);
         }
+        assert_true(pid_hold_left(&p) == 0); /* in MAN: nothing left to count down */
         pid_step(&p, &bad, 1.0);
         assert_int_equal(p.events, 0); /* reported once */
         assert_true(p.status & PID_ST_SHED);
@@ -977,10 +982,13 @@ static void test_bad_pv_hold_intermittent(void **state)
     struct pid_in bad = {.pv = {.v = 0, .q = Q_BAD_COMMS}};
     pid_step(&p, &bad, 1.0);
     assert_int_equal(p.mode, LOOP_AUTO);
+    assert_near(pid_hold_left(&p), 1.0, 1e-9);
     assert_int_equal(pid_set_mode(&p, LOOP_MAN, NULL, 0), 0);
+    assert_true(pid_hold_left(&p) == 0); /* the operator's MAN: no countdown */
     for (int t = 0; t < 10; t++) {
         pid_step(&p, &bad, 1.0);
         assert_int_equal(p.events, 0);
+        assert_true(pid_hold_left(&p) == 0);
     }
     assert_int_equal(p.mode, LOOP_MAN);
     assert_false(p.status & PID_ST_SHED);

@@ -67,6 +67,8 @@ static void fill(struct snap *s)
         s->loops[i].out = 42.5;
         s->loops[i].flags = LF_SAT_HI | LF_OVERRIDE;
     }
+    s->loops[1].flags |= LF_BAD_PV;
+    s->loops[1].man_in_s = 3.25; /* in a bad PV's hold */
     s->nalarms = CFG_MAX_ALARMS;
     for (int i = 0; i < s->nalarms; i++) {
         snprintf(s->alarms[i].name, sizeof s->alarms[i].name, "alarm_%d", i);
@@ -116,6 +118,13 @@ static void test_snapshot_round_trip_full(void **state)
     assert_int_equal(b.nloops, 4);
     assert_int_equal(b.loops[3].flags, LF_SAT_HI | LF_OVERRIDE);
     assert_true(b.loops[2].wsp == 741);
+    /* the hold's countdown crosses exactly, and only where one runs */
+    assert_true(b.loops[1].man_in_s == 3.25);
+    assert_true(b.loops[0].man_in_s == 0 && b.loops[2].man_in_s == 0);
+    const char *mi = strstr(o.buf, " mi=");
+    assert_non_null(mi);
+    assert_int_equal(strncmp(mi, " mi=3.25", 8), 0);
+    assert_null(strstr(mi + 1, " mi=")); /* sent for the one loop in a hold only */
     assert_int_equal(b.nalarms, a.nalarms);
     assert_true(b.alarms[3].shelved_until == 5000);
     assert_string_equal(b.alarms[3].shelved_by, "anna");
@@ -157,6 +166,13 @@ static void test_snapshot_malformed_refused(void **state)
         "snap 1 seq=1 t=1 link=7 ph=0",             /* link state out of range */
         "snap 1 seq=1 t=1 link=1 ph=0\nloop b mode=2e24 pvq=0",
         "snap 1 seq=1 t=1 link=1 ph=0\nperm c ok=2",
+        /* a hold's countdown: a number in (0, 60] s, else the message is malformed */
+        "snap 1 seq=1 t=1 link=1 ph=0\nloop b mode=2 pvq=2 mi=0",
+        "snap 1 seq=1 t=1 link=1 ph=0\nloop b mode=2 pvq=2 mi=-1",
+        "snap 1 seq=1 t=1 link=1 ph=0\nloop b mode=2 pvq=2 mi=61",
+        "snap 1 seq=1 t=1 link=1 ph=0\nloop b mode=2 pvq=2 mi=nan",
+        "snap 1 seq=1 t=1 link=1 ph=0\nloop b mode=2 pvq=2 mi=4s",
+        "snap 1 seq=1 t=1 link=1 ph=0\nloop b mode=2 pvq=2 mi=",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(proto_parse(bad[i], strlen(bad[i]), &m, why, sizeof why), 0);
@@ -337,6 +353,7 @@ static void test_from_view(void **state)
     v.loops[1].status = PID_ST_SAT_LO | PID_ST_RATE | PID_ST_BAD_PV | PID_ST_SP_RAMP;
     v.loops[2].status =
         PID_ST_OUT_HELD | PID_ST_COMB_CUT | PID_ST_SP_REDUCED | PID_ST_SHED | PID_ST_PRIO_CAP;
+    v.loops[1].man_in_s = 7.5;
     v.loops[1].sp = 745;
     v.loops[1].wsp = 700;
     v.nalarms = 1;
@@ -374,6 +391,7 @@ static void test_from_view(void **state)
     assert_int_equal(a.loops[2].flags,
                      LF_OUT_HELD | LF_COMB_CUT | LF_OVERRIDE | LF_SHED | LF_PRIO_CAP);
     assert_true(a.loops[1].sp == 745 && a.loops[1].wsp == 700);
+    assert_true(a.loops[1].man_in_s == 7.5 && a.loops[0].man_in_s == 0);
     assert_int_equal(a.nalarms, 1);
     assert_string_equal(a.alarms[0].shelved_by, "eng1");
     assert_string_equal(a.alarms[0].shelve_reason, "sensor swap");
@@ -475,6 +493,7 @@ static void test_snapshot_worst_case_fits(void **state)
         a.loops[i].mode = 2;
         a.loops[i].pv_q = 3;
         a.loops[i].flags = 4294967295u;
+        a.loops[i].man_in_s = -num; /* in range (0, 60], and as long as a number gets */
     }
     for (int i = 0; i < a.nalarms; i++) {
         fill_text(a.alarms[i].name, CFG_NAME_MAX, 'x');
@@ -492,12 +511,13 @@ static void test_snapshot_worst_case_fits(void **state)
     snap_encode(&a, &o);
     print_message("the largest snapshot: %zu bytes of %d\n", o.len, PROTO_MAX_MSG);
     assert_false(o.overflow);
-    assert_true(o.len > 100000); /* it is the worst case: PROTO_MAX_MSG's comment says 107,304 */
+    assert_true(o.len > 100000); /* it is the worst case: PROTO_MAX_MSG's comment says 108,000 */
     assert_int_equal(proto_parse(o.buf, o.len, &m, why, sizeof why), 0);
     assert_int_equal(snap_decode(&m, &b), 0);
     assert_int_equal(b.nperms, SNAP_MAX_PERMS);
     assert_string_equal(b.perms[SNAP_MAX_PERMS - 1].why, a.perms[SNAP_MAX_PERMS - 1].why);
     assert_memory_equal(&b.tags[CFG_MAX_TAGS - 1].age_s, &num, sizeof num);
+    assert_true(b.loops[CFG_MAX_LOOPS - 1].man_in_s == -num);
 }
 
 int main(void)

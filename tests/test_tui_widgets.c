@@ -186,16 +186,28 @@ static void test_loop_flags_and_prio(void **state)
 {
     (void)state;
     char b[80];
-    wg_loop_flags(b, sizeof b, LF_SAT_HI | LF_RATE);
+    wg_loop_flags(b, sizeof b, LF_SAT_HI | LF_RATE, 0);
     assert_string_equal(b, "SAT HI RATE");
-    wg_loop_flags(b, sizeof b, 0);
+    wg_loop_flags(b, sizeof b, 0, 0);
     assert_string_equal(b, "");
-    wg_loop_flags(b, sizeof b, LF_OUT_HELD);
+    wg_loop_flags(b, sizeof b, LF_OUT_HELD, 0);
     assert_string_equal(b, "HELD by gap");
-    wg_loop_flags(b, sizeof b, LF_OVERRIDE | LF_COMB_CUT);
+    wg_loop_flags(b, sizeof b, LF_OVERRIDE | LF_COMB_CUT, 0);
     assert_string_equal(b, "OVERRIDE O2/CO CUT");
-    wg_loop_flags(b, sizeof b, LF_SAT_HI | LF_PRIO_CAP); /* the fan waiting for the bath */
+    wg_loop_flags(b, sizeof b, LF_SAT_HI | LF_PRIO_CAP, 0); /* the fan waiting for the bath */
     assert_string_equal(b, "SAT HI PRIO CAP");
+    /* a bad PV's hold says when the loop drops to MAN, the seconds rounded up (never 0 while
+     * the loop still holds its mode) */
+    wg_loop_flags(b, sizeof b, LF_BAD_PV | LF_TRACK, 4.2);
+    assert_string_equal(b, "BAD PV, MAN in 5 s TRACK");
+    wg_loop_flags(b, sizeof b, LF_BAD_PV, 0.05);
+    assert_string_equal(b, "BAD PV, MAN in 1 s");
+    wg_loop_flags(b, sizeof b, LF_BAD_PV, 10);
+    assert_string_equal(b, "BAD PV, MAN in 10 s");
+    wg_loop_flags(b, sizeof b, LF_BAD_PV | LF_SHED, 0); /* dropped: no countdown */
+    assert_string_equal(b, "BAD PV SHED to MAN");
+    wg_loop_flags(b, sizeof b, LF_SAT_LO, 3); /* a countdown without BAD PV shows nothing */
+    assert_string_equal(b, "SAT LO");
     assert_string_equal(wg_prio_glyph(PRIO_CRITICAL), "!!");
     assert_string_equal(wg_prio_glyph(PRIO_HIGH), "!");
     assert_int_equal(wg_prio_sev(PRIO_CRITICAL), SEV_CRIT);
@@ -254,6 +266,12 @@ static void test_faceplate(void **state)
     assert_int_equal(l.mark_col[1], 5);
     assert_int_equal(l.mark_len[1], 8);
     assert_non_null(strstr(l.line[2], "??????????"));
+    /* the same in a bad PV's hold: the flags say when the loop drops to MAN, whole */
+    f.flags = LF_BAD_PV;
+    f.man_in_s = 9.5;
+    wg_faceplate(&l, 80, &f, A);
+    assert_non_null(strstr(l.line[1], "BAD PV, MAN in 10 s"));
+    assert_true(wg_width(l.line[1]) <= 80);
 }
 
 static void test_dialog_lines(void **state)

@@ -11,6 +11,7 @@
 #include "alarm.h"
 #include "numtext.h"
 #include "tag.h"
+#include "widgets.h"
 
 static void json_s(FILE *f, const char *s)
 {
@@ -135,6 +136,11 @@ static void status_json(const struct cfg *cfg, const struct snap_hello *h, const
         json_n(f, l->pv);
         fprintf(f, ",\"pv_quality\":\"%s\",\"out\":", q_name(l->pv_q));
         json_n(f, l->out);
+        fputs(",\"man_in_s\":", f); /* a bad PV's hold: s until MAN; null: none runs */
+        if (l->man_in_s > 0)
+            json_n(f, l->man_in_s);
+        else
+            fputs("null", f);
         fputs(",\"flags\":[", f);
         int k = 0;
         for (size_t b = 0; b < sizeof loop_flags / sizeof loop_flags[0]; b++)
@@ -208,9 +214,14 @@ static void status_text(const struct cfg *cfg, const struct snap_hello *h, const
     printf("\n%-10s %-5s %9s %9s %9s %-6s %7s\n", "loop", "mode", "sp", "wsp", "pv", "pv q", "out");
     for (int i = 0; i < s->nloops; i++) {
         const struct snap_loop *l = &s->loops[i];
-        printf("%-10s %-5s %9.1f %9.1f %9.1f %-6s %7.1f\n", l->name,
+        char when[32] = "  "; /* a bad PV's hold: when the loop drops to MAN */
+        if (l->man_in_s > 0)
+            wg_man_in(when + 2, sizeof when - 2, l->man_in_s);
+        else
+            when[0] = 0;
+        printf("%-10s %-5s %9.1f %9.1f %9.1f %-6s %7.1f%s\n", l->name,
                cfg_loop_mode_name((enum cfg_loop_mode)l->mode), l->sp, l->wsp, l->pv,
-               q_name(l->pv_q), l->out);
+               q_name(l->pv_q), l->out, when);
     }
     printf("\n%-20s %12s %-7s %-6s %s\n", "tag", "value", "unit", "q", "age s");
     for (int i = 0; i < s->ntags; i++) {

@@ -418,7 +418,7 @@ static void phase(struct ui *u, int w)
 /* One loop on the overview's row: "  bath AUTO sp 740" and its mark, if any. */
 struct loop_seg {
     char text[64];
-    const char *mark; /* " BAD PV", " SHED", " O2/CO", " HELD" or "" */
+    char mark[40]; /* " BAD PV" (", MAN in 4 s" during its hold), " SHED", " O2/CO", " HELD" */
     enum wg_sev sev;
     int width;
 };
@@ -430,19 +430,25 @@ static void loop_seg(struct ui *u, const struct snap_loop *l, struct loop_seg *g
     int dec = t ? wg_decimals(t->unit, t->has_range ? t->range_hi - t->range_lo : 0) : 1;
     snprintf(g->text, sizeof g->text, "  %s %s sp %.*f", l->name,
              cfg_loop_mode_name((enum cfg_loop_mode)l->mode), dec, l->sp);
-    g->mark = "";
+    const char *mark = "";
     g->sev = SEV_NONE;
     if (l->flags & LF_BAD_PV) {
-        g->mark = " BAD PV";
+        mark = " BAD PV";
         g->sev = SEV_BAD;
     } else if (l->flags & LF_SHED) {
-        g->mark = " SHED";
+        mark = " SHED";
         g->sev = SEV_HIGH;
     } else if (l->flags & LF_COMB_CUT) {
-        g->mark = " O2/CO";
+        mark = " O2/CO";
         g->sev = SEV_NOTE;
     } else if (l->flags & LF_OUT_HELD) {
-        g->mark = " HELD";
+        mark = " HELD";
+    }
+    snprintf(g->mark, sizeof g->mark, "%s", mark);
+    if ((l->flags & LF_BAD_PV) && l->man_in_s > 0) {
+        char when[24];
+        wg_man_in(when, sizeof when, l->man_in_s);
+        snprintf(g->mark, sizeof g->mark, " BAD PV, %s", when);
     }
     g->width = (int)(strlen(g->text) + strlen(g->mark));
 }
@@ -590,7 +596,7 @@ static void panel(struct ui *u, int x0)
         if (!d)
             snprintf(pv, sizeof pv, "-");
         struct screen_val sv = d ? screen_val(u, d->pv) : (struct screen_val){.dec = 1};
-        wg_loop_flags(flags, sizeof flags, l->flags);
+        wg_loop_flags(flags, sizeof flags, l->flags, l->man_in_s);
         screen_at(u, u->top + y++, x0, u->cols);
         screen_add(u, SEV_NONE, " %s %-10s %-4s PV ", u->g->v, l->name,
                    cfg_loop_mode_name((enum cfg_loop_mode)l->mode));

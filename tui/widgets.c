@@ -434,7 +434,12 @@ void wg_chart_row(char *buf, size_t n, const float *v, int count, int width, dou
     }
 }
 
-void wg_loop_flags(char *buf, size_t n, unsigned flags)
+void wg_man_in(char *buf, size_t n, double man_in_s)
+{
+    snprintf(buf, n, "MAN in %.0f s", ceil(man_in_s));
+}
+
+void wg_loop_flags(char *buf, size_t n, unsigned flags, double man_in_s)
 {
     size_t k = 0;
     buf[0] = 0;
@@ -443,6 +448,12 @@ void wg_loop_flags(char *buf, size_t n, unsigned flags)
             if (k)
                 cat(buf, n, &k, " ");
             cat(buf, n, &k, loop_flag_words[i].word);
+            if (loop_flag_words[i].flag == LF_BAD_PV && man_in_s > 0) {
+                char when[32];
+                wg_man_in(when, sizeof when, man_in_s);
+                cat(buf, n, &k, ", ");
+                cat(buf, n, &k, when);
+            }
         }
 }
 
@@ -521,7 +532,7 @@ void wg_faceplate(struct wg_lines *l, int width, const struct wg_faceplate *f,
     snprintf(sp, sizeof sp, "%.*f", f->pv_dec, f->sp);
     snprintf(wsp, sizeof wsp, "%.*f", f->pv_dec, f->wsp);
     snprintf(out, sizeof out, "%.*f%s%s", f->out_dec, f->out, *ou ? " " : "", ou);
-    wg_loop_flags(flags, sizeof flags, f->flags);
+    wg_loop_flags(flags, sizeof flags, f->flags, f->man_in_s);
     /* printf pads bytes: widen by the UTF-8 continuation bytes of the unit */
     int pv_pad = 11 + (int)strlen(pv) - wg_width(pv);
     int out_pad = 12 + (int)strlen(out) - wg_width(out);

@@ -119,8 +119,13 @@ void wg_spark(char *buf, size_t n, const float *v, int count, int width, double 
 void wg_chart_row(char *buf, size_t n, const float *v, int count, int width, double lo, double hi,
                   int row, int nrows, const struct wg_glyphs *g);
 
-/* The words for the loop flags (LF_* of snap.h): "SAT HI RATE". */
-void wg_loop_flags(char *buf, size_t n, unsigned flags);
+/* The words for the loop flags (LF_* of snap.h): "SAT HI RATE".  man_in_s > 0 (a bad PV's
+ * hold, snap_loop man_in_s) follows BAD PV with when the loop drops: "BAD PV, MAN in 4 s",
+ * the whole seconds left rounded up (it never reads 0 while the loop is still in AUTO). */
+void wg_loop_flags(char *buf, size_t n, unsigned flags, double man_in_s);
+
+/* "MAN in 4 s" for a bad PV's hold of man_in_s left (> 0), as wg_loop_flags has it. */
+void wg_man_in(char *buf, size_t n, double man_in_s);
 
 /* Lines of a composed widget (faceplate, dialog): each line may mark one
  * span of cells [mark_col, mark_col + mark_len) with a severity. */
@@ -151,6 +156,7 @@ struct wg_faceplate {
     int pv_q;
     double pv_age;
     unsigned flags;
+    double man_in_s; /* a bad PV's hold: s until MAN, 0: none (wg_loop_flags) */
     const char *pv_unit, *out_unit;
     int pv_dec, out_dec;
     double sp_lo, sp_hi, sp_max_step, out_lo, out_hi;

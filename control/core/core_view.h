@@ -34,6 +34,7 @@ struct core_view_loop {
     double out;
     unsigned status;            /* PID_ST_* (pid.h) */
     double kp, ti_s, td_s;      /* the tuning now (an engineer's `tune` changes it) */
+    double man_in_s;            /* a bad PV's hold: s until MAN (pid_hold_left; 0: none) */
 };
 
 struct core_view_alarm {

@@ -269,6 +269,14 @@ static double step_bad_pv(struct pid *p, const struct pid_in *in, double dt)
     return p->out;
 }
 
+double pid_hold_left(const struct pid *p)
+{
+    if (!(p->status & PID_ST_BAD_PV) || p->mode == LOOP_MAN)
+        return 0;
+    double left = p->prm.pv_bad_hold_s - p->bad_s;
+    return left > 0 ? left : 0;
+}
+
 void pid_params_from_cfg(struct pid_params *prm, const struct cfg_loop *l)
 {
     memset(prm, 0, sizeof *prm);

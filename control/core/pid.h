@@ -134,6 +134,11 @@ void pid_init_output(struct pid *p, double out);
  * that is not finite and positive changes nothing. */
 double pid_step(struct pid *p, const struct pid_in *in, double dt);
 
+/* A bad PV's hold after the last step: the seconds left before the loop drops to MAN, for
+ * the console to count down; 0 when no hold runs (the PV good, the loop in MAN, or
+ * pv_bad_hold_s 0). */
+double pid_hold_left(const struct pid *p);
+
 /* Operator changes.  0 on success; -1 with a sentence in err and the block
  * untouched on refusal. */
 int pid_set_sp(struct pid *p, double sp, char *err, size_t errlen);

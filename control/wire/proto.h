@@ -28,7 +28,7 @@
 /* The largest snapshot (CFG_MAX_TAGS tags, CFG_MAX_LOOPS loops,
  * CFG_MAX_ALARMS alarms shelved with full reasons, SNAP_MAX_PERMS blocked
  * commands with full conditions, every text %-escaped whole, every number
- * the longest exact decimal) is 107,304 bytes; tests/test_snap.c builds it
+ * the longest exact decimal) is 108,000 bytes; tests/test_snap.c builds it
  * and checks that it fits.  The server asks for a socket send buffer that
  * holds two of these (session_accept). */
 #define PROTO_MAX_MSG 131072

@@ -73,6 +73,8 @@ void snap_encode(const struct snap *s, struct proto_out *o)
         proto_kvf(o, "ti", l->ti_s);
         proto_kvf(o, "td", l->td_s);
         proto_kvi(o, "fl", l->flags);
+        if (l->man_in_s > 0)
+            proto_kvf(o, "mi", l->man_in_s);
     }
     for (int i = 0; i < s->nalarms; i++) {
         const struct snap_alarm *a = &s->alarms[i];
@@ -210,6 +212,9 @@ int snap_decode(const struct proto_msg *m, struct snap *s)
             OPTF(l, "ti", p->ti_s);
             OPTF(l, "td", p->td_s);
             OPTI(l, "fl", 0, U32, p->flags);
+            if (proto_get(l, "mi") && (proto_getf(l, "mi", &p->man_in_s) < 0 ||
+                                       !(p->man_in_s > 0 && p->man_in_s <= SNAP_HOLD_MAX_S)))
+                return -1;
         } else if (!strcmp(kind, "alarm")) {
             if (s->nalarms >= CFG_MAX_ALARMS)
                 return -1;

@@ -35,6 +35,7 @@ enum {
 };
 
 #define SNAP_MAX_PERMS 32
+#define SNAP_HOLD_MAX_S 60 /* the most man_in_s can be: pv_bad_hold_s's bound (cfg_schema.c) */
 #define SNAP_WHY_MAX 400
 
 struct snap_tag {
@@ -55,6 +56,8 @@ struct snap_loop {
     double out;
     unsigned flags;  /* LF_* */
     double kp, ti_s, td_s; /* the tuning now (0 from a server that does not say) */
+    double man_in_s;       /* LF_BAD_PV in AUTO/CAS: s left of pv_bad_hold_s before the loop drops
+                              to MAN; 0 when no hold runs (sent as mi= only then, 0 < mi <= 60) */
 };
 
 struct snap_alarm {

@@ -99,6 +99,7 @@ void snap_from_view(const struct core_view *v, struct snap *s)
         o->ti_s = l->ti_s;
         o->td_s = l->td_s;
         o->flags = flags_from_status(l->status);
+        o->man_in_s = l->man_in_s;
     }
     s->nalarms = v->nalarms;
     for (int i = 0; i < v->nalarms; i++) {
