@@ -952,6 +952,49 @@ static void test_link_down_holds_and_refuses_commands(void **state)
     assert_int_equal(a->state, ALARM_UNACK);
 }
 
+/* A bad PV's hold in the view (man_in_s, what the console counts down): the time left of the
+ * loop's pv_bad_hold_s while the loops step; none while the link is down (the loops hold,
+ * nothing drops); the outage not counted when the link comes back. */
+static void test_bad_pv_hold_in_view(void **state)
+{
+    (void)state;
+    static struct core_view v;
+    int b = k.bath_loop, bt = cfg_tag_index(&cfg, "bath_hc_temp");
+    assert_true(b >= 0 && bt >= 0);
+    double hold = k.loops.loop[b].pid.prm.pv_bad_hold_s;
+    assert_true(hold >= 5); /* the shipped 10 s */
+    core_view_fill(&k, tags, NULL, NULL, &v);
+    assert_true(v.loops[b].man_in_s == 0); /* the PV good: no hold */
+    for (int i = 0; i < 8; i++) { /* 2 s bad */
+        tags[bt].q = Q_BAD_SENSOR;
+        step(true);
+    }
+    core_view_fill(&k, tags, NULL, NULL, &v);
+    assert_int_equal(v.loops[b].mode, LOOP_AUTO);
+    assert_true(fabs(v.loops[b].man_in_s - (hold - 2)) < 1e-9);
+    for (int i = 0; i < 4 * (int)hold; i++) { /* the link down longer than the hold */
+        for (int j = 0; j < cfg.ntags; j++)
+            tags[j].q = Q_BAD_COMMS;
+        step(false);
+        core_view_fill(&k, tags, NULL, NULL, &v);
+        assert_true(v.loops[b].man_in_s == 0); /* held, not about to drop */
+        assert_int_equal(v.loops[b].mode, LOOP_AUTO);
+    }
+    plant_holding();
+    int n = 0;
+    while (k.loops.loop[b].pid.mode != LOOP_MAN && n < 1000) {
+        tags[bt].q = Q_BAD_SENSOR;
+        step(true);
+        n++;
+        core_view_fill(&k, tags, NULL, NULL, &v);
+        if (n == 1)
+            assert_true(fabs(v.loops[b].man_in_s - (hold - 2.25)) < 1e-9); /* on from 2 s */
+    }
+    assert_int_equal(n, 4 * (int)hold - 8); /* the outage did not count */
+    core_view_fill(&k, tags, NULL, NULL, &v);
+    assert_true(v.loops[b].man_in_s == 0); /* dropped: nothing left to count down */
+}
+
 static void test_plc_heartbeat_frozen(void **state)
 {
     (void)state;
@@ -1120,6 +1163,7 @@ int main(void)
         cmocka_unit_test_setup(test_handshake_interlock_and_timeout, setup),
         cmocka_unit_test_setup(test_queued_command_expires, setup),
         cmocka_unit_test_setup(test_link_down_holds_and_refuses_commands, setup),
+        cmocka_unit_test_setup(test_bad_pv_hold_in_view, setup),
         cmocka_unit_test_setup(test_plc_heartbeat_frozen, setup),
         cmocka_unit_test_setup(test_phase_download_and_view, setup),
         cmocka_unit_test_setup(test_compare_and_set, setup),

@@ -523,7 +523,8 @@ void core_step(struct core *k, const struct tag_value *tags, const struct core_s
     }
 
     /* loops: held while the link is down */
-    if (st->link_up && k->started) {
+    k->loops_live = st->link_up && k->started;
+    if (k->loops_live) {
         struct loops_ext ext;
         memset(&ext, 0, sizeof ext);
         ext.scrap = k->charge_scrap;

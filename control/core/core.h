@@ -123,6 +123,8 @@ struct core {
     struct seq seq;
     double t_proc, t_mono;
     bool started;               /* outputs initialised from the plant */
+    bool loops_live;            /* the loops stepped in the last cycle (the link up, started);
+                                   else they hold, and no bad PV's hold counts down */
     int start_waits;            /* live cycles waited for a good read-back */
     /* PLC heartbeat watch (monotonic) */
     double hb_last, hb_t_change;

@@ -60,7 +60,7 @@ void core_view_fill(const struct core *k, const struct tag_value *tags, const do
         o->ti_s = l->pid.prm.ti_s;
         o->td_s = l->pid.prm.td_s;
         o->status = l->pid.status;
-        o->man_in_s = pid_hold_left(&l->pid);
+        o->man_in_s = k->loops_live ? pid_hold_left(&l->pid) : 0; /* a held loop drops nowhere */
     }
     v->nalarms = 0;
     for (int i = 0; i < k->alarms.n && v->nalarms < CFG_MAX_ALARMS; i++) {
