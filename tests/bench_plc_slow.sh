@@ -6,7 +6,10 @@
 #     (one call every 0.1 s, each timed from start to exit);
 #   the server's slow cycles and its deadlines missed meanwhile;
 #   the loops dropped to MAN meanwhile, with the shipped pv_bad_hold_s and
-#   (the anchor) with every hold at 0, MAN at the first reading not GOOD.
+#   (the anchor) with every hold at 0, MAN at the first reading not GOOD;
+#   how often a call found loops in a bad PV's hold (what the console shows as
+#   "BAD PV, MAN in N s"): the share of answered calls with any, and the loops
+#   per call on average.
 # Figures to read; nothing fails on a timing.
 # Usage: bench_plc_slow.sh BUILD_DIR     (BENCH_SECONDS: length of each run, default 20)
 set -u
@@ -59,8 +62,8 @@ run() {
     end=$(($(date +%s) + D))
     while [ "$(date +%s)" -lt "$end" ]; do
         t0=$(date +%s%N)
-        if "$MC" -c "$cfg" status >/dev/null 2>&1; then r=ok; else r=failed; fi
-        echo "$r $((($(date +%s%N) - t0) / 1000))" >>"$tmp/lat"
+        if "$MC" -c "$cfg" status >"$tmp/st" 2>&1; then r=ok; else r=failed; fi
+        echo "$r $((($(date +%s%N) - t0) / 1000)) $(grep -c 'MAN in [0-9]* s$' "$tmp/st")" >>"$tmp/lat"
         sleep 0.1
     done
     "$MC" -c "$cfg" status --json >"$tmp/after.json" 2>/dev/null
@@ -68,7 +71,8 @@ run() {
     python3 - "$1" "$tmp/lat" "$tmp/before.json" "$tmp/after.json" "$drops" "$2" <<'PY'
 import json, math, sys
 delay, lat = sys.argv[1], [l.split() for l in open(sys.argv[2])]
-ok = sorted(int(us) / 1000 for r, us in lat if r == "ok")
+ok = sorted(int(us) / 1000 for r, us, _ in lat if r == "ok")
+held = [int(n) for r, _, n in lat if r == "ok"]
 def rank(p):
     return ok[max(0, min(len(ok) - 1, math.ceil(p * len(ok)) - 1))] if ok else float("nan")
 try:
@@ -78,9 +82,11 @@ try:
 except (OSError, ValueError, KeyError):
     cyc = "cycle figures not read"
 print("   PLC +%s ms%s: status answered %d of %d (%.0f %%), latency p50 %.0f ms, p99 %.0f ms; %s; "
-      "loops dropped to MAN %s"
+      "loops dropped to MAN %s; loops in a bad PV's hold in %.0f %% of the calls answered, "
+      "%.1f loops a call"
       % (delay, sys.argv[6], len(ok), len(lat), 100.0 * len(ok) / max(1, len(lat)), rank(0.5),
-         rank(0.99), cyc, sys.argv[5]))
+         rank(0.99), cyc, sys.argv[5], 100.0 * sum(1 for h in held if h) / max(1, len(held)),
+         sum(held) / max(1, len(held))))
 PY
 }
 run 70 ""
