@@ -7,9 +7,10 @@
 #   the server's slow cycles and its deadlines missed meanwhile;
 #   the loops dropped to MAN meanwhile, with the shipped pv_bad_hold_s and
 #   (the anchor) with every hold at 0, MAN at the first reading not GOOD;
-#   how often a call found loops in a bad PV's hold (what the console shows as
-#   "BAD PV, MAN in N s"): the share of answered calls with any, and the loops
-#   per call on average.
+#   how often a call found loops in a bad PV's hold: the share of answered
+#   calls with any, the loops per call on average, and the share with any in
+#   the second half of its hold (what the console counts down as "BAD PV, MAN
+#   in N s", tui/view.h view_man_in).
 # Figures to read; nothing fails on a timing.
 # Usage: bench_plc_slow.sh BUILD_DIR     (BENCH_SECONDS: length of each run, default 20)
 set -u
@@ -59,20 +60,33 @@ run() {
     sleep 2
     "$MC" -c "$cfg" status --json >"$tmp/before.json" 2>/dev/null
     : >"$tmp/lat"
+    : >"$tmp/js"
     end=$(($(date +%s) + D))
     while [ "$(date +%s)" -lt "$end" ]; do
         t0=$(date +%s%N)
-        if "$MC" -c "$cfg" status >"$tmp/st" 2>&1; then r=ok; else r=failed; fi
-        echo "$r $((($(date +%s%N) - t0) / 1000)) $(grep -c 'MAN in [0-9]* s$' "$tmp/st")" >>"$tmp/lat"
+        if "$MC" -c "$cfg" status --json >"$tmp/st" 2>&1; then r=ok; else r=failed; fi
+        echo "$r $((($(date +%s%N) - t0) / 1000))" >>"$tmp/lat"
+        [ $r = ok ] && tr -d '\n' <"$tmp/st" >>"$tmp/js" && echo >>"$tmp/js"
         sleep 0.1
     done
     "$MC" -c "$cfg" status --json >"$tmp/after.json" 2>/dev/null
     drops=$("$MC" -c "$cfg" journal --since "-$((D + 3))s" 2>/dev/null | grep -c 'dropped to MAN')
-    python3 - "$1" "$tmp/lat" "$tmp/before.json" "$tmp/after.json" "$drops" "$2" <<'PY'
-import json, math, sys
+    python3 - "$1" "$tmp/lat" "$tmp/before.json" "$tmp/after.json" "$drops" "$2" "$tmp/js" "$cfg" <<'PY'
+import configparser, json, math, sys
 delay, lat = sys.argv[1], [l.split() for l in open(sys.argv[2])]
-ok = sorted(int(us) / 1000 for r, us, _ in lat if r == "ok")
-held = [int(n) for r, _, n in lat if r == "ok"]
+ok = sorted(int(us) / 1000 for r, us in lat if r == "ok")
+ini = configparser.ConfigParser(inline_comment_prefixes=(";",), strict=False, interpolation=None)
+ini.read(sys.argv[8])
+hold = {s[5:]: float(ini[s].get("pv_bad_hold_s", "0")) for s in ini.sections() if s.startswith("loop.")}
+held, late = [], []
+for line in open(sys.argv[7]):
+    try:
+        loops = json.loads(line)["loops"]
+    except (ValueError, KeyError):
+        continue
+    mi = [(l["name"], l.get("man_in_s")) for l in loops if l.get("man_in_s") is not None]
+    held.append(len(mi))
+    late.append(any(m <= hold[n] / 2 for n, m in mi))
 def rank(p):
     return ok[max(0, min(len(ok) - 1, math.ceil(p * len(ok)) - 1))] if ok else float("nan")
 try:
@@ -83,10 +97,10 @@ except (OSError, ValueError, KeyError):
     cyc = "cycle figures not read"
 print("   PLC +%s ms%s: status answered %d of %d (%.0f %%), latency p50 %.0f ms, p99 %.0f ms; %s; "
       "loops dropped to MAN %s; loops in a bad PV's hold in %.0f %% of the calls answered, "
-      "%.1f loops a call"
+      "%.1f loops a call, in its second half (the console's countdown) in %.0f %%"
       % (delay, sys.argv[6], len(ok), len(lat), 100.0 * len(ok) / max(1, len(lat)), rank(0.5),
          rank(0.99), cyc, sys.argv[5], 100.0 * sum(1 for h in held if h) / max(1, len(held)),
-         sum(held) / max(1, len(held))))
+         sum(held) / max(1, len(held)), 100.0 * sum(late) / max(1, len(late))))
 PY
 }
 run 70 ""

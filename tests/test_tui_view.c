@@ -264,6 +264,38 @@ static void test_quality_and_lookup(void **state)
     assert_null(view_alarm_def(&c, "roof_x"));
 }
 
+/* The countdown a screen shows: only in the second half of the hold, only live, only for a
+ * loop of the config in BAD PV. */
+static void test_man_in(void **state)
+{
+    (void)state;
+    c.loops[0].pv_bad_hold_s = 10;
+    struct snap_loop l = {.flags = LF_BAD_PV, .man_in_s = 9.75};
+    snprintf(l.name, sizeof l.name, "bath");
+    assert_true(view_man_in(&c, &l, true) == 0); /* a reading late: 0.25 s into 10 */
+    l.man_in_s = 5.01;
+    assert_true(view_man_in(&c, &l, true) == 0);
+    l.man_in_s = 5.0; /* half of it gone */
+    assert_true(view_man_in(&c, &l, true) == 5.0);
+    l.man_in_s = 0.2;
+    assert_true(view_man_in(&c, &l, true) == 0.2);
+    assert_true(view_man_in(&c, &l, false) == 0); /* not live: a frozen count says nothing */
+    l.flags = LF_SAT_HI;
+    assert_true(view_man_in(&c, &l, true) == 0);
+    l.flags = LF_BAD_PV;
+    l.man_in_s = 0;
+    assert_true(view_man_in(&c, &l, true) == 0); /* no hold runs */
+    l.man_in_s = 1;
+    snprintf(l.name, sizeof l.name, "hc"); /* not in this config */
+    assert_true(view_man_in(&c, &l, true) == 0);
+    c.loops[0].pv_bad_hold_s = 2; /* the pressure's 2 s: from 1 s left */
+    snprintf(l.name, sizeof l.name, "bath");
+    assert_true(view_man_in(&c, &l, true) == 1);
+    l.man_in_s = 1.25;
+    assert_true(view_man_in(&c, &l, true) == 0);
+    c.loops[0].pv_bad_hold_s = 0;
+}
+
 static void test_timeline(void **state)
 {
     (void)state;
@@ -441,6 +473,7 @@ int main(void)
         cmocka_unit_test_setup(test_bar_spec, reset),
         cmocka_unit_test_setup(test_quality_and_lookup, reset),
         cmocka_unit_test_setup(test_timeline, reset),
+        cmocka_unit_test_setup(test_man_in, reset),
         cmocka_unit_test_setup(test_split_match_scale, reset),
         cmocka_unit_test_setup(test_step, reset),
         cmocka_unit_test_setup(test_journal_filters, reset),

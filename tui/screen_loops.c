@@ -80,7 +80,7 @@ static void draw(struct ui *u)
             .pv_q = l ? pv.q : Q_STALE,
             .pv_age = pv.age,
             .flags = l ? l->flags : 0,
-            .man_in_s = l ? l->man_in_s : 0,
+            .man_in_s = l ? view_man_in(c, l, screen_live(u)) : 0,
             .pv_unit = pv.def ? pv.def->unit : "",
             .out_unit = ou,
             .pv_dec = pv.dec,

@@ -445,9 +445,10 @@ static void loop_seg(struct ui *u, const struct snap_loop *l, struct loop_seg *g
         mark = " HELD";
     }
     snprintf(g->mark, sizeof g->mark, "%s", mark);
-    if ((l->flags & LF_BAD_PV) && l->man_in_s > 0) {
+    double man_in = view_man_in(u->cfg, l, screen_live(u));
+    if (man_in > 0) {
         char when[24];
-        wg_man_in(when, sizeof when, l->man_in_s);
+        wg_man_in(when, sizeof when, man_in);
         snprintf(g->mark, sizeof g->mark, " BAD PV, %s", when);
     }
     g->width = (int)(strlen(g->text) + strlen(g->mark));
@@ -596,7 +597,7 @@ static void panel(struct ui *u, int x0)
         if (!d)
             snprintf(pv, sizeof pv, "-");
         struct screen_val sv = d ? screen_val(u, d->pv) : (struct screen_val){.dec = 1};
-        wg_loop_flags(flags, sizeof flags, l->flags, l->man_in_s);
+        wg_loop_flags(flags, sizeof flags, l->flags, view_man_in(u->cfg, l, screen_live(u)));
         screen_at(u, u->top + y++, x0, u->cols);
         screen_add(u, SEV_NONE, " %s %-10s %-4s PV ", u->g->v, l->name,
                    cfg_loop_mode_name((enum cfg_loop_mode)l->mode));

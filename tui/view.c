@@ -41,6 +41,14 @@ int view_loop(const struct snap *s, const char *name)
     return -1;
 }
 
+double view_man_in(const struct cfg *c, const struct snap_loop *l, bool live)
+{
+    const struct cfg_loop *d = cfg_loop_find(c, l->name);
+    if (!live || !d || !(l->flags & LF_BAD_PV) || !(l->man_in_s > 0))
+        return 0;
+    return l->man_in_s <= d->pv_bad_hold_s / 2 ? l->man_in_s : 0;
+}
+
 int view_quality(int q, bool live)
 {
     if (!live && q == Q_GOOD)

@@ -25,6 +25,15 @@ int view_loop(const struct snap *s, const char *name);
  * console's snapshot is not live (server gone or silent). */
 int view_quality(int q, bool live);
 
+/* The bad PV's countdown a screen shows for loop l ("BAD PV, MAN in 4 s"): its man_in_s once
+ * it is in the second half of the loop's pv_bad_hold_s, else 0.  A PV bad for less than half
+ * the hold is a reading late (a block the PLC link put off, a reconnect: under a PLC
+ * answering 70 ms late every loop is in a hold most of the time, up to a second into it),
+ * not yet a loop about to be handed over; a countdown that restarts every second only
+ * teaches the operator to ignore it.  0 too when the snapshot is not live (a frozen count
+ * says nothing) or the loop is not in the config. */
+double view_man_in(const struct cfg *c, const struct snap_loop *l, bool live);
+
 /* Indices of the alarms in s->alarms to list as active (UNACK, ACKED,
  * RTN_UNACK), critical first, then newest first; returns how many. */
 int view_alarm_order(const struct snap *s, int *idx, int max);
