@@ -192,7 +192,7 @@ fuzz: deps
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_GNU_SOURCE -Iconfig -Icontrol/core -Icontrol/wire \
 	  tests/fuzz_proto.c control/wire/proto.c control/wire/snap.c config/util.c config/numtext.c -o build/fuzz/fuzz_proto -lm
 	@mkdir -p build/fuzz/corpus_proto
-	@printf 'snap 1 seq=1 t=2 link=1 ph=3\ntag x v=1 q=0\nloop b mode=1 pvq=0\nalarm a st=1 pr=2\nperm c ok=0 why=a%%20b' \
+	@printf 'snap 1 seq=1 t=2 link=1 ph=3\ntag x v=1 q=0\nloop b mode=1 pvq=2 fl=8 mi=4.5\nalarm a st=1 pr=2\nperm c ok=0 why=a%%20b' \
 	  >build/fuzz/corpus_proto/snap
 	@printf 'req 1 id=7 verb=set target=bath.sp value=745 reason=x' >build/fuzz/corpus_proto/req
 	build/fuzz/fuzz_proto -max_total_time=$(FUZZ_TIME) -max_len=65536 \

@@ -16,10 +16,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char why[200];
     if (proto_parse((const char *)data, size, &m, why, sizeof why) < 0)
         return 0;
-    if (snap_decode(&m, &s) == 0 &&
-        (s.ntags > CFG_MAX_TAGS || s.nloops > CFG_MAX_LOOPS || s.nalarms > CFG_MAX_ALARMS ||
-         s.nperms > SNAP_MAX_PERMS))
-        abort();
+    if (snap_decode(&m, &s) == 0) {
+        if (s.ntags > CFG_MAX_TAGS || s.nloops > CFG_MAX_LOOPS || s.nalarms > CFG_MAX_ALARMS ||
+            s.nperms > SNAP_MAX_PERMS)
+            abort();
+        for (int i = 0; i < s.nloops; i++) /* a hold's countdown, in range */
+            if (!(s.loops[i].man_in_s >= 0 && s.loops[i].man_in_s <= SNAP_HOLD_MAX_S))
+                abort();
+    }
     struct snap_hello h;
     struct snap_req r;
     struct snap_reply y;
