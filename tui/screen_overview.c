@@ -418,7 +418,7 @@ static void phase(struct ui *u, int w)
 /* One loop on the overview's row: "  bath AUTO sp 740" and its mark, if any. */
 struct loop_seg {
     char text[64];
-    char mark[40]; /* " BAD PV" (", MAN in 4 s" during its hold), " SHED", " O2/CO", " HELD" */
+    char mark[40]; /* " BAD PV" (", MAN in 4 s": its hold's second half), " SHED", " O2/CO", " HELD" */
     enum wg_sev sev;
     int width;
 };
@@ -430,27 +430,23 @@ static void loop_seg(struct ui *u, const struct snap_loop *l, struct loop_seg *g
     int dec = t ? wg_decimals(t->unit, t->has_range ? t->range_hi - t->range_lo : 0) : 1;
     snprintf(g->text, sizeof g->text, "  %s %s sp %.*f", l->name,
              cfg_loop_mode_name((enum cfg_loop_mode)l->mode), dec, l->sp);
+    char bad[sizeof g->mark - 1]; /* "BAD PV", with its countdown in the hold's second half */
     const char *mark = "";
     g->sev = SEV_NONE;
     if (l->flags & LF_BAD_PV) {
-        mark = " BAD PV";
+        wg_loop_flags(bad, sizeof bad, LF_BAD_PV, view_man_in(u->cfg, l, screen_live(u)));
+        mark = bad;
         g->sev = SEV_BAD;
     } else if (l->flags & LF_SHED) {
-        mark = " SHED";
+        mark = "SHED";
         g->sev = SEV_HIGH;
     } else if (l->flags & LF_COMB_CUT) {
-        mark = " O2/CO";
+        mark = "O2/CO";
         g->sev = SEV_NOTE;
     } else if (l->flags & LF_OUT_HELD) {
-        mark = " HELD";
+        mark = "HELD";
     }
-    snprintf(g->mark, sizeof g->mark, "%s", mark);
-    double man_in = view_man_in(u->cfg, l, screen_live(u));
-    if (man_in > 0) {
-        char when[24];
-        wg_man_in(when, sizeof when, man_in);
-        snprintf(g->mark, sizeof g->mark, " BAD PV, %s", when);
-    }
+    snprintf(g->mark, sizeof g->mark, "%s%s", *mark ? " " : "", mark);
     g->width = (int)(strlen(g->text) + strlen(g->mark));
 }
 
